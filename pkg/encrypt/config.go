@@ -1,0 +1,171 @@
+package encrypt
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/getsops/sops/v3"
+	"github.com/getsops/sops/v3/config"
+)
+
+// encryptedRegex selects the values that are encrypted: those under data and stringData.
+// Everything else (apiVersion, kind, metadata, type) stays readable for kustomize and Flux.
+const encryptedRegex = "^(data|stringData)$"
+
+// Config says how one output file is encrypted: key groups, shamir threshold,
+// mac_only_encrypted, yaml indent. Build it with ConfigFor. A Config can be reused for
+// several operations on the same file, but not concurrently.
+type Config struct {
+	// groups are templates: every operation encrypts with fresh copies (cloneGroups).
+	groups  []sops.KeyGroup
+	shamir  int
+	macOnly bool
+	indent  int
+	// source says where the keys come from ("flags" or the .sops.yaml path), for messages.
+	source string
+}
+
+// ConfigFor resolves the encryption config for the file at path (absolute path of the output
+// file; a relative path is made absolute against the working directory).
+//
+// Non-empty flags win (one key group, like the sops CLI); otherwise it finds .sops.yaml by
+// walking up from the file's directory (config.LookupConfigFile with the file path) and uses
+// the creation rule that matches the path, exactly as the sops CLI picks it (first match, path
+// relative to the .sops.yaml dir).
+//
+// The encrypted_regex is always ^(data|stringData)$ (never the CLI's _unencrypted default,
+// which would encrypt kind/metadata and break kustomize); any suffix or regex setting of the
+// rule is ignored. mac_only_encrypted, shamir_threshold, key_groups and stores.yaml.indent come
+// from the config file when present; with flags, only mac_only_encrypted (from the matching
+// rule, if any) and the indent are taken from it.
+//
+// No rule / no .sops.yaml and no flags -> an error saying to pass --age/--pgp/--azure-kv or add
+// a .sops.yaml creation rule, naming the file.
+//
+// Network: an Azure Key Vault URL without a version, in flags or in the matching rule, makes
+// sops ask Key Vault for the latest version here (Azure default credential, no timeout of ours).
+// Other key types need no network until Encrypt.
+func ConfigFor(path string, flags Recipients) (*Config, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("resolve path %s: %w", path, err)
+	}
+	c := &Config{}
+
+	var rule *config.Config
+	confPath := findSopsConfig(abs)
+	if confPath != "" {
+		rule, err = config.LoadCreationRuleForFile(confPath, abs, nil)
+		if err != nil && !isNoMatchingRule(err) {
+			return nil, fmt.Errorf("load sops creation rule for %s from %s: %w", abs, confPath, err)
+		}
+		stores, err := config.LoadStoresConfig(confPath)
+		if err != nil {
+			return nil, fmt.Errorf("load sops stores config from %s: %w", confPath, err)
+		}
+		if stores.YAML.Indent < 0 {
+			return nil, fmt.Errorf("%s: stores.yaml.indent must not be negative", confPath)
+		}
+		c.indent = stores.YAML.Indent
+	}
+
+	if !flags.Empty() {
+		group, err := flags.keyGroup()
+		if err != nil {
+			return nil, err
+		}
+		c.groups = []sops.KeyGroup{group}
+		c.source = "flags"
+		if rule != nil {
+			c.macOnly = rule.MACOnlyEncrypted
+		}
+		return c, nil
+	}
+
+	if rule == nil {
+		where := "no .sops.yaml was found in its directory or any parent"
+		if confPath != "" {
+			where = "no creation rule in " + confPath + " matches it"
+		}
+		return nil, fmt.Errorf("cannot encrypt %s: %s; pass --age, --pgp or --azure-kv, or add a .sops.yaml creation rule for it", abs, where)
+	}
+	for _, g := range rule.KeyGroups {
+		if len(g) > 0 {
+			c.groups = append(c.groups, dedupGroup(g))
+		}
+	}
+	if len(c.groups) == 0 || len(c.groups) != len(rule.KeyGroups) {
+		return nil, fmt.Errorf("cannot encrypt %s: the matching creation rule in %s has no keys (or an empty key group); pass --age, --pgp or --azure-kv, or add keys to the rule", abs, confPath)
+	}
+	if rule.ShamirThreshold < 0 || (len(c.groups) > 1 && rule.ShamirThreshold > len(c.groups)) {
+		return nil, fmt.Errorf("cannot encrypt %s: shamir_threshold %d in %s does not fit %d key groups", abs, rule.ShamirThreshold, confPath, len(c.groups))
+	}
+	c.shamir = rule.ShamirThreshold
+	c.macOnly = rule.MACOnlyEncrypted
+	c.source = confPath
+	return c, nil
+}
+
+// findSopsConfig returns the nearest .sops.yaml at or above the directory of the file at abs,
+// or "" if there is none.
+func findSopsConfig(abs string) string {
+	res, err := config.LookupConfigFile(filepath.ToSlash(abs))
+	if err != nil {
+		return ""
+	}
+	return filepath.FromSlash(res.Path)
+}
+
+// isNoMatchingRule recognises the error sops returns when no creation rule matches a file.
+// sops has no sentinel for it; the test for ConfigFor pins the message.
+func isNoMatchingRule(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "no matching creation rules found")
+}
+
+// effectiveShamir is the number of key groups needed to decrypt.
+func effectiveShamir(threshold, groups int) int {
+	if groups <= 1 {
+		return 1
+	}
+	if threshold == 0 {
+		return groups
+	}
+	return threshold
+}
+
+// freshGroups returns new master keys for one operation.
+func (c *Config) freshGroups() ([]sops.KeyGroup, error) {
+	if c == nil || len(c.groups) == 0 {
+		return nil, errors.New("encryption config has no keys: build it with ConfigFor")
+	}
+	return cloneGroups(c.groups)
+}
+
+// setSettings writes the encryption settings of c (which values are encrypted, which the MAC
+// covers) into m, clearing any other rule a file may carry.
+func (c *Config) setSettings(m *sops.Metadata) {
+	m.UnencryptedSuffix = ""
+	m.EncryptedSuffix = ""
+	m.UnencryptedRegex = ""
+	m.EncryptedRegex = encryptedRegex
+	m.UnencryptedCommentRegex = ""
+	m.EncryptedCommentRegex = ""
+	m.MACOnlyEncrypted = c.macOnly
+}
+
+// sameSettings reports whether a file's encryption settings equal those c would write.
+func (c *Config) sameSettings(m sops.Metadata) bool {
+	return m.EncryptedRegex == encryptedRegex &&
+		m.UnencryptedSuffix == "" && m.EncryptedSuffix == "" && m.UnencryptedRegex == "" &&
+		m.UnencryptedCommentRegex == "" && m.EncryptedCommentRegex == "" &&
+		m.MACOnlyEncrypted == c.macOnly
+}
+
+// sameKeyGroups reports whether a file's key groups and threshold equal those of c
+// (order-insensitive within and across groups).
+func (c *Config) sameKeyGroups(m sops.Metadata) bool {
+	return groupsSignature(m.KeyGroups) == groupsSignature(c.groups) &&
+		effectiveShamir(m.ShamirThreshold, len(m.KeyGroups)) == effectiveShamir(c.shamir, len(c.groups))
+}

@@ -1,0 +1,14 @@
+// Package render is acrgen's pure core: deciding which workloads pull from the configured
+// registries, finding their pod specs, computing the smallest text edits that add an
+// imagePullSecrets entry, and building the plaintext dockerconfigjson Secret.
+//
+// It does no I/O: no filesystem, network, clock, environment or encryption. Callers hand it
+// bytes and parsed YAML nodes and get bytes and edits back, which is why every behaviour here
+// is covered by golden tests under testdata/.
+//
+// Edits are made on the original bytes rather than by re-serialising parsed YAML, because a
+// YAML serialiser loses what reviewers care about in a pull request: header comments, blank
+// lines, indentation, quoting and document separators. The parsed tree (go.yaml.in/yaml/v3
+// nodes, as kyaml uses) only says where to insert; the inserted lines copy the indentation of
+// their neighbours.
+package render

@@ -1,0 +1,103 @@
+package render
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/distribution/reference"
+)
+
+// DefaultLoginServerSuffix is the login-server suffix of registries in the public Azure cloud.
+const DefaultLoginServerSuffix = "azurecr.io"
+
+// ParseLoginServer turns a --registry value into a login server. A bare registry name
+// (no dot, colon or slash) means NAME.<suffix>; anything else must be a host with an optional
+// port. An https:// prefix and a trailing slash are accepted; a path is not. The result is
+// lower-case.
+func ParseLoginServer(s, suffix string) (string, error) {
+	in := strings.TrimSpace(s)
+	if in == "" {
+		return "", fmt.Errorf("empty registry")
+	}
+	if suffix == "" {
+		suffix = DefaultLoginServerSuffix
+	}
+	if strings.Contains(in, "://") {
+		u, err := url.Parse(in)
+		if err != nil || u.Scheme != "https" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return "", fmt.Errorf("registry %q: want a login server such as myregistry.%s", s, suffix)
+		}
+		in = u.Host
+	}
+	in = strings.TrimSuffix(in, "/")
+	if !strings.ContainsAny(in, ".:/") && in != "localhost" {
+		in += "." + strings.TrimPrefix(suffix, ".")
+	}
+	if strings.Contains(in, "/") {
+		return "", fmt.Errorf("registry %q: want a login server such as myregistry.%s, without a repository path", s, suffix)
+	}
+	// Let the reference grammar validate the host: host[:port]/x must parse.
+	named, err := reference.ParseNormalizedNamed(strings.ToLower(in) + "/x")
+	if err != nil || reference.Domain(named) != strings.ToLower(in) {
+		return "", fmt.Errorf("registry %q is not a valid registry host", s)
+	}
+	return strings.ToLower(in), nil
+}
+
+// Matcher decides whether an image reference pulls from one of a set of login servers.
+// Hosts compare case-insensitively; references are parsed with the distribution reference
+// grammar (the kubelet's), so "nginx" is docker.io and lookalike hosts never match.
+type Matcher struct {
+	servers []string
+}
+
+// NewMatcher returns a Matcher for the given login servers (as from [ParseLoginServer]).
+func NewMatcher(loginServers []string) *Matcher {
+	return &Matcher{servers: append([]string(nil), loginServers...)}
+}
+
+// LoginServers returns the login servers the Matcher was built with.
+func (m *Matcher) LoginServers() []string { return append([]string(nil), m.servers...) }
+
+// Match reports the login server an image pulls from, if it is one of the Matcher's.
+func (m *Matcher) Match(image string) (string, bool) {
+	host := ImageHost(image)
+	if host == "" {
+		return "", false
+	}
+	for _, s := range m.servers {
+		if strings.EqualFold(host, s) {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// ImageHost returns the registry host of an image reference as written (case kept), with
+// docker.io for short names. References the grammar rejects, such as ones whose tag is an
+// unresolved ${VAR} placeholder (Flux post-build substitution), still yield their host when
+// the part before the first slash is unambiguously one; otherwise ImageHost returns "".
+func ImageHost(image string) string {
+	image = strings.TrimSpace(image)
+	if image == "" {
+		return ""
+	}
+	if named, err := reference.ParseNormalizedNamed(image); err == nil {
+		return reference.Domain(named)
+	}
+	// Fallback for references with placeholders: split the host off the way the grammar does.
+	if i := strings.IndexByte(image, '/'); i > 0 {
+		first := image[:i]
+		if strings.ContainsAny(first, ".:") || first == "localhost" || first != strings.ToLower(first) {
+			if strings.ContainsAny(first, " \t{}$\"'@") {
+				return ""
+			}
+			return first
+		}
+	}
+	if c := image[0]; (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') {
+		return "docker.io"
+	}
+	return ""
+}

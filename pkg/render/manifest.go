@@ -1,0 +1,160 @@
+package render
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Manifest is a parsed YAML file: its bytes and its documents.
+type Manifest struct {
+	Src *Source
+	// Docs holds each document's root node (a mapping for a Kubernetes object); empty
+	// documents are left out.
+	Docs []*yaml.Node
+}
+
+// LineError is an input error at a line of a file. The file is named by the caller.
+type LineError struct {
+	Line int
+	Msg  string
+}
+
+func (e *LineError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+	}
+	return e.Msg
+}
+
+var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// ParseManifest parses every document of b. Malformed YAML and unrendered templates ({{ }}
+// outside quotes, as in a Helm chart) are errors naming the line.
+func ParseManifest(b []byte) (*Manifest, error) {
+	m := &Manifest{Src: NewSource(b)}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			le := &LineError{Msg: err.Error()}
+			if sm := yamlLineRe.FindStringSubmatch(err.Error()); sm != nil {
+				le.Line, _ = strconv.Atoi(sm[1])
+				le.Msg = sm[2]
+			}
+			if le.Line > 0 && bytes.Contains([]byte(m.Src.line(le.Line)), []byte("{{")) || le.Line == 0 && bytes.Contains(b, []byte("{{")) {
+				le.Msg = "unrendered template ({{ }}), as in a Helm chart: " + le.Msg
+			}
+			return nil, le
+		}
+		if len(doc.Content) == 0 {
+			continue
+		}
+		root := doc.Content[0]
+		if err := checkTemplateKeys(root); err != nil {
+			return nil, err
+		}
+		m.Docs = append(m.Docs, root)
+	}
+	return m, nil
+}
+
+// checkTemplateKeys finds mapping keys that are themselves collections, which is what an
+// unquoted "{{ .Values.x }}" parses to: such a file is a template, not a manifest.
+func checkTemplateKeys(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Kind == yaml.MappingNode || k.Kind == yaml.SequenceNode {
+				return &LineError{Line: k.Line, Msg: "unrendered template ({{ }}) or complex mapping key: acrgen reads rendered manifests only"}
+			}
+			if err := checkTemplateKeys(n.Content[i+1]); err != nil {
+				return err
+			}
+		}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			if err := checkTemplateKeys(c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Resources returns the Kubernetes objects of the manifest in document order; the items of a
+// List follow the List itself.
+func (m *Manifest) Resources() []Resource {
+	var out []Resource
+	for _, d := range m.Docs {
+		r, ok := ResourceOf(d)
+		if !ok {
+			continue
+		}
+		out = append(out, r)
+		out = append(out, r.Items()...)
+	}
+	return out
+}
+
+// Change is one imagePullSecrets entry added to a pod spec.
+type Change struct {
+	Resource Resource
+	PodSpec  PodSpec
+}
+
+// NeedsSecret decides whether a pod spec of a resource must reference the secret.
+type NeedsSecret func(r Resource, ps PodSpec) bool
+
+// PatchManifest adds secret to the imagePullSecrets of every pod spec that needs it, and
+// returns the new bytes (the same slice when nothing changed) and the changes made.
+func PatchManifest(m *Manifest, kinds *Kinds, needs NeedsSecret, secret string) ([]byte, []Change, error) {
+	var edits []Edit
+	var changes []Change
+	for _, r := range m.Resources() {
+		specs, err := kinds.PodSpecs(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, ps := range specs {
+			if !needs(r, ps) {
+				continue
+			}
+			e, ok, err := AddPullSecret(m.Src, ps, secret)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s %q: %w", r.Kind, r.Name, err)
+			}
+			if ok {
+				edits = append(edits, e)
+				changes = append(changes, Change{Resource: r, PodSpec: ps})
+			}
+		}
+	}
+	if len(edits) == 0 {
+		return m.Src.Bytes(), nil, nil
+	}
+	out, err := Apply(m.Src.Bytes(), edits)
+	return out, changes, err
+}
+
+// MatchesRegistry returns a NeedsSecret that selects pod specs with at least one image from
+// the matcher's registries, as written in the manifest.
+func MatchesRegistry(match *Matcher) NeedsSecret {
+	return func(_ Resource, ps PodSpec) bool {
+		for _, img := range ps.Images {
+			if _, ok := match.Match(img.Value); ok {
+				return true
+			}
+		}
+		return false
+	}
+}

@@ -1,0 +1,100 @@
+package render
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files from the actual output")
+
+// goldenMatcher and goldenKinds are the options every patch golden case runs with.
+func goldenMatcher() *Matcher {
+	return NewMatcher([]string{"myregistry.azurecr.io", "registry.example.com:5000"})
+}
+
+func goldenKinds(t *testing.T) *Kinds {
+	t.Helper()
+	var extra []WorkloadKind
+	for _, s := range []string{"Rollout.argoproj.io=spec.template.spec", "Workflow.argoproj.io=spec"} {
+		k, err := ParseWorkloadKind(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		extra = append(extra, k)
+	}
+	return NewKinds(extra...)
+}
+
+func patchBytes(t *testing.T, in []byte) ([]byte, []Change) {
+	t.Helper()
+	m, err := ParseManifest(in)
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	out, changes, err := PatchManifest(m, goldenKinds(t), MatchesRegistry(goldenMatcher()), "acr-secret")
+	if err != nil {
+		t.Fatalf("patch: %v", err)
+	}
+	return out, changes
+}
+
+// TestPatchGolden runs every case under testdata/patch: input.yaml patched must equal
+// expected.yaml byte for byte, the result must still parse, and a second run must change
+// nothing.
+func TestPatchGolden(t *testing.T) {
+	dirs, err := filepath.Glob("testdata/patch/*")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no golden cases: %v", err)
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			in, err := os.ReadFile(filepath.Join(dir, "input.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := patchBytes(t, in)
+			golden := filepath.Join(dir, "expected.yaml")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("patched output differs from %s:\n--- got ---\n%s\n--- want ---\n%s", golden, got, want)
+			}
+			again, changes := patchBytes(t, got)
+			if !bytes.Equal(again, got) || len(changes) != 0 {
+				t.Fatalf("second run changed the output (%d changes):\n%s", len(changes), again)
+			}
+			// Every pod spec that pulls from the registry now lists the secret exactly once.
+			m, err := ParseManifest(got)
+			if err != nil {
+				t.Fatalf("patched output does not parse: %v", err)
+			}
+			for _, r := range m.Resources() {
+				specs, err := goldenKinds(t).PodSpecs(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, ps := range specs {
+					n := 0
+					for _, s := range ps.SecretNames() {
+						if s == "acr-secret" {
+							n++
+						}
+					}
+					if MatchesRegistry(goldenMatcher())(r, ps) && n != 1 {
+						t.Errorf("%s %q: acr-secret listed %d times", r.Kind, r.Name, n)
+					}
+				}
+			}
+		})
+	}
+}

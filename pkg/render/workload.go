@@ -1,0 +1,281 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// WorkloadKind says where a kind keeps its pod spec: the mapping that holds containers and
+// imagePullSecrets.
+type WorkloadKind struct {
+	// Group is the API group ("" for the core group, "apps", "argoproj.io", ...).
+	Group string
+	// Kind is the resource kind.
+	Kind string
+	// Path is the field path from the resource root to the pod spec mapping.
+	Path []string
+	// AnyImage, when true, takes every "image" string below the pod spec as the workload's
+	// images (custom resources such as Argo Workflows keep containers in other shapes). When
+	// false, only containers, initContainers and ephemeralContainers are read.
+	AnyImage bool
+}
+
+// String returns KIND.GROUP=PATH, the form [ParseWorkloadKind] reads.
+func (k WorkloadKind) String() string {
+	kg := k.Kind
+	if k.Group != "" {
+		kg += "." + k.Group
+	}
+	return kg + "=" + strings.Join(k.Path, ".")
+}
+
+// BuiltinKinds are the Kubernetes workload kinds acrgen patches without configuration.
+var BuiltinKinds = []WorkloadKind{
+	{Group: "", Kind: "Pod", Path: []string{"spec"}},
+	{Group: "", Kind: "PodTemplate", Path: []string{"template", "spec"}},
+	{Group: "", Kind: "ReplicationController", Path: []string{"spec", "template", "spec"}},
+	{Group: "apps", Kind: "Deployment", Path: []string{"spec", "template", "spec"}},
+	{Group: "apps", Kind: "ReplicaSet", Path: []string{"spec", "template", "spec"}},
+	{Group: "apps", Kind: "StatefulSet", Path: []string{"spec", "template", "spec"}},
+	{Group: "apps", Kind: "DaemonSet", Path: []string{"spec", "template", "spec"}},
+	{Group: "extensions", Kind: "Deployment", Path: []string{"spec", "template", "spec"}},
+	{Group: "extensions", Kind: "ReplicaSet", Path: []string{"spec", "template", "spec"}},
+	{Group: "extensions", Kind: "DaemonSet", Path: []string{"spec", "template", "spec"}},
+	{Group: "batch", Kind: "Job", Path: []string{"spec", "template", "spec"}},
+	{Group: "batch", Kind: "CronJob", Path: []string{"spec", "jobTemplate", "spec", "template", "spec"}},
+}
+
+// ParseWorkloadKind reads KIND.GROUP=PATH (for example
+// "Rollout.argoproj.io=spec.template.spec"): a custom kind whose pod spec sits at PATH. The
+// group is everything after the first dot of the left side. Every image string below PATH
+// counts as the workload's image.
+func ParseWorkloadKind(s string) (WorkloadKind, error) {
+	left, path, ok := strings.Cut(strings.TrimSpace(s), "=")
+	if !ok || left == "" || path == "" {
+		return WorkloadKind{}, fmt.Errorf("workload kind %q: want KIND.GROUP=FIELD.PATH, e.g. Rollout.argoproj.io=spec.template.spec", s)
+	}
+	kind, group, _ := strings.Cut(left, ".")
+	parts := strings.Split(path, ".")
+	for _, p := range parts {
+		if p == "" {
+			return WorkloadKind{}, fmt.Errorf("workload kind %q: empty field in path %q", s, path)
+		}
+	}
+	return WorkloadKind{Group: group, Kind: kind, Path: parts, AnyImage: true}, nil
+}
+
+// Kinds is a set of workload kinds.
+type Kinds struct {
+	byKind map[string][]WorkloadKind
+}
+
+// NewKinds returns the built-in kinds plus extra ones; an extra kind replaces a built-in one
+// with the same group and kind.
+func NewKinds(extra ...WorkloadKind) *Kinds {
+	k := &Kinds{byKind: map[string][]WorkloadKind{}}
+	for _, w := range append(append([]WorkloadKind(nil), BuiltinKinds...), extra...) {
+		list := k.byKind[w.Kind]
+		replaced := false
+		for i := range list {
+			if list[i].Group == w.Group {
+				list[i], replaced = w, true
+			}
+		}
+		if !replaced {
+			list = append(list, w)
+		}
+		k.byKind[w.Kind] = list
+	}
+	return k
+}
+
+// Lookup returns the workload kind for an apiVersion and kind.
+func (k *Kinds) Lookup(apiVersion, kind string) (WorkloadKind, bool) {
+	group := ""
+	if g, _, ok := strings.Cut(apiVersion, "/"); ok {
+		group = g
+	}
+	for _, w := range k.byKind[kind] {
+		if w.Group == group {
+			return w, true
+		}
+	}
+	return WorkloadKind{}, false
+}
+
+// Image is one image reference of a pod spec.
+type Image struct {
+	// Value is the reference as written.
+	Value string
+	// Node is the scalar node holding it.
+	Node *yaml.Node
+}
+
+// PodSpec is one pod spec found in a resource.
+type PodSpec struct {
+	// Kind is the workload kind it was found through.
+	Kind WorkloadKind
+	// Node is the pod spec mapping.
+	Node *yaml.Node
+	// Images are the images its containers use, in document order.
+	Images []Image
+	// PullSecretsKey and PullSecrets are the imagePullSecrets key and value nodes, nil when absent.
+	PullSecretsKey, PullSecrets *yaml.Node
+}
+
+// Path returns the pod spec's field path, for messages.
+func (p PodSpec) Path() string { return strings.Join(p.Kind.Path, ".") }
+
+// SecretNames returns the names listed under imagePullSecrets, in order.
+func (p PodSpec) SecretNames() []string {
+	if p.PullSecrets == nil || p.PullSecrets.Kind != yaml.SequenceNode {
+		return nil
+	}
+	var names []string
+	for _, item := range p.PullSecrets.Content {
+		if item.Kind != yaml.MappingNode {
+			continue
+		}
+		if v := mapValue(item, "name"); v != nil && v.Kind == yaml.ScalarNode {
+			names = append(names, v.Value)
+		}
+	}
+	return names
+}
+
+// HasSecret reports whether imagePullSecrets already lists name.
+func (p PodSpec) HasSecret(name string) bool {
+	for _, n := range p.SecretNames() {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Resource is one Kubernetes object in a parsed document.
+type Resource struct {
+	APIVersion, Kind, Name, Namespace string
+	// Node is the object's mapping.
+	Node *yaml.Node
+}
+
+// ResourceOf reads the identity of a mapping node. ok is false for YAML that is not a
+// Kubernetes object (no apiVersion or kind), such as a Helm values file or a CI config.
+func ResourceOf(n *yaml.Node) (Resource, bool) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return Resource{}, false
+	}
+	r := Resource{Node: n, APIVersion: scalar(mapValue(n, "apiVersion")), Kind: scalar(mapValue(n, "kind"))}
+	if r.APIVersion == "" || r.Kind == "" {
+		return Resource{}, false
+	}
+	if md := mapValue(n, "metadata"); md != nil && md.Kind == yaml.MappingNode {
+		r.Name = scalar(mapValue(md, "name"))
+		r.Namespace = scalar(mapValue(md, "namespace"))
+	}
+	return r, true
+}
+
+// Items returns the objects of a List-kind resource (kind List or *List with an items
+// sequence), and nil for any other resource.
+func (r Resource) Items() []Resource {
+	if !strings.HasSuffix(r.Kind, "List") {
+		return nil
+	}
+	items := mapValue(r.Node, "items")
+	if items == nil || items.Kind != yaml.SequenceNode {
+		return nil
+	}
+	var out []Resource
+	for _, it := range items.Content {
+		if res, ok := ResourceOf(it); ok {
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+// PodSpecs returns the pod specs of a resource that kinds knows, or nil. A pod spec given as a
+// YAML alias is an error: editing the anchor would change every place that shares it.
+func (k *Kinds) PodSpecs(r Resource) ([]PodSpec, error) {
+	wk, ok := k.Lookup(r.APIVersion, r.Kind)
+	if !ok {
+		return nil, nil
+	}
+	n := r.Node
+	for _, f := range wk.Path {
+		n = mapValue(n, f)
+		if n == nil {
+			return nil, nil
+		}
+		if n.Kind == yaml.AliasNode {
+			return nil, fmt.Errorf("%s %q: %s is a YAML alias (line %d); acrgen edits files in place and cannot patch an alias safely: expand it", r.Kind, r.Name, strings.Join(wk.Path, "."), n.Line)
+		}
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	ps := PodSpec{Kind: wk, Node: n}
+	ps.PullSecretsKey, ps.PullSecrets = mapPair(n, "imagePullSecrets")
+	if wk.AnyImage {
+		collectAnyImages(n, &ps.Images)
+	} else {
+		for _, field := range []string{"containers", "initContainers", "ephemeralContainers"} {
+			list := mapValue(n, field)
+			if list == nil || list.Kind != yaml.SequenceNode {
+				continue
+			}
+			for _, c := range list.Content {
+				if img := mapValue(c, "image"); img != nil && img.Kind == yaml.ScalarNode {
+					ps.Images = append(ps.Images, Image{Value: img.Value, Node: img})
+				}
+			}
+		}
+	}
+	return []PodSpec{ps}, nil
+}
+
+func collectAnyImages(n *yaml.Node, out *[]Image) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Value == "image" && v.Kind == yaml.ScalarNode {
+				*out = append(*out, Image{Value: v.Value, Node: v})
+				continue
+			}
+			collectAnyImages(v, out)
+		}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			collectAnyImages(c, out)
+		}
+	}
+}
+
+func mapPair(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i], n.Content[i+1]
+		}
+	}
+	return nil, nil
+}
+
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	_, v := mapPair(n, key)
+	return v
+}
+
+func scalar(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
