@@ -1,0 +1,375 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/acrgen/acrgen/internal/engine"
+	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/encrypt"
+	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/pmezard/go-difflib/difflib"
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes, as the README documents them.
+const (
+	exitOK     = 0
+	exitDrift  = 1
+	exitUsage  = 2
+	exitRemote = 3
+)
+
+// env reads an environment variable; tests pass their own.
+type env func(string) string
+
+// run builds the app and runs it; it returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv env) int {
+	for _, a := range args[1:] {
+		if a == "--" {
+			break
+		}
+		if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); strings.HasPrefix(a, "-") && (name == "password" || name == "docker-password" || name == "p") {
+			fmt.Fprintln(stderr, "acrgen: error: passwords are never read from the command line, where other processes can see them")
+			fmt.Fprintln(stderr, "acrgen: hint: use --password-stdin, --password-file FILE or the ACRGEN_PASSWORD environment variable")
+			return exitUsage
+		}
+	}
+	app := newApp(stdin, stdout, stderr, getenv)
+	err := app.RunContext(ctx, interspersed(app, args))
+	if err == nil {
+		return exitOK
+	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
+		if msg := ec.Error(); msg != "" {
+			fmt.Fprintln(stderr, "acrgen: error: "+msg)
+		}
+		return ec.ExitCode()
+	}
+	// Flag parsing and other usage errors from urfave/cli.
+	fmt.Fprintln(stderr, "acrgen: error: "+err.Error())
+	return exitUsage
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.App {
+	return &cli.App{
+		Name:            "acrgen",
+		Usage:           "pull secrets for Azure Container Registry, rendered into kustomize trees for GitOps",
+		Version:         version,
+		HideVersion:     true,
+		Reader:          stdin,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		ExitErrHandler:  func(*cli.Context, error) {},
+		HideHelpCommand: true,
+		Commands: []*cli.Command{
+			treeCommand(engine.Render, stdin, getenv),
+			treeCommand(engine.Patch, stdin, getenv),
+			treeCommand(engine.Check, stdin, getenv),
+			{
+				Name:  "version",
+				Usage: "print the version",
+				Action: func(c *cli.Context) error {
+					_, err := fmt.Fprintln(c.App.Writer, "acrgen", version)
+					return err
+				},
+			},
+		},
+	}
+}
+
+// treeFlags are the flags shared by render, patch and check.
+func treeFlags(mode engine.Mode) []cli.Flag {
+	fs := []cli.Flag{
+		&cli.StringSliceFlag{Name: "registry", Aliases: []string{"r"}, Usage: "login server workloads pull from (repeatable); a bare NAME means NAME.azurecr.io", Required: true},
+		&cli.StringFlag{Name: "secret-name", Value: "acr-secret", Usage: "name of the pull Secret"},
+		&cli.StringSliceFlag{Name: "namespace", Aliases: []string{"n"}, Usage: "only workloads in this effective namespace (repeatable); default all"},
+		&cli.StringSliceFlag{Name: "workload", Usage: "a custom workload kind, KIND.GROUP=PATH to its pod spec (repeatable), e.g. Rollout.argoproj.io=spec.template.spec"},
+		&cli.StringFlag{Name: "cloud", Value: "AzureCloud", Usage: "cloud whose login-server suffix a bare registry name takes: AzureCloud, AzureChinaCloud, AzureUSGovernment"},
+		&cli.Int64Flag{Name: "max-file-size", Value: tree.DefaultMaxFileSize, Usage: "largest manifest file read, in bytes"},
+	}
+	if mode == engine.Check {
+		return fs
+	}
+	fs = append(fs,
+		&cli.BoolFlag{Name: "check", Usage: "write nothing; exit 1 if anything would change"},
+		&cli.BoolFlag{Name: "diff", Usage: "print a unified diff of what changes"},
+	)
+	if mode == engine.Render {
+		fs = append(fs,
+			&cli.StringFlag{Name: "username", Aliases: []string{"u"}, EnvVars: []string{"ACRGEN_USERNAME"}, Usage: "registry username (a service principal's appId or a token name)"},
+			&cli.BoolFlag{Name: "password-stdin", Usage: "read the password from standard input"},
+			&cli.StringFlag{Name: "password-file", Usage: "read the password from this file"},
+			&cli.StringFlag{Name: "expires", Usage: "the credential's expiry (RFC 3339 or YYYY-MM-DD), recorded on the Secret"},
+			&cli.StringSliceFlag{Name: "age", Usage: "age recipient (repeatable); default: the .sops.yaml creation rule for the Secret file"},
+			&cli.StringSliceFlag{Name: "pgp", Usage: "PGP fingerprint (repeatable)"},
+			&cli.StringSliceFlag{Name: "azure-kv", Usage: "Azure Key Vault key URL (repeatable)"},
+		)
+	}
+	return fs
+}
+
+var modeNames = map[engine.Mode]struct{ name, usage string }{
+	engine.Render: {"render", "write the encrypted pull Secret into DIR and add imagePullSecrets to every workload that pulls from the registry"},
+	engine.Patch:  {"patch", "add imagePullSecrets to every workload of DIR that pulls from the registry (Secrets untouched)"},
+	engine.Check:  {"check", "change nothing; exit 1 listing each workload without the secret, each namespace without the Secret, each unencrypted Secret"},
+}
+
+func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
+	return &cli.Command{
+		Name:      modeNames[mode].name,
+		Usage:     modeNames[mode].usage,
+		ArgsUsage: "DIR",
+		Flags:     treeFlags(mode),
+		Action: func(c *cli.Context) error {
+			opts, err := treeOptions(c, mode, stdin, getenv)
+			if err != nil {
+				return err
+			}
+			if opts.Credential != nil {
+				defer clear(opts.Credential.Password)
+			}
+			res, err := engine.Plan(opts)
+			if err != nil {
+				return exitFor(err)
+			}
+			return report(c, mode, res)
+		},
+	}
+}
+
+func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) (engine.Options, error) {
+	if c.NArg() != 1 {
+		return engine.Options{}, cli.Exit(fmt.Sprintf("want exactly one DIR argument, got %d (flags go before DIR or after it, not both ways at once)", c.NArg()), exitUsage)
+	}
+	suffix, ok := cloudSuffixes[c.String("cloud")]
+	if !ok {
+		return engine.Options{}, cli.Exit(fmt.Sprintf("unknown --cloud %q: want AzureCloud, AzureChinaCloud or AzureUSGovernment", c.String("cloud")), exitUsage)
+	}
+	opts := engine.Options{
+		Dir:         c.Args().First(),
+		Mode:        mode,
+		SecretName:  c.String("secret-name"),
+		Namespaces:  c.StringSlice("namespace"),
+		MaxFileSize: c.Int64("max-file-size"),
+		Display:     displayPath,
+	}
+	for _, r := range splitAll(c.StringSlice("registry")) {
+		ls, err := render.ParseLoginServer(r, suffix)
+		if err != nil {
+			return opts, cli.Exit(err.Error(), exitUsage)
+		}
+		opts.Registries = appendUnique(opts.Registries, ls)
+	}
+	var kinds []render.WorkloadKind
+	for _, w := range c.StringSlice("workload") {
+		k, err := render.ParseWorkloadKind(w)
+		if err != nil {
+			return opts, cli.Exit(err.Error(), exitUsage)
+		}
+		kinds = append(kinds, k)
+	}
+	opts.Kinds = render.NewKinds(kinds...)
+	if mode != engine.Render {
+		return opts, nil
+	}
+	opts.Recipients = encrypt.Recipients{Age: splitAll(c.StringSlice("age")), PGP: splitAll(c.StringSlice("pgp")), AzureKV: splitAll(c.StringSlice("azure-kv"))}
+	if e := c.String("expires"); e != "" {
+		t, err := parseTime(e)
+		if err != nil {
+			return opts, cli.Exit(err.Error(), exitUsage)
+		}
+		opts.Expires = t
+	}
+	pw, err := readPassword(c, stdin, getenv)
+	if err != nil {
+		return opts, err
+	}
+	user := c.String("username")
+	switch {
+	case pw != nil && user == "":
+		clear(pw)
+		return opts, cli.Exit("a password was given without --username", exitUsage)
+	case pw == nil && user != "":
+		return opts, cli.Exit("--username was given without a password: use --password-stdin, --password-file or ACRGEN_PASSWORD", exitUsage)
+	case pw != nil:
+		opts.Credential = &render.Credential{Username: user, Password: pw}
+	}
+	return opts, nil
+}
+
+var cloudSuffixes = map[string]string{
+	"AzureCloud": "azurecr.io", "AzurePublic": "azurecr.io",
+	"AzureChinaCloud": "azurecr.cn", "AzureChina": "azurecr.cn",
+	"AzureUSGovernment": "azurecr.us", "AzureGovernment": "azurecr.us",
+}
+
+// readPassword takes the password from exactly one of --password-stdin, --password-file and
+// ACRGEN_PASSWORD. One trailing line ending is dropped. nil means none was given.
+func readPassword(c *cli.Context, stdin io.Reader, getenv env) ([]byte, error) {
+	var sources []string
+	if c.Bool("password-stdin") {
+		sources = append(sources, "--password-stdin")
+	}
+	if c.String("password-file") != "" {
+		sources = append(sources, "--password-file")
+	}
+	if getenv("ACRGEN_PASSWORD") != "" {
+		sources = append(sources, "ACRGEN_PASSWORD")
+	}
+	if len(sources) > 1 {
+		return nil, cli.Exit("the password comes from one place only; got "+strings.Join(sources, " and "), exitUsage)
+	}
+	if len(sources) == 0 {
+		return nil, nil
+	}
+	var b []byte
+	var err error
+	switch sources[0] {
+	case "--password-stdin":
+		b, err = io.ReadAll(io.LimitReader(stdin, 1<<20))
+		if err != nil {
+			return nil, cli.Exit("reading the password from standard input: "+err.Error(), exitUsage)
+		}
+	case "--password-file":
+		b, err = os.ReadFile(c.String("password-file"))
+		if err != nil {
+			return nil, cli.Exit("reading --password-file: "+errors.Unwrap(err).Error(), exitUsage)
+		}
+	default:
+		b = []byte(getenv("ACRGEN_PASSWORD"))
+	}
+	b = []byte(strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"))
+	if len(b) == 0 {
+		return nil, cli.Exit("the password from "+sources[0]+" is empty", exitUsage)
+	}
+	return b, nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("--expires %q: want RFC 3339 (2027-01-31T00:00:00Z) or YYYY-MM-DD", s)
+}
+
+func splitAll(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// displayPath shows a path relative to the working directory when it is below it.
+func displayPath(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if real, err := filepath.EvalSymlinks(wd); err == nil {
+		wd = real
+	}
+	if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return p
+}
+
+// exitFor maps an engine error to its exit code.
+func exitFor(err error) error {
+	var ie *tree.InputError
+	var ue *engine.UsageError
+	var ee *engine.EncryptionError
+	switch {
+	case errors.As(err, &ie), errors.As(err, &ue):
+		return cli.Exit(err.Error(), exitUsage)
+	case errors.As(err, &ee):
+		return cli.Exit(err.Error(), exitRemote)
+	default:
+		return cli.Exit(err.Error(), exitUsage)
+	}
+}
+
+func report(c *cli.Context, mode engine.Mode, res *engine.Result) error {
+	out, errw := c.App.Writer, c.App.ErrWriter
+	for _, w := range res.Warnings {
+		fmt.Fprintln(errw, "acrgen: warning: "+w)
+	}
+	if mode == engine.Check {
+		for _, n := range res.Notes {
+			fmt.Fprintln(out, n)
+		}
+		for _, p := range res.Problems {
+			fmt.Fprintln(out, "problem: "+p)
+		}
+		if len(res.Problems) > 0 {
+			return cli.Exit(fmt.Sprintf("%d problem(s) found", len(res.Problems)), exitDrift)
+		}
+		fmt.Fprintln(out, "ok: every workload that pulls from the registry references its Secret, and every Secret is encrypted")
+		return nil
+	}
+	if c.Bool("diff") {
+		if err := printDiff(out, res); err != nil {
+			return err
+		}
+	}
+	for _, a := range res.Actions {
+		fmt.Fprintln(out, a)
+	}
+	if len(res.Changes) == 0 {
+		fmt.Fprintln(out, "nothing to do")
+		return nil
+	}
+	if c.Bool("check") {
+		return cli.Exit(fmt.Sprintf("%d file(s) would change", len(res.Changes)), exitDrift)
+	}
+	if err := engine.Write(res); err != nil {
+		return cli.Exit(err.Error(), exitUsage)
+	}
+	for _, ch := range res.Changes {
+		verb := "updated"
+		if ch.Created {
+			verb = "created"
+		}
+		fmt.Fprintf(out, "%s %s\n", verb, displayPath(ch.Path))
+	}
+	return nil
+}
+
+func printDiff(w io.Writer, res *engine.Result) error {
+	for _, ch := range res.Changes {
+		name := displayPath(ch.Path)
+		from := "a/" + name
+		if ch.Created {
+			from = "/dev/null"
+		}
+		d := difflib.UnifiedDiff{A: difflib.SplitLines(string(ch.Old)), B: difflib.SplitLines(string(ch.New)), FromFile: from, ToFile: "b/" + name, Context: 3}
+		if err := difflib.WriteUnifiedDiff(w, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}

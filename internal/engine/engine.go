@@ -1,0 +1,336 @@
+// Package engine runs acrgen's render, patch and check on a directory: it loads the tree,
+// asks the pure core which pod specs need the pull secret and how to edit them, decides
+// which encrypted Secrets to keep, write or create, and returns the complete set of file
+// changes before anything is written, so a run is all or nothing.
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/encrypt"
+	"github.com/acrgen/acrgen/pkg/render"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Mode is what a run does.
+type Mode int
+
+const (
+	// Render patches workloads and writes the encrypted Secrets.
+	Render Mode = iota
+	// Patch patches workloads only; Secrets are never touched.
+	Patch
+	// Check changes nothing and reports problems.
+	Check
+)
+
+// Options configures a run.
+type Options struct {
+	Dir        string
+	Mode       Mode
+	Registries []string // login servers, as from render.ParseLoginServer
+	SecretName string
+	// Namespaces limits the run to workloads whose effective namespace is listed; empty
+	// means every namespace.
+	Namespaces []string
+	Kinds      *render.Kinds
+	// Credential is the registry credential; nil when none was given.
+	Credential *render.Credential
+	// Expires is the credential's expiry, recorded on the Secret; zero when unknown.
+	Expires     time.Time
+	Recipients  encrypt.Recipients
+	MaxFileSize int64
+	Now         func() time.Time
+	// Display turns absolute paths into the form shown to the user.
+	Display func(string) string
+}
+
+// FileChange is a file a run writes.
+type FileChange struct {
+	Path     string
+	Old, New []byte
+	// Created is true for a file that does not exist yet.
+	Created bool
+	Mode    fs.FileMode
+}
+
+// Result is what a run found and would write.
+type Result struct {
+	Changes []FileChange
+	// Actions are human-readable lines about what the changes do.
+	Actions []string
+	// Problems are what check reports (and exits 1 for).
+	Problems []string
+	// Warnings are worth a look but do not fail a run.
+	Warnings []string
+	// Notes describe the Secrets found, from their plaintext annotations.
+	Notes []string
+}
+
+// UsageError is a problem with the options or the credential; the CLI exits 2.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// EncryptionError is a failure of encryption or of a key service; the CLI exits 3.
+type EncryptionError struct{ Err error }
+
+func (e *EncryptionError) Error() string { return e.Err.Error() }
+func (e *EncryptionError) Unwrap() error { return e.Err }
+
+type run struct {
+	opts    Options
+	t       *tree.Tree
+	match   *render.Matcher
+	res     *Result
+	kustoms []render.Edit // edits to the root kustomization
+}
+
+// Plan computes a run without writing anything.
+func Plan(opts Options) (*Result, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Display == nil {
+		opts.Display = func(s string) string { return s }
+	}
+	if opts.Kinds == nil {
+		opts.Kinds = render.NewKinds()
+	}
+	if len(opts.Registries) == 0 {
+		return nil, &UsageError{Msg: "no --registry given"}
+	}
+	if opts.SecretName == "" {
+		return nil, &UsageError{Msg: "empty --secret-name"}
+	}
+	t, err := tree.Load(opts.Dir, tree.Options{MaxFileSize: opts.MaxFileSize, Kinds: opts.Kinds, Display: opts.Display})
+	if err != nil {
+		return nil, err
+	}
+	r := &run{opts: opts, t: t, match: render.NewMatcher(opts.Registries), res: &Result{}}
+	needs, targets, namespaces := r.workloads()
+	if err := r.patchFiles(needs); err != nil {
+		return nil, err
+	}
+	if err := r.patchExternal(targets); err != nil {
+		return nil, err
+	}
+	if opts.Mode != Patch {
+		if err := r.secrets(namespaces); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.finishKustomization(); err != nil {
+		return nil, err
+	}
+	for _, c := range r.res.Changes {
+		if _, err := render.ParseManifest(c.New); err != nil {
+			return nil, fmt.Errorf("internal error: the new %s does not parse (%v); nothing was written", opts.Display(c.Path), err)
+		}
+	}
+	sort.Slice(r.res.Changes, func(i, j int) bool { return r.res.Changes[i].Path < r.res.Changes[j].Path })
+	return r.res, nil
+}
+
+// Write writes a planned result.
+func Write(res *Result) error {
+	ws := make([]tree.Write, 0, len(res.Changes))
+	for _, c := range res.Changes {
+		ws = append(ws, tree.Write{Path: c.Path, Data: c.New, Mode: c.Mode})
+	}
+	return tree.WriteAll(ws)
+}
+
+func (r *run) display(p string) string { return r.opts.Display(p) }
+
+func (r *run) nsAllowed(ns string) bool {
+	if len(r.opts.Namespaces) == 0 {
+		return true
+	}
+	for _, n := range r.opts.Namespaces {
+		if n == ns {
+			return true
+		}
+	}
+	return false
+}
+
+func describe(inst tree.Instance) string {
+	s := inst.Resource.Kind + " " + inst.Resource.Name
+	if inst.Namespace != "" {
+		s += " in namespace " + inst.Namespace
+	}
+	return s
+}
+
+// workloads decides, for every pod spec of every resource occurrence, whether it pulls from a
+// configured registry and lacks the secret. It returns the pod specs to edit in place, the
+// patch targets for workloads from outside the root, and the effective namespaces that need
+// the Secret.
+func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool) {
+	needs := map[*yaml.Node]bool{}
+	namespaces := map[string]bool{}
+	var targets []external
+	seenTarget := map[string]bool{}
+	for _, inst := range r.t.Instances {
+		if !r.nsAllowed(inst.Namespace) {
+			continue
+		}
+		for i, ps := range inst.PodSpecs {
+			pulls := false
+			for _, img := range inst.Images[i] {
+				if _, ok := r.match.Match(img); ok {
+					pulls = true
+					if h := render.ImageHost(img); h != strings.ToLower(h) {
+						r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: %s uses image %q: the kubelet matches pull-secret hosts case-sensitively; write the host in lower case", r.display(inst.File.Path), describe(inst), img))
+					}
+				}
+			}
+			if !pulls {
+				continue
+			}
+			namespaces[inst.Namespace] = true
+			if ps.HasSecret(r.opts.SecretName) {
+				continue
+			}
+			if inst.File.InRoot {
+				if !needs[ps.Node] {
+					needs[ps.Node] = true
+					r.note(fmt.Sprintf("%s:%d: %s (%s) pulls from %s", r.display(inst.File.Path), ps.Node.Line, describe(inst), ps.Path(), strings.Join(r.opts.Registries, ", ")))
+				}
+				continue
+			}
+			t := render.PatchTarget{APIVersion: inst.Resource.APIVersion, Kind: inst.Resource.Kind, Name: inst.PatchName, Namespace: inst.PatchNamespace, Path: ps.Kind.Path, Secrets: append(ps.SecretNames(), r.opts.SecretName)}
+			key := strings.Join([]string{t.APIVersion, t.Kind, t.Namespace, t.Name, ps.Path()}, "\x00")
+			if !seenTarget[key] {
+				seenTarget[key] = true
+				targets = append(targets, external{target: t, msg: fmt.Sprintf("%s: %s (%s, from %s) pulls from %s", r.display(r.t.Kustomization.Path), describe(inst), ps.Path(), r.display(inst.File.Path), strings.Join(r.opts.Registries, ", "))})
+			}
+		}
+	}
+	return needs, targets, namespaces
+}
+
+// external is a workload from outside the root that needs the patch file.
+type external struct {
+	target render.PatchTarget
+	msg    string
+}
+
+// note records a workload that lacks the secret: an action when fixing, a problem in check.
+func (r *run) note(msg string) {
+	if r.opts.Mode == Check {
+		r.res.Problems = append(r.res.Problems, msg+" but does not reference imagePullSecrets "+r.opts.SecretName)
+		return
+	}
+	r.res.Actions = append(r.res.Actions, msg+": adding imagePullSecrets "+r.opts.SecretName)
+}
+
+func (r *run) patchFiles(needs map[*yaml.Node]bool) error {
+	if len(needs) == 0 || r.opts.Mode == Check {
+		return nil
+	}
+	paths := make([]string, 0, len(r.t.Files))
+	for p, f := range r.t.Files {
+		if f.InRoot {
+			paths = append(paths, p)
+		}
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		f := r.t.Files[p]
+		out, changes, err := render.PatchManifest(f.Manifest, r.opts.Kinds, func(_ render.Resource, ps render.PodSpec) bool { return needs[ps.Node] }, r.opts.SecretName)
+		if err != nil {
+			return &tree.InputError{Path: r.display(p), Msg: err.Error()}
+		}
+		if len(changes) > 0 {
+			r.res.Changes = append(r.res.Changes, FileChange{Path: p, Old: f.Manifest.Src.Bytes(), New: out, Mode: f.Mode})
+		}
+	}
+	return nil
+}
+
+// patchFileName is the patch file acrgen owns in the root kustomization's directory.
+func (r *run) patchFileName() string { return r.opts.SecretName + ".patch.yaml" }
+
+func (r *run) patchExternal(exts []external) error {
+	if len(exts) == 0 {
+		return nil
+	}
+	targets := make([]render.PatchTarget, len(exts))
+	for i, e := range exts {
+		targets[i] = e.target
+	}
+	k := r.t.Kustomization
+	name := r.patchFileName()
+	path := filepath.Join(r.t.Root, name)
+	want, err := render.PatchDocuments(targets)
+	if err != nil {
+		return err
+	}
+	old, err := os.ReadFile(path)
+	exists := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return &tree.InputError{Path: r.display(path), Msg: err.Error()}
+	}
+	if exists && !strings.HasPrefix(string(old), render.PatchHeader) {
+		return &tree.InputError{Path: r.display(path), Msg: "exists and was not written by acrgen; move it away or choose another --secret-name"}
+	}
+	listed := false
+	for _, p := range k.K.Patches {
+		if filepath.Clean(p.Path) == name {
+			listed = true
+		}
+	}
+	for _, p := range k.K.PatchesStrategicMerge {
+		if filepath.Clean(string(p)) == name {
+			listed = true
+		}
+	}
+	if string(old) == string(want) && listed {
+		return nil // the patch already covers every one of them
+	}
+	for _, e := range exts {
+		r.note(e.msg)
+	}
+	if r.opts.Mode == Check {
+		return nil
+	}
+	if string(old) != string(want) {
+		r.res.Changes = append(r.res.Changes, FileChange{Path: path, Old: old, New: want, Created: !exists, Mode: 0o644})
+	}
+	if !listed {
+		style := render.SeqStyleOf(k.Src, k.Doc, "resources", render.CompactSeq)
+		e, err := render.AppendListItem(k.Src, k.Doc, "patches", render.ListItem{Key: "path", Value: name}, style)
+		if err != nil {
+			return &tree.InputError{Path: r.display(k.Path), Msg: err.Error()}
+		}
+		r.kustoms = append(r.kustoms, e)
+	}
+	return nil
+}
+
+func (r *run) finishKustomization() error {
+	if len(r.kustoms) == 0 {
+		return nil
+	}
+	k := r.t.Kustomization
+	out, err := render.Apply(k.Src.Bytes(), r.kustoms)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Stat(k.Path)
+	if err != nil {
+		return err
+	}
+	r.res.Changes = append(r.res.Changes, FileChange{Path: k.Path, Old: k.Src.Bytes(), New: out, Mode: fi.Mode().Perm()})
+	return nil
+}

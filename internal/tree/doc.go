@@ -1,0 +1,10 @@
+// Package tree reads a kustomize tree (or a plain directory of manifests) from disk into
+// what acrgen's core needs: every file's parsed documents, and every occurrence of a resource
+// in the build of the root with its effective namespace and images. It also writes changed
+// files back atomically.
+//
+// It follows a kustomization's resources and components the way kustomize does, applying
+// namespace, namePrefix/nameSuffix and the images transformer (through kustomize's own
+// imagetag filter) along the way, but it never runs a whole kustomize build: that is
+// quadratic in the number of resources, and acrgen must stay linear.
+package tree

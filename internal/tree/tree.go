@@ -1,0 +1,567 @@
+package tree
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/acrgen/acrgen/pkg/render"
+	"sigs.k8s.io/kustomize/api/filters/imagetag"
+	"sigs.k8s.io/kustomize/api/konfig"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// DefaultMaxFileSize is the largest manifest acrgen reads.
+const DefaultMaxFileSize = 8 << 20
+
+// InputError is bad input: a file acrgen cannot read as a manifest or kustomization. The CLI
+// maps it to exit code 2.
+type InputError struct {
+	Path string // the file, relative to the working directory where possible
+	Line int
+	Msg  string
+}
+
+func (e *InputError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Path, e.Msg)
+}
+
+// File is a manifest file of the tree.
+type File struct {
+	// Path is the file's absolute path.
+	Path string
+	// Mode is the file's permission bits, kept when it is rewritten.
+	Mode fs.FileMode
+	// InRoot reports whether the file lies under the root directory (and is edited in place).
+	InRoot   bool
+	Manifest *render.Manifest
+}
+
+// Kustomization is a parsed kustomization file.
+type Kustomization struct {
+	Path string
+	Dir  string
+	K    types.Kustomization
+	// Src and Doc are the file's bytes and its root mapping, for in-place edits.
+	Src *render.Source
+	Doc *yaml.Node
+}
+
+// layer is what one kustomization (or component) does to the resources that pass through it.
+type layer struct {
+	namespace      string
+	prefix, suffix string
+	images         []types.Image
+	root           bool
+}
+
+// Instance is one occurrence of a resource in the build of the root.
+type Instance struct {
+	File     *File
+	Resource render.Resource
+	// Namespace is the resource's effective namespace after every kustomization's namespace:.
+	Namespace string
+	// PodSpecs are the resource's pod specs; Images[i] holds the effective images of
+	// PodSpecs[i] after every images: transformer.
+	PodSpecs []render.PodSpec
+	Images   [][]string
+	// PatchName and PatchNamespace identify the resource as the root kustomization's patches
+	// see it: after the transformers of everything below the root.
+	PatchName, PatchNamespace string
+}
+
+// External reports whether the instance comes from a file outside the root directory.
+func (i Instance) External() bool { return !i.File.InRoot }
+
+// Tree is a loaded kustomize tree.
+type Tree struct {
+	// Root is the absolute root directory.
+	Root string
+	// Kustomization is the root's kustomization, nil for a plain directory of manifests.
+	Kustomization *Kustomization
+	// Files are every manifest read, by absolute path.
+	Files map[string]*File
+	// Instances are every resource occurrence in the build of the root, in build order.
+	Instances []Instance
+	// Generated lists the names and effective namespaces of Secrets made by secretGenerator.
+	Generated []GeneratedSecret
+}
+
+// GeneratedSecret is a Secret that a kustomization's secretGenerator makes.
+type GeneratedSecret struct {
+	Name, Namespace, Kustomization string
+}
+
+// Options controls Load.
+type Options struct {
+	// MaxFileSize is the largest file read; zero means DefaultMaxFileSize.
+	MaxFileSize int64
+	// Kinds says which resources are workloads.
+	Kinds *render.Kinds
+	// Display turns an absolute path into the form used in messages; nil keeps it.
+	Display func(string) string
+}
+
+type loader struct {
+	opts     Options
+	root     string // absolute, symlinks resolved
+	files    map[string]*File
+	order    []pending
+	visiting map[string]bool
+	gen      []GeneratedSecret
+}
+
+type pending struct {
+	path  string
+	chain []layer
+}
+
+// Load reads the tree at dir.
+func Load(dir string, opts Options) (*Tree, error) {
+	if opts.MaxFileSize == 0 {
+		opts.MaxFileSize = DefaultMaxFileSize
+	}
+	if opts.Display == nil {
+		opts.Display = func(s string) string { return s }
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, &InputError{Path: dir, Msg: "cannot read the directory: " + errors.Unwrap(err).Error()}
+	}
+	if fi, err := os.Stat(real); err != nil || !fi.IsDir() {
+		return nil, &InputError{Path: dir, Msg: "not a directory"}
+	}
+	l := &loader{opts: opts, root: real, files: map[string]*File{}, visiting: map[string]bool{}}
+	t := &Tree{Root: real}
+	if kpath := findKustomization(real); kpath != "" {
+		k, err := l.readKustomization(kpath)
+		if err != nil {
+			return nil, err
+		}
+		t.Kustomization = k
+		if err := l.walk(k, nil, true); err != nil {
+			return nil, err
+		}
+	} else if err := l.walkPlain(real); err != nil {
+		return nil, err
+	}
+	if err := l.parseAll(); err != nil {
+		return nil, err
+	}
+	t.Files = l.files
+	t.Generated = l.gen
+	for _, p := range l.order {
+		f := l.files[p.path]
+		for _, r := range f.Manifest.Resources() {
+			if len(r.Items()) > 0 {
+				continue // the List's items stand for it
+			}
+			inst, err := l.instance(f, r, p.chain)
+			if err != nil {
+				return nil, err
+			}
+			t.Instances = append(t.Instances, inst)
+		}
+	}
+	return t, nil
+}
+
+func findKustomization(dir string) string {
+	for _, n := range konfig.RecognizedKustomizationFileNames() {
+		p := filepath.Join(dir, n)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p
+		}
+	}
+	return ""
+}
+
+func (l *loader) display(p string) string { return l.opts.Display(p) }
+
+// inRoot reports whether p (absolute, symlinks resolved) lies under the root.
+func (l *loader) inRoot(p string) bool {
+	return p == l.root || strings.HasPrefix(p, l.root+string(filepath.Separator))
+}
+
+// resolve turns a path into its real path, refusing a symlink that leads from inside the root
+// to outside it.
+func (l *loader) resolve(p, from string, line int) (string, error) {
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return "", &InputError{Path: l.display(from), Line: line, Msg: fmt.Sprintf("%s does not exist", l.display(p))}
+	}
+	if l.inRoot(p) && !l.inRoot(real) {
+		return "", &InputError{Path: l.display(p), Msg: fmt.Sprintf("symlink leaves the directory acrgen works on (to %s); acrgen refuses to edit through it", real)}
+	}
+	return real, nil
+}
+
+func (l *loader) readFile(p string) ([]byte, fs.FileMode, error) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, 0, &InputError{Path: l.display(p), Msg: err.Error()}
+	}
+	if fi.Size() > l.opts.MaxFileSize {
+		return nil, 0, &InputError{Path: l.display(p), Msg: fmt.Sprintf("file is %d bytes, more than the %d-byte limit (--max-file-size)", fi.Size(), l.opts.MaxFileSize)}
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, 0, &InputError{Path: l.display(p), Msg: err.Error()}
+	}
+	if !utf8.Valid(b) {
+		line := 1 + strings.Count(string(b[:firstInvalidUTF8(b)]), "\n")
+		return nil, 0, &InputError{Path: l.display(p), Line: line, Msg: "not valid UTF-8 (YAML files must be UTF-8)"}
+	}
+	return b, fi.Mode().Perm(), nil
+}
+
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, w := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && w <= 1 {
+			return i
+		}
+		i += w
+	}
+	return len(b)
+}
+
+func (l *loader) readKustomization(p string) (*Kustomization, error) {
+	b, _, err := l.readFile(p)
+	if err != nil {
+		return nil, err
+	}
+	m, err := render.ParseManifest(b)
+	if err != nil {
+		return nil, lineErr(l.display(p), err)
+	}
+	k := &Kustomization{Path: p, Dir: filepath.Dir(p), Src: m.Src}
+	if len(m.Docs) != 1 || m.Docs[0].Kind != yaml.MappingNode {
+		return nil, &InputError{Path: l.display(p), Msg: "a kustomization must be one YAML mapping"}
+	}
+	k.Doc = m.Docs[0]
+	if err := k.K.Unmarshal(b); err != nil {
+		return nil, &InputError{Path: l.display(p), Msg: err.Error()}
+	}
+	k.K.FixKustomization()
+	return k, nil
+}
+
+func lineErr(path string, err error) error {
+	var le *render.LineError
+	if errors.As(err, &le) {
+		return &InputError{Path: path, Line: le.Line, Msg: le.Msg}
+	}
+	return &InputError{Path: path, Msg: err.Error()}
+}
+
+// entryLine finds the line of a list entry in a kustomization, for error messages.
+func (k *Kustomization) entryLine(field, entry string) int {
+	for i := 0; i+1 < len(k.Doc.Content); i += 2 {
+		if k.Doc.Content[i].Value != field && !(field == "resources" && k.Doc.Content[i].Value == "bases") {
+			continue
+		}
+		for _, it := range k.Doc.Content[i+1].Content {
+			if it.Value == entry {
+				return it.Line
+			}
+		}
+	}
+	return 0
+}
+
+func isRemote(entry string) bool {
+	return strings.Contains(entry, "://") || strings.HasPrefix(entry, "git@") ||
+		strings.HasPrefix(entry, "github.com/") || strings.HasPrefix(entry, "gitlab.com/") ||
+		strings.HasPrefix(entry, "bitbucket.org/") || strings.Contains(entry, "?ref=")
+}
+
+func (k *Kustomization) layer(root bool) layer {
+	return layer{namespace: k.K.Namespace, prefix: k.K.NamePrefix, suffix: k.K.NameSuffix, images: k.K.Images, root: root}
+}
+
+// walk visits kustomization k. after is the chain of layers the build applies once k's own
+// result leaves k (outer kustomizations, and components that follow).
+func (l *loader) walk(k *Kustomization, after []layer, root bool) error {
+	real, err := filepath.EvalSymlinks(k.Path)
+	if err != nil {
+		return err
+	}
+	if l.visiting[real] {
+		return &InputError{Path: l.display(k.Path), Msg: "cycle: this kustomization includes itself"}
+	}
+	l.visiting[real] = true
+	defer delete(l.visiting, real)
+
+	if len(k.K.HelmCharts) > 0 {
+		return &InputError{Path: l.display(k.Path), Line: k.entryLine("helmCharts", ""), Msg: "helmCharts are not supported: acrgen cannot see the workloads a chart renders; render the chart into files first"}
+	}
+	// Components run after the kustomization's resources, in order, then the kustomization's own
+	// transformers: resources of k go through every component and then k.
+	self := k.layer(root)
+	comps := make([]*Kustomization, 0, len(k.K.Components))
+	for _, c := range k.K.Components {
+		ck, err := l.entryKustomization(k, "components", c)
+		if err != nil {
+			return err
+		}
+		comps = append(comps, ck)
+	}
+	chainFor := func(from int) []layer {
+		ch := make([]layer, 0, len(comps)-from+1+len(after))
+		for _, c := range comps[from:] {
+			ch = append(ch, c.layer(false))
+		}
+		ch = append(ch, self)
+		return append(ch, after...)
+	}
+	for _, g := range k.K.SecretGenerator {
+		ns := g.Namespace
+		for _, ly := range chainFor(0) {
+			if ly.namespace != "" {
+				ns = ly.namespace
+			}
+		}
+		l.gen = append(l.gen, GeneratedSecret{Name: g.Name, Namespace: ns, Kustomization: k.Path})
+	}
+	for _, entry := range k.K.Resources {
+		if err := l.resource(k, entry, chainFor(0)); err != nil {
+			return err
+		}
+	}
+	for i, ck := range comps {
+		// A component's own resources see the component and everything after it.
+		if err := l.walk(ck, chainFor(i)[1:], false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *loader) entryKustomization(k *Kustomization, field, entry string) (*Kustomization, error) {
+	line := k.entryLine(field, entry)
+	if isRemote(entry) {
+		return nil, &InputError{Path: l.display(k.Path), Line: line, Msg: fmt.Sprintf("remote %s %q is not supported: acrgen edits local trees; vendor it or run acrgen where it lives", field, entry)}
+	}
+	p, err := l.resolve(filepath.Join(k.Dir, entry), k.Path, line)
+	if err != nil {
+		return nil, err
+	}
+	kp := findKustomization(p)
+	if kp == "" {
+		return nil, &InputError{Path: l.display(k.Path), Line: line, Msg: fmt.Sprintf("%s %q has no kustomization.yaml", field, entry)}
+	}
+	return l.readKustomization(kp)
+}
+
+func (l *loader) resource(k *Kustomization, entry string, chain []layer) error {
+	line := k.entryLine("resources", entry)
+	if isRemote(entry) {
+		return &InputError{Path: l.display(k.Path), Line: line, Msg: fmt.Sprintf("remote resource %q is not supported: acrgen edits local trees; vendor it or run acrgen where it lives", entry)}
+	}
+	p, err := l.resolve(filepath.Join(k.Dir, entry), k.Path, line)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return &InputError{Path: l.display(k.Path), Line: line, Msg: err.Error()}
+	}
+	if fi.IsDir() {
+		kp := findKustomization(p)
+		if kp == "" {
+			return &InputError{Path: l.display(k.Path), Line: line, Msg: fmt.Sprintf("resource directory %q has no kustomization.yaml", entry)}
+		}
+		sub, err := l.readKustomization(kp)
+		if err != nil {
+			return err
+		}
+		if sub.K.Kind == types.ComponentKind {
+			return &InputError{Path: l.display(k.Path), Line: line, Msg: fmt.Sprintf("%q is a Component: list it under components, not resources", entry)}
+		}
+		return l.walk(sub, chain, false)
+	}
+	l.addFile(p, chain)
+	return nil
+}
+
+func (l *loader) addFile(p string, chain []layer) {
+	if _, ok := l.files[p]; !ok {
+		l.files[p] = &File{Path: p, InRoot: l.inRoot(p)}
+	}
+	l.order = append(l.order, pending{path: p, chain: chain})
+}
+
+// walkPlain reads every .yaml, .yml and .json file under dir, skipping hidden directories:
+// a plain directory of manifests, as kpt reads a package.
+func (l *loader) walkPlain(dir string) error {
+	var paths []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != dir && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".yaml", ".yml", ".json":
+		default:
+			return nil
+		}
+		real, err := l.resolve(p, p, 0)
+		if err != nil {
+			return err
+		}
+		if fi, err := os.Stat(real); err != nil || fi.IsDir() {
+			return nil
+		}
+		paths = append(paths, real)
+		return nil
+	})
+	if err != nil {
+		var ie *InputError
+		if errors.As(err, &ie) {
+			return err
+		}
+		return &InputError{Path: l.display(dir), Msg: err.Error()}
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		l.addFile(p, []layer{{root: true}})
+	}
+	return nil
+}
+
+// parseAll reads and parses every file on both cores.
+func (l *loader) parseAll() error {
+	files := make([]*File, 0, len(l.files))
+	for _, f := range l.files {
+		files = append(files, f)
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f := files[i]
+				b, mode, err := l.readFile(f.Path)
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				m, err := render.ParseManifest(b)
+				if err != nil {
+					errs[i] = lineErr(l.display(f.Path), err)
+					continue
+				}
+				f.Mode, f.Manifest = mode, m
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, error) {
+	inst := Instance{File: f, Resource: r, Namespace: r.Namespace, PatchName: r.Name, PatchNamespace: r.Namespace}
+	for _, ly := range chain {
+		if ly.namespace != "" {
+			inst.Namespace = ly.namespace
+		}
+		if !ly.root {
+			if ly.namespace != "" {
+				inst.PatchNamespace = ly.namespace
+			}
+			inst.PatchName = ly.prefix + inst.PatchName + ly.suffix
+		}
+	}
+	specs, err := l.opts.Kinds.PodSpecs(r)
+	if err != nil {
+		return Instance{}, lineErr(l.display(f.Path), err)
+	}
+	inst.PodSpecs = specs
+	for _, ps := range specs {
+		imgs := make([]string, len(ps.Images))
+		for i, im := range ps.Images {
+			imgs[i] = im.Value
+		}
+		out, err := effectiveImages(imgs, chain)
+		if err != nil {
+			return Instance{}, &InputError{Path: l.display(f.Path), Msg: fmt.Sprintf("%s %q: applying images: %v", r.Kind, r.Name, err)}
+		}
+		inst.Images = append(inst.Images, out)
+	}
+	return inst, nil
+}
+
+// effectiveImages runs each layer's images: entries over the images, innermost first, with
+// kustomize's own image tag filter.
+func effectiveImages(images []string, chain []layer) ([]string, error) {
+	var pod *yaml.RNode
+	for _, ly := range chain {
+		for _, it := range ly.images {
+			if pod == nil {
+				var err error
+				if pod, err = syntheticPod(images); err != nil {
+					return nil, err
+				}
+			}
+			if _, err := (imagetag.LegacyFilter{ImageTag: it}).Filter([]*yaml.RNode{pod}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if pod == nil {
+		return images, nil
+	}
+	containers, err := pod.Pipe(yaml.Lookup("spec", "containers"))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(images))
+	for _, c := range containers.YNode().Content {
+		out = append(out, c.Content[1].Value)
+	}
+	return out, nil
+}
+
+func syntheticPod(images []string) (*yaml.RNode, error) {
+	seq := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, img := range images {
+		seq.Content = append(seq.Content, &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+			{Kind: yaml.ScalarNode, Value: "image"}, {Kind: yaml.ScalarNode, Value: img},
+		}})
+	}
+	pod := yaml.NewRNode(&yaml.Node{Kind: yaml.MappingNode})
+	if err := pod.PipeE(yaml.SetField("kind", yaml.NewScalarRNode("Pod"))); err != nil {
+		return nil, err
+	}
+	spec := yaml.NewRNode(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "containers"}, seq}})
+	return pod, pod.PipeE(yaml.SetField("spec", spec))
+}
