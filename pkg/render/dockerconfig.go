@@ -14,7 +14,9 @@ type Credential struct {
 }
 
 // String redacts the password.
-func (c Credential) String() string { return fmt.Sprintf("Credential{Username: %q, Password: [redacted]}", c.Username) }
+func (c Credential) String() string {
+	return fmt.Sprintf("Credential{Username: %q, Password: [redacted]}", c.Username)
+}
 
 // GoString redacts the password.
 func (c Credential) GoString() string { return c.String() }

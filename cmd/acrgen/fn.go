@@ -1,0 +1,124 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/acrgen/acrgen/pkg/encrypt"
+	"github.com/acrgen/acrgen/pkg/fn"
+	"github.com/urfave/cli/v2"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
+)
+
+// fnCommand is `acrgen fn`, the KRM function: a ResourceList on stdin, one on stdout. It
+// exits 1 when the output holds an error result (kustomize and kpt then fail the build) and 2
+// on a bad invocation (arguments, unreadable input); each error is also printed on stderr,
+// where kustomize shows it (kustomize does not print results).
+func fnCommand(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.Command {
+	return &cli.Command{
+		Name:      "fn",
+		Usage:     "run as a KRM function (kustomize, kpt): read a ResourceList on standard input, write one on standard output",
+		ArgsUsage: " ",
+		Description: "The functionConfig is an " + fn.APIVersion + " " + fn.Kind + " (or a ConfigMap with the same keys under data);\n" +
+			"see functions.yaml. The function adds imagePullSecrets to the workloads that pull from the registries and\n" +
+			"ensures the SOPS-encrypted pull Secret in each namespace that needs one. It never talks to Azure.",
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return cli.Exit(fmt.Sprintf("fn takes no arguments, got %q: its settings come from the functionConfig in the ResourceList", strings.Join(c.Args().Slice(), " ")), exitUsage)
+			}
+			if f, ok := stdin.(*os.File); ok {
+				if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+					return cli.Exit("fn reads a ResourceList on standard input: run it from kustomize or kpt (see functions.yaml), or pipe one in", exitUsage)
+				}
+			}
+			p := fn.Processor(fn.Options{Encrypter: sopsEncrypter{}, Getenv: getenv, ReadFile: os.ReadFile, Now: time.Now})
+			cmd := command.Build(p, command.StandaloneDisabled, true)
+			cmd.SetArgs([]string{})
+			cmd.SetIn(stdin)
+			cmd.SetOut(stdout)
+			cmd.SetErr(stderr)
+			err := cmd.Execute()
+			if err == nil {
+				return nil
+			}
+			var results framework.Results
+			if !errors.As(err, &results) {
+				return cli.Exit(err.Error(), exitUsage)
+			}
+			n := 0
+			for _, r := range results {
+				if r.Severity == framework.Error {
+					n++
+					fmt.Fprintln(stderr, "acrgen: error: "+describeResult(r))
+				}
+			}
+			return cli.Exit(fmt.Sprintf("fn: %d error result(s)", n), 1)
+		},
+	}
+}
+
+// describeResult is a result on one line: the object, the field, the message.
+func describeResult(r *framework.Result) string {
+	var b strings.Builder
+	if ref := r.ResourceRef; ref != nil {
+		b.WriteString(ref.Kind)
+		if ref.Name != "" {
+			b.WriteString(" ")
+			if ref.Namespace != "" {
+				b.WriteString(ref.Namespace + "/")
+			}
+			b.WriteString(ref.Name)
+		}
+		if r.File != nil && r.File.Path != "" {
+			b.WriteString(" (" + r.File.Path + ")")
+		}
+		b.WriteString(": ")
+	}
+	if r.Field != nil && r.Field.Path != "" && !strings.Contains(r.Message, r.Field.Path) {
+		b.WriteString(r.Field.Path + ": ")
+	}
+	b.WriteString(r.Message)
+	return b.String()
+}
+
+// sopsEncrypter is the function's encryption, with pkg/encrypt.
+type sopsEncrypter struct{}
+
+var _ fn.Encrypter = sopsEncrypter{}
+
+func recipients(r fn.Recipients) encrypt.Recipients {
+	return encrypt.Recipients{Age: r.Age, PGP: r.PGP, AzureKV: r.AzureKeyVault}
+}
+
+func configFor(file string, keys fn.Recipients) (*encrypt.Config, error) {
+	cfg, err := encrypt.ConfigFor(file, recipients(keys))
+	if err != nil && keys.Empty() {
+		return nil, fmt.Errorf("no SOPS recipients: set age, pgp or azureKeyVault in the functionConfig, or add a .sops.yaml creation rule for %s (%w)", file, err)
+	}
+	return cfg, err
+}
+
+func (sopsEncrypter) Encrypt(file string, keys fn.Recipients, plain []byte, now time.Time) ([]byte, error) {
+	cfg, err := configFor(file, keys)
+	if err != nil {
+		return nil, err
+	}
+	return cfg.Encrypt(plain, now)
+}
+
+func (sopsEncrypter) SameRecipients(file string, keys fn.Recipients, doc []byte) (bool, error) {
+	cfg, err := configFor(file, keys)
+	if err != nil {
+		return false, err
+	}
+	info, err := encrypt.Inspect(doc)
+	if err != nil {
+		return false, err
+	}
+	return cfg.SameRecipients(info), nil
+}

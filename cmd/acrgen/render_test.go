@@ -1,0 +1,156 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/acrgen/acrgen/internal/testtool"
+)
+
+// TestRenderExamples is the whole promise of render on the bundled examples, checked with
+// the real kustomize, sops and kubectl.
+func TestRenderExamples(t *testing.T) {
+	dir, keyFile, _ := examplesCopy(t)
+	t.Chdir(dir)
+	base := testtool.Snapshot(t, filepath.Join(dir, "base"))
+
+	for _, overlay := range []string{"overlays/prod", "overlays/staging"} {
+		before := acrgen(t, "", nil, "check", overlay, "--registry", "myregistry")
+		if before.code != exitDrift || !strings.Contains(before.stdout, "problem:") {
+			t.Fatalf("check before render: want exit 1 with problems, got %d\n%s%s", before.code, before.stdout, before.stderr)
+		}
+		r := acrgen(t, testPassword+"\n", nil, "render", overlay, "--registry", "myregistry", "--username", testUser, "--password-stdin")
+		if r.code != exitOK {
+			t.Fatalf("render %s: exit %d\n%s%s", overlay, r.code, r.stdout, r.stderr)
+		}
+		assertNoLeak(t, dir, r.stdout, r.stderr)
+
+		built := kustomizeBuild(t, overlay)
+		if n := assertBuildPulls(t, built, "myregistry.azurecr.io"); n == 0 {
+			t.Fatalf("%s: no workload pulls from the registry in the build; the example is broken", overlay)
+		}
+		// The Secret file decrypts with the real sops to exactly kubectl's dockerconfigjson.
+		plain := sopsDecrypt(t, filepath.Join(overlay, "acr-secret.enc.yaml"), keyFile)
+		if got, want := dataField(t, plain), kubectlDockerConfig(t, "myregistry.azurecr.io"); got != want {
+			t.Errorf("%s: .dockerconfigjson differs from kubectl's:\n got %s\nwant %s", overlay, got, want)
+		}
+
+		// A second identical run changes no byte.
+		snap := testtool.Snapshot(t, dir)
+		again := acrgen(t, testPassword+"\n", nil, "render", overlay, "--registry", "myregistry", "--username", testUser, "--password-stdin")
+		if again.code != exitOK || !strings.Contains(again.stdout, "nothing to do") {
+			t.Fatalf("second render: exit %d\n%s%s", again.code, again.stdout, again.stderr)
+		}
+		if diff := diffSnap(snap, testtool.Snapshot(t, dir)); diff != "" {
+			t.Fatalf("second render changed files: %s", diff)
+		}
+		after := acrgen(t, "", nil, "check", overlay, "--registry", "myregistry")
+		if after.code != exitOK {
+			t.Fatalf("check after render: exit %d\n%s%s", after.code, after.stdout, after.stderr)
+		}
+		if !strings.Contains(after.stdout, "username "+testUser) {
+			t.Errorf("check does not report the Secret's username annotation:\n%s", after.stdout)
+		}
+	}
+	if diff := diffSnap(base, testtool.Snapshot(t, filepath.Join(dir, "base"))); diff != "" {
+		t.Fatalf("rendering overlays edited the shared base: %s", diff)
+	}
+}
+
+func diffSnap(a, b map[string]string) string {
+	var out []string
+	for k, v := range a {
+		if w, ok := b[k]; !ok {
+			out = append(out, "removed "+k)
+		} else if v != w {
+			out = append(out, "changed "+k)
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, "added "+k)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// A changed password rewrites only the Secret, and the new password decrypts.
+func TestRenderRotatesPassword(t *testing.T) {
+	dir, keyFile, _ := examplesCopy(t)
+	t.Chdir(dir)
+	args := []string{"render", "overlays/prod", "-r", "myregistry", "-u", testUser, "--password-stdin"}
+	if r := acrgen(t, testPassword, nil, args...); r.code != 0 {
+		t.Fatalf("render: %d %s", r.code, r.stderr)
+	}
+	snap := testtool.Snapshot(t, dir)
+	r := acrgen(t, testPassword+"-2", nil, args...)
+	if r.code != 0 {
+		t.Fatalf("render with a new password: %d %s", r.code, r.stderr)
+	}
+	changes := diffSnap(snap, testtool.Snapshot(t, dir))
+	if changes != "changed overlays/prod/acr-secret.enc.yaml" {
+		t.Fatalf("want only the Secret changed, got: %s", changes)
+	}
+	plain := sopsDecrypt(t, filepath.Join("overlays/prod", "acr-secret.enc.yaml"), keyFile)
+	if !strings.Contains(string(plain), ".dockerconfigjson") || dataField(t, plain) == kubectlDockerConfig(t, "myregistry.azurecr.io") {
+		t.Fatal("the Secret still holds the old password")
+	}
+}
+
+// Without a key to decrypt, a given password re-encrypts with a warning; without a password,
+// an existing Secret is kept untouched.
+func TestRenderWithoutDecryptionKey(t *testing.T) {
+	dir, _, _ := examplesCopy(t)
+	t.Chdir(dir)
+	args := []string{"render", "overlays/prod", "-r", "myregistry", "-u", testUser, "--password-stdin"}
+	if r := acrgen(t, testPassword, nil, args...); r.code != 0 {
+		t.Fatalf("render: %d %s", r.code, r.stderr)
+	}
+	t.Setenv("SOPS_AGE_KEY_FILE", filepath.Join(dir, "no-such-key"))
+	snap := testtool.Snapshot(t, dir)
+	keep := acrgen(t, "", nil, "render", "overlays/prod", "-r", "myregistry")
+	if keep.code != 0 || diffSnap(snap, testtool.Snapshot(t, dir)) != "" {
+		t.Fatalf("render without a credential must keep the Secret: %d %s %s", keep.code, keep.stderr, diffSnap(snap, testtool.Snapshot(t, dir)))
+	}
+	r := acrgen(t, testPassword, nil, args...)
+	if r.code != 0 || !strings.Contains(r.stderr, "no key to decrypt") {
+		t.Fatalf("want a re-encryption warning, got %d\n%s", r.code, r.stderr)
+	}
+	assertNoLeak(t, dir, r.stdout, r.stderr)
+}
+
+// Several namespaces without a namespace: in the root get one Secret each, with the
+// namespace set; a plain directory (no kustomization) works the same way.
+func TestRenderPlainDirectorySeveralNamespaces(t *testing.T) {
+	dir := t.TempDir()
+	keyFile, recipient := ageKey(t)
+	write(t, filepath.Join(dir, "a.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  namespace: team-a\nspec:\n  containers:\n  - name: a\n    image: myregistry.azurecr.io/a:v1\n")
+	write(t, filepath.Join(dir, "sub", "b.yaml"), "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: b\n  namespace: team-b\nspec:\n  template:\n    spec:\n      containers:\n      - name: b\n        image: myregistry.azurecr.io/b:v1\n")
+	write(t, filepath.Join(dir, "values.yaml"), "image:\n  repository: myregistry.azurecr.io/a\n")
+	r := acrgen(t, testPassword, nil, "render", dir, "-r", "myregistry.azurecr.io", "-u", testUser, "--password-stdin", "--age", recipient)
+	if r.code != 0 {
+		t.Fatalf("render: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, ns := range []string{"team-a", "team-b"} {
+		plain := sopsDecrypt(t, filepath.Join(dir, "acr-secret."+ns+".enc.yaml"), keyFile)
+		if !strings.Contains(string(plain), "namespace: "+ns) {
+			t.Errorf("Secret for %s lacks its namespace:\n%s", ns, plain)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "values.yaml")); string(b) != "image:\n  repository: myregistry.azurecr.io/a\n" {
+		t.Errorf("values.yaml was changed: %s", b)
+	}
+	assertNoLeak(t, dir, r.stdout, r.stderr)
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
