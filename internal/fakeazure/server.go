@@ -60,7 +60,6 @@ type Server struct {
 	faults     []*faultState
 	replDelay  int
 	tokens     map[string]issuedToken
-	sequence   int
 	caFile     string
 	cloudFile  string
 	envFile    string

@@ -1,0 +1,66 @@
+// Command fakeazure serves the fakeazure Azure EMULATOR (not Azure) until it is killed, for
+// `make demo` and for trying acrgen offline. It prints where its cloud file, CA certificate
+// and environment file are; `. env.sh` then points acrgen at it:
+//
+//	fakeazure -dir /tmp/fake -registry myregistry &
+//	. /tmp/fake/env.sh
+//	acrgen provision --cloud "$FAKEAZURE_CLOUD_FILE" --registry myregistry ...
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/acrgen/acrgen/internal/fakeazure"
+)
+
+type list []string
+
+func (l *list) String() string     { return strings.Join(*l, ",") }
+func (l *list) Set(v string) error { *l = append(*l, v); return nil }
+
+func main() {
+	var (
+		opts       fakeazure.Options
+		registries list
+		replDelay  int
+	)
+	flag.StringVar(&opts.Dir, "dir", "", "directory for ca.pem, cloud.json and env.sh (default: a new temporary directory)")
+	flag.StringVar(&opts.Addr, "addr", "127.0.0.1:0", "listen address")
+	flag.Var(&registries, "registry", "a registry to create, NAME or RESOURCEGROUP/NAME (repeatable)")
+	flag.IntVar(&replDelay, "replication-delay", 0, "hide new applications and service principals from the next N calls that depend on them")
+	flag.Parse()
+
+	for _, r := range registries {
+		rg, name, ok := strings.Cut(r, "/")
+		if !ok {
+			rg, name = "", r
+		}
+		opts.Registries = append(opts.Registries, fakeazure.Registry{ResourceGroup: rg, Name: name})
+	}
+	srv, err := fakeazure.Start(opts)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "fakeazure: error: %v\n", err)
+		os.Exit(1)
+	}
+	defer srv.Close()
+	srv.SetReplicationDelay(replDelay)
+
+	fmt.Printf("fakeazure: Azure EMULATOR (not Azure) listening on %s\n", srv.URL())
+	fmt.Printf("cloud file: %s\n", srv.CloudFile())
+	fmt.Printf("CA file:    %s\n", srv.CAFile())
+	fmt.Printf("env file:   %s\n", srv.EnvFile())
+	for _, r := range srv.Registries() {
+		fmt.Printf("registry:   %s (%s)\n", r.Name, r.LoginServer)
+	}
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+	writes := srv.WriteCalls()
+	fmt.Printf("fakeazure: stopping after %d calls (%d writes)\n", len(srv.Calls()), writes)
+}

@@ -1,0 +1,190 @@
+package provision
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+)
+
+// Cloud is an Azure cloud: where to authenticate, where ARM and Microsoft Graph are, and the
+// suffix of its registries' login servers. Obtain one with [ParseCloud]; the zero value is
+// not usable.
+type Cloud struct {
+	// Name is the cloud's az name (AzureCloud, AzureChinaCloud, AzureUSGovernment) or, for a
+	// cloud file, its "name" field or the file path.
+	Name string
+	// Configuration holds the authority host and the ARM endpoint and audience, as azcore
+	// and azidentity take them.
+	Configuration cloud.Configuration
+	// GraphEndpoint is Microsoft Graph's base URL, without /v1.0.
+	GraphEndpoint string
+	// GraphAudience is the Graph token audience; the token scope is this plus "/.default".
+	GraphAudience string
+	// ACRSuffix is the login-server suffix of the cloud's registries, e.g. ".azurecr.io".
+	// Only for display and bare-name matching: acrgen reads login servers from the API.
+	ACRSuffix string
+	// DisableInstanceDiscovery is true for clouds given as files (Azure Stack, sovereign
+	// clouds, a local emulator): azidentity must not ask login.microsoftonline.com to
+	// validate their authority.
+	DisableInstanceDiscovery bool
+}
+
+// CloudNames lists the cloud names [ParseCloud] accepts besides a file path.
+var CloudNames = []string{"AzureCloud", "AzureChinaCloud", "AzureUSGovernment", "AzurePublic", "AzureChina", "AzureGovernment"}
+
+func builtinCloud(name string) (Cloud, bool) {
+	mk := func(n, authority, arm, armAudience, graph, acr string) Cloud {
+		return Cloud{
+			Name: n,
+			Configuration: cloud.Configuration{
+				ActiveDirectoryAuthorityHost: authority,
+				Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+					cloud.ResourceManager: {Endpoint: arm, Audience: armAudience},
+				},
+			},
+			GraphEndpoint: graph, GraphAudience: graph, ACRSuffix: acr,
+		}
+	}
+	switch strings.ToLower(name) {
+	case "", "azurecloud", "azurepublic", "azurepubliccloud":
+		return mk("AzureCloud", "https://login.microsoftonline.com/", "https://management.azure.com",
+			"https://management.core.windows.net/", "https://graph.microsoft.com", ".azurecr.io"), true
+	case "azurechinacloud", "azurechina":
+		return mk("AzureChinaCloud", "https://login.chinacloudapi.cn/", "https://management.chinacloudapi.cn",
+			"https://management.core.chinacloudapi.cn/", "https://microsoftgraph.chinacloudapi.cn", ".azurecr.cn"), true
+	case "azureusgovernment", "azuregovernment":
+		return mk("AzureUSGovernment", "https://login.microsoftonline.us/", "https://management.usgovcloudapi.net",
+			"https://management.core.usgovcloudapi.net/", "https://graph.microsoft.us", ".azurecr.us"), true
+	}
+	return Cloud{}, false
+}
+
+// ParseCloud returns the cloud named by nameOrPath: one of [CloudNames] (case-insensitive;
+// empty means AzureCloud), or else the path of a JSON file in the shape
+// `az cloud register --cloud-config` accepts (see [ParseCloudConfig]).
+func ParseCloud(nameOrPath string) (Cloud, error) {
+	if c, ok := builtinCloud(nameOrPath); ok {
+		return c, nil
+	}
+	b, err := os.ReadFile(nameOrPath)
+	if err != nil {
+		if os.IsNotExist(err) && !strings.ContainsAny(nameOrPath, `/\.`) {
+			return Cloud{}, fmt.Errorf("%w: unknown cloud %q: use one of %s or the path of a cloud file",
+				ErrInvalidOptions, nameOrPath, strings.Join(CloudNames, ", "))
+		}
+		return Cloud{}, fmt.Errorf("%w: reading cloud file: %w", ErrInvalidOptions, err)
+	}
+	c, err := ParseCloudConfig(b)
+	if err != nil {
+		return Cloud{}, fmt.Errorf("%w: cloud file %s: %w", ErrInvalidOptions, nameOrPath, err)
+	}
+	if c.Name == "" {
+		c.Name = nameOrPath
+	}
+	return c, nil
+}
+
+// cloudFile is the subset of the az cloud-config JSON acrgen reads.
+type cloudFile struct {
+	Name      string `json:"name"`
+	Endpoints struct {
+		ActiveDirectory           string `json:"activeDirectory"`
+		ResourceManager           string `json:"resourceManager"`
+		ActiveDirectoryResourceID string `json:"activeDirectoryResourceId"`
+		MicrosoftGraphResourceID  string `json:"microsoftGraphResourceId"`
+	} `json:"endpoints"`
+	Suffixes struct {
+		ACRLoginServerEndpoint string `json:"acrLoginServerEndpoint"`
+	} `json:"suffixes"`
+}
+
+// ParseCloudConfig parses a custom cloud in the `az cloud register --cloud-config` shape:
+// endpoints.activeDirectory (the authority host), endpoints.resourceManager,
+// endpoints.activeDirectoryResourceId (the ARM audience), endpoints.microsoftGraphResourceId
+// (Graph's endpoint and audience, as az uses it) and suffixes.acrLoginServerEndpoint. Every
+// endpoint must be https. The result has DisableInstanceDiscovery set.
+func ParseCloudConfig(data []byte) (Cloud, error) {
+	var f cloudFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return Cloud{}, fmt.Errorf("parsing cloud config: %w", err)
+	}
+	e := f.Endpoints
+	for _, x := range []struct{ key, val string }{
+		{"endpoints.activeDirectory", e.ActiveDirectory},
+		{"endpoints.resourceManager", e.ResourceManager},
+		{"endpoints.activeDirectoryResourceId", e.ActiveDirectoryResourceID},
+		{"endpoints.microsoftGraphResourceId", e.MicrosoftGraphResourceID},
+	} {
+		if x.val == "" {
+			return Cloud{}, fmt.Errorf("cloud config has no %s", x.key)
+		}
+		u, err := url.Parse(x.val)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return Cloud{}, fmt.Errorf("cloud config %s %q is not an https URL", x.key, x.val)
+		}
+	}
+	suffix := f.Suffixes.ACRLoginServerEndpoint
+	if suffix != "" && !strings.HasPrefix(suffix, ".") {
+		suffix = "." + suffix
+	}
+	return Cloud{
+		Name: f.Name,
+		Configuration: cloud.Configuration{
+			ActiveDirectoryAuthorityHost: strings.TrimRight(e.ActiveDirectory, "/") + "/",
+			Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+				cloud.ResourceManager: {Endpoint: strings.TrimRight(e.ResourceManager, "/"), Audience: e.ActiveDirectoryResourceID},
+			},
+		},
+		GraphEndpoint:            strings.TrimRight(e.MicrosoftGraphResourceID, "/"),
+		GraphAudience:            e.MicrosoftGraphResourceID,
+		ACRSuffix:                suffix,
+		DisableInstanceDiscovery: true,
+	}, nil
+}
+
+// configuration returns a copy of c's Configuration whose Services map is not shared.
+func (c Cloud) configuration() cloud.Configuration {
+	cfg := c.Configuration
+	cfg.Services = maps.Clone(cfg.Services)
+	return cfg
+}
+
+// graphScope is the token scope for Microsoft Graph in this cloud.
+func (c Cloud) graphScope() string {
+	return strings.TrimRight(c.GraphAudience, "/") + "/.default"
+}
+
+func (c Cloud) valid() error {
+	rm, ok := c.Configuration.Services[cloud.ResourceManager]
+	if c.Configuration.ActiveDirectoryAuthorityHost == "" || !ok || rm.Endpoint == "" || rm.Audience == "" ||
+		c.GraphEndpoint == "" || c.GraphAudience == "" {
+		return fmt.Errorf("%w: the cloud is incomplete; obtain it from ParseCloud", ErrInvalidOptions)
+	}
+	return nil
+}
+
+// NewCredential returns azidentity's DefaultAzureCredential for cloud c: the environment
+// (AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or a certificate), workload
+// identity, managed identity, then the Azure CLI and developer tools. For a cloud given as a
+// file it disables instance discovery, as disconnected clouds need. TLS trust follows the
+// process's (SSL_CERT_FILE on Linux).
+func NewCredential(c Cloud) (azcore.TokenCredential, error) {
+	if err := c.valid(); err != nil {
+		return nil, err
+	}
+	cred, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
+		ClientOptions:            azcore.ClientOptions{Cloud: c.configuration()},
+		DisableInstanceDiscovery: c.DisableInstanceDiscovery,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating the Azure credential: %w", err)
+	}
+	return cred, nil
+}
