@@ -73,6 +73,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.App {
 			treeCommand(engine.Render, stdin, getenv),
 			treeCommand(engine.Patch, stdin, getenv),
 			treeCommand(engine.Check, stdin, getenv),
+			provisionCommand(),
 			fnCommand(stdin, stdout, stderr, getenv),
 			{
 				Name:  "version",

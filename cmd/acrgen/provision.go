@@ -1,0 +1,165 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/acrgen/acrgen/internal/engine"
+	"github.com/acrgen/acrgen/pkg/encrypt"
+	"github.com/acrgen/acrgen/pkg/provision"
+	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/urfave/cli/v2"
+)
+
+func provisionCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "provision",
+		Usage:     "look up or create a service principal (or repository-scoped token) with a role on the registry, then render its credential into DIR",
+		ArgsUsage: "DIR",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "registry", Aliases: []string{"r"}, Required: true, Usage: "the registry's name (or login server)"},
+			&cli.StringFlag{Name: "subscription", EnvVars: []string{"AZURE_SUBSCRIPTION_ID"}, Usage: "subscription ID holding the registry"},
+			&cli.StringFlag{Name: "resource-group", Aliases: []string{"g"}, Usage: "resource group of the registry (default: search the subscription)"},
+			&cli.StringFlag{Name: "cloud", Value: "AzureCloud", Usage: "AzureCloud, AzureChinaCloud, AzureUSGovernment, or a cloud file as `az cloud register --cloud-config` takes"},
+			&cli.StringFlag{Name: "credential", Value: "sp", Usage: "sp (a service principal) or token (a repository-scoped ACR token)"},
+			&cli.StringFlag{Name: "sp-name", Usage: "display name of the service principal to find or create"},
+			&cli.StringFlag{Name: "sp-id", Usage: "an existing service principal: appId or servicePrincipalName"},
+			&cli.StringFlag{Name: "role", Value: "acrpull", Usage: "role at the registry scope: acrpull, acrpush, owner, or any role name or ID"},
+			&cli.StringFlag{Name: "token-name", Value: provision.DefaultTokenName, Usage: "name of the repository-scoped token (--credential token)"},
+			&cli.StringSliceFlag{Name: "repository", Usage: "repository the token may pull (repeatable); default: those the tree's workloads use"},
+			&cli.IntFlag{Name: "years", Usage: "password lifetime in years (default 1)"},
+			&cli.StringFlag{Name: "end-date", Usage: "password expiry (RFC 3339 or YYYY-MM-DD), instead of --years"},
+			&cli.BoolFlag{Name: "rotate", Usage: "add a new password, render it, then remove older passwords acrgen created"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan; make no change in Azure or in DIR"},
+			&cli.StringFlag{Name: "secret-name", Value: "acr-secret", Usage: "name of the pull Secret"},
+			&cli.StringSliceFlag{Name: "namespace", Aliases: []string{"n"}, Usage: "only workloads in this effective namespace (repeatable)"},
+			&cli.StringSliceFlag{Name: "workload", Usage: "a custom workload kind, KIND.GROUP=PATH (repeatable)"},
+			&cli.StringSliceFlag{Name: "age", Usage: "age recipient (repeatable); default: the .sops.yaml creation rule"},
+			&cli.StringSliceFlag{Name: "pgp", Usage: "PGP fingerprint (repeatable)"},
+			&cli.StringSliceFlag{Name: "azure-kv", Usage: "Azure Key Vault key URL (repeatable)"},
+			&cli.Int64Flag{Name: "max-file-size", Value: 8 << 20, Usage: "largest manifest file read, in bytes"},
+		},
+		Action: func(c *cli.Context) error { return runProvision(c, c.App.ErrWriter) },
+	}
+}
+
+func runProvision(c *cli.Context, progress io.Writer) error {
+	if c.NArg() != 1 {
+		return cli.Exit(fmt.Sprintf("want exactly one DIR argument, got %d", c.NArg()), exitUsage)
+	}
+	cloud, err := provision.ParseCloud(c.String("cloud"))
+	if err != nil {
+		return cli.Exit(err.Error(), exitUsage)
+	}
+	var kinds []render.WorkloadKind
+	for _, w := range c.StringSlice("workload") {
+		k, err := render.ParseWorkloadKind(w)
+		if err != nil {
+			return cli.Exit(err.Error(), exitUsage)
+		}
+		kinds = append(kinds, k)
+	}
+	ropts := engine.Options{
+		Dir: c.Args().First(), Mode: engine.Render, SecretName: c.String("secret-name"), Namespaces: c.StringSlice("namespace"),
+		Kinds: render.NewKinds(kinds...), MaxFileSize: c.Int64("max-file-size"), Display: displayPath,
+		Recipients: encrypt.Recipients{Age: splitAll(c.StringSlice("age")), PGP: splitAll(c.StringSlice("pgp")), AzureKV: splitAll(c.StringSlice("azure-kv"))},
+	}
+	popts := provision.Options{
+		Cloud: cloud, SubscriptionID: c.String("subscription"), ResourceGroup: c.String("resource-group"), Registry: c.String("registry"),
+		Credential: provision.CredentialKind(c.String("credential")), SPName: c.String("sp-name"), SPID: c.String("sp-id"),
+		Role: c.String("role"), TokenName: c.String("token-name"), Repositories: splitAll(c.StringSlice("repository")),
+		Years: c.Int("years"), Rotate: c.Bool("rotate"), DryRun: c.Bool("dry-run"), Progress: progress,
+	}
+	// Role and principal apply to service principals, token name and scope to tokens.
+	if popts.Credential == provision.CredentialToken {
+		popts.Role = ""
+	} else {
+		popts.TokenName = ""
+	}
+	if e := c.String("end-date"); e != "" {
+		if popts.EndDate, err = parseTime(e); err != nil {
+			return cli.Exit(err.Error(), exitUsage)
+		}
+	}
+	if popts.Credential == provision.CredentialToken && len(popts.Repositories) == 0 {
+		// The token may pull exactly what the tree's workloads pull.
+		guess, err := render.ParseLoginServer(popts.Registry, cloud.ACRSuffix)
+		if err != nil {
+			return cli.Exit(err.Error(), exitUsage)
+		}
+		ropts.Registries = []string{guess}
+		if popts.Repositories, err = engine.Repositories(ropts); err != nil {
+			return exitFor(err)
+		}
+		if len(popts.Repositories) == 0 {
+			return cli.Exit(fmt.Sprintf("no workload in %s pulls from %s: nothing for a token to grant; pass --repository", ropts.Dir, guess), exitUsage)
+		}
+		fmt.Fprintf(progress, "token scope from the tree: %v\n", popts.Repositories)
+	}
+	cred, err := provision.NewCredential(cloud)
+	if err != nil {
+		return cli.Exit("Azure credentials: "+err.Error(), exitRemote)
+	}
+	res, err := provision.Provision(c.Context, cred, popts)
+	if err != nil {
+		return provisionExit(err)
+	}
+	out := c.App.Writer
+	if popts.DryRun {
+		fmt.Fprintf(out, "plan for %s (%s), dry run: nothing changed\n", res.LoginServer, res.RegistryID)
+		for _, s := range res.Plan {
+			fmt.Fprintln(out, "  "+s)
+		}
+		if len(res.Plan) == 0 {
+			fmt.Fprintln(out, "  nothing to do in Azure")
+		}
+		return nil
+	}
+	ropts.Registries = []string{res.LoginServer}
+	if !res.Password.IsZero() {
+		ropts.Credential = &render.Credential{Username: res.Username, Password: res.Password.Bytes()}
+		defer clear(ropts.Credential.Password)
+		ropts.Expires = res.Expires
+	} else {
+		fmt.Fprintf(progress, "the credential already exists and Azure never returns existing passwords: keeping the Secret in the tree (use --rotate for a new password)\n")
+	}
+	plan, err := engine.Plan(ropts)
+	if err != nil {
+		var ue *engine.UsageError
+		if errors.As(err, &ue) && ropts.Credential == nil {
+			return cli.Exit(err.Error()+"; the existing password cannot be read back from Azure: rerun with --rotate", exitUsage)
+		}
+		return exitFor(err)
+	}
+	if err := report(c, engine.Render, plan); err != nil {
+		return err
+	}
+	if res.Finish != nil {
+		// Only now that the new Secret is on disk may the older passwords go.
+		if err := res.Finish(c.Context); err != nil {
+			return provisionExit(fmt.Errorf("removing older acrgen passwords: %w", err))
+		}
+		fmt.Fprintln(progress, "removed older passwords acrgen had created")
+	}
+	who := "service principal appId " + res.AppID
+	if popts.Credential == provision.CredentialToken {
+		who = "token " + res.Username
+	}
+	if res.Password.IsZero() {
+		fmt.Fprintf(out, "%s on %s; existing password kept\n", who, res.LoginServer)
+		return nil
+	}
+	fmt.Fprintf(out, "%s on %s; password expires %s\n", who, res.LoginServer, res.Expires.UTC().Format(time.RFC3339))
+	return nil
+}
+
+func provisionExit(err error) error {
+	switch {
+	case errors.Is(err, provision.ErrInvalidOptions), errors.Is(err, provision.ErrAmbiguous), errors.Is(err, provision.ErrNotFound):
+		return cli.Exit(err.Error(), exitUsage)
+	default:
+		return cli.Exit(err.Error(), exitRemote)
+	}
+}

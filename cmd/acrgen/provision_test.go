@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/acrgen/acrgen/internal/fakeazure"
+	"github.com/acrgen/acrgen/internal/testtool"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// acrgenBinary builds the real binary once: provisioning is tested the way users run it, in
+// its own process, with the Azure SDK trusting the emulator through SSL_CERT_FILE.
+func acrgenBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "acrgen-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "acrgen")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = err
+			t.Logf("%s", out)
+		}
+	})
+	if binErr != nil {
+		t.Fatalf("building acrgen: %v", binErr)
+	}
+	return binPath
+}
+
+type procResult struct {
+	code           int
+	stdout, stderr string
+}
+
+func runBinary(t *testing.T, env []string, dir string, args ...string) procResult {
+	t.Helper()
+	cmd := exec.Command(acrgenBinary(t), args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return procResult{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+// acrgenPasswords returns the secrets of the passwords acrgen made on the emulated app.
+func acrgenPasswords(srv *fakeazure.Server, displayName string) (appID string, secrets []string) {
+	for _, a := range srv.Applications() {
+		if a.DisplayName != displayName {
+			continue
+		}
+		appID = a.AppID
+		for _, p := range a.Passwords {
+			if p.DisplayName == "acrgen" {
+				secrets = append(secrets, p.Secret)
+			}
+		}
+	}
+	return appID, secrets
+}
+
+// TestProvisionEndToEnd: provision against the Azure emulator, render into a copy of
+// examples/, build with kustomize, decrypt with sops, compare with kubectl's format; a second
+// run makes no write call; rotation swaps the password only after the Secret is written.
+func TestProvisionEndToEnd(t *testing.T) {
+	srv, err := fakeazure.Start(fakeazure.Options{Dir: t.TempDir(), Registries: []fakeazure.Registry{{Name: "myregistry"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dir, keyFile, _ := examplesCopy(t)
+	env := append(os.Environ(), srv.Env()...)
+	env = append(env, "SOPS_AGE_KEY_FILE="+keyFile)
+	args := []string{"provision", "overlays/prod", "--registry", "myregistry", "--sp-name", "acr-pull-prod", "--cloud", srv.CloudFile()}
+
+	dry := runBinary(t, env, dir, append(args, "--dry-run")...)
+	if dry.code != 0 || !strings.Contains(dry.stdout, "create application") || srv.WriteCalls() != 0 {
+		t.Fatalf("dry run: exit %d, %d write calls\n%s%s", dry.code, srv.WriteCalls(), dry.stdout, dry.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "overlays/prod/acr-secret.enc.yaml")); err == nil {
+		t.Fatal("dry run wrote the Secret")
+	}
+
+	first := runBinary(t, env, dir, args...)
+	if first.code != 0 {
+		t.Fatalf("provision: exit %d\n%s%s", first.code, first.stdout, first.stderr)
+	}
+	appID, secrets := acrgenPasswords(srv, "acr-pull-prod")
+	if len(secrets) != 1 || !strings.Contains(first.stdout, "appId "+appID) {
+		t.Fatalf("want one acrgen password and the appId printed, got %d\n%s", len(secrets), first.stdout)
+	}
+	checkSecret(t, dir, keyFile, appID, secrets[0])
+	assertNoSecret(t, dir, secrets[0], first.stdout, first.stderr)
+	if n := assertBuildPulls(t, kustomizeBuild(t, filepath.Join(dir, "overlays/prod")), "myregistry.azurecr.io"); n == 0 {
+		t.Fatal("no workload pulls from the registry")
+	}
+
+	srv.ResetCalls()
+	snap := testtool.Snapshot(t, dir)
+	second := runBinary(t, env, dir, args...)
+	if second.code != 0 || srv.WriteCalls() != 0 {
+		t.Fatalf("second provision: exit %d, %d write calls\n%s%s", second.code, srv.WriteCalls(), second.stdout, second.stderr)
+	}
+	if d := diffSnap(snap, testtool.Snapshot(t, dir)); d != "" {
+		t.Fatalf("second provision changed files: %s", d)
+	}
+
+	rot := runBinary(t, env, dir, append(args, "--rotate")...)
+	if rot.code != 0 {
+		t.Fatalf("rotate: exit %d\n%s%s", rot.code, rot.stdout, rot.stderr)
+	}
+	_, after := acrgenPasswords(srv, "acr-pull-prod")
+	if len(after) != 1 || after[0] == secrets[0] {
+		t.Fatalf("after rotation want exactly one new acrgen password, got %d", len(after))
+	}
+	checkSecret(t, dir, keyFile, appID, after[0])
+	assertNoSecret(t, dir, after[0], rot.stdout, rot.stderr)
+}
+
+// A 403 on the role assignment is an Azure error: exit 3, the missing permission named, and
+// nothing written to the tree.
+func TestProvisionForbidden(t *testing.T) {
+	srv, err := fakeazure.Start(fakeazure.Options{Dir: t.TempDir(), Registries: []fakeazure.Registry{{Name: "myregistry"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.Inject(fakeazure.Fault{Op: fakeazure.OpCreateRoleAssignment, Status: 403, Code: "AuthorizationFailed", Message: "does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write'"})
+	dir, keyFile, _ := examplesCopy(t)
+	before := testtool.Snapshot(t, dir)
+	env := append(append(os.Environ(), srv.Env()...), "SOPS_AGE_KEY_FILE="+keyFile)
+	r := runBinary(t, env, dir, "provision", "overlays/prod", "-r", "myregistry", "--sp-name", "acr-pull-prod", "--cloud", srv.CloudFile())
+	if r.code != exitRemote || !strings.Contains(r.stderr, "roleAssignments/write") {
+		t.Fatalf("want exit 3 naming roleAssignments/write, got %d\n%s", r.code, r.stderr)
+	}
+	if d := diffSnap(before, testtool.Snapshot(t, dir)); d != "" {
+		t.Fatalf("files touched: %s", d)
+	}
+}
+
+// checkSecret decrypts the rendered Secret with the real sops and compares it with what
+// kubectl makes for the principal's appId and password.
+func checkSecret(t *testing.T, dir, keyFile, user, password string) {
+	t.Helper()
+	plain := sopsDecrypt(t, filepath.Join(dir, "overlays/prod/acr-secret.enc.yaml"), keyFile)
+	got, err := base64.StdEncoding.DecodeString(dataField(t, plain))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Auths map[string]struct{ Username, Password string }
+	}
+	if err := json.Unmarshal(got, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	a := cfg.Auths["myregistry.azurecr.io"]
+	if a.Username != user || a.Password != password {
+		t.Fatalf("the Secret holds %q and a different password; want the principal %q and its new password", a.Username, user)
+	}
+	if !strings.Contains(string(plain), "acrgen.dev/expires:") {
+		t.Errorf("the Secret does not record the password's expiry:\n%s", strings.Split(string(plain), "data:")[0])
+	}
+}
+
+func assertNoSecret(t *testing.T, dir, secret string, outputs ...string) {
+	t.Helper()
+	for rel, content := range testtool.Snapshot(t, dir) {
+		if strings.Contains(content, secret) {
+			t.Errorf("the password is on disk in plain text: %s", rel)
+		}
+	}
+	for _, o := range outputs {
+		if strings.Contains(o, secret) {
+			t.Error("the password was printed")
+		}
+	}
+}
