@@ -53,4 +53,3 @@ func repository(image string) string {
 	}
 	return strings.ToLower(rest)
 }
-
