@@ -15,8 +15,8 @@ import (
 const encryptedRegex = "^(data|stringData)$"
 
 // Config says how one output file is encrypted: key groups, shamir threshold,
-// mac_only_encrypted, yaml indent. Build it with ConfigFor. A Config can be reused for
-// several operations on the same file, but not concurrently.
+// mac_only_encrypted, yaml indent. Build it with ConfigFor. Its methods never modify it: each
+// operation encrypts with its own fresh copies of the keys, so nothing is shared between files.
 type Config struct {
 	// groups are templates: every operation encrypts with fresh copies (cloneGroups).
 	groups  []sops.KeyGroup
@@ -39,7 +39,8 @@ type Config struct {
 // which would encrypt kind/metadata and break kustomize); any suffix or regex setting of the
 // rule is ignored. mac_only_encrypted, shamir_threshold, key_groups and stores.yaml.indent come
 // from the config file when present; with flags, only mac_only_encrypted (from the matching
-// rule, if any) and the indent are taken from it.
+// rule, if any) and the indent are taken from it, but a .sops.yaml that cannot be loaded (bad
+// regex, bad key) is an error even then, as with the sops CLI.
 //
 // No rule / no .sops.yaml and no flags -> an error saying to pass --age/--pgp/--azure-kv or add
 // a .sops.yaml creation rule, naming the file.
@@ -99,8 +100,8 @@ func ConfigFor(path string, flags Recipients) (*Config, error) {
 	if len(c.groups) == 0 || len(c.groups) != len(rule.KeyGroups) {
 		return nil, fmt.Errorf("cannot encrypt %s: the matching creation rule in %s has no keys (or an empty key group); pass --age, --pgp or --azure-kv, or add keys to the rule", abs, confPath)
 	}
-	if rule.ShamirThreshold < 0 || (len(c.groups) > 1 && rule.ShamirThreshold > len(c.groups)) {
-		return nil, fmt.Errorf("cannot encrypt %s: shamir_threshold %d in %s does not fit %d key groups", abs, rule.ShamirThreshold, confPath, len(c.groups))
+	if rule.ShamirThreshold < 0 || (len(c.groups) > 1 && (rule.ShamirThreshold == 1 || rule.ShamirThreshold > len(c.groups))) {
+		return nil, fmt.Errorf("cannot encrypt %s: shamir_threshold %d in %s does not fit %d key groups (it must be between 2 and the number of groups)", abs, rule.ShamirThreshold, confPath, len(c.groups))
 	}
 	c.shamir = rule.ShamirThreshold
 	c.macOnly = rule.MACOnlyEncrypted
