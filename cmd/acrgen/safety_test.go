@@ -34,7 +34,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{
 			name:  "malformed yaml",
-			files: map[string]string{"bad.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   bad: indent\n"},
+			files: map[string]string{"bad.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   bad: indent\nspec:\n  containers:\n  - image: myregistry.azurecr.io/x\n"},
 			want:  `bad\.yaml:5: `,
 		},
 		{

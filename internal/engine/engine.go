@@ -111,7 +111,8 @@ func Plan(opts Options) (*Result, error) {
 	if opts.SecretName == "" {
 		return nil, &UsageError{Msg: "empty --secret-name"}
 	}
-	t, err := tree.Load(opts.Dir, tree.Options{MaxFileSize: opts.MaxFileSize, Kinds: opts.Kinds, Display: opts.Display})
+	t, err := tree.Load(opts.Dir, tree.Options{MaxFileSize: opts.MaxFileSize, Kinds: opts.Kinds, Display: opts.Display,
+		Registries: opts.Registries, Relevant: []string{opts.SecretName}})
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -111,10 +112,18 @@ type Options struct {
 	Kinds *render.Kinds
 	// Display turns an absolute path into the form used in messages; nil keeps it.
 	Display func(string) string
+	// Registries and Relevant, when set, let Load skip the full parse of files that cannot
+	// matter: a file is parsed only if it mentions (ignoring case) a registry, an image name
+	// that some kustomization's images: entry maps onto a registry, or one of the Relevant
+	// strings. Other files are still checked for size, encoding and templates. Empty
+	// Registries means every file is parsed.
+	Registries []string
+	Relevant   []string
 }
 
 type loader struct {
 	opts     Options
+	images   []types.Image // every images: entry seen, for the relevance triggers
 	root     string // absolute, symlinks resolved
 	files    map[string]*File
 	order    []pending
@@ -291,6 +300,60 @@ func isRemote(entry string) bool {
 		strings.HasPrefix(entry, "bitbucket.org/") || strings.Contains(entry, "?ref=")
 }
 
+func (l *loader) noteImages(k *Kustomization) { l.images = append(l.images, k.K.Images...) }
+
+// triggers returns the lower-case strings that make a file worth parsing, or nil when every
+// file must be parsed.
+func (l *loader) triggers() []string {
+	if len(l.opts.Registries) == 0 {
+		return nil
+	}
+	set := map[string]bool{}
+	var out []string
+	add := func(s string) {
+		if s = strings.ToLower(s); s != "" && !set[s] {
+			set[s] = true
+			out = append(out, s)
+		}
+	}
+	for _, r := range l.opts.Registries {
+		add(r)
+	}
+	// An images: entry whose new name is on a registry (directly, or through another entry)
+	// makes its name a trigger too.
+	for changed := true; changed; {
+		changed = false
+		for _, im := range l.images {
+			if im.Name == "" || set[strings.ToLower(im.Name)] || im.NewName == "" {
+				continue
+			}
+			nn := strings.ToLower(im.NewName)
+			for _, t := range out {
+				if strings.Contains(nn, t) {
+					add(im.Name)
+					changed = true
+					break
+				}
+			}
+		}
+	}
+	for _, r := range l.opts.Relevant {
+		add(r)
+	}
+	return out
+}
+
+// relevant reports whether b mentions a trigger.
+func relevant(b []byte, triggers []string) bool {
+	lower := bytes.ToLower(b)
+	for _, t := range triggers {
+		if bytes.Contains(lower, []byte(t)) {
+			return true
+		}
+	}
+	return false
+}
+
 func (k *Kustomization) layer(root bool) layer {
 	return layer{namespace: k.K.Namespace, prefix: k.K.NamePrefix, suffix: k.K.NameSuffix, images: k.K.Images, root: root}
 }
@@ -308,6 +371,7 @@ func (l *loader) walk(k *Kustomization, after []layer, root bool) error {
 	l.visiting[real] = true
 	defer delete(l.visiting, real)
 
+	l.noteImages(k)
 	if len(k.K.HelmCharts) > 0 {
 		return &InputError{Path: l.display(k.Path), Line: k.entryLine("helmCharts", ""), Msg: "helmCharts are not supported: acrgen cannot see the workloads a chart renders; render the chart into files first"}
 	}
@@ -457,6 +521,7 @@ func (l *loader) parseAll() error {
 		files = append(files, f)
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	triggers := l.triggers()
 	errs := make([]error, len(files))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -471,12 +536,18 @@ func (l *loader) parseAll() error {
 					errs[i] = err
 					continue
 				}
+				f.Mode = mode
+				if triggers != nil && !relevant(b, triggers) && !bytes.Contains(b, []byte("{{")) {
+					// Nothing in it can pull from the registry or be the Secret.
+					f.Manifest = &render.Manifest{Src: render.NewSource(b)}
+					continue
+				}
 				m, err := render.ParseManifest(b)
 				if err != nil {
 					errs[i] = lineErr(l.display(f.Path), err)
 					continue
 				}
-				f.Mode, f.Manifest = mode, m
+				f.Manifest = m
 			}
 		}()
 	}

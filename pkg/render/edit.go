@@ -76,13 +76,22 @@ func (s *Source) offset(line, col int) int {
 type Edit struct {
 	Start, End int
 	Text       string
+	// NewKey marks an edit that adds a key after a mapping's last entry. At the same offset,
+	// items appended to that last entry's list must come first, or they would land under the
+	// new key.
+	NewKey bool
 }
 
 // Apply applies edits to src. Edits must not overlap; insertions at the same offset keep
-// their order.
+// their order, except that NewKey edits go after the others.
 func Apply(src []byte, edits []Edit) ([]byte, error) {
 	es := append([]Edit(nil), edits...)
-	sort.SliceStable(es, func(i, j int) bool { return es[i].Start < es[j].Start })
+	sort.SliceStable(es, func(i, j int) bool {
+		if es[i].Start != es[j].Start {
+			return es[i].Start < es[j].Start
+		}
+		return !es[i].NewKey && es[j].NewKey
+	})
 	var out bytes.Buffer
 	out.Grow(len(src) + 64*len(es))
 	pos := 0
@@ -252,7 +261,9 @@ func AppendListItem(src *Source, m *yaml.Node, key string, item ListItem, style 
 		end := src.blockEnd(last.Line, indent, true)
 		text := strings.Repeat(" ", indent) + key + ":" + src.nl +
 			strings.Repeat(" ", indent+style.Offset) + "-" + strings.Repeat(" ", style.Gap) + item.block() + src.nl
-		return src.insertAfterLine(end, text), nil
+		e := src.insertAfterLine(end, text)
+		e.NewKey = true
+		return e, nil
 	}
 	switch {
 	case v.Kind == yaml.SequenceNode && v.Style&yaml.FlowStyle != 0:
