@@ -124,7 +124,7 @@ type Options struct {
 type loader struct {
 	opts     Options
 	images   []types.Image // every images: entry seen, for the relevance triggers
-	root     string // absolute, symlinks resolved
+	root     string        // absolute, symlinks resolved
 	files    map[string]*File
 	order    []pending
 	visiting map[string]bool
