@@ -42,7 +42,7 @@ race: tools ## run the tests under the race detector
 	ACRGEN_REQUIRE_TOOLS=1 $(GO) test -race -count=1 ./...
 
 .PHONY: demo
-demo: tools build ## render examples/ into a scratch copy with a throwaway age key; show the diff and the decrypted Secret
+demo: tools build $(BIN)/fakeazure ## render examples/ into a scratch copy with a throwaway age key; show the diff and the decrypted Secret
 	./scripts/demo.sh
 
 .PHONY: bench
@@ -57,3 +57,6 @@ fmt: ## gofmt the tree
 vet: ## go vet and a gofmt check
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+$(BIN)/fakeazure: $(shell find internal/fakeazure -name '*.go')
+	$(GO) build -o $@ ./internal/fakeazure/cmd/fakeazure

@@ -19,10 +19,26 @@ sed -i "s/age1[0-9a-z]*/$recipient/" .sops.yaml
 echo "recipient: $recipient"
 git init -q . && git add -A && git -c user.name=demo -c user.email=demo@example.com commit -qm "examples as they are"
 
-step "acrgen render overlays/prod (the password comes on stdin, never argv)"
-printf 'demo-only-not-a-real-password' | acrgen render overlays/prod \
-  --registry myregistry --username 00000000-0000-0000-0000-000000000000 --password-stdin
-step "acrgen render overlays/staging (namePrefix, and an images: entry that moves the app off the registry)"
+step "an Azure EMULATOR (internal/fakeazure, not Azure) so provisioning runs offline"
+fakeazure -dir "$scratch/.fakeazure" -registry myregistry > "$scratch/.fakeazure.log" 2>&1 &
+fake=$!
+trap 'kill $fake 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -f "$scratch/.fakeazure/env.sh" ] && break; sleep 0.1; done
+cat "$scratch/.fakeazure.log"
+echo ".fakeazure*" >> .git/info/exclude
+# The emulator's CA (SSL_CERT_FILE), its fake tenant/client credentials and a cloud file.
+# shellcheck disable=SC1091
+. "$scratch/.fakeazure/env.sh"
+
+step "acrgen provision overlays/prod --dry-run (the plan; no change in Azure or the tree)"
+acrgen provision overlays/prod --registry myregistry --sp-name acr-pull-prod --cloud "$FAKEAZURE_CLOUD_FILE" --dry-run
+
+step "acrgen provision overlays/prod: service principal + acrpull on the registry + password, rendered in-process"
+acrgen provision overlays/prod --registry myregistry --sp-name acr-pull-prod --cloud "$FAKEAZURE_CLOUD_FILE"
+
+step "provision again: nothing to create in Azure, nothing to change in the tree"
+SOPS_AGE_KEY_FILE=demo.agekey acrgen provision overlays/prod --registry myregistry --sp-name acr-pull-prod --cloud "$FAKEAZURE_CLOUD_FILE"
+step "acrgen render overlays/staging with a credential you already have (stdin, never argv); namePrefix, and an images: entry that moves the app off the registry"
 printf 'demo-only-not-a-real-password' | acrgen render overlays/staging \
   --registry myregistry --username 00000000-0000-0000-0000-000000000000 --password-stdin
 
@@ -36,16 +52,15 @@ cat overlays/prod/acr-secret.enc.yaml
 step "kustomize build overlays/prod: every workload that pulls from the registry references the Secret"
 kustomize build overlays/prod | grep -E '^kind:|^  name:|image:|imagePullSecrets|- name: acr-secret'
 
-step "sops -d with the throwaway key: the .dockerconfigjson kubectl would have made"
+step "sops -d with the throwaway key: the .dockerconfigjson kubectl would have made (emulator credential)"
 SOPS_AGE_KEY_FILE=demo.agekey sops -d overlays/prod/acr-secret.enc.yaml \
   | sed -n 's/^ *\.dockerconfigjson: //p' | base64 -d; echo
 
 step "acrgen check overlays/prod (read-only; exit 1 on drift)"
 acrgen check overlays/prod --registry myregistry
 
-step "a second render changes nothing"
-printf 'demo-only-not-a-real-password' | SOPS_AGE_KEY_FILE=demo.agekey acrgen render overlays/prod \
+step "a second render of staging changes nothing"
+printf 'demo-only-not-a-real-password' | SOPS_AGE_KEY_FILE=demo.agekey acrgen render overlays/staging \
   --registry myregistry --username 00000000-0000-0000-0000-000000000000 --password-stdin
-git add -A && git diff --cached --quiet HEAD -- overlays/prod || true
 echo
 echo "scratch copy: $scratch"
