@@ -180,6 +180,16 @@ func checkSecret(t *testing.T, dir, keyFile, user, password string) {
 	if a.Username != user || a.Password != password {
 		t.Fatalf("the Secret holds %q and a different password; want the principal %q and its new password", a.Username, user)
 	}
+	// And it is byte for byte what kubectl makes for the same inputs.
+	ref, err := exec.Command(testtool.Path(t, "kubectl"), "create", "secret", "docker-registry", "x",
+		"--docker-server=myregistry.azurecr.io", "--docker-username="+user, "--docker-password="+password,
+		"--dry-run=client", "-o", "yaml").Output()
+	if err != nil {
+		t.Fatalf("kubectl: %v", err)
+	}
+	if dataField(t, plain) != dataField(t, ref) {
+		t.Error("the Secret's .dockerconfigjson differs from kubectl's for the same credential")
+	}
 	if !strings.Contains(string(plain), "acrgen.dev/expires:") {
 		t.Errorf("the Secret does not record the password's expiry:\n%s", strings.Split(string(plain), "data:")[0])
 	}

@@ -154,3 +154,29 @@ func write(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// Adding a registry without giving the credential again is an error, not a silently
+// incomplete Secret; with the credential, the Secret gets both auths entries.
+func TestRenderNewRegistryNeedsCredential(t *testing.T) {
+	dir, keyFile, _ := examplesCopy(t)
+	t.Chdir(dir)
+	if r := acrgen(t, testPassword, nil, "render", "overlays/prod", "-r", "myregistry", "-u", testUser, "--password-stdin"); r.code != 0 {
+		t.Fatalf("render: %d %s", r.code, r.stderr)
+	}
+	snap := testtool.Snapshot(t, dir)
+	r := acrgen(t, "", nil, "render", "overlays/prod", "-r", "myregistry", "-r", "other")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "does not hold credentials for other.azurecr.io") {
+		t.Fatalf("want exit 2 asking for the credential, got %d\n%s", r.code, r.stderr)
+	}
+	if d := diffSnap(snap, testtool.Snapshot(t, dir)); d != "" {
+		t.Fatalf("files touched: %s", d)
+	}
+	r = acrgen(t, testPassword, nil, "render", "overlays/prod", "-r", "myregistry", "-r", "other", "-u", testUser, "--password-stdin")
+	if r.code != 0 {
+		t.Fatalf("render with two registries: %d %s", r.code, r.stderr)
+	}
+	plain := string(sopsDecrypt(t, "overlays/prod/acr-secret.enc.yaml", keyFile))
+	if !strings.Contains(plain, "acrgen.dev/registry: myregistry.azurecr.io,other.azurecr.io") {
+		t.Fatalf("the registry annotation does not list both:\n%s", strings.Split(plain, "data:")[0])
+	}
+}

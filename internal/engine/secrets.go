@@ -225,6 +225,17 @@ func (r *run) syncSecret(inst tree.Instance, ns string) error {
 		}
 		return nil
 	}
+	if r.opts.Credential == nil && r.opts.Mode == Render {
+		covered := map[string]bool{}
+		for _, s := range strings.Split(annotations(inst.Resource.Node)[render.AnnotationRegistry], ",") {
+			covered[strings.TrimSpace(s)] = true
+		}
+		for _, want := range r.opts.Registries {
+			if !covered[want] {
+				return &UsageError{Msg: fmt.Sprintf("%s: Secret %s does not hold credentials for %s: give the credential (--username with --password-stdin, --password-file or ACRGEN_PASSWORD) to add it", r.display(f.Path), r.opts.SecretName, want)}
+			}
+		}
+	}
 	return r.syncFile(f.Path, f.Manifest.Src.Bytes(), ns, f.Mode)
 }
 
