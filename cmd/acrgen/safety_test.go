@@ -86,7 +86,7 @@ func TestBadInput(t *testing.T) {
 		},
 		{
 			name:  "alias pod spec",
-			files: map[string]string{"alias.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec: &s\n  containers:\n  - name: a\n    image: myregistry.azurecr.io/a\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: b\nspec: *s\n"},
+			files: map[string]string{"alias.yaml": "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec: &s\n    containers:\n    - name: a\n      image: myregistry.azurecr.io/a\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n  spec: *s\n"},
 			want:  `alias\.yaml.*YAML alias`,
 		},
 	}

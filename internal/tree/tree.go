@@ -537,12 +537,16 @@ func (l *loader) parseAll() error {
 					continue
 				}
 				f.Mode = mode
-				if triggers != nil && !relevant(b, triggers) && !bytes.Contains(b, []byte("{{")) {
-					// Nothing in it can pull from the registry or be the Secret.
-					f.Manifest = &render.Manifest{Src: render.NewSource(b)}
-					continue
+				var m *render.Manifest
+				if triggers == nil {
+					m, err = render.ParseManifest(b)
+				} else {
+					// Documents that mention no trigger cannot pull from the registry or be the
+					// Secret; templates are parsed anyway so that they are reported.
+					m, err = render.ParseManifestRelevant(b, func(doc []byte) bool {
+						return relevant(doc, triggers) || bytes.Contains(doc, []byte("{{"))
+					})
 				}
-				m, err := render.ParseManifest(b)
 				if err != nil {
 					errs[i] = lineErr(l.display(f.Path), err)
 					continue

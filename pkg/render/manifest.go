@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -38,6 +39,43 @@ var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // outside quotes, as in a Helm chart) are errors naming the line.
 func ParseManifest(b []byte) (*Manifest, error) {
 	m := &Manifest{Src: NewSource(b)}
+	return m, m.parse(b, 0)
+}
+
+// ParseManifestRelevant parses only the documents for which relevant returns true (given the
+// document's bytes, from its "---" line to the next), which makes a large file whose documents
+// mostly cannot matter cheap to read. Line numbers stay those of the whole file. Documents
+// are split at "---" lines, which YAML never allows inside a document's content.
+func ParseManifestRelevant(b []byte, relevant func([]byte) bool) (*Manifest, error) {
+	m := &Manifest{Src: NewSource(b)}
+	start := 1
+	flush := func(end int) error { // lines [start, end)
+		if end <= start {
+			return nil
+		}
+		from, to := m.Src.lines[start-1], m.Src.lineEnd(end-1)
+		if seg := b[from:to]; relevant(seg) {
+			return m.parse(seg, start-1)
+		}
+		return nil
+	}
+	for l := 2; l <= m.Src.numLines(); l++ {
+		if t := m.Src.line(l); strings.HasPrefix(t, "---") && isDocMarker(t) {
+			if err := flush(l); err != nil {
+				return nil, err
+			}
+			start = l
+		}
+	}
+	if err := flush(m.Src.numLines() + 1); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// parse decodes the documents of b, which starts after line offset of the file, and appends
+// them to m.Docs.
+func (m *Manifest) parse(b []byte, offset int) error {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	for {
 		var doc yaml.Node
@@ -51,21 +89,39 @@ func ParseManifest(b []byte) (*Manifest, error) {
 				le.Line, _ = strconv.Atoi(sm[1])
 				le.Msg = sm[2]
 			}
+			if le.Line > 0 {
+				le.Line += offset
+			}
 			if le.Line > 0 && bytes.Contains([]byte(m.Src.line(le.Line)), []byte("{{")) || le.Line == 0 && bytes.Contains(b, []byte("{{")) {
 				le.Msg = "unrendered template ({{ }}), as in a Helm chart: " + le.Msg
 			}
-			return nil, le
+			return le
 		}
 		if len(doc.Content) == 0 {
 			continue
 		}
 		root := doc.Content[0]
+		if offset > 0 {
+			shiftLines(root, offset)
+		}
 		if err := checkTemplateKeys(root); err != nil {
-			return nil, err
+			return err
 		}
 		m.Docs = append(m.Docs, root)
 	}
-	return m, nil
+	return nil
+}
+
+// shiftLines moves every node of a tree down by offset lines. Aliases point into the same
+// document and are shifted where they are defined.
+func shiftLines(n *yaml.Node, offset int) {
+	n.Line += offset
+	if n.Kind == yaml.AliasNode {
+		return
+	}
+	for _, c := range n.Content {
+		shiftLines(c, offset)
+	}
 }
 
 // checkTemplateKeys finds mapping keys that are themselves collections, which is what an

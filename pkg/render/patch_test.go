@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -96,5 +97,43 @@ func TestPatchGolden(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Parsing document by document gives the same nodes, at the same lines, and so the same
+// edits, as parsing the whole file.
+func TestParseManifestRelevantMatchesFullParse(t *testing.T) {
+	inputs, err := filepath.Glob("testdata/patch/*/input.yaml")
+	if err != nil || len(inputs) == 0 {
+		t.Fatal("no inputs")
+	}
+	for _, p := range inputs {
+		in, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, _ := patchBytes(t, in)
+		m, err := ParseManifestRelevant(in, func([]byte) bool { return true })
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		got, _, err := PatchManifest(m, goldenKinds(t), MatchesRegistry(goldenMatcher()), "acr-secret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, full) {
+			t.Errorf("%s: per-document parse patches differently:\n%s", p, got)
+		}
+	}
+	// Skipped documents are simply absent; errors keep file line numbers.
+	in := []byte("a: 1\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   bad: indent\n")
+	_, err = ParseManifestRelevant(in, func(b []byte) bool { return bytes.Contains(b, []byte("Pod")) })
+	var le *LineError
+	if !errors.As(err, &le) || le.Line != 7 {
+		t.Fatalf("want an error at line 7, got %v", err)
+	}
+	m, err := ParseManifestRelevant([]byte("a: 1\n---\nb: 2\n"), func(b []byte) bool { return bytes.Contains(b, []byte("b:")) })
+	if err != nil || len(m.Docs) != 1 || m.Docs[0].Content[0].Line != 3 {
+		t.Fatalf("want only the second document, at line 3: %v", err)
 	}
 }
