@@ -11,7 +11,7 @@ AGE_VERSION := v1.3.1
 YQ_VERSION := v4.54.3
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION)
+LDFLAGS := -s -w -X main.version=$(VERSION)
 
 .PHONY: help
 help: ## list the targets
