@@ -1,0 +1,476 @@
+package fn
+
+import (
+	"fmt"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/acrgen/acrgen/pkg/render"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+// ACRPullSecret is the typed functionConfig:
+//
+//	apiVersion: acrgen.dev/v1alpha1
+//	kind: ACRPullSecret
+//	metadata:
+//	  name: acr-pull-secret
+//	  annotations:
+//	    config.kubernetes.io/local-config: "true"
+//	spec:
+//	  registries: [myregistry]
+//
+// Decoding is strict: a field that Spec does not know is an error, not ignored.
+type ACRPullSecret struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	// Metadata is not interpreted.
+	Metadata map[string]any `json:"metadata,omitempty"`
+	Spec     Spec           `json:"spec"`
+}
+
+// Spec holds the function's settings. The fields mirror the flags of `acrgen render`; a
+// ConfigMap functionConfig uses the same keys under data, with lists comma-separated.
+type Spec struct {
+	// Registries are the login servers whose images need the pull secret; a bare NAME means
+	// NAME.<suffix of Cloud>. Required.
+	Registries []string `json:"registries"`
+	// Cloud picks the login-server suffix of bare registry names: AzureCloud (the default,
+	// azurecr.io), AzureChinaCloud or AzureUSGovernment.
+	Cloud string `json:"cloud,omitempty"`
+	// SecretName is the pull Secret's name; empty means DefaultSecretName.
+	SecretName string `json:"secretName,omitempty"`
+	// Namespaces limits the function to workloads in these namespaces; empty means all. When
+	// the items hold no resources (a kustomize generator call), the Secret is generated in
+	// each of them, or without a namespace when empty.
+	Namespaces []string `json:"namespaces,omitempty"`
+	// Workloads adds custom workload kinds, KIND.GROUP=PATH to the pod spec, e.g.
+	// Rollout.argoproj.io=spec.template.spec.
+	Workloads []string `json:"workloads,omitempty"`
+	// ServiceAccount, when true, adds the secret to the ServiceAccount each matching
+	// workload runs as (its serviceAccountName, default "default"), which must be among the
+	// items, instead of to the workload.
+	ServiceAccount bool `json:"serviceAccount,omitempty"`
+	// Age, PGP and AzureKeyVault are the SOPS recipients of a created Secret. When all are
+	// empty, the .sops.yaml creation rule matching the Secret's file decides, as for the sops
+	// CLI.
+	Age           []string `json:"age,omitempty"`
+	PGP           []string `json:"pgp,omitempty"`
+	AzureKeyVault []string `json:"azureKeyVault,omitempty"`
+	// Username is the registry username (a service principal's appId or a token name).
+	Username string `json:"username,omitempty"`
+	// PasswordFrom says where the password is read: env:VAR or file:PATH (relative to the
+	// function's working directory). There is no inline password field on purpose.
+	PasswordFrom string `json:"passwordFrom,omitempty"`
+	// Expires is the credential's expiry (RFC 3339 or YYYY-MM-DD), recorded on the Secret.
+	Expires string `json:"expires,omitempty"`
+}
+
+// Recipients are the SOPS keys a Secret is encrypted for. All empty means: the .sops.yaml
+// creation rule matching the Secret's file.
+type Recipients struct {
+	Age, PGP, AzureKeyVault []string
+}
+
+// Empty reports whether no recipient is given.
+func (r Recipients) Empty() bool {
+	return len(r.Age) == 0 && len(r.PGP) == 0 && len(r.AzureKeyVault) == 0
+}
+
+// PasswordSource is where the password comes from.
+type PasswordSource struct {
+	// Env is an environment variable's name; File a file's path. At most one is set.
+	Env, File string
+}
+
+// String returns the source as written in the config.
+func (s PasswordSource) String() string {
+	switch {
+	case s.Env != "":
+		return "env:" + s.Env
+	case s.File != "":
+		return "file:" + s.File
+	}
+	return ""
+}
+
+// Config is a validated functionConfig.
+type Config struct {
+	// Registries are login servers, lower case, as from [render.ParseLoginServer].
+	Registries     []string
+	SecretName     string
+	Namespaces     []string
+	Kinds          *render.Kinds
+	ServiceAccount bool
+	Recipients     Recipients
+	// Username and Password say where the credential comes from; both empty when none is
+	// configured.
+	Username string
+	Password PasswordSource
+	// Expires is zero when not given.
+	Expires time.Time
+
+	// ref identifies the functionConfig in results; prefix is "spec" or "data".
+	ref    *yaml.ResourceIdentifier
+	prefix string
+}
+
+// configError is a problem with the functionConfig at a field.
+type configError struct {
+	field, msg string
+}
+
+var cloudSuffixes = map[string]string{
+	"AzureCloud": "azurecr.io", "AzurePublic": "azurecr.io",
+	"AzureChinaCloud": "azurecr.cn", "AzureChina": "azurecr.cn",
+	"AzureUSGovernment": "azurecr.us", "AzureGovernment": "azurecr.us",
+}
+
+// specFields maps each Spec json key to its field index.
+var specFields = func() map[string]int {
+	m := map[string]int{}
+	t := reflect.TypeOf(Spec{})
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		m[name] = i
+	}
+	return m
+}()
+
+func knownKeys() string {
+	keys := make([]string, 0, len(specFields))
+	for k := range specFields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ", ")
+}
+
+// DecodeConfig reads a functionConfig: an ACRPullSecret or a ConfigMap. The results are one
+// error per problem, pointing at the functionConfig and the field; the Config is nil when
+// there is any.
+func DecodeConfig(fc *yaml.RNode) (*Config, framework.Results) {
+	if fc == nil || fc.YNode() == nil || fc.IsNilOrEmpty() {
+		return nil, framework.Results{{
+			Severity: framework.Error,
+			Message:  fmt.Sprintf("no functionConfig: give an %s %s (or a ConfigMap) with at least spec.registries", APIVersion, Kind),
+		}}
+	}
+	ref := &yaml.ResourceIdentifier{
+		TypeMeta: yaml.TypeMeta{APIVersion: fc.GetApiVersion(), Kind: fc.GetKind()},
+		NameMeta: yaml.NameMeta{Name: fc.GetName(), Namespace: fc.GetNamespace()},
+	}
+	var spec Spec
+	var errs []configError
+	prefix := "spec"
+	switch {
+	case ref.APIVersion == APIVersion && ref.Kind == Kind:
+		spec, errs = decodeTyped(fc)
+	case ref.APIVersion == "v1" && ref.Kind == "ConfigMap":
+		prefix = "data"
+		spec, errs = decodeConfigMap(fc)
+	default:
+		return nil, framework.Results{{
+			Severity:    framework.Error,
+			ResourceRef: ref,
+			Message:     fmt.Sprintf("functionConfig %s %s is not supported: want %s %s or v1 ConfigMap", ref.APIVersion, ref.Kind, APIVersion, Kind),
+		}}
+	}
+	// Validate what decoded, so that one run reports every problem; a field that did not
+	// decode is reported once.
+	cfg, verrs := validate(spec, prefix)
+	for _, e := range verrs {
+		if !coveredBy(e.field, errs) {
+			errs = append(errs, e)
+		}
+	}
+	if len(errs) > 0 {
+		res := make(framework.Results, 0, len(errs))
+		for _, e := range errs {
+			res = append(res, &framework.Result{
+				Severity:    framework.Error,
+				ResourceRef: ref,
+				Field:       &framework.Field{Path: e.field},
+				Message:     e.msg,
+			})
+		}
+		return nil, res
+	}
+	cfg.ref = ref
+	cfg.prefix = prefix
+	return cfg, nil
+}
+
+// coveredBy reports whether field (or the field it is an element of) already has an error.
+func coveredBy(field string, errs []configError) bool {
+	for _, e := range errs {
+		if field == e.field || strings.HasPrefix(field, e.field+"[") || strings.HasPrefix(field, e.field+".") ||
+			e.field == "spec" || e.field == "data" {
+			return true
+		}
+	}
+	return false
+}
+
+const inlinePasswordMsg = "an inline password is not accepted (functionConfigs are committed to git): use passwordFrom: env:VAR or file:PATH"
+
+// decodeTyped decodes an ACRPullSecret strictly: unknown fields at the top level or in spec,
+// values of the wrong type and an inline password are errors. Values never appear in
+// messages.
+func decodeTyped(fc *yaml.RNode) (Spec, []configError) {
+	var spec Spec
+	var errs []configError
+	root := fc.YNode()
+	var specNode *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		switch k := root.Content[i].Value; k {
+		case "apiVersion", "kind", "metadata":
+		case "spec":
+			specNode = root.Content[i+1]
+		default:
+			errs = append(errs, configError{k, fmt.Sprintf("unknown field: an %s has apiVersion, kind, metadata and spec", Kind)})
+		}
+	}
+	if specNode == nil || specNode.Tag == "!!null" {
+		return spec, append(errs, configError{"spec", "missing: spec.registries is required"})
+	}
+	if specNode.Kind != yaml.MappingNode {
+		return spec, append(errs, configError{"spec", "want a mapping"})
+	}
+	sv := reflect.ValueOf(&spec).Elem()
+	for i := 0; i+1 < len(specNode.Content); i += 2 {
+		k, v := specNode.Content[i].Value, specNode.Content[i+1]
+		path := "spec." + k
+		if k == "password" {
+			errs = append(errs, configError{path, inlinePasswordMsg})
+			continue
+		}
+		idx, ok := specFields[k]
+		if !ok {
+			errs = append(errs, configError{path, "unknown field (known: " + knownKeys() + ")"})
+			continue
+		}
+		if err := decodeField(v, sv.Field(idx)); err != nil {
+			errs = append(errs, configError{path, err.Error()})
+		}
+	}
+	return spec, errs
+}
+
+// decodeField decodes one value node into a Spec field.
+func decodeField(v *yaml.Node, f reflect.Value) error {
+	if v.Tag == "!!null" {
+		return nil
+	}
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("cannot be read")
+	}
+	ptr := reflect.New(f.Type())
+	if err := sigsyaml.UnmarshalStrict(b, ptr.Interface()); err != nil {
+		switch f.Kind() {
+		case reflect.Slice:
+			return fmt.Errorf("want a list of strings")
+		case reflect.Bool:
+			return fmt.Errorf("want true or false")
+		default:
+			return fmt.Errorf("want a string")
+		}
+	}
+	// A list of strings must not hold null or nested values.
+	if f.Kind() == reflect.Slice {
+		for _, item := range v.Content {
+			if item.Kind != yaml.ScalarNode || item.Tag == "!!null" {
+				return fmt.Errorf("want a list of strings")
+			}
+		}
+	}
+	f.Set(ptr.Elem())
+	return nil
+}
+
+// decodeConfigMap reads the same keys from a ConfigMap's data, lists comma-separated, as
+// `kpt fn eval -- key=value` passes them.
+func decodeConfigMap(fc *yaml.RNode) (Spec, []configError) {
+	var spec Spec
+	var errs []configError
+	root := fc.YNode()
+	var data *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		switch k := root.Content[i].Value; k {
+		case "apiVersion", "kind", "metadata":
+		case "data":
+			data = root.Content[i+1]
+		default:
+			errs = append(errs, configError{k, "unknown field: the ConfigMap's settings go under data"})
+		}
+	}
+	if data == nil || data.Tag == "!!null" {
+		return spec, append(errs, configError{"data", "missing: data.registries is required"})
+	}
+	if data.Kind != yaml.MappingNode {
+		return spec, append(errs, configError{"data", "want a mapping"})
+	}
+	sv := reflect.ValueOf(&spec).Elem()
+	for i := 0; i+1 < len(data.Content); i += 2 {
+		k, v := data.Content[i].Value, data.Content[i+1]
+		path := "data." + k
+		if k == "password" {
+			errs = append(errs, configError{path, inlinePasswordMsg})
+			continue
+		}
+		idx, ok := specFields[k]
+		if !ok {
+			errs = append(errs, configError{path, "unknown key (known: " + knownKeys() + ")"})
+			continue
+		}
+		if v.Kind != yaml.ScalarNode {
+			errs = append(errs, configError{path, "want a string (lists are comma-separated)"})
+			continue
+		}
+		f := sv.Field(idx)
+		switch f.Kind() {
+		case reflect.Slice:
+			f.Set(reflect.ValueOf(splitList([]string{v.Value})))
+		case reflect.Bool:
+			b, err := strconv.ParseBool(strings.TrimSpace(v.Value))
+			if err != nil && strings.TrimSpace(v.Value) != "" {
+				errs = append(errs, configError{path, "want true or false"})
+				continue
+			}
+			f.SetBool(b)
+		default:
+			f.SetString(v.Value)
+		}
+	}
+	return spec, errs
+}
+
+var (
+	dns1123Subdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	dns1123Label     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	envName          = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// validate checks a Spec and turns it into a Config; field paths start with prefix.
+func validate(s Spec, prefix string) (*Config, []configError) {
+	var errs []configError
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, configError{prefix + "." + field, fmt.Sprintf(format, args...)})
+	}
+	cfg := &Config{SecretName: s.SecretName, ServiceAccount: s.ServiceAccount}
+
+	cloud := s.Cloud
+	if cloud == "" {
+		cloud = "AzureCloud"
+	}
+	suffix, ok := cloudSuffixes[cloud]
+	if !ok {
+		bad("cloud", "unknown cloud %q: want AzureCloud, AzureChinaCloud or AzureUSGovernment", s.Cloud)
+		suffix = render.DefaultLoginServerSuffix
+	}
+	registries := splitList(s.Registries)
+	if len(registries) == 0 {
+		bad("registries", "required: the login servers (or bare registry names) whose images need the pull secret")
+	}
+	for i, r := range registries {
+		ls, err := render.ParseLoginServer(r, suffix)
+		if err != nil {
+			bad(fmt.Sprintf("registries[%d]", i), "%v", err)
+			continue
+		}
+		cfg.Registries = appendUnique(cfg.Registries, ls)
+	}
+
+	if cfg.SecretName == "" {
+		cfg.SecretName = DefaultSecretName
+	}
+	if len(cfg.SecretName) > 253 || !dns1123Subdomain.MatchString(cfg.SecretName) {
+		bad("secretName", "%q is not a valid Secret name (lower-case letters, digits, '-' and '.')", cfg.SecretName)
+	}
+	for i, ns := range splitList(s.Namespaces) {
+		if len(ns) > 63 || !dns1123Label.MatchString(ns) {
+			bad(fmt.Sprintf("namespaces[%d]", i), "%q is not a valid namespace name", ns)
+			continue
+		}
+		cfg.Namespaces = appendUnique(cfg.Namespaces, ns)
+	}
+	var kinds []render.WorkloadKind
+	for i, w := range splitList(s.Workloads) {
+		k, err := render.ParseWorkloadKind(w)
+		if err != nil {
+			bad(fmt.Sprintf("workloads[%d]", i), "%v", err)
+			continue
+		}
+		kinds = append(kinds, k)
+	}
+	cfg.Kinds = render.NewKinds(kinds...)
+	cfg.Recipients = Recipients{Age: splitList(s.Age), PGP: splitList(s.PGP), AzureKeyVault: splitList(s.AzureKeyVault)}
+
+	cfg.Username = strings.TrimSpace(s.Username)
+	if from := strings.TrimSpace(s.PasswordFrom); from != "" {
+		kind, ref, _ := strings.Cut(from, ":")
+		switch {
+		case kind == "env" && envName.MatchString(ref):
+			cfg.Password.Env = ref
+		case kind == "file" && strings.TrimSpace(ref) != "":
+			cfg.Password.File = ref
+		default:
+			bad("passwordFrom", "want env:VARIABLE or file:PATH")
+		}
+	}
+	switch {
+	case cfg.Username != "" && s.PasswordFrom == "":
+		bad("passwordFrom", "username is set but passwordFrom is not: want env:VARIABLE or file:PATH")
+	case cfg.Username == "" && s.PasswordFrom != "":
+		bad("username", "passwordFrom is set but username is not")
+	}
+	if e := strings.TrimSpace(s.Expires); e != "" {
+		t, err := parseTime(e)
+		if err != nil {
+			bad("expires", "%q: want RFC 3339 (2027-01-31T00:00:00Z) or YYYY-MM-DD", e)
+		}
+		cfg.Expires = t
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return cfg, nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("bad time %q", s)
+}
+
+// splitList splits comma-separated entries, trims them and drops blanks.
+func splitList(in []string) []string {
+	var out []string
+	for _, s := range in {
+		for _, part := range strings.Split(s, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}

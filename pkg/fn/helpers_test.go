@@ -1,0 +1,133 @@
+package fn_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acrgen/acrgen/pkg/encrypt"
+	"github.com/acrgen/acrgen/pkg/fn"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Test credentials: obviously fake. The age identity in testdata/age-test-key.txt is a test-only
+// key; testRecipient is its public half.
+const (
+	testUsername  = "00000000-0000-0000-0000-000000000000"
+	testPassword  = "fake-password-for-tests"
+	testPassEnv   = "ACRGEN_TEST_PASSWORD"
+	testRecipient = "age18e3z0zzxu4qny97fg4uvur03tg0yelttq8tmxamh7mwy2p4cu4rsfpf0v2"
+)
+
+// testNow is the fixed clock of the tests (sops lastmodified).
+var testNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// testEncrypter is the function's encrypter over pkg/encrypt, as cmd/acrgen wires it, except
+// that Secret files are resolved against dir (a test case's directory) instead of the working
+// directory, so that each case sees its own .sops.yaml.
+type testEncrypter struct{ dir string }
+
+func (e testEncrypter) config(file string, keys fn.Recipients) (*encrypt.Config, error) {
+	cfg, err := encrypt.ConfigFor(filepath.Join(e.dir, file), encrypt.Recipients{Age: keys.Age, PGP: keys.PGP, AzureKV: keys.AzureKeyVault})
+	if err != nil && keys.Empty() {
+		// The pkg/encrypt message names the absolute path, which differs between machines.
+		return nil, fmt.Errorf("no SOPS recipients for %s: none in the functionConfig, no .sops.yaml creation rule", file)
+	}
+	return cfg, err
+}
+
+func (e testEncrypter) Encrypt(file string, keys fn.Recipients, plain []byte, now time.Time) ([]byte, error) {
+	cfg, err := e.config(file, keys)
+	if err != nil {
+		return nil, err
+	}
+	return cfg.Encrypt(plain, now)
+}
+
+func (e testEncrypter) SameRecipients(file string, keys fn.Recipients, doc []byte) (bool, error) {
+	cfg, err := e.config(file, keys)
+	if err != nil {
+		return false, err
+	}
+	info, err := encrypt.Inspect(doc)
+	if err != nil {
+		return false, err
+	}
+	return cfg.SameRecipients(info), nil
+}
+
+// testOptions are the function's options for a case in dir: the test password in the
+// environment, files read from dir, the fixed clock.
+func testOptions(dir string) fn.Options {
+	return fn.Options{
+		Encrypter: testEncrypter{dir: dir},
+		Getenv: func(k string) string {
+			if k == testPassEnv {
+				return testPassword
+			}
+			return ""
+		},
+		ReadFile: func(name string) ([]byte, error) {
+			if filepath.IsAbs(name) {
+				return nil, errors.New("absolute path in a test")
+			}
+			return os.ReadFile(filepath.Join(dir, name))
+		},
+		Now: func() time.Time { return testNow },
+	}
+}
+
+var (
+	encValue = regexp.MustCompile(`ENC\[AES256_GCM,[^\]]*\]`)
+	ageBlock = regexp.MustCompile(`-----BEGIN AGE ENCRYPTED FILE-----[\s\S]*?-----END AGE ENCRYPTED FILE-----`)
+)
+
+// normalize replaces what changes on every encryption (values, the MAC, the wrapped data key)
+// with placeholders, so that goldens hold the shape of an encrypted Secret, never ciphertext.
+func normalize(s string) string {
+	s = encValue.ReplaceAllString(s, "ENC[AES256_GCM,normalized]")
+	return ageBlock.ReplaceAllString(s, "AGE ENCRYPTED DATA KEY (normalized)")
+}
+
+// useTestKey makes the test age identity available to sops for decryption.
+func useTestKey(t *testing.T) {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("testdata", "age-test-key.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SOPS_AGE_KEY_FILE", p)
+	t.Setenv("SOPS_AGE_KEY", "")
+}
+
+// stripOrchestratorAnnotations returns an item as the file an orchestrator would write: without
+// the config.kubernetes.io and internal.config.kubernetes.io annotations.
+func stripOrchestratorAnnotations(t *testing.T, item *yaml.RNode) []byte {
+	t.Helper()
+	c := item.Copy()
+	for k := range c.GetAnnotations() {
+		if strings.HasPrefix(k, "config.kubernetes.io/") || strings.HasPrefix(k, "internal.config.kubernetes.io/") {
+			if err := c.PipeE(yaml.ClearAnnotation(k)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := yaml.ClearEmptyAnnotations(c); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.String()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []byte(s)
+}
+
+// idOf names an item for messages and matching.
+func idOf(n *yaml.RNode) string {
+	return fmt.Sprintf("%s/%s %s/%s", n.GetApiVersion(), n.GetKind(), n.GetNamespace(), n.GetName())
+}

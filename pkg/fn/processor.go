@@ -1,0 +1,112 @@
+package fn
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/acrgen/acrgen/pkg/render"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+)
+
+// Encrypter encrypts the pull Secrets the function creates and tells whether an encrypted
+// Secret in the items was made for the configured keys. cmd/acrgen implements it with
+// pkg/encrypt. Errors must never contain plaintext.
+type Encrypter interface {
+	// Encrypt returns plain, a Secret manifest, SOPS-encrypted (values under data and
+	// stringData only) for keys, or for the .sops.yaml creation rule that matches file
+	// when keys is empty. file is the Secret's file, relative to the working directory.
+	Encrypt(file string, keys Recipients, plain []byte, now time.Time) ([]byte, error)
+	// SameRecipients reports whether doc, a SOPS-encrypted Secret, is encrypted for exactly
+	// the keys Encrypt would use for file. It fails when no keys are known for file.
+	SameRecipients(file string, keys Recipients, doc []byte) (bool, error)
+}
+
+// Options are what the function may use beyond the ResourceList. The zero value is usable
+// for runs that need no credential and create no Secret.
+type Options struct {
+	// Encrypter encrypts new Secrets; nil means none can be created (an error result says so).
+	Encrypter Encrypter
+	// Getenv reads the environment for passwordFrom env:VAR; nil means an empty environment.
+	Getenv func(string) string
+	// ReadFile reads passwordFrom file:PATH; nil means no file can be read.
+	ReadFile func(name string) ([]byte, error)
+	// Now is the clock for the SOPS lastmodified field; nil means time.Now.
+	Now func() time.Time
+}
+
+// Processor returns the function: a framework.ResourceListProcessor that patches
+// imagePullSecrets into the workloads of the items and ensures the encrypted pull Secret in
+// every namespace that needs it. Problems become error results; when there is any, Process
+// returns the results as its error, so that the function exits non-zero, as the KRM function
+// specification requires (kyaml does not do this by itself).
+func Processor(opts Options) framework.ResourceListProcessor {
+	if opts.Getenv == nil {
+		opts.Getenv = func(string) string { return "" }
+	}
+	if opts.ReadFile == nil {
+		opts.ReadFile = func(name string) ([]byte, error) { return nil, fs.ErrNotExist }
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
+		cfg, res := DecodeConfig(rl.FunctionConfig)
+		if len(res) > 0 {
+			rl.Results = append(rl.Results, res...)
+			return rl.Results
+		}
+		r := &run{cfg: cfg, opts: opts, rl: rl, match: newMatchCache(render.NewMatcher(cfg.Registries))}
+		r.process()
+		if r.cred != nil {
+			clear(r.cred.Password)
+		}
+		rl.Results = append(rl.Results, r.results...)
+		rl.Results = append(rl.Results, r.summary())
+		if rl.Results.ExitCode() != 0 {
+			return rl.Results
+		}
+		return nil
+	})
+}
+
+// readCredential reads the configured credential. It returns nil and the reason when none
+// is available; an error is a source that exists but cannot be used.
+func (r *run) readCredential() (*render.Credential, string, error) {
+	c := r.cfg
+	switch {
+	case c.Username == "":
+		return nil, "no username and passwordFrom in the functionConfig", nil
+	case c.Password.Env != "":
+		v := r.opts.Getenv(c.Password.Env)
+		if v == "" {
+			return nil, fmt.Sprintf("the environment variable %s (passwordFrom) is not set", c.Password.Env), nil
+		}
+		return &render.Credential{Username: c.Username, Password: trimNewline([]byte(v))}, "", nil
+	default:
+		b, err := r.opts.ReadFile(c.Password.File)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Sprintf("the password file %s (passwordFrom) does not exist", c.Password.File), nil
+		}
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, "", fmt.Errorf("reading the password file %s: %v", c.Password.File, err)
+		}
+		b = trimNewline(b)
+		if len(b) == 0 {
+			return nil, "", fmt.Errorf("the password file %s is empty", c.Password.File)
+		}
+		return &render.Credential{Username: c.Username, Password: b}, "", nil
+	}
+}
+
+// trimNewline drops one trailing line ending, as `echo secret > file` leaves one.
+func trimNewline(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	return bytes.TrimSuffix(b, []byte("\r"))
+}

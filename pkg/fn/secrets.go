@@ -1,0 +1,307 @@
+package fn
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/acrgen/acrgen/pkg/render"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// kustomize's bookkeeping annotations on resources it made with a generator, and the
+// original names of resources it renamed (namePrefix, nameSuffix).
+const (
+	annotationNeedsHash         = "internal.config.kubernetes.io/needsHashSuffix"
+	annotationGeneratorBehavior = "internal.config.kubernetes.io/generatorBehavior"
+	annotationPreviousNames     = "internal.config.kubernetes.io/previousNames"
+)
+
+// secrets makes sure each namespace in needed has the pull Secret: an encrypted one already in
+// the items that fits is kept as it is; otherwise one is created (or replaced) when a
+// credential is available, and an error result says which namespaces lack it when not.
+func (r *run) secrets(objs []*object, needed map[string]bool) {
+	byNS := map[string][]*object{}
+	for _, o := range objs {
+		if o.res.APIVersion == "v1" && o.res.Kind == "Secret" && r.isOurSecret(o) {
+			byNS[o.res.Namespace] = append(byNS[o.res.Namespace], o)
+		}
+	}
+	var missing []string
+	for _, ns := range sortedKeys(needed) {
+		switch list := byNS[ns]; {
+		case len(list) > 1:
+			r.add(framework.Error, list[1], "metadata.name", fmt.Sprintf("%d Secrets named %s in %s: keep one", len(list), r.cfg.SecretName, nsName(ns)))
+		case len(list) == 1:
+			r.checkSecret(list[0], ns)
+		default:
+			if !r.createSecret(ns, nil, "") {
+				missing = append(missing, ns)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		r.addConfig(framework.Error, "passwordFrom", fmt.Sprintf(
+			"Secret %s is needed %s, and no credential is available to create it (%s): set username and passwordFrom (env:VAR or file:PATH), or add the encrypted Secret to the resources (acrgen render)",
+			r.cfg.SecretName, where(missing), r.credWhy))
+	}
+}
+
+// isOurSecret reports whether a Secret is the pull Secret by name: its name, or its name
+// before kustomize's namePrefix/nameSuffix.
+func (r *run) isOurSecret(o *object) bool {
+	if o.res.Name == r.cfg.SecretName {
+		return true
+	}
+	prev, _, _ := strings.Cut(annotation(o.res.Node, annotationPreviousNames), ",")
+	return prev == r.cfg.SecretName
+}
+
+// where says where Secrets are needed: "in namespace a", "in namespaces a, b and without
+// a namespace".
+func where(nss []string) string {
+	var named []string
+	none := false
+	for _, ns := range nss {
+		if ns == "" {
+			none = true
+		} else {
+			named = append(named, ns)
+		}
+	}
+	var parts []string
+	switch len(named) {
+	case 0:
+	case 1:
+		parts = append(parts, "in namespace "+named[0])
+	default:
+		parts = append(parts, "in namespaces "+strings.Join(named, ", "))
+	}
+	if none {
+		parts = append(parts, "without a namespace")
+	}
+	return strings.Join(parts, " and ")
+}
+
+func nsName(ns string) string {
+	if ns == "" {
+		return "no namespace"
+	}
+	return "namespace " + ns
+}
+
+// credential returns the configured credential, reading it once. nil means none is
+// available (r.credWhy says why); a source that exists but cannot be read is an error result.
+func (r *run) credential() *render.Credential {
+	if r.credRead {
+		return r.cred
+	}
+	r.credRead = true
+	cred, why, err := r.readCredential()
+	if err != nil {
+		r.addConfig(framework.Error, "passwordFrom", err.Error())
+		r.credWhy = "its password cannot be read"
+		return nil
+	}
+	r.cred, r.credWhy = cred, why
+	return cred
+}
+
+// problem is a reason an existing Secret does not fit, at a field of it.
+type problem struct{ field, msg string }
+
+// checkSecret keeps an existing Secret that fits, and replaces one that does not when a
+// credential is available; otherwise it records an error result.
+func (r *run) checkSecret(o *object, ns string) {
+	node := o.res.Node
+	encrypted := scalarValue(mapValue(mapValue(node, "sops"), "mac")) != ""
+	ann := annotationsOf(node)
+	if !encrypted && (ann[annotationNeedsHash] != "" || ann[annotationGeneratorBehavior] != "") {
+		r.stats.kept++
+		r.add(framework.Info, o, "", "kept: made by a kustomize secretGenerator, which acrgen leaves alone")
+		return
+	}
+	if t := scalarValue(mapValue(node, "type")); t != render.SecretType {
+		r.add(framework.Error, o, "type", fmt.Sprintf("a Secret of type %q has the pull Secret's name: choose another secretName, or remove it", t))
+		return
+	}
+	var problems []problem
+	if !encrypted {
+		problems = append(problems, problem{"sops", "it is not SOPS-encrypted"})
+	} else {
+		covered := map[string]bool{}
+		for _, s := range strings.Split(ann[render.AnnotationRegistry], ",") {
+			covered[strings.ToLower(strings.TrimSpace(s))] = true
+		}
+		var lacking []string
+		for _, want := range r.cfg.Registries {
+			if !covered[want] {
+				lacking = append(lacking, want)
+			}
+		}
+		if len(lacking) > 0 {
+			have := ann[render.AnnotationRegistry]
+			if have == "" {
+				have = "no registry (no " + render.AnnotationRegistry + " annotation)"
+			}
+			problems = append(problems, problem{"metadata.annotations." + render.AnnotationRegistry,
+				fmt.Sprintf("it holds credentials for %s, not for %s", have, strings.Join(lacking, ", "))})
+		}
+		p, ok := r.checkRecipients(o, ns)
+		if !ok {
+			return
+		}
+		if p != nil {
+			problems = append(problems, *p)
+		}
+		if r.cfg.Username != "" && ann[render.AnnotationUsername] != r.cfg.Username {
+			problems = append(problems, problem{"metadata.annotations." + render.AnnotationUsername,
+				fmt.Sprintf("its username is %q, not %q", ann[render.AnnotationUsername], r.cfg.Username)})
+		}
+		if !r.cfg.Expires.IsZero() && ann[render.AnnotationExpires] != r.cfg.Expires.UTC().Format(time.RFC3339) {
+			problems = append(problems, problem{"metadata.annotations." + render.AnnotationExpires,
+				fmt.Sprintf("its expiry is %q, not %s", ann[render.AnnotationExpires], r.cfg.Expires.UTC().Format(time.RFC3339))})
+		}
+	}
+	if len(problems) == 0 {
+		r.stats.kept++
+		r.add(framework.Info, o, "", "kept: encrypted, for "+ann[render.AnnotationRegistry])
+		return
+	}
+	msgs := make([]string, len(problems))
+	for i, p := range problems {
+		msgs[i] = p.msg
+	}
+	why := strings.Join(msgs, "; ")
+	if o.inList {
+		r.add(framework.Error, o, problems[0].field, "does not fit ("+why+") and is inside a List, where acrgen cannot replace it")
+		return
+	}
+	if r.credential() == nil {
+		r.add(framework.Error, o, problems[0].field, fmt.Sprintf("does not fit (%s), and no credential is available to re-create it (%s)", why, r.credWhy))
+		return
+	}
+	r.createSecret(ns, o, why)
+}
+
+// checkRecipients compares an encrypted Secret's keys with the configured ones. ok is false
+// when an error result was recorded.
+func (r *run) checkRecipients(o *object, ns string) (p *problem, ok bool) {
+	if r.opts.Encrypter == nil {
+		return nil, true
+	}
+	file := secretFile(o, r.cfg.SecretName, ns)
+	doc, err := yaml.NewRNode(o.res.Node).String()
+	if err != nil {
+		r.add(framework.Error, o, "", "reading the Secret: "+err.Error())
+		return nil, false
+	}
+	same, err := r.opts.Encrypter.SameRecipients(file, r.cfg.Recipients, []byte(doc))
+	switch {
+	case err != nil && r.cfg.Recipients.Empty():
+		// No keys configured for it: nothing to compare with.
+		return nil, true
+	case err != nil:
+		r.add(framework.Error, o, "sops", "checking its recipients: "+err.Error())
+		return nil, false
+	case !same:
+		return &problem{"sops", "it is encrypted for other keys than the configured ones"}, true
+	}
+	return nil, true
+}
+
+// secretFile is the file of a Secret: where it came from, or where a new one goes (relative
+// to the package root for kpt; the working directory decides .sops.yaml rules).
+func secretFile(o *object, name, ns string) string {
+	if o != nil {
+		if f := fileOf(o.item); f != nil {
+			return f.Path
+		}
+	}
+	if ns == "" {
+		return name + ".enc.yaml"
+	}
+	return name + "." + ns + ".enc.yaml"
+}
+
+// orchestratorAnnotation reports the annotations that belong to kustomize and kpt, which a
+// replaced Secret keeps. They are not part of the encrypted document: orchestrators remove
+// them before writing.
+func orchestratorAnnotation(k string) bool {
+	for _, p := range []string{"internal.config.kubernetes.io/", "config.kubernetes.io/", "config.k8s.io/", "kustomize.config.k8s.io/"} {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// createSecret encrypts a new pull Secret for namespace ns and adds it to the items, or puts
+// it in place of old. It reports false when no credential is available (no result recorded).
+func (r *run) createSecret(ns string, old *object, why string) bool {
+	cred := r.credential()
+	if cred == nil {
+		return false
+	}
+	file := secretFile(old, r.cfg.SecretName, ns)
+	ref := &object{res: render.Resource{APIVersion: "v1", Kind: "Secret", Name: r.cfg.SecretName, Namespace: ns}}
+	if old != nil {
+		ref = old
+	}
+	if r.opts.Encrypter == nil {
+		r.add(framework.Error, ref, "", "cannot create the Secret: this build of the function has no encrypter")
+		return true
+	}
+	name := r.cfg.SecretName
+	if old != nil {
+		name = old.res.Name // as kustomize's namePrefix/nameSuffix left it
+	}
+	plain, err := render.Secret(render.SecretSpec{Name: name, Namespace: ns, Servers: r.cfg.Registries, Credential: *cred, Expires: r.cfg.Expires})
+	if err != nil {
+		r.add(framework.Error, ref, "", "building the Secret: "+err.Error())
+		return true
+	}
+	enc, err := r.opts.Encrypter.Encrypt(file, r.cfg.Recipients, plain, r.opts.Now())
+	clear(plain)
+	if err != nil {
+		r.add(framework.Error, ref, "sops", "encrypting the Secret: "+err.Error())
+		return true
+	}
+	node, err := yaml.Parse(string(enc))
+	if err != nil {
+		r.add(framework.Error, ref, "", "reading the encrypted Secret: "+err.Error())
+		return true
+	}
+	if old != nil {
+		// Keep the orchestrator's annotations (file path, ids) so that kpt writes it back to
+		// the same file and kustomize tracks it.
+		ann := annotationsOf(old.res.Node)
+		keys := make([]string, 0, len(ann))
+		for k := range ann {
+			if orchestratorAnnotation(k) {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if err := node.PipeE(yaml.SetAnnotation(k, ann[k])); err != nil {
+				r.add(framework.Error, ref, "", "annotating the Secret: "+err.Error())
+				return true
+			}
+		}
+		r.rl.Items[old.index] = node
+		r.stats.replaced++
+		r.add(framework.Info, &object{item: node, index: old.index, res: ref.res}, "", "replaced with a new encrypted Secret: "+why)
+		return true
+	}
+	if err := node.PipeE(yaml.SetAnnotation(annotationPath, file)); err != nil {
+		r.add(framework.Error, ref, "", "annotating the Secret: "+err.Error())
+		return true
+	}
+	r.rl.Items = append(r.rl.Items, node)
+	r.stats.created++
+	r.add(framework.Info, &object{item: node, index: len(r.rl.Items) - 1, res: ref.res}, "", "created, encrypted, for "+strings.Join(r.cfg.Registries, ", "))
+	return true
+}
