@@ -48,6 +48,7 @@ demo: tools build $(BIN)/fakeazure ## render examples/ into a scratch copy with 
 .PHONY: bench
 bench: tools build $(BIN)/yq ## benchmarks: acrgen against a kyaml no-op and yq, side by side
 	./bench/run.sh
+	./bench/fn.sh
 
 .PHONY: fmt
 fmt: ## gofmt the tree
