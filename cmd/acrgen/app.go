@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/acrgen/acrgen/internal/engine"
 	"github.com/acrgen/acrgen/internal/tree"
@@ -151,9 +150,9 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 	if c.NArg() != 1 {
 		return engine.Options{}, cli.Exit(fmt.Sprintf("want exactly one DIR argument, got %d (flags go before DIR or after it, not both ways at once)", c.NArg()), exitUsage)
 	}
-	suffix, ok := cloudSuffixes[c.String("cloud")]
-	if !ok {
-		return engine.Options{}, cli.Exit(fmt.Sprintf("unknown --cloud %q: want AzureCloud, AzureChinaCloud or AzureUSGovernment", c.String("cloud")), exitUsage)
+	suffix, err := render.LoginServerSuffix(c.String("cloud"))
+	if err != nil {
+		return engine.Options{}, cli.Exit("--cloud: "+err.Error(), exitUsage)
 	}
 	opts := engine.Options{
 		Dir:         c.Args().First(),
@@ -163,12 +162,8 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 		MaxFileSize: c.Int64("max-file-size"),
 		Display:     displayPath,
 	}
-	for _, r := range splitAll(c.StringSlice("registry")) {
-		ls, err := render.ParseLoginServer(r, suffix)
-		if err != nil {
-			return opts, cli.Exit(err.Error(), exitUsage)
-		}
-		opts.Registries = appendUnique(opts.Registries, ls)
+	if opts.Registries, err = render.ParseLoginServers(c.StringSlice("registry"), suffix); err != nil {
+		return opts, cli.Exit(err.Error(), exitUsage)
 	}
 	var kinds []render.WorkloadKind
 	for _, w := range c.StringSlice("workload") {
@@ -182,11 +177,11 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 	if mode != engine.Render {
 		return opts, nil
 	}
-	opts.Recipients = encrypt.Recipients{Age: splitAll(c.StringSlice("age")), PGP: splitAll(c.StringSlice("pgp")), AzureKV: splitAll(c.StringSlice("azure-kv"))}
+	opts.Recipients = encrypt.Recipients{Age: render.SplitList(c.StringSlice("age")), PGP: render.SplitList(c.StringSlice("pgp")), AzureKV: render.SplitList(c.StringSlice("azure-kv"))}
 	if e := c.String("expires"); e != "" {
-		t, err := parseTime(e)
+		t, err := render.ParseExpiry(e)
 		if err != nil {
-			return opts, cli.Exit(err.Error(), exitUsage)
+			return opts, cli.Exit("--expires: "+err.Error(), exitUsage)
 		}
 		opts.Expires = t
 	}
@@ -205,12 +200,6 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 		opts.Credential = &render.Credential{Username: user, Password: pw}
 	}
 	return opts, nil
-}
-
-var cloudSuffixes = map[string]string{
-	"AzureCloud": "azurecr.io", "AzurePublic": "azurecr.io",
-	"AzureChinaCloud": "azurecr.cn", "AzureChina": "azurecr.cn",
-	"AzureUSGovernment": "azurecr.us", "AzureGovernment": "azurecr.us",
 }
 
 // readPassword takes the password from exactly one of --password-stdin, --password-file and
@@ -253,36 +242,6 @@ func readPassword(c *cli.Context, stdin io.Reader, getenv env) ([]byte, error) {
 		return nil, cli.Exit("the password from "+sources[0]+" is empty", exitUsage)
 	}
 	return b, nil
-}
-
-func parseTime(s string) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("--expires %q: want RFC 3339 (2027-01-31T00:00:00Z) or YYYY-MM-DD", s)
-}
-
-func splitAll(vals []string) []string {
-	var out []string
-	for _, v := range vals {
-		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
-		}
-	}
-	return out
-}
-
-func appendUnique(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
 }
 
 // displayPath shows a path relative to the working directory when it is below it.

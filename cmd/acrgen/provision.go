@@ -64,12 +64,12 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	ropts := engine.Options{
 		Dir: c.Args().First(), Mode: engine.Render, SecretName: c.String("secret-name"), Namespaces: c.StringSlice("namespace"),
 		Kinds: render.NewKinds(kinds...), MaxFileSize: c.Int64("max-file-size"), Display: displayPath,
-		Recipients: encrypt.Recipients{Age: splitAll(c.StringSlice("age")), PGP: splitAll(c.StringSlice("pgp")), AzureKV: splitAll(c.StringSlice("azure-kv"))},
+		Recipients: encrypt.Recipients{Age: render.SplitList(c.StringSlice("age")), PGP: render.SplitList(c.StringSlice("pgp")), AzureKV: render.SplitList(c.StringSlice("azure-kv"))},
 	}
 	popts := provision.Options{
 		Cloud: cloud, SubscriptionID: c.String("subscription"), ResourceGroup: c.String("resource-group"), Registry: c.String("registry"),
 		Credential: provision.CredentialKind(c.String("credential")), SPName: c.String("sp-name"), SPID: c.String("sp-id"),
-		Role: c.String("role"), TokenName: c.String("token-name"), Repositories: splitAll(c.StringSlice("repository")),
+		Role: c.String("role"), TokenName: c.String("token-name"), Repositories: render.SplitList(c.StringSlice("repository")),
 		Years: c.Int("years"), Rotate: c.Bool("rotate"), DryRun: c.Bool("dry-run"), Progress: progress,
 	}
 	// Role and principal apply to service principals, token name and scope to tokens.
@@ -79,8 +79,8 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 		popts.TokenName = ""
 	}
 	if e := c.String("end-date"); e != "" {
-		if popts.EndDate, err = parseTime(e); err != nil {
-			return cli.Exit(err.Error(), exitUsage)
+		if popts.EndDate, err = render.ParseExpiry(e); err != nil {
+			return cli.Exit("--end-date: "+err.Error(), exitUsage)
 		}
 	}
 	if popts.Credential == provision.CredentialToken && len(popts.Repositories) == 0 {

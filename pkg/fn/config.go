@@ -126,12 +126,6 @@ type configError struct {
 	field, msg string
 }
 
-var cloudSuffixes = map[string]string{
-	"AzureCloud": "azurecr.io", "AzurePublic": "azurecr.io",
-	"AzureChinaCloud": "azurecr.cn", "AzureChina": "azurecr.cn",
-	"AzureUSGovernment": "azurecr.us", "AzureGovernment": "azurecr.us",
-}
-
 // specFields maps each Spec json key to its field index.
 var specFields = func() map[string]int {
 	m := map[string]int{}
@@ -337,7 +331,7 @@ func decodeConfigMap(fc *yaml.RNode) (Spec, []configError) {
 		f := sv.Field(idx)
 		switch f.Kind() {
 		case reflect.Slice:
-			f.Set(reflect.ValueOf(splitList([]string{v.Value})))
+			f.Set(reflect.ValueOf(render.SplitList([]string{v.Value})))
 		case reflect.Bool:
 			b, err := strconv.ParseBool(strings.TrimSpace(v.Value))
 			if err != nil && strings.TrimSpace(v.Value) != "" {
@@ -366,16 +360,12 @@ func validate(s Spec, prefix string) (*Config, []configError) {
 	}
 	cfg := &Config{SecretName: s.SecretName, ServiceAccount: s.ServiceAccount}
 
-	cloud := s.Cloud
-	if cloud == "" {
-		cloud = "AzureCloud"
-	}
-	suffix, ok := cloudSuffixes[cloud]
-	if !ok {
-		bad("cloud", "unknown cloud %q: want AzureCloud, AzureChinaCloud or AzureUSGovernment", s.Cloud)
+	suffix, err := render.LoginServerSuffix(s.Cloud)
+	if err != nil {
+		bad("cloud", "%v", err)
 		suffix = render.DefaultLoginServerSuffix
 	}
-	registries := splitList(s.Registries)
+	registries := render.SplitList(s.Registries)
 	if len(registries) == 0 {
 		bad("registries", "required: the login servers (or bare registry names) whose images need the pull secret")
 	}
@@ -385,7 +375,7 @@ func validate(s Spec, prefix string) (*Config, []configError) {
 			bad(fmt.Sprintf("registries[%d]", i), "%v", err)
 			continue
 		}
-		cfg.Registries = appendUnique(cfg.Registries, ls)
+		cfg.Registries = render.AppendUnique(cfg.Registries, ls)
 	}
 
 	if cfg.SecretName == "" {
@@ -394,15 +384,15 @@ func validate(s Spec, prefix string) (*Config, []configError) {
 	if len(cfg.SecretName) > 253 || !dns1123Subdomain.MatchString(cfg.SecretName) {
 		bad("secretName", "%q is not a valid Secret name (lower-case letters, digits, '-' and '.')", cfg.SecretName)
 	}
-	for i, ns := range splitList(s.Namespaces) {
+	for i, ns := range render.SplitList(s.Namespaces) {
 		if len(ns) > 63 || !dns1123Label.MatchString(ns) {
 			bad(fmt.Sprintf("namespaces[%d]", i), "%q is not a valid namespace name", ns)
 			continue
 		}
-		cfg.Namespaces = appendUnique(cfg.Namespaces, ns)
+		cfg.Namespaces = render.AppendUnique(cfg.Namespaces, ns)
 	}
 	var kinds []render.WorkloadKind
-	for i, w := range splitList(s.Workloads) {
+	for i, w := range render.SplitList(s.Workloads) {
 		k, err := render.ParseWorkloadKind(w)
 		if err != nil {
 			bad(fmt.Sprintf("workloads[%d]", i), "%v", err)
@@ -411,7 +401,7 @@ func validate(s Spec, prefix string) (*Config, []configError) {
 		kinds = append(kinds, k)
 	}
 	cfg.Kinds = render.NewKinds(kinds...)
-	cfg.Recipients = Recipients{Age: splitList(s.Age), PGP: splitList(s.PGP), AzureKeyVault: splitList(s.AzureKeyVault)}
+	cfg.Recipients = Recipients{Age: render.SplitList(s.Age), PGP: render.SplitList(s.PGP), AzureKeyVault: render.SplitList(s.AzureKeyVault)}
 
 	cfg.Username = strings.TrimSpace(s.Username)
 	if from := strings.TrimSpace(s.PasswordFrom); from != "" {
@@ -432,7 +422,7 @@ func validate(s Spec, prefix string) (*Config, []configError) {
 		bad("username", "passwordFrom is set but username is not")
 	}
 	if e := strings.TrimSpace(s.Expires); e != "" {
-		t, err := parseTime(e)
+		t, err := render.ParseExpiry(e)
 		if err != nil {
 			bad("expires", "%q: want RFC 3339 (2027-01-31T00:00:00Z) or YYYY-MM-DD", e)
 		}
@@ -442,35 +432,4 @@ func validate(s Spec, prefix string) (*Config, []configError) {
 		return nil, errs
 	}
 	return cfg, nil
-}
-
-func parseTime(s string) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("bad time %q", s)
-}
-
-// splitList splits comma-separated entries, trims them and drops blanks.
-func splitList(in []string) []string {
-	var out []string
-	for _, s := range in {
-		for _, part := range strings.Split(s, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				out = append(out, part)
-			}
-		}
-	}
-	return out
-}
-
-func appendUnique(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
 }

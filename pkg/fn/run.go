@@ -155,7 +155,7 @@ func (r *run) pulls(o *object, ps render.PodSpec) []string {
 		if !m.ok {
 			continue
 		}
-		servers = appendUnique(servers, m.server)
+		servers = render.AppendUnique(servers, m.server)
 		if m.upper {
 			r.add(framework.Warning, o, ps.Path(), fmt.Sprintf("image %q: the kubelet matches pull-secret hosts case-sensitively; write the host in lower case", img.Value))
 		}

@@ -1,0 +1,79 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// cloudSuffixes are the login-server suffixes of the clouds, by the names `az cloud list`
+// uses and by the SDK's names.
+var cloudSuffixes = map[string]string{
+	"AzureCloud": "azurecr.io", "AzurePublic": "azurecr.io",
+	"AzureChinaCloud": "azurecr.cn", "AzureChina": "azurecr.cn",
+	"AzureUSGovernment": "azurecr.us", "AzureGovernment": "azurecr.us",
+}
+
+// LoginServerSuffix returns the login-server suffix of a cloud name; "" means AzureCloud.
+func LoginServerSuffix(cloud string) (string, error) {
+	if cloud == "" {
+		cloud = "AzureCloud"
+	}
+	s, ok := cloudSuffixes[cloud]
+	if !ok {
+		return "", fmt.Errorf("unknown cloud %q: want AzureCloud, AzureChinaCloud or AzureUSGovernment", cloud)
+	}
+	return s, nil
+}
+
+// ParseLoginServers parses registry values (comma-separated lists allowed) with
+// [ParseLoginServer], dropping duplicates and keeping the order.
+func ParseLoginServers(vals []string, suffix string) ([]string, error) {
+	var out []string
+	for _, v := range SplitList(vals) {
+		ls, err := ParseLoginServer(v, suffix)
+		if err != nil {
+			return nil, err
+		}
+		out = AppendUnique(out, ls)
+	}
+	return out, nil
+}
+
+// SplitList splits comma-separated values, trims them and drops blanks.
+func SplitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// AppendUnique appends s to list unless it is there already.
+func AppendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// ParseExpiry reads a credential expiry: RFC 3339, or a date (midnight UTC).
+func ParseExpiry(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("expiry %q: want RFC 3339 (2027-01-31T00:00:00Z) or YYYY-MM-DD", s)
+}
+
+// MapValue returns the value under key in a mapping node, or nil.
+func MapValue(n *yaml.Node, key string) *yaml.Node { return mapValue(n, key) }
