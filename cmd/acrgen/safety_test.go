@@ -206,3 +206,14 @@ func TestCheckUnencryptedSecret(t *testing.T) {
 		t.Fatalf("want the plaintext Secret reported, got %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// helmCharts are not bad input: the run goes on, with a warning that the chart is not seen.
+func TestHelmChartsWarn(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "good.yaml"), goodDeployment)
+	write(t, filepath.Join(dir, "kustomization.yaml"), "resources:\n- good.yaml\nhelmCharts:\n- name: podinfo\n  repo: https://stefanprodan.github.io/podinfo\n  version: 6.5.0\n")
+	r := acrgen(t, "", nil, "patch", dir, "-r", "myregistry")
+	if r.code != 0 || !strings.Contains(r.stderr, "helmCharts are not inspected") {
+		t.Fatalf("want exit 0 with a warning, got %d\n%s", r.code, r.stderr)
+	}
+}

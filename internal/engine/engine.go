@@ -116,7 +116,7 @@ func Plan(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{opts: opts, t: t, match: render.NewMatcher(opts.Registries), res: &Result{}}
+	r := &run{opts: opts, t: t, match: render.NewMatcher(opts.Registries), res: &Result{Warnings: t.Warnings}}
 	needs, targets, namespaces := r.workloads()
 	if err := r.patchFiles(needs); err != nil {
 		return nil, err

@@ -97,6 +97,8 @@ type Tree struct {
 	Instances []Instance
 	// Generated lists the names and effective namespaces of Secrets made by secretGenerator.
 	Generated []GeneratedSecret
+	// Warnings are parts of the tree acrgen cannot see into.
+	Warnings []string
 }
 
 // GeneratedSecret is a Secret that a kustomization's secretGenerator makes.
@@ -129,6 +131,7 @@ type loader struct {
 	order    []pending
 	visiting map[string]bool
 	gen      []GeneratedSecret
+	warnings []string
 }
 
 type pending struct {
@@ -174,6 +177,7 @@ func Load(dir string, opts Options) (*Tree, error) {
 	}
 	t.Files = l.files
 	t.Generated = l.gen
+	t.Warnings = l.warnings
 	for _, p := range l.order {
 		f := l.files[p.path]
 		for _, r := range f.Manifest.Resources() {
@@ -373,7 +377,10 @@ func (l *loader) walk(k *Kustomization, after []layer, root bool) error {
 
 	l.noteImages(k)
 	if len(k.K.HelmCharts) > 0 {
-		return &InputError{Path: l.display(k.Path), Line: k.entryLine("helmCharts", ""), Msg: "helmCharts are not supported: acrgen cannot see the workloads a chart renders; render the chart into files first"}
+		l.warnings = append(l.warnings, fmt.Sprintf("%s: helmCharts are not inspected: the workloads a chart renders get no imagePullSecrets from acrgen (render the chart into files, or set the chart's imagePullSecrets value)", l.display(k.Path)))
+	}
+	if len(k.K.Generators)+len(k.K.Transformers) > 0 {
+		l.warnings = append(l.warnings, fmt.Sprintf("%s: generators and transformers are not run: workloads they make or change are not seen", l.display(k.Path)))
 	}
 	// Components run after the kustomization's resources, in order, then the kustomization's own
 	// transformers: resources of k go through every component and then k.
