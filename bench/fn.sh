@@ -8,8 +8,9 @@ count=${BENCH_FN_COUNT:-6}
 out=$(GOMAXPROCS=1 go test ./pkg/fn -run '^$' -bench 'BenchmarkFn' -benchtime 1x -benchmem -count "$count")
 echo "$out" | grep '^BenchmarkFn'
 summary=$(echo "$out" | awk '
-	/^BenchmarkFn\/acrgen/ {a[++na]=$3; ab=$5}
-	/^BenchmarkFn\/noop/   {n[++nn]=$3; nb=$5}
+	# name, iterations, ns/op, "ns/op", MB/s, "MB/s", cpu-ns/op, "cpu-ns/op", B/op, "B/op", ...
+	/^BenchmarkFn\/acrgen/ {a[++na]=$3; ab=$9}
+	/^BenchmarkFn\/noop/   {n[++nn]=$3; nb=$9}
 	function median(v, k,   i, j, t) { for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }; return v[int((k + 1) / 2)] }
 	END {
 		ma = median(a, na); mn = median(n, nn); r = ma / mn

@@ -7,12 +7,15 @@ import (
 	"context"
 	"os"
 	"os/signal"
+
+	"github.com/acrgen/acrgen/cmd/acrgen/internal/startgc"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
 func main() {
+	startgc.Restore()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
