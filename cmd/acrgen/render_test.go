@@ -180,3 +180,19 @@ func TestRenderNewRegistryNeedsCredential(t *testing.T) {
 		t.Fatalf("the registry annotation does not list both:\n%s", strings.Split(plain, "data:")[0])
 	}
 }
+
+// A plain directory honours .krmignore, as kpt does: a chart's templates can be excluded
+// instead of failing the run.
+func TestPlainDirectoryKrmignore(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "app.yaml"), goodDeployment)
+	write(t, filepath.Join(dir, "chart", "templates", "deploy.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n")
+	if r := acrgen(t, "", nil, "patch", dir, "-r", "myregistry"); r.code != exitUsage {
+		t.Fatalf("without .krmignore the template must be reported, got %d", r.code)
+	}
+	write(t, filepath.Join(dir, ".krmignore"), "chart/\n")
+	r := acrgen(t, "", nil, "patch", dir, "-r", "myregistry")
+	if r.code != 0 || !strings.Contains(r.stdout, "app.yaml") {
+		t.Fatalf("with .krmignore: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -14,9 +14,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/acrgen/acrgen/pkg/render"
+	gitignore "github.com/monochromegane/go-gitignore"
 	"sigs.k8s.io/kustomize/api/filters/imagetag"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/ext"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -478,13 +480,26 @@ func (l *loader) addFile(p string, chain []layer) {
 	l.order = append(l.order, pending{path: p, chain: chain})
 }
 
-// walkPlain reads every .yaml, .yml and .json file under dir, skipping hidden directories:
-// a plain directory of manifests, as kpt reads a package.
+// walkPlain reads every .yaml, .yml and .json file under dir, skipping hidden directories
+// and what the directory's .krmignore (gitignore syntax) excludes: a plain directory of
+// manifests, as kpt reads a package.
 func (l *loader) walkPlain(dir string) error {
+	var ignore gitignore.IgnoreMatcher = gitignore.DummyIgnoreMatcher(false)
+	ignoreFile := filepath.Join(dir, ext.IgnoreFileName())
+	if f, err := os.Open(ignoreFile); err == nil {
+		ignore = gitignore.NewGitIgnoreFromReader(dir, f)
+		f.Close()
+	}
 	var paths []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if p != dir && ignore.Match(p, d.IsDir()) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
 		}
 		if d.IsDir() {
 			if p != dir && strings.HasPrefix(d.Name(), ".") {
