@@ -93,6 +93,7 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 		&cli.StringFlag{Name: "secret-name", Value: "acr-secret", Usage: "name of the pull Secret"},
 		&cli.StringSliceFlag{Name: "namespace", Aliases: []string{"n"}, Usage: "only workloads in this effective namespace (repeatable); default all"},
 		&cli.StringSliceFlag{Name: "workload", Usage: "a custom workload kind, KIND.GROUP=PATH to its pod spec (repeatable), e.g. Rollout.argoproj.io=spec.template.spec"},
+		&cli.BoolFlag{Name: "service-account", Usage: "add the secret to the ServiceAccount each workload runs as (it must be in the tree) instead of to the workload"},
 		&cli.StringFlag{Name: "cloud", Value: "AzureCloud", Usage: "cloud whose login-server suffix a bare registry name takes: AzureCloud, AzureChinaCloud, AzureUSGovernment"},
 		&cli.Int64Flag{Name: "max-file-size", Value: tree.DefaultMaxFileSize, Usage: "largest manifest file read, in bytes"},
 	}
@@ -155,12 +156,13 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 		return engine.Options{}, cli.Exit("--cloud: "+err.Error(), exitUsage)
 	}
 	opts := engine.Options{
-		Dir:         c.Args().First(),
-		Mode:        mode,
-		SecretName:  c.String("secret-name"),
-		Namespaces:  c.StringSlice("namespace"),
-		MaxFileSize: c.Int64("max-file-size"),
-		Display:     displayPath,
+		Dir:            c.Args().First(),
+		Mode:           mode,
+		SecretName:     c.String("secret-name"),
+		Namespaces:     c.StringSlice("namespace"),
+		ServiceAccount: c.Bool("service-account"),
+		MaxFileSize:    c.Int64("max-file-size"),
+		Display:        displayPath,
 	}
 	if opts.Registries, err = render.ParseLoginServers(c.StringSlice("registry"), suffix); err != nil {
 		return opts, cli.Exit(err.Error(), exitUsage)

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/acrgen/acrgen/pkg/render"
 )
 
 // TestTreeSemantics renders kustomize layouts that exercise effective namespaces and images,
@@ -97,5 +99,68 @@ func TestTreeSemantics(t *testing.T) {
 			}
 			assertNoLeak(t, root, r.stdout, r.stderr)
 		})
+	}
+}
+
+// --service-account puts the secret on the ServiceAccounts workloads run as (edited in place,
+// or patched when they come from a base); a workload with pull secrets of its own gets it
+// directly, since Kubernetes would not copy the ServiceAccount's; a ServiceAccount missing
+// from the tree is an error naming it.
+func TestServiceAccountMode(t *testing.T) {
+	root := t.TempDir()
+	podSpec := func(name, sa, extra string) string {
+		return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name + "\nspec:\n  selector:\n    matchLabels:\n      app: " + name +
+			"\n  template:\n    metadata:\n      labels:\n        app: " + name + "\n    spec:\n" + sa + extra + "      containers:\n      - name: app\n        image: myregistry.azurecr.io/" + name + ":v1\n"
+	}
+	write(t, filepath.Join(root, "base/kustomization.yaml"), "resources:\n- sa.yaml\n- web.yaml\n")
+	write(t, filepath.Join(root, "base/sa.yaml"), "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n")
+	write(t, filepath.Join(root, "base/web.yaml"), podSpec("web", "      serviceAccountName: web\n", ""))
+	write(t, filepath.Join(root, "app/kustomization.yaml"), "namespace: prod\nresources:\n- ../base\n- local.yaml\n")
+	write(t, filepath.Join(root, "app/local.yaml"), "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: default\n---\n"+
+		podSpec("worker", "", "")+"---\n"+podSpec("own", "", "      imagePullSecrets:\n      - name: other\n"))
+	dir := filepath.Join(root, "app")
+	r := acrgen(t, "", nil, "patch", dir, "-r", "myregistry", "--service-account")
+	if r.code != 0 {
+		t.Fatalf("patch --service-account: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	objs := parseBuild(t, kustomizeBuild(t, dir))
+	secrets := func(kind, name string) []string {
+		for _, o := range objs {
+			if o.res.Kind == kind && o.res.Name == name {
+				if kind == "ServiceAccount" {
+					var out []string
+					for _, it := range render.MapValue(o.res.Node, "imagePullSecrets").Content {
+						out = append(out, render.MapValue(it, "name").Value)
+					}
+					return out
+				}
+				return o.specs[0].SecretNames()
+			}
+		}
+		t.Fatalf("%s %s not in the build", kind, name)
+		return nil
+	}
+	for _, c := range []struct {
+		kind, name string
+		want       string
+	}{
+		{"ServiceAccount", "web", "[acr-secret]"},
+		{"ServiceAccount", "default", "[acr-secret]"},
+		{"Deployment", "web", "[]"},
+		{"Deployment", "worker", "[]"},
+		{"Deployment", "own", "[other acr-secret]"},
+	} {
+		if got := fmt.Sprint(secrets(c.kind, c.name)); got != c.want {
+			t.Errorf("%s %s: imagePullSecrets %s, want %s", c.kind, c.name, got, c.want)
+		}
+	}
+	if chk := acrgen(t, "", nil, "patch", dir, "-r", "myregistry", "--service-account", "--check"); chk.code != 0 {
+		t.Fatalf("second patch would change files: %d %s", chk.code, chk.stdout)
+	}
+	write(t, filepath.Join(root, "app/extra.yaml"), podSpec("lonely", "      serviceAccountName: ghost\n", ""))
+	write(t, filepath.Join(root, "app/kustomization.yaml"), "namespace: prod\nresources:\n- ../base\n- local.yaml\n- extra.yaml\n")
+	m := acrgen(t, "", nil, "patch", dir, "-r", "myregistry", "--service-account")
+	if m.code != exitUsage || !strings.Contains(m.stderr, "ServiceAccount ghost in namespace prod") {
+		t.Fatalf("want exit 2 naming the missing ServiceAccount, got %d\n%s", m.code, m.stderr)
 	}
 }

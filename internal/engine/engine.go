@@ -42,6 +42,11 @@ type Options struct {
 	// means every namespace.
 	Namespaces []string
 	Kinds      *render.Kinds
+	// ServiceAccount adds the secret to the ServiceAccount each matching workload runs as
+	// (which must be in the tree) instead of to the workload. Workloads that list pull secrets
+	// of their own are patched too: Kubernetes copies a ServiceAccount's pull secrets only into
+	// pods that list none.
+	ServiceAccount bool
 	// Credential is the registry credential; nil when none was given.
 	Credential *render.Credential
 	// Expires is the credential's expiry, recorded on the Secret; zero when unknown.
@@ -105,19 +110,29 @@ func Plan(opts Options) (*Result, error) {
 	if opts.Kinds == nil {
 		opts.Kinds = render.NewKinds()
 	}
+	if opts.ServiceAccount {
+		opts.Kinds = opts.Kinds.With(render.ServiceAccountKind)
+	}
 	if len(opts.Registries) == 0 {
 		return nil, &UsageError{Msg: "no --registry given"}
 	}
 	if opts.SecretName == "" {
 		return nil, &UsageError{Msg: "empty --secret-name"}
 	}
+	relevant := []string{opts.SecretName}
+	if opts.ServiceAccount {
+		relevant = append(relevant, "ServiceAccount")
+	}
 	t, err := tree.Load(opts.Dir, tree.Options{MaxFileSize: opts.MaxFileSize, Kinds: opts.Kinds, Display: opts.Display,
-		Registries: opts.Registries, Relevant: []string{opts.SecretName}})
+		Registries: opts.Registries, Relevant: relevant})
 	if err != nil {
 		return nil, err
 	}
 	r := &run{opts: opts, t: t, match: render.NewMatcher(opts.Registries), res: &Result{Warnings: t.Warnings}}
-	needs, targets, namespaces := r.workloads()
+	needs, targets, namespaces, err := r.workloads()
+	if err != nil {
+		return nil, err
+	}
 	if err := r.patchFiles(needs); err != nil {
 		return nil, err
 	}
@@ -176,11 +191,10 @@ func describe(inst tree.Instance) string {
 // configured registry and lacks the secret. It returns the pod specs to edit in place, the
 // patch targets for workloads from outside the root, and the effective namespaces that need
 // the Secret.
-func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool) {
-	needs := map[*yaml.Node]bool{}
+func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, error) {
+	w := &wanted{needs: map[*yaml.Node]bool{}, seen: map[string]bool{}}
 	namespaces := map[string]bool{}
-	var targets []external
-	seenTarget := map[string]bool{}
+	accounts := map[[2]string]string{} // namespace and ServiceAccount name -> a workload that runs as it
 	for _, inst := range r.t.Instances {
 		if !r.nsAllowed(inst.Namespace) {
 			continue
@@ -199,25 +213,96 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool) {
 				continue
 			}
 			namespaces[inst.Namespace] = true
-			if ps.HasSecret(r.opts.SecretName) {
-				continue
-			}
-			if inst.File.InRoot {
-				if !needs[ps.Node] {
-					needs[ps.Node] = true
-					r.note(fmt.Sprintf("%s:%d: %s (%s) pulls from %s", r.display(inst.File.Path), ps.Node.Line, describe(inst), ps.Path(), strings.Join(r.opts.Registries, ", ")))
+			if r.opts.ServiceAccount && len(ps.SecretNames()) == 0 {
+				sa := scalarOf(render.MapValue(ps.Node, "serviceAccountName"))
+				if sa == "" {
+					sa = scalarOf(render.MapValue(ps.Node, "serviceAccount"))
+				}
+				if sa == "" {
+					sa = "default"
+				}
+				if _, ok := accounts[[2]string{inst.Namespace, sa}]; !ok {
+					accounts[[2]string{inst.Namespace, sa}] = describe(inst)
 				}
 				continue
 			}
-			t := render.PatchTarget{APIVersion: inst.Resource.APIVersion, Kind: inst.Resource.Kind, Name: inst.PatchName, Namespace: inst.PatchNamespace, Path: ps.Kind.Path, Secrets: append(ps.SecretNames(), r.opts.SecretName)}
-			key := strings.Join([]string{t.APIVersion, t.Kind, t.Namespace, t.Name, ps.Path()}, "\x00")
-			if !seenTarget[key] {
-				seenTarget[key] = true
-				targets = append(targets, external{target: t, msg: fmt.Sprintf("%s: %s (%s, from %s) pulls from %s", r.display(r.t.Kustomization.Path), describe(inst), ps.Path(), r.display(inst.File.Path), strings.Join(r.opts.Registries, ", "))})
-			}
+			r.require(w, inst, ps, "pulls from "+strings.Join(r.opts.Registries, ", "))
 		}
 	}
-	return needs, targets, namespaces
+	if err := r.serviceAccounts(w, accounts); err != nil {
+		return nil, nil, nil, err
+	}
+	return w.needs, w.targets, namespaces, nil
+}
+
+// wanted collects the pod specs (or ServiceAccounts) that must list the secret.
+type wanted struct {
+	needs   map[*yaml.Node]bool // in files under the root: edited in place
+	targets []external          // from outside the root: patched
+	seen    map[string]bool
+}
+
+// require records that a pod spec (or ServiceAccount) of an instance must list the secret.
+func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, why string) {
+	if ps.HasSecret(r.opts.SecretName) {
+		return
+	}
+	where := ps.Path()
+	if where == "" {
+		where = "the object"
+	}
+	if inst.File.InRoot {
+		if !w.needs[ps.Node] {
+			w.needs[ps.Node] = true
+			r.note(fmt.Sprintf("%s:%d: %s (%s) %s", r.display(inst.File.Path), ps.Node.Line, describe(inst), where, why))
+		}
+		return
+	}
+	t := render.PatchTarget{APIVersion: inst.Resource.APIVersion, Kind: inst.Resource.Kind, Name: inst.PatchName, Namespace: inst.PatchNamespace, Path: ps.Kind.Path, Secrets: append(ps.SecretNames(), r.opts.SecretName)}
+	key := strings.Join([]string{t.APIVersion, t.Kind, t.Namespace, t.Name, ps.Path()}, "\x00")
+	if !w.seen[key] {
+		w.seen[key] = true
+		w.targets = append(w.targets, external{target: t, msg: fmt.Sprintf("%s: %s (%s, from %s) %s", r.display(r.t.Kustomization.Path), describe(inst), where, r.display(inst.File.Path), why)})
+	}
+}
+
+// serviceAccounts requires the secret on each ServiceAccount that matching workloads run as.
+func (r *run) serviceAccounts(w *wanted, accounts map[[2]string]string) error {
+	var missing []string
+	keys := make([][2]string, 0, len(accounts))
+	for k := range accounts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+"/"+keys[i][1] < keys[j][0]+"/"+keys[j][1] })
+	for _, k := range keys {
+		found := false
+		for _, inst := range r.t.Instances {
+			res := inst.Resource
+			if res.Kind == "ServiceAccount" && res.APIVersion == "v1" && res.Name == k[1] && inst.Namespace == k[0] && len(inst.PodSpecs) == 1 {
+				found = true
+				r.require(w, inst, inst.PodSpecs[0], "is the ServiceAccount of "+accounts[k])
+			}
+		}
+		if !found {
+			missing = append(missing, fmt.Sprintf("ServiceAccount %s%s (used by %s)", k[1], nsSuffix(k[0]), accounts[k]))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	msg := "not in the tree, so --service-account cannot add the secret to it: " + strings.Join(missing, "; ") + "; add the ServiceAccount to the tree, or drop --service-account"
+	if r.opts.Mode == Check {
+		r.res.Problems = append(r.res.Problems, msg)
+		return nil
+	}
+	return &UsageError{Msg: msg}
+}
+
+func scalarOf(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
 }
 
 // external is a workload from outside the root that needs the patch file.

@@ -47,6 +47,11 @@ var BuiltinKinds = []WorkloadKind{
 	{Group: "batch", Kind: "CronJob", Path: []string{"spec", "jobTemplate", "spec", "template", "spec"}},
 }
 
+// ServiceAccountKind lets a ServiceAccount take a workload's place: its imagePullSecrets sit
+// at the root of the object, and the kubelet gets them for every pod that runs as it and
+// lists no pull secrets of its own.
+var ServiceAccountKind = WorkloadKind{Group: "", Kind: "ServiceAccount", Path: nil}
+
 // ParseWorkloadKind reads KIND.GROUP=PATH (for example
 // "Rollout.argoproj.io=spec.template.spec"): a custom kind whose pod spec sits at PATH. The
 // group is everything after the first dot of the left side. Every image string below PATH
@@ -89,6 +94,15 @@ func NewKinds(extra ...WorkloadKind) *Kinds {
 		k.byKind[w.Kind] = list
 	}
 	return k
+}
+
+// With returns a copy of k with extra kinds added.
+func (k *Kinds) With(extra ...WorkloadKind) *Kinds {
+	var all []WorkloadKind
+	for _, list := range k.byKind {
+		all = append(all, list...)
+	}
+	return NewKinds(append(all, extra...)...)
 }
 
 // Lookup returns the workload kind for an apiVersion and kind.
