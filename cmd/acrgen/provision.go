@@ -36,6 +36,7 @@ func provisionCommand() *cli.Command {
 			&cli.StringFlag{Name: "secret-name", Value: "acr-secret", Usage: "name of the pull Secret"},
 			&cli.StringSliceFlag{Name: "namespace", Aliases: []string{"n"}, Usage: "only workloads in this effective namespace (repeatable)"},
 			&cli.StringSliceFlag{Name: "workload", Usage: "a custom workload kind, KIND.GROUP=PATH (repeatable)"},
+			&cli.BoolFlag{Name: "service-account", Usage: "add the secret to the ServiceAccount each workload runs as instead of to the workload"},
 			&cli.StringSliceFlag{Name: "age", Usage: "age recipient (repeatable); default: the .sops.yaml creation rule"},
 			&cli.StringSliceFlag{Name: "pgp", Usage: "PGP fingerprint (repeatable)"},
 			&cli.StringSliceFlag{Name: "azure-kv", Usage: "Azure Key Vault key URL (repeatable)"},
@@ -63,7 +64,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	}
 	ropts := engine.Options{
 		Dir: c.Args().First(), Mode: engine.Render, SecretName: c.String("secret-name"), Namespaces: c.StringSlice("namespace"),
-		Kinds: render.NewKinds(kinds...), MaxFileSize: c.Int64("max-file-size"), Display: displayPath,
+		Kinds: render.NewKinds(kinds...), ServiceAccount: c.Bool("service-account"), MaxFileSize: c.Int64("max-file-size"), Display: displayPath,
 		Recipients: encrypt.Recipients{Age: render.SplitList(c.StringSlice("age")), PGP: render.SplitList(c.StringSlice("pgp")), AzureKV: render.SplitList(c.StringSlice("azure-kv"))},
 	}
 	popts := provision.Options{
