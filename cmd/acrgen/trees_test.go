@@ -164,3 +164,28 @@ func TestServiceAccountMode(t *testing.T) {
 		t.Fatalf("want exit 2 naming the missing ServiceAccount, got %d\n%s", m.code, m.stderr)
 	}
 }
+
+// Runs for different namespaces add up in the patch file, as in-place edits do: a run for
+// prd must not drop what a run for dev wrote.
+func TestPatchFileRunsAddUp(t *testing.T) {
+	root := t.TempDir()
+	write(t, filepath.Join(root, "base/kustomization.yaml"), "resources:\n- app.yaml\n")
+	write(t, filepath.Join(root, "base/app.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  selector:\n    matchLabels:\n      app: a\n  template:\n    metadata:\n      labels:\n        app: a\n    spec:\n      containers:\n      - name: app\n        image: myregistry.azurecr.io/app:v1\n")
+	write(t, filepath.Join(root, "root/kustomization.yaml"), "resources:\n- dev\n- prd\n")
+	write(t, filepath.Join(root, "root/dev/kustomization.yaml"), "namespace: dev\nresources:\n- ../../base\n")
+	write(t, filepath.Join(root, "root/prd/kustomization.yaml"), "namespace: prd\nresources:\n- ../../base\n")
+	dir := filepath.Join(root, "root")
+	for _, ns := range []string{"dev", "prd"} {
+		if r := acrgen(t, "", nil, "patch", dir, "-r", "myregistry", "-n", ns); r.code != 0 {
+			t.Fatalf("patch -n %s: %d %s", ns, r.code, r.stderr)
+		}
+	}
+	for _, o := range parseBuild(t, kustomizeBuild(t, dir)) {
+		if o.res.Kind == "Deployment" && fmt.Sprint(o.specs[0].SecretNames()) != "[acr-secret]" {
+			t.Errorf("Deployment in %s lost its pull secret after runs for dev and prd: %v", o.res.Namespace, o.specs[0].SecretNames())
+		}
+	}
+	if r := acrgen(t, "", nil, "check", dir, "-r", "myregistry", "-n", "dev"); !strings.Contains(r.stdout, "no Secret") || strings.Contains(r.stdout, "does not reference") {
+		t.Fatalf("check -n dev after both runs should only miss the Secret:\n%s", r.stdout)
+	}
+}

@@ -358,10 +358,6 @@ func (r *run) patchExternal(exts []external) error {
 	k := r.t.Kustomization
 	name := r.patchFileName()
 	path := filepath.Join(r.t.Root, name)
-	want, err := render.PatchDocuments(targets)
-	if err != nil {
-		return err
-	}
 	old, err := os.ReadFile(path)
 	exists := err == nil
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -369,6 +365,17 @@ func (r *run) patchExternal(exts []external) error {
 	}
 	if exists && !strings.HasPrefix(string(old), render.PatchHeader) {
 		return &tree.InputError{Path: r.display(path), Msg: "exists and was not written by acrgen; move it away or choose another --secret-name"}
+	}
+	if exists {
+		kept, err := r.keptPatchTargets(old, targets)
+		if err != nil {
+			return &tree.InputError{Path: r.display(path), Msg: "reading the patches acrgen wrote earlier: " + err.Error()}
+		}
+		targets = append(targets, kept...)
+	}
+	want, err := render.PatchDocuments(targets)
+	if err != nil {
+		return err
 	}
 	listed := false
 	for _, p := range k.K.Patches {
@@ -402,6 +409,40 @@ func (r *run) patchExternal(exts []external) error {
 		r.kustoms = append(r.kustoms, e)
 	}
 	return nil
+}
+
+// keptPatchTargets returns the entries of the existing patch file that this run did not
+// compute but that still patch a workload the root gets from outside: entries from runs for
+// other namespaces or registries. They are kept, so runs add up as in-place edits do.
+func (r *run) keptPatchTargets(old []byte, targets []render.PatchTarget) ([]render.PatchTarget, error) {
+	prev, err := render.ParsePatchDocuments(old)
+	if err != nil {
+		return nil, err
+	}
+	id := func(apiVersion, kind, ns, name, path string) string {
+		return strings.Join([]string{apiVersion, kind, ns, name, path}, "\x00")
+	}
+	have := map[string]bool{}
+	for _, t := range targets {
+		have[id(t.APIVersion, t.Kind, t.Namespace, t.Name, strings.Join(t.Path, "."))] = true
+	}
+	exists := map[string]bool{}
+	for _, inst := range r.t.Instances {
+		if inst.File.InRoot {
+			continue
+		}
+		for _, ps := range inst.PodSpecs {
+			exists[id(inst.Resource.APIVersion, inst.Resource.Kind, inst.PatchNamespace, inst.PatchName, ps.Path())] = true
+		}
+	}
+	var kept []render.PatchTarget
+	for _, t := range prev {
+		key := id(t.APIVersion, t.Kind, t.Namespace, t.Name, strings.Join(t.Path, "."))
+		if !have[key] && exists[key] {
+			kept = append(kept, t)
+		}
+	}
+	return kept, nil
 }
 
 func (r *run) finishKustomization() error {

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -67,3 +68,42 @@ func PatchDocuments(targets []PatchTarget) ([]byte, error) {
 }
 
 func str(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: s, Tag: "!!str"} }
+
+// ParsePatchDocuments reads back a patch file written by [PatchDocuments].
+func ParsePatchDocuments(b []byte) ([]PatchTarget, error) {
+	m, err := ParseManifest(b)
+	if err != nil {
+		return nil, err
+	}
+	var out []PatchTarget
+	for _, r := range m.Resources() {
+		t := PatchTarget{APIVersion: r.APIVersion, Kind: r.Kind, Name: r.Name, Namespace: r.Namespace}
+		n := r.Node
+		for {
+			if list := mapValue(n, "imagePullSecrets"); list != nil {
+				for _, it := range list.Content {
+					if name := scalar(mapValue(it, "name")); name != "" {
+						t.Secrets = append(t.Secrets, name)
+					}
+				}
+				break
+			}
+			// Descend through the one field that is not apiVersion, kind or metadata.
+			var next *yaml.Node
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				switch k := n.Content[i].Value; k {
+				case "apiVersion", "kind", "metadata":
+				default:
+					t.Path = append(t.Path, k)
+					next = n.Content[i+1]
+				}
+			}
+			if next == nil || next.Kind != yaml.MappingNode {
+				return nil, fmt.Errorf("%s %q: no imagePullSecrets in the patch", r.Kind, r.Name)
+			}
+			n = next
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
