@@ -102,7 +102,7 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 	}
 	fs = append(fs,
 		&cli.BoolFlag{Name: "check", Usage: "write nothing; exit 1 if anything would change"},
-		&cli.BoolFlag{Name: "diff", Usage: "print a unified diff of what changes"},
+		&cli.BoolFlag{Name: "diff", Usage: "print a unified diff of what would change, and write nothing"},
 	)
 	if mode == engine.Render {
 		fs = append(fs,
@@ -294,10 +294,13 @@ func report(c *cli.Context, mode engine.Mode, res *engine.Result) error {
 		fmt.Fprintln(out, "ok: every workload that pulls from the registry references its Secret, and every Secret is encrypted")
 		return nil
 	}
-	if c.Bool("diff") {
+	diff := c.Bool("diff")
+	if diff {
+		// stdout is the patch alone; what acrgen says about it goes to stderr.
 		if err := printDiff(out, res); err != nil {
 			return err
 		}
+		out = errw
 	}
 	for _, a := range res.Actions {
 		fmt.Fprintln(out, a)
@@ -308,6 +311,10 @@ func report(c *cli.Context, mode engine.Mode, res *engine.Result) error {
 	}
 	if c.Bool("check") {
 		return cli.Exit(fmt.Sprintf("%d file(s) would change", len(res.Changes)), exitDrift)
+	}
+	if diff {
+		fmt.Fprintf(out, "%d file(s) would change; nothing written (--diff previews)\n", len(res.Changes))
+		return nil
 	}
 	if err := engine.Write(res); err != nil {
 		return cli.Exit(err.Error(), exitUsage)
@@ -322,6 +329,19 @@ func report(c *cli.Context, mode engine.Mode, res *engine.Result) error {
 	return nil
 }
 
+// lines splits text into lines that keep their line endings, without the phantom empty last
+// line difflib.SplitLines adds.
+func lines(b []byte) []string {
+	if len(b) == 0 {
+		return nil
+	}
+	ls := strings.SplitAfter(string(b), "\n")
+	if ls[len(ls)-1] == "" {
+		ls = ls[:len(ls)-1]
+	}
+	return ls
+}
+
 func printDiff(w io.Writer, res *engine.Result) error {
 	for _, ch := range res.Changes {
 		name := displayPath(ch.Path)
@@ -329,7 +349,7 @@ func printDiff(w io.Writer, res *engine.Result) error {
 		if ch.Created {
 			from = "/dev/null"
 		}
-		d := difflib.UnifiedDiff{A: difflib.SplitLines(string(ch.Old)), B: difflib.SplitLines(string(ch.New)), FromFile: from, ToFile: "b/" + name, Context: 3}
+		d := difflib.UnifiedDiff{A: lines(ch.Old), B: lines(ch.New), FromFile: from, ToFile: "b/" + name, Context: 3}
 		if err := difflib.WriteUnifiedDiff(w, d); err != nil {
 			return err
 		}

@@ -183,6 +183,14 @@ func TestCheckAndDiffFlags(t *testing.T) {
 	if d := diffSnap(before, testtool.Snapshot(t, dir)); d != "" {
 		t.Fatalf("--check wrote: %s", d)
 	}
+	// --diff alone previews: the diff on stdout (and nothing else there), no file written.
+	prev := acrgen(t, "", nil, "patch", dir, "-r", "myregistry", "--diff")
+	if prev.code != 0 || !strings.HasPrefix(prev.stdout, "--- a/") || strings.Contains(prev.stdout, "adding imagePullSecrets") {
+		t.Fatalf("patch --diff: want exit 0 and only a diff on stdout, got %d\n%s", prev.code, prev.stdout)
+	}
+	if d := diffSnap(before, testtool.Snapshot(t, dir)); d != "" {
+		t.Fatalf("--diff wrote: %s", d)
+	}
 	if r := acrgen(t, "", nil, "patch", dir, "-r", "myregistry"); r.code != 0 {
 		t.Fatalf("patch: %d %s", r.code, r.stderr)
 	}
