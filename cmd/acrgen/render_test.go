@@ -196,3 +196,36 @@ func TestPlainDirectoryKrmignore(t *testing.T) {
 		t.Fatalf("with .krmignore: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// A render for another registry keeps the registries the Secret already served: workloads in
+// the tree may still pull from them.
+func TestRenderKeepsEarlierRegistries(t *testing.T) {
+	dir := t.TempDir()
+	keyFile, recipient := ageKey(t)
+	t.Setenv("SOPS_AGE_KEY_FILE", keyFile)
+	pod := func(name, image string) string {
+		return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "\nspec:\n  containers:\n  - name: a\n    image: " + image + "\n"
+	}
+	write(t, filepath.Join(dir, "a.yaml"), pod("a", "myregistry.azurecr.io/a:v1"))
+	write(t, filepath.Join(dir, "b.yaml"), pod("b", "other.azurecr.io/b:v1"))
+	for _, reg := range []string{"myregistry", "other"} {
+		if r := acrgen(t, testPassword, nil, "render", dir, "-r", reg, "-u", testUser, "--password-stdin", "--age", recipient); r.code != 0 {
+			t.Fatalf("render -r %s: %d %s", reg, r.code, r.stderr)
+		}
+	}
+	plain := string(sopsDecrypt(t, filepath.Join(dir, "acr-secret.enc.yaml"), keyFile))
+	if !strings.Contains(plain, "acrgen.dev/registry: myregistry.azurecr.io,other.azurecr.io") {
+		t.Fatalf("the Secret dropped a registry:\n%s", strings.Split(plain, "\ndata:")[0])
+	}
+}
+
+// Docker Hub short names have no host in the file: --registry docker.io (or index.docker.io)
+// still finds them.
+func TestDockerHubShortNames(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: nginx:1.27\n")
+	r := acrgen(t, "", nil, "patch", dir, "-r", "index.docker.io")
+	if r.code != 0 || !strings.Contains(r.stdout, "pulls from docker.io") {
+		t.Fatalf("want nginx:1.27 patched for docker.io, got %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

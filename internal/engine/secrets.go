@@ -137,13 +137,19 @@ func (r *run) describeSecret(inst tree.Instance) {
 	}
 }
 
-// secretSpec is the Secret acrgen wants in namespace ns.
-func (r *run) secretSpec(ns string) render.SecretSpec {
+// secretSpec is the Secret acrgen wants in namespace ns. It serves the configured registries
+// and keeps serving those the existing Secret (with annotations old) served: workloads may
+// still pull from them.
+func (r *run) secretSpec(ns string, old map[string]string) render.SecretSpec {
 	field := ns
 	if r.t.Kustomization != nil && r.t.Kustomization.K.Namespace != "" {
 		field = "" // the root kustomization's namespace: sets it
 	}
-	return render.SecretSpec{Name: r.opts.SecretName, Namespace: field, Servers: r.opts.Registries, Credential: *r.opts.Credential, Expires: r.opts.Expires}
+	servers := append([]string(nil), r.opts.Registries...)
+	for _, s := range render.SplitList([]string{old[render.AnnotationRegistry]}) {
+		servers = render.AppendUnique(servers, s)
+	}
+	return render.SecretSpec{Name: r.opts.SecretName, Namespace: field, Servers: servers, Credential: *r.opts.Credential, Expires: r.opts.Expires}
 }
 
 // secretFileName is where a new Secret for ns goes.
@@ -175,7 +181,7 @@ func (r *run) createSecret(ns string, missing *[]string) error {
 	if err != nil {
 		return &UsageError{Msg: err.Error()}
 	}
-	plain, err := render.Secret(r.secretSpec(ns))
+	plain, err := render.Secret(r.secretSpec(ns, nil))
 	if err != nil {
 		return &UsageError{Msg: err.Error()}
 	}
@@ -253,6 +259,10 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode) err
 	if err != nil {
 		return &tree.InputError{Path: r.display(path), Msg: err.Error()}
 	}
+	var oldAnn map[string]string
+	if m, err := render.ParseManifest(old); err == nil && len(m.Docs) == 1 {
+		oldAnn = annotations(m.Docs[0])
+	}
 	var out []byte
 	changed := false
 	switch {
@@ -260,7 +270,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode) err
 		// A plaintext Secret in the tree: encrypt what is there, or the new credential.
 		plain := old
 		if r.opts.Credential != nil {
-			if plain, err = render.Secret(r.secretSpec(ns)); err != nil {
+			if plain, err = render.Secret(r.secretSpec(ns, oldAnn)); err != nil {
 				return &UsageError{Msg: err.Error()}
 			}
 			defer clear(plain)
@@ -269,7 +279,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode) err
 		changed = true
 		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: Secret %s was not encrypted; it is now", r.display(path), r.opts.SecretName))
 	case r.opts.Credential != nil:
-		plain, perr := render.Secret(r.secretSpec(ns))
+		plain, perr := render.Secret(r.secretSpec(ns, oldAnn))
 		if perr != nil {
 			return &UsageError{Msg: perr.Error()}
 		}

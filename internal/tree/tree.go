@@ -323,6 +323,9 @@ func (l *loader) triggers() []string {
 		}
 	}
 	for _, r := range l.opts.Registries {
+		if r == "docker.io" {
+			return nil // Docker Hub short names ("nginx") carry no host to search for
+		}
 		add(r)
 	}
 	// An images: entry whose new name is on a registry (directly, or through another entry)

@@ -39,7 +39,12 @@ func ParseLoginServer(s, suffix string) (string, error) {
 	}
 	// Let the reference grammar validate the host: host[:port]/x must parse.
 	named, err := reference.ParseNormalizedNamed(strings.ToLower(in) + "/x")
-	if err != nil || reference.Domain(named) != strings.ToLower(in) {
+	if err != nil {
+		return "", fmt.Errorf("registry %q is not a valid registry host", s)
+	}
+	if d := reference.Domain(named); d == "docker.io" {
+		return d, nil // index.docker.io and docker.io are the same registry to the kubelet
+	} else if d != strings.ToLower(in) {
 		return "", fmt.Errorf("registry %q is not a valid registry host", s)
 	}
 	return strings.ToLower(in), nil
