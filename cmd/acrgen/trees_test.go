@@ -189,3 +189,28 @@ func TestPatchFileRunsAddUp(t *testing.T) {
 		t.Fatalf("check -n dev after both runs should only miss the Secret:\n%s", r.stdout)
 	}
 }
+
+// A workload a patch deletes ($patch: delete, here from a component as in the
+// microservices-demo memorystore component) gets no patch: kustomize would fail on a patch
+// for a resource that is gone. Patches that touch images are warned about.
+func TestDeletedByPatch(t *testing.T) {
+	root := t.TempDir()
+	deploy := func(name, image string) string {
+		return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name + "\nspec:\n  selector:\n    matchLabels:\n      app: " + name +
+			"\n  template:\n    metadata:\n      labels:\n        app: " + name + "\n    spec:\n      containers:\n      - name: app\n        image: " + image + "\n"
+	}
+	write(t, filepath.Join(root, "base/kustomization.yaml"), "resources:\n- redis.yaml\n- web.yaml\n")
+	write(t, filepath.Join(root, "base/redis.yaml"), deploy("redis", "myregistry.azurecr.io/redis:7"))
+	write(t, filepath.Join(root, "base/web.yaml"), deploy("web", "myregistry.azurecr.io/web:1"))
+	write(t, filepath.Join(root, "comp/kustomization.yaml"), "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: redis\n    $patch: delete\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n    spec:\n      replicas: 3\n      template:\n        spec:\n          containers:\n          - name: app\n            image: myregistry.azurecr.io/web:2\n")
+	write(t, filepath.Join(root, "overlay/kustomization.yaml"), "resources:\n- ../base\ncomponents:\n- ../comp\n")
+	dir := filepath.Join(root, "overlay")
+	r := acrgen(t, "", nil, "patch", dir, "-r", "myregistry")
+	if r.code != 0 || strings.Contains(r.stdout, "redis") || !strings.Contains(r.stderr, "patches mention images") {
+		t.Fatalf("want web patched, redis left alone and a warning, got %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	objs := parseBuild(t, kustomizeBuild(t, dir))
+	if len(objs) != 1 || objs[0].res.Name != "web" || fmt.Sprint(objs[0].specs[0].SecretNames()) != "[acr-secret]" {
+		t.Fatalf("want only web in the build, referencing acr-secret")
+	}
+}

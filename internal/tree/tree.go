@@ -67,6 +67,9 @@ type layer struct {
 	prefix, suffix string
 	images         []types.Image
 	root           bool
+	// deleted holds "Kind/name" of the resources this kustomization's patches delete
+	// ($patch: delete).
+	deleted map[string]bool
 }
 
 // Instance is one occurrence of a resource in the build of the root.
@@ -82,6 +85,8 @@ type Instance struct {
 	// PatchName and PatchNamespace identify the resource as the root kustomization's patches
 	// see it: after the transformers of everything below the root.
 	PatchName, PatchNamespace string
+	// Deleted is true when a $patch: delete on the way removes the resource from the build.
+	Deleted bool
 }
 
 // External reports whether the instance comes from a file outside the root directory.
@@ -190,7 +195,9 @@ func Load(dir string, opts Options) (*Tree, error) {
 			if err != nil {
 				return nil, err
 			}
-			t.Instances = append(t.Instances, inst)
+			if !inst.Deleted {
+				t.Instances = append(t.Instances, inst)
+			}
 		}
 	}
 	return t, nil
@@ -363,8 +370,51 @@ func relevant(b []byte, triggers []string) bool {
 	return false
 }
 
-func (k *Kustomization) layer(root bool) layer {
-	return layer{namespace: k.K.Namespace, prefix: k.K.NamePrefix, suffix: k.K.NameSuffix, images: k.K.Images, root: root}
+// layer is what k does to the resources passing through it. acrgen does not apply patches,
+// but it honours those that delete a resource, and warns about those that may set images or
+// pull secrets.
+func (l *loader) layer(k *Kustomization, root bool) (layer, error) {
+	ly := layer{namespace: k.K.Namespace, prefix: k.K.NamePrefix, suffix: k.K.NameSuffix, images: k.K.Images, root: root}
+	var patches []types.Patch
+	patches = append(patches, k.K.Patches...)
+	patches = append(patches, k.K.PatchesJson6902...)
+	for _, p := range k.K.PatchesStrategicMerge {
+		if strings.ContainsAny(string(p), "\n:") {
+			patches = append(patches, types.Patch{Patch: string(p)})
+		} else {
+			patches = append(patches, types.Patch{Path: string(p)})
+		}
+	}
+	warned := false
+	for _, p := range patches {
+		content := p.Patch
+		if p.Path != "" {
+			b, err := os.ReadFile(filepath.Join(k.Dir, p.Path))
+			if err != nil {
+				return ly, &InputError{Path: l.display(k.Path), Line: k.entryLine("patches", p.Path), Msg: fmt.Sprintf("patch %q: %v", p.Path, errors.Unwrap(err))}
+			}
+			content = string(b)
+		}
+		if strings.Contains(content, "$patch: delete") || strings.Contains(content, "$patch: Delete") {
+			if m, err := render.ParseManifest([]byte(content)); err == nil {
+				for _, d := range m.Docs {
+					kind, name := render.MapValue(d, "kind"), render.MapValue(render.MapValue(d, "metadata"), "name")
+					if kind == nil || name == nil || render.MapValue(d, "$patch") == nil {
+						continue
+					}
+					if ly.deleted == nil {
+						ly.deleted = map[string]bool{}
+					}
+					ly.deleted[kind.Value+"/"+name.Value] = true
+				}
+			}
+		}
+		if !warned && (strings.Contains(content, "image") || strings.Contains(content, "ImagePullSecrets")) {
+			warned = true
+			l.warnings = append(l.warnings, fmt.Sprintf("%s: its patches mention images or imagePullSecrets; acrgen does not apply patches, so check `kustomize build` for workloads they point at the registry", l.display(k.Path)))
+		}
+	}
+	return ly, nil
 }
 
 // walk visits kustomization k. after is the chain of layers the build applies once k's own
@@ -389,20 +439,27 @@ func (l *loader) walk(k *Kustomization, after []layer, root bool) error {
 	}
 	// Components run after the kustomization's resources, in order, then the kustomization's own
 	// transformers: resources of k go through every component and then k.
-	self := k.layer(root)
+	self, err := l.layer(k, root)
+	if err != nil {
+		return err
+	}
 	comps := make([]*Kustomization, 0, len(k.K.Components))
+	compLayers := make([]layer, 0, len(k.K.Components))
 	for _, c := range k.K.Components {
 		ck, err := l.entryKustomization(k, "components", c)
 		if err != nil {
 			return err
 		}
+		cl, err := l.layer(ck, false)
+		if err != nil {
+			return err
+		}
 		comps = append(comps, ck)
+		compLayers = append(compLayers, cl)
 	}
 	chainFor := func(from int) []layer {
 		ch := make([]layer, 0, len(comps)-from+1+len(after))
-		for _, c := range comps[from:] {
-			ch = append(ch, c.layer(false))
-		}
+		ch = append(ch, compLayers[from:]...)
 		ch = append(ch, self)
 		return append(ch, after...)
 	}
@@ -591,6 +648,9 @@ func (l *loader) parseAll() error {
 func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, error) {
 	inst := Instance{File: f, Resource: r, Namespace: r.Namespace, PatchName: r.Name, PatchNamespace: r.Namespace}
 	for _, ly := range chain {
+		if ly.deleted[r.Kind+"/"+r.Name] || ly.deleted[r.Kind+"/"+inst.PatchName] {
+			inst.Deleted = true
+		}
 		if ly.namespace != "" {
 			inst.Namespace = ly.namespace
 		}
