@@ -149,7 +149,7 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 
 func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) (engine.Options, error) {
 	if c.NArg() != 1 {
-		return engine.Options{}, cli.Exit(fmt.Sprintf("want exactly one DIR argument, got %d (flags go before DIR or after it, not both ways at once)", c.NArg()), exitUsage)
+		return engine.Options{}, cli.Exit(fmt.Sprintf("want exactly one DIR argument, got %d: run acrgen once per kustomization directory", c.NArg()), exitUsage)
 	}
 	suffix, err := render.LoginServerSuffix(c.String("cloud"))
 	if err != nil {

@@ -225,3 +225,14 @@ func TestHelmChartsWarn(t *testing.T) {
 		t.Fatalf("want exit 0 with a warning, got %d\n%s", r.code, r.stderr)
 	}
 }
+
+// A registry no workload pulls from (a typo, most often) is pointed out rather than reported
+// as a clean "ok".
+func TestUnusedRegistryWarns(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "good.yaml"), goodDeployment)
+	r := acrgen(t, "", nil, "check", dir, "-r", "myregistyr")
+	if !strings.Contains(r.stderr, "pulls from myregistyr.azurecr.io") || !strings.Contains(r.stderr, "a typo?") {
+		t.Fatalf("want a warning about the unused registry, got:\n%s", r.stderr)
+	}
+}

@@ -194,6 +194,7 @@ func describe(inst tree.Instance) string {
 func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, error) {
 	w := &wanted{needs: map[*yaml.Node]bool{}, seen: map[string]bool{}}
 	namespaces := map[string]bool{}
+	used := map[string]bool{}
 	accounts := map[[2]string]string{} // namespace and ServiceAccount name -> a workload that runs as it
 	for _, inst := range r.t.Instances {
 		if !r.nsAllowed(inst.Namespace) {
@@ -202,8 +203,9 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 		for i, ps := range inst.PodSpecs {
 			pulls := false
 			for _, img := range inst.Images[i] {
-				if _, ok := r.match.Match(img); ok {
+				if server, ok := r.match.Match(img); ok {
 					pulls = true
+					used[server] = true
 					if h := render.ImageHost(img); h != strings.ToLower(h) {
 						r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: %s uses image %q: the kubelet matches pull-secret hosts case-sensitively; write the host in lower case", r.display(inst.File.Path), describe(inst), img))
 					}
@@ -227,6 +229,11 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 				continue
 			}
 			r.require(w, inst, ps, "pulls from "+strings.Join(r.opts.Registries, ", "))
+		}
+	}
+	for _, reg := range r.opts.Registries {
+		if !used[reg] {
+			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("no workload in %s pulls from %s (after namespaces and images: transformers): a typo?", r.display(r.t.Root), reg))
 		}
 	}
 	if err := r.serviceAccounts(w, accounts); err != nil {

@@ -60,7 +60,11 @@ func (r *run) secrets(needed map[string]bool) error {
 	if len(missing) > 0 {
 		if r.opts.Mode == Check {
 			for _, ns := range missing {
-				r.res.Problems = append(r.res.Problems, fmt.Sprintf("no Secret %s%s: workloads there pull from %s", r.opts.SecretName, nsSuffix(ns), strings.Join(r.opts.Registries, ", ")))
+				where := nsSuffix(ns)
+				if ns == "" {
+					where = " in the default namespace"
+				}
+				r.res.Problems = append(r.res.Problems, fmt.Sprintf("no Secret %s%s, where workloads pull from %s", r.opts.SecretName, where, strings.Join(r.opts.Registries, ", ")))
 			}
 			return nil
 		}

@@ -590,10 +590,26 @@ func (l *loader) walkPlain(dir string) error {
 		return &InputError{Path: l.display(dir), Msg: err.Error()}
 	}
 	sort.Strings(paths)
+	nested := ""
 	for _, p := range paths {
+		if nested == "" && konfigName(filepath.Base(p)) {
+			nested = p
+		}
 		l.addFile(p, []layer{{root: true}})
 	}
+	if nested != "" {
+		l.warnings = append(l.warnings, fmt.Sprintf("%s has no kustomization, but %s is one: acrgen reads the directory as plain manifests and ignores what kustomizations do (namespaces, images); run it on a kustomization directory instead", l.display(dir), l.display(nested)))
+	}
 	return nil
+}
+
+func konfigName(base string) bool {
+	for _, n := range konfig.RecognizedKustomizationFileNames() {
+		if base == n {
+			return true
+		}
+	}
+	return false
 }
 
 // parseAll reads and parses every file on both cores.
