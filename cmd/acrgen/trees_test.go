@@ -190,27 +190,48 @@ func TestPatchFileRunsAddUp(t *testing.T) {
 	}
 }
 
-// A workload a patch deletes ($patch: delete, here from a component as in the
-// microservices-demo memorystore component) gets no patch: kustomize would fail on a patch
-// for a resource that is gone. Patches that touch images are warned about.
-func TestDeletedByPatch(t *testing.T) {
+// Patches are applied to find each workload's effective images and pull secrets, with
+// kustomize's own filters: a workload a patch deletes gets nothing (kustomize would fail on a
+// patch for a resource that is gone, as with microservices-demo's memorystore component), an
+// image a patch points at the registry (strategic merge, or JSON 6902 with a target) is seen,
+// and a pull secret the user's own patch adds counts.
+func TestPatchesAreApplied(t *testing.T) {
 	root := t.TempDir()
 	deploy := func(name, image string) string {
 		return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name + "\nspec:\n  selector:\n    matchLabels:\n      app: " + name +
 			"\n  template:\n    metadata:\n      labels:\n        app: " + name + "\n    spec:\n      containers:\n      - name: app\n        image: " + image + "\n"
 	}
-	write(t, filepath.Join(root, "base/kustomization.yaml"), "resources:\n- redis.yaml\n- web.yaml\n")
+	write(t, filepath.Join(root, "base/kustomization.yaml"), "resources:\n- redis.yaml\n- web.yaml\n- api.yaml\n- own.yaml\n")
 	write(t, filepath.Join(root, "base/redis.yaml"), deploy("redis", "myregistry.azurecr.io/redis:7"))
-	write(t, filepath.Join(root, "base/web.yaml"), deploy("web", "myregistry.azurecr.io/web:1"))
-	write(t, filepath.Join(root, "comp/kustomization.yaml"), "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: redis\n    $patch: delete\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n    spec:\n      replicas: 3\n      template:\n        spec:\n          containers:\n          - name: app\n            image: myregistry.azurecr.io/web:2\n")
-	write(t, filepath.Join(root, "overlay/kustomization.yaml"), "resources:\n- ../base\ncomponents:\n- ../comp\n")
+	write(t, filepath.Join(root, "base/web.yaml"), deploy("web", "docker.io/library/web:1"))
+	write(t, filepath.Join(root, "base/api.yaml"), deploy("api", "docker.io/library/api:1"))
+	write(t, filepath.Join(root, "base/own.yaml"), deploy("own", "myregistry.azurecr.io/own:1"))
+	write(t, filepath.Join(root, "comp/kustomization.yaml"), "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n"+
+		"- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: redis\n    $patch: delete\n"+
+		"- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n    spec:\n      template:\n        spec:\n          containers:\n          - name: app\n            image: myregistry.azurecr.io/web:2\n")
+	write(t, filepath.Join(root, "overlay/kustomization.yaml"), "resources:\n- ../base\ncomponents:\n- ../comp\npatches:\n"+
+		"- target:\n    kind: Deployment\n    name: api\n  patch: |-\n    - op: replace\n      path: /spec/template/spec/containers/0/image\n      value: myregistry.azurecr.io/api:2\n"+
+		"- path: own-secret.yaml\n")
+	write(t, filepath.Join(root, "overlay/own-secret.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: own\nspec:\n  template:\n    spec:\n      imagePullSecrets:\n      - name: acr-secret\n")
 	dir := filepath.Join(root, "overlay")
 	r := acrgen(t, "", nil, "patch", dir, "-r", "myregistry")
-	if r.code != 0 || strings.Contains(r.stdout, "redis") || !strings.Contains(r.stderr, "patches mention images") {
-		t.Fatalf("want web patched, redis left alone and a warning, got %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r.code != 0 {
+		t.Fatalf("patch: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	objs := parseBuild(t, kustomizeBuild(t, dir))
-	if len(objs) != 1 || objs[0].res.Name != "web" || fmt.Sprint(objs[0].specs[0].SecretNames()) != "[acr-secret]" {
-		t.Fatalf("want only web in the build, referencing acr-secret")
+	for _, name := range []string{"redis", "own"} {
+		if strings.Contains(r.stdout, "Deployment "+name+" ") {
+			t.Errorf("Deployment %s should need nothing:\n%s", name, r.stdout)
+		}
+	}
+	got := map[string]string{}
+	for _, o := range parseBuild(t, kustomizeBuild(t, dir)) {
+		got[o.res.Name] = fmt.Sprint(o.specs[0].SecretNames())
+	}
+	want := map[string]string{"web": "[acr-secret]", "api": "[acr-secret]", "own": "[acr-secret]"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("build: got %v, want %v\n%s%s", got, want, r.stdout, r.stderr)
+	}
+	if again := acrgen(t, "", nil, "patch", dir, "-r", "myregistry", "--check"); again.code != 0 {
+		t.Fatalf("second patch would change files: %d\n%s", again.code, again.stdout)
 	}
 }

@@ -215,7 +215,7 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 				continue
 			}
 			namespaces[inst.Namespace] = true
-			if r.opts.ServiceAccount && len(ps.SecretNames()) == 0 {
+			if r.opts.ServiceAccount && len(inst.Secrets[i]) == 0 {
 				sa := scalarOf(render.MapValue(ps.Node, "serviceAccountName"))
 				if sa == "" {
 					sa = scalarOf(render.MapValue(ps.Node, "serviceAccount"))
@@ -228,7 +228,7 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 				}
 				continue
 			}
-			r.require(w, inst, ps, "pulls from "+strings.Join(r.opts.Registries, ", "))
+			r.require(w, inst, ps, inst.Secrets[i], "pulls from "+strings.Join(r.opts.Registries, ", "))
 		}
 	}
 	for _, reg := range r.opts.Registries {
@@ -249,10 +249,13 @@ type wanted struct {
 	seen    map[string]bool
 }
 
-// require records that a pod spec (or ServiceAccount) of an instance must list the secret.
-func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, why string) {
-	if ps.HasSecret(r.opts.SecretName) {
-		return
+// require records that a pod spec (or ServiceAccount) of an instance must list the secret;
+// have is what it lists after the patches on the way.
+func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []string, why string) {
+	for _, s := range have {
+		if s == r.opts.SecretName {
+			return
+		}
 	}
 	where := ps.Path()
 	if where == "" {
@@ -265,7 +268,7 @@ func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, why stri
 		}
 		return
 	}
-	t := render.PatchTarget{APIVersion: inst.Resource.APIVersion, Kind: inst.Resource.Kind, Name: inst.PatchName, Namespace: inst.PatchNamespace, Path: ps.Kind.Path, Secrets: append(ps.SecretNames(), r.opts.SecretName)}
+	t := render.PatchTarget{APIVersion: inst.Resource.APIVersion, Kind: inst.Resource.Kind, Name: inst.PatchName, Namespace: inst.PatchNamespace, Path: ps.Kind.Path, Secrets: append(append([]string(nil), have...), r.opts.SecretName)}
 	key := strings.Join([]string{t.APIVersion, t.Kind, t.Namespace, t.Name, ps.Path()}, "\x00")
 	if !w.seen[key] {
 		w.seen[key] = true
@@ -287,7 +290,7 @@ func (r *run) serviceAccounts(w *wanted, accounts map[[2]string]string) error {
 			res := inst.Resource
 			if res.Kind == "ServiceAccount" && res.APIVersion == "v1" && res.Name == k[1] && inst.Namespace == k[0] && len(inst.PodSpecs) == 1 {
 				found = true
-				r.require(w, inst, inst.PodSpecs[0], "is the ServiceAccount of "+accounts[k])
+				r.require(w, inst, inst.PodSpecs[0], inst.Secrets[0], "is the ServiceAccount of "+accounts[k])
 			}
 		}
 		if !found {

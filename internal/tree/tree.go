@@ -67,9 +67,8 @@ type layer struct {
 	prefix, suffix string
 	images         []types.Image
 	root           bool
-	// deleted holds "Kind/name" of the resources this kustomization's patches delete
-	// ($patch: delete).
-	deleted map[string]bool
+	// patches are the kustomization's patches; they run before its other transformers.
+	patches []patch
 }
 
 // Instance is one occurrence of a resource in the build of the root.
@@ -85,7 +84,9 @@ type Instance struct {
 	// PatchName and PatchNamespace identify the resource as the root kustomization's patches
 	// see it: after the transformers of everything below the root.
 	PatchName, PatchNamespace string
-	// Deleted is true when a $patch: delete on the way removes the resource from the build.
+	// Secrets[i] are the imagePullSecrets of PodSpecs[i] after the patches on the way.
+	Secrets [][]string
+	// Deleted is true when a patch on the way ($patch: delete) removes the resource.
 	Deleted bool
 }
 
@@ -131,14 +132,15 @@ type Options struct {
 }
 
 type loader struct {
-	opts     Options
-	images   []types.Image // every images: entry seen, for the relevance triggers
-	root     string        // absolute, symlinks resolved
-	files    map[string]*File
-	order    []pending
-	visiting map[string]bool
-	gen      []GeneratedSecret
-	warnings []string
+	opts       Options
+	images     []types.Image // every images: entry seen, for the relevance triggers
+	patchTexts []string      // every patch seen, likewise
+	root       string        // absolute, symlinks resolved
+	files      map[string]*File
+	order      []pending
+	visiting   map[string]bool
+	gen        []GeneratedSecret
+	warnings   []string
 }
 
 type pending struct {
@@ -353,6 +355,12 @@ func (l *loader) triggers() []string {
 			}
 		}
 	}
+	// A patch that mentions a trigger can point any workload at the registry: parse everything.
+	for _, p := range l.patchTexts {
+		if relevant([]byte(p), out) {
+			return nil
+		}
+	}
 	for _, r := range l.opts.Relevant {
 		add(r)
 	}
@@ -370,51 +378,13 @@ func relevant(b []byte, triggers []string) bool {
 	return false
 }
 
-// layer is what k does to the resources passing through it. acrgen does not apply patches,
-// but it honours those that delete a resource, and warns about those that may set images or
-// pull secrets.
+// layer is what k does to the resources passing through it.
 func (l *loader) layer(k *Kustomization, root bool) (layer, error) {
-	ly := layer{namespace: k.K.Namespace, prefix: k.K.NamePrefix, suffix: k.K.NameSuffix, images: k.K.Images, root: root}
-	var patches []types.Patch
-	patches = append(patches, k.K.Patches...)
-	patches = append(patches, k.K.PatchesJson6902...)
-	for _, p := range k.K.PatchesStrategicMerge {
-		if strings.ContainsAny(string(p), "\n:") {
-			patches = append(patches, types.Patch{Patch: string(p)})
-		} else {
-			patches = append(patches, types.Patch{Path: string(p)})
-		}
+	patches, err := l.readPatches(k)
+	if err != nil {
+		return layer{}, err
 	}
-	warned := false
-	for _, p := range patches {
-		content := p.Patch
-		if p.Path != "" {
-			b, err := os.ReadFile(filepath.Join(k.Dir, p.Path))
-			if err != nil {
-				return ly, &InputError{Path: l.display(k.Path), Line: k.entryLine("patches", p.Path), Msg: fmt.Sprintf("patch %q: %v", p.Path, errors.Unwrap(err))}
-			}
-			content = string(b)
-		}
-		if strings.Contains(content, "$patch: delete") || strings.Contains(content, "$patch: Delete") {
-			if m, err := render.ParseManifest([]byte(content)); err == nil {
-				for _, d := range m.Docs {
-					kind, name := render.MapValue(d, "kind"), render.MapValue(render.MapValue(d, "metadata"), "name")
-					if kind == nil || name == nil || render.MapValue(d, "$patch") == nil {
-						continue
-					}
-					if ly.deleted == nil {
-						ly.deleted = map[string]bool{}
-					}
-					ly.deleted[kind.Value+"/"+name.Value] = true
-				}
-			}
-		}
-		if !warned && (strings.Contains(content, "image") || strings.Contains(content, "ImagePullSecrets")) {
-			warned = true
-			l.warnings = append(l.warnings, fmt.Sprintf("%s: its patches mention images or imagePullSecrets; acrgen does not apply patches, so check `kustomize build` for workloads they point at the registry", l.display(k.Path)))
-		}
-	}
-	return ly, nil
+	return layer{namespace: k.K.Namespace, prefix: k.K.NamePrefix, suffix: k.K.NameSuffix, images: k.K.Images, patches: patches, root: root}, nil
 }
 
 // walk visits kustomization k. after is the chain of layers the build applies once k's own
@@ -664,9 +634,6 @@ func (l *loader) parseAll() error {
 func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, error) {
 	inst := Instance{File: f, Resource: r, Namespace: r.Namespace, PatchName: r.Name, PatchNamespace: r.Namespace}
 	for _, ly := range chain {
-		if ly.deleted[r.Kind+"/"+r.Name] || ly.deleted[r.Kind+"/"+inst.PatchName] {
-			inst.Deleted = true
-		}
 		if ly.namespace != "" {
 			inst.Namespace = ly.namespace
 		}
@@ -682,7 +649,13 @@ func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, 
 		return Instance{}, lineErr(l.display(f.Path), err)
 	}
 	inst.PodSpecs = specs
+	for _, ly := range chain {
+		if len(ly.patches) > 0 {
+			return l.patchedInstance(inst, chain)
+		}
+	}
 	for _, ps := range specs {
+		inst.Secrets = append(inst.Secrets, ps.SecretNames())
 		imgs := make([]string, len(ps.Images))
 		for i, im := range ps.Images {
 			imgs[i] = im.Value
@@ -692,6 +665,56 @@ func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, 
 			return Instance{}, &InputError{Path: l.display(f.Path), Msg: fmt.Sprintf("%s %q: applying images: %v", r.Kind, r.Name, err)}
 		}
 		inst.Images = append(inst.Images, out)
+	}
+	return inst, nil
+}
+
+// patchedInstance works out the effective images and pull secrets of a resource whose chain
+// has patches: it runs the patches and images: entries of every layer, in kustomize's order,
+// on a copy of the resource. The original nodes stay what acrgen edits.
+func (l *loader) patchedInstance(inst Instance, chain []layer) (Instance, error) {
+	r := inst.Resource
+	obj := yaml.NewRNode(r.Node).Copy()
+	names, namespaces := []string{r.Name}, []string{r.Namespace}
+	cur := r.Name
+	for _, ly := range chain {
+		for _, p := range ly.patches {
+			out, err := p.apply(obj, names, namespaces)
+			if err != nil {
+				return Instance{}, &InputError{Path: p.source, Msg: fmt.Sprintf("applying the patch to %s %q: %v", r.Kind, r.Name, err)}
+			}
+			if out == nil {
+				inst.Deleted = true
+				return inst, nil
+			}
+			obj = out
+		}
+		if ly.namespace != "" {
+			namespaces = append(namespaces, ly.namespace)
+		}
+		cur = ly.prefix + cur + ly.suffix
+		names = append(names, cur)
+		if err := imagesOn(obj, ly.images); err != nil {
+			return Instance{}, &InputError{Path: l.display(inst.File.Path), Msg: fmt.Sprintf("%s %q: applying images: %v", r.Kind, r.Name, err)}
+		}
+	}
+	patched, ok := render.ResourceOf(obj.YNode())
+	if !ok {
+		return Instance{}, &InputError{Path: l.display(inst.File.Path), Msg: fmt.Sprintf("%s %q: a patch leaves it without apiVersion or kind", r.Kind, r.Name)}
+	}
+	specs, err := l.opts.Kinds.PodSpecs(patched)
+	if err != nil {
+		return Instance{}, lineErr(l.display(inst.File.Path), err)
+	}
+	inst.Images, inst.Secrets = make([][]string, len(inst.PodSpecs)), make([][]string, len(inst.PodSpecs))
+	for i := range inst.PodSpecs {
+		if i >= len(specs) {
+			break
+		}
+		for _, im := range specs[i].Images {
+			inst.Images[i] = append(inst.Images[i], im.Value)
+		}
+		inst.Secrets[i] = specs[i].SecretNames()
 	}
 	return inst, nil
 }

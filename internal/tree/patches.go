@@ -1,0 +1,171 @@
+package tree
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"sigs.k8s.io/kustomize/api/filters/imagetag"
+	"sigs.k8s.io/kustomize/api/filters/patchjson6902"
+	"sigs.k8s.io/kustomize/api/filters/patchstrategicmerge"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// patch is one patch of a kustomization, parsed: strategic-merge documents, or a JSON 6902
+// patch, with the target selector it was listed with.
+type patch struct {
+	smp    []*yaml.RNode
+	json   string
+	target *types.Selector
+	source string // where it was listed, for messages
+}
+
+// readPatches parses the patches of k (patches, patchesStrategicMerge, patchesJson6902).
+func (l *loader) readPatches(k *Kustomization) ([]patch, error) {
+	entries := append(append([]types.Patch(nil), k.K.Patches...), k.K.PatchesJson6902...)
+	for _, p := range k.K.PatchesStrategicMerge {
+		if strings.ContainsAny(string(p), "\n:") {
+			entries = append(entries, types.Patch{Patch: string(p)})
+		} else {
+			entries = append(entries, types.Patch{Path: string(p)})
+		}
+	}
+	var out []patch
+	for _, e := range entries {
+		source := l.display(k.Path)
+		content := e.Patch
+		if e.Path != "" {
+			b, err := os.ReadFile(filepath.Join(k.Dir, e.Path))
+			if err != nil {
+				return nil, &InputError{Path: source, Line: k.entryLine("patches", e.Path), Msg: fmt.Sprintf("patch %q: %v", e.Path, errors.Unwrap(err))}
+			}
+			content, source = string(b), l.display(filepath.Join(k.Dir, e.Path))
+		}
+		l.patchTexts = append(l.patchTexts, content)
+		p := patch{target: e.Target, source: source}
+		if t := strings.TrimSpace(content); strings.HasPrefix(t, "-") || strings.HasPrefix(t, "[") {
+			if e.Target == nil {
+				return nil, &InputError{Path: source, Msg: "a JSON 6902 patch needs a target"}
+			}
+			p.json = content
+		} else {
+			docs, err := kio.FromBytes([]byte(content))
+			if err != nil {
+				return nil, &InputError{Path: source, Msg: "reading the patch: " + err.Error()}
+			}
+			p.smp = docs
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// apply runs the patch on obj when it targets it; the result is nil when the patch deletes
+// obj. names and namespaces are every name and namespace obj had on its way here: kustomize
+// matches a patch against any of them.
+func (p patch) apply(obj *yaml.RNode, names, namespaces []string) (*yaml.RNode, error) {
+	if p.target != nil {
+		ok, err := selects(p.target, obj, names, namespaces)
+		if err != nil || !ok {
+			return obj, err
+		}
+		if p.json != "" {
+			return one(patchjson6902.Filter{Patch: p.json}.Filter([]*yaml.RNode{obj}))
+		}
+		for _, d := range p.smp {
+			var err error
+			if obj, err = one(patchstrategicmerge.Filter{Patch: d.Copy()}.Filter([]*yaml.RNode{obj})); err != nil || obj == nil {
+				return obj, err
+			}
+		}
+		return obj, nil
+	}
+	for _, d := range p.smp {
+		if d.GetKind() != obj.GetKind() || !contains(names, d.GetName()) || (d.GetNamespace() != "" && !contains(namespaces, d.GetNamespace())) {
+			continue
+		}
+		var err error
+		if obj, err = one(patchstrategicmerge.Filter{Patch: d.Copy()}.Filter([]*yaml.RNode{obj})); err != nil || obj == nil {
+			return obj, err
+		}
+	}
+	return obj, nil
+}
+
+func one(out []*yaml.RNode, err error) (*yaml.RNode, error) {
+	if err != nil || len(out) == 0 {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// selects reports whether a patch target selector matches obj, the way kustomize matches:
+// kind, name and namespace as anchored regular expressions, group and version, and label and
+// annotation selectors.
+func selects(s *types.Selector, obj *yaml.RNode, names, namespaces []string) (bool, error) {
+	match := func(pattern string, values ...string) (bool, error) {
+		if pattern == "" {
+			return true, nil
+		}
+		re, err := regexp.Compile("^(?:" + pattern + ")$")
+		if err != nil {
+			return false, fmt.Errorf("patch target %q: %w", pattern, err)
+		}
+		for _, v := range values {
+			if re.MatchString(v) {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	group, version := "", obj.GetApiVersion()
+	if g, v, ok := strings.Cut(version, "/"); ok {
+		group, version = g, v
+	}
+	for _, c := range []struct {
+		pattern string
+		values  []string
+	}{
+		{s.Kind, []string{obj.GetKind()}}, {s.Name, names}, {s.Namespace, namespaces},
+		{s.Group, []string{group}}, {s.Version, []string{version}},
+	} {
+		if ok, err := match(c.pattern, c.values...); err != nil || !ok {
+			return false, err
+		}
+	}
+	if s.LabelSelector != "" {
+		if ok, err := obj.MatchesLabelSelector(s.LabelSelector); err != nil || !ok {
+			return false, err
+		}
+	}
+	if s.AnnotationSelector != "" {
+		if ok, err := obj.MatchesAnnotationSelector(s.AnnotationSelector); err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// imagesOn runs a layer's images: entries over obj with kustomize's image filter.
+func imagesOn(obj *yaml.RNode, images []types.Image) error {
+	for _, it := range images {
+		if _, err := (imagetag.LegacyFilter{ImageTag: it}).Filter([]*yaml.RNode{obj}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
