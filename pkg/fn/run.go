@@ -183,9 +183,9 @@ func (r *run) patchWorkload(o *object, ps render.PodSpec, servers []string, why 
 // viaServiceAccount adds the secret to the ServiceAccount a workload runs as.
 func (r *run) viaServiceAccount(o *object, ps render.PodSpec, servers []string, sas map[string]*object, patched map[*object]bool) {
 	name := r.cfg.SecretName
-	saName, field := scalarValue(mapValue(ps.Node, "serviceAccountName")), ps.Path()+".serviceAccountName"
+	saName, field := scalarValue(render.MapValue(ps.Node, "serviceAccountName")), ps.Path()+".serviceAccountName"
 	if saName == "" {
-		saName = scalarValue(mapValue(ps.Node, "serviceAccount"))
+		saName = scalarValue(render.MapValue(ps.Node, "serviceAccount"))
 	}
 	if saName == "" {
 		saName = "default"
@@ -198,7 +198,7 @@ func (r *run) viaServiceAccount(o *object, ps render.PodSpec, servers []string, 
 	if !patched[sa] {
 		patched[sa] = true
 		sps := render.PodSpec{Node: sa.res.Node}
-		_, sps.PullSecrets = mapPair(sa.res.Node, "imagePullSecrets")
+		sps.PullSecrets = render.MapValue(sa.res.Node, "imagePullSecrets")
 		if sps.HasSecret(name) {
 			r.add(framework.Info, sa, "", "already references "+name)
 		} else if err := addPullSecret(sa.res.Node, name); err != nil {
@@ -224,7 +224,7 @@ func addPullSecret(m *yaml.Node, name string) error {
 		{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: "name"},
 		{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: name},
 	}}
-	_, list := mapPair(m, "imagePullSecrets")
+	list := render.MapValue(m, "imagePullSecrets")
 	switch {
 	case list == nil:
 		m.Content = append(m.Content,
@@ -281,20 +281,20 @@ func (r *run) addConfig(sev framework.Severity, field, msg string) {
 // fileOf returns the file an item came from, when the orchestrator says (kpt does,
 // kustomize does not).
 func fileOf(item *yaml.RNode) *framework.File {
-	a := mapValue(mapValue(item.YNode(), "metadata"), "annotations")
+	a := render.MapValue(render.MapValue(item.YNode(), "metadata"), "annotations")
 	if a == nil {
 		return nil
 	}
-	p := scalarValue(mapValue(a, annotationPath))
+	p := scalarValue(render.MapValue(a, annotationPath))
 	if p == "" {
-		p = scalarValue(mapValue(a, annotationLegacyPath))
+		p = scalarValue(render.MapValue(a, annotationLegacyPath))
 	}
 	if p == "" {
 		return nil
 	}
-	idx := scalarValue(mapValue(a, annotationIndex))
+	idx := scalarValue(render.MapValue(a, annotationIndex))
 	if idx == "" {
-		idx = scalarValue(mapValue(a, annotationLegacyIndex))
+		idx = scalarValue(render.MapValue(a, annotationLegacyIndex))
 	}
 	i, _ := strconv.Atoi(idx)
 	return &framework.File{Path: p, Index: i}
@@ -358,23 +358,6 @@ func (c *matchCache) match(image string) matchResult {
 	return res
 }
 
-func mapPair(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil, nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i], n.Content[i+1]
-		}
-	}
-	return nil, nil
-}
-
-func mapValue(n *yaml.Node, key string) *yaml.Node {
-	_, v := mapPair(n, key)
-	return v
-}
-
 func scalarValue(n *yaml.Node) string {
 	if n == nil || n.Kind != yaml.ScalarNode || n.Tag == yaml.NodeTagNull {
 		return ""
@@ -384,13 +367,13 @@ func scalarValue(n *yaml.Node) string {
 
 // annotation reads one annotation of an object's mapping node.
 func annotation(n *yaml.Node, key string) string {
-	return scalarValue(mapValue(mapValue(mapValue(n, "metadata"), "annotations"), key))
+	return scalarValue(render.MapValue(render.MapValue(render.MapValue(n, "metadata"), "annotations"), key))
 }
 
 // annotationsOf reads an object's annotations.
 func annotationsOf(n *yaml.Node) map[string]string {
 	out := map[string]string{}
-	a := mapValue(mapValue(n, "metadata"), "annotations")
+	a := render.MapValue(render.MapValue(n, "metadata"), "annotations")
 	if a == nil || a.Kind != yaml.MappingNode {
 		return out
 	}

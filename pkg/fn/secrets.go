@@ -116,14 +116,14 @@ type problem struct{ field, msg string }
 // credential is available; otherwise it records an error result.
 func (r *run) checkSecret(o *object, ns string) {
 	node := o.res.Node
-	encrypted := scalarValue(mapValue(mapValue(node, "sops"), "mac")) != ""
+	encrypted := scalarValue(render.MapValue(render.MapValue(node, "sops"), "mac")) != ""
 	ann := annotationsOf(node)
 	if !encrypted && (ann[annotationNeedsHash] != "" || ann[annotationGeneratorBehavior] != "") {
 		r.stats.kept++
 		r.add(framework.Info, o, "", "kept: made by a kustomize secretGenerator, which acrgen leaves alone")
 		return
 	}
-	if t := scalarValue(mapValue(node, "type")); t != render.SecretType {
+	if t := scalarValue(render.MapValue(node, "type")); t != render.SecretType {
 		r.add(framework.Error, o, "type", fmt.Sprintf("a Secret of type %q has the pull Secret's name: choose another secretName, or remove it", t))
 		return
 	}
