@@ -126,6 +126,33 @@ func (it ListItem) flow() string {
 	return "{" + it.Key + ": " + quoteScalar(it.Value, true) + "}"
 }
 
+// json is the item as JSON, for flow collections written as JSON (a .json manifest).
+func (it ListItem) json() string {
+	if it.Key == "" {
+		return strconv.Quote(it.Value)
+	}
+	return "{" + strconv.Quote(it.Key) + ": " + strconv.Quote(it.Value) + "}"
+}
+
+// jsonStyle reports whether a flow collection is written as JSON: its (first) keys are
+// double-quoted.
+func jsonStyle(n *yaml.Node) bool {
+	for n != nil {
+		switch n.Kind {
+		case yaml.MappingNode:
+			return len(n.Content) > 0 && n.Content[0].Style&yaml.DoubleQuotedStyle != 0
+		case yaml.SequenceNode:
+			if len(n.Content) == 0 {
+				return false
+			}
+			n = n.Content[0]
+		default:
+			return false
+		}
+	}
+	return false
+}
+
 // quoteScalar renders s as a YAML string scalar, quoted only when a plain scalar would not
 // read back as the same string.
 func quoteScalar(s string, flow bool) string {
@@ -248,10 +275,13 @@ func AppendListItem(src *Source, m *yaml.Node, key string, item ListItem, style 
 	if m == nil || m.Kind != yaml.MappingNode {
 		return Edit{}, fmt.Errorf("line %d: expected a mapping", nodeLine(m))
 	}
-	if m.Style&yaml.FlowStyle != 0 {
+	k, v := mapPair(m, key)
+	if k == nil && m.Style&yaml.FlowStyle != 0 {
+		if jsonStyle(m) {
+			return src.appendFlow(m, strconv.Quote(key)+": ["+item.json()+"]")
+		}
 		return src.appendFlow(m, key+": ["+item.flow()+"]")
 	}
-	k, v := mapPair(m, key)
 	if k == nil {
 		if len(m.Content) == 0 {
 			return Edit{}, fmt.Errorf("line %d: cannot add %q to an empty mapping", m.Line, key)
@@ -267,6 +297,9 @@ func AppendListItem(src *Source, m *yaml.Node, key string, item ListItem, style 
 	}
 	switch {
 	case v.Kind == yaml.SequenceNode && v.Style&yaml.FlowStyle != 0:
+		if jsonStyle(v) || jsonStyle(m) && m.Style&yaml.FlowStyle != 0 {
+			return src.appendFlow(v, item.json())
+		}
 		return src.appendFlow(v, item.flow())
 	case v.Kind == yaml.SequenceNode && len(v.Content) > 0:
 		dash, gap, ok := src.dashOf(v.Content[0])
@@ -300,7 +333,12 @@ func AppendListItem(src *Source, m *yaml.Node, key string, item ListItem, style 
 			return Edit{Start: off, End: off, Text: " [" + item.flow() + "]"}, nil
 		}
 		start := src.offset(v.Line, v.Column)
-		return Edit{Start: start, End: start + len(strings.Fields(after)[0]), Text: "[" + item.flow() + "]"}, nil
+		token := strings.TrimRight(strings.Fields(after)[0], ",}]")
+		text := "[" + item.flow() + "]"
+		if m.Style&yaml.FlowStyle != 0 && jsonStyle(m) {
+			text = "[" + item.json() + "]"
+		}
+		return Edit{Start: start, End: start + len(token), Text: text}, nil
 	default:
 		return Edit{}, fmt.Errorf("line %d: %q is not a list", k.Line, key)
 	}

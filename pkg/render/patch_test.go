@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -69,6 +70,9 @@ func TestPatchGolden(t *testing.T) {
 			}
 			if !bytes.Equal(got, want) {
 				t.Fatalf("patched output differs from %s:\n--- got ---\n%s\n--- want ---\n%s", golden, got, want)
+			}
+			if bytes.HasPrefix(bytes.TrimSpace(in), []byte("{")) && !json.Valid(got) {
+				t.Fatalf("a JSON manifest is no longer valid JSON:\n%s", got)
 			}
 			again, changes := patchBytes(t, got)
 			if !bytes.Equal(again, got) || len(changes) != 0 {
