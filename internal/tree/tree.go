@@ -15,7 +15,6 @@ import (
 
 	"github.com/acrgen/acrgen/pkg/render"
 	gitignore "github.com/monochromegane/go-gitignore"
-	"sigs.k8s.io/kustomize/api/filters/imagetag"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/ext"
@@ -724,16 +723,17 @@ func (l *loader) patchedInstance(inst Instance, chain []layer) (Instance, error)
 func effectiveImages(images []string, chain []layer) ([]string, error) {
 	var pod *yaml.RNode
 	for _, ly := range chain {
-		for _, it := range ly.images {
-			if pod == nil {
-				var err error
-				if pod, err = syntheticPod(images); err != nil {
-					return nil, err
-				}
-			}
-			if _, err := (imagetag.LegacyFilter{ImageTag: it}).Filter([]*yaml.RNode{pod}); err != nil {
+		if len(ly.images) == 0 {
+			continue
+		}
+		if pod == nil {
+			var err error
+			if pod, err = syntheticPod(images); err != nil {
 				return nil, err
 			}
+		}
+		if err := imagesOn(pod, ly.images); err != nil {
+			return nil, err
 		}
 	}
 	if pod == nil {
