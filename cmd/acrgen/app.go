@@ -142,7 +142,7 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 			if err != nil {
 				return exitFor(err)
 			}
-			return report(c, mode, res)
+			return report(c, mode, res, opts.Display)
 		},
 	}
 }
@@ -162,7 +162,7 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 		Namespaces:     c.StringSlice("namespace"),
 		ServiceAccount: c.Bool("service-account"),
 		MaxFileSize:    c.Int64("max-file-size"),
-		Display:        displayPath,
+		Display:        pathDisplay(),
 	}
 	if opts.Registries, err = render.ParseLoginServers(c.StringSlice("registry"), suffix); err != nil {
 		return opts, cli.Exit(err.Error(), exitUsage)
@@ -246,19 +246,22 @@ func readPassword(c *cli.Context, stdin io.Reader, getenv env) ([]byte, error) {
 	return b, nil
 }
 
-// displayPath shows a path relative to the working directory when it is below it.
-func displayPath(p string) string {
+// pathDisplay returns a function that shows a path relative to the working directory when it
+// is below it. The working directory is read once: the engine names files in every message.
+func pathDisplay() func(string) string {
 	wd, err := os.Getwd()
 	if err != nil {
-		return p
+		return func(p string) string { return p }
 	}
 	if real, err := filepath.EvalSymlinks(wd); err == nil {
 		wd = real
 	}
-	if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
-		return rel
+	return func(p string) string {
+		if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+		return p
 	}
-	return p
 }
 
 // exitFor maps an engine error to its exit code.
@@ -276,7 +279,7 @@ func exitFor(err error) error {
 	}
 }
 
-func report(c *cli.Context, mode engine.Mode, res *engine.Result) error {
+func report(c *cli.Context, mode engine.Mode, res *engine.Result, display func(string) string) error {
 	out, errw := c.App.Writer, c.App.ErrWriter
 	for _, w := range res.Warnings {
 		fmt.Fprintln(errw, "acrgen: warning: "+w)
@@ -297,7 +300,7 @@ func report(c *cli.Context, mode engine.Mode, res *engine.Result) error {
 	diff := c.Bool("diff")
 	if diff {
 		// stdout is the patch alone; what acrgen says about it goes to stderr.
-		if err := printDiff(out, res); err != nil {
+		if err := printDiff(out, res, display); err != nil {
 			return err
 		}
 		out = errw
@@ -324,7 +327,7 @@ func report(c *cli.Context, mode engine.Mode, res *engine.Result) error {
 		if ch.Created {
 			verb = "created"
 		}
-		fmt.Fprintf(out, "%s %s\n", verb, displayPath(ch.Path))
+		fmt.Fprintf(out, "%s %s\n", verb, display(ch.Path))
 	}
 	return nil
 }
@@ -342,9 +345,9 @@ func lines(b []byte) []string {
 	return ls
 }
 
-func printDiff(w io.Writer, res *engine.Result) error {
+func printDiff(w io.Writer, res *engine.Result, display func(string) string) error {
 	for _, ch := range res.Changes {
-		name := displayPath(ch.Path)
+		name := display(ch.Path)
 		from := "a/" + name
 		if ch.Created {
 			from = "/dev/null"

@@ -64,7 +64,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	}
 	ropts := engine.Options{
 		Dir: c.Args().First(), Mode: engine.Render, SecretName: c.String("secret-name"), Namespaces: c.StringSlice("namespace"),
-		Kinds: render.NewKinds(kinds...), ServiceAccount: c.Bool("service-account"), MaxFileSize: c.Int64("max-file-size"), Display: displayPath,
+		Kinds: render.NewKinds(kinds...), ServiceAccount: c.Bool("service-account"), MaxFileSize: c.Int64("max-file-size"), Display: pathDisplay(),
 		Recipients: encrypt.Recipients{Age: render.SplitList(c.StringSlice("age")), PGP: render.SplitList(c.StringSlice("pgp")), AzureKV: render.SplitList(c.StringSlice("azure-kv"))},
 	}
 	popts := provision.Options{
@@ -134,7 +134,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 		}
 		return exitFor(err)
 	}
-	if err := report(c, engine.Render, plan); err != nil {
+	if err := report(c, engine.Render, plan, ropts.Display); err != nil {
 		return err
 	}
 	if res.Finish != nil {

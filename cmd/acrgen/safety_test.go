@@ -125,12 +125,18 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestPasswordNeverFromArgv(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "good.yaml"), goodDeployment)
+	before := testtool.Snapshot(t, dir)
 	for _, arg := range []string{"--password=" + testPassword, "--password", "-p", "--docker-password=" + testPassword} {
-		r := acrgen(t, "", nil, "render", t.TempDir(), "-r", "myregistry", "-u", testUser, arg, testPassword)
+		r := acrgen(t, "", nil, "render", dir, "-r", "myregistry", "-u", testUser, arg, testPassword)
 		if r.code != exitUsage || !strings.Contains(r.stderr, "never read from the command line") {
 			t.Fatalf("%s: want exit 2 refusing argv passwords, got %d: %s", arg, r.code, r.stderr)
 		}
-		assertNoLeak(t, t.TempDir(), r.stdout, r.stderr)
+		assertNoLeak(t, dir, r.stdout, r.stderr)
+	}
+	if d := diffSnap(before, testtool.Snapshot(t, dir)); d != "" {
+		t.Fatalf("files touched: %s", d)
 	}
 }
 
