@@ -219,42 +219,58 @@ const inlinePasswordMsg = "an inline password is not accepted (functionConfigs a
 // messages.
 func decodeTyped(fc *yaml.RNode) (Spec, []configError) {
 	var spec Spec
+	sec, errs := section(fc.YNode(), "spec", "unknown field: an "+Kind+" has apiVersion, kind, metadata and spec")
+	if sec == nil {
+		return spec, errs
+	}
+	return spec, append(errs, decodeSettings(sec, "spec.", "field", &spec, decodeField)...)
+}
+
+// section returns the mapping of settings under key (spec, or a ConfigMap's data), with an
+// error for any other top-level field and for a missing or malformed section.
+func section(root *yaml.Node, key, unknownMsg string) (*yaml.Node, []configError) {
 	var errs []configError
-	root := fc.YNode()
-	var specNode *yaml.Node
+	var sec *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		switch k := root.Content[i].Value; k {
 		case "apiVersion", "kind", "metadata":
-		case "spec":
-			specNode = root.Content[i+1]
+		case key:
+			sec = root.Content[i+1]
 		default:
-			errs = append(errs, configError{k, fmt.Sprintf("unknown field: an %s has apiVersion, kind, metadata and spec", Kind)})
+			errs = append(errs, configError{k, unknownMsg})
 		}
 	}
-	if specNode == nil || specNode.Tag == "!!null" {
-		return spec, append(errs, configError{"spec", "missing: spec.registries is required"})
+	if sec == nil || sec.Tag == "!!null" {
+		return nil, append(errs, configError{key, "missing: " + key + ".registries is required"})
 	}
-	if specNode.Kind != yaml.MappingNode {
-		return spec, append(errs, configError{"spec", "want a mapping"})
+	if sec.Kind != yaml.MappingNode {
+		return nil, append(errs, configError{key, "want a mapping"})
 	}
-	sv := reflect.ValueOf(&spec).Elem()
-	for i := 0; i+1 < len(specNode.Content); i += 2 {
-		k, v := specNode.Content[i].Value, specNode.Content[i+1]
-		path := "spec." + k
+	return sec, errs
+}
+
+// decodeSettings sets the Spec field each key of sec names, with decode; an inline password
+// and unknown keys (a "field" or a "key", as the form calls them) are errors.
+func decodeSettings(sec *yaml.Node, prefix, noun string, spec *Spec, decode func(*yaml.Node, reflect.Value) error) []configError {
+	var errs []configError
+	sv := reflect.ValueOf(spec).Elem()
+	for i := 0; i+1 < len(sec.Content); i += 2 {
+		k, v := sec.Content[i].Value, sec.Content[i+1]
+		path := prefix + k
 		if k == "password" {
 			errs = append(errs, configError{path, inlinePasswordMsg})
 			continue
 		}
 		idx, ok := specFields[k]
 		if !ok {
-			errs = append(errs, configError{path, "unknown field (known: " + knownKeys() + ")"})
+			errs = append(errs, configError{path, "unknown " + noun + " (known: " + knownKeys() + ")"})
 			continue
 		}
-		if err := decodeField(v, sv.Field(idx)); err != nil {
+		if err := decode(v, sv.Field(idx)); err != nil {
 			errs = append(errs, configError{path, err.Error()})
 		}
 	}
-	return spec, errs
+	return errs
 }
 
 // decodeField decodes one value node into a Spec field.
@@ -293,57 +309,31 @@ func decodeField(v *yaml.Node, f reflect.Value) error {
 // `kpt fn eval -- key=value` passes them.
 func decodeConfigMap(fc *yaml.RNode) (Spec, []configError) {
 	var spec Spec
-	var errs []configError
-	root := fc.YNode()
-	var data *yaml.Node
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		switch k := root.Content[i].Value; k {
-		case "apiVersion", "kind", "metadata":
-		case "data":
-			data = root.Content[i+1]
-		default:
-			errs = append(errs, configError{k, "unknown field: the ConfigMap's settings go under data"})
-		}
+	sec, errs := section(fc.YNode(), "data", "unknown field: the ConfigMap's settings go under data")
+	if sec == nil {
+		return spec, errs
 	}
-	if data == nil || data.Tag == "!!null" {
-		return spec, append(errs, configError{"data", "missing: data.registries is required"})
+	return spec, append(errs, decodeSettings(sec, "data.", "key", &spec, decodeDataField)...)
+}
+
+// decodeDataField decodes one ConfigMap value (a string) into a Spec field.
+func decodeDataField(v *yaml.Node, f reflect.Value) error {
+	if v.Kind != yaml.ScalarNode {
+		return fmt.Errorf("want a string (lists are comma-separated)")
 	}
-	if data.Kind != yaml.MappingNode {
-		return spec, append(errs, configError{"data", "want a mapping"})
+	switch f.Kind() {
+	case reflect.Slice:
+		f.Set(reflect.ValueOf(render.SplitList([]string{v.Value})))
+	case reflect.Bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(v.Value))
+		if err != nil && strings.TrimSpace(v.Value) != "" {
+			return fmt.Errorf("want true or false")
+		}
+		f.SetBool(b)
+	default:
+		f.SetString(v.Value)
 	}
-	sv := reflect.ValueOf(&spec).Elem()
-	for i := 0; i+1 < len(data.Content); i += 2 {
-		k, v := data.Content[i].Value, data.Content[i+1]
-		path := "data." + k
-		if k == "password" {
-			errs = append(errs, configError{path, inlinePasswordMsg})
-			continue
-		}
-		idx, ok := specFields[k]
-		if !ok {
-			errs = append(errs, configError{path, "unknown key (known: " + knownKeys() + ")"})
-			continue
-		}
-		if v.Kind != yaml.ScalarNode {
-			errs = append(errs, configError{path, "want a string (lists are comma-separated)"})
-			continue
-		}
-		f := sv.Field(idx)
-		switch f.Kind() {
-		case reflect.Slice:
-			f.Set(reflect.ValueOf(render.SplitList([]string{v.Value})))
-		case reflect.Bool:
-			b, err := strconv.ParseBool(strings.TrimSpace(v.Value))
-			if err != nil && strings.TrimSpace(v.Value) != "" {
-				errs = append(errs, configError{path, "want true or false"})
-				continue
-			}
-			f.SetBool(b)
-		default:
-			f.SetString(v.Value)
-		}
-	}
-	return spec, errs
+	return nil
 }
 
 var (
