@@ -206,6 +206,23 @@ func usable(pcs []passwordCredential, now time.Time) int {
 	return n
 }
 
+// wantsPassword decides whether to make a new password for a credential (a service principal
+// or a token) that has usable unexpired ones: yes when it was just created, on rotation, or
+// when it has none. Otherwise the caller keeps the password it has, since Azure never returns
+// existing ones, and the Result says so.
+func (r *run) wantsPassword(created bool, usable int, what string) bool {
+	switch {
+	case created || r.opts.Rotate:
+		return true
+	case usable == 0:
+		r.step("%s has no unexpired password", what)
+		return true
+	}
+	r.res.NeedsPassword = true
+	r.step("%s has %d password(s); Azure never returns them: keep the existing Secret, or rotate to make a new password", what, usable)
+	return false
+}
+
 // ensurePassword adds a password to the application when the principal is new, has no
 // unexpired password, or a rotation was asked for; otherwise it reports that the caller must
 // keep the password it has. On rotation, Result.Finish removes the older acrgen passwords.
@@ -218,13 +235,7 @@ func (r *run) ensurePassword(ctx context.Context, app *application, sp *serviceP
 	if sp != nil {
 		existing += usable(sp.PasswordCredentials, now)
 	}
-	switch {
-	case created || r.opts.Rotate:
-	case existing == 0:
-		r.step("application %s has no unexpired password", label)
-	default:
-		r.res.NeedsPassword = true
-		r.step("service principal %s has %d password(s); Azure never returns them: keep the existing Secret, or rotate to add a new password", label, existing)
+	if !r.wantsPassword(created, existing, "service principal "+label) {
 		return nil
 	}
 	if app == nil && !created {

@@ -134,13 +134,7 @@ func (r *run) ensureToken(ctx context.Context) error {
 			usableN++
 		}
 	}
-	switch {
-	case created || r.opts.Rotate:
-	case usableN == 0:
-		r.step("token %q has no unexpired password", name)
-	default:
-		r.res.NeedsPassword = true
-		r.step("token %q has %d password(s); Azure never returns them: keep the existing Secret, or rotate to generate a new password", name, usableN)
+	if !r.wantsPassword(created, usableN, fmt.Sprintf("token %q", name)) {
 		return nil
 	}
 	slot, other, otherExists := chooseSlot(pws)
