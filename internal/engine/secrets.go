@@ -107,7 +107,7 @@ func sortedKeys[V any](m map[string]V) []string {
 func (r *run) describeSecret(inst tree.Instance) {
 	where := r.display(inst.File.Path)
 	md := inst.Resource.Node
-	ann := annotations(md)
+	ann := render.Annotations(md)
 	desc := fmt.Sprintf("Secret %s%s (%s)", inst.Resource.Name, nsSuffix(inst.Namespace), where)
 	if reg := ann[render.AnnotationRegistry]; reg != "" {
 		desc += ": registry " + reg
@@ -136,7 +136,7 @@ func (r *run) describeSecret(inst tree.Instance) {
 		}
 	}
 	r.res.Notes = append(r.res.Notes, desc)
-	if !hasSopsMAC(md) && r.opts.Mode == Check {
+	if !render.SopsEncrypted(md) && r.opts.Mode == Check {
 		r.res.Problems = append(r.res.Problems, fmt.Sprintf("%s: Secret %s is not SOPS-encrypted: its credential is in plain text", where, inst.Resource.Name))
 	}
 }
@@ -237,7 +237,7 @@ func (r *run) syncSecret(inst tree.Instance, ns string) error {
 	}
 	if r.opts.Credential == nil && r.opts.Mode == Render {
 		covered := map[string]bool{}
-		for _, s := range strings.Split(annotations(inst.Resource.Node)[render.AnnotationRegistry], ",") {
+		for _, s := range strings.Split(render.Annotations(inst.Resource.Node)[render.AnnotationRegistry], ",") {
 			covered[strings.TrimSpace(s)] = true
 		}
 		for _, want := range r.opts.Registries {
@@ -265,7 +265,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode) err
 	}
 	var oldAnn map[string]string
 	if m, err := render.ParseManifest(old); err == nil && len(m.Docs) == 1 {
-		oldAnn = annotations(m.Docs[0])
+		oldAnn = render.Annotations(m.Docs[0])
 	}
 	var out []byte
 	changed := false

@@ -370,19 +370,6 @@ func annotation(n *yaml.Node, key string) string {
 	return scalarValue(render.MapValue(render.MapValue(render.MapValue(n, "metadata"), "annotations"), key))
 }
 
-// annotationsOf reads an object's annotations.
-func annotationsOf(n *yaml.Node) map[string]string {
-	out := map[string]string{}
-	a := render.MapValue(render.MapValue(n, "metadata"), "annotations")
-	if a == nil || a.Kind != yaml.MappingNode {
-		return out
-	}
-	for i := 0; i+1 < len(a.Content); i += 2 {
-		out[a.Content[i].Value] = a.Content[i+1].Value
-	}
-	return out
-}
-
 func sortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {

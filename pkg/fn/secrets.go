@@ -116,8 +116,8 @@ type problem struct{ field, msg string }
 // credential is available; otherwise it records an error result.
 func (r *run) checkSecret(o *object, ns string) {
 	node := o.res.Node
-	encrypted := scalarValue(render.MapValue(render.MapValue(node, "sops"), "mac")) != ""
-	ann := annotationsOf(node)
+	encrypted := render.SopsEncrypted(node)
+	ann := render.Annotations(node)
 	if !encrypted && (ann[annotationNeedsHash] != "" || ann[annotationGeneratorBehavior] != "") {
 		r.stats.kept++
 		r.add(framework.Info, o, "", "kept: made by a kustomize secretGenerator, which acrgen leaves alone")
@@ -277,7 +277,7 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 	if old != nil {
 		// Keep the orchestrator's annotations (file path, ids) so that kpt writes it back to
 		// the same file and kustomize tracks it.
-		ann := annotationsOf(old.res.Node)
+		ann := render.Annotations(old.res.Node)
 		keys := make([]string, 0, len(ann))
 		for k := range ann {
 			if orchestratorAnnotation(k) {

@@ -293,3 +293,22 @@ func scalar(n *yaml.Node) string {
 	}
 	return n.Value
 }
+
+// Annotations returns the metadata.annotations of an object node.
+func Annotations(n *yaml.Node) map[string]string {
+	out := map[string]string{}
+	a := mapValue(mapValue(n, "metadata"), "annotations")
+	if a == nil || a.Kind != yaml.MappingNode {
+		return out
+	}
+	for i := 0; i+1 < len(a.Content); i += 2 {
+		out[a.Content[i].Value] = a.Content[i+1].Value
+	}
+	return out
+}
+
+// SopsEncrypted reports whether an object carries a top-level sops block with a MAC, which is
+// how Flux recognises an encrypted resource.
+func SopsEncrypted(n *yaml.Node) bool {
+	return scalar(mapValue(mapValue(n, "sops"), "mac")) != ""
+}
