@@ -234,7 +234,7 @@ func readPassword(c *cli.Context, stdin io.Reader, getenv env) ([]byte, error) {
 	case "--password-file":
 		b, err = os.ReadFile(c.String("password-file"))
 		if err != nil {
-			return nil, cli.Exit("reading --password-file: "+errors.Unwrap(err).Error(), exitUsage)
+			return nil, cli.Exit("reading --password-file: "+err.Error(), exitUsage)
 		}
 	default:
 		b = []byte(getenv("ACRGEN_PASSWORD"))

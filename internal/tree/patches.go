@@ -1,7 +1,6 @@
 package tree
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -42,7 +41,7 @@ func (l *loader) readPatches(k *Kustomization) ([]patch, error) {
 		if e.Path != "" {
 			b, err := os.ReadFile(filepath.Join(k.Dir, e.Path))
 			if err != nil {
-				return nil, &InputError{Path: source, Line: k.entryLine("patches", e.Path), Msg: fmt.Sprintf("patch %q: %v", e.Path, errors.Unwrap(err))}
+				return nil, &InputError{Path: source, Line: k.entryLine("patches", e.Path), Msg: err.Error()}
 			}
 			content, source = string(b), l.display(filepath.Join(k.Dir, e.Path))
 		}

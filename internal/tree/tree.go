@@ -161,7 +161,7 @@ func Load(dir string, opts Options) (*Tree, error) {
 	}
 	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
-		return nil, &InputError{Path: dir, Msg: "cannot read the directory: " + errors.Unwrap(err).Error()}
+		return nil, &InputError{Path: dir, Msg: err.Error()}
 	}
 	if fi, err := os.Stat(real); err != nil || !fi.IsDir() {
 		return nil, &InputError{Path: dir, Msg: "not a directory"}
