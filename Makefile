@@ -59,5 +59,5 @@ vet: ## go vet and a gofmt check
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 
-$(BIN)/fakeazure: $(shell find internal/fakeazure -name '*.go')
-	$(GO) build -o $@ ./internal/fakeazure/cmd/fakeazure
+$(BIN)/fakeazure: $(shell find internal/testing/fakeazure -name '*.go')
+	$(GO) build -o $@ ./internal/testing/fakeazure/cmd/fakeazure

@@ -19,7 +19,7 @@ sed -i "s/age1[0-9a-z]*/$recipient/" .sops.yaml
 echo "recipient: $recipient"
 git init -q . && git add -A && git -c user.name=demo -c user.email=demo@example.com commit -qm "examples as they are"
 
-step "an Azure EMULATOR (internal/fakeazure, not Azure) so provisioning runs offline"
+step "an Azure EMULATOR (internal/testing/fakeazure, not Azure) so provisioning runs offline"
 fakeazure -dir "$scratch/.fakeazure" -registry myregistry > "$scratch/.fakeazure.log" 2>&1 &
 fake=$!
 trap 'kill $fake 2>/dev/null || true' EXIT

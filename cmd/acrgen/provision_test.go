@@ -11,8 +11,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/acrgen/acrgen/internal/fakeazure"
-	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/acrgen/acrgen/internal/testing/fakeazure"
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 )
 
 var (

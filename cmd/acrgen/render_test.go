@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 )
 
 // TestRenderExamples is the whole promise of render on the bundled examples, checked with

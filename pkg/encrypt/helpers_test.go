@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"filippo.io/age"
-	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"go.yaml.in/yaml/v3"
 )
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 )
 
 // TestPGPRoundTrip encrypts for a throwaway PGP key in a temporary GnuPG home and decrypts with

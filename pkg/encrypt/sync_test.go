@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 )
 
 // Sync tests use t.Setenv, so they cannot run in parallel.

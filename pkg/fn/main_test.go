@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 )
 
 // binDir holds the acrgen binary the end-to-end tests build, once per test run.

@@ -23,7 +23,7 @@
 //
 // Clouds are chosen by name or by an `az cloud register --cloud-config` file ([ParseCloud]);
 // the same file, with SSL_CERT_FILE trusting its certificate, is how tests point the real
-// clients and azidentity at the fake Azure server in internal/fakeazure.
+// clients and azidentity at the fake Azure server in internal/testing/fakeazure.
 //
 // Secrets are held in [Password], which redacts itself when printed; errors summarize Azure
 // answers as status, code and message and never include request bodies.

@@ -14,7 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
-	"github.com/acrgen/acrgen/internal/fakeazure"
+	"github.com/acrgen/acrgen/internal/testing/fakeazure"
 	"github.com/acrgen/acrgen/pkg/provision"
 )
 

@@ -13,7 +13,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
-	"github.com/acrgen/acrgen/internal/fakeazure"
+	"github.com/acrgen/acrgen/internal/testing/fakeazure"
 	"github.com/acrgen/acrgen/pkg/provision"
 )
 

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/acrgen/acrgen/internal/fakeazure"
+	"github.com/acrgen/acrgen/internal/testing/fakeazure"
 )
 
 type list []string
