@@ -55,8 +55,9 @@ fmt: ## gofmt the tree
 	gofmt -w $$(git ls-files '*.go')
 
 .PHONY: vet
-vet: ## go vet and a gofmt check
+vet: ## go vet, a gofmt check and the dependency rules
 	$(GO) vet ./...
+	$(GO) test -count=1 ./internal/testing/depcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 $(BIN)/fakeazure: $(shell find internal/testing/fakeazure -name '*.go')
