@@ -9,6 +9,7 @@ KUSTOMIZE_VERSION := v5.7.1
 SOPS_VERSION := v3.13.3
 AGE_VERSION := v1.3.1
 YQ_VERSION := v4.54.3
+STATICCHECK_VERSION := v0.8.2
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
@@ -23,6 +24,8 @@ $(BIN)/sops:
 	GOBIN=$(BIN) $(GO) install github.com/getsops/sops/v3/cmd/sops@$(SOPS_VERSION)
 $(BIN)/age-keygen:
 	GOBIN=$(BIN) $(GO) install filippo.io/age/cmd/...@$(AGE_VERSION)
+$(BIN)/staticcheck:
+	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 $(BIN)/yq:
 	GOBIN=$(BIN) $(GO) install github.com/mikefarah/yq/v4@$(YQ_VERSION)
 
@@ -55,8 +58,9 @@ fmt: ## gofmt the tree
 	gofmt -w $$(git ls-files '*.go')
 
 .PHONY: vet
-vet: ## go vet, a gofmt check and the dependency rules
+vet: $(BIN)/staticcheck ## go vet, staticcheck, a gofmt check and the dependency rules
 	$(GO) vet ./...
+	$(BIN)/staticcheck ./...
 	$(GO) test -count=1 ./internal/testing/depcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 

@@ -393,6 +393,7 @@ func (r *run) patchExternal(exts []external) error {
 			listed = true
 		}
 	}
+	//lint:ignore SA1019 users still write the deprecated field, and kustomize still applies it
 	for _, p := range k.K.PatchesStrategicMerge {
 		if filepath.Clean(string(p)) == name {
 			listed = true

@@ -26,7 +26,9 @@ type patch struct {
 
 // readPatches parses the patches of k (patches, patchesStrategicMerge, patchesJson6902).
 func (l *loader) readPatches(k *Kustomization) ([]patch, error) {
+	//lint:ignore SA1019 users still write the deprecated fields, and kustomize still applies them
 	entries := append(append([]types.Patch(nil), k.K.Patches...), k.K.PatchesJson6902...)
+	//lint:ignore SA1019 as above
 	for _, p := range k.K.PatchesStrategicMerge {
 		if strings.ContainsAny(string(p), "\n:") {
 			entries = append(entries, types.Patch{Patch: string(p)})
