@@ -368,7 +368,7 @@ func (r *run) patchExternal(exts []external) error {
 	k := r.t.Kustomization
 	name := r.patchFileName()
 	path := filepath.Join(r.t.Root, name)
-	old, err := os.ReadFile(path)
+	old, _, err := tree.ReadRegular(path, r.opts.MaxFileSize)
 	exists := err == nil
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return &tree.InputError{Path: r.display(path), Msg: err.Error()}
