@@ -40,7 +40,7 @@ func provisionCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "age", Usage: "age recipient (repeatable); default: the .sops.yaml creation rule"},
 			&cli.StringSliceFlag{Name: "pgp", Usage: "PGP fingerprint (repeatable)"},
 			&cli.StringSliceFlag{Name: "azure-kv", Usage: "Azure Key Vault key URL (repeatable)"},
-			&cli.Int64Flag{Name: "max-file-size", Value: 8 << 20, Usage: "largest manifest file read, in bytes"},
+			&cli.Int64Flag{Name: "max-file-size", Value: 8 << 20, Usage: "largest manifest file read, in bytes (at least 1)", Action: positiveSize},
 		},
 		Action: func(c *cli.Context) error { return runProvision(c, c.App.ErrWriter) },
 	}
