@@ -147,11 +147,16 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 			if opts.Credential != nil {
 				defer clear(opts.Credential.Password)
 			}
+			lk, err := lockTree(c, opts.Dir, mode != engine.Check && !c.Bool("check") && !c.Bool("diff"), getenv)
+			if err != nil {
+				return err
+			}
+			defer lk.Unlock()
 			res, err := engine.Plan(opts)
 			if err != nil {
 				return exitFor(err)
 			}
-			return report(c, mode, res, opts.Display)
+			return report(c, mode, res, opts.Display, lk)
 		},
 	}
 }
@@ -300,7 +305,7 @@ func exitFor(err error) error {
 	}
 }
 
-func report(c *cli.Context, mode engine.Mode, res *engine.Result, display func(string) string) error {
+func report(c *cli.Context, mode engine.Mode, res *engine.Result, display func(string) string, lk *tree.Lock) error {
 	out, errw := c.App.Writer, c.App.ErrWriter
 	for _, w := range res.Warnings {
 		fmt.Fprintln(errw, "acrgen: warning: "+w)
@@ -340,8 +345,8 @@ func report(c *cli.Context, mode engine.Mode, res *engine.Result, display func(s
 		fmt.Fprintf(out, "%d file(s) would change; nothing written (--diff previews)\n", len(res.Changes))
 		return nil
 	}
-	if err := engine.Write(res); err != nil {
-		return cli.Exit(err.Error(), exitUsage)
+	if err := writeChanges(c.Context, lk, res); err != nil {
+		return err
 	}
 	for _, ch := range res.Changes {
 		verb := "updated"

@@ -84,6 +84,12 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 			return cli.Exit("--end-date: "+err.Error(), exitUsage)
 		}
 	}
+	// Locked before Azure is touched: a busy tree must not cost a new password.
+	lk, err := lockTree(c, ropts.Dir, !popts.DryRun, nil)
+	if err != nil {
+		return err
+	}
+	defer lk.Unlock()
 	if popts.Credential == provision.CredentialToken && len(popts.Repositories) == 0 {
 		// The token may pull exactly what the tree's workloads pull.
 		guess, err := render.ParseLoginServer(popts.Registry, cloud.ACRSuffix)
@@ -134,7 +140,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 		}
 		return exitFor(err)
 	}
-	if err := report(c, engine.Render, plan, ropts.Display); err != nil {
+	if err := report(c, engine.Render, plan, ropts.Display, lk); err != nil {
 		return err
 	}
 	if res.Finish != nil {
