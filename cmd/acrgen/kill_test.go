@@ -67,7 +67,7 @@ func TestKillAtAnyMoment(t *testing.T) {
 
 	rng := rand.New(rand.NewPCG(1, 2))
 	type try struct {
-		sig   syscall.Signal
+		sig     syscall.Signal
 		delay   time.Duration
 		git     bool
 		anyTime bool
