@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/acrgen/acrgen/internal/engine"
@@ -38,6 +40,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			fmt.Fprintln(stderr, "acrgen: error: passwords are never read from the command line, where other processes can see them")
 			fmt.Fprintln(stderr, "acrgen: hint: use --password-stdin, --password-file FILE or the ACRGEN_PASSWORD environment variable")
 			return exitUsage
+		}
+		if name, v, ok := strings.Cut(strings.TrimLeft(a, "-"), "="); ok && strings.HasPrefix(a, "-") && name == "password-stdin" {
+			if _, err := strconv.ParseBool(v); err != nil {
+				// Flag parsing would quote the value, which may well be the password.
+				fmt.Fprintln(stderr, "acrgen: error: --password-stdin takes no value: pipe the password into standard input")
+				return exitUsage
+			}
 		}
 	}
 	app := newApp(stdin, stdout, stderr, getenv)
@@ -95,7 +104,7 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 		&cli.StringSliceFlag{Name: "workload", Usage: "a custom workload kind, KIND.GROUP=PATH to its pod spec (repeatable), e.g. Rollout.argoproj.io=spec.template.spec"},
 		&cli.BoolFlag{Name: "service-account", Usage: "add the secret to the ServiceAccount each workload runs as (it must be in the tree) instead of to the workload"},
 		&cli.StringFlag{Name: "cloud", Value: "AzureCloud", Usage: "cloud whose login-server suffix a bare registry name takes: AzureCloud, AzureChinaCloud, AzureUSGovernment"},
-		&cli.Int64Flag{Name: "max-file-size", Value: tree.DefaultMaxFileSize, Usage: "largest manifest file read, in bytes"},
+		&cli.Int64Flag{Name: "max-file-size", Value: tree.DefaultMaxFileSize, Usage: "largest manifest file read, in bytes (at least 1)", Action: positiveSize},
 	}
 	if mode == engine.Check {
 		return fs
@@ -138,11 +147,16 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 			if opts.Credential != nil {
 				defer clear(opts.Credential.Password)
 			}
+			lk, err := lockTree(c, opts.Dir, mode != engine.Check && !c.Bool("check") && !c.Bool("diff"), getenv)
+			if err != nil {
+				return err
+			}
+			defer lk.Unlock()
 			res, err := engine.Plan(opts)
 			if err != nil {
 				return exitFor(err)
 			}
-			return report(c, mode, res, opts.Display)
+			return report(c, mode, res, opts.Display, lk)
 		},
 	}
 }
@@ -227,23 +241,35 @@ func readPassword(c *cli.Context, stdin io.Reader, getenv env) ([]byte, error) {
 	var err error
 	switch sources[0] {
 	case "--password-stdin":
-		b, err = io.ReadAll(io.LimitReader(stdin, 1<<20))
-		if err != nil {
-			return nil, cli.Exit("reading the password from standard input: "+err.Error(), exitUsage)
-		}
+		b, err = render.ReadPassword(stdin)
 	case "--password-file":
-		b, err = os.ReadFile(c.String("password-file"))
-		if err != nil {
-			return nil, cli.Exit("reading --password-file: "+err.Error(), exitUsage)
-		}
+		b, err = readPasswordFile(c.String("password-file"))
 	default:
-		b = []byte(getenv("ACRGEN_PASSWORD"))
+		b, err = render.ReadPassword(strings.NewReader(getenv("ACRGEN_PASSWORD")))
 	}
-	b = []byte(strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"))
+	if err != nil {
+		return nil, cli.Exit("reading the password from "+sources[0]+": "+err.Error(), exitUsage)
+	}
 	if len(b) == 0 {
 		return nil, cli.Exit("the password from "+sources[0]+" is empty", exitUsage)
 	}
 	return b, nil
+}
+
+// readPasswordFile reads a password file with [render.ReadPassword]. Any file will do (a
+// process substitution is a pipe), but no more than the limit is read. An error names
+// neither the path nor the bytes read: the path may be a password given by mistake.
+func readPasswordFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, err
+	}
+	defer f.Close()
+	return render.ReadPassword(f)
 }
 
 // pathDisplay returns a function that shows a path relative to the working directory when it
@@ -279,7 +305,7 @@ func exitFor(err error) error {
 	}
 }
 
-func report(c *cli.Context, mode engine.Mode, res *engine.Result, display func(string) string) error {
+func report(c *cli.Context, mode engine.Mode, res *engine.Result, display func(string) string, lk *tree.Lock) error {
 	out, errw := c.App.Writer, c.App.ErrWriter
 	for _, w := range res.Warnings {
 		fmt.Fprintln(errw, "acrgen: warning: "+w)
@@ -319,8 +345,8 @@ func report(c *cli.Context, mode engine.Mode, res *engine.Result, display func(s
 		fmt.Fprintf(out, "%d file(s) would change; nothing written (--diff previews)\n", len(res.Changes))
 		return nil
 	}
-	if err := engine.Write(res); err != nil {
-		return cli.Exit(err.Error(), exitUsage)
+	if err := writeChanges(c.Context, lk, res); err != nil {
+		return err
 	}
 	for _, ch := range res.Changes {
 		verb := "updated"
@@ -356,6 +382,15 @@ func printDiff(w io.Writer, res *engine.Result, display func(string) string) err
 		if err := difflib.WriteUnifiedDiff(w, d); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// positiveSize refuses a size flag below 1: a negative size makes no sense, and zero would
+// refuse every file.
+func positiveSize(c *cli.Context, v int64) error {
+	if v < 1 {
+		return fmt.Errorf("--max-file-size must be at least 1 (bytes), got %d", v)
 	}
 	return nil
 }

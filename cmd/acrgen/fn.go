@@ -10,6 +10,7 @@ import (
 
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/fn"
+	"github.com/acrgen/acrgen/pkg/render"
 	"github.com/urfave/cli/v2"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
@@ -36,7 +37,7 @@ func fnCommand(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.Comma
 					return cli.Exit("fn reads a ResourceList on standard input: run it from kustomize or kpt (see functions.yaml), or pipe one in", exitUsage)
 				}
 			}
-			p := fn.Processor(fn.Options{Encrypter: sopsEncrypter{}, Getenv: getenv, ReadFile: os.ReadFile, Now: time.Now})
+			p := fn.Processor(fn.Options{Encrypter: sopsEncrypter{}, Getenv: getenv, ReadFile: readBounded, Now: time.Now})
 			cmd := command.Build(p, command.StandaloneDisabled, true)
 			cmd.SetArgs([]string{})
 			cmd.SetIn(stdin)
@@ -121,4 +122,15 @@ func (sopsEncrypter) SameRecipients(file string, keys fn.Recipients, doc []byte)
 		return false, err
 	}
 	return cfg.SameRecipients(info), nil
+}
+
+// readBounded reads a passwordFrom file, but not much more than the password limit: the
+// function refuses a longer password, and /dev/zero must not be read without end.
+func readBounded(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, 2*render.MaxPasswordSize))
 }

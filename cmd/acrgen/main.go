@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
 
 	"github.com/acrgen/acrgen/cmd/acrgen/internal/startgc"
 )
@@ -16,8 +15,8 @@ var version = "dev"
 
 func main() {
 	startgc.Restore()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv)
-	stop()
+	// SIGINT and SIGTERM end acrgen at once (nothing is written before the write phase),
+	// except while it writes files: that phase stops cleanly or finishes (writeChanges).
+	code := run(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	os.Exit(code)
 }

@@ -40,7 +40,7 @@ func provisionCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "age", Usage: "age recipient (repeatable); default: the .sops.yaml creation rule"},
 			&cli.StringSliceFlag{Name: "pgp", Usage: "PGP fingerprint (repeatable)"},
 			&cli.StringSliceFlag{Name: "azure-kv", Usage: "Azure Key Vault key URL (repeatable)"},
-			&cli.Int64Flag{Name: "max-file-size", Value: 8 << 20, Usage: "largest manifest file read, in bytes"},
+			&cli.Int64Flag{Name: "max-file-size", Value: 8 << 20, Usage: "largest manifest file read, in bytes (at least 1)", Action: positiveSize},
 		},
 		Action: func(c *cli.Context) error { return runProvision(c, c.App.ErrWriter) },
 	}
@@ -84,6 +84,12 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 			return cli.Exit("--end-date: "+err.Error(), exitUsage)
 		}
 	}
+	// Locked before Azure is touched: a busy tree must not cost a new password.
+	lk, err := lockTree(c, ropts.Dir, !popts.DryRun, nil)
+	if err != nil {
+		return err
+	}
+	defer lk.Unlock()
 	if popts.Credential == provision.CredentialToken && len(popts.Repositories) == 0 {
 		// The token may pull exactly what the tree's workloads pull.
 		guess, err := render.ParseLoginServer(popts.Registry, cloud.ACRSuffix)
@@ -134,7 +140,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 		}
 		return exitFor(err)
 	}
-	if err := report(c, engine.Render, plan, ropts.Display); err != nil {
+	if err := report(c, engine.Render, plan, ropts.Display, lk); err != nil {
 		return err
 	}
 	if res.Finish != nil {

@@ -5,6 +5,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -156,13 +157,14 @@ func Plan(opts Options) (*Result, error) {
 	return r.res, nil
 }
 
-// Write writes a planned result.
-func Write(res *Result) error {
+// Write writes a planned result under the tree's exclusive lock: only files that still hold
+// what Plan read, all or nothing (see [tree.Lock.WriteAll]).
+func Write(ctx context.Context, lk *tree.Lock, res *Result) error {
 	ws := make([]tree.Write, 0, len(res.Changes))
 	for _, c := range res.Changes {
-		ws = append(ws, tree.Write{Path: c.Path, Data: c.New, Mode: c.Mode})
+		ws = append(ws, tree.Write{Path: c.Path, Data: c.New, Mode: c.Mode, Old: c.Old, Created: c.Created})
 	}
-	return tree.WriteAll(ws)
+	return lk.WriteAll(ctx, ws)
 }
 
 func (r *run) display(p string) string { return r.opts.Display(p) }
@@ -368,7 +370,7 @@ func (r *run) patchExternal(exts []external) error {
 	k := r.t.Kustomization
 	name := r.patchFileName()
 	path := filepath.Join(r.t.Root, name)
-	old, err := os.ReadFile(path)
+	old, _, err := tree.ReadRegular(path, r.opts.MaxFileSize)
 	exists := err == nil
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return &tree.InputError{Path: r.display(path), Msg: err.Error()}

@@ -170,7 +170,7 @@ func (r *run) secretSpecNamespaceless() bool {
 
 func (r *run) createSecret(ns string, missing *[]string) error {
 	path := filepath.Join(r.t.Root, r.secretFileName(ns))
-	if old, err := os.ReadFile(path); err == nil {
+	if old, _, err := tree.ReadRegular(path, r.opts.MaxFileSize); err == nil {
 		// A Secret file from an earlier run that never made it into resources: reuse it.
 		if err := r.syncFile(path, old, ns, 0o644); err != nil {
 			return err

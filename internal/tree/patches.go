@@ -2,7 +2,6 @@ package tree
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -41,9 +40,9 @@ func (l *loader) readPatches(k *Kustomization) ([]patch, error) {
 		source := l.display(k.Path)
 		content := e.Patch
 		if e.Path != "" {
-			b, err := os.ReadFile(filepath.Join(k.Dir, e.Path))
+			b, _, err := ReadRegular(filepath.Join(k.Dir, e.Path), l.opts.MaxFileSize)
 			if err != nil {
-				return nil, &InputError{Path: source, Line: k.entryLine("patches", e.Path), Msg: err.Error()}
+				return nil, &InputError{Path: source, Line: k.entryLine("patches", e.Path), Msg: fmt.Sprintf("reading patch %s: %v", e.Path, err)}
 			}
 			content, source = string(b), l.display(filepath.Join(k.Dir, e.Path))
 		}

@@ -235,14 +235,7 @@ func (l *loader) resolve(p, from string, line int) (string, error) {
 }
 
 func (l *loader) readFile(p string) ([]byte, fs.FileMode, error) {
-	fi, err := os.Stat(p)
-	if err != nil {
-		return nil, 0, &InputError{Path: l.display(p), Msg: err.Error()}
-	}
-	if fi.Size() > l.opts.MaxFileSize {
-		return nil, 0, &InputError{Path: l.display(p), Msg: fmt.Sprintf("file is %d bytes, more than the %d-byte limit (--max-file-size)", fi.Size(), l.opts.MaxFileSize)}
-	}
-	b, err := os.ReadFile(p)
+	b, fi, err := ReadRegular(p, l.opts.MaxFileSize)
 	if err != nil {
 		return nil, 0, &InputError{Path: l.display(p), Msg: err.Error()}
 	}

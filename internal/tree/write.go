@@ -1,63 +1,426 @@
 package tree
 
 import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
+	"time"
 )
 
-// Write is one file to write: its path, new bytes and mode (used when the file is new).
+// Write is one file to write: its path, new bytes and mode (used when the file is new), and
+// what the run read from it.
 type Write struct {
+	// Path is absolute, or relative to the tree's root.
 	Path string
 	Data []byte
 	Mode fs.FileMode
+	// Old is the content the change was computed from; the file is replaced only while it
+	// still holds exactly these bytes.
+	Old []byte
+	// Created is true for a file the run creates: it must still not exist.
+	Created bool
 }
 
-// WriteAll writes every file atomically and all-or-nothing as far as the filesystem allows:
-// each file's bytes go to a temporary file in its own directory first; only when every
-// temporary file is written are they renamed over their targets, so a reader (or an
-// interrupted run) sees each file either as it was or as it is meant to be, never half
-// written. An existing file keeps its permission bits. Files are not fsynced one by one: on
-// a thousand-file tree that costs seconds, and rename-over-replace already makes ext4 and
-// other common filesystems flush the new data before the rename is committed.
-func WriteAll(ws []Write) (err error) {
-	temps := make([]string, 0, len(ws))
+// ErrInterrupted is returned by [Lock.WriteAll] when its context was cancelled (a signal)
+// before any file was replaced: nothing was written.
+var ErrInterrupted = errors.New("interrupted: nothing was written")
+
+// ConflictError is a file that changed on disk after the run read it (or that appeared
+// where the run creates one). Nothing was written.
+type ConflictError struct{ Path string }
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("%s changed on disk while acrgen ran; nothing was written: run acrgen again", e.Path)
+}
+
+// OutsideError is a path the writer refuses because, once symlinks are resolved, it is not
+// inside the tree's root. Nothing was written.
+type OutsideError struct{ Path, Root string }
+
+func (e *OutsideError) Error() string {
+	return fmt.Sprintf("%s is not inside %s: acrgen writes only inside the directory it works on; nothing was written", e.Path, e.Root)
+}
+
+// journal is the record of a write in progress. It is written before the first temporary
+// file exists (Committed false) and again, as the commit point, once every temporary file is
+// on disk (Committed true). A run that finds it rolls back (removes the temporary files) or
+// forward (renames them into place).
+type journal struct {
+	Committed bool           `json:"committed"`
+	Entries   []journalEntry `json:"entries"`
+}
+
+type journalEntry struct {
+	Tmp    string `json:"tmp"`
+	Target string `json:"target"`
+	// Old is the sha256 of the target's bytes before the run, or "" when the run creates it.
+	Old string `json:"old"`
+	New string `json:"new"`
+}
+
+func sum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// WriteAll writes every file all-or-nothing, safe against a kill at any moment and against
+// edits made while acrgen ran:
+//
+//  1. every path must lie inside the root once symlinks are resolved, and every file must
+//     still hold what the run read (or, for a new file, still not exist);
+//  2. the journal is written, listing each temporary file, its target and both hashes;
+//  3. each file's bytes go to a temporary file in its own directory, fsynced;
+//  4. the files are checked again, then the journal is marked committed and fsynced: from
+//     here on, the run is done even if it is killed, as the next run rolls forward;
+//  5. the temporary files are renamed over their targets, and the journal is removed.
+//
+// A cancelled ctx (SIGINT, SIGTERM) before step 4 removes the temporary files and returns
+// ErrInterrupted; after it, the renames are finished. An existing file keeps its permission
+// bits. The lock must be exclusive.
+func (l *Lock) WriteAll(ctx context.Context, ws []Write) (err error) {
+	if !l.exclusive {
+		return errors.New("internal error: writing under a shared lock")
+	}
+	targets := make([]string, len(ws))
+	modes := make([]fs.FileMode, len(ws))
+	for i, w := range ws {
+		if targets[i], modes[i], err = l.check(w); err != nil {
+			return err
+		}
+	}
+	id := make([]byte, 8)
+	if _, err := rand.Read(id); err != nil {
+		return err
+	}
+	j := journal{Entries: make([]journalEntry, len(ws))}
+	for i, w := range ws {
+		e := journalEntry{Tmp: filepath.Join(filepath.Dir(targets[i]), fmt.Sprintf(".acrgen-%x-%d.tmp", id, i)), Target: targets[i], New: sum(w.Data)}
+		if !w.Created {
+			e.Old = sum(w.Old)
+		}
+		j.Entries[i] = e
+	}
+	if err := l.writeJournal(j); err != nil {
+		return err
+	}
+	committed := false
 	defer func() {
-		if err != nil {
-			for _, t := range temps {
-				os.Remove(t)
+		if !committed {
+			for _, e := range j.Entries {
+				os.Remove(e.Tmp)
 			}
+			os.Remove(l.journalPath())
 		}
 	}()
+	if err := writeTemps(ctx, ws, j.Entries, modes, l.StepDelay); err != nil {
+		return err
+	}
+	if l.beforeCommit != nil {
+		l.beforeCommit()
+	}
 	for _, w := range ws {
-		mode := w.Mode
-		if fi, err := os.Stat(w.Path); err == nil {
-			mode = fi.Mode().Perm()
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("writing %s: %w", w.Path, err)
-		}
-		f, err := os.CreateTemp(filepath.Dir(w.Path), ".acrgen-*.tmp")
-		if err != nil {
-			return fmt.Errorf("writing %s: %w", w.Path, err)
-		}
-		temps = append(temps, f.Name())
-		_, werr := f.Write(w.Data)
-		if werr == nil {
-			werr = f.Chmod(mode)
-		}
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			return fmt.Errorf("writing %s: %w", w.Path, werr)
+		if _, _, err := l.check(w); err != nil {
+			return err
 		}
 	}
-	for i, w := range ws {
-		if err := os.Rename(temps[i], w.Path); err != nil {
-			return fmt.Errorf("replacing %s: %w", w.Path, err)
+	if ctx.Err() != nil {
+		return ErrInterrupted
+	}
+	j.Committed = true
+	if err := l.writeJournal(j); err != nil {
+		return err
+	}
+	committed = true
+	// From here on the run is done: a signal no longer stops it, and a kill is rolled forward.
+	for _, e := range j.Entries {
+		l.delay()
+		if err := os.Rename(e.Tmp, e.Target); err != nil {
+			return fmt.Errorf("replacing %s: %w (the next acrgen run finishes the write)", e.Target, err)
 		}
 	}
+	syncDirs(j.Entries)
+	return l.removeJournal()
+}
+
+// check applies the writer's guards to w: it returns the real path to write (the parent
+// directories' symlinks resolved) and the mode to give the file.
+func (l *Lock) check(w Write) (string, fs.FileMode, error) {
+	p := w.Path
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(l.root, p)
+	}
+	p = filepath.Clean(p)
+	parent, err := resolveExisting(filepath.Dir(p))
+	if errors.Is(err, errDangling) {
+		return "", 0, &OutsideError{Path: w.Path, Root: l.root}
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("writing %s: %w", w.Path, err)
+	}
+	target := filepath.Join(parent, filepath.Base(p))
+	if target == l.root || !within(l.root, target) {
+		return "", 0, &OutsideError{Path: w.Path, Root: l.root}
+	}
+	fi, err := os.Lstat(target)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if !w.Created {
+			return "", 0, &ConflictError{Path: w.Path}
+		}
+		return target, w.Mode, nil
+	case err != nil:
+		return "", 0, fmt.Errorf("writing %s: %w", w.Path, err)
+	case w.Created:
+		return "", 0, &ConflictError{Path: w.Path}
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return "", 0, fmt.Errorf("%s is a symlink: acrgen replaces only regular files; nothing was written", w.Path)
+	}
+	cur, _, err := ReadRegular(target, int64(len(w.Old))+1)
+	if err != nil && !strings.Contains(err.Error(), "-byte limit") {
+		return "", 0, fmt.Errorf("writing %s: %w", w.Path, err)
+	}
+	if err != nil || !bytes.Equal(cur, w.Old) {
+		return "", 0, &ConflictError{Path: w.Path}
+	}
+	return target, fi.Mode().Perm(), nil
+}
+
+var errDangling = errors.New("a dangling symlink")
+
+// resolveExisting resolves the symlinks of p's longest existing ancestor and appends the rest.
+// A dangling symlink on the way is errDangling: where it leads cannot be checked.
+func resolveExisting(p string) (string, error) {
+	rest := ""
+	for d := p; ; {
+		real, err := filepath.EvalSymlinks(d)
+		if err == nil {
+			return filepath.Join(real, rest), nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		if fi, lerr := os.Lstat(d); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return "", errDangling
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return p, nil
+		}
+		rest = filepath.Join(filepath.Base(d), rest)
+		d = parent
+	}
+}
+
+// within reports whether p lies under root (both clean and absolute).
+func within(root, p string) bool {
+	return p == root || strings.HasPrefix(p, root+string(filepath.Separator))
+}
+
+// writeTemps writes each file's bytes to its temporary file and fsyncs it, a few at a time:
+// fsyncs that run together share the filesystem's journal commits.
+func writeTemps(ctx context.Context, ws []Write, es []journalEntry, modes []fs.FileMode, delay time.Duration) error {
+	errs := make([]error, len(ws))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = writeTemp(es[i].Tmp, ws[i].Data, modes[i])
+				if errs[i] != nil {
+					errs[i] = fmt.Errorf("writing %s: %w", ws[i].Path, errs[i])
+				}
+			}
+		}()
+	}
+	for i := range ws {
+		if delay > 0 {
+			time.Sleep(delay)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if ctx.Err() != nil {
+		return ErrInterrupted
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	syncDirs(es)
 	return nil
+}
+
+func writeTemp(path string, data []byte, mode fs.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// syncDirs fsyncs the directories of the entries' targets, so that their renames (or new
+// temporary files) are on disk. Errors are ignored: some filesystems cannot fsync a directory.
+func syncDirs(es []journalEntry) {
+	seen := map[string]bool{}
+	for _, e := range es {
+		d := filepath.Dir(e.Target)
+		if !seen[d] {
+			seen[d] = true
+			syncDir(d)
+		}
+	}
+}
+
+func syncDir(d string) {
+	if f, err := os.Open(d); err == nil {
+		f.Sync()
+		f.Close()
+	}
+}
+
+func (l *Lock) journalPath() string { return filepath.Join(l.dir, l.prefix+"acrgen.journal") }
+
+// writeJournal replaces the journal atomically and durably.
+func (l *Lock) writeJournal(j journal) error {
+	b, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	tmp := l.journalPath() + ".new"
+	if err := writeTemp(tmp, b, 0o600); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing the journal %s: %w", l.journalPath(), err)
+	}
+	if err := os.Rename(tmp, l.journalPath()); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing the journal %s: %w", l.journalPath(), err)
+	}
+	syncDir(l.dir)
+	return nil
+}
+
+func (l *Lock) removeJournal() error {
+	if err := os.Remove(l.journalPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing the journal: %w", err)
+	}
+	syncDir(l.dir)
+	return nil
+}
+
+func (l *Lock) delay() {
+	if l.StepDelay > 0 {
+		time.Sleep(l.StepDelay)
+	}
+}
+
+// recover finishes or undoes a write that a killed run left: a committed journal is rolled
+// forward, one that is not is rolled back. A target that changed since (neither its old nor
+// its new bytes) is left as it is, with a warning. It also removes temporary files that
+// acrgen versions without a journal left under the root.
+func (l *Lock) recover() error {
+	os.Remove(l.journalPath() + ".new")
+	b, err := os.ReadFile(l.journalPath())
+	if errors.Is(err, fs.ErrNotExist) {
+		return l.sweepLegacy()
+	}
+	if err != nil {
+		return fmt.Errorf("reading the journal of an interrupted run: %w", err)
+	}
+	var j journal
+	if err := json.Unmarshal(b, &j); err != nil {
+		return fmt.Errorf("the journal %s of an interrupted run is damaged (%v): check the files it names, then remove it", l.journalPath(), err)
+	}
+	for _, e := range j.Entries {
+		if !j.Committed {
+			os.Remove(e.Tmp)
+			continue
+		}
+		cur, err := os.ReadFile(e.Target)
+		state := ""
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			state = ""
+		case err != nil:
+			return fmt.Errorf("finishing an interrupted run: %w", err)
+		default:
+			state = sum(cur)
+		}
+		if _, terr := os.Lstat(e.Tmp); terr != nil {
+			if state != e.New {
+				l.Warnings = append(l.Warnings, fmt.Sprintf("%s: an interrupted acrgen run could not finish it (its temporary file is gone); run acrgen again", e.Target))
+			}
+			continue
+		}
+		if state == e.New || state == e.Old {
+			if err := os.Rename(e.Tmp, e.Target); err != nil {
+				return fmt.Errorf("finishing an interrupted run: %w", err)
+			}
+			continue
+		}
+		os.Remove(e.Tmp)
+		l.Warnings = append(l.Warnings, fmt.Sprintf("%s changed after an acrgen run was interrupted: kept as it is; run acrgen again", e.Target))
+	}
+	syncDirs(j.Entries)
+	if j.Committed {
+		l.Warnings = append(l.Warnings, fmt.Sprintf("finished the writes of an interrupted acrgen run (%d file(s))", len(j.Entries)))
+	}
+	if err := l.removeJournal(); err != nil {
+		return err
+	}
+	return l.sweepLegacy()
+}
+
+// sweepLegacy removes the temporary files (.acrgen-<digits>.tmp) that acrgen versions
+// without a journal left under the root when they were killed.
+func (l *Lock) sweepLegacy() error {
+	return filepath.WalkDir(l.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if p != l.root && d.Name() == ".git" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		n := d.Name()
+		if strings.HasPrefix(n, ".acrgen-") && strings.HasSuffix(n, ".tmp") && allDigits(n[len(".acrgen-"):len(n)-len(".tmp")]) {
+			os.Remove(p)
+		}
+		return nil
+	})
+}
+
+func allDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

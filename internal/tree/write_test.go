@@ -1,11 +1,40 @@
 package tree
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
+
+// lockFor takes the exclusive lock of a fresh tree in a temporary directory (outside git, so
+// the lock file and journal lie in the tree).
+func lockFor(t *testing.T, dir string) *Lock {
+	t.Helper()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	lk, err := LockTree(dir, true, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(lk.Unlock)
+	return lk
+}
+
+// entries lists dir's files: outside git, a lock leaves none of its own.
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Name())
+	}
+	return out
+}
 
 // When one file of a run cannot be written, no file is replaced and no temporary file stays.
 func TestWriteAllIsAllOrNothing(t *testing.T) {
@@ -14,9 +43,15 @@ func TestWriteAllIsAllOrNothing(t *testing.T) {
 	if err := os.WriteFile(first, []byte("old\n"), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	err := WriteAll([]Write{
-		{Path: first, Data: []byte("new\n"), Mode: 0o644},
-		{Path: filepath.Join(dir, "missing-dir", "second.yaml"), Data: []byte("x\n"), Mode: 0o644},
+	if err := os.Mkdir(filepath.Join(dir, "ro"), 0o500); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		t.Skip("root writes into a read-only directory")
+	}
+	err := lockFor(t, dir).WriteAll(context.Background(), []Write{
+		{Path: first, Data: []byte("new\n"), Mode: 0o644, Old: []byte("old\n")},
+		{Path: filepath.Join(dir, "ro", "second.yaml"), Data: []byte("x\n"), Mode: 0o644, Created: true},
 	})
 	if err == nil || !strings.Contains(err.Error(), "second.yaml") {
 		t.Fatalf("want an error naming second.yaml, got %v", err)
@@ -24,9 +59,8 @@ func TestWriteAllIsAllOrNothing(t *testing.T) {
 	if b, _ := os.ReadFile(first); string(b) != "old\n" {
 		t.Fatalf("first.yaml was replaced although the run failed: %q", b)
 	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Fatalf("temporary files left behind: %v", entries)
+	if es := entries(t, dir); len(es) != 2 {
+		t.Fatalf("temporary files left behind: %v", es)
 	}
 }
 
@@ -38,7 +72,7 @@ func TestWriteAllKeepsMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh := filepath.Join(dir, "new.yaml")
-	if err := WriteAll([]Write{{Path: old, Data: []byte("b\n"), Mode: 0o644}, {Path: fresh, Data: []byte("c\n"), Mode: 0o644}}); err != nil {
+	if err := lockFor(t, dir).WriteAll(context.Background(), []Write{{Path: old, Data: []byte("b\n"), Mode: 0o644, Old: []byte("a\n")}, {Path: fresh, Data: []byte("c\n"), Mode: 0o644, Created: true}}); err != nil {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]os.FileMode{old: 0o600, fresh: 0o644} {
@@ -49,5 +83,265 @@ func TestWriteAllKeepsMode(t *testing.T) {
 		if fi.Mode().Perm() != want {
 			t.Errorf("%s: mode %v, want %v", filepath.Base(path), fi.Mode().Perm(), want)
 		}
+	}
+	if es := entries(t, dir); len(es) != 2 {
+		t.Fatalf("temporary files or journal left behind: %v", es)
+	}
+}
+
+// The writer refuses every path that is not inside the root once symlinks are resolved, and
+// writes nothing at all when one of them is refused.
+func TestWriteAllRefusesPathsOutsideRoot(t *testing.T) {
+	top := t.TempDir()
+	root := filepath.Join(top, "a", "b", "c")
+	outside := filepath.Join(top, "outside")
+	for _, d := range []string{root, outside, filepath.Join(root, "sub")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../../outside", filepath.Join(root, "sub", "rel")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "f.yaml"), filepath.Join(root, "file-link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(outside, "f.yaml"), []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(root, "good.yaml")
+	for _, p := range []string{
+		"../../../escaped", "../escaped.yaml", "..", ".", "", "/abs", "/etc/passwd", "/tmp/escaped.yaml",
+		filepath.Join(root, "../../../escaped.enc.yaml"),
+		filepath.Join(root, "sub/../../escaped.yaml"),
+		filepath.Join(root, "link", "escaped.yaml"),
+		filepath.Join(root, "link", "new-dir", "escaped.yaml"),
+		filepath.Join(root, "sub", "rel", "escaped.yaml"),
+		"link/escaped.yaml",
+		filepath.Join(root, "file-link.yaml"),
+		outside + "/x.yaml",
+		root,
+		root + "-sibling/x.yaml",
+	} {
+		t.Run(p, func(t *testing.T) {
+			err := lockFor(t, root).WriteAll(context.Background(), []Write{
+				{Path: good, Data: []byte("g\n"), Mode: 0o644, Created: true},
+				{Path: p, Data: []byte("escaped\n"), Mode: 0o644, Created: true},
+			})
+			if err == nil {
+				t.Fatalf("%q was written", p)
+			}
+			if p != filepath.Join(root, "file-link.yaml") {
+				var oe *OutsideError
+				if !errors.As(err, &oe) || oe.Path != p {
+					t.Fatalf("want an OutsideError naming %q, got %v", p, err)
+				}
+			}
+			if _, err := os.Stat(good); err == nil {
+				t.Fatal("good.yaml was written although the run was refused")
+			}
+			if b, _ := os.ReadFile(filepath.Join(outside, "f.yaml")); string(b) != "x\n" {
+				t.Fatalf("the file outside was changed: %q", b)
+			}
+		})
+	}
+	for _, d := range []string{top, outside, filepath.Join(top, "a"), "/tmp"} {
+		for _, n := range []string{"escaped", "escaped.yaml", "escaped.enc.yaml", "x.yaml"} {
+			if b, err := os.ReadFile(filepath.Join(d, n)); err == nil && string(b) == "escaped\n" {
+				t.Errorf("written outside the root: %s", filepath.Join(d, n))
+			}
+		}
+	}
+}
+
+// A file changed on disk after the run read it (before the write, or while the temporary
+// files are written) is not overwritten: nothing is written, and the error names it.
+func TestWriteAllRefusesConcurrentEdit(t *testing.T) {
+	for _, late := range []bool{false, true} {
+		name := "before the write"
+		if late {
+			name = "during the write"
+		}
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			a, b, c := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml"), filepath.Join(dir, "c.yaml")
+			for _, p := range []string{a, b} {
+				if err := os.WriteFile(p, []byte("read\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			lk := lockFor(t, dir)
+			edit := func() {
+				if err := os.WriteFile(b, []byte("saved by the user\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if late {
+				lk.beforeCommit = edit
+			} else {
+				edit()
+			}
+			err := lk.WriteAll(context.Background(), []Write{
+				{Path: a, Data: []byte("new\n"), Old: []byte("read\n")},
+				{Path: b, Data: []byte("new\n"), Old: []byte("read\n")},
+				{Path: c, Data: []byte("new\n"), Mode: 0o644, Created: true},
+			})
+			var ce *ConflictError
+			if !errors.As(err, &ce) || ce.Path != b {
+				t.Fatalf("want a conflict naming b.yaml, got %v", err)
+			}
+			if got, _ := os.ReadFile(b); string(got) != "saved by the user\n" {
+				t.Fatalf("the user's edit was lost: %q", got)
+			}
+			if got, _ := os.ReadFile(a); string(got) != "read\n" {
+				t.Fatalf("a.yaml was written although the run was refused: %q", got)
+			}
+			if es := entries(t, dir); len(es) != 2 {
+				t.Fatalf("want only a.yaml and b.yaml, got %v", es)
+			}
+		})
+	}
+	// A file that appears where the run creates one is not overwritten either.
+	dir := t.TempDir()
+	p := filepath.Join(dir, "new.yaml")
+	lk := lockFor(t, dir)
+	lk.beforeCommit = func() { os.WriteFile(p, []byte("mine\n"), 0o644) }
+	var ce *ConflictError
+	if err := lk.WriteAll(context.Background(), []Write{{Path: p, Data: []byte("acrgen\n"), Mode: 0o644, Created: true}}); !errors.As(err, &ce) {
+		t.Fatalf("want a conflict, got %v", err)
+	}
+	if got, _ := os.ReadFile(p); string(got) != "mine\n" {
+		t.Fatalf("the user's new file was overwritten: %q", got)
+	}
+}
+
+// A cancelled write (SIGINT, SIGTERM) before the commit point writes nothing and leaves no
+// temporary file or journal.
+func TestWriteAllInterruptedWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.yaml")
+	if err := os.WriteFile(a, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lk := lockFor(t, dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	lk.beforeCommit = cancel
+	err := lk.WriteAll(ctx, []Write{{Path: a, Data: []byte("new\n"), Old: []byte("old\n")}, {Path: filepath.Join(dir, "b.yaml"), Data: []byte("b\n"), Created: true, Mode: 0o644}})
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("want ErrInterrupted, got %v", err)
+	}
+	if got, _ := os.ReadFile(a); string(got) != "old\n" {
+		t.Fatalf("a.yaml was written: %q", got)
+	}
+	if es := entries(t, dir); len(es) != 1 {
+		t.Fatalf("want only a.yaml, got %v", es)
+	}
+}
+
+// A journal left by a killed run is rolled forward when it was committed (every temporary
+// file is on disk) and back when it was not; old temporary files without a journal go too.
+func TestRecoveryRollsForwardOrBack(t *testing.T) {
+	for _, committed := range []bool{true, false} {
+		t.Run(map[bool]string{true: "committed", false: "not committed"}[committed], func(t *testing.T) {
+			dir := t.TempDir()
+			a, b, c := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml"), filepath.Join(dir, "c.yaml")
+			os.WriteFile(a, []byte("new a\n"), 0o644) // already renamed by the killed run
+			os.WriteFile(b, []byte("old b\n"), 0o644)
+			tmpB, tmpC := filepath.Join(dir, ".acrgen-00-1.tmp"), filepath.Join(dir, ".acrgen-00-2.tmp")
+			os.WriteFile(tmpB, []byte("new b\n"), 0o644)
+			os.WriteFile(tmpC, []byte("new c\n"), 0o644)
+			legacy := filepath.Join(dir, ".acrgen-123456.tmp")
+			os.WriteFile(legacy, []byte("stale\n"), 0o600)
+			lk := &Lock{root: dir, dir: dir, prefix: "."}
+			j := journal{Committed: committed, Entries: []journalEntry{
+				{Tmp: filepath.Join(dir, ".acrgen-00-0.tmp"), Target: a, Old: sum([]byte("old a\n")), New: sum([]byte("new a\n"))},
+				{Tmp: tmpB, Target: b, Old: sum([]byte("old b\n")), New: sum([]byte("new b\n"))},
+				{Tmp: tmpC, Target: c, New: sum([]byte("new c\n"))},
+			}}
+			if err := lk.writeJournal(j); err != nil {
+				t.Fatal(err)
+			}
+			lockFor(t, dir)
+			want := map[string]string{"b.yaml": "new b\n", "c.yaml": "new c\n"}
+			if !committed {
+				want = map[string]string{"b.yaml": "old b\n"}
+			}
+			want["a.yaml"] = "new a\n" // (a journal that is not committed never has a renamed file)
+			got := map[string]string{}
+			for _, n := range entries(t, dir) {
+				b, _ := os.ReadFile(filepath.Join(dir, n))
+				got[n] = string(b)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("got files %v, want %v", got, want)
+			}
+			for n, w := range want {
+				if got[n] != w {
+					t.Errorf("%s: %q, want %q", n, got[n], w)
+				}
+			}
+		})
+	}
+}
+
+// A second writer, or a writer while a reader holds the tree, is refused with the holder
+// named; readers share the tree.
+func TestLockExcludesWriters(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	w, err := LockTree(dir, true, "acrgen render first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = LockTree(dir, true, "acrgen render second")
+	var be *BusyError
+	if !errors.As(err, &be) || !strings.Contains(err.Error(), "acrgen render first") || !strings.Contains(err.Error(), "pid ") {
+		t.Fatalf("want a busy error naming the holder, got %v", err)
+	}
+	if _, err := LockTree(dir, false, "acrgen check"); !errors.As(err, &be) {
+		t.Fatalf("a reader while a writer holds the tree: want busy, got %v", err)
+	}
+	w.Unlock()
+	r1, err := LockTree(dir, false, "acrgen check one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r1.Unlock()
+	r2, err := LockTree(dir, false, "acrgen check two")
+	if err != nil {
+		t.Fatalf("two readers: %v", err)
+	}
+	defer r2.Unlock()
+	if _, err := LockTree(dir, true, "acrgen render"); !errors.As(err, &be) || !strings.Contains(err.Error(), "acrgen check one") {
+		t.Fatalf("a writer while readers hold the tree: want busy naming them, got %v", err)
+	}
+}
+
+// In a git repository the lock and the journal live in the git directory (a worktree's own),
+// never in the working tree.
+func TestLockLivesInGitDir(t *testing.T) {
+	top := t.TempDir()
+	gd := filepath.Join(top, "main.git", "worktrees", "wt")
+	wt := filepath.Join(top, "wt")
+	for _, d := range []string{gd, filepath.Join(wt, "overlay")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(wt, ".git"), []byte("gitdir: "+gd+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lk := lockFor(t, filepath.Join(wt, "overlay"))
+	if err := lk.WriteAll(context.Background(), []Write{{Path: "a.yaml", Data: []byte("a\n"), Mode: 0o644, Created: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(gd, "acrgen.lock")); err != nil {
+		t.Fatalf("no lock file in the git directory: %v", err)
+	}
+	if es := entries(t, filepath.Join(wt, "overlay")); len(es) != 1 || es[0] != "a.yaml" {
+		t.Fatalf("the working tree holds %v, want a.yaml only", es)
 	}
 }

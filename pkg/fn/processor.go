@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/acrgen/acrgen/pkg/render"
@@ -84,7 +85,11 @@ func (r *run) readCredential() (*render.Credential, string, error) {
 		if v == "" {
 			return nil, fmt.Sprintf("the environment variable %s (passwordFrom) is not set", c.Password.Env), nil
 		}
-		return &render.Credential{Username: c.Username, Password: trimNewline([]byte(v))}, "", nil
+		pw, err := render.ReadPassword(strings.NewReader(v))
+		if err != nil {
+			return nil, "", fmt.Errorf("reading the environment variable %s: %v", c.Password.Env, err)
+		}
+		return &render.Credential{Username: c.Username, Password: pw}, "", nil
 	default:
 		b, err := r.opts.ReadFile(c.Password.File)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -97,16 +102,13 @@ func (r *run) readCredential() (*render.Credential, string, error) {
 			}
 			return nil, "", fmt.Errorf("reading the password file %s: %v", c.Password.File, err)
 		}
-		b = trimNewline(b)
+		b, err = render.ReadPassword(bytes.NewReader(b))
+		if err != nil {
+			return nil, "", fmt.Errorf("reading the password file %s: %v", c.Password.File, err)
+		}
 		if len(b) == 0 {
 			return nil, "", fmt.Errorf("the password file %s is empty", c.Password.File)
 		}
 		return &render.Credential{Username: c.Username, Password: b}, "", nil
 	}
-}
-
-// trimNewline drops one trailing line ending, as `echo secret > file` leaves one.
-func trimNewline(b []byte) []byte {
-	b = bytes.TrimSuffix(b, []byte("\n"))
-	return bytes.TrimSuffix(b, []byte("\r"))
 }

@@ -38,8 +38,28 @@ var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // ParseManifest parses every document of b. Malformed YAML and unrendered templates ({{ }}
 // outside quotes, as in a Helm chart) are errors naming the line.
 func ParseManifest(b []byte) (*Manifest, error) {
+	if err := refuseLoneCR(b); err != nil {
+		return nil, err
+	}
 	m := &Manifest{Src: NewSource(b)}
 	return m, m.parse(b, 0)
+}
+
+// refuseLoneCR refuses a carriage return that no line feed follows. YAML reads it as a line
+// break (classic Mac OS line endings), but acrgen's line index and edits know only LF and CRLF.
+func refuseLoneCR(b []byte) error {
+	i := bytes.IndexByte(b, '\r')
+	for i >= 0 && i+1 < len(b) && b[i+1] == '\n' {
+		j := bytes.IndexByte(b[i+1:], '\r')
+		if j < 0 {
+			return nil
+		}
+		i += 1 + j
+	}
+	if i < 0 {
+		return nil
+	}
+	return &LineError{Line: 1 + bytes.Count(b[:i], []byte("\n")), Msg: "a carriage return without a line feed (a classic Mac OS line ending): convert the file to LF or CRLF line endings"}
 }
 
 // ParseManifestRelevant parses only the documents for which relevant returns true (given the
@@ -47,6 +67,9 @@ func ParseManifest(b []byte) (*Manifest, error) {
 // mostly cannot matter cheap to read. Line numbers stay those of the whole file. Documents
 // are split at "---" lines, which YAML never allows inside a document's content.
 func ParseManifestRelevant(b []byte, relevant func([]byte) bool) (*Manifest, error) {
+	if err := refuseLoneCR(b); err != nil {
+		return nil, err
+	}
 	m := &Manifest{Src: NewSource(b)}
 	start := 1
 	flush := func(end int) error { // lines [start, end)

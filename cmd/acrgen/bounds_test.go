@@ -1,0 +1,107 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/acrgen/acrgen/pkg/render"
+)
+
+// A password source is read up to the limit and refused past it; /dev/zero is refused without
+// being read to the end. Nothing is written.
+func TestPasswordSourcesAreBounded(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "good.yaml"), goodDeployment)
+	before := testtool.Snapshot(t, dir)
+	_, recipient := ageKey(t)
+	long := testPassword + strings.Repeat("x", render.MaxPasswordSize)
+	longFile := filepath.Join(t.TempDir(), "pw")
+	write(t, longFile, long)
+	for name, tc := range map[string]struct {
+		stdin string
+		env   map[string]string
+		args  []string
+	}{
+		"stdin past 1 MiB":  {stdin: long + strings.Repeat("y", 1<<20), args: []string{"--password-stdin"}},
+		"stdin past limit":  {stdin: long, args: []string{"--password-stdin"}},
+		"file past limit":   {args: []string{"--password-file", longFile}},
+		"file /dev/zero":    {args: []string{"--password-file", "/dev/zero"}},
+		"env past limit":    {env: map[string]string{"ACRGEN_PASSWORD": long}},
+		"stdin=VALUE":       {args: []string{"--password-stdin=" + testPassword}},
+		"file of the value": {args: []string{"--password-file", testPassword}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			args := append([]string{"render", dir, "-r", "myregistry", "-u", testUser, "--age", recipient}, tc.args...)
+			r := acrgen(t, tc.stdin, tc.env, args...)
+			if r.code != exitUsage {
+				t.Fatalf("want exit 2, got %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			assertNoLeak(t, dir, r.stdout, r.stderr)
+		})
+	}
+	if d := diffSnap(before, testtool.Snapshot(t, dir)); d != "" {
+		t.Fatalf("files touched: %s", d)
+	}
+	// A password of exactly the limit is read in full (the old reader stopped at 1 MiB silently;
+	// this one must not stop early either).
+	r := acrgen(t, strings.Repeat("p", render.MaxPasswordSize)+"\n", nil, "render", dir, "-r", "myregistry", "-u", testUser, "--age", recipient, "--password-stdin")
+	if r.code != 0 {
+		t.Fatalf("a password at the limit: want exit 0, got %d\n%s", r.code, r.stderr)
+	}
+}
+
+// --max-file-size below 1 is a bad flag.
+func TestMaxFileSizeMustBePositive(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "good.yaml"), goodDeployment)
+	for _, v := range []string{"-1", "0"} {
+		for _, cmd := range []string{"check", "patch", "render"} {
+			r := acrgen(t, "", nil, cmd, dir, "-r", "myregistry", "--max-file-size", v)
+			if r.code != exitUsage || !strings.Contains(r.stderr, "--max-file-size must be at least 1") {
+				t.Fatalf("%s --max-file-size %s: want exit 2 naming the flag, got %d\n%s", cmd, v, r.code, r.stderr)
+			}
+		}
+	}
+	if r := acrgen(t, "", nil, "check", dir, "-r", "myregistry", "--max-file-size", "10"); r.code != exitUsage || !strings.Contains(r.stderr, "10-byte limit") {
+		t.Fatalf("a file over --max-file-size: want exit 2, got %d\n%s", r.code, r.stderr)
+	}
+}
+
+// The KRM function's passwordFrom: file:/dev/zero is refused, not read without end.
+func TestFunctionPasswordFileIsBounded(t *testing.T) {
+	_, recipient := ageKey(t)
+	rl := `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: p
+  spec:
+    containers:
+    - image: myregistry.azurecr.io/a
+functionConfig:
+  apiVersion: acrgen.dev/v1alpha1
+  kind: ACRPullSecret
+  metadata:
+    name: acr-pull-secret
+  spec:
+    registries: [myregistry]
+    age: [` + recipient + `]
+    username: ` + testUser + `
+    passwordFrom: file:/dev/zero
+`
+	done := make(chan result, 1)
+	go func() { done <- acrgen(t, rl, nil, "fn") }()
+	select {
+	case r := <-done:
+		if r.code == 0 || !strings.Contains(r.stderr, "byte limit") {
+			t.Fatalf("want a failure naming the password limit, got %d\n%s", r.code, r.stderr)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("fn kept reading /dev/zero")
+	}
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/acrgen/acrgen/internal/engine"
+	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/urfave/cli/v2"
+)
+
+// lockTree takes the lock of DIR, exclusive when the run writes, which also finishes or
+// undoes what an interrupted run left there. getenv may be nil.
+func lockTree(c *cli.Context, dir string, writes bool, getenv env) (*tree.Lock, error) {
+	lk, err := tree.LockTree(dir, writes, strings.Join(os.Args, " "))
+	if err != nil {
+		return nil, exitFor(err)
+	}
+	for _, w := range lk.Warnings {
+		fmt.Fprintln(c.App.ErrWriter, "acrgen: warning: "+w)
+	}
+	if getenv != nil {
+		// A test hook: slow each step of a write down, so that a test can kill acrgen in it.
+		if d, err := time.ParseDuration(getenv("ACRGEN_TEST_WRITE_DELAY")); err == nil {
+			lk.StepDelay = d
+		}
+	}
+	return lk, nil
+}
+
+// writeChanges writes a planned result. SIGINT and SIGTERM stop it cleanly: before the
+// commit point nothing is written (exit 130 or 143); after it, the write is finished.
+func writeChanges(ctx context.Context, lk *tree.Lock, res *engine.Result) error {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	got := make(chan os.Signal, 1)
+	go func() {
+		select {
+		case s := <-sigs:
+			got <- s
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	err := engine.Write(ctx, lk, res)
+	if errors.Is(err, tree.ErrInterrupted) {
+		code := 130
+		select {
+		case s := <-got:
+			if s == syscall.SIGTERM {
+				code = 143
+			}
+		default:
+		}
+		return cli.Exit(err.Error(), code)
+	}
+	if err != nil {
+		return exitFor(err)
+	}
+	return nil
+}

@@ -1,0 +1,217 @@
+package tree
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Lock is a run's hold on a tree: one writer, or any number of readers, at a time. In git,
+// the lock file is acrgen.lock in the repository's git directory (so that it never shows in
+// the working tree; every tree of a repository shares it, since their files may overlap), and
+// the journal of a write in progress, acrgen.journal, lies beside it. Outside git, the root
+// directory itself is locked, and the journal is .acrgen.journal in it while a write runs.
+type Lock struct {
+	root      string // the tree's root, symlinks resolved
+	dir       string // where the lock file and the journal live
+	prefix    string // "" in a git directory, "." in the root
+	f         *os.File
+	exclusive bool
+	// Warnings are what recovering an interrupted run found.
+	Warnings []string
+	// StepDelay slows each step of a write down; for tests that kill acrgen mid-write.
+	StepDelay time.Duration
+	// beforeCommit, when set, runs after the temporary files are written and before the
+	// files are checked a last time and the write commits; for tests.
+	beforeCommit func()
+}
+
+// BusyError is a tree locked by another run.
+type BusyError struct {
+	Root, LockFile string
+	Holders        []string
+}
+
+func (e *BusyError) Error() string {
+	who := "another acrgen run"
+	if len(e.Holders) > 0 {
+		who = strings.Join(e.Holders, "; ")
+	}
+	return fmt.Sprintf("%s is busy: %s holds its lock (%s); wait for it to finish, then run acrgen again", e.Root, who, e.LockFile)
+}
+
+// LockTree takes the lock of the tree at dir: exclusive for a run that writes, shared for one
+// that only reads. It does not wait: a busy tree is a [BusyError]. Holding the lock, it first
+// finishes or undoes what an interrupted run left (which a reader does under a brief exclusive
+// lock). command describes the run in the lock file, for the message another run shows.
+func LockTree(dir string, exclusive bool, command string) (*Lock, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	root, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, &InputError{Path: dir, Msg: err.Error()}
+	}
+	l := &Lock{root: root, dir: root, prefix: ".", exclusive: exclusive}
+	var path, info string // what is locked, and where the holders are described
+	if g := gitDir(root); g != "" {
+		l.dir, l.prefix = g, ""
+		path = filepath.Join(g, "acrgen.lock")
+		info = path
+		l.f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	} else {
+		// Outside git, the root directory itself is locked, so that no file appears in it.
+		path = root
+		info = holderFile(root)
+		l.f, err = os.Open(root)
+	}
+	if err != nil {
+		if !exclusive && (errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)) {
+			// A reader of a tree it cannot write: nothing can be written there meanwhile
+			// either, unless by its owner; go on without the lock.
+			l.f = nil
+			if _, jerr := os.Stat(l.journalPath()); jerr == nil {
+				return nil, fmt.Errorf("an interrupted acrgen run left %s, and this user cannot finish it: run acrgen as the tree's owner", l.journalPath())
+			}
+			return l, nil
+		}
+		return nil, fmt.Errorf("creating the lock file: %w", err)
+	}
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
+	if err := l.flock(how, path, info); err != nil {
+		l.f.Close()
+		return nil, err
+	}
+	describe(info, exclusive, command)
+	if _, err := os.Stat(l.journalPath()); err == nil || exclusive {
+		if !exclusive {
+			if err := l.flock(syscall.LOCK_EX, path, info); err != nil {
+				l.f.Close()
+				return nil, err
+			}
+		}
+		err := l.recover()
+		if !exclusive {
+			if ferr := syscall.Flock(int(l.f.Fd()), syscall.LOCK_SH); err == nil {
+				err = ferr
+			}
+		}
+		if err != nil {
+			l.f.Close()
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+func (l *Lock) flock(how int, path, info string) error {
+	err := syscall.Flock(int(l.f.Fd()), how|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return &BusyError{Root: l.root, LockFile: path, Holders: holders(info)}
+	}
+	if err != nil {
+		return fmt.Errorf("locking %s: %w", path, err)
+	}
+	return nil
+}
+
+// holderFile is where, outside git, the holders of the lock on root are described: a file
+// in the user's cache directory, since the root must not change. "" when there is none.
+func holderFile(root string) string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "acrgen", "locks", sum([]byte(root))[:16])
+}
+
+// describe adds the running process to the holders file: a writer replaces what is there,
+// a reader appends. Best effort: the file only serves the message of a busy tree.
+func describe(info string, exclusive bool, command string) {
+	if info == "" {
+		return
+	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	if exclusive {
+		flags |= os.O_TRUNC
+	}
+	os.MkdirAll(filepath.Dir(info), 0o700)
+	if f, err := os.OpenFile(info, flags, 0o600); err == nil {
+		fmt.Fprintf(f, "pid %d: %s\n", os.Getpid(), command)
+		f.Close()
+	}
+}
+
+// holders reads the lock file's lines ("pid N: command") of processes still running.
+func holders(path string) []string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || f[0] != "pid" {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSuffix(f[1], ":"))
+		if err != nil {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); err == nil || errors.Is(err, syscall.EPERM) {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// Unlock releases the lock.
+func (l *Lock) Unlock() {
+	if l != nil && l.f != nil {
+		l.f.Close()
+		l.f = nil
+	}
+}
+
+// gitDir finds the git directory of the repository holding dir: the nearest .git
+// directory, or the one a .git file (a worktree, a submodule) points to. "" outside git.
+func gitDir(dir string) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		p := filepath.Join(d, ".git")
+		fi, err := os.Stat(p)
+		if err == nil && fi.IsDir() {
+			return p
+		}
+		if err == nil && fi.Mode().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return ""
+			}
+			g, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir:")
+			if !ok {
+				return ""
+			}
+			g = strings.TrimSpace(g)
+			if !filepath.IsAbs(g) {
+				g = filepath.Join(d, g)
+			}
+			if fi, err := os.Stat(g); err == nil && fi.IsDir() {
+				return g
+			}
+			return ""
+		}
+		if filepath.Dir(d) == d {
+			return ""
+		}
+	}
+}

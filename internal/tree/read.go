@@ -1,0 +1,53 @@
+package tree
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// ErrNotRegular is returned for a path that is not a regular file: a FIFO, a socket or a
+// device, which would block a read forever or never end.
+var ErrNotRegular = errors.New("not a regular file (a FIFO, socket or device): acrgen reads only regular files")
+
+// ReadRegular reads the regular file at p, refusing anything else and any file larger than
+// max bytes (max <= 0 means no limit). It opens without blocking and checks the open file, so
+// a FIFO put in place after a stat cannot hang it, and it reads at most max+1 bytes, so a file
+// that grows meanwhile cannot exhaust memory. An open error is returned as it is (errors.Is
+// with fs.ErrNotExist works).
+func ReadRegular(p string, max int64) ([]byte, fs.FileInfo, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, nil, ErrNotRegular
+	}
+	if max > 0 && fi.Size() > max {
+		return nil, nil, sizeError(fi.Size(), max)
+	}
+	var r io.Reader = f
+	if max > 0 {
+		r = io.LimitReader(f, max+1)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	if max > 0 && int64(len(b)) > max {
+		return nil, nil, sizeError(int64(len(b)), max)
+	}
+	return b, fi, nil
+}
+
+func sizeError(size, max int64) error {
+	return fmt.Errorf("file is %d bytes, more than the %d-byte limit (--max-file-size)", size, max)
+}

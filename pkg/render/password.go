@@ -1,0 +1,30 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+)
+
+// MaxPasswordSize is the longest password acrgen reads, in bytes. Registry passwords are far
+// shorter (a service principal secret is 40 characters, a token password 44); the limit only
+// stops a wrong source, such as /dev/zero or a large file, from being read without end.
+const MaxPasswordSize = 64 << 10
+
+// ReadPassword reads a password from r: at most [MaxPasswordSize] bytes, refusing a longer
+// one, and without one trailing line ending (as `echo secret > file` leaves). The error never
+// holds any byte of what was read.
+func ReadPassword(r io.Reader) ([]byte, error) {
+	// Past the limit and a line ending, one more byte tells a password that is too long.
+	b, err := io.ReadAll(io.LimitReader(r, int64(MaxPasswordSize+len("\r\n")+1)))
+	if err != nil {
+		clear(b)
+		return nil, err
+	}
+	pw := bytes.TrimSuffix(bytes.TrimSuffix(b, []byte("\n")), []byte("\r"))
+	if len(pw) > MaxPasswordSize {
+		clear(b)
+		return nil, fmt.Errorf("longer than the %d-byte limit: is this the right source? registry passwords are under 100 characters", MaxPasswordSize)
+	}
+	return pw, nil
+}
