@@ -680,7 +680,7 @@ func (l *loader) patchedInstance(inst Instance, chain []layer) (Instance, error)
 		for _, p := range ly.patches {
 			out, err := p.apply(obj, names, namespaces)
 			if err != nil {
-				return Instance{}, &InputError{Path: p.source, Msg: fmt.Sprintf("applying the patch to %s %q: %v", r.Kind, r.Name, err)}
+				return Instance{}, &InputError{Path: p.source, Msg: fmt.Sprintf("applying the patch to %s %q: %s", r.Kind, r.Name, brief(err))}
 			}
 			if out == nil {
 				inst.Deleted = true

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/acrgen/acrgen/internal/testtool"
+)
+
+// webDeployment is a Deployment named web that pulls image.
+func webDeployment(image string) string {
+	return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels:\n      app: web\n" +
+		"  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: app\n        image: " + image + "\n"
+}
+
+// TestJSONPatchFileForms: a JSON 6902 patch file is read whatever kustomize accepts before its
+// operations (licence comments, a "---" line) and in JSON form, and the workload it points at
+// the registry gets the secret in kustomize's own build.
+func TestJSONPatchFileForms(t *testing.T) {
+	ops := "- op: replace\n  path: /spec/template/spec/containers/0/image\n  value: myregistry.azurecr.io/web:2\n"
+	forms := map[string]string{
+		"licence comment":    "# Copyright 2024 Example Authors\n#\n# SPDX-License-Identifier: Apache-2.0\n\n" + ops,
+		"document header":    "---\n" + ops,
+		"comment and header": "# Copyright 2024\n---\n" + ops,
+		"json array":         `[{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "myregistry.azurecr.io/web:2"}]` + "\n",
+		"indented json":      "\n  [\n    {\"op\": \"replace\", \"path\": \"/spec/template/spec/containers/0/image\", \"value\": \"myregistry.azurecr.io/web:2\"}\n  ]",
+	}
+	for name, text := range forms {
+		t.Run(name, func(t *testing.T) {
+			root := t.TempDir()
+			write(t, filepath.Join(root, "base/kustomization.yaml"), "resources:\n- web.yaml\n")
+			write(t, filepath.Join(root, "base/web.yaml"), webDeployment("docker.io/library/web:1"))
+			write(t, filepath.Join(root, "overlay/kustomization.yaml"), "resources:\n- ../base\npatches: [{target: {kind: Deployment}, path: ops.yaml}]\n")
+			write(t, filepath.Join(root, "overlay/ops.yaml"), text)
+			dir := filepath.Join(root, "overlay")
+			kustomizeBuild(t, dir) // kustomize accepts the tree
+			r := acrgen(t, "", nil, "patch", dir, "-r", "myregistry")
+			if r.code != 0 {
+				t.Fatalf("patch: %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			objs := parseBuild(t, kustomizeBuild(t, dir))
+			if len(objs) != 1 || fmt.Sprint(objs[0].specs[0].SecretNames()) != "[acr-secret]" {
+				t.Fatalf("build after patch: want web with acr-secret\n%s", kustomizeBuild(t, dir))
+			}
+		})
+	}
+}
+
+// TestBadPatchFileIsShort: a patch kustomize cannot read is exit 2 naming the file, and the
+// message does not quote the file.
+func TestBadPatchFileIsShort(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "web.yaml"), webDeployment("myregistry.azurecr.io/web:1"))
+	write(t, filepath.Join(dir, "kustomization.yaml"), "resources:\n- web.yaml\npatches: [{target: {kind: Deployment}, path: ops.yaml}]\n")
+	body := strings.Repeat("# filler line that must not be echoed\n", 20)
+	write(t, filepath.Join(dir, "ops.yaml"), body+"// not yaml\n[{\"op\": \"add\"}]\n")
+	before := testtool.Snapshot(t, dir)
+	r := acrgen(t, "", nil, "patch", dir, "-r", "myregistry")
+	if r.code != exitUsage || !regexp.MustCompile(`ops\.yaml: `).MatchString(r.stderr) {
+		t.Fatalf("want exit 2 naming ops.yaml, got %d\n%s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, "filler line") || len(r.stderr) > 600 {
+		t.Fatalf("the error quotes the file:\n%s", r.stderr)
+	}
+	if d := diffSnap(before, testtool.Snapshot(t, dir)); d != "" {
+		t.Fatalf("files touched: %s", d)
+	}
+}
