@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -67,5 +68,49 @@ func TestBadPatchFileIsShort(t *testing.T) {
 	}
 	if d := diffSnap(before, testtool.Snapshot(t, dir)); d != "" {
 		t.Fatalf("files touched: %s", d)
+	}
+}
+
+// TestDiffAppliesWithGit: --diff output is a patch git apply accepts, for files with and
+// without a final line ending (LF and CRLF), and applying it gives what a real run writes.
+func TestDiffAppliesWithGit(t *testing.T) {
+	git := testtool.Path(t, "git")
+	pod := func(name, nl string) string {
+		return strings.ReplaceAll("apiVersion: v1\nkind: Pod\nmetadata:\n  name: "+name+"\nspec:\n  containers:\n  - name: a\n    image: myregistry.azurecr.io/a:v1", "\n", nl)
+	}
+	files := map[string]string{
+		"normal.yaml":     pod("normal", "\n") + "\n",
+		"nonl.yaml":       pod("nonl", "\n"),
+		"crlf-nonl.yaml":  pod("crlf-nonl", "\r\n"),
+		"crlf.yaml":       pod("crlf", "\r\n") + "\r\n",
+		"nonl-other.yaml": pod("mid", "\n") + "\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: last\ndata:\n  k: v",
+	}
+	dir := t.TempDir()
+	for name, content := range files {
+		write(t, filepath.Join(dir, name), content)
+	}
+	t.Chdir(dir)
+	r := acrgen(t, "", nil, "patch", ".", "-r", "myregistry", "--diff")
+	if r.code != 0 || !strings.Contains(r.stdout, "\\ No newline at end of file") {
+		t.Fatalf("patch --diff: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	patchFile := filepath.Join(t.TempDir(), "acrgen.diff")
+	write(t, patchFile, r.stdout)
+	applied := t.TempDir()
+	for name, content := range files {
+		write(t, filepath.Join(applied, name), content)
+	}
+	for _, args := range [][]string{{"apply", "--check", patchFile}, {"apply", patchFile}} {
+		cmd := exec.Command(git, args...)
+		cmd.Dir = applied
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s\n%s", args, err, out, r.stdout)
+		}
+	}
+	if w := acrgen(t, "", nil, "patch", ".", "-r", "myregistry"); w.code != 0 {
+		t.Fatalf("patch: %d %s", w.code, w.stderr)
+	}
+	if d := diffSnap(testtool.Snapshot(t, dir), testtool.Snapshot(t, applied)); d != "" {
+		t.Fatalf("git apply of --diff differs from what patch wrote: %s", d)
 	}
 }
