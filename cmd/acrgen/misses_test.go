@@ -178,6 +178,12 @@ func TestRefusedInput(t *testing.T) {
 			`quoted\.yaml:8: Pod "p": unrendered template`},
 		{"template in a pull secret", "secret.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  imagePullSecrets:\n  - name: \"{{ .Values.secret }}\"\n  containers:\n  - name: a\n    image: myregistry.azurecr.io/x:1\n",
 			`secret\.yaml:7: Pod "p": unrendered template`},
+		{"duplicate key in a workload", "dup.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: myregistry.azurecr.io/x:1\n    image: myregistry.azurecr.io/x:2\n",
+			`dup\.yaml:9: mapping key "image" already defined at line 8`},
+		{"duplicate key in the kustomization", "kustomization.yaml", "resources:\n- good.yaml\nnamespace: a\nnamespace: b\n",
+			`kustomization\.yaml:4: mapping key "namespace" already defined at line 3`},
+		{"duplicate key in a file that cannot matter", "cm.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: \"1\"\n  a: \"2\"\n",
+			`cm\.yaml:12: mapping key "a" already defined at line 11`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
