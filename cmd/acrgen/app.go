@@ -359,7 +359,8 @@ func report(c *cli.Context, mode engine.Mode, res *engine.Result, display func(s
 }
 
 // lines splits text into lines that keep their line endings, without the phantom empty last
-// line difflib.SplitLines adds.
+// line difflib.SplitLines adds. A last line without a line ending carries the marker that
+// diff and git apply expect after it.
 func lines(b []byte) []string {
 	if len(b) == 0 {
 		return nil
@@ -367,6 +368,8 @@ func lines(b []byte) []string {
 	ls := strings.SplitAfter(string(b), "\n")
 	if ls[len(ls)-1] == "" {
 		ls = ls[:len(ls)-1]
+	} else {
+		ls[len(ls)-1] += "\n\\ No newline at end of file\n"
 	}
 	return ls
 }

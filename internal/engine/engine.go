@@ -230,7 +230,9 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 				}
 				continue
 			}
-			r.require(w, inst, ps, inst.Secrets[i], "pulls from "+strings.Join(r.opts.Registries, ", "))
+			if err := r.require(w, inst, ps, inst.Secrets[i], "pulls from "+strings.Join(r.opts.Registries, ", ")); err != nil {
+				return nil, nil, nil, err
+			}
 		}
 	}
 	for _, reg := range r.opts.Registries {
@@ -252,12 +254,16 @@ type wanted struct {
 }
 
 // require records that a pod spec (or ServiceAccount) of an instance must list the secret;
-// have is what it lists after the patches on the way.
-func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []string, why string) {
+// have is what it lists after the patches on the way. A pod spec in the root that cannot be
+// edited in place (see render.PodSpec.Shared) is an input error, in check too.
+func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []string, why string) error {
 	for _, s := range have {
 		if s == r.opts.SecretName {
-			return
+			return nil
 		}
+	}
+	if inst.File.InRoot && ps.Shared != "" {
+		return &tree.InputError{Path: r.display(inst.File.Path), Line: ps.SharedLine, Msg: describe(inst) + ": " + ps.SharedError().Msg}
 	}
 	where := ps.Path()
 	if where == "" {
@@ -268,7 +274,7 @@ func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []s
 			w.needs[ps.Node] = true
 			r.note(fmt.Sprintf("%s:%d: %s (%s) %s", r.display(inst.File.Path), ps.Node.Line, describe(inst), where, why))
 		}
-		return
+		return nil
 	}
 	t := render.PatchTarget{APIVersion: inst.Resource.APIVersion, Kind: inst.Resource.Kind, Name: inst.PatchName, Namespace: inst.PatchNamespace, Path: ps.Kind.Path, Secrets: append(append([]string(nil), have...), r.opts.SecretName)}
 	key := strings.Join([]string{t.APIVersion, t.Kind, t.Namespace, t.Name, ps.Path()}, "\x00")
@@ -276,6 +282,7 @@ func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []s
 		w.seen[key] = true
 		w.targets = append(w.targets, external{target: t, msg: fmt.Sprintf("%s: %s (%s, from %s) %s", r.display(r.t.Kustomization.Path), describe(inst), where, r.display(inst.File.Path), why)})
 	}
+	return nil
 }
 
 // serviceAccounts requires the secret on each ServiceAccount that matching workloads run as.
@@ -292,7 +299,9 @@ func (r *run) serviceAccounts(w *wanted, accounts map[[2]string]string) error {
 			res := inst.Resource
 			if res.Kind == "ServiceAccount" && res.APIVersion == "v1" && res.Name == k[1] && inst.Namespace == k[0] && len(inst.PodSpecs) == 1 {
 				found = true
-				r.require(w, inst, inst.PodSpecs[0], inst.Secrets[0], "is the ServiceAccount of "+accounts[k])
+				if err := r.require(w, inst, inst.PodSpecs[0], inst.Secrets[0], "is the ServiceAccount of "+accounts[k]); err != nil {
+					return err
+				}
 			}
 		}
 		if !found {

@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+	k8syaml "sigs.k8s.io/yaml"
 )
 
 // patch is one patch of a kustomization, parsed: strategic-merge documents, or a JSON 6902
@@ -47,22 +49,83 @@ func (l *loader) readPatches(k *Kustomization) ([]patch, error) {
 			content, source = string(b), l.display(filepath.Join(k.Dir, e.Path))
 		}
 		l.patchTexts = append(l.patchTexts, content)
-		p := patch{target: e.Target, source: source}
-		if t := strings.TrimSpace(content); strings.HasPrefix(t, "-") || strings.HasPrefix(t, "[") {
-			if e.Target == nil {
-				return nil, &InputError{Path: source, Msg: "a JSON 6902 patch needs a target"}
-			}
-			p.json = content
-		} else {
-			docs, err := kio.FromBytes([]byte(content))
-			if err != nil {
-				return nil, &InputError{Path: source, Msg: "reading the patch: " + err.Error()}
-			}
-			p.smp = docs
+		p, err := classifyPatch(content, e.Target, source)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// classifyPatch reads a patch's text the way kustomize's PatchTransformer does: it is a
+// strategic-merge patch when it parses as YAML documents, a JSON 6902 patch when it reads (as
+// JSON, or as YAML turned into JSON) as a list of operations, and an error when it is both or
+// neither. Comments and "---" lines before a list of operations are fine.
+func classifyPatch(content string, target *types.Selector, source string) (patch, error) {
+	p := patch{target: target, source: source}
+	docs, errSM := smPatchDocs(content)
+	ops, errJSON := jsonPatchOps(content)
+	switch {
+	case errSM == nil && errJSON == nil && len(docs) > 0 && ops > 0:
+		return patch{}, &InputError{Path: source, Msg: "the patch reads both as a strategic-merge patch and as a JSON 6902 patch; kustomize refuses it too"}
+	case errSM == nil:
+		p.smp = docs
+	case errJSON == nil:
+		if target == nil {
+			return patch{}, &InputError{Path: source, Msg: "a JSON 6902 patch needs a target"}
+		}
+		p.json = content
+	default:
+		return patch{}, &InputError{Path: source, Msg: fmt.Sprintf("not a strategic-merge patch (%s) nor a JSON 6902 patch (%s)", brief(errSM), brief(errJSON))}
+	}
+	return p, nil
+}
+
+// smPatchDocs reads a strategic-merge patch as kustomize's resource factory does: every
+// non-empty document must be an object with a kind and (but for a List) a name.
+func smPatchDocs(content string) ([]*yaml.RNode, error) {
+	nodes, err := kio.FromBytes([]byte(content))
+	if err != nil {
+		return nil, err
+	}
+	var docs []*yaml.RNode
+	for _, n := range nodes {
+		if n.IsNilOrEmpty() {
+			continue
+		}
+		if _, err := n.GetValidatedMetadata(); err != nil {
+			return nil, err
+		}
+		docs = append(docs, n)
+	}
+	return docs, nil
+}
+
+// jsonPatchOps returns the number of operations in a JSON 6902 patch given as JSON or YAML.
+func jsonPatchOps(content string) (int, error) {
+	b := []byte(content)
+	if !strings.HasPrefix(content, "[") {
+		var err error
+		if b, err = k8syaml.YAMLToJSON(b); err != nil {
+			return 0, err
+		}
+	}
+	var ops []map[string]json.RawMessage
+	if err := json.Unmarshal(b, &ops); err != nil {
+		return 0, err
+	}
+	return len(ops), nil
+}
+
+// brief shortens an error from a YAML or patch library, some of which quote the whole input,
+// to its first line.
+func brief(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	if len(s) > 160 {
+		s = s[:160] + "..."
+	}
+	return s
 }
 
 // apply runs the patch on obj when it targets it; the result is nil when the patch deletes

@@ -666,14 +666,18 @@ func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, 
 // on a copy of the resource. The original nodes stay what acrgen edits.
 func (l *loader) patchedInstance(inst Instance, chain []layer) (Instance, error) {
 	r := inst.Resource
-	obj := yaml.NewRNode(r.Node).Copy()
+	expanded, err := render.Expand(r.Node)
+	if err != nil {
+		return Instance{}, lineErr(l.display(inst.File.Path), err)
+	}
+	obj := yaml.NewRNode(expanded)
 	names, namespaces := []string{r.Name}, []string{r.Namespace}
 	cur := r.Name
 	for _, ly := range chain {
 		for _, p := range ly.patches {
 			out, err := p.apply(obj, names, namespaces)
 			if err != nil {
-				return Instance{}, &InputError{Path: p.source, Msg: fmt.Sprintf("applying the patch to %s %q: %v", r.Kind, r.Name, err)}
+				return Instance{}, &InputError{Path: p.source, Msg: fmt.Sprintf("applying the patch to %s %q: %s", r.Kind, r.Name, brief(err))}
 			}
 			if out == nil {
 				inst.Deleted = true

@@ -172,6 +172,10 @@ func (r *run) patchWorkload(o *object, ps render.PodSpec, servers []string, why 
 		r.workloadInfo(o, fmt.Sprintf("already references %s (pulls from %s)", name, strings.Join(servers, ", ")))
 		return
 	}
+	if ps.Shared != "" {
+		r.add(framework.Error, o, field, ps.SharedError().Error())
+		return
+	}
 	if err := addPullSecret(ps.Node, name); err != nil {
 		r.add(framework.Error, o, field, err.Error())
 		return
@@ -197,10 +201,17 @@ func (r *run) viaServiceAccount(o *object, ps render.PodSpec, servers []string, 
 	}
 	if !patched[sa] {
 		patched[sa] = true
-		sps := render.PodSpec{Node: sa.res.Node}
-		sps.PullSecrets = render.MapValue(sa.res.Node, "imagePullSecrets")
-		if sps.HasSecret(name) {
+		specs, err := render.NewKinds(render.ServiceAccountKind).PodSpecs(sa.res)
+		var sps render.PodSpec
+		if len(specs) == 1 {
+			sps = specs[0]
+		}
+		if err != nil || len(specs) != 1 {
+			r.add(framework.Error, sa, "imagePullSecrets", fmt.Sprintf("cannot read the ServiceAccount: %v", err))
+		} else if sps.HasSecret(name) {
 			r.add(framework.Info, sa, "", "already references "+name)
+		} else if sps.Shared != "" {
+			r.add(framework.Error, sa, "imagePullSecrets", sps.SharedError().Error())
 		} else if err := addPullSecret(sa.res.Node, name); err != nil {
 			r.add(framework.Error, sa, "imagePullSecrets", err.Error())
 		} else {

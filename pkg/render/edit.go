@@ -259,11 +259,13 @@ func (s *Source) blockEnd(start, indent int, allowDash bool) int {
 	return end
 }
 
-// insertAfterLine returns an edit inserting text (complete lines) after line n.
+// insertAfterLine returns an edit inserting text (complete lines) after line n. At the end of
+// a file that has no final line ending, the text goes after a new line ending and the file
+// still ends without one.
 func (s *Source) insertAfterLine(n int, text string) Edit {
 	off := s.lineEnd(n)
 	if off == len(s.b) && len(s.b) > 0 && s.b[len(s.b)-1] != '\n' {
-		text = s.nl + text
+		text = s.nl + strings.TrimSuffix(text, s.nl)
 	}
 	return Edit{Start: off, End: off, Text: text}
 }

@@ -64,7 +64,8 @@ func refuseLoneCR(b []byte) error {
 
 // ParseManifestRelevant parses only the documents for which relevant returns true (given the
 // document's bytes, from its "---" line to the next), which makes a large file whose documents
-// mostly cannot matter cheap to read. Line numbers stay those of the whole file. Documents
+// mostly cannot matter cheap to read. Other documents are scanned for duplicate keys, and
+// parsed (to be refused) when they may have one. Line numbers stay those of the whole file. Documents
 // are split at "---" lines, which YAML never allows inside a document's content.
 func ParseManifestRelevant(b []byte, relevant func([]byte) bool) (*Manifest, error) {
 	if err := refuseLoneCR(b); err != nil {
@@ -79,6 +80,9 @@ func ParseManifestRelevant(b []byte, relevant func([]byte) bool) (*Manifest, err
 		from, to := m.Src.lines[start-1], m.Src.lineEnd(end-1)
 		if seg := b[from:to]; relevant(seg) {
 			return m.parse(seg, start-1)
+		} else if mayHaveDuplicateKeys(seg) {
+			// kustomize refuses the whole file: parse the document to find out.
+			return (&Manifest{Src: m.Src}).parse(seg, start-1)
 		}
 		return nil
 	}
@@ -148,10 +152,14 @@ func shiftLines(n *yaml.Node, offset int) {
 }
 
 // checkTemplateKeys finds mapping keys that are themselves collections, which is what an
-// unquoted "{{ .Values.x }}" parses to: such a file is a template, not a manifest.
+// unquoted "{{ .Values.x }}" parses to: such a file is a template, not a manifest. It also
+// finds duplicate keys, which kustomize refuses.
 func checkTemplateKeys(n *yaml.Node) error {
 	switch n.Kind {
 	case yaml.MappingNode:
+		if err := checkDuplicateKeys(n); err != nil {
+			return err
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if k := n.Content[i]; k.Kind == yaml.MappingNode || k.Kind == yaml.SequenceNode {
 				return &LineError{Line: k.Line, Msg: "unrendered template ({{ }}) or complex mapping key: acrgen reads rendered manifests only"}
@@ -166,6 +174,37 @@ func checkTemplateKeys(n *yaml.Node) error {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// checkDuplicateKeys reports a key that mapping n has twice, compared as kustomize's YAML
+// decoder compares them (node kind and value, so 1 and "1" are the same key).
+func checkDuplicateKeys(n *yaml.Node) error {
+	dup := func(first, again *yaml.Node) error {
+		return &LineError{Line: again.Line, Msg: fmt.Sprintf("mapping key %q already defined at line %d; kustomize refuses duplicate keys", again.Value, first.Line)}
+	}
+	if len(n.Content) <= 16 {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			for j := i + 2; j+1 < len(n.Content); j += 2 {
+				if a, b := n.Content[i], n.Content[j]; a.Kind == b.Kind && a.Value == b.Value {
+					return dup(a, b)
+				}
+			}
+		}
+		return nil
+	}
+	type key struct {
+		kind  yaml.Kind
+		value string
+	}
+	seen := make(map[key]*yaml.Node, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if first, ok := seen[key{k.Kind, k.Value}]; ok {
+			return dup(first, k)
+		}
+		seen[key{k.Kind, k.Value}] = k
 	}
 	return nil
 }

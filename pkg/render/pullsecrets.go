@@ -4,12 +4,20 @@ import (
 	"fmt"
 )
 
+// SharedError is the error for adding imagePullSecrets to a pod spec whose Shared is set.
+func (p PodSpec) SharedError() *LineError {
+	return &LineError{Line: p.SharedLine, Msg: p.Shared + ": acrgen edits files in place and cannot add imagePullSecrets there without changing every place that shares it; expand the alias or merge key"}
+}
+
 // AddPullSecret returns the edit that appends {name: secret} to a pod spec's imagePullSecrets,
 // creating the list after the pod spec's last field when it is missing. A new list copies the
 // indentation of the pod spec's containers list. ok is false when the secret is already listed.
 func AddPullSecret(src *Source, ps PodSpec, secret string) (e Edit, ok bool, err error) {
 	if ps.HasSecret(secret) {
 		return Edit{}, false, nil
+	}
+	if ps.Shared != "" {
+		return Edit{}, false, ps.SharedError()
 	}
 	style := SeqStyleOf(src, ps.Node, "containers", CompactSeq)
 	e, err = AppendListItem(src, ps.Node, "imagePullSecrets", ListItem{Key: "name", Value: secret}, style)

@@ -137,6 +137,11 @@ type PodSpec struct {
 	Images []Image
 	// PullSecretsKey and PullSecrets are the imagePullSecrets key and value nodes, nil when absent.
 	PullSecretsKey, PullSecrets *yaml.Node
+	// Shared, when not empty, says why imagePullSecrets cannot be added in place: the pod
+	// spec or its imagePullSecrets is reached through a YAML alias or merge key, or carries an
+	// anchor, so an edit would change other places too. SharedLine is the line to name.
+	Shared     string
+	SharedLine int
 }
 
 // Path returns the pod spec's field path, for messages.
@@ -149,7 +154,7 @@ func (p PodSpec) SecretNames() []string {
 	}
 	var names []string
 	for _, item := range p.PullSecrets.Content {
-		if item.Kind != yaml.MappingNode {
+		if item = resolved(item); item == nil || item.Kind != yaml.MappingNode {
 			continue
 		}
 		if v := mapValue(item, "name"); v != nil && v.Kind == yaml.ScalarNode {
@@ -212,62 +217,123 @@ func (r Resource) Items() []Resource {
 	return out
 }
 
-// PodSpecs returns the pod specs of a resource that kinds knows, or nil. A pod spec given as a
-// YAML alias is an error: editing the anchor would change every place that shares it.
+// PodSpecs returns the pod specs of a resource that kinds knows, or nil. Images and
+// imagePullSecrets are read through YAML aliases and merge keys, as kustomize reads them; a
+// pod spec that cannot be edited in place for that reason says so in Shared. An image or pull
+// secret name holding template text ({{ }}) is an error: the file is a template, not a
+// manifest.
 func (k *Kinds) PodSpecs(r Resource) ([]PodSpec, error) {
 	wk, ok := k.Lookup(r.APIVersion, r.Kind)
 	if !ok {
 		return nil, nil
 	}
 	n := r.Node
-	for _, f := range wk.Path {
-		n = mapValue(n, f)
-		if n == nil {
-			return nil, nil
+	shared, sharedLine := sharedNode(n, "the object")
+	for i, f := range wk.Path {
+		if shared == "" {
+			shared, sharedLine = sharedField(n, f, strings.Join(wk.Path[:i+1], "."))
 		}
-		if n.Kind == yaml.AliasNode {
-			return nil, fmt.Errorf("%s %q: %s is a YAML alias (line %d); acrgen edits files in place and cannot patch an alias safely: expand it", r.Kind, r.Name, strings.Join(wk.Path, "."), n.Line)
+		if n, _ = lookup(n, f); n == nil {
+			return nil, nil
 		}
 	}
 	if n.Kind != yaml.MappingNode {
 		return nil, nil
 	}
-	ps := PodSpec{Kind: wk, Node: n}
-	ps.PullSecretsKey, ps.PullSecrets = mapPair(n, "imagePullSecrets")
+	ps := PodSpec{Kind: wk, Node: n, Shared: shared, SharedLine: sharedLine}
+	if ps.Shared == "" {
+		ps.Shared, ps.SharedLine = sharedField(n, "imagePullSecrets", strings.Join(append(append([]string(nil), wk.Path...), "imagePullSecrets"), "."))
+	}
+	ps.PullSecretsKey, _ = mapPair(n, "imagePullSecrets")
+	ps.PullSecrets, _ = lookup(n, "imagePullSecrets")
 	if wk.AnyImage {
-		collectAnyImages(n, &ps.Images)
+		collectAnyImages(n, &ps.Images, map[*yaml.Node]bool{})
 	} else {
 		for _, field := range []string{"containers", "initContainers", "ephemeralContainers"} {
-			list := mapValue(n, field)
+			list, _ := lookup(n, field)
 			if list == nil || list.Kind != yaml.SequenceNode {
 				continue
 			}
 			for _, c := range list.Content {
-				if img := mapValue(c, "image"); img != nil && img.Kind == yaml.ScalarNode {
+				if img, _ := lookup(c, "image"); img != nil && img.Kind == yaml.ScalarNode {
 					ps.Images = append(ps.Images, Image{Value: img.Value, Node: img})
 				}
 			}
 		}
 	}
+	for _, img := range ps.Images {
+		if strings.Contains(img.Value, "{{") {
+			return nil, &LineError{Line: img.Node.Line, Msg: fmt.Sprintf("%s %q: unrendered template ({{ }}) in image %q: acrgen reads rendered manifests only; render the chart first (helm template)", r.Kind, r.Name, img.Value)}
+		}
+	}
+	for _, name := range ps.SecretNames() {
+		if strings.Contains(name, "{{") {
+			return nil, &LineError{Line: ps.PullSecrets.Line, Msg: fmt.Sprintf("%s %q: unrendered template ({{ }}) in imagePullSecrets %q: acrgen reads rendered manifests only; render the chart first (helm template)", r.Kind, r.Name, name)}
+		}
+	}
 	return []PodSpec{ps}, nil
 }
 
-func collectAnyImages(n *yaml.Node, out *[]Image) {
+// collectAnyImages appends every "image" string below n, reading through aliases (each
+// anchored node once) and merge keys.
+func collectAnyImages(n *yaml.Node, out *[]Image, seen map[*yaml.Node]bool) {
+	if n.Kind == yaml.AliasNode {
+		if n = resolved(n); n == nil || seen[n] {
+			return
+		}
+		seen[n] = true
+	}
 	switch n.Kind {
 	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if k.Value == "image" && v.Kind == yaml.ScalarNode {
+		for _, e := range entries(n, 0) {
+			if v := resolved(e[1]); e[0].Value == "image" && v != nil && v.Kind == yaml.ScalarNode {
 				*out = append(*out, Image{Value: v.Value, Node: v})
 				continue
 			}
-			collectAnyImages(v, out)
+			collectAnyImages(e[1], out, seen)
 		}
 	case yaml.SequenceNode:
 		for _, c := range n.Content {
-			collectAnyImages(c, out)
+			collectAnyImages(c, out, seen)
 		}
 	}
+}
+
+// entries returns the key and value nodes of mapping n with merge keys applied: n's own
+// entries, then merged ones whose key n does not have (an earlier merged mapping first).
+func entries(n *yaml.Node, depth int) [][2]*yaml.Node {
+	var out [][2]*yaml.Node
+	var merges []*yaml.Node
+	have := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if isMergeKey(n.Content[i]) {
+			merges = append(merges, n.Content[i+1])
+			continue
+		}
+		have[n.Content[i].Value] = true
+		out = append(out, [2]*yaml.Node{n.Content[i], n.Content[i+1]})
+	}
+	if depth > maxMergeDepth {
+		return out
+	}
+	for _, m := range merges {
+		from := []*yaml.Node{resolved(m)}
+		if from[0] != nil && from[0].Kind == yaml.SequenceNode {
+			from = from[0].Content
+		}
+		for _, f := range from {
+			if f = resolved(f); f == nil || f.Kind != yaml.MappingNode {
+				continue
+			}
+			for _, e := range entries(f, depth+1) {
+				if !have[e[0].Value] {
+					have[e[0].Value] = true
+					out = append(out, e)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func mapPair(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
@@ -282,8 +348,9 @@ func mapPair(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
 	return nil, nil
 }
 
+// mapValue returns the value under key in a mapping, read through aliases and merge keys.
 func mapValue(n *yaml.Node, key string) *yaml.Node {
-	_, v := mapPair(n, key)
+	v, _ := lookup(n, key)
 	return v
 }
 

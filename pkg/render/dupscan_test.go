@@ -1,0 +1,89 @@
+package render
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The scan must never miss a duplicate key that a full parse finds. Every YAML file of the
+// repository's test data and examples is mutated by repeating each line once (right after
+// itself, and after the next line); whenever the parse then reports a duplicate key, the scan
+// must have said "maybe".
+func TestDuplicateScanMissesNothing(t *testing.T) {
+	var files []string
+	for _, root := range []string{"testdata", "../../examples"} {
+		_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+				files = append(files, p)
+			}
+			return nil
+		})
+	}
+	if len(files) < 40 {
+		t.Fatalf("found only %d files", len(files))
+	}
+	checked := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.SplitAfter(string(b), "\n")
+		for i := range lines {
+			if !strings.Contains(lines[i], ":") {
+				continue // only a mapping entry can make a duplicate key
+			}
+			for _, at := range []int{i + 1, i + 2} {
+				if at > len(lines) {
+					continue
+				}
+				mut := strings.Join(lines[:at], "") + ensureNL(lines[i]) + strings.Join(lines[at:], "")
+				_, err := ParseManifest([]byte(mut))
+				var le *LineError
+				if err == nil || !errors.As(err, &le) || !strings.Contains(le.Msg, "already defined") {
+					continue
+				}
+				checked++
+				if !mayHaveDuplicateKeys([]byte(mut)) {
+					t.Errorf("%s: line %d repeated at %d: the parse finds %v but the scan does not", f, i+1, at+1, err)
+				}
+			}
+		}
+	}
+	if checked < 100 {
+		t.Fatalf("only %d mutations had a duplicate key", checked)
+	}
+}
+
+func ensureNL(s string) string {
+	if strings.HasSuffix(s, "\n") {
+		return s
+	}
+	return s + "\n"
+}
+
+func TestDuplicateScan(t *testing.T) {
+	for doc, want := range map[string]bool{
+		"a: 1\nb:\n  a: 1\nc: 1\n":                                       false,
+		"a: 1\nb:\n  x: 1\na: 2\n":                                       true,
+		"l:\n- a: 1\n  b: 1\n- a: 1\n  b: 1\n":                           false,
+		"l:\n- a: 1\n  a: 1\n":                                           true,
+		"l:\n- a: 1\nm: 1\nl: 2\n":                                       true,
+		"s: |\n  a: 1\n  a: 1\nt: 1\n":                                   false,
+		"data: {a: 1, a: 2}\n":                                           true,
+		"\"a\": 1\na: 2\n":                                               true,
+		"a: \"x\n  a: y\"\n":                                             true,
+		"# a: 1\na: 1 # a: 2\nb: http://a:b\n":                           false,
+		"a:\n  - x: 1\n    y:\n      x: 1\n  - x: 1\n":                   false,
+		"---\na: 1\n---\na: 1\n":                                         false,
+		"a: &x\n  b: 1\n  b: 2\n":                                        true,
+		"metadata:\n  labels:\n    app: x\n  annotations:\n    app: x\n": false,
+	} {
+		if got := mayHaveDuplicateKeys([]byte(doc)); got != want {
+			t.Errorf("%q: got %v, want %v", doc, got, want)
+		}
+	}
+}
