@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/pkg/render"
 )
 

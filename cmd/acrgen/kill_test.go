@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 )
 
 // killTries is how many times TestKillAtAnyMoment kills acrgen.

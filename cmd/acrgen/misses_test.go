@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 )
 
 // webDeployment is a Deployment named web that pulls image.
