@@ -151,6 +151,9 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 	if c.NArg() != 1 {
 		return engine.Options{}, cli.Exit(fmt.Sprintf("want exactly one DIR argument, got %d: run acrgen once per kustomization directory", c.NArg()), exitUsage)
 	}
+	if err := validateNames(c); err != nil {
+		return engine.Options{}, err
+	}
 	suffix, err := render.LoginServerSuffix(c.String("cloud"))
 	if err != nil {
 		return engine.Options{}, cli.Exit("--cloud: "+err.Error(), exitUsage)
@@ -202,6 +205,20 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 		opts.Credential = &render.Credential{Username: user, Password: pw}
 	}
 	return opts, nil
+}
+
+// validateNames checks --secret-name and --namespace, which end up in file names and
+// manifests, before anything is read or written.
+func validateNames(c *cli.Context) error {
+	if err := render.ValidateSecretName(c.String("secret-name")); err != nil {
+		return cli.Exit("--secret-name: "+err.Error(), exitUsage)
+	}
+	for _, ns := range c.StringSlice("namespace") {
+		if err := render.ValidateNamespace(ns); err != nil {
+			return cli.Exit("--namespace: "+err.Error(), exitUsage)
+		}
+	}
+	return nil
 }
 
 // readPassword takes the password from exactly one of --password-stdin, --password-file and

@@ -50,6 +50,9 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	if c.NArg() != 1 {
 		return cli.Exit(fmt.Sprintf("want exactly one DIR argument, got %d", c.NArg()), exitUsage)
 	}
+	if err := validateNames(c); err != nil {
+		return err
+	}
 	cloud, err := provision.ParseCloud(c.String("cloud"))
 	if err != nil {
 		return cli.Exit(err.Error(), exitUsage)

@@ -116,8 +116,13 @@ func Plan(opts Options) (*Result, error) {
 	if len(opts.Registries) == 0 {
 		return nil, &UsageError{Msg: "no --registry given"}
 	}
-	if opts.SecretName == "" {
-		return nil, &UsageError{Msg: "empty --secret-name"}
+	if err := render.ValidateSecretName(opts.SecretName); err != nil {
+		return nil, &UsageError{Msg: "--secret-name: " + err.Error()}
+	}
+	for _, ns := range opts.Namespaces {
+		if err := render.ValidateNamespace(ns); err != nil {
+			return nil, &UsageError{Msg: "--namespace: " + err.Error()}
+		}
 	}
 	relevant := []string{opts.SecretName}
 	if opts.ServiceAccount {
@@ -126,6 +131,9 @@ func Plan(opts Options) (*Result, error) {
 	t, err := tree.Load(opts.Dir, tree.Options{MaxFileSize: opts.MaxFileSize, Kinds: opts.Kinds, Display: opts.Display,
 		Registries: opts.Registries, Relevant: relevant})
 	if err != nil {
+		return nil, err
+	}
+	if err := validNamespaces(t, opts.Display); err != nil {
 		return nil, err
 	}
 	r := &run{opts: opts, t: t, match: render.NewMatcher(opts.Registries), res: &Result{Warnings: t.Warnings}}
@@ -154,6 +162,25 @@ func Plan(opts Options) (*Result, error) {
 	}
 	sort.Slice(r.res.Changes, func(i, j int) bool { return r.res.Changes[i].Path < r.res.Changes[j].Path })
 	return r.res, nil
+}
+
+// validNamespaces refuses a resource whose effective namespace is not a valid namespace name:
+// acrgen names Secret files after namespaces, and Kubernetes would refuse the resource anyway.
+// A kustomization's namespace: is checked when the tree is read; what is left comes from the
+// resource's own metadata.namespace.
+func validNamespaces(t *tree.Tree, display func(string) string) error {
+	for _, inst := range t.Instances {
+		err := render.ValidateNamespace(inst.Namespace)
+		if err == nil {
+			continue
+		}
+		line := 0
+		if n := render.MapValue(render.MapValue(inst.Resource.Node, "metadata"), "namespace"); n != nil {
+			line = n.Line
+		}
+		return &tree.InputError{Path: display(inst.File.Path), Line: line, Msg: fmt.Sprintf("%s %s: metadata.namespace %v", inst.Resource.Kind, inst.Resource.Name, err)}
+	}
+	return nil
 }
 
 // Write writes a planned result.
