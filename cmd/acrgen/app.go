@@ -96,6 +96,7 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 		&cli.BoolFlag{Name: "service-account", Usage: "add the secret to the ServiceAccount each workload runs as (it must be in the tree) instead of to the workload"},
 		&cli.StringFlag{Name: "cloud", Value: "AzureCloud", Usage: "cloud whose login-server suffix a bare registry name takes: AzureCloud, AzureChinaCloud, AzureUSGovernment"},
 		&cli.Int64Flag{Name: "max-file-size", Value: tree.DefaultMaxFileSize, Usage: "largest manifest file read, in bytes"},
+		&cli.StringFlag{Name: "expiry-warning", Value: "30d", Usage: "warn this long before a Secret's credential expires: days (30d), hours (720h), or 0 for no warning; an expired one fails check"},
 	}
 	if mode == engine.Check {
 		return fs
@@ -166,6 +167,9 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 		ServiceAccount: c.Bool("service-account"),
 		MaxFileSize:    c.Int64("max-file-size"),
 		Display:        pathDisplay(),
+	}
+	if opts.ExpiryWarning, err = render.ParseExpiryWarning(c.String("expiry-warning")); err != nil {
+		return opts, cli.Exit("--expiry-warning: "+err.Error(), exitUsage)
 	}
 	if opts.Registries, err = render.ParseLoginServers(c.StringSlice("registry"), suffix); err != nil {
 		return opts, cli.Exit(err.Error(), exitUsage)

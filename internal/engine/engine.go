@@ -49,8 +49,12 @@ type Options struct {
 	ServiceAccount bool
 	// Credential is the registry credential; nil when none was given.
 	Credential *render.Credential
-	// Expires is the credential's expiry, recorded on the Secret; zero when unknown.
-	Expires     time.Time
+	// Expires is the credential's expiry, recorded on the Secret; zero when unknown. One in
+	// the past is refused.
+	Expires time.Time
+	// ExpiryWarning is how long before a Secret's recorded expiry a warning starts; zero
+	// means none. An expired Secret is a problem for check whatever it is.
+	ExpiryWarning time.Duration
 	Recipients  encrypt.Recipients
 	MaxFileSize int64
 	Now         func() time.Time
@@ -123,6 +127,9 @@ func Plan(opts Options) (*Result, error) {
 		if err := render.ValidateNamespace(ns); err != nil {
 			return nil, &UsageError{Msg: "--namespace: " + err.Error()}
 		}
+	}
+	if !opts.Expires.IsZero() && !opts.Now().Before(opts.Expires) {
+		return nil, &UsageError{Msg: fmt.Sprintf("--expires %s is in the past: give the expiry of a credential that is still valid", opts.Expires.UTC().Format(time.RFC3339))}
 	}
 	relevant := []string{opts.SecretName}
 	if opts.ServiceAccount {
