@@ -51,15 +51,16 @@ type Options struct {
 	Credential *render.Credential
 	// Expires is the credential's expiry, recorded on the Secret; zero when unknown. One in
 	// the past is refused.
-	Expires time.Time
-	// ExpiryWarning is how long before a Secret's recorded expiry a warning starts; zero
-	// means none. An expired Secret is a problem for check whatever it is.
-	ExpiryWarning time.Duration
+	Expires     time.Time
 	Recipients  encrypt.Recipients
 	MaxFileSize int64
 	Now         func() time.Time
 	// Display turns absolute paths into the form shown to the user.
 	Display func(string) string
+
+	// ExpiryWarning is how long before a Secret's recorded expiry a warning starts; zero
+	// means none. An expired Secret is a problem for check whatever it is.
+	ExpiryWarning time.Duration
 }
 
 // FileChange is a file a run writes.
