@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -115,9 +116,9 @@ func Plan(opts Options) (*Result, error) {
 	if opts.Kinds == nil {
 		opts.Kinds = render.NewKinds()
 	}
-	if opts.ServiceAccount {
-		opts.Kinds = opts.Kinds.With(render.ServiceAccountKind)
-	}
+	// ServiceAccounts are read in every mode: a workload that lists no pull secrets gets those
+	// of the ServiceAccount it runs as.
+	opts.Kinds = opts.Kinds.With(render.ServiceAccountKind)
 	if len(opts.Registries) == 0 {
 		return nil, &UsageError{Msg: "no --registry given"}
 	}
@@ -132,7 +133,9 @@ func Plan(opts Options) (*Result, error) {
 	if !opts.Expires.IsZero() && !opts.Now().Before(opts.Expires) {
 		return nil, &UsageError{Msg: fmt.Sprintf("--expires %s is in the past: give the expiry of a credential that is still valid", opts.Expires.UTC().Format(time.RFC3339))}
 	}
-	relevant := []string{opts.SecretName}
+	// A ServiceAccount is read when it lists the secret, or (below) when it may be patched to;
+	// without --service-account, also when a patch in a kustomization may add the secret to it.
+	relevant := []string{opts.SecretName, "kind: ServiceAccount", `"ServiceAccount"`, "'ServiceAccount'"}
 	if opts.ServiceAccount {
 		relevant = append(relevant, "ServiceAccount")
 	}
@@ -231,6 +234,7 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 	namespaces := map[string]bool{}
 	used := map[string]bool{}
 	accounts := map[[2]string]string{} // namespace and ServiceAccount name -> a workload that runs as it
+	accountSecrets := r.accountSecrets()
 	for _, inst := range r.t.Instances {
 		if !r.nsAllowed(inst.Namespace) {
 			continue
@@ -250,18 +254,17 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 				continue
 			}
 			namespaces[inst.Namespace] = true
-			if r.opts.ServiceAccount && len(inst.Secrets[i]) == 0 {
-				sa := scalarOf(render.MapValue(ps.Node, "serviceAccountName"))
-				if sa == "" {
-					sa = scalarOf(render.MapValue(ps.Node, "serviceAccount"))
+			if len(inst.Secrets[i]) == 0 {
+				sa := serviceAccountOf(ps)
+				if r.opts.ServiceAccount {
+					if _, ok := accounts[[2]string{inst.Namespace, sa}]; !ok {
+						accounts[[2]string{inst.Namespace, sa}] = describe(inst)
+					}
+					continue
 				}
-				if sa == "" {
-					sa = "default"
+				if slices.Contains(accountSecrets[[2]string{inst.Namespace, sa}], r.opts.SecretName) {
+					continue // Kubernetes gives the pod the pull secrets of its ServiceAccount
 				}
-				if _, ok := accounts[[2]string{inst.Namespace, sa}]; !ok {
-					accounts[[2]string{inst.Namespace, sa}] = describe(inst)
-				}
-				continue
 			}
 			r.require(w, inst, ps, inst.Secrets[i], "pulls from "+strings.Join(r.opts.Registries, ", "))
 		}
@@ -275,6 +278,33 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 		return nil, nil, nil, err
 	}
 	return w.needs, w.targets, namespaces, nil
+}
+
+// serviceAccountOf is the ServiceAccount a pod spec runs as: serviceAccountName, then the
+// deprecated serviceAccount, then "default".
+func serviceAccountOf(ps render.PodSpec) string {
+	sa := scalarOf(render.MapValue(ps.Node, "serviceAccountName"))
+	if sa == "" {
+		sa = scalarOf(render.MapValue(ps.Node, "serviceAccount"))
+	}
+	if sa == "" {
+		sa = "default"
+	}
+	return sa
+}
+
+// accountSecrets returns the imagePullSecrets of each ServiceAccount of the tree, after the
+// patches on the way, by effective namespace and name.
+func (r *run) accountSecrets() map[[2]string][]string {
+	out := map[[2]string][]string{}
+	for _, inst := range r.t.Instances {
+		res := inst.Resource
+		if res.Kind == "ServiceAccount" && res.APIVersion == "v1" && len(inst.Secrets) == 1 {
+			k := [2]string{inst.Namespace, res.Name}
+			out[k] = append(out[k], inst.Secrets[0]...)
+		}
+	}
+	return out
 }
 
 // wanted collects the pod specs (or ServiceAccounts) that must list the secret.
