@@ -122,7 +122,7 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 var modeNames = map[engine.Mode]struct{ name, usage string }{
 	engine.Render: {"render", "write the encrypted pull Secret into DIR and add imagePullSecrets to every workload that pulls from the registry"},
 	engine.Patch:  {"patch", "add imagePullSecrets to every workload of DIR that pulls from the registry (Secrets untouched)"},
-	engine.Check:  {"check", "change nothing; exit 1 listing each workload without the secret, each namespace without the Secret, each unencrypted Secret"},
+	engine.Check:  {"check", "change nothing; exit 1 listing each workload without the secret, each namespace without the Secret, each Secret that is not well-formed sops or has expired"},
 }
 
 func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
