@@ -105,6 +105,7 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 		&cli.BoolFlag{Name: "service-account", Usage: "add the secret to the ServiceAccount each workload runs as (it must be in the tree) instead of to the workload"},
 		&cli.StringFlag{Name: "cloud", Value: "AzureCloud", Usage: "cloud whose login-server suffix a bare registry name takes: AzureCloud, AzureChinaCloud, AzureUSGovernment"},
 		&cli.Int64Flag{Name: "max-file-size", Value: tree.DefaultMaxFileSize, Usage: "largest manifest file read, in bytes (at least 1)", Action: positiveSize},
+		&cli.StringFlag{Name: "expiry-warning", Value: "30d", Usage: "warn this long before a Secret's credential expires: days (30d), hours (720h), or 0 for no warning; an expired one fails check"},
 	}
 	if mode == engine.Check {
 		return fs
@@ -130,7 +131,7 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 var modeNames = map[engine.Mode]struct{ name, usage string }{
 	engine.Render: {"render", "write the encrypted pull Secret into DIR and add imagePullSecrets to every workload that pulls from the registry"},
 	engine.Patch:  {"patch", "add imagePullSecrets to every workload of DIR that pulls from the registry (Secrets untouched)"},
-	engine.Check:  {"check", "change nothing; exit 1 listing each workload without the secret, each namespace without the Secret, each unencrypted Secret"},
+	engine.Check:  {"check", "change nothing; exit 1 listing each workload without the secret, each namespace without the Secret, each Secret that is not well-formed sops or has expired"},
 }
 
 func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
@@ -165,6 +166,9 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 	if c.NArg() != 1 {
 		return engine.Options{}, cli.Exit(fmt.Sprintf("want exactly one DIR argument, got %d: run acrgen once per kustomization directory", c.NArg()), exitUsage)
 	}
+	if err := validateNames(c); err != nil {
+		return engine.Options{}, err
+	}
 	suffix, err := render.LoginServerSuffix(c.String("cloud"))
 	if err != nil {
 		return engine.Options{}, cli.Exit("--cloud: "+err.Error(), exitUsage)
@@ -177,6 +181,9 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 		ServiceAccount: c.Bool("service-account"),
 		MaxFileSize:    c.Int64("max-file-size"),
 		Display:        pathDisplay(),
+	}
+	if opts.ExpiryWarning, err = render.ParseExpiryWarning(c.String("expiry-warning")); err != nil {
+		return opts, cli.Exit("--expiry-warning: "+err.Error(), exitUsage)
 	}
 	if opts.Registries, err = render.ParseLoginServers(c.StringSlice("registry"), suffix); err != nil {
 		return opts, cli.Exit(err.Error(), exitUsage)
@@ -216,6 +223,20 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 		opts.Credential = &render.Credential{Username: user, Password: pw}
 	}
 	return opts, nil
+}
+
+// validateNames checks --secret-name and --namespace, which end up in file names and
+// manifests, before anything is read or written.
+func validateNames(c *cli.Context) error {
+	if err := render.ValidateSecretName(c.String("secret-name")); err != nil {
+		return cli.Exit("--secret-name: "+err.Error(), exitUsage)
+	}
+	for _, ns := range c.StringSlice("namespace") {
+		if err := render.ValidateNamespace(ns); err != nil {
+			return cli.Exit("--namespace: "+err.Error(), exitUsage)
+		}
+	}
+	return nil
 }
 
 // readPassword takes the password from exactly one of --password-stdin, --password-file and

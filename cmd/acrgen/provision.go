@@ -50,6 +50,9 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	if c.NArg() != 1 {
 		return cli.Exit(fmt.Sprintf("want exactly one DIR argument, got %d", c.NArg()), exitUsage)
 	}
+	if err := validateNames(c); err != nil {
+		return err
+	}
 	cloud, err := provision.ParseCloud(c.String("cloud"))
 	if err != nil {
 		return cli.Exit(err.Error(), exitUsage)
@@ -64,7 +67,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	}
 	ropts := engine.Options{
 		Dir: c.Args().First(), Mode: engine.Render, SecretName: c.String("secret-name"), Namespaces: c.StringSlice("namespace"),
-		Kinds: render.NewKinds(kinds...), ServiceAccount: c.Bool("service-account"), MaxFileSize: c.Int64("max-file-size"), Display: pathDisplay(),
+		Kinds: render.NewKinds(kinds...), ServiceAccount: c.Bool("service-account"), MaxFileSize: c.Int64("max-file-size"), Display: pathDisplay(), ExpiryWarning: render.DefaultExpiryWarning,
 		Recipients: encrypt.Recipients{Age: render.SplitList(c.StringSlice("age")), PGP: render.SplitList(c.StringSlice("pgp")), AzureKV: render.SplitList(c.StringSlice("azure-kv"))},
 	}
 	popts := provision.Options{

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -50,13 +51,18 @@ type Options struct {
 	ServiceAccount bool
 	// Credential is the registry credential; nil when none was given.
 	Credential *render.Credential
-	// Expires is the credential's expiry, recorded on the Secret; zero when unknown.
+	// Expires is the credential's expiry, recorded on the Secret; zero when unknown. One in
+	// the past is refused.
 	Expires     time.Time
 	Recipients  encrypt.Recipients
 	MaxFileSize int64
 	Now         func() time.Time
 	// Display turns absolute paths into the form shown to the user.
 	Display func(string) string
+
+	// ExpiryWarning is how long before a Secret's recorded expiry a warning starts; zero
+	// means none. An expired Secret is a problem for check whatever it is.
+	ExpiryWarning time.Duration
 }
 
 // FileChange is a file a run writes.
@@ -111,22 +117,35 @@ func Plan(opts Options) (*Result, error) {
 	if opts.Kinds == nil {
 		opts.Kinds = render.NewKinds()
 	}
-	if opts.ServiceAccount {
-		opts.Kinds = opts.Kinds.With(render.ServiceAccountKind)
-	}
+	// ServiceAccounts are read in every mode: a workload that lists no pull secrets gets those
+	// of the ServiceAccount it runs as.
+	opts.Kinds = opts.Kinds.With(render.ServiceAccountKind)
 	if len(opts.Registries) == 0 {
 		return nil, &UsageError{Msg: "no --registry given"}
 	}
-	if opts.SecretName == "" {
-		return nil, &UsageError{Msg: "empty --secret-name"}
+	if err := render.ValidateSecretName(opts.SecretName); err != nil {
+		return nil, &UsageError{Msg: "--secret-name: " + err.Error()}
 	}
-	relevant := []string{opts.SecretName}
+	for _, ns := range opts.Namespaces {
+		if err := render.ValidateNamespace(ns); err != nil {
+			return nil, &UsageError{Msg: "--namespace: " + err.Error()}
+		}
+	}
+	if !opts.Expires.IsZero() && !opts.Now().Before(opts.Expires) {
+		return nil, &UsageError{Msg: fmt.Sprintf("--expires %s is in the past: give the expiry of a credential that is still valid", opts.Expires.UTC().Format(time.RFC3339))}
+	}
+	// A ServiceAccount is read when it lists the secret, or (below) when it may be patched to;
+	// without --service-account, also when a patch in a kustomization may add the secret to it.
+	relevant := []string{opts.SecretName, "kind: ServiceAccount", `"ServiceAccount"`, "'ServiceAccount'"}
 	if opts.ServiceAccount {
 		relevant = append(relevant, "ServiceAccount")
 	}
 	t, err := tree.Load(opts.Dir, tree.Options{MaxFileSize: opts.MaxFileSize, Kinds: opts.Kinds, Display: opts.Display,
 		Registries: opts.Registries, Relevant: relevant})
 	if err != nil {
+		return nil, err
+	}
+	if err := validNamespaces(t, opts.Display); err != nil {
 		return nil, err
 	}
 	r := &run{opts: opts, t: t, match: render.NewMatcher(opts.Registries), res: &Result{Warnings: t.Warnings}}
@@ -155,6 +174,25 @@ func Plan(opts Options) (*Result, error) {
 	}
 	sort.Slice(r.res.Changes, func(i, j int) bool { return r.res.Changes[i].Path < r.res.Changes[j].Path })
 	return r.res, nil
+}
+
+// validNamespaces refuses a resource whose effective namespace is not a valid namespace name:
+// acrgen names Secret files after namespaces, and Kubernetes would refuse the resource anyway.
+// A kustomization's namespace: is checked when the tree is read; what is left comes from the
+// resource's own metadata.namespace.
+func validNamespaces(t *tree.Tree, display func(string) string) error {
+	for _, inst := range t.Instances {
+		err := render.ValidateNamespace(inst.Namespace)
+		if err == nil {
+			continue
+		}
+		line := 0
+		if n := render.MapValue(render.MapValue(inst.Resource.Node, "metadata"), "namespace"); n != nil {
+			line = n.Line
+		}
+		return &tree.InputError{Path: display(inst.File.Path), Line: line, Msg: fmt.Sprintf("%s %s: metadata.namespace %v", inst.Resource.Kind, inst.Resource.Name, err)}
+	}
+	return nil
 }
 
 // Write writes a planned result under the tree's exclusive lock: only files that still hold
@@ -198,6 +236,7 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 	namespaces := map[string]bool{}
 	used := map[string]bool{}
 	accounts := map[[2]string]string{} // namespace and ServiceAccount name -> a workload that runs as it
+	accountSecrets := r.accountSecrets()
 	for _, inst := range r.t.Instances {
 		if !r.nsAllowed(inst.Namespace) {
 			continue
@@ -217,18 +256,17 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 				continue
 			}
 			namespaces[inst.Namespace] = true
-			if r.opts.ServiceAccount && len(inst.Secrets[i]) == 0 {
-				sa := scalarOf(render.MapValue(ps.Node, "serviceAccountName"))
-				if sa == "" {
-					sa = scalarOf(render.MapValue(ps.Node, "serviceAccount"))
+			if len(inst.Secrets[i]) == 0 {
+				sa := serviceAccountOf(ps)
+				if r.opts.ServiceAccount {
+					if _, ok := accounts[[2]string{inst.Namespace, sa}]; !ok {
+						accounts[[2]string{inst.Namespace, sa}] = describe(inst)
+					}
+					continue
 				}
-				if sa == "" {
-					sa = "default"
+				if slices.Contains(accountSecrets[[2]string{inst.Namespace, sa}], r.opts.SecretName) {
+					continue // Kubernetes gives the pod the pull secrets of its ServiceAccount
 				}
-				if _, ok := accounts[[2]string{inst.Namespace, sa}]; !ok {
-					accounts[[2]string{inst.Namespace, sa}] = describe(inst)
-				}
-				continue
 			}
 			if err := r.require(w, inst, ps, inst.Secrets[i], "pulls from "+strings.Join(r.opts.Registries, ", ")); err != nil {
 				return nil, nil, nil, err
@@ -244,6 +282,33 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 		return nil, nil, nil, err
 	}
 	return w.needs, w.targets, namespaces, nil
+}
+
+// serviceAccountOf is the ServiceAccount a pod spec runs as: serviceAccountName, then the
+// deprecated serviceAccount, then "default".
+func serviceAccountOf(ps render.PodSpec) string {
+	sa := scalarOf(render.MapValue(ps.Node, "serviceAccountName"))
+	if sa == "" {
+		sa = scalarOf(render.MapValue(ps.Node, "serviceAccount"))
+	}
+	if sa == "" {
+		sa = "default"
+	}
+	return sa
+}
+
+// accountSecrets returns the imagePullSecrets of each ServiceAccount of the tree, after the
+// patches on the way, by effective namespace and name.
+func (r *run) accountSecrets() map[[2]string][]string {
+	out := map[[2]string][]string{}
+	for _, inst := range r.t.Instances {
+		res := inst.Resource
+		if res.Kind == "ServiceAccount" && res.APIVersion == "v1" && len(inst.Secrets) == 1 {
+			k := [2]string{inst.Namespace, res.Name}
+			out[k] = append(out[k], inst.Secrets[0]...)
+		}
+	}
+	return out
 }
 
 // wanted collects the pod specs (or ServiceAccounts) that must list the secret.

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
@@ -31,9 +30,14 @@ func (r *run) secrets(needed map[string]bool) error {
 			generated[g.Namespace] = true
 		}
 	}
-	// Every Secret of that name is reported, needed or not.
+	// Every Secret of that name is reported, needed or not. One that acrgen could not rewrite
+	// without touching other objects is bad input, for check as for render.
 	for _, ns := range sortedKeys(byNS) {
 		for _, inst := range byNS[ns] {
+			if why := sharedFile(inst); why != "" {
+				return &tree.InputError{Path: r.display(inst.File.Path), Line: inst.Resource.Node.Line,
+					Msg: fmt.Sprintf("Secret %s %s; acrgen re-encrypts whole files: move it to a file of its own", inst.Resource.Name, why)}
+			}
 			r.describeSecret(inst)
 		}
 	}
@@ -102,6 +106,25 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
+// sharedFile says why the file of a Secret in the root holds more than the Secret, or "" when
+// the Secret is the file's only object. The file is parsed in full: the tree reads only the
+// documents that matter.
+func sharedFile(inst tree.Instance) string {
+	if !inst.File.InRoot {
+		return ""
+	}
+	m, err := render.ParseManifest(inst.File.Manifest.Src.Bytes())
+	switch {
+	case err != nil:
+		return ""
+	case len(m.Docs) != 1:
+		return "shares this file with other documents"
+	case m.Docs[0].Line != inst.Resource.Node.Line || m.Docs[0].Column != inst.Resource.Node.Column:
+		return "is an item of a List"
+	}
+	return ""
+}
+
 // describeSecret reports a Secret from its plaintext parts only, and flags one that is not
 // encrypted or does not cover every registry.
 func (r *run) describeSecret(inst tree.Instance) {
@@ -126,18 +149,25 @@ func (r *run) describeSecret(inst tree.Instance) {
 	}
 	if e := ann[render.AnnotationExpires]; e != "" {
 		desc += ", expires " + e
-		if t, err := time.Parse(time.RFC3339, e); err == nil {
-			switch now := r.opts.Now(); {
-			case now.After(t):
-				r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: the credential in Secret %s expired on %s: rotate it (acrgen provision --rotate)", where, inst.Resource.Name, e))
-			case now.Add(30 * 24 * time.Hour).After(t):
-				r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: the credential in Secret %s expires on %s: rotate it soon", where, inst.Resource.Name, e))
-			}
+		// An expired credential fails check; elsewhere it is worth a warning.
+		failing := &r.res.Warnings
+		if r.opts.Mode == Check {
+			failing = &r.res.Problems
+		}
+		switch st, err := render.CheckExpiry(e, r.opts.Now(), r.opts.ExpiryWarning); {
+		case err != nil:
+			*failing = append(*failing, fmt.Sprintf("%s: Secret %s: annotation %s: %v", where, inst.Resource.Name, render.AnnotationExpires, err))
+		case st == render.ExpiryPast:
+			*failing = append(*failing, fmt.Sprintf("%s: the credential in Secret %s expired on %s: rotate it (acrgen provision --rotate)", where, inst.Resource.Name, e))
+		case st == render.ExpirySoon:
+			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: the credential in Secret %s expires on %s: rotate it soon", where, inst.Resource.Name, e))
 		}
 	}
 	r.res.Notes = append(r.res.Notes, desc)
-	if !render.SopsEncrypted(md) && r.opts.Mode == Check {
-		r.res.Problems = append(r.res.Problems, fmt.Sprintf("%s: Secret %s is not SOPS-encrypted: its credential is in plain text", where, inst.Resource.Name))
+	if r.opts.Mode == Check {
+		for _, p := range render.SecretEncryptionProblems(md) {
+			r.res.Problems = append(r.res.Problems, fmt.Sprintf("%s: Secret %s: %s", where, inst.Resource.Name, p.Msg))
+		}
 	}
 }
 
@@ -229,12 +259,6 @@ func (r *run) listResource(path string) error {
 
 func (r *run) syncSecret(inst tree.Instance, ns string) error {
 	f := inst.File
-	if len(f.Manifest.Docs) != 1 {
-		if r.opts.Credential != nil && r.opts.Mode == Render {
-			return &tree.InputError{Path: r.display(f.Path), Msg: fmt.Sprintf("Secret %s shares this file with other documents; acrgen re-encrypts whole files: move it to a file of its own", r.opts.SecretName)}
-		}
-		return nil
-	}
 	if r.opts.Credential == nil && r.opts.Mode == Render {
 		covered := map[string]bool{}
 		for _, s := range strings.Split(render.Annotations(inst.Resource.Node)[render.AnnotationRegistry], ",") {
@@ -259,17 +283,36 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode) err
 	if err != nil {
 		return &UsageError{Msg: err.Error()}
 	}
-	info, err := encrypt.Inspect(old)
-	if err != nil {
-		return &tree.InputError{Path: r.display(path), Msg: err.Error()}
-	}
 	var oldAnn map[string]string
+	var malformed []string // what is wrong with an encrypted Secret that is not well formed
 	if m, err := render.ParseManifest(old); err == nil && len(m.Docs) == 1 {
 		oldAnn = render.Annotations(m.Docs[0])
+		if render.MapValue(m.Docs[0], "sops") != nil {
+			for _, p := range render.SecretEncryptionProblems(m.Docs[0]) {
+				malformed = append(malformed, p.Msg)
+			}
+		}
+	}
+	var info encrypt.Info
+	if len(malformed) == 0 {
+		if info, err = encrypt.Inspect(old); err != nil {
+			return &tree.InputError{Path: r.display(path), Msg: err.Error()}
+		}
 	}
 	var out []byte
 	changed := false
 	switch {
+	case len(malformed) > 0 && r.opts.Credential == nil:
+		return &UsageError{Msg: fmt.Sprintf("%s: Secret %s is not well-formed sops (%s): give the credential (--username with --password-stdin, --password-file or ACRGEN_PASSWORD) to re-create it", r.display(path), r.opts.SecretName, strings.Join(malformed, "; "))}
+	case len(malformed) > 0:
+		plain, perr := render.Secret(r.secretSpec(ns, oldAnn))
+		if perr != nil {
+			return &UsageError{Msg: perr.Error()}
+		}
+		defer clear(plain)
+		out, err = cfg.Encrypt(plain, r.opts.Now())
+		changed = true
+		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: Secret %s was not well-formed sops (%s); it is re-created with the credential given", r.display(path), r.opts.SecretName, strings.Join(malformed, "; ")))
 	case !info.Encrypted:
 		// A plaintext Secret in the tree: encrypt what is there, or the new credential.
 		plain := old

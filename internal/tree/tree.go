@@ -275,6 +275,13 @@ func (l *loader) readKustomization(p string) (*Kustomization, error) {
 		return nil, &InputError{Path: l.display(p), Msg: err.Error()}
 	}
 	k.K.FixKustomization()
+	if err := render.ValidateNamespace(k.K.Namespace); err != nil {
+		line := 0
+		if n := render.MapValue(k.Doc, "namespace"); n != nil {
+			line = n.Line
+		}
+		return nil, &InputError{Path: l.display(p), Line: line, Msg: "namespace: " + err.Error()}
+	}
 	return k, nil
 }
 

@@ -336,11 +336,7 @@ func decodeDataField(v *yaml.Node, f reflect.Value) error {
 	return nil
 }
 
-var (
-	dns1123Subdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	dns1123Label     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	envName          = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-)
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // validate checks a Spec and turns it into a Config; field paths start with prefix.
 func validate(s Spec, prefix string) (*Config, []configError) {
@@ -371,12 +367,12 @@ func validate(s Spec, prefix string) (*Config, []configError) {
 	if cfg.SecretName == "" {
 		cfg.SecretName = DefaultSecretName
 	}
-	if len(cfg.SecretName) > 253 || !dns1123Subdomain.MatchString(cfg.SecretName) {
-		bad("secretName", "%q is not a valid Secret name (lower-case letters, digits, '-' and '.')", cfg.SecretName)
+	if err := render.ValidateSecretName(cfg.SecretName); err != nil {
+		bad("secretName", "%v", err)
 	}
 	for i, ns := range render.SplitList(s.Namespaces) {
-		if len(ns) > 63 || !dns1123Label.MatchString(ns) {
-			bad(fmt.Sprintf("namespaces[%d]", i), "%q is not a valid namespace name", ns)
+		if err := render.ValidateNamespace(ns); err != nil {
+			bad(fmt.Sprintf("namespaces[%d]", i), "%v", err)
 			continue
 		}
 		cfg.Namespaces = render.AppendUnique(cfg.Namespaces, ns)

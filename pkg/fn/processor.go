@@ -60,6 +60,11 @@ func Processor(opts Options) framework.ResourceListProcessor {
 			return rl.Results
 		}
 		r := &run{cfg: cfg, opts: opts, rl: rl, match: newMatchCache(render.NewMatcher(cfg.Registries))}
+		if !cfg.Expires.IsZero() && !opts.Now().Before(cfg.Expires) {
+			r.addConfig(framework.Error, "expires", "the expiry is in the past: give the expiry of a credential that is still valid")
+			rl.Results = append(rl.Results, r.results...)
+			return rl.Results
+		}
 		r.process()
 		if r.cred != nil {
 			clear(r.cred.Password)

@@ -69,6 +69,11 @@ func (r *run) process() {
 				continue
 			}
 			ns := o.res.Namespace
+			if err := render.ValidateNamespace(ns); err != nil {
+				// The Secret's file would be named after it.
+				r.add(framework.Error, o, "metadata.namespace", err.Error())
+				continue
+			}
 			if !r.nsAllowed(ns) {
 				r.stats.skipped++
 				r.workloadInfo(o, fmt.Sprintf("skipped: namespace %q is not among the configured namespaces (pulls from %s)", ns, strings.Join(servers, ", ")))

@@ -128,9 +128,16 @@ func (r *run) checkSecret(o *object, ns string) {
 		return
 	}
 	var problems []problem
-	if !encrypted {
-		problems = append(problems, problem{"sops", "it is not SOPS-encrypted"})
-	} else {
+	for _, p := range render.SecretEncryptionProblems(node) {
+		problems = append(problems, problem{p.Field, p.Msg})
+	}
+	switch st, err := render.CheckExpiry(ann[render.AnnotationExpires], r.opts.Now(), 0); {
+	case err != nil:
+		problems = append(problems, problem{"metadata.annotations." + render.AnnotationExpires, err.Error()})
+	case st == render.ExpiryPast:
+		problems = append(problems, problem{"metadata.annotations." + render.AnnotationExpires, "its credential expired on " + ann[render.AnnotationExpires]})
+	}
+	if len(problems) == 0 {
 		covered := map[string]bool{}
 		for _, s := range strings.Split(ann[render.AnnotationRegistry], ",") {
 			covered[strings.ToLower(strings.TrimSpace(s))] = true

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/acrgen/acrgen/internal/testing/testtool"
+)
+
+// badNames are the path-shaped and otherwise invalid names an attacker (or a typo) can give.
+var badNames = []string{"../../../escaped", "x/../../../ns-escaped", "/abs", "UPPER", "a b", ".", "..", "-x", "a\nb",
+	strings.Repeat("a", 183), strings.Repeat("a", 300)}
+
+const testRecipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+
+// nestedTree makes root/a/b/c holding a workload that would be patched, so that a name
+// climbing three levels lands inside root, where the snapshot sees it.
+func nestedTree(t *testing.T, files map[string]string) (root, dir string) {
+	t.Helper()
+	root = t.TempDir()
+	dir = filepath.Join(root, "a", "b", "c")
+	write(t, filepath.Join(dir, "good.yaml"), goodDeployment)
+	for name, content := range files {
+		write(t, filepath.Join(dir, name), content)
+	}
+	return root, dir
+}
+
+// runAll runs render (with a credential), patch and check, and provision when withProvision,
+// on dir with extra arguments; each must exit 2 with a message matching want, and nothing
+// under root may change.
+func runAll(t *testing.T, root, dir string, withProvision bool, want string, extra ...string) {
+	t.Helper()
+	before := testtool.Snapshot(t, root)
+	cmds := []string{"render", "patch", "check"}
+	if withProvision {
+		cmds = append(cmds, "provision")
+	}
+	for _, cmd := range cmds {
+		args := append([]string{cmd, dir, "-r", "myregistry"}, extra...)
+		stdin := ""
+		if cmd == "render" {
+			args = append(args, "-u", testUser, "--password-stdin", "--age", testRecipient)
+			stdin = testPassword
+		}
+		r := acrgen(t, stdin, map[string]string{}, args...)
+		if r.code != exitUsage {
+			t.Fatalf("%s %q: want exit 2, got %d\n%s%s", cmd, extra, r.code, r.stdout, r.stderr)
+		}
+		if !regexp.MustCompile(want).MatchString(r.stderr) {
+			t.Fatalf("%s %q: error does not match %q:\n%s", cmd, extra, want, r.stderr)
+		}
+		assertNoLeak(t, root, r.stdout, r.stderr)
+	}
+	if d := diffSnap(before, testtool.Snapshot(t, root)); d != "" {
+		t.Fatalf("%q: files touched: %s", extra, d)
+	}
+}
+
+// A bad --secret-name or --namespace is refused before anything is read or written, by every
+// command, with the flag named.
+func TestBadNameFlags(t *testing.T) {
+	root, dir := nestedTree(t, nil)
+	for _, bad := range badNames {
+		runAll(t, root, dir, true, `^acrgen: error: --secret-name: .*(not a valid Secret name|bytes long: at most 182)`, "--secret-name="+bad)
+		runAll(t, root, dir, true, `^acrgen: error: --namespace: .*(not a valid namespace|at most 63)`, "--namespace="+bad)
+	}
+	// The value in its own argument, and a valid name before a bad one, are refused alike.
+	runAll(t, root, dir, true, `--secret-name: "\.\./\.\./\.\./escaped" is not a valid Secret name`, "--secret-name", "../../../escaped")
+	runAll(t, root, dir, true, `--namespace: "-x" is not a valid namespace`, "-n", "prod", "--namespace", "-x")
+	if _, err := os.Stat(filepath.Join(root, "escaped.enc.yaml")); err == nil {
+		t.Fatal("escaped.enc.yaml was written above DIR")
+	}
+}
+
+// A bad namespace read from the tree, from a manifest's metadata.namespace or from a
+// kustomization's namespace:, is exit 2 naming the file and line, and nothing is written.
+func TestBadNamespaceInTree(t *testing.T) {
+	for _, bad := range badNames {
+		deployment := strings.Replace(goodDeployment, "  name: good\n", "  name: good\n  namespace: \""+strings.ReplaceAll(bad, "\n", `\n`)+"\"\n", 1)
+		root, dir := nestedTree(t, map[string]string{"good.yaml": deployment})
+		runAll(t, root, dir, false, `good\.yaml:5: Deployment good: metadata\.namespace .*(not a valid namespace|at most 63)`)
+
+		root, dir = nestedTree(t, map[string]string{"kustomization.yaml": "resources:\n- good.yaml\nnamespace: \"" + strings.ReplaceAll(bad, "\n", `\n`) + "\"\n"})
+		runAll(t, root, dir, false, `kustomization\.yaml:3: namespace: .*(not a valid namespace|at most 63)`)
+	}
+	// The namespace of a base, below the root, is read too.
+	root, dir := nestedTree(t, map[string]string{"kustomization.yaml": "resources:\n- ../base\n"})
+	write(t, filepath.Join(root, "a/b/base/kustomization.yaml"), "namespace: x/../../../ns-escaped\nresources:\n- d.yaml\n")
+	write(t, filepath.Join(root, "a/b/base/d.yaml"), goodDeployment)
+	runAll(t, root, dir, false, `base/kustomization\.yaml:1: namespace: "x/\.\./\.\./\.\./ns-escaped" is not a valid namespace`)
+}
+
+// The longest Secret name and the longest namespace together still make a file name that
+// fits in 255 bytes: the limits are exactly right.
+func TestLongestNamesRender(t *testing.T) {
+	dir := t.TempDir()
+	ns := strings.Repeat("n", 63)
+	name := strings.Repeat("s", 182)
+	write(t, filepath.Join(dir, "good.yaml"), strings.Replace(goodDeployment, "  name: good\n", "  name: good\n  namespace: "+ns+"\n", 1))
+	r := acrgen(t, testPassword, map[string]string{}, "render", dir, "-r", "myregistry", "--secret-name", name, "-u", testUser, "--password-stdin", "--age", testRecipient)
+	if r.code != 0 {
+		t.Fatalf("render: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	file := name + "." + ns + ".enc.yaml"
+	if len(file) != 255 {
+		t.Fatalf("file name is %d bytes", len(file))
+	}
+	if _, err := os.Stat(filepath.Join(dir, file)); err != nil {
+		t.Fatal(err)
+	}
+	assertNoLeak(t, dir, r.stdout, r.stderr)
+}
