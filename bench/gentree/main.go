@@ -1,6 +1,6 @@
 // Command gentree writes a synthetic, deterministic kustomize tree for acrgen's benchmark.
 //
-//	gentree -out DIR -workloads N -files F [-namespaces 50] [-hit 0.667] [-hitfiles 1] [-seed 1]
+//	gentree -out DIR -workloads N -files F [-namespaces 50] [-hit 0.667] [-hitfiles 1] [-comments=true] [-seed 1]
 //
 // The tree has a root kustomization.yaml listing one directory per namespace; each namespace
 // directory has a kustomization.yaml (comments, `namespace:`, `resources:`) and its share of the F
@@ -16,6 +16,9 @@
 // file at least one hit (tree A), -hitfiles 0.1 leaves nine files in ten with nothing to patch
 // (tree B). No workload carries imagePullSecrets, so after a correct patch the tree holds exactly
 // one imagePullSecrets key per hit.
+//
+// -comments=false leaves out every comment (the licence headers, the comments before and after
+// keys, and those in the kustomization files): a tree as tools that drop comments write it.
 //
 // On success gentree prints one line of key=value statistics (workloads, files, hits, ...) that
 // bench/run.sh reads.
@@ -40,6 +43,7 @@ type config struct {
 	hitFiles   float64
 	lookalike  float64
 	registry   string
+	comments   bool
 	seed       uint64
 }
 
@@ -53,10 +57,11 @@ func main() {
 	flag.Float64Var(&c.hitFiles, "hitfiles", 1, "fraction of files that hold the hits (1: every file has at least one)")
 	flag.Float64Var(&c.lookalike, "lookalike", 0.003, "fraction of non-hit workloads with an image from a lookalike host")
 	flag.StringVar(&c.registry, "registry", "myregistry.azurecr.io", "registry login server of the hits")
+	flag.BoolVar(&c.comments, "comments", true, "write comments (false: none at all)")
 	flag.Uint64Var(&c.seed, "seed", 1, "random seed")
 	flag.Parse()
 	if flag.NArg() != 0 || c.out == "" {
-		fmt.Fprintln(os.Stderr, "usage: gentree -out DIR [-workloads N] [-files F] [-namespaces 50] [-hit 0.667] [-hitfiles 1] [-seed 1]")
+		fmt.Fprintln(os.Stderr, "usage: gentree -out DIR [-workloads N] [-files F] [-namespaces 50] [-hit 0.667] [-hitfiles 1] [-comments=true] [-seed 1]")
 		os.Exit(2)
 	}
 	st, err := generate(c)
@@ -134,7 +139,7 @@ func generate(c config) (stats, error) {
 	for _, ns := range nsNames {
 		fmt.Fprintf(&root, "  - %s\n", ns)
 	}
-	if err := st.write(filepath.Join(c.out, "kustomization.yaml"), root.String()); err != nil {
+	if err := st.write(filepath.Join(c.out, "kustomization.yaml"), c.text(root.String())); err != nil {
 		return st, err
 	}
 
@@ -158,16 +163,37 @@ func generate(c config) (stats, error) {
 			lo, hi := span(f, c.files, c.workloads)
 			text, looks := g.file(f, lo, isHit[lo:hi])
 			st.lookalikes += looks
-			if err := st.write(filepath.Join(dir, name), text); err != nil {
+			if err := st.write(filepath.Join(dir, name), c.text(text)); err != nil {
 				return st, err
 			}
 		}
 		kz.WriteString("# - legacy.yaml # retired in 2024\n")
-		if err := st.write(filepath.Join(dir, "kustomization.yaml"), kz.String()); err != nil {
+		if err := st.write(filepath.Join(dir, "kustomization.yaml"), c.text(kz.String())); err != nil {
 			return st, err
 		}
 	}
 	return st, nil
+}
+
+// text returns a file's text as c asks for it: unchanged, or without its comments. The
+// generated text has no '#' but in comments, so a comment is a line starting with '#' (after
+// indentation) or the rest of a line from " #".
+func (c config) text(s string) string {
+	if c.comments {
+		return s
+	}
+	lines := strings.SplitAfter(s, "\n")
+	out := lines[:0]
+	for _, ln := range lines {
+		if strings.HasPrefix(strings.TrimLeft(ln, " "), "#") {
+			continue
+		}
+		if i := strings.Index(ln, " #"); i >= 0 {
+			ln = strings.TrimRight(ln[:i], " ") + "\n"
+		}
+		out = append(out, ln)
+	}
+	return strings.Join(out, "")
 }
 
 // span returns the half-open range of the i-th of n near-equal parts of total.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -327,7 +328,11 @@ func exitFor(err error) error {
 }
 
 func report(c *cli.Context, mode engine.Mode, res *engine.Result, display func(string) string, lk *tree.Lock) error {
-	out, errw := c.App.Writer, c.App.ErrWriter
+	// One write per line was one system call per line: ten thousand of them on a large tree.
+	bw := bufio.NewWriterSize(c.App.Writer, 64<<10)
+	defer bw.Flush()
+	var out io.Writer = bw
+	errw := c.App.ErrWriter
 	for _, w := range res.Warnings {
 		fmt.Fprintln(errw, "acrgen: warning: "+w)
 	}

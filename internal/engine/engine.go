@@ -167,10 +167,8 @@ func Plan(opts Options) (*Result, error) {
 	if err := r.finishKustomization(); err != nil {
 		return nil, err
 	}
-	for _, c := range r.res.Changes {
-		if _, err := render.ParseManifest(c.New); err != nil {
-			return nil, fmt.Errorf("internal error: the new %s does not parse (%v); nothing was written", opts.Display(c.Path), err)
-		}
+	if i, err := verifyChanges(r.res.Changes); err != nil {
+		return nil, fmt.Errorf("internal error: the new %s does not parse (%v); nothing was written", opts.Display(r.res.Changes[i].Path), err)
 	}
 	sort.Slice(r.res.Changes, func(i, j int) bool { return r.res.Changes[i].Path < r.res.Changes[j].Path })
 	return r.res, nil

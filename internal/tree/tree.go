@@ -7,10 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/acrgen/acrgen/pkg/render"
@@ -581,7 +579,7 @@ func konfigName(base string) bool {
 	return false
 }
 
-// parseAll reads and parses every file on both cores.
+// parseAll reads and parses every file, on every core (see ForEach).
 func (l *loader) parseAll() error {
 	files := make([]*File, 0, len(l.files))
 	for _, f := range l.files {
@@ -589,45 +587,29 @@ func (l *loader) parseAll() error {
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	triggers := l.triggers()
-	errs := make([]error, len(files))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				f := files[i]
-				b, mode, err := l.readFile(f.Path)
-				if err != nil {
-					errs[i] = err
-					continue
-				}
-				f.Mode = mode
-				var m *render.Manifest
-				if triggers == nil {
-					m, err = render.ParseManifest(b)
-				} else {
-					// Documents that mention no trigger cannot pull from the registry or be the
-					// Secret; templates are parsed anyway so that they are reported.
-					m, err = render.ParseManifestRelevant(b, func(doc []byte) bool {
-						return relevant(doc, triggers) || bytes.Contains(doc, []byte("{{"))
-					})
-				}
-				if err != nil {
-					errs[i] = lineErr(l.display(f.Path), err)
-					continue
-				}
-				f.Manifest = m
-			}
-		}()
-	}
-	for i := range files {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return errors.Join(errs...)
+	return ForEach(len(files), func(i int) error {
+		f := files[i]
+		b, mode, err := l.readFile(f.Path)
+		if err != nil {
+			return err
+		}
+		f.Mode = mode
+		var m *render.Manifest
+		if triggers == nil {
+			m, err = render.ParseManifest(b)
+		} else {
+			// Documents that mention no trigger cannot pull from the registry or be the
+			// Secret; templates are parsed anyway so that they are reported.
+			m, err = render.ParseManifestRelevant(b, func(doc []byte) bool {
+				return relevant(doc, triggers) || bytes.Contains(doc, []byte("{{"))
+			})
+		}
+		if err != nil {
+			return lineErr(l.display(f.Path), err)
+		}
+		f.Manifest = m
+		return nil
+	})
 }
 
 func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, error) {
