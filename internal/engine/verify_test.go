@@ -10,7 +10,12 @@ func TestVerifyChanges(t *testing.T) {
 	const (
 		good   = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n"
 		broken = "apiVersion: v1\nkind: Pod\nmetadata: [\n"
+		// brokenBlock does not parse ("mapping values are not allowed in this context").
+		brokenBlock = "apiVersion: v1\nkind: Pod\nmetadata: name: a\n"
 	)
+	if _, err := render.ParseManifest([]byte(brokenBlock)); err == nil {
+		t.Fatal("brokenBlock parses; the untouched-document case would prove nothing")
+	}
 	edited := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  imagePullSecrets:\n  - name: acr-secret\n"
 	for _, c := range []struct {
 		name    string
@@ -29,7 +34,8 @@ func TestVerifyChanges(t *testing.T) {
 		}, 0},
 		// A document the edit did not touch is not parsed again: it was parsed at load time,
 		// or the prefilter skipped it, and the edit cannot have broken it.
-		{"an untouched document", []FileChange{{Old: []byte(broken + "---\n" + good), New: []byte(broken + "---\n" + edited)}}, -1},
+		// (A block-style one: flow syntax makes the duplicate-key scan parse it anyway.)
+		{"an untouched document", []FileChange{{Old: []byte(brokenBlock + "---\n" + good), New: []byte(brokenBlock + "---\n" + edited)}}, -1},
 		{"a broken new file", []FileChange{{New: []byte(good + "---\n" + broken)}}, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
