@@ -59,6 +59,16 @@ func lookupDepth(n *yaml.Node, key string, depth int) (v, merge *yaml.Node) {
 	return nil, nil
 }
 
+// hasMergeKey reports whether mapping n has a "<<" key of its own.
+func hasMergeKey(n *yaml.Node) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if isMergeKey(n.Content[i]) {
+			return true
+		}
+	}
+	return false
+}
+
 // sharedField says why the value under key in mapping m cannot be edited in place without
 // changing other parts of the file: it comes from a merge key, it is an alias, or it carries
 // an anchor that aliases may refer to. It returns "" when an edit is safe, also when the key

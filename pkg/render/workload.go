@@ -303,6 +303,13 @@ func collectAnyImages(n *yaml.Node, out *[]Image, seen map[*yaml.Node]bool) {
 // entries, then merged ones whose key n does not have (an earlier merged mapping first).
 func entries(n *yaml.Node, depth int) [][2]*yaml.Node {
 	var out [][2]*yaml.Node
+	if !hasMergeKey(n) {
+		out = make([][2]*yaml.Node, 0, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			out = append(out, [2]*yaml.Node{n.Content[i], n.Content[i+1]})
+		}
+		return out
+	}
 	var merges []*yaml.Node
 	have := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
