@@ -231,7 +231,7 @@ func (k *Kinds) PodSpecs(r Resource) ([]PodSpec, error) {
 	shared, sharedLine := sharedNode(n, "the object")
 	for i, f := range wk.Path {
 		if shared == "" {
-			shared, sharedLine = sharedField(n, f, strings.Join(wk.Path[:i+1], "."))
+			shared, sharedLine = sharedField(n, f, wk.Path[:i])
 		}
 		if n, _ = lookup(n, f); n == nil {
 			return nil, nil
@@ -242,7 +242,7 @@ func (k *Kinds) PodSpecs(r Resource) ([]PodSpec, error) {
 	}
 	ps := PodSpec{Kind: wk, Node: n, Shared: shared, SharedLine: sharedLine}
 	if ps.Shared == "" {
-		ps.Shared, ps.SharedLine = sharedField(n, "imagePullSecrets", strings.Join(append(append([]string(nil), wk.Path...), "imagePullSecrets"), "."))
+		ps.Shared, ps.SharedLine = sharedField(n, "imagePullSecrets", wk.Path)
 	}
 	ps.PullSecretsKey, _ = mapPair(n, "imagePullSecrets")
 	ps.PullSecrets, _ = lookup(n, "imagePullSecrets")
