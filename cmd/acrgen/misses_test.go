@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -253,5 +254,34 @@ func TestAliasInSharedBase(t *testing.T) {
 	objs := parseBuild(t, kustomizeBuild(t, dir))
 	if len(objs) != 1 || fmt.Sprint(objs[0].specs[0].SecretNames()) != "[acr-secret]" {
 		t.Fatalf("build after patch: want web with acr-secret\n%s", kustomizeBuild(t, dir))
+	}
+}
+
+// TestKustomizationEndingKept: when acrgen adds its patch file to a kustomization that ends
+// without a line ending, or uses CRLF, the file keeps that ending.
+func TestKustomizationEndingKept(t *testing.T) {
+	for name, nl := range map[string]string{"lf": "\n", "crlf": "\r\n"} {
+		t.Run(name, func(t *testing.T) {
+			root := t.TempDir()
+			write(t, filepath.Join(root, "base/kustomization.yaml"), "resources:\n- web.yaml\n")
+			write(t, filepath.Join(root, "base/web.yaml"), webDeployment("myregistry.azurecr.io/web:1"))
+			k := strings.ReplaceAll("resources:\n- ../base", "\n", nl)
+			write(t, filepath.Join(root, "overlay/kustomization.yaml"), k)
+			dir := filepath.Join(root, "overlay")
+			if r := acrgen(t, "", nil, "patch", dir, "-r", "myregistry"); r.code != 0 {
+				t.Fatalf("patch: %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := string(b), k+nl+strings.ReplaceAll("patches:\n- path: acr-secret.patch.yaml", "\n", nl); got != want {
+				t.Fatalf("kustomization.yaml:\n%q\nwant:\n%q", got, want)
+			}
+			objs := parseBuild(t, kustomizeBuild(t, dir))
+			if len(objs) != 1 || fmt.Sprint(objs[0].specs[0].SecretNames()) != "[acr-secret]" {
+				t.Fatalf("build after patch:\n%s", kustomizeBuild(t, dir))
+			}
+		})
 	}
 }
