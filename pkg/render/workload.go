@@ -210,7 +210,7 @@ func (r Resource) Items() []Resource {
 	}
 	var out []Resource
 	for _, it := range items.Content {
-		if res, ok := ResourceOf(it); ok {
+		if res, ok := ResourceOf(resolved(it)); ok {
 			out = append(out, res)
 		}
 	}
