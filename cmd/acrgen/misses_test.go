@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -170,6 +171,9 @@ func TestRefusedInput(t *testing.T) {
 			`template\.yaml:12: Deployment d: spec\.template\.spec comes from a YAML merge key`},
 		{"imagePullSecrets alias", "ips.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    x: &ips\n    - name: other\nspec:\n  imagePullSecrets: *ips\n  containers:\n  - name: a\n    image: myregistry.azurecr.io/a\n",
 			`ips\.yaml:9: Pod p: spec\.imagePullSecrets is a YAML alias \(\*ips\)`},
+		{"imagePullSecrets anchor", "ipsanchor.yaml", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n    imagePullSecrets: &ips\n    - name: other\n    containers:\n    - name: a\n      image: myregistry.azurecr.io/a\n" +
+			"- apiVersion: v1\n  kind: Pod\n  metadata: {name: q}\n  spec:\n    imagePullSecrets: *ips\n    containers:\n    - name: a\n      image: docker.io/library/busybox:1\n",
+			`ipsanchor\.yaml:8: Pod p: spec\.imagePullSecrets carries a YAML anchor \(&ips\)`},
 		{"imagePullSecrets merged", "merged.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: &common\n    imagePullSecrets: [{name: other}]\nspec:\n  <<: *common\n  containers:\n  - name: a\n    image: myregistry.azurecr.io/a\n",
 			`merged\.yaml:8: Pod p: spec\.imagePullSecrets comes from a YAML merge key`},
 		{"template in a tag", "tag.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: myregistry.azurecr.io/x:{{ .Values.tag }}\n",
@@ -205,6 +209,78 @@ func TestRefusedInput(t *testing.T) {
 			}
 			if d := diffSnap(before, testtool.Snapshot(t, dir)); d != "" {
 				t.Fatalf("files touched: %s", d)
+			}
+		})
+	}
+}
+
+// TestTemplateThroughKustomization: an images: entry or a patch that sets template text as an
+// image is exit 2 too.
+func TestTemplateThroughKustomization(t *testing.T) {
+	for name, k := range map[string]string{
+		"images":  "resources:\n- web.yaml\nimages:\n- name: myregistry.azurecr.io/web\n  newTag: \"{{ .Values.tag }}\"\n",
+		"patches": "resources:\n- web.yaml\npatches:\n- target: {kind: Deployment}\n  patch: |-\n    - op: replace\n      path: /spec/template/spec/containers/0/image\n      value: \"{{ .Values.image }}\"\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, filepath.Join(dir, "web.yaml"), webDeployment("myregistry.azurecr.io/web:1"))
+			write(t, filepath.Join(dir, "kustomization.yaml"), k)
+			before := testtool.Snapshot(t, dir)
+			for _, cmd := range []string{"patch", "check"} {
+				r := acrgen(t, "", nil, cmd, dir, "-r", "myregistry")
+				if r.code != exitUsage || !regexp.MustCompile(`web\.yaml: .*Deployment "web": .*unrendered template`).MatchString(r.stderr) {
+					t.Fatalf("%s: want exit 2 naming web.yaml, got %d\n%s%s", cmd, r.code, r.stdout, r.stderr)
+				}
+			}
+			if d := diffSnap(before, testtool.Snapshot(t, dir)); d != "" {
+				t.Fatalf("files touched: %s", d)
+			}
+		})
+	}
+}
+
+// TestAliasInSharedBase: a workload from outside the directory whose image is a YAML alias is
+// seen through patches on the way (kustomize expands the alias before it patches), and gets
+// the secret through acrgen's patch file.
+func TestAliasInSharedBase(t *testing.T) {
+	root := t.TempDir()
+	write(t, filepath.Join(root, "base/kustomization.yaml"), "resources:\n- web.yaml\n")
+	write(t, filepath.Join(root, "base/web.yaml"), strings.Replace(webDeployment("*img"), "  name: web\n", "  name: web\n  annotations:\n    image: &img myregistry.azurecr.io/web:1\n", 1))
+	write(t, filepath.Join(root, "overlay/kustomization.yaml"), "resources:\n- ../base\npatches:\n- target: {kind: Deployment}\n  patch: |-\n    - op: add\n      path: /metadata/labels\n      value: {team: a}\n")
+	dir := filepath.Join(root, "overlay")
+	if r := acrgen(t, "", nil, "patch", dir, "-r", "myregistry"); r.code != 0 {
+		t.Fatalf("patch: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	objs := parseBuild(t, kustomizeBuild(t, dir))
+	if len(objs) != 1 || fmt.Sprint(objs[0].specs[0].SecretNames()) != "[acr-secret]" {
+		t.Fatalf("build after patch: want web with acr-secret\n%s", kustomizeBuild(t, dir))
+	}
+}
+
+// TestKustomizationEndingKept: when acrgen adds its patch file to a kustomization that ends
+// without a line ending, or uses CRLF, the file keeps that ending.
+func TestKustomizationEndingKept(t *testing.T) {
+	for name, nl := range map[string]string{"lf": "\n", "crlf": "\r\n"} {
+		t.Run(name, func(t *testing.T) {
+			root := t.TempDir()
+			write(t, filepath.Join(root, "base/kustomization.yaml"), "resources:\n- web.yaml\n")
+			write(t, filepath.Join(root, "base/web.yaml"), webDeployment("myregistry.azurecr.io/web:1"))
+			k := strings.ReplaceAll("resources:\n- ../base", "\n", nl)
+			write(t, filepath.Join(root, "overlay/kustomization.yaml"), k)
+			dir := filepath.Join(root, "overlay")
+			if r := acrgen(t, "", nil, "patch", dir, "-r", "myregistry"); r.code != 0 {
+				t.Fatalf("patch: %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := string(b), k+nl+strings.ReplaceAll("patches:\n- path: acr-secret.patch.yaml", "\n", nl); got != want {
+				t.Fatalf("kustomization.yaml:\n%q\nwant:\n%q", got, want)
+			}
+			objs := parseBuild(t, kustomizeBuild(t, dir))
+			if len(objs) != 1 || fmt.Sprint(objs[0].specs[0].SecretNames()) != "[acr-secret]" {
+				t.Fatalf("build after patch:\n%s", kustomizeBuild(t, dir))
 			}
 		})
 	}

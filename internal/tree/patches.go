@@ -40,7 +40,7 @@ func (l *loader) readPatches(k *Kustomization) ([]patch, error) {
 	var out []patch
 	for _, e := range entries {
 		source := l.display(k.Path)
-		content := e.Patch
+		content := strings.TrimSpace(e.Patch) // as kustomize reads an inline patch
 		if e.Path != "" {
 			b, _, err := ReadRegular(filepath.Join(k.Dir, e.Path), l.opts.MaxFileSize)
 			if err != nil {

@@ -194,12 +194,28 @@ func Load(dir string, opts Options) (*Tree, error) {
 			if err != nil {
 				return nil, err
 			}
+			if err := l.checkTemplateImages(inst); err != nil {
+				return nil, err
+			}
 			if !inst.Deleted {
 				t.Instances = append(t.Instances, inst)
 			}
 		}
 	}
 	return t, nil
+}
+
+// checkTemplateImages refuses an image that the kustomizations' images: entries or patches
+// turn into template text ({{ }}): acrgen cannot tell where it pulls from.
+func (l *loader) checkTemplateImages(inst Instance) error {
+	for _, imgs := range inst.Images {
+		for _, img := range imgs {
+			if strings.Contains(img, "{{") {
+				return &InputError{Path: l.display(inst.File.Path), Msg: fmt.Sprintf("%s %q: the images: entries or patches of the kustomizations make its image %q, an unrendered template ({{ }}); acrgen reads rendered manifests only", inst.Resource.Kind, inst.Resource.Name, img)}
+			}
+		}
+	}
+	return nil
 }
 
 func findKustomization(dir string) string {
@@ -689,7 +705,11 @@ func (l *loader) patchedInstance(inst Instance, chain []layer) (Instance, error)
 	}
 	specs, err := l.opts.Kinds.PodSpecs(patched)
 	if err != nil {
-		return Instance{}, lineErr(l.display(inst.File.Path), err)
+		var le *render.LineError
+		if errors.As(err, &le) {
+			err = errors.New(le.Msg) // a line of the patched copy is no line of the file
+		}
+		return Instance{}, &InputError{Path: l.display(inst.File.Path), Msg: "after the patches on the way: " + err.Error()}
 	}
 	inst.Images, inst.Secrets = make([][]string, len(inst.PodSpecs)), make([][]string, len(inst.PodSpecs))
 	for i := range inst.PodSpecs {

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -59,22 +60,39 @@ func lookupDepth(n *yaml.Node, key string, depth int) (v, merge *yaml.Node) {
 	return nil, nil
 }
 
+// hasMergeKey reports whether mapping n has a "<<" key of its own.
+func hasMergeKey(n *yaml.Node) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if isMergeKey(n.Content[i]) {
+			return true
+		}
+	}
+	return false
+}
+
 // sharedField says why the value under key in mapping m cannot be edited in place without
 // changing other parts of the file: it comes from a merge key, it is an alias, or it carries
 // an anchor that aliases may refer to. It returns "" when an edit is safe, also when the key
-// is absent (it is then added to m itself).
-func sharedField(m *yaml.Node, key, what string) (string, int) {
+// is absent (it is then added to m itself). parent is the field path of m, for the message.
+func sharedField(m *yaml.Node, key string, parent []string) (string, int) {
 	if m == nil || m.Kind != yaml.MappingNode {
 		return "", 0
 	}
 	k, v := mapPair(m, key)
 	if k == nil {
 		if _, merge := lookup(m, key); merge != nil {
-			return fmt.Sprintf("%s comes from a YAML merge key (<<)", what), merge.Line
+			return fmt.Sprintf("%s comes from a YAML merge key (<<)", fieldPath(parent, key)), merge.Line
 		}
 		return "", 0
 	}
-	return sharedNode(v, what)
+	if v.Kind != yaml.AliasNode && v.Anchor == "" {
+		return "", 0
+	}
+	return sharedNode(v, fieldPath(parent, key))
+}
+
+func fieldPath(parent []string, key string) string {
+	return strings.Join(append(parent[:len(parent):len(parent)], key), ".")
 }
 
 // sharedNode says why node n cannot be edited in place: it is an alias or carries an anchor.

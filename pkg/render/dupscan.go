@@ -8,18 +8,21 @@ import "strings"
 // quoted or complex keys, multi-line quoted scalars, tabs, directives) makes it return true,
 // and the caller then parses the document in full, which decides.
 func mayHaveDuplicateKeys(doc []byte) bool {
-	type frame struct {
-		indent int
-		keys   map[string]bool
-	}
-	var frames []frame
+	var frames []keyFrame
 	pop := func(indent int) { // drop the mappings deeper than indent
 		for len(frames) > 0 && frames[len(frames)-1].indent > indent {
 			frames = frames[:len(frames)-1]
 		}
 	}
 	block := -1 // the indentation a block scalar's lines go deeper than; -1 outside one
-	for _, line := range strings.Split(string(doc), "\n") {
+	text := string(doc)
+	for len(text) > 0 {
+		line := text
+		if nl := strings.IndexByte(text, '\n'); nl >= 0 {
+			line, text = text[:nl], text[nl+1:]
+		} else {
+			text = ""
+		}
 		line = strings.TrimSuffix(line, "\r")
 		trimmed := strings.TrimLeft(line, " ")
 		indent := len(line) - len(trimmed)
@@ -67,13 +70,11 @@ func mayHaveDuplicateKeys(doc []byte) bool {
 			continue // a scalar, or a plain scalar's continuation
 		}
 		if len(frames) == 0 || frames[len(frames)-1].indent != indent {
-			frames = append(frames, frame{indent: indent, keys: map[string]bool{}})
+			frames = append(frames, keyFrame{indent: indent})
 		}
-		f := frames[len(frames)-1]
-		if f.keys[key] {
+		if !frames[len(frames)-1].add(key) {
 			return true
 		}
-		f.keys[key] = true
 		if value == "" || value[0] == '#' {
 			continue
 		}
@@ -102,6 +103,38 @@ func mayHaveDuplicateKeys(doc []byte) bool {
 		}
 	}
 	return false
+}
+
+// keyFrame is a block mapping being scanned: its indentation and the keys seen so far.
+type keyFrame struct {
+	indent int
+	keys   []string
+	set    map[string]bool // replaces keys once the mapping is large
+}
+
+// add records key; it is false when the mapping has it already.
+func (f *keyFrame) add(key string) bool {
+	if f.set != nil {
+		if f.set[key] {
+			return false
+		}
+		f.set[key] = true
+		return true
+	}
+	for _, k := range f.keys {
+		if k == key {
+			return false
+		}
+	}
+	f.keys = append(f.keys, key)
+	if len(f.keys) > 32 {
+		f.set = make(map[string]bool, 2*len(f.keys))
+		for _, k := range f.keys {
+			f.set[k] = true
+		}
+		f.keys = nil
+	}
+	return true
 }
 
 // splitKey splits "key: value" (a plain key); ok is false for a line that is not a mapping

@@ -65,8 +65,8 @@ func refuseLoneCR(b []byte) error {
 // ParseManifestRelevant parses only the documents for which relevant returns true (given the
 // document's bytes, from its "---" line to the next), which makes a large file whose documents
 // mostly cannot matter cheap to read. Other documents are scanned for duplicate keys, and
-// parsed (to be refused) when they may have one. Line numbers stay those of the whole file. Documents
-// are split at "---" lines, which YAML never allows inside a document's content.
+// parsed (to be refused) when they may have one. Line numbers stay those of the whole file.
+// Documents are split at "---" lines, which YAML never allows inside a document's content.
 func ParseManifestRelevant(b []byte, relevant func([]byte) bool) (*Manifest, error) {
 	if err := refuseLoneCR(b); err != nil {
 		return nil, err

@@ -210,7 +210,7 @@ func (r Resource) Items() []Resource {
 	}
 	var out []Resource
 	for _, it := range items.Content {
-		if res, ok := ResourceOf(it); ok {
+		if res, ok := ResourceOf(resolved(it)); ok {
 			out = append(out, res)
 		}
 	}
@@ -231,7 +231,7 @@ func (k *Kinds) PodSpecs(r Resource) ([]PodSpec, error) {
 	shared, sharedLine := sharedNode(n, "the object")
 	for i, f := range wk.Path {
 		if shared == "" {
-			shared, sharedLine = sharedField(n, f, strings.Join(wk.Path[:i+1], "."))
+			shared, sharedLine = sharedField(n, f, wk.Path[:i])
 		}
 		if n, _ = lookup(n, f); n == nil {
 			return nil, nil
@@ -242,7 +242,7 @@ func (k *Kinds) PodSpecs(r Resource) ([]PodSpec, error) {
 	}
 	ps := PodSpec{Kind: wk, Node: n, Shared: shared, SharedLine: sharedLine}
 	if ps.Shared == "" {
-		ps.Shared, ps.SharedLine = sharedField(n, "imagePullSecrets", strings.Join(append(append([]string(nil), wk.Path...), "imagePullSecrets"), "."))
+		ps.Shared, ps.SharedLine = sharedField(n, "imagePullSecrets", wk.Path)
 	}
 	ps.PullSecretsKey, _ = mapPair(n, "imagePullSecrets")
 	ps.PullSecrets, _ = lookup(n, "imagePullSecrets")
@@ -303,6 +303,13 @@ func collectAnyImages(n *yaml.Node, out *[]Image, seen map[*yaml.Node]bool) {
 // entries, then merged ones whose key n does not have (an earlier merged mapping first).
 func entries(n *yaml.Node, depth int) [][2]*yaml.Node {
 	var out [][2]*yaml.Node
+	if !hasMergeKey(n) {
+		out = make([][2]*yaml.Node, 0, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			out = append(out, [2]*yaml.Node{n.Content[i], n.Content[i+1]})
+		}
+		return out
+	}
 	var merges []*yaml.Node
 	have := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
