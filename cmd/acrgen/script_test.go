@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -32,6 +33,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join("testdata", "script"),
 		RequireExplicitExec: true,
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"fakeazure": fakeAzureCmd},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PATH", filepath.Join(root, "bin")+string(os.PathListSeparator)+env.Getenv("PATH"))
 			env.Setenv("AZURE_TOKEN_CREDENTIALS", "EnvironmentCredential")
@@ -60,6 +62,7 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Defer(srv.Close)
+			env.Values[fakeAzureKey{}] = srv
 			for _, kv := range srv.Env() {
 				k, v, _ := strings.Cut(kv, "=")
 				env.Setenv(k, v)
@@ -68,4 +71,29 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+type fakeAzureKey struct{}
+
+// fakeAzureCmd steers the script's Azure emulator, so that scripts can show what users meet:
+//
+//	fakeazure replication-delay N         new principals stay invisible to the next N calls (PrincipalNotFound)
+//	fakeazure fault OP STATUS CODE MESSAGE  the next call of OP fails, e.g. arm.roleAssignments.create 403
+func fakeAzureCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("fakeazure does not fail")
+	}
+	srv := ts.Value(fakeAzureKey{}).(*fakeazure.Server)
+	switch {
+	case len(args) == 2 && args[0] == "replication-delay":
+		n, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		srv.SetReplicationDelay(n)
+	case len(args) == 5 && args[0] == "fault":
+		status, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		srv.Inject(fakeazure.Fault{Op: fakeazure.Op(args[1]), Status: status, Code: args[3], Message: args[4]})
+	default:
+		ts.Fatalf("usage: fakeazure replication-delay N | fakeazure fault OP STATUS CODE MESSAGE")
+	}
 }
