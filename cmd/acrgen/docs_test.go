@@ -79,6 +79,13 @@ func docCommands(md string) []string {
 // without `!`, and the commands inside `exec sh -c '...'`.
 func scriptCommands(line string) []string {
 	line = strings.TrimSpace(line)
+	for strings.HasPrefix(line, "[") { // conditions such as [exec:kpt]
+		_, rest, ok := strings.Cut(line, "] ")
+		if !ok {
+			return nil
+		}
+		line = strings.TrimSpace(rest)
+	}
 	line = strings.TrimPrefix(strings.TrimPrefix(line, "! "), "? ")
 	if !strings.HasPrefix(line, "exec ") {
 		return nil
@@ -134,7 +141,9 @@ func TestDocCommandsExtraction(t *testing.T) {
 	if got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
-	if c := scriptCommands(`! exec acrgen check 'overlays/prod' --registry myregistry`); len(c) != 1 || c[0] != "acrgen check overlays/prod --registry myregistry" {
-		t.Fatalf("script line: %q", c)
+	for _, line := range []string{`! exec acrgen check 'overlays/prod' --registry myregistry`, `[exec:kpt] exec acrgen check overlays/prod --registry myregistry`} {
+		if c := scriptCommands(line); len(c) != 1 || c[0] != "acrgen check overlays/prod --registry myregistry" {
+			t.Fatalf("script line %q: %q", line, c)
+		}
 	}
 }
