@@ -57,9 +57,6 @@ spec:
 // both hooks skipped.
 func TestPreCommitHooks(t *testing.T) {
 	preCommit := testtool.Path(t, "pre-commit")
-	if testing.Short() {
-		t.Skip("builds acrgen through pre-commit")
-	}
 	hookRepo, rev := repoSnapshot(t)
 
 	// The user's repository: a tree acrgen has rendered, committed before the hooks exist.
