@@ -191,6 +191,10 @@ func Write(dir string, files []File, force bool) ([]string, error) {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return written, err
 		}
+		// Replace, never write through: an existing symlink must not send the file elsewhere.
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return written, err
+		}
 		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
 			return written, err
 		}

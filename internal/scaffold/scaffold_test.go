@@ -117,3 +117,27 @@ func TestWriteNeverOverwritesWithoutForce(t *testing.T) {
 		t.Fatalf("--force did not replace the file:\n%s", b)
 	}
 }
+
+// --force replaces a symlink instead of writing through it to a file outside the repository.
+func TestWriteForceReplacesSymlinks(t *testing.T) {
+	files, err := Render(Options{Registry: "myregistry", Age: []string{recipient}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, outside := t.TempDir(), filepath.Join(t.TempDir(), "elsewhere.yaml")
+	if err := os.WriteFile(outside, []byte("keep me\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, ".sops.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(dir, files, true); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(outside); string(b) != "keep me\n" {
+		t.Fatalf("init wrote through a symlink to %s:\n%s", outside, b)
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, ".sops.yaml")); err != nil || !fi.Mode().IsRegular() {
+		t.Fatalf(".sops.yaml is not a regular file after --force: %v", err)
+	}
+}
