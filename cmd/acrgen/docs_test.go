@@ -60,12 +60,22 @@ func TestDocsCommandsAreTested(t *testing.T) {
 	}
 }
 
-var fence = regexp.MustCompile("(?ms)^```sh\n(.*?)^```")
+var (
+	fence     = regexp.MustCompile("(?ms)^```sh\n(.*?)^```")
+	yamlFence = regexp.MustCompile("(?ms)^```yaml\n(.*?)^```")
+	runStep   = regexp.MustCompile(`(?m)^\s*(?:- )?run: (.*)$`)
+)
 
 // docCommands returns the commands of docTools in the ```sh blocks of a Markdown text,
-// continuation lines joined, comments, quotes and VAR=value prefixes dropped, pipelines split.
+// continuation lines joined, comments, quotes and VAR=value prefixes dropped, pipelines split;
+// and those of `run:` steps in ```yaml blocks (CI workflows).
 func docCommands(md string) []string {
 	var out []string
+	for _, m := range yamlFence.FindAllStringSubmatch(md, -1) {
+		for _, r := range runStep.FindAllStringSubmatch(m[1], -1) {
+			out = append(out, commands(stripComment(r[1]))...)
+		}
+	}
 	for _, m := range fence.FindAllStringSubmatch(md, -1) {
 		text := strings.ReplaceAll(m[1], "\\\n", " ")
 		for _, line := range strings.Split(text, "\n") {
@@ -135,9 +145,9 @@ func commands(line string) []string {
 
 // The extraction itself: a command the docs show but no script runs is caught.
 func TestDocCommandsExtraction(t *testing.T) {
-	md := "text\n```sh\nprintf %s \"$PW\" | acrgen render overlays/prod \\\n    --registry myregistry --password-stdin   # comment\nSOPS_AGE_KEY_FILE=key.txt sops -d a.enc.yaml\ncd x && kustomize build .\n```\n```text\nacrgen not-checked\n```\n"
+	md := "```yaml\nsteps:\n  - run: acrgen check overlays/prod -r x\n```\ntext\n```sh\nprintf %s \"$PW\" | acrgen render overlays/prod \\\n    --registry myregistry --password-stdin   # comment\nSOPS_AGE_KEY_FILE=key.txt sops -d a.enc.yaml\ncd x && kustomize build .\n```\n```text\nacrgen not-checked\n```\n"
 	got := strings.Join(docCommands(md), "\n")
-	want := "acrgen render overlays/prod --registry myregistry --password-stdin\nsops -d a.enc.yaml\nkustomize build ."
+	want := "acrgen check overlays/prod -r x\nacrgen render overlays/prod --registry myregistry --password-stdin\nsops -d a.enc.yaml\nkustomize build ."
 	if got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
