@@ -206,13 +206,17 @@ func Write(dir string, files []File, force bool) ([]string, error) {
 // NextSteps is what to run after init, with dir as the user named it.
 func NextSteps(dir string, o Options) string {
 	apps := filepath.Join(dir, filepath.FromSlash(o.Path))
+	reg := o.Registry
+	if o.SecretName != "" && o.SecretName != "acr-secret" {
+		reg += " --secret-name " + o.SecretName
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "next:\n")
 	fmt.Fprintf(&b, "  # put your manifests in %s and list them: (cd %s && kustomize edit add resource FILE...)\n", apps, apps)
-	fmt.Fprintf(&b, "  acrgen provision %s --registry %s --sp-name acr-pull   # or: acrgen render %s --registry %s --username APPID --password-stdin\n", apps, o.Registry, apps, o.Registry)
-	fmt.Fprintf(&b, "  acrgen check %s --registry %s\n", apps, o.Registry)
+	fmt.Fprintf(&b, "  acrgen provision %s --registry %s --sp-name acr-pull   # or: acrgen render %s --registry %s --username APPID --password-stdin\n", apps, reg, apps, reg)
+	fmt.Fprintf(&b, "  acrgen check %s --registry %s\n", apps, reg)
 	fmt.Fprintf(&b, "  kustomize build %s\n", apps)
-	fmt.Fprintf(&b, "  pre-commit install\n")
+	fmt.Fprintf(&b, "  (cd %s && pre-commit install)\n", dir)
 	if len(o.Age) > 0 {
 		fmt.Fprintf(&b, "  kubectl -n flux-system create secret generic sops-age --from-file=age.agekey=KEYFILE   # the private key, never committed\n")
 	} else {

@@ -141,3 +141,14 @@ func TestWriteForceReplacesSymlinks(t *testing.T) {
 		t.Fatalf(".sops.yaml is not a regular file after --force: %v", err)
 	}
 }
+
+// The next commands carry a non-default secret name, so that they check what init configured.
+func TestNextStepsKeepTheSecretName(t *testing.T) {
+	got := NextSteps("repo", Options{Registry: "myregistry", Age: []string{recipient}, Path: "apps", SecretName: "regcred"})
+	if !strings.Contains(got, "acrgen check repo/apps --registry myregistry --secret-name regcred\n") {
+		t.Fatalf("next steps:\n%s", got)
+	}
+	if got := NextSteps("repo", Options{Registry: "myregistry", Age: []string{recipient}, Path: "apps", SecretName: "acr-secret"}); strings.Contains(got, "--secret-name") {
+		t.Fatalf("the default secret name is spelled out:\n%s", got)
+	}
+}
