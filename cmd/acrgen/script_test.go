@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 // variables authenticate to it, as they would to Azure.
 func TestScripts(t *testing.T) {
 	root := testtool.RepoRoot(t)
-	for _, tool := range []string{"kustomize", "sops", "age-keygen", "kubectl"} {
+	for _, tool := range []string{"kustomize", "sops", "kpt"} {
 		testtool.Path(t, tool) // fail under ACRGEN_REQUIRE_TOOLS, skip otherwise
 	}
 	testscript.Run(t, testscript.Params{
