@@ -78,12 +78,16 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.App {
 		ErrWriter:       stderr,
 		ExitErrHandler:  func(*cli.Context, error) {},
 		HideHelpCommand: true,
+		// --generate-bash-completion, which the `acrgen completion` scripts call.
+		EnableBashCompletion: true,
 		Commands: []*cli.Command{
 			treeCommand(engine.Render, stdin, getenv),
 			treeCommand(engine.Patch, stdin, getenv),
 			treeCommand(engine.Check, stdin, getenv),
 			provisionCommand(),
 			fnCommand(stdin, stdout, stderr, getenv),
+			initCommand(),
+			completionCommand(),
 			{
 				Name:  "version",
 				Usage: "print the version",

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+	"github.com/acrgen/acrgen/internal/fakeazure"
+	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets the test binary be the acrgen command that testscript scripts run.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"acrgen": main})
+}
+
+// TestScripts runs testdata/script/*.txtar: the CLI contract, and every command README.md and
+// docs/ show (TestDocsCommandsAreTested keeps them in step). Each script starts in a copy of
+// examples/ whose .sops.yaml encrypts for a fresh age key ($WORK/key.txt, recipient
+// $RECIPIENT), with bin/ (the pinned kustomize, sops, age) on PATH, and an Azure emulator
+// holding registry myregistry: its cloud file is $FAKEAZURE_CLOUD_FILE and the AZURE_*
+// variables authenticate to it, as they would to Azure.
+func TestScripts(t *testing.T) {
+	root := testtool.RepoRoot(t)
+	for _, tool := range []string{"kustomize", "sops", "kpt"} {
+		testtool.Path(t, tool) // fail under ACRGEN_REQUIRE_TOOLS, skip otherwise
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("testdata", "script"),
+		RequireExplicitExec: true,
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"fakeazure": fakeAzureCmd},
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("PATH", filepath.Join(root, "bin")+string(os.PathListSeparator)+env.Getenv("PATH"))
+			env.Setenv("AZURE_TOKEN_CREDENTIALS", "EnvironmentCredential")
+			if err := os.CopyFS(env.WorkDir, os.DirFS(filepath.Join(root, "examples"))); err != nil {
+				return err
+			}
+			id, err := age.GenerateX25519Identity()
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(env.WorkDir, "key.txt"), []byte("# test-only key\n"+id.String()+"\n"), 0o600); err != nil {
+				return err
+			}
+			env.Setenv("RECIPIENT", id.Recipient().String())
+			sops := filepath.Join(env.WorkDir, ".sops.yaml")
+			b, err := os.ReadFile(sops)
+			if err != nil {
+				return err
+			}
+			b = regexp.MustCompile(`age1[0-9a-z]+`).ReplaceAll(b, []byte(id.Recipient().String()))
+			if err := os.WriteFile(sops, b, 0o644); err != nil {
+				return err
+			}
+			srv, err := fakeazure.Start(fakeazure.Options{Dir: filepath.Join(env.WorkDir, ".fakeazure"), Registries: []fakeazure.Registry{{Name: "myregistry"}}})
+			if err != nil {
+				return err
+			}
+			env.Defer(srv.Close)
+			env.Values[fakeAzureKey{}] = srv
+			for _, kv := range srv.Env() {
+				k, v, _ := strings.Cut(kv, "=")
+				env.Setenv(k, v)
+			}
+			env.Setenv("FAKEAZURE_CLOUD_FILE", srv.CloudFile())
+			return nil
+		},
+	})
+}
+
+type fakeAzureKey struct{}
+
+// fakeAzureCmd steers the script's Azure emulator, so that scripts can show what users meet:
+//
+//	fakeazure replication-delay N         new principals stay invisible to the next N calls (PrincipalNotFound)
+//	fakeazure fault OP STATUS CODE MESSAGE  the next call of OP fails, e.g. arm.roleAssignments.create 403
+func fakeAzureCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("fakeazure does not fail")
+	}
+	srv := ts.Value(fakeAzureKey{}).(*fakeazure.Server)
+	switch {
+	case len(args) == 2 && args[0] == "replication-delay":
+		n, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		srv.SetReplicationDelay(n)
+	case len(args) == 5 && args[0] == "fault":
+		status, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		srv.Inject(fakeazure.Fault{Op: fakeazure.Op(args[1]), Status: status, Code: args[3], Message: args[4]})
+	default:
+		ts.Fatalf("usage: fakeazure replication-delay N | fakeazure fault OP STATUS CODE MESSAGE")
+	}
+}
