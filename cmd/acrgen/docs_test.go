@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/rogpeppe/go-internal/txtar"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 

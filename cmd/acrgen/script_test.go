@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"filippo.io/age"
-	"github.com/acrgen/acrgen/internal/fakeazure"
-	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/acrgen/acrgen/internal/testing/fakeazure"
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 

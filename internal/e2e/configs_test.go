@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/acrgen/acrgen/internal/scaffold"
-	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 )
 
 // pre-commit itself accepts this repository's hook manifest and the .pre-commit-config.yaml

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 )
 
 var (

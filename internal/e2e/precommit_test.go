@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"filippo.io/age"
-	"github.com/acrgen/acrgen/internal/testtool"
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 )
 
 const (
