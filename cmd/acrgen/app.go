@@ -96,6 +96,7 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 		&cli.BoolFlag{Name: "service-account", Usage: "add the secret to the ServiceAccount each workload runs as (it must be in the tree) instead of to the workload"},
 		&cli.StringFlag{Name: "cloud", Value: "AzureCloud", Usage: "cloud whose login-server suffix a bare registry name takes: AzureCloud, AzureChinaCloud, AzureUSGovernment"},
 		&cli.Int64Flag{Name: "max-file-size", Value: tree.DefaultMaxFileSize, Usage: "largest manifest file read, in bytes"},
+		&cli.StringFlag{Name: "source-root", Usage: "directory that Flux Kustomizations' spec.path is relative to; default the git top level of the file holding them"},
 	}
 	if mode == engine.Check {
 		return fs
@@ -128,7 +129,7 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 	return &cli.Command{
 		Name:      modeNames[mode].name,
 		Usage:     modeNames[mode].usage,
-		ArgsUsage: "DIR",
+		ArgsUsage: "DIR...",
 		Flags:     treeFlags(mode),
 		Action: func(c *cli.Context) error {
 			opts, err := treeOptions(c, mode, stdin, getenv)
@@ -138,7 +139,7 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 			if opts.Credential != nil {
 				defer clear(opts.Credential.Password)
 			}
-			res, err := engine.Plan(opts)
+			res, err := engine.PlanAll(opts)
 			if err != nil {
 				return exitFor(err)
 			}
@@ -148,8 +149,8 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 }
 
 func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) (engine.Options, error) {
-	if c.NArg() != 1 {
-		return engine.Options{}, cli.Exit(fmt.Sprintf("want exactly one DIR argument, got %d: run acrgen once per kustomization directory", c.NArg()), exitUsage)
+	if c.NArg() == 0 {
+		return engine.Options{}, cli.Exit("want at least one DIR argument: a kustomization directory, or one holding Flux Kustomizations", exitUsage)
 	}
 	suffix, err := render.LoginServerSuffix(c.String("cloud"))
 	if err != nil {
@@ -157,6 +158,8 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 	}
 	opts := engine.Options{
 		Dir:            c.Args().First(),
+		Dirs:           c.Args().Slice(),
+		SourceRoot:     c.String("source-root"),
 		Mode:           mode,
 		SecretName:     c.String("secret-name"),
 		Namespaces:     c.StringSlice("namespace"),

@@ -56,6 +56,16 @@ type Options struct {
 	Now         func() time.Time
 	// Display turns absolute paths into the form shown to the user.
 	Display func(string) string
+	// Overlay is what a Flux Kustomization adds on top of Dir; nil for none.
+	Overlay *tree.Overlay
+	// Dirs are the directories PlanAll works on; empty means Dir.
+	Dirs []string
+	// SourceRoot is what Flux Kustomizations' spec.path is relative to; empty means the git
+	// top level of the file holding the object.
+	SourceRoot string
+
+	// partOf is set when the run is one of several: the caller reports unused registries.
+	partOf bool
 }
 
 // FileChange is a file a run writes.
@@ -65,6 +75,9 @@ type FileChange struct {
 	// Created is true for a file that does not exist yet.
 	Created bool
 	Mode    fs.FileMode
+	// secret identifies the plaintext of an encrypted Secret file: two runs that write the
+	// same Secret produce different ciphertexts of it.
+	secret string
 }
 
 // Result is what a run found and would write.
@@ -96,11 +109,20 @@ type run struct {
 	t       *tree.Tree
 	match   *render.Matcher
 	res     *Result
-	kustoms []render.Edit // edits to the root kustomization
+	kustoms []render.Edit   // edits to the root kustomization
+	used    map[string]bool // the registries some workload pulls from
 }
 
 // Plan computes a run without writing anything.
 func Plan(opts Options) (*Result, error) {
+	r, err := plan(opts)
+	if err != nil {
+		return nil, err
+	}
+	return r.res, nil
+}
+
+func plan(opts Options) (*run, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -124,7 +146,7 @@ func Plan(opts Options) (*Result, error) {
 		relevant = append(relevant, "ServiceAccount")
 	}
 	t, err := tree.Load(opts.Dir, tree.Options{MaxFileSize: opts.MaxFileSize, Kinds: opts.Kinds, Display: opts.Display,
-		Registries: opts.Registries, Relevant: relevant})
+		Registries: opts.Registries, Relevant: relevant, Overlay: opts.Overlay})
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +175,7 @@ func Plan(opts Options) (*Result, error) {
 		}
 	}
 	sort.Slice(r.res.Changes, func(i, j int) bool { return r.res.Changes[i].Path < r.res.Changes[j].Path })
-	return r.res, nil
+	return r, nil
 }
 
 // Write writes a planned result.
@@ -231,8 +253,9 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 			r.require(w, inst, ps, inst.Secrets[i], "pulls from "+strings.Join(r.opts.Registries, ", "))
 		}
 	}
+	r.used = used
 	for _, reg := range r.opts.Registries {
-		if !used[reg] {
+		if !used[reg] && !r.opts.partOf {
 			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("no workload in %s pulls from %s (after namespaces and images: transformers): a typo?", r.display(r.t.Root), reg))
 		}
 	}
@@ -272,7 +295,11 @@ func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []s
 	key := strings.Join([]string{t.APIVersion, t.Kind, t.Namespace, t.Name, ps.Path()}, "\x00")
 	if !w.seen[key] {
 		w.seen[key] = true
-		w.targets = append(w.targets, external{target: t, msg: fmt.Sprintf("%s: %s (%s, from %s) %s", r.display(r.t.Kustomization.Path), describe(inst), where, r.display(inst.File.Path), why)})
+		at := r.t.Root
+		if r.t.Kustomization != nil {
+			at = r.t.Kustomization.Path
+		}
+		w.targets = append(w.targets, external{target: t, msg: fmt.Sprintf("%s: %s (%s, from %s) %s", r.display(at), describe(inst), where, r.display(inst.File.Path), why)})
 	}
 }
 
@@ -366,6 +393,9 @@ func (r *run) patchExternal(exts []external) error {
 		targets[i] = e.target
 	}
 	k := r.t.Kustomization
+	if k == nil {
+		return &tree.InputError{Path: r.display(r.t.Root), Msg: fmt.Sprintf("has no kustomization.yaml, but %s from outside it needs the secret: add a kustomization.yaml so acrgen can patch it", exts[0].target.Kind+" "+exts[0].target.Name)}
+	}
 	name := r.patchFileName()
 	path := filepath.Join(r.t.Root, name)
 	old, err := os.ReadFile(path)

@@ -128,6 +128,18 @@ type Options struct {
 	// Registries means every file is parsed.
 	Registries []string
 	Relevant   []string
+	// Overlay, when set, is what a deployer adds to the root before building it.
+	Overlay *Overlay
+}
+
+// Overlay is what a deployer (Flux's kustomize-controller) does on top of the root
+// kustomization: it changes the root's own fields before the build, and substitutes variables
+// in the build's output.
+type Overlay struct {
+	// Adjust changes the root kustomization, or an empty one when the root has none.
+	Adjust func(*types.Kustomization)
+	// Substitute rewrites an effective image reference after the build; nil leaves it.
+	Substitute func(string) string
 }
 
 type loader struct {
@@ -166,6 +178,9 @@ func Load(dir string, opts Options) (*Tree, error) {
 	if fi, err := os.Stat(real); err != nil || !fi.IsDir() {
 		return nil, &InputError{Path: dir, Msg: "not a directory"}
 	}
+	if opts.Overlay != nil && opts.Overlay.Substitute != nil {
+		opts.Relevant = append(append([]string(nil), opts.Relevant...), "${")
+	}
 	l := &loader{opts: opts, root: real, files: map[string]*File{}, visiting: map[string]bool{}}
 	t := &Tree{Root: real}
 	if kpath := findKustomization(real); kpath != "" {
@@ -173,8 +188,15 @@ func Load(dir string, opts Options) (*Tree, error) {
 		if err != nil {
 			return nil, err
 		}
+		if opts.Overlay != nil && opts.Overlay.Adjust != nil {
+			opts.Overlay.Adjust(&k.K)
+		}
 		t.Kustomization = k
 		if err := l.walk(k, nil, true); err != nil {
+			return nil, err
+		}
+	} else if opts.Overlay != nil && opts.Overlay.Adjust != nil {
+		if err := l.walkGenerated(real); err != nil {
 			return nil, err
 		}
 	} else if err := l.walkPlain(real); err != nil {
@@ -197,6 +219,13 @@ func Load(dir string, opts Options) (*Tree, error) {
 				return nil, err
 			}
 			if !inst.Deleted {
+				if opts.Overlay != nil && opts.Overlay.Substitute != nil {
+					for _, imgs := range inst.Images {
+						for i := range imgs {
+							imgs[i] = opts.Overlay.Substitute(imgs[i])
+						}
+					}
+				}
 				t.Instances = append(t.Instances, inst)
 			}
 		}
@@ -295,6 +324,9 @@ func lineErr(path string, err error) error {
 
 // entryLine finds the line of a list entry in a kustomization, for error messages.
 func (k *Kustomization) entryLine(field, entry string) int {
+	if k.Doc == nil {
+		return 0 // generated in memory
+	}
 	for i := 0; i+1 < len(k.Doc.Content); i += 2 {
 		if k.Doc.Content[i].Value != field && !(field == "resources" && k.Doc.Content[i].Value == "bases") {
 			continue
@@ -390,8 +422,10 @@ func (l *loader) layer(k *Kustomization, root bool) (layer, error) {
 // result leaves k (outer kustomizations, and components that follow).
 func (l *loader) walk(k *Kustomization, after []layer, root bool) error {
 	real, err := filepath.EvalSymlinks(k.Path)
-	if err != nil {
+	if err != nil && k.Doc != nil {
 		return err
+	} else if err != nil {
+		real = k.Path // generated in memory
 	}
 	if l.visiting[real] {
 		return &InputError{Path: l.display(k.Path), Msg: "cycle: this kustomization includes itself"}
