@@ -62,6 +62,15 @@ func PlanAll(opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	for _, h := range repo.HelmReleases {
+		for _, reg := range opts.Registries {
+			if h.ValuesMention(reg) {
+				m.used[reg] = true
+				m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("%s (%s): its values name %s, but acrgen cannot see into the chart: the pods it renders may pull without the secret; add the secret through the chart's values, or let acrgen add a post-renderer (--helm-release %s)", h, opts.Display(h.File), reg, h.Name))
+				break
+			}
+		}
+	}
 	for _, reg := range opts.Registries {
 		if !m.used[reg] {
 			m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("no workload pulls from %s in any directory acrgen reached (after namespaces, images: and Flux's changes): a typo?", reg))

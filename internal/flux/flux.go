@@ -6,6 +6,7 @@ package flux
 
 import (
 	"encoding/base64"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -14,12 +15,14 @@ import (
 	"sort"
 	"strings"
 
+	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	kustomizev1beta2 "github.com/fluxcd/kustomize-controller/api/v1beta2"
 	"github.com/fluxcd/pkg/envsubst"
 
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/render"
+	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -27,6 +30,9 @@ import (
 
 // Group is the API group of Flux Kustomizations.
 const Group = "kustomize.toolkit.fluxcd.io"
+
+// HelmGroup is the API group of Flux HelmReleases.
+const HelmGroup = "helm.toolkit.fluxcd.io"
 
 // Kustomization is a Flux Kustomization found in the repository.
 type Kustomization struct {
@@ -84,6 +90,25 @@ type Repo struct {
 	Root string
 	// Index describes the ConfigMaps and Secrets of the source root.
 	Index *Index
+	// HelmReleases are the HelmReleases that the Kustomizations followed apply.
+	HelmReleases []*HelmRelease
+}
+
+// HelmRelease is a Flux HelmRelease that a followed Kustomization applies.
+type HelmRelease struct {
+	Name, Namespace string
+	File            string
+	Spec            helmv2.HelmReleaseSpec
+}
+
+// String names the object, for messages.
+func (h *HelmRelease) String() string {
+	return fmt.Sprintf("HelmRelease %s/%s", h.Namespace, h.Name)
+}
+
+// ValuesMention reports whether the release's values mention host, ignoring case.
+func (h *HelmRelease) ValuesMention(host string) bool {
+	return h.Spec.Values != nil && strings.Contains(strings.ToLower(string(h.Spec.Values.Raw)), strings.ToLower(host))
 }
 
 // Resolve finds the Flux Kustomizations in dirs (in the files Flux would read there), follows
@@ -142,6 +167,9 @@ func (rs *resolver) warn(format string, args ...any) {
 // objects returns the Flux Kustomizations that the build of dir holds (with the overlay of
 // the object that builds it, if any).
 func (rs *resolver) objects(dir string, overlay *tree.Overlay) ([]*Kustomization, error) {
+	if overlay == nil && !hasKustomization(dir) {
+		return rs.scan(dir)
+	}
 	t, err := tree.Load(dir, tree.Options{MaxFileSize: rs.opts.MaxFileSize, Kinds: rs.opts.Kinds, Display: rs.opts.Display, Overlay: overlay})
 	if err != nil {
 		return nil, err
@@ -150,6 +178,12 @@ func (rs *resolver) objects(dir string, overlay *tree.Overlay) ([]*Kustomization
 	for _, inst := range t.Instances {
 		res := inst.Resource
 		group, version, _ := strings.Cut(res.APIVersion, "/")
+		if group == HelmGroup && res.Kind == "HelmRelease" {
+			if err := rs.helmRelease(inst); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if group != Group || res.Kind != "Kustomization" {
 			continue
 		}
@@ -161,6 +195,88 @@ func (rs *resolver) objects(dir string, overlay *tree.Overlay) ([]*Kustomization
 		out = append(out, k)
 	}
 	return out, nil
+}
+
+func (rs *resolver) helmRelease(inst tree.Instance) error {
+	for _, h := range rs.repo.HelmReleases {
+		if h.File == inst.File.Path && h.Name == inst.Resource.Name {
+			return nil
+		}
+	}
+	b, err := yaml.NewRNode(inst.Resource.Node).MarshalJSON()
+	if err != nil {
+		return err
+	}
+	var obj helmv2.HelmRelease
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return &tree.InputError{Path: rs.opts.Display(inst.File.Path), Line: inst.Resource.Node.Line, Msg: fmt.Sprintf("HelmRelease %s: %v", inst.Resource.Name, err)}
+	}
+	rs.repo.HelmReleases = append(rs.repo.HelmReleases, &HelmRelease{Name: obj.Name, Namespace: inst.Namespace, File: inst.File.Path, Spec: obj.Spec})
+	return nil
+}
+
+func hasKustomization(dir string) bool {
+	for _, n := range konfig.RecognizedKustomizationFileNames() {
+		if fi, err := os.Stat(filepath.Join(dir, n)); err == nil && !fi.IsDir() {
+			return true
+		}
+	}
+	return false
+}
+
+// scan finds the Flux Kustomizations in every manifest under a directory without a
+// kustomization (the repository root, or clusters/): files that are not manifests (a chart's
+// templates, say) are not Flux's business there and are skipped, as are hidden directories
+// and charts.
+func (rs *resolver) scan(dir string) ([]*Kustomization, error) {
+	var out []*Kustomization
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != dir && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if _, err := os.Stat(filepath.Join(p, "Chart.yaml")); err == nil {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if ext := filepath.Ext(p); ext != ".yaml" && ext != ".yml" {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil || !strings.Contains(string(b), Group) {
+			return err
+		}
+		m, err := render.ParseManifest(b)
+		if err != nil {
+			return &tree.InputError{Path: rs.opts.Display(p), Msg: "holds a Flux Kustomization but does not parse: " + err.Error()}
+		}
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return err
+		}
+		for _, res := range m.Resources() {
+			group, version, _ := strings.Cut(res.APIVersion, "/")
+			if group != Group || res.Kind != "Kustomization" {
+				continue
+			}
+			k, err := decode(res.Node, version)
+			if err != nil {
+				return &tree.InputError{Path: rs.opts.Display(p), Line: res.Node.Line, Msg: fmt.Sprintf("Kustomization %s: %v", res.Name, err)}
+			}
+			k.File, k.Namespace = real, res.Namespace
+			out = append(out, k)
+		}
+		return nil
+	})
+	var ie *tree.InputError
+	if err != nil && !errors.As(err, &ie) {
+		err = &tree.InputError{Path: rs.opts.Display(dir), Msg: err.Error()}
+	}
+	return out, err
 }
 
 // decode reads a Kustomization with Flux's API type for its version. v1beta2 has the fields
@@ -201,11 +317,8 @@ func decode(n *yaml.Node, version string) (*Kustomization, error) {
 
 // follow adds the target of k, then the Kustomizations that its build holds.
 func (rs *resolver) follow(k *Kustomization) error {
-	id := k.Namespace + "/" + k.Name
-	if prev, ok := rs.seen[id]; ok {
-		if prev.File != k.File {
-			rs.warn("%s is defined in %s and in %s; acrgen follows the first", k, rs.opts.Display(prev.File), rs.opts.Display(k.File))
-		}
+	id := k.File + "\x00" + k.Name
+	if _, ok := rs.seen[id]; ok {
 		return nil
 	}
 	rs.seen[id] = k
