@@ -115,7 +115,7 @@ func TestFluxProof(t *testing.T) {
 		t.Fatalf("render of the repository root: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	want := kubectlDockerConfig(t, "myregistry.azurecr.io")
-	objs := fluxBuildAll(t, dir)
+	objs := fluxBuildAll(t, dir, 5)
 	pulls, failures := verifyFluxOutput(objs, "myregistry.azurecr.io", want)
 	for _, f := range failures {
 		t.Error(f)
@@ -193,7 +193,7 @@ func (o fluxObject) clone() fluxObject {
 
 // fluxBuildAll finds every Flux Kustomization under root and builds it as kustomize-controller
 // does.
-func fluxBuildAll(t *testing.T, root string) []fluxObject {
+func fluxBuildAll(t *testing.T, root string, atLeast int) []fluxObject {
 	t.Helper()
 	var ks []unstructured.Unstructured
 	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
@@ -226,7 +226,7 @@ func fluxBuildAll(t *testing.T, root string) []fluxObject {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ks) < 4 {
+	if len(ks) < atLeast {
 		t.Fatalf("want the examples' Flux Kustomizations, found %d", len(ks))
 	}
 	type built struct {
@@ -404,4 +404,220 @@ func verifyFluxOutput(objs []fluxObject, server, want string) (int, []string) {
 		}
 	}
 	return pulls, fails
+}
+
+// fluxSpecRepo writes a Flux repository: a base Deployment with image "app", and a Flux
+// Kustomization (spec given) applied by a flux-system Kustomization of clusters/c.
+func fluxSpecRepo(t *testing.T, spec string, files map[string]string) string {
+	t.Helper()
+	dir, _ := fluxRepo(t)
+	for _, d := range []string{"clusters", "apps", "charts"} {
+		if err := os.RemoveAll(filepath.Join(dir, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := map[string]string{
+		"clusters/c/sync.yaml":    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./clusters/c\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
+		"clusters/c/app.yaml":     "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  decryption:\n    provider: sops\n" + spec,
+		"base/kustomization.yaml": "resources:\n- app.yaml\n",
+		"base/app.yaml":           "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  selector:\n    matchLabels:\n      app: app\n  template:\n    metadata:\n      labels:\n        app: app\n    spec:\n      containers:\n      - name: app\n        image: app:v1\n",
+	}
+	for k, v := range files {
+		all[k] = v
+	}
+	for rel, content := range all {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestFluxSpecFields renders small Flux repositories, one per field of a Kustomization's spec
+// that changes images or names, and proves each against Flux's own build: check fails before
+// render, passes after, and every workload pulling from the registry has its Secret.
+func TestFluxSpecFields(t *testing.T) {
+	cases := []struct {
+		name  string
+		spec  string
+		files map[string]string
+	}{
+		{
+			name:  "JSON 6902 patch with a target, namePrefix and nameSuffix",
+			spec:  "  path: ./overlay\n  targetNamespace: team\n  namePrefix: p-\n  nameSuffix: -s\n  patches:\n  - target:\n      kind: Deployment\n      name: app\n    patch: |\n      - op: replace\n        path: /spec/template/spec/containers/0/image\n        value: myregistry.azurecr.io/app:v2\n",
+			files: map[string]string{"overlay/kustomization.yaml": "resources:\n- ../base\n"},
+		},
+		{
+			name:  "strategic merge patch, spec images and a component",
+			spec:  "  path: ./overlay\n  targetNamespace: team\n  components:\n  - ../comp\n  images:\n  - name: init\n    newName: myregistry.azurecr.io/init\n  patches:\n  - patch: |\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n        name: app\n      spec:\n        template:\n          spec:\n            initContainers:\n            - name: init\n              image: init:v3\n",
+			files: map[string]string{"overlay/kustomization.yaml": "resources:\n- ../base\n", "comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nimages:\n- name: app\n  newName: myregistry.azurecr.io/app\n"},
+		},
+		{
+			name:  "no kustomization at the path: Flux generates one; images in the spec",
+			spec:  "  path: ./plain\n  targetNamespace: team\n  images:\n  - name: app\n    newName: myregistry.azurecr.io/app\n",
+			files: map[string]string{"plain/sub/app.yaml": "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: job\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: j\n        image: app:v1\n"},
+		},
+		{
+			name: "postBuild substituteFrom a ConfigMap of the repository, and a default",
+			spec: "  path: ./vars\n  postBuild:\n    substituteFrom:\n    - kind: ConfigMap\n      name: vars\n",
+			files: map[string]string{
+				"clusters/c/vars.yaml":    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: vars\n  namespace: flux-system\ndata:\n  REGISTRY: myregistry.azurecr.io\n",
+				"vars/kustomization.yaml": "namespace: team\nresources:\n- app.yaml\n",
+				"vars/app.yaml":           "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: v\nspec:\n  selector:\n    matchLabels:\n      app: v\n  template:\n    metadata:\n      labels:\n        app: v\n    spec:\n      containers:\n      - name: v\n        image: ${REGISTRY}/v:${TAG:=v1}\n",
+			},
+		},
+	}
+	want := kubectlDockerConfig(t, "myregistry.azurecr.io")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := fluxSpecRepo(t, c.spec, c.files)
+			t.Chdir(dir)
+			if r := acrgen(t, "", nil, "check", "clusters/c", "--registry", "myregistry"); r.code != exitDrift {
+				t.Fatalf("check before render: want exit 1, got %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			if r := acrgen(t, testPassword, nil, "render", "clusters/c", "--registry", "myregistry", "--username", testUser, "--password-stdin"); r.code != exitOK {
+				t.Fatalf("render: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			if r := acrgen(t, "", nil, "check", "clusters/c", "--registry", "myregistry"); r.code != exitOK {
+				t.Fatalf("check after render: want exit 0, got %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			pulls, fails := verifyFluxOutput(fluxBuildAll(t, dir, 2), "myregistry.azurecr.io", want)
+			for _, f := range fails {
+				t.Error(f)
+			}
+			if pulls != 1 {
+				t.Errorf("want 1 workload pulling from the registry in Flux's output, got %d", pulls)
+			}
+		})
+	}
+}
+
+// TestFluxFaults covers what check reports about the Flux objects themselves, and the cases
+// acrgen refuses.
+func TestFluxFaults(t *testing.T) {
+	app := "  path: ./overlay\n  targetNamespace: team\n  images:\n  - name: app\n    newName: myregistry.azurecr.io/app\n"
+	overlay := map[string]string{"overlay/kustomization.yaml": "resources:\n- ../base\n"}
+	render := func(t *testing.T) {
+		t.Helper()
+		if r := acrgen(t, testPassword, nil, "render", "clusters/c", "--registry", "myregistry", "--username", testUser, "--password-stdin"); r.code != exitOK {
+			t.Fatalf("render: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	}
+	t.Run("no sops decryption on a Kustomization that applies the Secret", func(t *testing.T) {
+		dir := fluxSpecRepo(t, app, overlay)
+		t.Chdir(dir)
+		render(t)
+		p := filepath.Join(dir, "clusters/c/app.yaml")
+		b, _ := os.ReadFile(p)
+		if err := os.WriteFile(p, []byte(strings.Replace(string(b), "  decryption:\n    provider: sops\n", "", 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := acrgen(t, "", nil, "check", "clusters/c", "--registry", "myregistry")
+		if r.code != exitDrift || !strings.Contains(r.stdout, "without spec.decryption.provider: sops") {
+			t.Fatalf("want exit 1 naming the missing decryption, got %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	})
+	t.Run("a decryption secretRef nothing describes is a warning; one the repository has is not", func(t *testing.T) {
+		dir := fluxSpecRepo(t, app, overlay)
+		p := filepath.Join(dir, "clusters/c/app.yaml")
+		if err := os.WriteFile(p, []byte(strings.Replace(mustRead(t, p), "    provider: sops\n", "    provider: sops\n    secretRef:\n      name: sops-age\n", 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Chdir(dir)
+		render(t)
+		r := acrgen(t, "", nil, "check", "clusters/c", "--registry", "myregistry")
+		if r.code != exitOK || !strings.Contains(r.stderr, "names Secret sops-age in namespace flux-system, which nothing in the repository describes") {
+			t.Fatalf("want exit 0 with a warning about sops-age, got %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "clusters/c/sops-age.yaml"), []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: sops-age\n  namespace: flux-system\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if r := acrgen(t, "", nil, "check", "clusters/c", "--registry", "myregistry"); strings.Contains(r.stderr, "sops-age") {
+			t.Fatalf("sops-age is described now, yet:\n%s", r.stderr)
+		}
+	})
+	t.Run("an unresolved variable is named, never a silent ok", func(t *testing.T) {
+		dir := fluxSpecRepo(t, "  path: ./vars\n  postBuild:\n    substitute:\n      TAG: v1\n", map[string]string{
+			"vars/kustomization.yaml": "namespace: team\nresources:\n- app.yaml\n",
+			"vars/app.yaml":           "apiVersion: v1\nkind: Pod\nmetadata:\n  name: v\nspec:\n  containers:\n  - name: v\n    image: ${REGISTRY_HOST}/v:${TAG}\n",
+		})
+		t.Chdir(dir)
+		r := acrgen(t, "", nil, "check", "clusters/c", "--registry", "myregistry")
+		if !strings.Contains(r.stderr, "postBuild cannot resolve REGISTRY_HOST") {
+			t.Fatalf("want a warning naming REGISTRY_HOST, got exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	})
+	t.Run("a Kustomization of another source is listed and skipped", func(t *testing.T) {
+		dir := fluxSpecRepo(t, app, overlay)
+		t.Chdir(dir)
+		p := filepath.Join(dir, "clusters/c/app.yaml")
+		b, _ := os.ReadFile(p)
+		if err := os.WriteFile(p, []byte(strings.Replace(string(b), "    name: flux-system\n  decryption", "    name: other-repo\n  decryption", 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := acrgen(t, "", nil, "check", "clusters/c", "--registry", "myregistry")
+		if !strings.Contains(r.stderr, "Kustomization flux-system/app") || !strings.Contains(r.stderr, "other-repo") || !strings.Contains(r.stderr, "skipped") {
+			t.Fatalf("want a warning naming the skipped Kustomization, got exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	})
+	t.Run("two Kustomizations on one path that need different files: an error naming both, nothing written", func(t *testing.T) {
+		dir := fluxSpecRepo(t, app, overlay)
+		other := strings.Replace(app, "  targetNamespace: team\n", "", 1)
+		writeFile := func(rel, content string) {
+			if err := os.WriteFile(filepath.Join(dir, rel), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b, _ := os.ReadFile(filepath.Join(dir, "clusters/c/app.yaml"))
+		writeFile("clusters/c/app2.yaml", strings.Replace(strings.Replace(string(b), "name: app\n", "name: app2\n", 1), app, other, 1))
+		writeFile("base/app.yaml", strings.Replace(mustRead(t, filepath.Join(dir, "base/app.yaml")), "  name: app\n", "  name: app\n  namespace: ns-b\n", 1))
+		t.Chdir(dir)
+		before := testtool.Snapshot(t, dir)
+		r := acrgen(t, testPassword, nil, "render", "clusters/c", "--registry", "myregistry", "--username", testUser, "--password-stdin")
+		if r.code != exitUsage || !strings.Contains(r.stderr, "Kustomization flux-system/app ") || !strings.Contains(r.stderr, "Kustomization flux-system/app2 ") {
+			t.Fatalf("want exit 2 naming both Kustomizations, got %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		after := testtool.Snapshot(t, dir)
+		if len(after) != len(before) {
+			t.Errorf("files were written: %d before, %d after", len(before), len(after))
+		}
+		for rel, c := range before {
+			if after[rel] != c {
+				t.Errorf("%s changed", rel)
+			}
+		}
+	})
+	t.Run("two Kustomizations on one path with different targetNamespaces: right for both", func(t *testing.T) {
+		dir := fluxSpecRepo(t, app, overlay)
+		b, _ := os.ReadFile(filepath.Join(dir, "clusters/c/app.yaml"))
+		two := strings.Replace(strings.Replace(string(b), "name: app\n", "name: app2\n", 1), "targetNamespace: team\n", "targetNamespace: team-2\n", 1)
+		if err := os.WriteFile(filepath.Join(dir, "clusters/c/app2.yaml"), []byte(two), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Chdir(dir)
+		render(t)
+		if r := acrgen(t, "", nil, "check", "clusters/c", "--registry", "myregistry"); r.code != exitOK {
+			t.Fatalf("check after render: %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		pulls, fails := verifyFluxOutput(fluxBuildAll(t, dir, 3), "myregistry.azurecr.io", kubectlDockerConfig(t, "myregistry.azurecr.io"))
+		for _, f := range fails {
+			t.Error(f)
+		}
+		if pulls != 2 {
+			t.Errorf("want 2 workloads pulling from the registry, got %d", pulls)
+		}
+	})
+}
+
+func mustRead(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -66,7 +66,7 @@ func PlanAll(opts Options) (*Result, error) {
 		for _, reg := range opts.Registries {
 			if h.ValuesMention(reg) {
 				m.used[reg] = true
-				m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("%s (%s): its values name %s, but acrgen cannot see into the chart: the pods it renders may pull without the secret; add the secret through the chart's values, or let acrgen add a post-renderer (--helm-release %s)", h, opts.Display(h.File), reg, h.Name))
+				m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("%s (%s): its values name %s, but acrgen cannot see into the chart: the pods it renders may pull without the secret; give the chart's pods the secret through its values, or a spec.postRenderers kustomize patch", h, opts.Display(h.File), reg))
 				break
 			}
 		}
