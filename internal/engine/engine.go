@@ -66,6 +66,8 @@ type Options struct {
 
 	// partOf is set when the run is one of several: the caller reports unused registries.
 	partOf bool
+	// cache shares the files read between the runs of one PlanAll.
+	cache *tree.Cache
 }
 
 // FileChange is a file a run writes.
@@ -146,7 +148,7 @@ func plan(opts Options) (*run, error) {
 		relevant = append(relevant, "ServiceAccount")
 	}
 	t, err := tree.Load(opts.Dir, tree.Options{MaxFileSize: opts.MaxFileSize, Kinds: opts.Kinds, Display: opts.Display,
-		Registries: opts.Registries, Relevant: relevant, Overlay: opts.Overlay})
+		Registries: opts.Registries, Relevant: relevant, Overlay: opts.Overlay, Cache: opts.cache})
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/acrgen/acrgen/internal/flux"
+	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/render"
 )
 
@@ -24,7 +25,8 @@ func PlanAll(opts Options) (*Result, error) {
 	if len(dirs) == 0 {
 		dirs = []string{opts.Dir}
 	}
-	repo, err := flux.Resolve(dirs, flux.Options{SourceRoot: opts.SourceRoot, Kinds: opts.Kinds, MaxFileSize: opts.MaxFileSize, Display: opts.Display})
+	opts.cache = tree.NewCache()
+	repo, err := flux.Resolve(dirs, flux.Options{SourceRoot: opts.SourceRoot, Kinds: opts.Kinds, MaxFileSize: opts.MaxFileSize, Display: opts.Display, Cache: opts.cache})
 	if err != nil {
 		return nil, err
 	}

@@ -78,6 +78,8 @@ type Options struct {
 	Kinds       *render.Kinds
 	MaxFileSize int64
 	Display     func(string) string
+	// Cache shares the files read with the caller's later Loads.
+	Cache *tree.Cache
 }
 
 // Repo is what Resolve found.
@@ -170,7 +172,7 @@ func (rs *resolver) objects(dir string, overlay *tree.Overlay) ([]*Kustomization
 	if overlay == nil && !hasKustomization(dir) {
 		return rs.scan(dir)
 	}
-	t, err := tree.Load(dir, tree.Options{MaxFileSize: rs.opts.MaxFileSize, Kinds: rs.opts.Kinds, Display: rs.opts.Display, Overlay: overlay})
+	t, err := tree.Load(dir, tree.Options{MaxFileSize: rs.opts.MaxFileSize, Kinds: rs.opts.Kinds, Display: rs.opts.Display, Overlay: overlay, Cache: rs.opts.Cache})
 	if err != nil {
 		return nil, err
 	}

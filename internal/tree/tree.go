@@ -130,6 +130,8 @@ type Options struct {
 	Relevant   []string
 	// Overlay, when set, is what a deployer adds to the root before building it.
 	Overlay *Overlay
+	// Cache, when set, shares the files read with other Loads of the same run.
+	Cache *Cache
 }
 
 // Overlay is what a deployer (Flux's kustomize-controller) does on top of the root
@@ -632,6 +634,10 @@ func (l *loader) parseAll() error {
 			defer wg.Done()
 			for i := range next {
 				f := files[i]
+				if m, mode, ok := l.opts.Cache.get(f.Path, triggers); ok {
+					f.Manifest, f.Mode = m, mode
+					continue
+				}
 				b, mode, err := l.readFile(f.Path)
 				if err != nil {
 					errs[i] = err
@@ -653,6 +659,7 @@ func (l *loader) parseAll() error {
 					continue
 				}
 				f.Manifest = m
+				l.opts.Cache.put(f.Path, triggers, m, mode)
 			}
 		}()
 	}
