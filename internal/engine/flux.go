@@ -101,7 +101,7 @@ type merger struct {
 func (m *merger) add(t flux.Target, label string, r *run, repo *flux.Repo, opts Options) error {
 	prefix := ""
 	if t.Object != nil {
-		prefix = "via " + t.Object.String() + ": "
+		prefix = "via " + label + ": "
 	}
 	for reg := range r.used {
 		m.used[reg] = true
