@@ -172,7 +172,7 @@ func (rs *resolver) objects(dir string, overlay *tree.Overlay) ([]*Kustomization
 	if overlay == nil && !hasKustomization(dir) {
 		return rs.scan(dir)
 	}
-	t, err := tree.Load(dir, tree.Options{MaxFileSize: rs.opts.MaxFileSize, Kinds: rs.opts.Kinds, Display: rs.opts.Display, Overlay: overlay, Cache: rs.opts.Cache})
+	t, err := tree.Load(dir, tree.Options{MaxFileSize: rs.opts.MaxFileSize, Kinds: rs.opts.Kinds, Display: rs.opts.Display, Overlay: overlay, Cache: rs.opts.Cache, ObjectsOnly: true})
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +256,11 @@ func (rs *resolver) scan(dir string) ([]*Kustomization, error) {
 		if err != nil {
 			return &tree.InputError{Path: rs.opts.Display(p), Msg: "holds a Flux Kustomization but does not parse: " + err.Error()}
 		}
-		real, err := filepath.EvalSymlinks(p)
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return err
+		}
+		real, err := filepath.EvalSymlinks(abs)
 		if err != nil {
 			return err
 		}

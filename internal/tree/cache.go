@@ -74,3 +74,32 @@ func (c *Cache) put(path string, triggers []string, m *render.Manifest, mode fs.
 	}
 	e.relevant[triggersKey(triggers)] = m
 }
+
+// memoImages is effectiveImages, remembered for the images and the chain's images: workloads
+// of one base share both, and kustomize's image filter compiles a regular expression per call.
+func (l *loader) memoImages(images []string, chain []layer) ([]string, error) {
+	var key strings.Builder
+	for _, im := range images {
+		key.WriteString(im)
+		key.WriteByte(0)
+	}
+	for _, ly := range chain {
+		key.WriteByte(1)
+		for _, im := range ly.images {
+			key.WriteString(im.Name + "\x00" + im.NewName + "\x00" + im.NewTag + "\x00" + im.Digest + "\x00")
+		}
+	}
+	k := key.String()
+	if out, ok := l.memo[k]; ok {
+		return append([]string(nil), out...), nil
+	}
+	out, err := effectiveImages(images, chain)
+	if err != nil {
+		return nil, err
+	}
+	if l.memo == nil {
+		l.memo = map[string][]string{}
+	}
+	l.memo[k] = append([]string(nil), out...)
+	return out, nil
+}

@@ -132,6 +132,9 @@ type Options struct {
 	Overlay *Overlay
 	// Cache, when set, shares the files read with other Loads of the same run.
 	Cache *Cache
+	// ObjectsOnly leaves the instances' pod specs, images and secrets out, for a caller that
+	// only looks for objects.
+	ObjectsOnly bool
 }
 
 // Overlay is what a deployer (Flux's kustomize-controller) does on top of the root
@@ -152,6 +155,7 @@ type loader struct {
 	files      map[string]*File
 	order      []pending
 	visiting   map[string]bool
+	memo       map[string][]string // effectiveImages by images and chain
 	gen        []GeneratedSecret
 	warnings   []string
 }
@@ -684,6 +688,9 @@ func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, 
 			inst.PatchName = ly.prefix + inst.PatchName + ly.suffix
 		}
 	}
+	if l.opts.ObjectsOnly {
+		return inst, nil
+	}
 	specs, err := l.opts.Kinds.PodSpecs(r)
 	if err != nil {
 		return Instance{}, lineErr(l.display(f.Path), err)
@@ -700,7 +707,7 @@ func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, 
 		for i, im := range ps.Images {
 			imgs[i] = im.Value
 		}
-		out, err := effectiveImages(imgs, chain)
+		out, err := l.memoImages(imgs, chain)
 		if err != nil {
 			return Instance{}, &InputError{Path: l.display(f.Path), Msg: fmt.Sprintf("%s %q: applying images: %v", r.Kind, r.Name, err)}
 		}
