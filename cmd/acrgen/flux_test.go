@@ -621,3 +621,28 @@ func mustRead(t *testing.T, p string) string {
 	}
 	return string(b)
 }
+
+// TestSeveralDirs renders two kustomize overlays (no Flux objects) in one run, as pre-commit
+// passes them, and checks both in one run.
+func TestSeveralDirs(t *testing.T) {
+	dir, _, _ := examplesCopy(t)
+	t.Chdir(dir)
+	if r := acrgen(t, "", nil, "check", "overlays/prod", "overlays/staging", "--registry", "myregistry"); r.code != exitDrift {
+		t.Fatalf("check before render: want exit 1, got %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r := acrgen(t, testPassword, nil, "render", "overlays/prod", "overlays/staging", "--registry", "myregistry", "--username", testUser, "--password-stdin")
+	if r.code != exitOK {
+		t.Fatalf("render: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, o := range []string{"overlays/prod", "overlays/staging"} {
+		if c := acrgen(t, "", nil, "check", o, "--registry", "myregistry"); c.code != exitOK {
+			t.Errorf("check %s alone after the joint render: exit %d\n%s%s", o, c.code, c.stdout, c.stderr)
+		}
+	}
+	if c := acrgen(t, "", nil, "check", "overlays/prod", "overlays/staging", "--registry", "myregistry"); c.code != exitOK {
+		t.Errorf("check of both: exit %d\n%s%s", c.code, c.stdout, c.stderr)
+	}
+	if c := acrgen(t, "", nil, "check", "--registry", "myregistry"); c.code != exitUsage {
+		t.Errorf("check without a DIR: want exit 2, got %d", c.code)
+	}
+}
