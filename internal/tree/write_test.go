@@ -255,7 +255,7 @@ func TestRecoveryRollsForwardOrBack(t *testing.T) {
 			os.WriteFile(tmpC, []byte("new c\n"), 0o644)
 			legacy := filepath.Join(dir, ".acrgen-123456.tmp")
 			os.WriteFile(legacy, []byte("stale\n"), 0o600)
-			lk := &Lock{root: dir, dir: dir, prefix: "."}
+			lk := &Lock{root: dir, roots: []string{dir}, dir: dir, prefix: "."}
 			j := journal{Committed: committed, Entries: []journalEntry{
 				{Tmp: filepath.Join(dir, ".acrgen-00-0.tmp"), Target: a, Old: sum([]byte("old a\n")), New: sum([]byte("new a\n"))},
 				{Tmp: tmpB, Target: b, Old: sum([]byte("old b\n")), New: sum([]byte("new b\n"))},
