@@ -49,9 +49,10 @@ demo: tools build $(BIN)/fakeazure ## render examples/ into a scratch copy with 
 	./scripts/demo.sh
 
 .PHONY: bench
-bench: tools build $(BIN)/yq ## benchmarks: acrgen against a kyaml no-op and yq, side by side
+bench: tools build $(BIN)/yq ## benchmarks: acrgen against a kyaml no-op and yq, side by side; a Flux repository
 	./bench/run.sh
 	./bench/fn.sh
+	./bench/flux.sh
 
 .PHONY: fmt
 fmt: ## gofmt the tree

@@ -62,5 +62,31 @@ acrgen check overlays/prod --registry myregistry
 step "a second render of staging changes nothing"
 printf 'demo-only-not-a-real-password' | SOPS_AGE_KEY_FILE=demo.agekey acrgen render overlays/staging \
   --registry myregistry --username 00000000-0000-0000-0000-000000000000 --password-stdin
+
+step "Flux: examples/flux, a fleet repository (clusters/prod, clusters/staging, apps/, a local chart)"
+flux="$root/.scratch/demo-flux"
+rm -rf "$flux" && mkdir -p "$flux"
+cp -r "$root/examples/flux/." "$flux/"
+cp demo.agekey "$flux/" && echo demo.agekey > "$flux/.gitignore"
+sed -i "s/age1[0-9a-z]*/$recipient/" "$flux/.sops.yaml"
+cd "$flux"
+git init -q . && git add -A && git -c user.name=demo -c user.email=demo@example.com commit -qm "fleet as it is"
+
+step "acrgen check clusters/prod before the render: Flux's images: and targetNamespace make podinfo pull from the registry (exit 1)"
+if acrgen check clusters/prod --registry myregistry; then
+  echo "expected check to fail before the render" >&2
+  exit 1
+else
+  echo "(exit $?)"
+fi
+
+step "acrgen render clusters/prod clusters/staging: one run follows every Flux Kustomization"
+printf 'demo-only-not-a-real-password' | acrgen render clusters/prod clusters/staging \
+  --registry myregistry --username 00000000-0000-0000-0000-000000000000 --password-stdin
+git status --short
+
+step "acrgen check clusters/prod after the render (exit 0)"
+acrgen check clusters/prod --registry myregistry
+
 echo
-echo "scratch copy: $scratch"
+echo "scratch copies: $scratch $flux"

@@ -111,6 +111,7 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 		&cli.StringFlag{Name: "cloud", Value: "AzureCloud", Usage: "cloud whose login-server suffix a bare registry name takes: AzureCloud, AzureChinaCloud, AzureUSGovernment"},
 		&cli.Int64Flag{Name: "max-file-size", Value: tree.DefaultMaxFileSize, Usage: "largest manifest file read, in bytes (at least 1)", Action: positiveSize},
 		&cli.StringFlag{Name: "expiry-warning", Value: "30d", Usage: "warn this long before a Secret's credential expires: days (30d), hours (720h), or 0 for no warning; an expired one fails check"},
+		&cli.StringFlag{Name: "source-root", Usage: "directory that Flux Kustomizations' spec.path is relative to; default the git top level of the file holding them"},
 	}
 	if mode == engine.Check {
 		return fs
@@ -143,7 +144,7 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 	return &cli.Command{
 		Name:      modeNames[mode].name,
 		Usage:     modeNames[mode].usage,
-		ArgsUsage: "DIR",
+		ArgsUsage: "DIR...",
 		Flags:     treeFlags(mode),
 		Action: func(c *cli.Context) error {
 			opts, err := treeOptions(c, mode, stdin, getenv)
@@ -153,13 +154,20 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 			if opts.Credential != nil {
 				defer clear(opts.Credential.Password)
 			}
-			lk, err := lockTree(c, opts.Dir, mode != engine.Check && !c.Bool("check") && !c.Bool("diff"), getenv)
+			root, err := tree.LockRoot(opts.Dirs, opts.SourceRoot)
+			if err != nil {
+				return exitFor(err)
+			}
+			lk, err := lockTree(c, root, mode != engine.Check && !c.Bool("check") && !c.Bool("diff"), getenv)
 			if err != nil {
 				return err
 			}
 			defer lk.Unlock()
-			res, err := engine.Plan(opts)
+			res, err := engine.PlanAll(opts)
 			if err != nil {
+				return exitFor(err)
+			}
+			if err := lk.Allow(res.Roots); err != nil {
 				return exitFor(err)
 			}
 			return report(c, mode, res, opts.Display, lk)
@@ -168,8 +176,8 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 }
 
 func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) (engine.Options, error) {
-	if c.NArg() != 1 {
-		return engine.Options{}, cli.Exit(fmt.Sprintf("want exactly one DIR argument, got %d: run acrgen once per kustomization directory", c.NArg()), exitUsage)
+	if c.NArg() == 0 {
+		return engine.Options{}, cli.Exit("want at least one DIR argument: a kustomization directory, or one holding Flux Kustomizations", exitUsage)
 	}
 	if err := validateNames(c); err != nil {
 		return engine.Options{}, err
@@ -180,6 +188,8 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 	}
 	opts := engine.Options{
 		Dir:            c.Args().First(),
+		Dirs:           c.Args().Slice(),
+		SourceRoot:     c.String("source-root"),
 		Mode:           mode,
 		SecretName:     c.String("secret-name"),
 		Namespaces:     c.StringSlice("namespace"),

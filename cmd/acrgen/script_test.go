@@ -35,7 +35,7 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"fakeazure": fakeAzureCmd},
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("PATH", filepath.Join(root, "bin")+string(os.PathListSeparator)+env.Getenv("PATH"))
+			env.Setenv("PATH", toolsPath(env.Getenv("PATH"), filepath.Join(root, "bin")))
 			env.Setenv("AZURE_TOKEN_CREDENTIALS", "EnvironmentCredential")
 			if err := os.CopyFS(env.WorkDir, os.DirFS(filepath.Join(root, "examples"))); err != nil {
 				return err
@@ -96,4 +96,18 @@ func fakeAzureCmd(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("usage: fakeazure replication-delay N | fakeazure fault OP STATUS CODE MESSAGE")
 	}
+}
+
+// toolsPath puts bin (the pinned kustomize, sops, age) on path right after the directory where
+// testscript put the test binary as acrgen, so scripts run the code under test, never a stale
+// bin/acrgen, and the pinned tools, never others on the machine.
+func toolsPath(path, bin string) string {
+	dirs := filepath.SplitList(path)
+	for i, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "acrgen")); err == nil {
+			dirs = append(dirs[:i+1], append([]string{bin}, dirs[i+1:]...)...)
+			return strings.Join(dirs, string(os.PathListSeparator))
+		}
+	}
+	panic("testscript did not put acrgen on PATH")
 }

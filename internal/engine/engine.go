@@ -63,6 +63,18 @@ type Options struct {
 	// ExpiryWarning is how long before a Secret's recorded expiry a warning starts; zero
 	// means none. An expired Secret is a problem for check whatever it is.
 	ExpiryWarning time.Duration
+	// Overlay is what a Flux Kustomization adds on top of Dir; nil for none.
+	Overlay *tree.Overlay
+	// Dirs are the directories PlanAll works on; empty means Dir.
+	Dirs []string
+	// SourceRoot is what Flux Kustomizations' spec.path is relative to; empty means the git
+	// top level of the file holding the object.
+	SourceRoot string
+
+	// partOf is set when the run is one of several: the caller reports unused registries.
+	partOf bool
+	// cache shares the files read between the runs of one PlanAll.
+	cache *tree.Cache
 }
 
 // FileChange is a file a run writes.
@@ -72,6 +84,9 @@ type FileChange struct {
 	// Created is true for a file that does not exist yet.
 	Created bool
 	Mode    fs.FileMode
+	// secret identifies the plaintext of an encrypted Secret file: two runs that write the
+	// same Secret produce different ciphertexts of it.
+	secret string
 }
 
 // Result is what a run found and would write.
@@ -85,6 +100,9 @@ type Result struct {
 	Warnings []string
 	// Notes describe the Secrets found, from their plaintext annotations.
 	Notes []string
+	// Roots are the directories the run may write in: each DIR it was given, and each path
+	// of a Flux Kustomization it followed. The writer refuses a change outside them.
+	Roots []string
 }
 
 // UsageError is a problem with the options or the credential; the CLI exits 2.
@@ -103,11 +121,21 @@ type run struct {
 	t       *tree.Tree
 	match   *render.Matcher
 	res     *Result
-	kustoms []render.Edit // edits to the root kustomization
+	kustoms []render.Edit   // edits to the root kustomization
+	used    map[string]bool // the registries some workload pulls from
 }
 
 // Plan computes a run without writing anything.
 func Plan(opts Options) (*Result, error) {
+	r, err := plan(opts)
+	if err != nil {
+		return nil, err
+	}
+	r.res.Roots = []string{opts.Dir}
+	return r.res, nil
+}
+
+func plan(opts Options) (*run, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -141,7 +169,7 @@ func Plan(opts Options) (*Result, error) {
 		relevant = append(relevant, "ServiceAccount")
 	}
 	t, err := tree.Load(opts.Dir, tree.Options{MaxFileSize: opts.MaxFileSize, Kinds: opts.Kinds, Display: opts.Display,
-		Registries: opts.Registries, Relevant: relevant})
+		Registries: opts.Registries, Relevant: relevant, Overlay: opts.Overlay, Cache: opts.cache})
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +199,7 @@ func Plan(opts Options) (*Result, error) {
 		return nil, fmt.Errorf("internal error: the new %s does not parse (%v); nothing was written", opts.Display(r.res.Changes[i].Path), err)
 	}
 	sort.Slice(r.res.Changes, func(i, j int) bool { return r.res.Changes[i].Path < r.res.Changes[j].Path })
-	return r.res, nil
+	return r, nil
 }
 
 // validNamespaces refuses a resource whose effective namespace is not a valid namespace name:
@@ -271,8 +299,9 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 			}
 		}
 	}
+	r.used = used
 	for _, reg := range r.opts.Registries {
-		if !used[reg] {
+		if !used[reg] && !r.opts.partOf {
 			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("no workload in %s pulls from %s (after namespaces and images: transformers): a typo?", r.display(r.t.Root), reg))
 		}
 	}
@@ -343,7 +372,11 @@ func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []s
 	key := strings.Join([]string{t.APIVersion, t.Kind, t.Namespace, t.Name, ps.Path()}, "\x00")
 	if !w.seen[key] {
 		w.seen[key] = true
-		w.targets = append(w.targets, external{target: t, msg: fmt.Sprintf("%s: %s (%s, from %s) %s", r.display(r.t.Kustomization.Path), describe(inst), where, r.display(inst.File.Path), why)})
+		at := r.t.Root
+		if r.t.Kustomization != nil {
+			at = r.t.Kustomization.Path
+		}
+		w.targets = append(w.targets, external{target: t, msg: fmt.Sprintf("%s: %s (%s, from %s) %s", r.display(at), describe(inst), where, r.display(inst.File.Path), why)})
 	}
 	return nil
 }
@@ -440,6 +473,9 @@ func (r *run) patchExternal(exts []external) error {
 		targets[i] = e.target
 	}
 	k := r.t.Kustomization
+	if k == nil {
+		return &tree.InputError{Path: r.display(r.t.Root), Msg: fmt.Sprintf("has no kustomization.yaml, but %s from outside it needs the secret: add a kustomization.yaml so acrgen can patch it", exts[0].target.Kind+" "+exts[0].target.Name)}
+	}
 	name := r.patchFileName()
 	path := filepath.Join(r.t.Root, name)
 	old, _, err := tree.ReadRegular(path, r.opts.MaxFileSize)

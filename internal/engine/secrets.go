@@ -224,7 +224,7 @@ func (r *run) createSecret(ns string, missing *[]string) error {
 	if err != nil {
 		return &EncryptionError{Err: fmt.Errorf("encrypting %s: %w", r.display(path), err)}
 	}
-	r.res.Changes = append(r.res.Changes, FileChange{Path: path, New: enc, Created: true, Mode: 0o644})
+	r.res.Changes = append(r.res.Changes, FileChange{Path: path, New: enc, Created: true, Mode: 0o644, secret: r.secretKey(ns, nil)})
 	r.res.Actions = append(r.res.Actions, fmt.Sprintf("%s: new encrypted Secret %s%s", r.display(path), r.opts.SecretName, nsSuffix(ns)))
 	return r.listResource(path)
 }
@@ -349,7 +349,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode) err
 		return &EncryptionError{Err: fmt.Errorf("encrypting %s: %w", r.display(path), err)}
 	}
 	if changed {
-		r.res.Changes = append(r.res.Changes, FileChange{Path: path, Old: old, New: out, Mode: mode})
+		r.res.Changes = append(r.res.Changes, FileChange{Path: path, Old: old, New: out, Mode: mode, secret: r.secretKey(ns, oldAnn)})
 		r.res.Actions = append(r.res.Actions, fmt.Sprintf("%s: Secret %s%s updated", r.display(path), r.opts.SecretName, nsSuffix(ns)))
 	}
 	return nil

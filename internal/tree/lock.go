@@ -18,9 +18,10 @@ import (
 // the journal of a write in progress, acrgen.journal, lies beside it. Outside git, the root
 // directory itself is locked, and the journal is .acrgen.journal in it while a write runs.
 type Lock struct {
-	root      string // the tree's root, symlinks resolved
-	dir       string // where the lock file and the journal live
-	prefix    string // "" in a git directory, "." in the root
+	root      string   // the tree's root, symlinks resolved
+	roots     []string // where the writer may write: root, or what Allow narrowed it to
+	dir       string   // where the lock file and the journal live
+	prefix    string   // "" in a git directory, "." in the root
 	f         *os.File
 	exclusive bool
 	// Warnings are what recovering an interrupted run found.
@@ -59,7 +60,7 @@ func LockTree(dir string, exclusive bool, command string) (*Lock, error) {
 	if err != nil {
 		return nil, &InputError{Path: dir, Msg: err.Error()}
 	}
-	l := &Lock{root: root, dir: root, prefix: ".", exclusive: exclusive}
+	l := &Lock{root: root, roots: []string{root}, dir: root, prefix: ".", exclusive: exclusive}
 	var path, info string // what is locked, and where the holders are described
 	if g := gitDir(root); g != "" {
 		l.dir, l.prefix = g, ""
@@ -214,4 +215,44 @@ func gitDir(dir string) string {
 			return ""
 		}
 	}
+}
+
+// LockRoot is the directory a run over dirs locks: the top level of the git work tree holding
+// the first DIR (Flux Kustomizations' paths are relative to it), or, outside git, the deepest
+// directory that holds every DIR and sourceRoot (when given). Where the run may write is then
+// narrowed with [Lock.Allow].
+func LockRoot(dirs []string, sourceRoot string) (string, error) {
+	all := append([]string{}, dirs...)
+	if sourceRoot != "" {
+		all = append(all, sourceRoot)
+	}
+	var common string
+	for i, d := range all {
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			return "", err
+		}
+		real, err := filepath.EvalSymlinks(abs)
+		if err != nil {
+			return "", &InputError{Path: d, Msg: "cannot read the directory: " + err.Error()}
+		}
+		if i == 0 && sourceRoot == "" {
+			for t := real; ; t = filepath.Dir(t) {
+				if _, err := os.Lstat(filepath.Join(t, ".git")); err == nil {
+					return t, nil
+				}
+				if filepath.Dir(t) == t {
+					break
+				}
+			}
+		}
+		if i == 0 {
+			common = real
+			continue
+		}
+		for !within(common, real) {
+			common = filepath.Dir(common)
+		}
+	}
+	return common, nil
 }

@@ -126,6 +126,23 @@ type Options struct {
 	// Registries means every file is parsed.
 	Registries []string
 	Relevant   []string
+	// Overlay, when set, is what a deployer adds to the root before building it.
+	Overlay *Overlay
+	// Cache, when set, shares the files read with other Loads of the same run.
+	Cache *Cache
+	// ObjectsOnly leaves the instances' pod specs, images and secrets out, for a caller that
+	// only looks for objects.
+	ObjectsOnly bool
+}
+
+// Overlay is what a deployer (Flux's kustomize-controller) does on top of the root
+// kustomization: it changes the root's own fields before the build, and substitutes variables
+// in the build's output.
+type Overlay struct {
+	// Adjust changes the root kustomization, or an empty one when the root has none.
+	Adjust func(*types.Kustomization)
+	// Substitute rewrites an effective image reference after the build; nil leaves it.
+	Substitute func(string) string
 }
 
 type loader struct {
@@ -136,6 +153,7 @@ type loader struct {
 	files      map[string]*File
 	order      []pending
 	visiting   map[string]bool
+	memo       map[string][]string // effectiveImages by images and chain
 	gen        []GeneratedSecret
 	warnings   []string
 }
@@ -164,6 +182,9 @@ func Load(dir string, opts Options) (*Tree, error) {
 	if fi, err := os.Stat(real); err != nil || !fi.IsDir() {
 		return nil, &InputError{Path: dir, Msg: "not a directory"}
 	}
+	if opts.Overlay != nil && opts.Overlay.Substitute != nil {
+		opts.Relevant = append(append([]string(nil), opts.Relevant...), "${")
+	}
 	l := &loader{opts: opts, root: real, files: map[string]*File{}, visiting: map[string]bool{}}
 	t := &Tree{Root: real}
 	if kpath := findKustomization(real); kpath != "" {
@@ -171,8 +192,15 @@ func Load(dir string, opts Options) (*Tree, error) {
 		if err != nil {
 			return nil, err
 		}
+		if opts.Overlay != nil && opts.Overlay.Adjust != nil {
+			opts.Overlay.Adjust(&k.K)
+		}
 		t.Kustomization = k
 		if err := l.walk(k, nil, true); err != nil {
+			return nil, err
+		}
+	} else if opts.Overlay != nil && opts.Overlay.Adjust != nil {
+		if err := l.walkGenerated(real); err != nil {
 			return nil, err
 		}
 	} else if err := l.walkPlain(real); err != nil {
@@ -198,6 +226,13 @@ func Load(dir string, opts Options) (*Tree, error) {
 				return nil, err
 			}
 			if !inst.Deleted {
+				if opts.Overlay != nil && opts.Overlay.Substitute != nil {
+					for _, imgs := range inst.Images {
+						for i := range imgs {
+							imgs[i] = opts.Overlay.Substitute(imgs[i])
+						}
+					}
+				}
 				t.Instances = append(t.Instances, inst)
 			}
 		}
@@ -309,6 +344,9 @@ func lineErr(path string, err error) error {
 
 // entryLine finds the line of a list entry in a kustomization, for error messages.
 func (k *Kustomization) entryLine(field, entry string) int {
+	if k.Doc == nil {
+		return 0 // generated in memory
+	}
 	for i := 0; i+1 < len(k.Doc.Content); i += 2 {
 		if k.Doc.Content[i].Value != field && !(field == "resources" && k.Doc.Content[i].Value == "bases") {
 			continue
@@ -404,8 +442,10 @@ func (l *loader) layer(k *Kustomization, root bool) (layer, error) {
 // result leaves k (outer kustomizations, and components that follow).
 func (l *loader) walk(k *Kustomization, after []layer, root bool) error {
 	real, err := filepath.EvalSymlinks(k.Path)
-	if err != nil {
+	if err != nil && k.Doc != nil {
 		return err
+	} else if err != nil {
+		real = k.Path // generated in memory
 	}
 	if l.visiting[real] {
 		return &InputError{Path: l.display(k.Path), Msg: "cycle: this kustomization includes itself"}
@@ -605,6 +645,10 @@ func (l *loader) parseAll() error {
 	triggers := l.triggers()
 	return ForEach(len(files), func(i int) error {
 		f := files[i]
+		if m, mode, ok := l.opts.Cache.get(f.Path, triggers); ok {
+			f.Manifest, f.Mode = m, mode
+			return nil
+		}
 		b, mode, err := l.readFile(f.Path)
 		if err != nil {
 			return err
@@ -624,6 +668,7 @@ func (l *loader) parseAll() error {
 			return lineErr(l.display(f.Path), err)
 		}
 		f.Manifest = m
+		l.opts.Cache.put(f.Path, triggers, m, mode)
 		return nil
 	})
 }
@@ -641,6 +686,9 @@ func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, 
 			inst.PatchName = ly.prefix + inst.PatchName + ly.suffix
 		}
 	}
+	if l.opts.ObjectsOnly {
+		return inst, nil
+	}
 	specs, err := l.opts.Kinds.PodSpecs(r)
 	if err != nil {
 		return Instance{}, lineErr(l.display(f.Path), err)
@@ -657,7 +705,7 @@ func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, 
 		for i, im := range ps.Images {
 			imgs[i] = im.Value
 		}
-		out, err := effectiveImages(imgs, chain)
+		out, err := l.memoImages(imgs, chain)
 		if err != nil {
 			return Instance{}, &InputError{Path: l.display(f.Path), Msg: fmt.Sprintf("%s %q: applying images: %v", r.Kind, r.Name, err)}
 		}

@@ -162,14 +162,14 @@ func (l *Lock) check(w Write) (string, fs.FileMode, error) {
 	p = filepath.Clean(p)
 	parent, err := resolveExisting(filepath.Dir(p))
 	if errors.Is(err, errDangling) {
-		return "", 0, &OutsideError{Path: w.Path, Root: l.root}
+		return "", 0, &OutsideError{Path: w.Path, Root: strings.Join(l.roots, ", ")}
 	}
 	if err != nil {
 		return "", 0, fmt.Errorf("writing %s: %w", w.Path, err)
 	}
 	target := filepath.Join(parent, filepath.Base(p))
-	if target == l.root || !within(l.root, target) {
-		return "", 0, &OutsideError{Path: w.Path, Root: l.root}
+	if !l.allowed(target) {
+		return "", 0, &OutsideError{Path: w.Path, Root: strings.Join(l.roots, ", ")}
 	}
 	fi, err := os.Lstat(target)
 	switch {
@@ -222,6 +222,39 @@ func resolveExisting(p string) (string, error) {
 }
 
 // within reports whether p lies under root (both clean and absolute).
+// allowed reports whether target lies strictly inside one of the directories the lock lets
+// the writer write in.
+func (l *Lock) allowed(target string) bool {
+	for _, r := range l.roots {
+		if target != r && within(r, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// Allow narrows where the writer may write to dirs (a run's DIRs and the paths of the Flux
+// Kustomizations it followed), each of which must lie inside the locked tree.
+func (l *Lock) Allow(dirs []string) error {
+	roots := make([]string, 0, len(dirs))
+	for _, d := range dirs {
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			return err
+		}
+		real, err := filepath.EvalSymlinks(abs)
+		if err != nil {
+			return &InputError{Path: d, Msg: err.Error()}
+		}
+		if !within(l.root, real) {
+			return &OutsideError{Path: d, Root: l.root}
+		}
+		roots = append(roots, real)
+	}
+	l.roots = roots
+	return nil
+}
+
 func within(root, p string) bool {
 	return p == root || strings.HasPrefix(p, root+string(filepath.Separator))
 }

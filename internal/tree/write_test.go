@@ -255,7 +255,7 @@ func TestRecoveryRollsForwardOrBack(t *testing.T) {
 			os.WriteFile(tmpC, []byte("new c\n"), 0o644)
 			legacy := filepath.Join(dir, ".acrgen-123456.tmp")
 			os.WriteFile(legacy, []byte("stale\n"), 0o600)
-			lk := &Lock{root: dir, dir: dir, prefix: "."}
+			lk := &Lock{root: dir, roots: []string{dir}, dir: dir, prefix: "."}
 			j := journal{Committed: committed, Entries: []journalEntry{
 				{Tmp: filepath.Join(dir, ".acrgen-00-0.tmp"), Target: a, Old: sum([]byte("old a\n")), New: sum([]byte("new a\n"))},
 				{Tmp: tmpB, Target: b, Old: sum([]byte("old b\n")), New: sum([]byte("new b\n"))},
@@ -343,5 +343,65 @@ func TestLockLivesInGitDir(t *testing.T) {
 	}
 	if es := entries(t, filepath.Join(wt, "overlay")); len(es) != 1 || es[0] != "a.yaml" {
 		t.Fatalf("the working tree holds %v, want a.yaml only", es)
+	}
+}
+
+// Allow narrows the writer to the directories a run works on: a sibling of those under the
+// locked root is refused, and so is a directory outside the root.
+func TestAllowNarrowsWhereTheWriterWrites(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"clusters/prod", "apps/prod", "apps/staging"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lk := lockFor(t, root)
+	if err := lk.Allow([]string{filepath.Join(root, "clusters/prod"), filepath.Join(root, "apps/prod")}); err != nil {
+		t.Fatal(err)
+	}
+	ok := []Write{{Path: filepath.Join(root, "apps/prod/a.yaml"), Data: []byte("a: 1\n"), Mode: 0o644, Created: true}}
+	if err := lk.WriteAll(context.Background(), ok); err != nil {
+		t.Fatalf("a write inside an allowed directory: %v", err)
+	}
+	bad := []Write{{Path: filepath.Join(root, "apps/staging/b.yaml"), Data: []byte("b: 1\n"), Mode: 0o644, Created: true}}
+	var out *OutsideError
+	if err := lk.WriteAll(context.Background(), bad); !errors.As(err, &out) {
+		t.Fatalf("a write beside the allowed directories: got %v, want an OutsideError", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "apps/staging/b.yaml")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the refused file exists: %v", err)
+	}
+	if err := lk.Allow([]string{t.TempDir()}); !errors.As(err, &out) {
+		t.Fatalf("allowing a directory outside the locked root: got %v, want an OutsideError", err)
+	}
+}
+
+// LockRoot is the git top level of the first DIR, or outside git the deepest directory holding
+// every DIR and the source root.
+func TestLockRoot(t *testing.T) {
+	plain := t.TempDir()
+	repo := t.TempDir()
+	for _, d := range []string{filepath.Join(plain, "a/x"), filepath.Join(plain, "a/y/z"), filepath.Join(repo, ".git"), filepath.Join(repo, "clusters/prod")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		dirs         []string
+		source, want string
+	}{
+		{[]string{plain + "/a/x"}, "", plain + "/a/x"},
+		{[]string{plain + "/a/x", plain + "/a/y/z"}, "", plain + "/a"},
+		{[]string{plain + "/a/y/z"}, plain, plain},
+		{[]string{repo + "/clusters/prod"}, "", repo},
+	} {
+		got, err := LockRoot(c.dirs, c.source)
+		want, _ := filepath.EvalSymlinks(c.want)
+		if err != nil || got != want {
+			t.Errorf("LockRoot(%v, %q) = %q, %v; want %q", c.dirs, c.source, got, err, want)
+		}
+	}
+	if _, err := LockRoot([]string{plain + "/missing"}, ""); err == nil {
+		t.Error("LockRoot of a missing directory: no error")
 	}
 }

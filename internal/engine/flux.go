@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/acrgen/acrgen/internal/flux"
+	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/render"
+)
+
+// PlanAll computes a run over opts.Dirs (or opts.Dir) without writing anything. A directory
+// holding Flux Kustomizations stands for every directory they build, followed through the
+// graph, each with what kustomize-controller adds there (targetNamespace, images, patches,
+// postBuild substitution...); other directories are worked on as they are. The changes of all
+// of them make one result: two runs that would write the same file differently are an error
+// naming both, and nothing is written.
+func PlanAll(opts Options) (*Result, error) {
+	if opts.Display == nil {
+		opts.Display = func(s string) string { return s }
+	}
+	dirs := opts.Dirs
+	if len(dirs) == 0 {
+		dirs = []string{opts.Dir}
+	}
+	opts.cache = tree.NewCache()
+	repo, err := flux.Resolve(dirs, flux.Options{SourceRoot: opts.SourceRoot, Kinds: opts.Kinds, MaxFileSize: opts.MaxFileSize, Display: opts.Display, Cache: opts.cache})
+	if err != nil {
+		return nil, err
+	}
+	if len(repo.Targets) == 1 && repo.Targets[0].Object == nil && len(repo.Warnings) == 0 {
+		o := opts
+		o.Dir = dirs[0]
+		return Plan(o)
+	}
+	built := map[string]bool{}
+	for _, t := range repo.Targets {
+		if t.Object != nil {
+			built[realDir(t.Dir)] = true
+		}
+	}
+	m := &merger{res: &Result{}, by: map[string]int{}, who: map[string]string{}, used: map[string]bool{}, display: opts.Display}
+	m.res.Warnings = append(m.res.Warnings, repo.Warnings...)
+	for _, t := range repo.Targets {
+		if t.Object == nil && built[realDir(t.Dir)] {
+			continue // a Flux Kustomization builds it: its run stands for this one
+		}
+		o := opts
+		o.Dir, o.Overlay, o.partOf = t.Dir, t.Overlay, true
+		label := opts.Display(t.Dir)
+		if t.Object != nil {
+			label = fmt.Sprintf("%s (%s)", t.Object, opts.Display(t.Object.File))
+		}
+		r, err := plan(o)
+		if err != nil {
+			if t.Object == nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%s: %w", label, err)
+		}
+		if err := m.add(t, label, r, repo, opts); err != nil {
+			return nil, err
+		}
+	}
+	for _, h := range repo.HelmReleases {
+		for _, reg := range opts.Registries {
+			if h.ValuesMention(reg) {
+				m.used[reg] = true
+				m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("%s (%s): its values name %s, but acrgen cannot see into the chart: the pods it renders may pull without the secret; give the chart's pods the secret through its values, or a spec.postRenderers kustomize patch", h, opts.Display(h.File), reg))
+				break
+			}
+		}
+	}
+	for _, reg := range opts.Registries {
+		if !m.used[reg] {
+			m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("no workload pulls from %s in any directory acrgen reached (after namespaces, images: and Flux's changes): a typo?", reg))
+		}
+	}
+	return m.res, nil
+}
+
+func realDir(d string) string {
+	if r, err := filepath.EvalSymlinks(d); err == nil {
+		return r
+	}
+	return d
+}
+
+// merger gathers the results of several runs into one.
+type merger struct {
+	res     *Result
+	by      map[string]int    // path -> index in res.Changes
+	who     map[string]string // path -> the run that changes it
+	used    map[string]bool
+	seen    map[string]bool
+	display func(string) string
+}
+
+func (m *merger) add(t flux.Target, label string, r *run, repo *flux.Repo, opts Options) error {
+	prefix := ""
+	if t.Object != nil {
+		prefix = "via " + label + ": "
+	}
+	for reg := range r.used {
+		m.used[reg] = true
+	}
+	m.res.Roots = append(m.res.Roots, t.Dir)
+	for _, c := range r.res.Changes {
+		i, ok := m.by[c.Path]
+		if !ok {
+			m.by[c.Path], m.who[c.Path] = len(m.res.Changes), label
+			m.res.Changes = append(m.res.Changes, c)
+			continue
+		}
+		prev := m.res.Changes[i]
+		if bytes.Equal(prev.New, c.New) || (prev.secret != "" && prev.secret == c.secret && bytes.Equal(prev.Old, c.Old)) {
+			continue
+		}
+		return &UsageError{Msg: fmt.Sprintf("%s and %s need different changes to %s (they share a path but differ in images, namespaces or patches): give each its own overlay; nothing was written", m.who[c.Path], label, m.display(c.Path))}
+	}
+	m.res.Actions = m.appendNew(m.res.Actions, prefix, r.res.Actions)
+	m.res.Problems = m.appendNew(m.res.Problems, prefix, r.res.Problems)
+	m.res.Notes = m.appendNew(m.res.Notes, "", r.res.Notes)
+	m.res.Warnings = m.appendNew(m.res.Warnings, "", r.res.Warnings)
+	if t.Object == nil {
+		return nil
+	}
+	if names := t.Unresolved(); len(names) > 0 {
+		m.res.Warnings = m.appendNew(m.res.Warnings, "", []string{fmt.Sprintf("%s: postBuild cannot resolve %s in image references: acrgen cannot tell which registry they pull from; set them in spec.postBuild.substitute or a ConfigMap of the repository", label, strings.Join(names, ", "))})
+	}
+	m.decryption(t, label, r, repo, opts)
+	return nil
+}
+
+// decryption reports a Flux Kustomization that applies the Secret without SOPS decryption,
+// and a decryption key Secret that the repository does not describe.
+func (m *merger) decryption(t flux.Target, label string, r *run, repo *flux.Repo, opts Options) {
+	applies := false
+	for _, inst := range r.t.Instances {
+		if inst.Resource.Kind == "Secret" && inst.Resource.APIVersion == "v1" && inst.Resource.Name == opts.SecretName {
+			applies = true
+		}
+	}
+	for _, c := range r.res.Changes {
+		if c.secret != "" {
+			applies = true
+		}
+	}
+	dec := t.Object.Spec.Decryption
+	if applies && (dec == nil || dec.Provider != "sops") {
+		msg := fmt.Sprintf("%s applies the SOPS-encrypted Secret %s without spec.decryption.provider: sops: Flux would apply the ciphertext, or fail; add spec.decryption: {provider: sops, secretRef: {name: sops-age}}", label, opts.SecretName)
+		if opts.Mode == Check {
+			m.res.Problems = m.appendNew(m.res.Problems, "", []string{msg})
+		} else {
+			m.res.Warnings = m.appendNew(m.res.Warnings, "", []string{msg})
+		}
+	}
+	if dec != nil && dec.SecretRef != nil && repo.Index != nil && !repo.Index.Has("Secret", dec.SecretRef.Name, t.Object.Namespace) {
+		m.res.Warnings = m.appendNew(m.res.Warnings, "", []string{fmt.Sprintf("%s: spec.decryption.secretRef names Secret %s in namespace %s, which nothing in the repository describes: make sure it exists in the cluster (kubectl create secret generic %s --namespace=%s --from-file=age.agekey=KEYFILE)", label, dec.SecretRef.Name, t.Object.Namespace, dec.SecretRef.Name, t.Object.Namespace)})
+	}
+}
+
+// appendNew appends the messages, each with prefix, that are not there yet.
+func (m *merger) appendNew(to []string, prefix string, msgs []string) []string {
+	if m.seen == nil {
+		m.seen = map[string]bool{}
+	}
+	for _, s := range msgs {
+		s = prefix + s
+		if !m.seen[s] {
+			m.seen[s] = true
+			to = append(to, s)
+		}
+	}
+	return to
+}
+
+// secretKey identifies the plaintext acrgen wants for the Secret of namespace ns, without the
+// credential (which is the same for every run of one invocation).
+func (r *run) secretKey(ns string, old map[string]string) string {
+	field := ns
+	if r.secretSpecNamespaceless() {
+		field = ""
+	}
+	servers := append([]string(nil), r.opts.Registries...)
+	for _, s := range render.SplitList([]string{old[render.AnnotationRegistry]}) {
+		servers = render.AppendUnique(servers, s)
+	}
+	return strings.Join(append([]string{r.opts.SecretName, field}, servers...), "\x00")
+}

@@ -1,0 +1,59 @@
+package tree
+
+import (
+	"errors"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// walkGenerated reads a directory without a kustomization the way Flux's kustomize-controller
+// builds one: it generates a kustomization listing every .yaml and .yml file below the
+// directory, and each subdirectory holding a kustomization as one resource, then applies the
+// overlay to it. The generated kustomization exists only in memory: Tree.Kustomization stays
+// nil, so nothing is ever listed in it.
+func (l *loader) walkGenerated(dir string) error {
+	var resources []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == dir {
+			return nil
+		}
+		if d.IsDir() {
+			if strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if findKustomization(p) != "" {
+				resources = append(resources, p)
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch filepath.Ext(p) {
+		case ".yaml", ".yml":
+			resources = append(resources, p)
+		}
+		return nil
+	})
+	if err != nil {
+		var ie *InputError
+		if errors.As(err, &ie) {
+			return err
+		}
+		return &InputError{Path: l.display(dir), Msg: err.Error()}
+	}
+	sort.Strings(resources)
+	k := &Kustomization{Path: filepath.Join(dir, "kustomization.yaml"), Dir: dir}
+	for _, r := range resources {
+		rel, err := filepath.Rel(dir, r)
+		if err != nil {
+			return err
+		}
+		k.K.Resources = append(k.K.Resources, rel)
+	}
+	l.opts.Overlay.Adjust(&k.K)
+	return l.walk(k, nil, true)
+}
