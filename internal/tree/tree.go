@@ -89,9 +89,6 @@ type Instance struct {
 	Deleted bool
 }
 
-// External reports whether the instance comes from a file outside the root directory.
-func (i Instance) External() bool { return !i.File.InRoot }
-
 // Tree is a loaded kustomize tree.
 type Tree struct {
 	// Root is the absolute root directory.

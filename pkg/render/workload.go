@@ -22,15 +22,6 @@ type WorkloadKind struct {
 	AnyImage bool
 }
 
-// String returns KIND.GROUP=PATH, the form [ParseWorkloadKind] reads.
-func (k WorkloadKind) String() string {
-	kg := k.Kind
-	if k.Group != "" {
-		kg += "." + k.Group
-	}
-	return kg + "=" + strings.Join(k.Path, ".")
-}
-
 // BuiltinKinds are the Kubernetes workload kinds acrgen patches without configuration.
 var BuiltinKinds = []WorkloadKind{
 	{Group: "", Kind: "Pod", Path: []string{"spec"}},
