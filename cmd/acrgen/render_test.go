@@ -221,6 +221,18 @@ func TestRenderKeepsEarlierRegistries(t *testing.T) {
 
 // Docker Hub short names have no host in the file: --registry docker.io (or index.docker.io)
 // still finds them.
+// --cloud takes a cloud's name in any case, as the function's spec.cloud does.
+func TestCloudNameAnyCase(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: myregistry.azurecr.us/app:1\n")
+	for _, mode := range []string{"check", "patch"} {
+		r := acrgen(t, "", nil, mode, dir, "-r", "myregistry", "--cloud", "azureusgovernment")
+		if want := map[string]int{"check": 1, "patch": 0}[mode]; r.code != want || !strings.Contains(r.stdout, "myregistry.azurecr.us") {
+			t.Fatalf("%s --cloud azureusgovernment: want exit %d naming myregistry.azurecr.us, got %d\n%s%s", mode, want, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
 func TestDockerHubShortNames(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: nginx:1.27\n")
