@@ -90,7 +90,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.App {
 func treeFlags(mode engine.Mode) []cli.Flag {
 	fs := []cli.Flag{
 		&cli.StringSliceFlag{Name: "registry", Aliases: []string{"r"}, Usage: "login server workloads pull from (repeatable); a bare NAME means NAME.azurecr.io", Required: true},
-		&cli.StringFlag{Name: "secret-name", Value: "acr-secret", Usage: "name of the pull Secret"},
+		&cli.StringFlag{Name: "secret-name", Value: render.DefaultSecretName, Usage: "name of the pull Secret"},
 		&cli.StringSliceFlag{Name: "namespace", Aliases: []string{"n"}, Usage: "only workloads in this effective namespace (repeatable); default all"},
 		&cli.StringSliceFlag{Name: "workload", Usage: "a custom workload kind, KIND.GROUP=PATH to its pod spec (repeatable), e.g. Rollout.argoproj.io=spec.template.spec"},
 		&cli.BoolFlag{Name: "service-account", Usage: "add the secret to the ServiceAccount each workload runs as (it must be in the tree) instead of to the workload"},

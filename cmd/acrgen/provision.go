@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/acrgen/acrgen/internal/engine"
+	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/provision"
 	"github.com/acrgen/acrgen/pkg/render"
@@ -33,14 +34,14 @@ func provisionCommand() *cli.Command {
 			&cli.StringFlag{Name: "end-date", Usage: "password expiry (RFC 3339 or YYYY-MM-DD), instead of --years"},
 			&cli.BoolFlag{Name: "rotate", Usage: "add a new password, render it, then remove older passwords acrgen created"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan; make no change in Azure or in DIR"},
-			&cli.StringFlag{Name: "secret-name", Value: "acr-secret", Usage: "name of the pull Secret"},
+			&cli.StringFlag{Name: "secret-name", Value: render.DefaultSecretName, Usage: "name of the pull Secret"},
 			&cli.StringSliceFlag{Name: "namespace", Aliases: []string{"n"}, Usage: "only workloads in this effective namespace (repeatable)"},
 			&cli.StringSliceFlag{Name: "workload", Usage: "a custom workload kind, KIND.GROUP=PATH (repeatable)"},
 			&cli.BoolFlag{Name: "service-account", Usage: "add the secret to the ServiceAccount each workload runs as instead of to the workload"},
 			&cli.StringSliceFlag{Name: "age", Usage: "age recipient (repeatable); default: the .sops.yaml creation rule"},
 			&cli.StringSliceFlag{Name: "pgp", Usage: "PGP fingerprint (repeatable)"},
 			&cli.StringSliceFlag{Name: "azure-kv", Usage: "Azure Key Vault key URL (repeatable)"},
-			&cli.Int64Flag{Name: "max-file-size", Value: 8 << 20, Usage: "largest manifest file read, in bytes"},
+			&cli.Int64Flag{Name: "max-file-size", Value: tree.DefaultMaxFileSize, Usage: "largest manifest file read, in bytes"},
 		},
 		Action: func(c *cli.Context) error { return runProvision(c, c.App.ErrWriter) },
 	}

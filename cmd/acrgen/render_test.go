@@ -233,6 +233,21 @@ func TestCloudNameAnyCase(t *testing.T) {
 	}
 }
 
+// A Secret whose registry annotation names the host in another case covers it: check agrees
+// with the function, which always compared hosts ignoring case.
+func TestSecretRegistryAnyCase(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: myregistry.azurecr.io/app:1\n  imagePullSecrets:\n  - name: acr-secret\n")
+	write(t, filepath.Join(dir, "acr-secret.enc.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: acr-secret\n  annotations:\n    acrgen.dev/registry: MyRegistry.azurecr.io\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: e30=\n")
+	r := acrgen(t, "", nil, "check", dir, "-r", "myregistry")
+	if strings.Contains(r.stdout+r.stderr, "not for myregistry.azurecr.io") {
+		t.Errorf("check says a Secret for MyRegistry.azurecr.io does not cover myregistry.azurecr.io:\n%s%s", r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout+r.stderr, "registry MyRegistry.azurecr.io") {
+		t.Errorf("check did not look at the Secret:\n%s%s", r.stdout, r.stderr)
+	}
+}
+
 func TestDockerHubShortNames(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: nginx:1.27\n")

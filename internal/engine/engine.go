@@ -167,18 +167,6 @@ func Write(res *Result) error {
 
 func (r *run) display(p string) string { return r.opts.Display(p) }
 
-func (r *run) nsAllowed(ns string) bool {
-	if len(r.opts.Namespaces) == 0 {
-		return true
-	}
-	for _, n := range r.opts.Namespaces {
-		if n == ns {
-			return true
-		}
-	}
-	return false
-}
-
 func describe(inst tree.Instance) string {
 	s := inst.Resource.Kind + " " + inst.Resource.Name
 	if inst.Namespace != "" {
@@ -197,7 +185,7 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 	used := map[string]bool{}
 	accounts := map[[2]string]string{} // namespace and ServiceAccount name -> a workload that runs as it
 	for _, inst := range r.t.Instances {
-		if !r.nsAllowed(inst.Namespace) {
+		if !render.NamespaceAllowed(r.opts.Namespaces, inst.Namespace) {
 			continue
 		}
 		for i, ps := range inst.PodSpecs {
@@ -206,8 +194,8 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 				if server, ok := r.match.Match(img); ok {
 					pulls = true
 					used[server] = true
-					if h := render.ImageHost(img); h != strings.ToLower(h) {
-						r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: %s uses image %q: the kubelet matches pull-secret hosts case-sensitively; write the host in lower case", r.display(inst.File.Path), describe(inst), img))
+					if warning, ok := render.UpperCaseHostWarning(img); ok {
+						r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: %s uses %s", r.display(inst.File.Path), describe(inst), warning))
 					}
 				}
 			}
@@ -216,13 +204,7 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 			}
 			namespaces[inst.Namespace] = true
 			if r.opts.ServiceAccount && len(inst.Secrets[i]) == 0 {
-				sa := scalarOf(render.MapValue(ps.Node, "serviceAccountName"))
-				if sa == "" {
-					sa = scalarOf(render.MapValue(ps.Node, "serviceAccount"))
-				}
-				if sa == "" {
-					sa = "default"
-				}
+				sa := render.ServiceAccountName(ps.Node)
 				if _, ok := accounts[[2]string{inst.Namespace, sa}]; !ok {
 					accounts[[2]string{inst.Namespace, sa}] = describe(inst)
 				}
@@ -306,13 +288,6 @@ func (r *run) serviceAccounts(w *wanted, accounts map[[2]string]string) error {
 		return nil
 	}
 	return &UsageError{Msg: msg}
-}
-
-func scalarOf(n *yaml.Node) string {
-	if n == nil || n.Kind != yaml.ScalarNode {
-		return ""
-	}
-	return n.Value
 }
 
 // external is a workload from outside the root that needs the patch file.

@@ -3,9 +3,10 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,13 +33,13 @@ func (r *run) secrets(needed map[string]bool) error {
 		}
 	}
 	// Every Secret of that name is reported, needed or not.
-	for _, ns := range sortedKeys(byNS) {
+	for _, ns := range slices.Sorted(maps.Keys(byNS)) {
 		for _, inst := range byNS[ns] {
 			r.describeSecret(inst)
 		}
 	}
 	var missing []string
-	for _, ns := range sortedKeys(needed) {
+	for _, ns := range slices.Sorted(maps.Keys(needed)) {
 		switch {
 		case len(byNS[ns]) > 0:
 			inst := byNS[ns][0]
@@ -93,15 +94,6 @@ func nsList(nss []string) string {
 	return strings.Join(out, ", ")
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // describeSecret reports a Secret from its plaintext parts only, and flags one that is not
 // encrypted or does not cover every registry.
 func (r *run) describeSecret(inst tree.Instance) {
@@ -111,12 +103,8 @@ func (r *run) describeSecret(inst tree.Instance) {
 	desc := fmt.Sprintf("Secret %s%s (%s)", inst.Resource.Name, nsSuffix(inst.Namespace), where)
 	if reg := ann[render.AnnotationRegistry]; reg != "" {
 		desc += ": registry " + reg
-		covered := map[string]bool{}
-		for _, s := range strings.Split(reg, ",") {
-			covered[strings.TrimSpace(s)] = true
-		}
-		for _, want := range r.opts.Registries {
-			if !covered[want] && r.opts.Mode == Check {
+		for _, want := range render.MissingRegistries(reg, r.opts.Registries) {
+			if r.opts.Mode == Check {
 				r.res.Problems = append(r.res.Problems, fmt.Sprintf("%s: Secret %s holds credentials for %s, not for %s", where, inst.Resource.Name, reg, want))
 			}
 		}
@@ -158,10 +146,10 @@ func (r *run) secretSpec(ns string, old map[string]string) render.SecretSpec {
 
 // secretFileName is where a new Secret for ns goes.
 func (r *run) secretFileName(ns string) string {
-	if ns == "" || r.secretSpecNamespaceless() {
-		return r.opts.SecretName + ".enc.yaml"
+	if r.secretSpecNamespaceless() {
+		ns = ""
 	}
-	return r.opts.SecretName + "." + ns + ".enc.yaml"
+	return render.SecretFileName(r.opts.SecretName, ns)
 }
 
 func (r *run) secretSpecNamespaceless() bool {
@@ -236,14 +224,8 @@ func (r *run) syncSecret(inst tree.Instance, ns string) error {
 		return nil
 	}
 	if r.opts.Credential == nil && r.opts.Mode == Render {
-		covered := map[string]bool{}
-		for _, s := range strings.Split(render.Annotations(inst.Resource.Node)[render.AnnotationRegistry], ",") {
-			covered[strings.TrimSpace(s)] = true
-		}
-		for _, want := range r.opts.Registries {
-			if !covered[want] {
-				return &UsageError{Msg: fmt.Sprintf("%s: Secret %s does not hold credentials for %s: give the credential (--username with --password-stdin, --password-file or ACRGEN_PASSWORD) to add it", r.display(f.Path), r.opts.SecretName, want)}
-			}
+		if missing := render.MissingRegistries(render.Annotations(inst.Resource.Node)[render.AnnotationRegistry], r.opts.Registries); len(missing) > 0 {
+			return &UsageError{Msg: fmt.Sprintf("%s: Secret %s does not hold credentials for %s: give the credential (--username with --password-stdin, --password-file or ACRGEN_PASSWORD) to add it", r.display(f.Path), r.opts.SecretName, missing[0])}
 		}
 	}
 	return r.syncFile(f.Path, f.Manifest.Src.Bytes(), ns, f.Mode)

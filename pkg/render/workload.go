@@ -173,13 +173,13 @@ func ResourceOf(n *yaml.Node) (Resource, bool) {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return Resource{}, false
 	}
-	r := Resource{Node: n, APIVersion: scalar(mapValue(n, "apiVersion")), Kind: scalar(mapValue(n, "kind"))}
+	r := Resource{Node: n, APIVersion: Scalar(mapValue(n, "apiVersion")), Kind: Scalar(mapValue(n, "kind"))}
 	if r.APIVersion == "" || r.Kind == "" {
 		return Resource{}, false
 	}
 	if md := mapValue(n, "metadata"); md != nil && md.Kind == yaml.MappingNode {
-		r.Name = scalar(mapValue(md, "name"))
-		r.Namespace = scalar(mapValue(md, "namespace"))
+		r.Name = Scalar(mapValue(md, "name"))
+		r.Namespace = Scalar(mapValue(md, "namespace"))
 	}
 	return r, true
 }
@@ -278,13 +278,6 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 	return v
 }
 
-func scalar(n *yaml.Node) string {
-	if n == nil || n.Kind != yaml.ScalarNode {
-		return ""
-	}
-	return n.Value
-}
-
 // Annotations returns the metadata.annotations of an object node.
 func Annotations(n *yaml.Node) map[string]string {
 	out := map[string]string{}
@@ -301,5 +294,5 @@ func Annotations(n *yaml.Node) map[string]string {
 // SopsEncrypted reports whether an object carries a top-level sops block with a MAC, which is
 // how Flux recognises an encrypted resource.
 func SopsEncrypted(n *yaml.Node) bool {
-	return scalar(mapValue(mapValue(n, "sops"), "mac")) != ""
+	return Scalar(mapValue(mapValue(n, "sops"), "mac")) != ""
 }
