@@ -239,7 +239,7 @@ func readPassword(c *cli.Context, stdin io.Reader, getenv env) ([]byte, error) {
 	default:
 		b = []byte(getenv("ACRGEN_PASSWORD"))
 	}
-	b = []byte(strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"))
+	b = render.TrimNewline(b)
 	if len(b) == 0 {
 		return nil, cli.Exit("the password from "+sources[0]+" is empty", exitUsage)
 	}

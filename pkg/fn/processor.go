@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -84,7 +83,7 @@ func (r *run) readCredential() (*render.Credential, string, error) {
 		if v == "" {
 			return nil, fmt.Sprintf("the environment variable %s (passwordFrom) is not set", c.Password.Env), nil
 		}
-		return &render.Credential{Username: c.Username, Password: trimNewline([]byte(v))}, "", nil
+		return &render.Credential{Username: c.Username, Password: render.TrimNewline([]byte(v))}, "", nil
 	default:
 		b, err := r.opts.ReadFile(c.Password.File)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -97,16 +96,10 @@ func (r *run) readCredential() (*render.Credential, string, error) {
 			}
 			return nil, "", fmt.Errorf("reading the password file %s: %v", c.Password.File, err)
 		}
-		b = trimNewline(b)
+		b = render.TrimNewline(b)
 		if len(b) == 0 {
 			return nil, "", fmt.Errorf("the password file %s is empty", c.Password.File)
 		}
 		return &render.Credential{Username: c.Username, Password: b}, "", nil
 	}
-}
-
-// trimNewline drops one trailing line ending, as `echo secret > file` leaves one.
-func trimNewline(b []byte) []byte {
-	b = bytes.TrimSuffix(b, []byte("\n"))
-	return bytes.TrimSuffix(b, []byte("\r"))
 }

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -74,4 +75,11 @@ func Scalar(n *yaml.Node) string {
 		return ""
 	}
 	return n.Value
+}
+
+// TrimNewline drops one trailing line ending from a password, as `echo secret > file` leaves
+// one. It returns a subslice of b: no copy of the password is made.
+func TrimNewline(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	return bytes.TrimSuffix(b, []byte("\r"))
 }

@@ -120,3 +120,14 @@ func TestScalar(t *testing.T) {
 		}
 	}
 }
+
+func TestTrimNewline(t *testing.T) {
+	for in, want := range map[string]string{
+		"secret": "secret", "secret\n": "secret", "secret\r\n": "secret", "secret\n\n": "secret\n",
+		"sec ret \n": "sec ret ", "\n": "", "": "", "secret\r": "secret",
+	} {
+		if got := string(TrimNewline([]byte(in))); got != want {
+			t.Errorf("TrimNewline(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
