@@ -46,3 +46,29 @@ func TestUnreadable(t *testing.T) {
 		}
 	}
 }
+
+// A patch file that cannot be read is reported at the line that names it, in each of the
+// three fields that take patch files.
+func TestPatchFileLine(t *testing.T) {
+	for _, tc := range []struct{ kustomization, want string }{
+		{"resources:\n- pod.yaml\npatches:\n- path: missing.yaml\n", "kustomization.yaml:4: missing.yaml does not exist"},
+		{"resources:\n- pod.yaml\npatches:\n- path: other.yaml\n- target: {kind: Pod}\n  path: missing.yaml\n", "kustomization.yaml:6: missing.yaml does not exist"},
+		{"resources:\n- pod.yaml\npatchesStrategicMerge:\n- missing.yaml\n", "kustomization.yaml:4: missing.yaml does not exist"},
+		{"resources:\n- pod.yaml\npatchesJson6902:\n- target: {version: v1, kind: Pod, name: p}\n  path: missing.yaml\n", "kustomization.yaml:5: missing.yaml does not exist"},
+	} {
+		dir := t.TempDir()
+		for name, body := range map[string]string{
+			"kustomization.yaml": tc.kustomization,
+			"pod.yaml":           "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+			"other.yaml":         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+		} {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := Load(dir, Options{Display: func(p string) string { return strings.TrimPrefix(p, dir+"/") }})
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s: got %v, want %s", tc.kustomization, err, tc.want)
+		}
+	}
+}
