@@ -438,11 +438,11 @@ func (r *run) finishKustomization() error {
 	k := r.t.Kustomization
 	out, err := render.Apply(k.Src.Bytes(), r.kustoms)
 	if err != nil {
-		return err
+		return &tree.InputError{Path: r.display(k.Path), Msg: "adding to the kustomization: " + err.Error()}
 	}
 	fi, err := os.Stat(k.Path)
 	if err != nil {
-		return err
+		return &tree.InputError{Path: r.display(k.Path), Msg: err.Error()}
 	}
 	r.res.Changes = append(r.res.Changes, FileChange{Path: k.Path, Old: k.Src.Bytes(), New: out, Mode: fi.Mode().Perm()})
 	return nil
