@@ -171,7 +171,7 @@ func (r *run) createSecret(ns string, missing *[]string) error {
 	}
 	cfg, err := encrypt.ConfigFor(path, r.opts.Recipients)
 	if err != nil {
-		return &UsageError{Msg: err.Error()}
+		return &UsageError{Msg: err.Error() + keysHint(err)}
 	}
 	plain, err := render.Secret(r.secretSpec(ns, nil))
 	if err != nil {
@@ -239,7 +239,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode) err
 	}
 	cfg, err := encrypt.ConfigFor(path, r.opts.Recipients)
 	if err != nil {
-		return &UsageError{Msg: err.Error()}
+		return &UsageError{Msg: err.Error() + keysHint(err)}
 	}
 	info, err := encrypt.Inspect(old)
 	if err != nil {
@@ -292,4 +292,17 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode) err
 		r.res.Actions = append(r.res.Actions, fmt.Sprintf("%s: Secret %s%s updated", r.display(path), r.opts.SecretName, nsSuffix(ns)))
 	}
 	return nil
+}
+
+// keysHint tells CLI users how to give SOPS recipients when none were found.
+func keysHint(err error) string {
+	var nk *encrypt.NoKeysError
+	switch {
+	case !errors.As(err, &nk):
+		return ""
+	case nk.RuleWithoutKeys:
+		return "; pass --age, --pgp or --azure-kv, or add keys to the rule"
+	default:
+		return "; pass --age, --pgp or --azure-kv, or add a .sops.yaml creation rule for it"
+	}
 }
