@@ -23,7 +23,11 @@ const (
 	exitDrift  = 1
 	exitUsage  = 2
 	exitRemote = 3
+	exitWrite  = 4 // the run was planned but the tree could not be written
 )
+
+// writeTree writes a planned run; tests replace it to fail the way a full disk does.
+var writeTree = engine.Write
 
 // env reads an environment variable; tests pass their own.
 type env func(string) string
@@ -319,8 +323,8 @@ func report(c *cli.Context, mode engine.Mode, res *engine.Result, display func(s
 		fmt.Fprintf(out, "%d file(s) would change; nothing written (--diff previews)\n", len(res.Changes))
 		return nil
 	}
-	if err := engine.Write(res); err != nil {
-		return cli.Exit(err.Error(), exitUsage)
+	if err := writeTree(res); err != nil {
+		return cli.Exit("could not write the tree: "+err.Error()+": fix the cause (permissions, disk space) and run again", exitWrite)
 	}
 	for _, ch := range res.Changes {
 		verb := "updated"
