@@ -56,6 +56,8 @@ type Options struct {
 	Now         func() time.Time
 	// Display turns absolute paths into the form shown to the user.
 	Display func(string) string
+	// Encrypter encrypts the Secrets; nil means SOPS.
+	Encrypter Encrypter
 }
 
 // FileChange is a file a run writes.
@@ -109,6 +111,9 @@ func Plan(opts Options) (*Result, error) {
 	}
 	if opts.Kinds == nil {
 		opts.Kinds = render.NewKinds()
+	}
+	if opts.Encrypter == nil {
+		opts.Encrypter = SOPS{}
 	}
 	if opts.ServiceAccount {
 		opts.Kinds = opts.Kinds.With(render.ServiceAccountKind)

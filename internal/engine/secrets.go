@@ -169,7 +169,7 @@ func (r *run) createSecret(ns string, missing *[]string) error {
 		*missing = append(*missing, ns)
 		return nil
 	}
-	cfg, err := encrypt.ConfigFor(path, r.opts.Recipients)
+	cfg, err := r.opts.Encrypter.Config(path, r.opts.Recipients)
 	if err != nil {
 		return &UsageError{Msg: err.Error() + keysHint(err)}
 	}
@@ -237,7 +237,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode) err
 	if r.opts.Mode == Check {
 		return nil
 	}
-	cfg, err := encrypt.ConfigFor(path, r.opts.Recipients)
+	cfg, err := r.opts.Encrypter.Config(path, r.opts.Recipients)
 	if err != nil {
 		return &UsageError{Msg: err.Error() + keysHint(err)}
 	}
