@@ -156,3 +156,20 @@ func TestRenderEncryptionFailure(t *testing.T) {
 		t.Fatalf("got %v, want an EncryptionError naming the file", err)
 	}
 }
+
+// The engine's own reads (a Secret file left by an earlier run) get the loader's checks: a
+// symlink out of the tree is refused, not followed and then replaced.
+func TestLeftoverSecretSymlinkRefused(t *testing.T) {
+	dir, outside := fakeTree(t), t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "x.yaml"), []byte("apiVersion: v1\nkind: Secret\nmetadata: {name: acr-secret}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "x.yaml"), filepath.Join(dir, "acr-secret.apps.enc.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	enc := &fakeEncrypter{sealer: &fakeSealer{sameRecipients: true}}
+	_, err := engine.Plan(renderOpts(dir, enc))
+	if err == nil || !strings.Contains(err.Error(), "symlink leaves the directory") {
+		t.Fatalf("got %v, want the symlink refused", err)
+	}
+}

@@ -172,6 +172,12 @@ func Write(res *Result) error {
 
 func (r *run) display(p string) string { return r.opts.Display(p) }
 
+// readFile reads a file acrgen may rewrite with the loader's checks: size, symlinks, regular
+// file. A missing file's error matches fs.ErrNotExist.
+func (r *run) readFile(path string) ([]byte, fs.FileMode, error) {
+	return tree.ReadFile(r.t.Root, path, tree.Options{MaxFileSize: r.opts.MaxFileSize, Display: r.opts.Display})
+}
+
 func describe(inst tree.Instance) string {
 	s := inst.Resource.Kind + " " + inst.Resource.Name
 	if inst.Namespace != "" {
@@ -348,10 +354,10 @@ func (r *run) patchExternal(exts []external) error {
 	k := r.t.Kustomization
 	name := r.patchFileName()
 	path := filepath.Join(r.t.Root, name)
-	old, err := os.ReadFile(path)
+	old, _, err := r.readFile(path)
 	exists := err == nil
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return &tree.InputError{Path: r.display(path), Msg: err.Error()}
+		return err
 	}
 	if exists && !strings.HasPrefix(string(old), render.PatchHeader) {
 		return &tree.InputError{Path: r.display(path), Msg: "exists and was not written by acrgen; move it away or choose another --secret-name"}

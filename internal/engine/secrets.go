@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -158,12 +159,14 @@ func (r *run) secretSpecNamespaceless() bool {
 
 func (r *run) createSecret(ns string, missing *[]string) error {
 	path := filepath.Join(r.t.Root, r.secretFileName(ns))
-	if old, err := os.ReadFile(path); err == nil {
+	if old, mode, err := r.readFile(path); err == nil {
 		// A Secret file from an earlier run that never made it into resources: reuse it.
-		if err := r.syncFile(path, old, ns, 0o644); err != nil {
+		if err := r.syncFile(path, old, ns, mode); err != nil {
 			return err
 		}
 		return r.listResource(path)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
 	if r.opts.Mode == Check || r.opts.Credential == nil {
 		*missing = append(*missing, ns)
