@@ -26,7 +26,11 @@ const (
 	exitDrift  = 1
 	exitUsage  = 2
 	exitRemote = 3
+	exitWrite  = 4 // the run was planned but the tree could not be written
 )
+
+// writeTree writes a planned run; tests replace it to fail the way a full disk does.
+var writeTree = engine.Write
 
 // env reads an environment variable; tests pass their own.
 type env func(string) string
@@ -104,7 +108,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.App {
 func treeFlags(mode engine.Mode) []cli.Flag {
 	fs := []cli.Flag{
 		&cli.StringSliceFlag{Name: "registry", Aliases: []string{"r"}, Usage: "login server workloads pull from (repeatable); a bare NAME means NAME.azurecr.io", Required: true},
-		&cli.StringFlag{Name: "secret-name", Value: "acr-secret", Usage: "name of the pull Secret"},
+		&cli.StringFlag{Name: "secret-name", Value: render.DefaultSecretName, Usage: "name of the pull Secret"},
 		&cli.StringSliceFlag{Name: "namespace", Aliases: []string{"n"}, Usage: "only workloads in this effective namespace (repeatable); default all"},
 		&cli.StringSliceFlag{Name: "workload", Usage: "a custom workload kind, KIND.GROUP=PATH to its pod spec (repeatable), e.g. Rollout.argoproj.io=spec.template.spec"},
 		&cli.BoolFlag{Name: "service-account", Usage: "add the secret to the ServiceAccount each workload runs as (it must be in the tree) instead of to the workload"},

@@ -98,8 +98,13 @@ func recipients(r fn.Recipients) encrypt.Recipients {
 
 func configFor(file string, keys fn.Recipients) (*encrypt.Config, error) {
 	cfg, err := encrypt.ConfigFor(file, recipients(keys))
-	if err != nil && keys.Empty() {
-		return nil, fmt.Errorf("no SOPS recipients: set age, pgp or azureKeyVault in the functionConfig, or add a .sops.yaml creation rule for %s (%w)", file, err)
+	var nk *encrypt.NoKeysError
+	if errors.As(err, &nk) {
+		fix := "add a .sops.yaml creation rule for " + file
+		if nk.RuleWithoutKeys {
+			fix = "add keys to the rule"
+		}
+		return nil, fmt.Errorf("no SOPS recipients for %s (%s): set age, pgp or azureKeyVault in the functionConfig, or %s", file, nk.Reason, fix)
 	}
 	return cfg, err
 }

@@ -51,7 +51,7 @@ func writeChanges(ctx context.Context, lk *tree.Lock, res *engine.Result) error 
 		case <-ctx.Done():
 		}
 	}()
-	err := engine.Write(ctx, lk, res)
+	err := writeTree(ctx, lk, res)
 	if errors.Is(err, tree.ErrInterrupted) {
 		code := 130
 		select {
@@ -63,8 +63,15 @@ func writeChanges(ctx context.Context, lk *tree.Lock, res *engine.Result) error 
 		}
 		return cli.Exit(err.Error(), code)
 	}
-	if err != nil {
+	var conflict *tree.ConflictError
+	var outside *tree.OutsideError
+	var input *tree.InputError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &conflict), errors.As(err, &outside), errors.As(err, &input):
 		return exitFor(err)
+	default:
+		return cli.Exit("could not write the tree: "+err.Error()+": fix the cause (permissions, disk space) and run again", exitWrite)
 	}
-	return nil
 }

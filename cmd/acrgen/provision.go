@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/acrgen/acrgen/internal/engine"
+	"github.com/acrgen/acrgen/internal/rotation"
+	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/provision"
 	"github.com/acrgen/acrgen/pkg/render"
@@ -33,14 +36,14 @@ func provisionCommand() *cli.Command {
 			&cli.StringFlag{Name: "end-date", Usage: "password expiry (RFC 3339 or YYYY-MM-DD), instead of --years"},
 			&cli.BoolFlag{Name: "rotate", Usage: "add a new password, render it, then remove older passwords acrgen created"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan; make no change in Azure or in DIR"},
-			&cli.StringFlag{Name: "secret-name", Value: "acr-secret", Usage: "name of the pull Secret"},
+			&cli.StringFlag{Name: "secret-name", Value: render.DefaultSecretName, Usage: "name of the pull Secret"},
 			&cli.StringSliceFlag{Name: "namespace", Aliases: []string{"n"}, Usage: "only workloads in this effective namespace (repeatable)"},
 			&cli.StringSliceFlag{Name: "workload", Usage: "a custom workload kind, KIND.GROUP=PATH (repeatable)"},
 			&cli.BoolFlag{Name: "service-account", Usage: "add the secret to the ServiceAccount each workload runs as instead of to the workload"},
 			&cli.StringSliceFlag{Name: "age", Usage: "age recipient (repeatable); default: the .sops.yaml creation rule"},
 			&cli.StringSliceFlag{Name: "pgp", Usage: "PGP fingerprint (repeatable)"},
 			&cli.StringSliceFlag{Name: "azure-kv", Usage: "Azure Key Vault key URL (repeatable)"},
-			&cli.Int64Flag{Name: "max-file-size", Value: 8 << 20, Usage: "largest manifest file read, in bytes (at least 1)", Action: positiveSize},
+			&cli.Int64Flag{Name: "max-file-size", Value: tree.DefaultMaxFileSize, Usage: "largest manifest file read, in bytes (at least 1)", Action: positiveSize},
 		},
 		Action: func(c *cli.Context) error { return runProvision(c, c.App.ErrWriter) },
 	}
@@ -112,11 +115,35 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	if err != nil {
 		return cli.Exit("Azure credentials: "+err.Error(), exitRemote)
 	}
-	res, err := provision.Provision(c.Context, cred, popts)
-	if err != nil {
-		return provisionExit(err)
-	}
 	out := c.App.Writer
+	steps := rotation.Steps{
+		Provision: func(ctx context.Context, o provision.Options) (*provision.Result, error) {
+			return provision.Provision(ctx, cred, o)
+		},
+		Plan: func(o engine.Options) (*engine.Result, error) {
+			if o.Credential == nil {
+				fmt.Fprintf(progress, "the credential already exists and Azure never returns existing passwords: keeping the Secret in the tree (use --rotate for a new password)\n")
+			}
+			return engine.Plan(o)
+		},
+		Write: func(plan *engine.Result) error { return report(c, engine.Render, plan, ropts.Display, lk) },
+	}
+	done, err := rotation.Run(c.Context, steps, popts, ropts)
+	var rerr *rotation.Error
+	if errors.As(err, &rerr) {
+		var ue *engine.UsageError
+		switch {
+		case rerr.Stage == rotation.StageProvision, rerr.Stage == rotation.StageFinish:
+			return provisionExit(err)
+		case rerr.Stage == rotation.StageWrite:
+			return rerr.Err // report's own exit code
+		case errors.As(err, &ue) && done.KeptPassword:
+			return cli.Exit(err.Error()+"; the existing password cannot be read back from Azure: rerun with --rotate", exitUsage)
+		default:
+			return exitFor(err)
+		}
+	}
+	res := done.Azure
 	if popts.DryRun {
 		fmt.Fprintf(out, "plan for %s (%s), dry run: nothing changed\n", res.LoginServer, res.RegistryID)
 		for _, s := range res.Plan {
@@ -127,30 +154,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 		}
 		return nil
 	}
-	ropts.Registries = []string{res.LoginServer}
-	if !res.Password.IsZero() {
-		ropts.Credential = &render.Credential{Username: res.Username, Password: res.Password.Bytes()}
-		defer clear(ropts.Credential.Password)
-		ropts.Expires = res.Expires
-	} else {
-		fmt.Fprintf(progress, "the credential already exists and Azure never returns existing passwords: keeping the Secret in the tree (use --rotate for a new password)\n")
-	}
-	plan, err := engine.Plan(ropts)
-	if err != nil {
-		var ue *engine.UsageError
-		if errors.As(err, &ue) && ropts.Credential == nil {
-			return cli.Exit(err.Error()+"; the existing password cannot be read back from Azure: rerun with --rotate", exitUsage)
-		}
-		return exitFor(err)
-	}
-	if err := report(c, engine.Render, plan, ropts.Display, lk); err != nil {
-		return err
-	}
-	if res.Finish != nil {
-		// Only now that the new Secret is on disk may the older passwords go.
-		if err := res.Finish(c.Context); err != nil {
-			return provisionExit(fmt.Errorf("removing older acrgen passwords: %w", err))
-		}
+	if done.Removed {
 		fmt.Fprintln(progress, "removed older passwords acrgen had created")
 	}
 	who := "service principal appId " + res.AppID

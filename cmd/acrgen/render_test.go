@@ -221,6 +221,33 @@ func TestRenderKeepsEarlierRegistries(t *testing.T) {
 
 // Docker Hub short names have no host in the file: --registry docker.io (or index.docker.io)
 // still finds them.
+// --cloud takes a cloud's name in any case, as the function's spec.cloud does.
+func TestCloudNameAnyCase(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: myregistry.azurecr.us/app:1\n")
+	for _, mode := range []string{"check", "patch"} {
+		r := acrgen(t, "", nil, mode, dir, "-r", "myregistry", "--cloud", "azureusgovernment")
+		if want := map[string]int{"check": 1, "patch": 0}[mode]; r.code != want || !strings.Contains(r.stdout, "myregistry.azurecr.us") {
+			t.Fatalf("%s --cloud azureusgovernment: want exit %d naming myregistry.azurecr.us, got %d\n%s%s", mode, want, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// A Secret whose registry annotation names the host in another case covers it: check agrees
+// with the function, which always compared hosts ignoring case.
+func TestSecretRegistryAnyCase(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: myregistry.azurecr.io/app:1\n  imagePullSecrets:\n  - name: acr-secret\n")
+	write(t, filepath.Join(dir, "acr-secret.enc.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: acr-secret\n  annotations:\n    acrgen.dev/registry: MyRegistry.azurecr.io\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: e30=\n")
+	r := acrgen(t, "", nil, "check", dir, "-r", "myregistry")
+	if strings.Contains(r.stdout+r.stderr, "not for myregistry.azurecr.io") {
+		t.Errorf("check says a Secret for MyRegistry.azurecr.io does not cover myregistry.azurecr.io:\n%s%s", r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout+r.stderr, "registry MyRegistry.azurecr.io") {
+		t.Errorf("check did not look at the Secret:\n%s%s", r.stdout, r.stderr)
+	}
+}
+
 func TestDockerHubShortNames(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: nginx:1.27\n")

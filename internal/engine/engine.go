@@ -75,6 +75,8 @@ type Options struct {
 	partOf bool
 	// cache shares the files read between the runs of one PlanAll.
 	cache *tree.Cache
+	// Encrypter encrypts the Secrets; nil means SOPS.
+	Encrypter Encrypter
 }
 
 // FileChange is a file a run writes.
@@ -144,6 +146,9 @@ func plan(opts Options) (*run, error) {
 	}
 	if opts.Kinds == nil {
 		opts.Kinds = render.NewKinds()
+	}
+	if opts.Encrypter == nil {
+		opts.Encrypter = SOPS{}
 	}
 	// ServiceAccounts are read in every mode: a workload that lists no pull secrets gets those
 	// of the ServiceAccount it runs as.
@@ -233,16 +238,10 @@ func Write(ctx context.Context, lk *tree.Lock, res *Result) error {
 
 func (r *run) display(p string) string { return r.opts.Display(p) }
 
-func (r *run) nsAllowed(ns string) bool {
-	if len(r.opts.Namespaces) == 0 {
-		return true
-	}
-	for _, n := range r.opts.Namespaces {
-		if n == ns {
-			return true
-		}
-	}
-	return false
+// readFile reads a file acrgen may rewrite with the loader's checks: size, symlinks, regular
+// file. A missing file's error matches fs.ErrNotExist.
+func (r *run) readFile(path string) ([]byte, fs.FileMode, error) {
+	return tree.ReadFile(r.t.Root, path, tree.Options{MaxFileSize: r.opts.MaxFileSize, Display: r.opts.Display})
 }
 
 func describe(inst tree.Instance) string {
@@ -264,7 +263,7 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 	accounts := map[[2]string]string{} // namespace and ServiceAccount name -> a workload that runs as it
 	accountSecrets := r.accountSecrets()
 	for _, inst := range r.t.Instances {
-		if !r.nsAllowed(inst.Namespace) {
+		if !render.NamespaceAllowed(r.opts.Namespaces, inst.Namespace) {
 			continue
 		}
 		for i, ps := range inst.PodSpecs {
@@ -273,8 +272,8 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 				if server, ok := r.match.Match(img); ok {
 					pulls = true
 					used[server] = true
-					if h := render.ImageHost(img); h != strings.ToLower(h) {
-						r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: %s uses image %q: the kubelet matches pull-secret hosts case-sensitively; write the host in lower case", r.display(inst.File.Path), describe(inst), img))
+					if warning, ok := render.UpperCaseHostWarning(img); ok {
+						r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: %s uses %s", r.display(inst.File.Path), describe(inst), warning))
 					}
 				}
 			}
@@ -283,7 +282,7 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 			}
 			namespaces[inst.Namespace] = true
 			if len(inst.Secrets[i]) == 0 {
-				sa := serviceAccountOf(ps)
+				sa := render.ServiceAccountName(ps.Node)
 				if r.opts.ServiceAccount {
 					if _, ok := accounts[[2]string{inst.Namespace, sa}]; !ok {
 						accounts[[2]string{inst.Namespace, sa}] = describe(inst)
@@ -309,19 +308,6 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 		return nil, nil, nil, err
 	}
 	return w.needs, w.targets, namespaces, nil
-}
-
-// serviceAccountOf is the ServiceAccount a pod spec runs as: serviceAccountName, then the
-// deprecated serviceAccount, then "default".
-func serviceAccountOf(ps render.PodSpec) string {
-	sa := scalarOf(render.MapValue(ps.Node, "serviceAccountName"))
-	if sa == "" {
-		sa = scalarOf(render.MapValue(ps.Node, "serviceAccount"))
-	}
-	if sa == "" {
-		sa = "default"
-	}
-	return sa
 }
 
 // accountSecrets returns the imagePullSecrets of each ServiceAccount of the tree, after the
@@ -415,13 +401,6 @@ func (r *run) serviceAccounts(w *wanted, accounts map[[2]string]string) error {
 	return &UsageError{Msg: msg}
 }
 
-func scalarOf(n *yaml.Node) string {
-	if n == nil || n.Kind != yaml.ScalarNode {
-		return ""
-	}
-	return n.Value
-}
-
 // external is a workload from outside the root that needs the patch file.
 type external struct {
 	target render.PatchTarget
@@ -478,10 +457,10 @@ func (r *run) patchExternal(exts []external) error {
 	}
 	name := r.patchFileName()
 	path := filepath.Join(r.t.Root, name)
-	old, _, err := tree.ReadRegular(path, r.opts.MaxFileSize)
+	old, _, err := r.readFile(path)
 	exists := err == nil
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return &tree.InputError{Path: r.display(path), Msg: err.Error()}
+		return err
 	}
 	if exists && !strings.HasPrefix(string(old), render.PatchHeader) {
 		return &tree.InputError{Path: r.display(path), Msg: "exists and was not written by acrgen; move it away or choose another --secret-name"}
@@ -573,11 +552,11 @@ func (r *run) finishKustomization() error {
 	k := r.t.Kustomization
 	out, err := render.Apply(k.Src.Bytes(), r.kustoms)
 	if err != nil {
-		return err
+		return &tree.InputError{Path: r.display(k.Path), Msg: "adding to the kustomization: " + err.Error()}
 	}
 	fi, err := os.Stat(k.Path)
 	if err != nil {
-		return err
+		return &tree.InputError{Path: r.display(k.Path), Msg: err.Error()}
 	}
 	r.res.Changes = append(r.res.Changes, FileChange{Path: k.Path, Old: k.Src.Bytes(), New: out, Mode: fi.Mode().Perm()})
 	return nil

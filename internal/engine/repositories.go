@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/acrgen/acrgen/internal/tree"
@@ -22,7 +24,7 @@ func Repositories(opts Options) ([]string, error) {
 	match := render.NewMatcher(opts.Registries)
 	seen := map[string]bool{}
 	for _, inst := range t.Instances {
-		if !r.nsAllowed(inst.Namespace) {
+		if !render.NamespaceAllowed(r.opts.Namespaces, inst.Namespace) {
 			continue
 		}
 		for _, imgs := range inst.Images {
@@ -35,7 +37,7 @@ func Repositories(opts Options) ([]string, error) {
 			}
 		}
 	}
-	return sortedKeys(seen), nil
+	return slices.Sorted(maps.Keys(seen)), nil
 }
 
 // repository returns the path of an image reference below its registry host, without tag

@@ -3,9 +3,11 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/acrgen/acrgen/internal/tree"
@@ -32,7 +34,7 @@ func (r *run) secrets(needed map[string]bool) error {
 	}
 	// Every Secret of that name is reported, needed or not. One that acrgen could not rewrite
 	// without touching other objects is bad input, for check as for render.
-	for _, ns := range sortedKeys(byNS) {
+	for _, ns := range slices.Sorted(maps.Keys(byNS)) {
 		for _, inst := range byNS[ns] {
 			if why := sharedFile(inst); why != "" {
 				return &tree.InputError{Path: r.display(inst.File.Path), Line: inst.Resource.Node.Line,
@@ -42,7 +44,7 @@ func (r *run) secrets(needed map[string]bool) error {
 		}
 	}
 	var missing []string
-	for _, ns := range sortedKeys(needed) {
+	for _, ns := range slices.Sorted(maps.Keys(needed)) {
 		switch {
 		case len(byNS[ns]) > 0:
 			inst := byNS[ns][0]
@@ -97,15 +99,6 @@ func nsList(nss []string) string {
 	return strings.Join(out, ", ")
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // sharedFile says why the file of a Secret in the root holds more than the Secret, or "" when
 // the Secret is the file's only object. The file is parsed in full: the tree reads only the
 // documents that matter.
@@ -134,12 +127,8 @@ func (r *run) describeSecret(inst tree.Instance) {
 	desc := fmt.Sprintf("Secret %s%s (%s)", inst.Resource.Name, nsSuffix(inst.Namespace), where)
 	if reg := ann[render.AnnotationRegistry]; reg != "" {
 		desc += ": registry " + reg
-		covered := map[string]bool{}
-		for _, s := range strings.Split(reg, ",") {
-			covered[strings.TrimSpace(s)] = true
-		}
-		for _, want := range r.opts.Registries {
-			if !covered[want] && r.opts.Mode == Check {
+		for _, want := range render.MissingRegistries(reg, r.opts.Registries) {
+			if r.opts.Mode == Check {
 				r.res.Problems = append(r.res.Problems, fmt.Sprintf("%s: Secret %s holds credentials for %s, not for %s", where, inst.Resource.Name, reg, want))
 			}
 		}
@@ -188,10 +177,10 @@ func (r *run) secretSpec(ns string, old map[string]string) render.SecretSpec {
 
 // secretFileName is where a new Secret for ns goes.
 func (r *run) secretFileName(ns string) string {
-	if ns == "" || r.secretSpecNamespaceless() {
-		return r.opts.SecretName + ".enc.yaml"
+	if r.secretSpecNamespaceless() {
+		ns = ""
 	}
-	return r.opts.SecretName + "." + ns + ".enc.yaml"
+	return render.SecretFileName(r.opts.SecretName, ns)
 }
 
 func (r *run) secretSpecNamespaceless() bool {
@@ -200,20 +189,22 @@ func (r *run) secretSpecNamespaceless() bool {
 
 func (r *run) createSecret(ns string, missing *[]string) error {
 	path := filepath.Join(r.t.Root, r.secretFileName(ns))
-	if old, _, err := tree.ReadRegular(path, r.opts.MaxFileSize); err == nil {
+	if old, mode, err := r.readFile(path); err == nil {
 		// A Secret file from an earlier run that never made it into resources: reuse it.
-		if err := r.syncFile(path, old, ns, 0o644); err != nil {
+		if err := r.syncFile(path, old, ns, mode); err != nil {
 			return err
 		}
 		return r.listResource(path)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
 	if r.opts.Mode == Check || r.opts.Credential == nil {
 		*missing = append(*missing, ns)
 		return nil
 	}
-	cfg, err := encrypt.ConfigFor(path, r.opts.Recipients)
+	cfg, err := r.opts.Encrypter.Config(path, r.opts.Recipients)
 	if err != nil {
-		return &UsageError{Msg: err.Error()}
+		return &UsageError{Msg: err.Error() + keysHint(err)}
 	}
 	plain, err := render.Secret(r.secretSpec(ns, nil))
 	if err != nil {
@@ -260,14 +251,8 @@ func (r *run) listResource(path string) error {
 func (r *run) syncSecret(inst tree.Instance, ns string) error {
 	f := inst.File
 	if r.opts.Credential == nil && r.opts.Mode == Render {
-		covered := map[string]bool{}
-		for _, s := range strings.Split(render.Annotations(inst.Resource.Node)[render.AnnotationRegistry], ",") {
-			covered[strings.TrimSpace(s)] = true
-		}
-		for _, want := range r.opts.Registries {
-			if !covered[want] {
-				return &UsageError{Msg: fmt.Sprintf("%s: Secret %s does not hold credentials for %s: give the credential (--username with --password-stdin, --password-file or ACRGEN_PASSWORD) to add it", r.display(f.Path), r.opts.SecretName, want)}
-			}
+		if missing := render.MissingRegistries(render.Annotations(inst.Resource.Node)[render.AnnotationRegistry], r.opts.Registries); len(missing) > 0 {
+			return &UsageError{Msg: fmt.Sprintf("%s: Secret %s does not hold credentials for %s: give the credential (--username with --password-stdin, --password-file or ACRGEN_PASSWORD) to add it", r.display(f.Path), r.opts.SecretName, missing[0])}
 		}
 	}
 	return r.syncFile(f.Path, f.Manifest.Src.Bytes(), ns, f.Mode)
@@ -279,9 +264,9 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode) err
 	if r.opts.Mode == Check {
 		return nil
 	}
-	cfg, err := encrypt.ConfigFor(path, r.opts.Recipients)
+	cfg, err := r.opts.Encrypter.Config(path, r.opts.Recipients)
 	if err != nil {
-		return &UsageError{Msg: err.Error()}
+		return &UsageError{Msg: err.Error() + keysHint(err)}
 	}
 	var oldAnn map[string]string
 	var malformed []string // what is wrong with an encrypted Secret that is not well formed
@@ -353,4 +338,17 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode) err
 		r.res.Actions = append(r.res.Actions, fmt.Sprintf("%s: Secret %s%s updated", r.display(path), r.opts.SecretName, nsSuffix(ns)))
 	}
 	return nil
+}
+
+// keysHint tells CLI users how to give SOPS recipients when none were found.
+func keysHint(err error) string {
+	var nk *encrypt.NoKeysError
+	switch {
+	case !errors.As(err, &nk):
+		return ""
+	case nk.RuleWithoutKeys:
+		return "; pass --age, --pgp or --azure-kv, or add keys to the rule"
+	default:
+		return "; pass --age, --pgp or --azure-kv, or add a .sops.yaml creation rule for it"
+	}
 }

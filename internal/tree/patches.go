@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/api/filters/imagetag"
 	"sigs.k8s.io/kustomize/api/filters/patchjson6902"
 	"sigs.k8s.io/kustomize/api/filters/patchstrategicmerge"
@@ -44,7 +45,7 @@ func (l *loader) readPatches(k *Kustomization) ([]patch, error) {
 		if e.Path != "" {
 			b, _, err := ReadRegular(filepath.Join(k.Dir, e.Path), l.opts.MaxFileSize)
 			if err != nil {
-				return nil, &InputError{Path: source, Line: k.entryLine("patches", e.Path), Msg: fmt.Sprintf("reading patch %s: %v", e.Path, err)}
+				return nil, &InputError{Path: source, Line: k.patchLine(e.Path), Msg: unreadable(l.display(filepath.Join(k.Dir, e.Path)), err)}
 			}
 			content, source = string(b), l.display(filepath.Join(k.Dir, e.Path))
 		}
@@ -126,6 +127,27 @@ func brief(err error) string {
 		s = s[:160] + "..."
 	}
 	return s
+}
+
+// patchLine is the line of the entry in patches, patchesJson6902 (a mapping with path) or
+// patchesStrategicMerge (a plain path) that names the patch file path; 0 when none does.
+func (k *Kustomization) patchLine(path string) int {
+	for i := 0; i+1 < len(k.Doc.Content); i += 2 {
+		switch k.Doc.Content[i].Value {
+		case "patches", "patchesJson6902", "patchesStrategicMerge":
+		default:
+			continue
+		}
+		for _, it := range k.Doc.Content[i+1].Content {
+			if it.Kind == yaml.MappingNode {
+				it = render.MapValue(it, "path")
+			}
+			if it != nil && it.Kind == yaml.ScalarNode && it.Value == path {
+				return it.Line
+			}
+		}
+	}
+	return 0
 }
 
 // apply runs the patch on obj when it targets it; the result is nil when the patch deletes

@@ -87,9 +87,6 @@ type Instance struct {
 	Deleted bool
 }
 
-// External reports whether the instance comes from a file outside the root directory.
-func (i Instance) External() bool { return !i.File.InRoot }
-
 // Tree is a loaded kustomize tree.
 type Tree struct {
 	// Root is the absolute root directory.
@@ -275,12 +272,29 @@ func (l *loader) inRoot(p string) bool {
 func (l *loader) resolve(p, from string, line int) (string, error) {
 	real, err := filepath.EvalSymlinks(p)
 	if err != nil {
-		return "", &InputError{Path: l.display(from), Line: line, Msg: fmt.Sprintf("%s does not exist", l.display(p))}
+		return "", &InputError{Path: l.display(from), Line: line, Msg: unreadable(l.display(p), err)}
 	}
 	if l.inRoot(p) && !l.inRoot(real) {
 		return "", &InputError{Path: l.display(p), Msg: fmt.Sprintf("symlink leaves the directory acrgen works on (to %s); acrgen refuses to edit through it", real)}
 	}
 	return real, nil
+}
+
+// unreadable says why the path shown as name cannot be resolved: only a missing file "does
+// not exist"; a denied permission or a symlink loop says so, without the absolute path.
+func unreadable(name string, err error) string {
+	if errors.Is(err, fs.ErrNotExist) {
+		return name + " does not exist"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return fmt.Sprintf("cannot read %s: %v: check its permissions", name, err)
+	}
+	// filepath.EvalSymlinks reports a loop as a plain "EvalSymlinks: too many links".
+	return fmt.Sprintf("cannot read %s: %s", name, strings.TrimPrefix(err.Error(), "EvalSymlinks: "))
 }
 
 func (l *loader) readFile(p string) ([]byte, fs.FileMode, error) {

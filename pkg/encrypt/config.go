@@ -42,8 +42,8 @@ type Config struct {
 // rule, if any) and the indent are taken from it, but a .sops.yaml that cannot be loaded (bad
 // regex, bad key) is an error even then, as with the sops CLI.
 //
-// No rule / no .sops.yaml and no flags -> an error saying to pass --age/--pgp/--azure-kv or add
-// a .sops.yaml creation rule, naming the file.
+// No rule / no .sops.yaml and no flags -> a [*NoKeysError] naming the file; the caller says
+// how its users give recipients (flags, functionConfig fields).
 //
 // Network: an Azure Key Vault URL without a version, in flags or in the matching rule, makes
 // sops ask Key Vault for the latest version here (Azure default credential, no timeout of ours).
@@ -90,7 +90,7 @@ func ConfigFor(path string, flags Recipients) (*Config, error) {
 		if confPath != "" {
 			where = "no creation rule in " + confPath + " matches it"
 		}
-		return nil, fmt.Errorf("cannot encrypt %s: %s; pass --age, --pgp or --azure-kv, or add a .sops.yaml creation rule for it", abs, where)
+		return nil, &NoKeysError{Path: abs, Reason: where}
 	}
 	for _, g := range rule.KeyGroups {
 		if len(g) > 0 {
@@ -98,7 +98,7 @@ func ConfigFor(path string, flags Recipients) (*Config, error) {
 		}
 	}
 	if len(c.groups) == 0 || len(c.groups) != len(rule.KeyGroups) {
-		return nil, fmt.Errorf("cannot encrypt %s: the matching creation rule in %s has no keys (or an empty key group); pass --age, --pgp or --azure-kv, or add keys to the rule", abs, confPath)
+		return nil, &NoKeysError{Path: abs, Reason: "the matching creation rule in " + confPath + " has no keys (or an empty key group)", RuleWithoutKeys: true}
 	}
 	if rule.ShamirThreshold < 0 || (len(c.groups) > 1 && (rule.ShamirThreshold == 1 || rule.ShamirThreshold > len(c.groups))) {
 		return nil, fmt.Errorf("cannot encrypt %s: shamir_threshold %d in %s does not fit %d key groups (it must be between 2 and the number of groups)", abs, rule.ShamirThreshold, confPath, len(c.groups))
@@ -170,3 +170,16 @@ func (c *Config) sameKeyGroups(m sops.Metadata) bool {
 	return groupsSignature(m.KeyGroups) == groupsSignature(c.groups) &&
 		effectiveShamir(m.ShamirThreshold, len(m.KeyGroups)) == effectiveShamir(c.shamir, len(c.groups))
 }
+
+// NoKeysError is ConfigFor's answer when no recipient is given and no .sops.yaml creation
+// rule supplies keys for the file.
+type NoKeysError struct {
+	// Path is the file that was to be encrypted.
+	Path string
+	// Reason says why no rule applies.
+	Reason string
+	// RuleWithoutKeys is true when a rule matches but lists no keys.
+	RuleWithoutKeys bool
+}
+
+func (e *NoKeysError) Error() string { return "cannot encrypt " + e.Path + ": " + e.Reason }

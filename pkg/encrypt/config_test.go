@@ -2,6 +2,7 @@ package encrypt
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -166,7 +167,12 @@ creation_rules:
 		if err == nil {
 			t.Fatal("ConfigFor succeeded without a matching rule")
 		}
-		for _, want := range []string{path, "--age", ".sops.yaml", "creation rule"} {
+		// How to give recipients is the caller's to say (flags for the CLI, fields for the function).
+		var nk *NoKeysError
+		if !errors.As(err, &nk) || nk.RuleWithoutKeys {
+			t.Errorf("error %v: want a NoKeysError for a missing rule", err)
+		}
+		for _, want := range []string{path, ".sops.yaml", "creation rule"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error %q does not mention %q", err, want)
 			}
@@ -180,7 +186,11 @@ func TestConfigForWithoutSopsYAML(t *testing.T) {
 	if err == nil {
 		t.Fatal("ConfigFor succeeded without flags or .sops.yaml")
 	}
-	for _, want := range []string{path, "--age", "--pgp", "--azure-kv", ".sops.yaml"} {
+	var nk *NoKeysError
+	if !errors.As(err, &nk) || nk.RuleWithoutKeys {
+		t.Errorf("error %v: want a NoKeysError for a missing rule", err)
+	}
+	for _, want := range []string{path, ".sops.yaml"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}

@@ -10,6 +10,8 @@ import (
 	"github.com/getsops/sops/v3/azkv"
 	"github.com/getsops/sops/v3/pgp"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/acrgen/acrgen/pkg/render"
 )
 
 // Info is what can be read from an encrypted file without decrypting it.
@@ -83,13 +85,13 @@ func Inspect(doc []byte) (Info, error) {
 func (c *Config) SameRecipients(info Info) bool {
 	want := flatKeyIDs(c.groups)
 	var got []string
-	for _, r := range splitList(info.Recipients.Age) {
+	for _, r := range render.SplitList(info.Recipients.Age) {
 		got = append(got, sopsage.KeyTypeIdentifier+":"+r)
 	}
-	for _, r := range splitList(info.Recipients.PGP) {
+	for _, r := range render.SplitList(info.Recipients.PGP) {
 		got = append(got, pgp.KeyTypeIdentifier+":"+strings.ToUpper(strings.ReplaceAll(r, " ", "")))
 	}
-	for _, r := range splitList(info.Recipients.AzureKV) {
+	for _, r := range render.SplitList(info.Recipients.AzureKV) {
 		got = append(got, azkv.KeyTypeIdentifier+":"+r)
 	}
 	got = append(got, info.otherKeys...)

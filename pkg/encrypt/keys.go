@@ -15,6 +15,8 @@ import (
 	"github.com/getsops/sops/v3/keys"
 	"github.com/getsops/sops/v3/kms"
 	"github.com/getsops/sops/v3/pgp"
+
+	"github.com/acrgen/acrgen/pkg/render"
 )
 
 // Recipients lists the keys a Secret is encrypted for. Empty means: use the .sops.yaml rule.
@@ -33,28 +35,28 @@ type Recipients struct {
 
 // Empty reports whether r names no key at all (blank entries do not count).
 func (r Recipients) Empty() bool {
-	return len(splitList(r.Age)) == 0 && len(splitList(r.PGP)) == 0 && len(splitList(r.AzureKV)) == 0
+	return len(render.SplitList(r.Age)) == 0 && len(render.SplitList(r.PGP)) == 0 && len(render.SplitList(r.AzureKV)) == 0
 }
 
 // keyGroup builds one sops key group from the recipients, in the order age, PGP, Azure Key
 // Vault, without duplicates.
 func (r Recipients) keyGroup() (sops.KeyGroup, error) {
 	var group sops.KeyGroup
-	for _, rcpt := range splitList(r.Age) {
+	for _, rcpt := range render.SplitList(r.Age) {
 		k, err := sopsage.MasterKeyFromRecipient(rcpt)
 		if err != nil {
 			return nil, fmt.Errorf("invalid age recipient %q: %w", rcpt, err)
 		}
 		group = append(group, k)
 	}
-	for _, fp := range splitList(r.PGP) {
+	for _, fp := range render.SplitList(r.PGP) {
 		fp = strings.ReplaceAll(fp, " ", "")
 		if !isFingerprint(fp) {
 			return nil, fmt.Errorf("invalid pgp fingerprint %q: want 16, 40 or 64 hex digits", fp)
 		}
 		group = append(group, pgp.NewMasterKeyFromFingerprint(fp))
 	}
-	for _, u := range splitList(r.AzureKV) {
+	for _, u := range render.SplitList(r.AzureKV) {
 		k, err := azkv.NewMasterKeyFromURL(u)
 		if err != nil {
 			return nil, fmt.Errorf("invalid azure key vault key %q: %w", u, err)
@@ -62,19 +64,6 @@ func (r Recipients) keyGroup() (sops.KeyGroup, error) {
 		group = append(group, k)
 	}
 	return dedupGroup(group), nil
-}
-
-// splitList splits comma-separated entries, trims them and drops blanks.
-func splitList(in []string) []string {
-	var out []string
-	for _, s := range in {
-		for _, part := range strings.Split(s, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				out = append(out, part)
-			}
-		}
-	}
-	return out
 }
 
 func isFingerprint(s string) bool {

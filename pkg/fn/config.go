@@ -15,7 +15,7 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
-// ACRPullSecret is the typed functionConfig:
+// Spec holds the function's settings, the spec of the typed functionConfig:
 //
 //	apiVersion: acrgen.dev/v1alpha1
 //	kind: ACRPullSecret
@@ -26,17 +26,9 @@ import (
 //	spec:
 //	  registries: [myregistry]
 //
-// Decoding is strict: a field that Spec does not know is an error, not ignored.
-type ACRPullSecret struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	// Metadata is not interpreted.
-	Metadata map[string]any `json:"metadata,omitempty"`
-	Spec     Spec           `json:"spec"`
-}
-
-// Spec holds the function's settings. The fields mirror the flags of `acrgen render`; a
-// ConfigMap functionConfig uses the same keys under data, with lists comma-separated.
+// Decoding is strict: a field that Spec does not know is an error, not ignored. The fields
+// mirror the flags of `acrgen render`; a ConfigMap functionConfig uses the same keys under
+// data, with lists comma-separated.
 type Spec struct {
 	// Registries are the login servers whose images need the pull secret; a bare NAME means
 	// NAME.<suffix of Cloud>. Required.
@@ -87,17 +79,6 @@ func (r Recipients) Empty() bool {
 type PasswordSource struct {
 	// Env is an environment variable's name; File a file's path. At most one is set.
 	Env, File string
-}
-
-// String returns the source as written in the config.
-func (s PasswordSource) String() string {
-	switch {
-	case s.Env != "":
-		return "env:" + s.Env
-	case s.File != "":
-		return "file:" + s.File
-	}
-	return ""
 }
 
 // Config is a validated functionConfig.

@@ -1,5 +1,7 @@
 package fn
 
+import "github.com/acrgen/acrgen/pkg/render"
+
 // The typed functionConfig's group, version and kind.
 const (
 	// Group is acrgen's API group.
@@ -14,7 +16,7 @@ const (
 
 // DefaultSecretName is the pull Secret's name when the functionConfig gives none; the CLI's
 // --secret-name default.
-const DefaultSecretName = "acr-secret"
+const DefaultSecretName = render.DefaultSecretName
 
 // Annotations the function reads or writes on items. The function owns none of the
 // orchestrator's annotations: it only sets the path of a Secret it creates.

@@ -2,7 +2,6 @@ package fn
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -74,7 +73,7 @@ func (r *run) process() {
 				r.add(framework.Error, o, "metadata.namespace", err.Error())
 				continue
 			}
-			if !r.nsAllowed(ns) {
+			if !render.NamespaceAllowed(r.cfg.Namespaces, ns) {
 				r.stats.skipped++
 				r.workloadInfo(o, fmt.Sprintf("skipped: namespace %q is not among the configured namespaces (pulls from %s)", ns, strings.Join(servers, ", ")))
 				continue
@@ -140,18 +139,6 @@ func skipped(res render.Resource) bool {
 	return res.Kind == "Kptfile"
 }
 
-func (r *run) nsAllowed(ns string) bool {
-	if len(r.cfg.Namespaces) == 0 {
-		return true
-	}
-	for _, n := range r.cfg.Namespaces {
-		if n == ns {
-			return true
-		}
-	}
-	return false
-}
-
 // pulls returns the configured login servers a pod spec's images pull from, in order.
 func (r *run) pulls(o *object, ps render.PodSpec) []string {
 	var servers []string
@@ -161,8 +148,8 @@ func (r *run) pulls(o *object, ps render.PodSpec) []string {
 			continue
 		}
 		servers = render.AppendUnique(servers, m.server)
-		if m.upper {
-			r.add(framework.Warning, o, ps.Path(), fmt.Sprintf("image %q: the kubelet matches pull-secret hosts case-sensitively; write the host in lower case", img.Value))
+		if m.warning != "" {
+			r.add(framework.Warning, o, ps.Path(), m.warning)
 		}
 	}
 	return servers
@@ -192,13 +179,7 @@ func (r *run) patchWorkload(o *object, ps render.PodSpec, servers []string, why 
 // viaServiceAccount adds the secret to the ServiceAccount a workload runs as.
 func (r *run) viaServiceAccount(o *object, ps render.PodSpec, servers []string, sas map[string]*object, patched map[*object]bool) {
 	name := r.cfg.SecretName
-	saName, field := scalarValue(render.MapValue(ps.Node, "serviceAccountName")), ps.Path()+".serviceAccountName"
-	if saName == "" {
-		saName = scalarValue(render.MapValue(ps.Node, "serviceAccount"))
-	}
-	if saName == "" {
-		saName = "default"
-	}
+	saName, field := render.ServiceAccountName(ps.Node), ps.Path()+".serviceAccountName"
 	sa := sas[o.res.Namespace+"/"+saName]
 	if sa == nil {
 		r.add(framework.Error, o, field, fmt.Sprintf("pulls from %s and runs as ServiceAccount %q, which is not among the items: add the ServiceAccount, or set serviceAccount: false to patch the workload", strings.Join(servers, ", "), saName))
@@ -301,16 +282,16 @@ func fileOf(item *yaml.RNode) *framework.File {
 	if a == nil {
 		return nil
 	}
-	p := scalarValue(render.MapValue(a, annotationPath))
+	p := render.Scalar(render.MapValue(a, annotationPath))
 	if p == "" {
-		p = scalarValue(render.MapValue(a, annotationLegacyPath))
+		p = render.Scalar(render.MapValue(a, annotationLegacyPath))
 	}
 	if p == "" {
 		return nil
 	}
-	idx := scalarValue(render.MapValue(a, annotationIndex))
+	idx := render.Scalar(render.MapValue(a, annotationIndex))
 	if idx == "" {
-		idx = scalarValue(render.MapValue(a, annotationLegacyIndex))
+		idx = render.Scalar(render.MapValue(a, annotationLegacyIndex))
 	}
 	i, _ := strconv.Atoi(idx)
 	return &framework.File{Path: p, Index: i}
@@ -352,8 +333,9 @@ type matchCache struct {
 }
 
 type matchResult struct {
-	server    string
-	ok, upper bool
+	server  string
+	ok      bool
+	warning string // the upper-case host warning, if any
 }
 
 func newMatchCache(m *render.Matcher) *matchCache {
@@ -367,30 +349,13 @@ func (c *matchCache) match(image string) matchResult {
 	var res matchResult
 	res.server, res.ok = c.m.Match(image)
 	if res.ok {
-		h := render.ImageHost(image)
-		res.upper = h != strings.ToLower(h)
+		res.warning, _ = render.UpperCaseHostWarning(image)
 	}
 	c.cache[image] = res
 	return res
 }
 
-func scalarValue(n *yaml.Node) string {
-	if n == nil || n.Kind != yaml.ScalarNode || n.Tag == yaml.NodeTagNull {
-		return ""
-	}
-	return n.Value
-}
-
 // annotation reads one annotation of an object's mapping node.
 func annotation(n *yaml.Node, key string) string {
-	return scalarValue(render.MapValue(render.MapValue(render.MapValue(n, "metadata"), "annotations"), key))
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return render.Scalar(render.MapValue(render.MapValue(render.MapValue(n, "metadata"), "annotations"), key))
 }

@@ -2,6 +2,8 @@ package fn
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -30,7 +32,7 @@ func (r *run) secrets(objs []*object, needed map[string]bool) {
 		}
 	}
 	var missing []string
-	for _, ns := range sortedKeys(needed) {
+	for _, ns := range slices.Sorted(maps.Keys(needed)) {
 		switch list := byNS[ns]; {
 		case len(list) > 1:
 			r.add(framework.Error, list[1], "metadata.name", fmt.Sprintf("%d Secrets named %s in %s: keep one", len(list), r.cfg.SecretName, nsName(ns)))
@@ -123,7 +125,7 @@ func (r *run) checkSecret(o *object, ns string) {
 		r.add(framework.Info, o, "", "kept: made by a kustomize secretGenerator, which acrgen leaves alone")
 		return
 	}
-	if t := scalarValue(render.MapValue(node, "type")); t != render.SecretType {
+	if t := render.Scalar(render.MapValue(node, "type")); t != render.SecretType {
 		r.add(framework.Error, o, "type", fmt.Sprintf("a Secret of type %q has the pull Secret's name: choose another secretName, or remove it", t))
 		return
 	}
@@ -138,17 +140,7 @@ func (r *run) checkSecret(o *object, ns string) {
 		problems = append(problems, problem{"metadata.annotations." + render.AnnotationExpires, "its credential expired on " + ann[render.AnnotationExpires]})
 	}
 	if len(problems) == 0 {
-		covered := map[string]bool{}
-		for _, s := range strings.Split(ann[render.AnnotationRegistry], ",") {
-			covered[strings.ToLower(strings.TrimSpace(s))] = true
-		}
-		var lacking []string
-		for _, want := range r.cfg.Registries {
-			if !covered[want] {
-				lacking = append(lacking, want)
-			}
-		}
-		if len(lacking) > 0 {
+		if lacking := render.MissingRegistries(ann[render.AnnotationRegistry], r.cfg.Registries); len(lacking) > 0 {
 			have := ann[render.AnnotationRegistry]
 			if have == "" {
 				have = "no registry (no " + render.AnnotationRegistry + " annotation)"
@@ -227,10 +219,7 @@ func secretFile(o *object, name, ns string) string {
 			return f.Path
 		}
 	}
-	if ns == "" {
-		return name + ".enc.yaml"
-	}
-	return name + "." + ns + ".enc.yaml"
+	return render.SecretFileName(name, ns)
 }
 
 // orchestratorAnnotation reports the annotations that belong to kustomize and kpt, which a

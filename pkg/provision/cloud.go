@@ -11,6 +11,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/acrgen/acrgen/pkg/render"
 )
 
 // Cloud is an Azure cloud: where to authenticate, where ARM and Microsoft Graph are, and the
@@ -36,38 +38,37 @@ type Cloud struct {
 	DisableInstanceDiscovery bool
 }
 
-// CloudNames lists the cloud names [ParseCloud] accepts besides a file path.
-var CloudNames = []string{"AzureCloud", "AzureChinaCloud", "AzureUSGovernment", "AzurePublic", "AzureChina", "AzureGovernment"}
-
-func builtinCloud(name string) (Cloud, bool) {
-	mk := func(n, authority, arm, armAudience, graph, acr string) Cloud {
-		return Cloud{
-			Name: n,
-			Configuration: cloud.Configuration{
-				ActiveDirectoryAuthorityHost: authority,
-				Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
-					cloud.ResourceManager: {Endpoint: arm, Audience: armAudience},
-				},
-			},
-			GraphEndpoint: graph, GraphAudience: graph, ACRSuffix: acr,
-		}
-	}
-	switch strings.ToLower(name) {
-	case "", "azurecloud", "azurepublic", "azurepubliccloud":
-		return mk("AzureCloud", "https://login.microsoftonline.com/", "https://management.azure.com",
-			"https://management.core.windows.net/", "https://graph.microsoft.com", ".azurecr.io"), true
-	case "azurechinacloud", "azurechina":
-		return mk("AzureChinaCloud", "https://login.chinacloudapi.cn/", "https://management.chinacloudapi.cn",
-			"https://management.core.chinacloudapi.cn/", "https://microsoftgraph.chinacloudapi.cn", ".azurecr.cn"), true
-	case "azureusgovernment", "azuregovernment":
-		return mk("AzureUSGovernment", "https://login.microsoftonline.us/", "https://management.usgovcloudapi.net",
-			"https://management.core.usgovcloudapi.net/", "https://graph.microsoft.us", ".azurecr.us"), true
-	}
-	return Cloud{}, false
+// endpoints are the authority, ARM endpoint, ARM audience and Graph endpoint of each cloud
+// in [render.Clouds], the one table of built-in clouds, by its name.
+var endpoints = map[string][4]string{
+	"AzureCloud": {"https://login.microsoftonline.com/", "https://management.azure.com",
+		"https://management.core.windows.net/", "https://graph.microsoft.com"},
+	"AzureChinaCloud": {"https://login.chinacloudapi.cn/", "https://management.chinacloudapi.cn",
+		"https://management.core.chinacloudapi.cn/", "https://microsoftgraph.chinacloudapi.cn"},
+	"AzureUSGovernment": {"https://login.microsoftonline.us/", "https://management.usgovcloudapi.net",
+		"https://management.core.usgovcloudapi.net/", "https://graph.microsoft.us"},
 }
 
-// ParseCloud returns the cloud named by nameOrPath: one of [CloudNames] (case-insensitive;
-// empty means AzureCloud), or else the path of a JSON file in the shape
+func builtinCloud(name string) (Cloud, bool) {
+	rc, ok := render.LookupCloud(name)
+	if !ok {
+		return Cloud{}, false
+	}
+	e := endpoints[rc.Name]
+	return Cloud{
+		Name: rc.Name,
+		Configuration: cloud.Configuration{
+			ActiveDirectoryAuthorityHost: e[0],
+			Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+				cloud.ResourceManager: {Endpoint: e[1], Audience: e[2]},
+			},
+		},
+		GraphEndpoint: e[3], GraphAudience: e[3], ACRSuffix: "." + rc.LoginServerSuffix,
+	}, true
+}
+
+// ParseCloud returns the cloud named by nameOrPath: one of [render.Clouds] (by name or alias,
+// case-insensitive; empty means AzureCloud), or else the path of a JSON file in the shape
 // `az cloud register --cloud-config` accepts (see [ParseCloudConfig]).
 func ParseCloud(nameOrPath string) (Cloud, error) {
 	if c, ok := builtinCloud(nameOrPath); ok {
@@ -76,8 +77,8 @@ func ParseCloud(nameOrPath string) (Cloud, error) {
 	b, err := os.ReadFile(nameOrPath)
 	if err != nil {
 		if os.IsNotExist(err) && !strings.ContainsAny(nameOrPath, `/\.`) {
-			return Cloud{}, fmt.Errorf("%w: unknown cloud %q: use one of %s or the path of a cloud file",
-				ErrInvalidOptions, nameOrPath, strings.Join(CloudNames, ", "))
+			return Cloud{}, fmt.Errorf("%w: unknown cloud %q: use %s, or the path of a cloud file",
+				ErrInvalidOptions, nameOrPath, render.CloudNames())
 		}
 		return Cloud{}, fmt.Errorf("%w: reading cloud file: %w", ErrInvalidOptions, err)
 	}

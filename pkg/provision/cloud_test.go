@@ -9,6 +9,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 
 	"github.com/acrgen/acrgen/pkg/provision"
+	"github.com/acrgen/acrgen/pkg/render"
 )
 
 func TestParseCloudNames(t *testing.T) {
@@ -17,6 +18,8 @@ func TestParseCloudNames(t *testing.T) {
 		{"", "AzureCloud", "https://management.azure.com", "https://graph.microsoft.com", ".azurecr.io"},
 		{"AzureCloud", "AzureCloud", "https://management.azure.com", "https://graph.microsoft.com", ".azurecr.io"},
 		{"azurepublic", "AzureCloud", "https://management.azure.com", "https://graph.microsoft.com", ".azurecr.io"},
+		{"azurecloud", "AzureCloud", "https://management.azure.com", "https://graph.microsoft.com", ".azurecr.io"},
+		{"AZUREUSGOVERNMENT", "AzureUSGovernment", "https://management.usgovcloudapi.net", "https://graph.microsoft.us", ".azurecr.us"},
 		{"AzureChinaCloud", "AzureChinaCloud", "https://management.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn", ".azurecr.cn"},
 		{"AzureChina", "AzureChinaCloud", "https://management.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn", ".azurecr.cn"},
 		{"AzureUSGovernment", "AzureUSGovernment", "https://management.usgovcloudapi.net", "https://graph.microsoft.us", ".azurecr.us"},
@@ -37,6 +40,17 @@ func TestParseCloudNames(t *testing.T) {
 	}
 	if _, err := provision.ParseCloud("AzureMoon"); !errors.Is(err, provision.ErrInvalidOptions) {
 		t.Errorf("unknown name: %v", err)
+	}
+	// Every cloud of the shared table has endpoints here, with the same login-server suffix.
+	for _, rc := range render.Clouds {
+		c, err := provision.ParseCloud(rc.Name)
+		if err != nil {
+			t.Fatalf("%s: %v", rc.Name, err)
+		}
+		if c.ACRSuffix != "."+rc.LoginServerSuffix || c.GraphEndpoint == "" || c.Configuration.ActiveDirectoryAuthorityHost == "" ||
+			c.Configuration.Services[cloud.ResourceManager].Endpoint == "" {
+			t.Errorf("%s: incomplete: %+v", rc.Name, c)
+		}
 	}
 }
 

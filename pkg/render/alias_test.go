@@ -17,7 +17,7 @@ func TestExpandMergePrecedence(t *testing.T) {
 	}
 	c := mapValue(m.Docs[0], "c")
 	for key, want := range map[string]string{"x": "1", "y": "3", "z": "2"} {
-		if got := scalar(mapValue(c, key)); got != want {
+		if got := Scalar(mapValue(c, key)); got != want {
 			t.Errorf("lookup c.%s = %q, want %q", key, got, want)
 		}
 	}

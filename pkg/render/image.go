@@ -62,9 +62,6 @@ func NewMatcher(loginServers []string) *Matcher {
 	return &Matcher{servers: append([]string(nil), loginServers...)}
 }
 
-// LoginServers returns the login servers the Matcher was built with.
-func (m *Matcher) LoginServers() []string { return append([]string(nil), m.servers...) }
-
 // Match reports the login server an image pulls from, if it is one of the Matcher's.
 func (m *Matcher) Match(image string) (string, bool) {
 	host := ImageHost(image)

@@ -8,26 +8,6 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// cloudSuffixes are the login-server suffixes of the clouds, by the names `az cloud list`
-// uses and by the SDK's names.
-var cloudSuffixes = map[string]string{
-	"AzureCloud": "azurecr.io", "AzurePublic": "azurecr.io",
-	"AzureChinaCloud": "azurecr.cn", "AzureChina": "azurecr.cn",
-	"AzureUSGovernment": "azurecr.us", "AzureGovernment": "azurecr.us",
-}
-
-// LoginServerSuffix returns the login-server suffix of a cloud name; "" means AzureCloud.
-func LoginServerSuffix(cloud string) (string, error) {
-	if cloud == "" {
-		cloud = "AzureCloud"
-	}
-	s, ok := cloudSuffixes[cloud]
-	if !ok {
-		return "", fmt.Errorf("unknown cloud %q: want AzureCloud, AzureChinaCloud or AzureUSGovernment", cloud)
-	}
-	return s, nil
-}
-
 // ParseLoginServers parses registry values (comma-separated lists allowed) with
 // [ParseLoginServer], dropping duplicates and keeping the order.
 func ParseLoginServers(vals []string, suffix string) ([]string, error) {

@@ -82,7 +82,7 @@ func ParsePatchDocuments(b []byte) ([]PatchTarget, error) {
 		for {
 			if list := mapValue(n, "imagePullSecrets"); list != nil {
 				for _, it := range list.Content {
-					if name := scalar(mapValue(it, "name")); name != "" {
+					if name := Scalar(mapValue(it, "name")); name != "" {
 						t.Secrets = append(t.Secrets, name)
 					}
 				}

@@ -55,13 +55,13 @@ func SecretEncryptionProblems(n *yaml.Node) []EncryptionProblem {
 		bad("sops", "its sops metadata lists no recipient (age, pgp, azure_kv, kms, gcp_kms, hc_vault or key_groups): nobody can decrypt it")
 	}
 	switch mac := mapValue(meta, "mac"); {
-	case scalar(mac) == "":
+	case Scalar(mac) == "":
 		bad("sops.mac", "its sops metadata has no mac: its integrity cannot be checked")
 	case !sopsValue.MatchString(mac.Value):
 		bad("sops.mac", "its sops mac is not an encrypted MAC")
 	}
 	for _, k := range []string{"lastmodified", "version"} {
-		if scalar(mapValue(meta, k)) == "" {
+		if Scalar(mapValue(meta, k)) == "" {
 			bad("sops."+k, "its sops metadata has no "+k)
 		}
 	}
@@ -82,7 +82,7 @@ func hasRecipient(meta *yaml.Node) bool {
 				continue
 			}
 			for _, k := range list.Content {
-				if scalar(mapValue(k, "enc")) != "" {
+				if Scalar(mapValue(k, "enc")) != "" {
 					return true
 				}
 			}

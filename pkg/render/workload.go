@@ -22,15 +22,6 @@ type WorkloadKind struct {
 	AnyImage bool
 }
 
-// String returns KIND.GROUP=PATH, the form [ParseWorkloadKind] reads.
-func (k WorkloadKind) String() string {
-	kg := k.Kind
-	if k.Group != "" {
-		kg += "." + k.Group
-	}
-	return kg + "=" + strings.Join(k.Path, ".")
-}
-
 // BuiltinKinds are the Kubernetes workload kinds acrgen patches without configuration.
 var BuiltinKinds = []WorkloadKind{
 	{Group: "", Kind: "Pod", Path: []string{"spec"}},
@@ -187,13 +178,13 @@ func ResourceOf(n *yaml.Node) (Resource, bool) {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return Resource{}, false
 	}
-	r := Resource{Node: n, APIVersion: scalar(mapValue(n, "apiVersion")), Kind: scalar(mapValue(n, "kind"))}
+	r := Resource{Node: n, APIVersion: Scalar(mapValue(n, "apiVersion")), Kind: Scalar(mapValue(n, "kind"))}
 	if r.APIVersion == "" || r.Kind == "" {
 		return Resource{}, false
 	}
 	if md := mapValue(n, "metadata"); md != nil && md.Kind == yaml.MappingNode {
-		r.Name = scalar(mapValue(md, "name"))
-		r.Namespace = scalar(mapValue(md, "namespace"))
+		r.Name = Scalar(mapValue(md, "name"))
+		r.Namespace = Scalar(mapValue(md, "namespace"))
 	}
 	return r, true
 }
@@ -361,13 +352,6 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 	return v
 }
 
-func scalar(n *yaml.Node) string {
-	if n == nil || n.Kind != yaml.ScalarNode {
-		return ""
-	}
-	return n.Value
-}
-
 // Annotations returns the metadata.annotations of an object node.
 func Annotations(n *yaml.Node) map[string]string {
 	out := map[string]string{}
@@ -384,5 +368,5 @@ func Annotations(n *yaml.Node) map[string]string {
 // SopsEncrypted reports whether an object carries a top-level sops block with a MAC, which is
 // how Flux recognises an encrypted resource.
 func SopsEncrypted(n *yaml.Node) bool {
-	return scalar(mapValue(mapValue(n, "sops"), "mac")) != ""
+	return Scalar(mapValue(mapValue(n, "sops"), "mac")) != ""
 }

@@ -34,11 +34,16 @@ func CopyTree(t testing.TB, src, dst string) {
 	}
 }
 
-// Snapshot returns every file under dir with its bytes, for before/after comparisons.
+// Snapshot returns every file under dir with its bytes (and mode), for before/after
+// comparisons; a .git directory is left out.
 func Snapshot(t testing.TB, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && d.Name() == ".git" {
+			// The repository's own files (acrgen keeps its lock there), not the work tree.
+			return filepath.SkipDir
+		}
 		if err != nil || d.IsDir() {
 			return err
 		}
