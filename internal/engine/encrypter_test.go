@@ -2,10 +2,10 @@ package engine_test
 
 import (
 	"context"
-
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -30,13 +30,14 @@ func (f *fakeEncrypter) Config(path string, r encrypt.Recipients) (engine.Sealer
 	return f.sealer, nil
 }
 
-// fakeSops is the metadata encrypt.Inspect reads; the "ciphertext" is the plaintext.
+// fakeSops is the metadata encrypt.Inspect reads; the "ciphertext" is the plaintext wrapped
+// in ENC[...], so the Secret passes check's well-formedness test.
 const fakeSops = `sops:
   age:
     - recipient: age1fake
       enc: fake
   lastmodified: "2026-01-01T00:00:00Z"
-  mac: fake
+  mac: ENC[AES256_GCM,data:fake,iv:fake,tag:fake,type:str]
   version: 3.13.3
 `
 
@@ -50,8 +51,11 @@ func (s *fakeSealer) Encrypt(plain []byte, _ time.Time) ([]byte, error) {
 	if s.encryptErr != nil {
 		return nil, s.encryptErr
 	}
-	return append(append([]byte(nil), plain...), fakeSops...), nil
+	return append(dataValue.ReplaceAll(plain, []byte("${1}ENC[AES256_GCM,data:${2},iv:fake,tag:fake,type:str]")), fakeSops...), nil
 }
+
+// dataValue is a value under a Secret's data: as render.Secret writes it.
+var dataValue = regexp.MustCompile(`(?m)^(  \.dockerconfigjson: )(\S+)$`)
 
 func (s *fakeSealer) Sync(existing, plain []byte, now time.Time) ([]byte, bool, error) {
 	s.syncs++
