@@ -23,6 +23,7 @@ type Lock struct {
 	prefix    string // "" in a git directory, "." in the root
 	f         *os.File
 	exclusive bool
+	info      string // outside git: the holders file, removed by a writer's Unlock
 	// Warnings are what recovering an interrupted run found.
 	Warnings []string
 	// StepDelay slows each step of a write down; for tests that kill acrgen mid-write.
@@ -93,6 +94,9 @@ func LockTree(dir string, exclusive bool, command string) (*Lock, error) {
 		return nil, err
 	}
 	describe(info, exclusive, command)
+	if info != path {
+		l.info = info
+	}
 	if _, err := os.Stat(l.journalPath()); err == nil || exclusive {
 		if !exclusive {
 			if err := l.flock(syscall.LOCK_EX, path, info); err != nil {
@@ -178,6 +182,9 @@ func holders(path string) []string {
 // Unlock releases the lock.
 func (l *Lock) Unlock() {
 	if l != nil && l.f != nil {
+		if l.exclusive && l.info != "" {
+			os.Remove(l.info)
+		}
 		l.f.Close()
 		l.f = nil
 	}
