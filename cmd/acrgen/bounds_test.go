@@ -132,3 +132,22 @@ func TestBusyTree(t *testing.T) {
 		t.Fatalf("after the holder is gone: %d\n%s", r.code, r.stderr)
 	}
 }
+
+// Whatever a name says, nothing is written outside DIR: exit 2, and the tree and its parents
+// are as they were.
+func TestNothingWrittenOutsideDir(t *testing.T) {
+	top := t.TempDir()
+	dir := filepath.Join(top, "a", "b", "c")
+	write(t, filepath.Join(dir, "good.yaml"), goodDeployment)
+	before := testtool.Snapshot(t, top)
+	_, recipient := ageKey(t)
+	for _, name := range []string{"../../../escaped", "../escaped", "sub/../../escaped", "/abs-escaped"} {
+		r := acrgen(t, testPassword, nil, "render", dir, "-r", "myregistry", "-u", testUser, "--password-stdin", "--age", recipient, "--secret-name", name)
+		if r.code != exitUsage {
+			t.Fatalf("--secret-name %s: want exit 2, got %d\n%s%s", name, r.code, r.stdout, r.stderr)
+		}
+	}
+	if d := diffSnap(before, testtool.Snapshot(t, top)); d != "" {
+		t.Fatalf("files touched: %s", d)
+	}
+}
