@@ -29,7 +29,11 @@ const killTries = 52
 // tree as before, at once.
 func TestKillAtAnyMoment(t *testing.T) {
 	bin := t.TempDir()
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "./cmd/acrgen", "./bench/gentree")
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goBin); err != nil {
+		goBin = "go"
+	}
+	build := exec.Command(goBin, "build", "-o", bin, "./cmd/acrgen", "./bench/gentree")
 	build.Dir = testtool.RepoRoot(t)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
