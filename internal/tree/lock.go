@@ -44,7 +44,11 @@ func (e *BusyError) Error() string {
 	if len(e.Holders) > 0 {
 		who = strings.Join(e.Holders, "; ")
 	}
-	return fmt.Sprintf("%s is busy: %s holds its lock (%s); wait for it to finish, then run acrgen again", e.Root, who, e.LockFile)
+	where := ""
+	if e.LockFile != e.Root {
+		where = " (" + e.LockFile + ")"
+	}
+	return fmt.Sprintf("%s is busy: %s holds its lock%s; wait for it to finish, then run acrgen again", e.Root, who, where)
 }
 
 // LockTree takes the lock of the tree at dir: exclusive for a run that writes, shared for one
@@ -83,7 +87,7 @@ func LockTree(dir string, exclusive bool, command string) (*Lock, error) {
 			}
 			return l, nil
 		}
-		return nil, fmt.Errorf("creating the lock file: %w", err)
+		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
 	how := syscall.LOCK_SH
 	if exclusive {
