@@ -89,11 +89,7 @@ func LockTree(dir string, exclusive bool, command string) (*Lock, error) {
 		}
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
-	how := syscall.LOCK_SH
-	if exclusive {
-		how = syscall.LOCK_EX
-	}
-	if err := l.flock(how, path, info); err != nil {
+	if err := l.flock(exclusive, path, info); err != nil {
 		l.f.Close()
 		return nil, err
 	}
@@ -103,14 +99,14 @@ func LockTree(dir string, exclusive bool, command string) (*Lock, error) {
 	}
 	if _, err := os.Stat(l.journalPath()); err == nil || exclusive {
 		if !exclusive {
-			if err := l.flock(syscall.LOCK_EX, path, info); err != nil {
+			if err := l.flock(true, path, info); err != nil {
 				l.f.Close()
 				return nil, err
 			}
 		}
 		err := l.recover()
 		if !exclusive {
-			if ferr := syscall.Flock(int(l.f.Fd()), syscall.LOCK_SH); err == nil {
+			if ferr := flock(l.f, false); err == nil {
 				err = ferr
 			}
 		}
@@ -122,9 +118,9 @@ func LockTree(dir string, exclusive bool, command string) (*Lock, error) {
 	return l, nil
 }
 
-func (l *Lock) flock(how int, path, info string) error {
-	err := syscall.Flock(int(l.f.Fd()), how|syscall.LOCK_NB)
-	if errors.Is(err, syscall.EWOULDBLOCK) {
+func (l *Lock) flock(exclusive bool, path, info string) error {
+	err := flock(l.f, exclusive)
+	if errors.Is(err, errBusy) {
 		return &BusyError{Root: l.root, LockFile: path, Holders: holders(info)}
 	}
 	if err != nil {
@@ -176,7 +172,7 @@ func holders(path string) []string {
 		if err != nil {
 			continue
 		}
-		if err := syscall.Kill(pid, 0); err == nil || errors.Is(err, syscall.EPERM) {
+		if alive(pid) {
 			out = append(out, line)
 		}
 	}
