@@ -261,7 +261,7 @@ func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []s
 	if where == "" {
 		where = "the object"
 	}
-	if inst.File.InRoot {
+	if inst.File.InRoot && !inst.EditLost(ps) {
 		if !w.needs[ps.Node] {
 			w.needs[ps.Node] = true
 			r.note(fmt.Sprintf("%s:%d: %s (%s) %s", r.display(inst.File.Path), ps.Node.Line, describe(inst), where, why))
@@ -438,10 +438,10 @@ func (r *run) keptPatchTargets(old []byte, targets []render.PatchTarget) ([]rend
 	}
 	exists := map[string]bool{}
 	for _, inst := range r.t.Instances {
-		if inst.File.InRoot {
-			continue
-		}
 		for _, ps := range inst.PodSpecs {
+			if inst.File.InRoot && !inst.EditLost(ps) {
+				continue
+			}
 			exists[id(inst.Resource.APIVersion, inst.Resource.Kind, inst.PatchNamespace, inst.PatchName, ps.Path())] = true
 		}
 	}

@@ -22,11 +22,26 @@ type patch struct {
 	json   string
 	target *types.Selector
 	source string // where it was listed, for messages
+	// late is true for patchesJson6902, which kustomize runs after the kustomization's
+	// namespace and name changes instead of before.
+	late bool
+}
+
+// resID is a namespace and name a resource had on its way through the build.
+type resID struct{ namespace, name string }
+
+// effectiveNamespace is kustomize's: no namespace is the default namespace.
+func effectiveNamespace(ns string) string {
+	if ns == "" {
+		return "default"
+	}
+	return ns
 }
 
 // readPatches parses the patches of k (patches, patchesStrategicMerge, patchesJson6902).
 func (l *loader) readPatches(k *Kustomization) ([]patch, error) {
-	entries := append(append([]types.Patch(nil), k.K.Patches...), k.K.PatchesJson6902...)
+	// kustomize's order: patchesStrategicMerge, patches, then (late) patchesJson6902.
+	var entries []types.Patch
 	for _, p := range k.K.PatchesStrategicMerge {
 		if strings.ContainsAny(string(p), "\n:") {
 			entries = append(entries, types.Patch{Patch: string(p)})
@@ -34,8 +49,9 @@ func (l *loader) readPatches(k *Kustomization) ([]patch, error) {
 			entries = append(entries, types.Patch{Path: string(p)})
 		}
 	}
+	entries = append(append(entries, k.K.Patches...), k.K.PatchesJson6902...)
 	var out []patch
-	for _, e := range entries {
+	for i, e := range entries {
 		source := l.display(k.Path)
 		content := e.Patch
 		if e.Path != "" {
@@ -46,7 +62,7 @@ func (l *loader) readPatches(k *Kustomization) ([]patch, error) {
 			content, source = string(b), l.display(filepath.Join(k.Dir, e.Path))
 		}
 		l.patchTexts = append(l.patchTexts, content)
-		p := patch{target: e.Target, source: source}
+		p := patch{target: e.Target, source: source, late: i >= len(entries)-len(k.K.PatchesJson6902)}
 		if t := strings.TrimSpace(content); strings.HasPrefix(t, "-") || strings.HasPrefix(t, "[") {
 			if e.Target == nil {
 				return nil, &InputError{Path: source, Msg: "a JSON 6902 patch needs a target"}
@@ -65,11 +81,13 @@ func (l *loader) readPatches(k *Kustomization) ([]patch, error) {
 }
 
 // apply runs the patch on obj when it targets it; the result is nil when the patch deletes
-// obj. names and namespaces are every name and namespace obj had on its way here: kustomize
-// matches a patch against any of them.
-func (p patch) apply(obj *yaml.RNode, names, namespaces []string) (*yaml.RNode, error) {
+// obj. ids are the namespaces and names obj had on its way here, the last its current one:
+// kustomize matches a strategic-merge patch without a target against any of them, and a
+// target selector against the first and the current one.
+func (p patch) apply(obj *yaml.RNode, ids []resID) (*yaml.RNode, error) {
 	if p.target != nil {
-		ok, err := selects(p.target, obj, names, namespaces)
+		first, cur := ids[0], ids[len(ids)-1]
+		ok, err := selects(p.target, obj, []string{first.name, cur.name}, []string{effectiveNamespace(first.namespace), effectiveNamespace(cur.namespace)})
 		if err != nil || !ok {
 			return obj, err
 		}
@@ -85,7 +103,7 @@ func (p patch) apply(obj *yaml.RNode, names, namespaces []string) (*yaml.RNode, 
 		return obj, nil
 	}
 	for _, d := range p.smp {
-		if d.GetKind() != obj.GetKind() || !contains(names, d.GetName()) || (d.GetNamespace() != "" && !contains(namespaces, d.GetNamespace())) {
+		if d.GetKind() != obj.GetKind() || !hasID(ids, resID{d.GetNamespace(), d.GetName()}) {
 			continue
 		}
 		var err error
@@ -103,9 +121,9 @@ func one(out []*yaml.RNode, err error) (*yaml.RNode, error) {
 	return out[0], nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
+func hasID(ids []resID, id resID) bool {
+	for _, x := range ids {
+		if x.name == id.name && effectiveNamespace(x.namespace) == effectiveNamespace(id.namespace) {
 			return true
 		}
 	}

@@ -76,6 +76,8 @@ type Instance struct {
 	Resource render.Resource
 	// Namespace is the resource's effective namespace after every kustomization's namespace:.
 	Namespace string
+	// Name is the resource's effective name after every namePrefix and nameSuffix.
+	Name string
 	// PodSpecs are the resource's pod specs; Images[i] holds the effective images of
 	// PodSpecs[i] after every images: transformer.
 	PodSpecs []render.PodSpec
@@ -87,6 +89,20 @@ type Instance struct {
 	Secrets [][]string
 	// Deleted is true when a patch on the way ($patch: delete) removes the resource.
 	Deleted bool
+	// lost[i] is true when the patches on the way replace the imagePullSecrets of
+	// PodSpecs[i], so that a secret added in the file never reaches the build.
+	lost []bool
+}
+
+// EditLost reports whether a secret added to ps (one of PodSpecs) in the file would be
+// dropped by a patch on the way: the workload must then get it through a patch of the root.
+func (i Instance) EditLost(ps render.PodSpec) bool {
+	for j, p := range i.PodSpecs {
+		if p.Node == ps.Node {
+			return j < len(i.lost) && i.lost[j]
+		}
+	}
+	return false
 }
 
 // External reports whether the instance comes from a file outside the root directory.
@@ -406,6 +422,7 @@ func (l *loader) walk(k *Kustomization, after []layer, root bool) error {
 	if len(k.K.Generators)+len(k.K.Transformers) > 0 {
 		l.warnings = append(l.warnings, fmt.Sprintf("%s: generators and transformers are not run: workloads they make or change are not seen", l.display(k.Path)))
 	}
+	l.unmodelled(k)
 	// Components run after the kustomization's resources, in order, then the kustomization's own
 	// transformers: resources of k go through every component and then k.
 	self, err := l.layer(k, root)
@@ -453,6 +470,29 @@ func (l *loader) walk(k *Kustomization, after []layer, root bool) error {
 		}
 	}
 	return nil
+}
+
+// unmodelled warns about the fields of k that acrgen does not run: what they do to images,
+// names, namespaces or pull secrets is not seen.
+func (l *loader) unmodelled(k *Kustomization) {
+	warn := func(format string, args ...any) {
+		l.warnings = append(l.warnings, l.display(k.Path)+": "+fmt.Sprintf(format, args...))
+	}
+	if len(k.K.Replacements) > 0 {
+		warn("replacements are not run: an image, name, namespace or imagePullSecrets they set is not seen; check the built output (kustomize build) for workloads that pull from the registry")
+	}
+	if len(k.K.Vars) > 0 {
+		warn("vars are not substituted: an image or name that uses $(VAR) is seen as written; check the built output (kustomize build) for workloads that pull from the registry")
+	}
+	if len(k.K.CommonLabels) > 0 {
+		warn("commonLabels are not applied: a patch target that selects by these labels is not seen to match; check the built output (kustomize build) for workloads that pull from the registry")
+	}
+	for _, lb := range k.K.Labels {
+		if lb.IncludeSelectors {
+			warn("labels with includeSelectors are not applied: a patch target that selects by these labels is not seen to match; check the built output (kustomize build) for workloads that pull from the registry")
+			break
+		}
+	}
 }
 
 func (l *loader) entryKustomization(k *Kustomization, field, entry string) (*Kustomization, error) {
@@ -631,11 +671,12 @@ func (l *loader) parseAll() error {
 }
 
 func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, error) {
-	inst := Instance{File: f, Resource: r, Namespace: r.Namespace, PatchName: r.Name, PatchNamespace: r.Namespace}
+	inst := Instance{File: f, Resource: r, Namespace: r.Namespace, Name: r.Name, PatchName: r.Name, PatchNamespace: r.Namespace}
 	for _, ly := range chain {
 		if ly.namespace != "" {
 			inst.Namespace = ly.namespace
 		}
+		inst.Name = ly.prefix + inst.Name + ly.suffix
 		if !ly.root {
 			if ly.namespace != "" {
 				inst.PatchNamespace = ly.namespace
@@ -672,27 +713,70 @@ func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, 
 // has patches: it runs the patches and images: entries of every layer, in kustomize's order,
 // on a copy of the resource. The original nodes stay what acrgen edits.
 func (l *loader) patchedInstance(inst Instance, chain []layer) (Instance, error) {
+	inst, err := l.runChain(inst, chain, yaml.NewRNode(inst.Resource.Node).Copy(), false)
+	if err != nil || inst.Deleted {
+		return inst, err
+	}
+	// The same again with a marker secret in every pod spec shows which edits survive.
+	marked := yaml.NewRNode(inst.Resource.Node).Copy()
+	if res, ok := render.ResourceOf(marked.YNode()); ok {
+		if specs, err := l.opts.Kinds.PodSpecs(res); err == nil {
+			for _, ps := range specs {
+				addSecret(ps, markerSecret)
+			}
+		}
+	}
+	return l.runChain(inst, chain, marked, true)
+}
+
+// markerSecret is a pull secret name no tree uses.
+const markerSecret = "acrgen.marker.invalid"
+
+// addSecret appends name to a pod spec's imagePullSecrets, on a copy the model runs.
+func addSecret(ps render.PodSpec, name string) {
+	entry := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "name"}, {Kind: yaml.ScalarNode, Value: name}}}
+	switch {
+	case ps.PullSecrets == nil:
+		ps.Node.Content = append(ps.Node.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "imagePullSecrets"}, &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{entry}})
+	case ps.PullSecrets.Kind == yaml.SequenceNode:
+		ps.PullSecrets.Content = append(ps.PullSecrets.Content, entry)
+	}
+}
+
+// runChain runs the chain's patches and images on obj, a copy of the instance's resource.
+// With marked, obj carries markerSecret and only inst.lost is filled in.
+func (l *loader) runChain(inst Instance, chain []layer, obj *yaml.RNode, marked bool) (Instance, error) {
 	r := inst.Resource
-	obj := yaml.NewRNode(r.Node).Copy()
-	names, namespaces := []string{r.Name}, []string{r.Namespace}
-	cur := r.Name
+	// ids are the namespace and name the resource had after each layer, as kustomize records
+	// them to match patches against.
+	ids := []resID{{r.Namespace, r.Name}}
 	for _, ly := range chain {
-		for _, p := range ly.patches {
-			out, err := p.apply(obj, names, namespaces)
-			if err != nil {
-				return Instance{}, &InputError{Path: p.source, Msg: fmt.Sprintf("applying the patch to %s %q: %v", r.Kind, r.Name, err)}
+		// patchesStrategicMerge and patches run before the layer's namespace and names change;
+		// patchesJson6902 after.
+		for _, late := range []bool{false, true} {
+			if late {
+				cur := ids[len(ids)-1]
+				if ly.namespace != "" {
+					cur.namespace = ly.namespace
+				}
+				cur.name = ly.prefix + cur.name + ly.suffix
+				ids = append(ids, cur)
 			}
-			if out == nil {
-				inst.Deleted = true
-				return inst, nil
+			for _, p := range ly.patches {
+				if p.late != late {
+					continue
+				}
+				out, err := p.apply(obj, ids)
+				if err != nil {
+					return Instance{}, &InputError{Path: p.source, Msg: fmt.Sprintf("applying the patch to %s %q: %v", r.Kind, r.Name, err)}
+				}
+				if out == nil {
+					inst.Deleted = true
+					return inst, nil
+				}
+				obj = out
 			}
-			obj = out
 		}
-		if ly.namespace != "" {
-			namespaces = append(namespaces, ly.namespace)
-		}
-		cur = ly.prefix + cur + ly.suffix
-		names = append(names, cur)
 		if err := imagesOn(obj, ly.images); err != nil {
 			return Instance{}, &InputError{Path: l.display(inst.File.Path), Msg: fmt.Sprintf("%s %q: applying images: %v", r.Kind, r.Name, err)}
 		}
@@ -704,6 +788,13 @@ func (l *loader) patchedInstance(inst Instance, chain []layer) (Instance, error)
 	specs, err := l.opts.Kinds.PodSpecs(patched)
 	if err != nil {
 		return Instance{}, lineErr(l.display(inst.File.Path), err)
+	}
+	if marked {
+		inst.lost = make([]bool, len(inst.PodSpecs))
+		for i := range inst.lost {
+			inst.lost[i] = i >= len(specs) || !specs[i].HasSecret(markerSecret)
+		}
+		return inst, nil
 	}
 	inst.Images, inst.Secrets = make([][]string, len(inst.PodSpecs)), make([][]string, len(inst.PodSpecs))
 	for i := range inst.PodSpecs {
