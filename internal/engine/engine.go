@@ -97,6 +97,7 @@ type run struct {
 	match   *render.Matcher
 	res     *Result
 	kustoms []render.Edit // edits to the root kustomization
+	refused []string      // workloads acrgen cannot give the secret: a usage error
 }
 
 // Plan computes a run without writing anything.
@@ -239,6 +240,9 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 	if err := r.serviceAccounts(w, accounts); err != nil {
 		return nil, nil, nil, err
 	}
+	if len(r.refused) > 0 {
+		return nil, nil, nil, &UsageError{Msg: strings.Join(r.refused, "\n")}
+	}
 	return w.needs, w.targets, namespaces, nil
 }
 
@@ -260,6 +264,15 @@ func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []s
 	where := ps.Path()
 	if where == "" {
 		where = "the object"
+	}
+	if inst.EditLost(ps) && inst.RootPatchLost(ps) {
+		msg := fmt.Sprintf("%s: %s (%s) pulls from %s, but a patchesJson6902 of %s replaces its imagePullSecrets after every other patch, so acrgen cannot add %s: add it to that patch, or move the patch under patches:", r.display(inst.File.Path), describe(inst), ps.Path(), strings.Join(r.opts.Registries, ", "), r.display(r.t.Kustomization.Path), r.opts.SecretName)
+		if r.opts.Mode == Check {
+			r.res.Problems = append(r.res.Problems, msg)
+		} else {
+			r.refused = append(r.refused, msg)
+		}
+		return
 	}
 	if inst.File.InRoot && !inst.EditLost(ps) {
 		if !w.needs[ps.Node] {

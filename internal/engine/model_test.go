@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 
 	"filippo.io/age"
@@ -34,16 +34,35 @@ var modelSeeds = flag.Uint64("model-seeds", 200, "how many generated trees TestM
 
 func TestModelAgainstKustomizeGenerated(t *testing.T) {
 	recipient := ageRecipient(t)
-	var built uint64
-	for seed := uint64(1); seed <= *modelSeeds; seed++ {
-		if checkSeed(t, seed, recipient) {
-			built++
+	quietStderr(t)
+	var built atomic.Uint64
+	// The seeds run on every core.
+	t.Run("seeds", func(t *testing.T) {
+		for seed := uint64(1); seed <= *modelSeeds; seed++ {
+			t.Run(fmt.Sprint(seed), func(t *testing.T) {
+				t.Parallel()
+				if checkSeed(t, seed, recipient) {
+					built.Add(1)
+				}
+			})
 		}
-	}
+	})
 	// The generator must make trees kustomize builds; a test that skips them all checks nothing.
-	if built < *modelSeeds*3/4 {
-		t.Errorf("kustomize built only %d of %d generated trees: fix the generator", built, *modelSeeds)
+	if n := built.Load(); n < *modelSeeds*3/4 {
+		t.Errorf("kustomize built only %d of %d generated trees: fix the generator", n, *modelSeeds)
 	}
+}
+
+// quietStderr drops what kustomize prints to os.Stderr (deprecation notices for
+// patchesJson6902 and patchesStrategicMerge) for the rest of the test.
+func quietStderr(t testing.TB) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stderr
+	os.Stderr = null
+	t.Cleanup(func() { os.Stderr = saved; null.Close() })
 }
 
 // FuzzModel runs the differential test on more generated trees:
@@ -51,6 +70,7 @@ func TestModelAgainstKustomizeGenerated(t *testing.T) {
 func FuzzModel(f *testing.F) {
 	f.Add(uint64(0))
 	recipient := ageRecipient(f)
+	quietStderr(f)
 	f.Fuzz(func(t *testing.T, seed uint64) { checkSeed(t, seed, recipient) })
 }
 
@@ -177,18 +197,8 @@ func containsText(list []string, s string) bool {
 	return false
 }
 
-var stderrMu sync.Mutex
-
-// build runs kustomize's own build in-process. kustomize prints deprecation notices for
-// patchesJson6902 and patchesStrategicMerge to os.Stderr; they are dropped.
+// build runs kustomize's own build in-process.
 func build(root string) (resmap.ResMap, error) {
-	stderrMu.Lock()
-	defer stderrMu.Unlock()
-	saved := os.Stderr
-	if null, err := os.Open(os.DevNull); err == nil {
-		os.Stderr = null
-		defer func() { os.Stderr = saved; null.Close() }()
-	}
 	return krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), root)
 }
 
@@ -257,8 +267,8 @@ func renderAndVerify(root, recipient string) string {
 		Recipients: encrypt.Recipients{Age: []string{recipient}}})
 	if err != nil {
 		var ue *engine.UsageError
-		if errors.As(err, &ue) {
-			return "render refused: " + err.Error()
+		if errors.As(err, &ue) && (strings.Contains(err.Error(), "add the Secret yourself") || strings.Contains(err.Error(), "or move the patch under patches:")) {
+			return "" // a documented limit, refused with exit 2: not silent
 		}
 		return "render: " + err.Error()
 	}

@@ -49,7 +49,7 @@ type genFile struct {
 }
 
 type genImage struct {
-	id                              int
+	id                            int
 	name, newName, newTag, digest string
 }
 
@@ -62,17 +62,21 @@ type genPatch struct {
 }
 
 type genKust struct {
-	dir                      string
-	component                bool
+	dir                       string
+	component                 bool
 	namespace, prefix, suffix string
-	nsID, prefixID, suffixID int
-	resources                []string
-	resIDs                   []int
-	components               []string
-	compIDs                  []int
-	images                   []*genImage
-	patches                  []*genPatch
-	extra                    string
+	nsID, prefixID, suffixID  int
+	resources                 []string
+	resIDs                    []int
+	components                []string
+	compIDs                   []int
+	images                    []*genImage
+	patches                   []*genPatch
+	extra                     string
+	// tier is a label (or, with annotate, an annotation) the kustomization adds.
+	tier     string
+	annotate bool
+	tierID   int
 }
 
 type genTree struct {
@@ -90,6 +94,8 @@ type view struct {
 	w     *genWorkload
 	names []string
 	ns    string
+	// tier and note are the tier label and annotation outer layers added.
+	tier, note string
 }
 
 func (g *genTree) id() int { g.next++; return g.next }
@@ -144,7 +150,7 @@ func (g *genTree) workload(ns string) *genWorkload {
 // kustomization generates the kustomization in dir with children depth levels deep, and
 // returns what leaves it.
 func (g *genTree) kustomization(dir string, depth int, component bool) (*genKust, []view) {
-	k := &genKust{dir: dir, component: component, nsID: g.id(), prefixID: g.id(), suffixID: g.id()}
+	k := &genKust{dir: dir, component: component, nsID: g.id(), prefixID: g.id(), suffixID: g.id(), tierID: g.id()}
 	g.kusts = append(g.kusts, k)
 	if component {
 		return k, nil // the caller adds the component's resources and transformers
@@ -238,10 +244,18 @@ func (g *genTree) transform(k *genKust, views []view) []view {
 		}
 		k.images = append(k.images, im)
 	}
+	if g.chance(0.2) {
+		k.tier, k.annotate = g.pick("t1", "t2"), g.chance(0.5)
+	}
 	out := make([]view, len(views))
 	for i, v := range views {
 		if k.namespace != "" {
 			v.ns = k.namespace
+		}
+		if k.tier != "" && k.annotate {
+			v.note = k.tier
+		} else if k.tier != "" {
+			v.tier = k.tier
 		}
 		name := k.prefix + v.names[len(v.names)-1] + k.suffix
 		v.names = append(append([]string(nil), v.names...), name)
@@ -344,6 +358,12 @@ func (g *genTree) patch(k *genKust, views []view) ([]view, *genWorkload) {
 
 // selector is a patch target that selects w (and maybe others of its kind).
 func (g *genTree) selector(w *genWorkload, name string, v view) string {
+	if v.tier != "" && g.chance(0.5) {
+		return fmt.Sprintf("{kind: %s, labelSelector: \"tier=%s\"}", w.kind, v.tier)
+	}
+	if v.note != "" && g.chance(0.5) {
+		return fmt.Sprintf("{kind: %s, annotationSelector: \"tier=%s\"}", w.kind, v.note)
+	}
 	switch g.rnd.IntN(4) {
 	case 0:
 		return fmt.Sprintf("{kind: %s, name: %s}", w.kind, name)
@@ -404,7 +424,7 @@ func (off parts) on(id int) bool { return !off[id] }
 func (g *genTree) ids() []int {
 	var out []int
 	for _, k := range g.kusts {
-		out = append(out, k.nsID, k.prefixID, k.suffixID)
+		out = append(out, k.nsID, k.prefixID, k.suffixID, k.tierID)
 		out = append(out, k.resIDs...)
 		out = append(out, k.compIDs...)
 		for _, im := range k.images {
@@ -523,6 +543,13 @@ func (g *genTree) render(off parts) map[string]string {
 		for _, f := range []string{"patches", "patchesStrategicMerge", "patchesJson6902"} {
 			if len(byField[f]) > 0 {
 				b.WriteString(f + ":\n" + strings.Join(byField[f], "\n") + "\n")
+			}
+		}
+		if k.tier != "" && off.on(k.tierID) {
+			if k.annotate {
+				b.WriteString("commonAnnotations:\n  tier: " + k.tier + "\n")
+			} else {
+				b.WriteString("labels:\n- pairs: {tier: " + k.tier + "}\n")
 			}
 		}
 		b.WriteString(k.extra)

@@ -68,6 +68,9 @@ type layer struct {
 	root           bool
 	// patches are the kustomization's patches; they run before its other transformers.
 	patches []patch
+	// labels and annotations are what labels/commonLabels and commonAnnotations add to
+	// metadata, which later patch targets may select by.
+	labels, annotations map[string]string
 }
 
 // Instance is one occurrence of a resource in the build of the root.
@@ -92,6 +95,9 @@ type Instance struct {
 	// lost[i] is true when the patches on the way replace the imagePullSecrets of
 	// PodSpecs[i], so that a secret added in the file never reaches the build.
 	lost []bool
+	// rootLost[i] is true when a patchesJson6902 of the root drops imagePullSecrets that the
+	// root's patches gave PodSpecs[i]: not even acrgen's patch of the root reaches the build.
+	rootLost []bool
 }
 
 // EditLost reports whether a secret added to ps (one of PodSpecs) in the file would be
@@ -100,6 +106,17 @@ func (i Instance) EditLost(ps render.PodSpec) bool {
 	for j, p := range i.PodSpecs {
 		if p.Node == ps.Node {
 			return j < len(i.lost) && i.lost[j]
+		}
+	}
+	return false
+}
+
+// RootPatchLost reports whether a secret that acrgen's patch of the root gives ps would be
+// dropped by a patchesJson6902 of the root, which kustomize runs after every other patch.
+func (i Instance) RootPatchLost(ps render.PodSpec) bool {
+	for j, p := range i.PodSpecs {
+		if p.Node == ps.Node {
+			return j < len(i.rootLost) && i.rootLost[j]
 		}
 	}
 	return false
@@ -122,6 +139,9 @@ type Tree struct {
 	Generated []GeneratedSecret
 	// Warnings are parts of the tree acrgen cannot see into.
 	Warnings []string
+	// RootNamespace is the namespace the root kustomization and its components put a resource
+	// listed in its resources in; empty when they set none.
+	RootNamespace string
 }
 
 // GeneratedSecret is a Secret that a kustomization's secretGenerator makes.
@@ -156,6 +176,7 @@ type loader struct {
 	visiting   map[string]bool
 	gen        []GeneratedSecret
 	warnings   []string
+	rootNS     string
 }
 
 type pending struct {
@@ -202,6 +223,7 @@ func Load(dir string, opts Options) (*Tree, error) {
 	t.Files = l.files
 	t.Generated = l.gen
 	t.Warnings = l.warnings
+	t.RootNamespace = l.rootNS
 	for _, p := range l.order {
 		f := l.files[p.path]
 		for _, r := range f.Manifest.Resources() {
@@ -399,7 +421,17 @@ func (l *loader) layer(k *Kustomization, root bool) (layer, error) {
 	if err != nil {
 		return layer{}, err
 	}
-	return layer{namespace: k.K.Namespace, prefix: k.K.NamePrefix, suffix: k.K.NameSuffix, images: k.K.Images, patches: patches, root: root}, nil
+	labels := map[string]string{}
+	for key, v := range k.K.CommonLabels {
+		labels[key] = v
+	}
+	for _, lb := range k.K.Labels {
+		for key, v := range lb.Pairs {
+			labels[key] = v
+		}
+	}
+	return layer{namespace: k.K.Namespace, prefix: k.K.NamePrefix, suffix: k.K.NameSuffix, images: k.K.Images, patches: patches, root: root,
+		labels: labels, annotations: k.K.CommonAnnotations}, nil
 }
 
 // walk visits kustomization k. after is the chain of layers the build applies once k's own
@@ -448,6 +480,13 @@ func (l *loader) walk(k *Kustomization, after []layer, root bool) error {
 		ch = append(ch, compLayers[from:]...)
 		ch = append(ch, self)
 		return append(ch, after...)
+	}
+	if root {
+		for _, ly := range chainFor(0) {
+			if ly.namespace != "" {
+				l.rootNS = ly.namespace
+			}
+		}
 	}
 	for _, g := range k.K.SecretGenerator {
 		ns := g.Namespace
@@ -719,18 +758,26 @@ func (l *loader) patchedInstance(inst Instance, chain []layer) (Instance, error)
 	}
 	// The same again with a marker secret in every pod spec shows which edits survive.
 	marked := yaml.NewRNode(inst.Resource.Node).Copy()
-	if res, ok := render.ResourceOf(marked.YNode()); ok {
-		if specs, err := l.opts.Kinds.PodSpecs(res); err == nil {
-			for _, ps := range specs {
-				addSecret(ps, markerSecret)
-			}
-		}
-	}
+	markSecrets(l.opts.Kinds, marked, markerSecret)
 	return l.runChain(inst, chain, marked, true)
 }
 
-// markerSecret is a pull secret name no tree uses.
-const markerSecret = "acrgen.marker.invalid"
+// markerSecret and rootMarkerSecret are pull secret names no tree uses.
+const (
+	markerSecret     = "acrgen.marker.invalid"
+	rootMarkerSecret = "acrgen.root-marker.invalid"
+)
+
+// markSecrets adds a marker secret to every pod spec of obj.
+func markSecrets(kinds *render.Kinds, obj *yaml.RNode, name string) {
+	if res, ok := render.ResourceOf(obj.YNode()); ok {
+		if specs, err := kinds.PodSpecs(res); err == nil {
+			for _, ps := range specs {
+				addSecret(ps, name)
+			}
+		}
+	}
+}
 
 // addSecret appends name to a pod spec's imagePullSecrets, on a copy the model runs.
 func addSecret(ps render.PodSpec, name string) {
@@ -755,12 +802,23 @@ func (l *loader) runChain(inst Instance, chain []layer, obj *yaml.RNode, marked 
 		// patchesJson6902 after.
 		for _, late := range []bool{false, true} {
 			if late {
+				// kustomize records an id after the namespace, after the prefix and after
+				// the suffix.
 				cur := ids[len(ids)-1]
 				if ly.namespace != "" {
 					cur.namespace = ly.namespace
 				}
-				cur.name = ly.prefix + cur.name + ly.suffix
 				ids = append(ids, cur)
+				cur.name = ly.prefix + cur.name
+				ids = append(ids, cur)
+				cur.name += ly.suffix
+				ids = append(ids, cur)
+				if err := setMetadata(obj, ly.labels, ly.annotations); err != nil {
+					return Instance{}, &InputError{Path: l.display(inst.File.Path), Msg: fmt.Sprintf("%s %q: applying labels: %v", r.Kind, r.Name, err)}
+				}
+			}
+			if marked && late && ly.root {
+				markSecrets(l.opts.Kinds, obj, rootMarkerSecret)
 			}
 			for _, p := range ly.patches {
 				if p.late != late {
@@ -790,9 +848,10 @@ func (l *loader) runChain(inst Instance, chain []layer, obj *yaml.RNode, marked 
 		return Instance{}, lineErr(l.display(inst.File.Path), err)
 	}
 	if marked {
-		inst.lost = make([]bool, len(inst.PodSpecs))
+		inst.lost, inst.rootLost = make([]bool, len(inst.PodSpecs)), make([]bool, len(inst.PodSpecs))
 		for i := range inst.lost {
 			inst.lost[i] = i >= len(specs) || !specs[i].HasSecret(markerSecret)
+			inst.rootLost[i] = i >= len(specs) || !specs[i].HasSecret(rootMarkerSecret)
 		}
 		return inst, nil
 	}
@@ -807,6 +866,29 @@ func (l *loader) runChain(inst Instance, chain []layer, obj *yaml.RNode, marked 
 		inst.Secrets[i] = specs[i].SecretNames()
 	}
 	return inst, nil
+}
+
+// setMetadata adds a layer's labels and annotations to obj's metadata, in sorted order.
+func setMetadata(obj *yaml.RNode, labels, annotations map[string]string) error {
+	for _, m := range []struct {
+		kv  map[string]string
+		set func(k, v string) yaml.Filter
+	}{
+		{labels, func(k, v string) yaml.Filter { return yaml.SetLabel(k, v) }},
+		{annotations, func(k, v string) yaml.Filter { return yaml.SetAnnotation(k, v) }},
+	} {
+		keys := make([]string, 0, len(m.kv))
+		for k := range m.kv {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if err := obj.PipeE(m.set(k, m.kv[k])); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // effectiveImages runs each layer's images: entries over the images, innermost first, with
