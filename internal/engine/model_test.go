@@ -332,3 +332,62 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestModelRegressions are minimized trees on which acrgen and kustomize disagreed.
+func TestModelRegressions(t *testing.T) {
+	recipient := ageRecipient(t)
+	quietStderr(t)
+	pod := func(name, image string) string {
+		return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "\nspec:\n  containers:\n  - name: c0\n    image: " + image + "\n"
+	}
+	for name, files := range map[string]map[string]string{
+		// patchesJson6902 runs after patchesStrategicMerge, not before.
+		"json6902 after strategic merge": {
+			"root/kustomization.yaml": "resources:\n- pod.yaml\npatchesStrategicMerge:\n- smp.yaml\npatchesJson6902:\n- path: ops.yaml\n  target: {version: v1, kind: Pod, name: web}\n",
+			"root/pod.yaml":           pod("web", "nginx"),
+			"root/smp.yaml":           "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: c0\n    image: myregistry.azurecr.io/api\n",
+			"root/ops.yaml":           "- op: replace\n  path: /spec/containers/0/image\n  value: nginx:2\n",
+		},
+		// A strategic-merge patch matches the namespace and name a resource had between a
+		// kustomization's namespace and prefix steps.
+		"patch between namespace and prefix": {
+			"root/kustomization.yaml": "resources:\n- ../base\npatches:\n- path: smp.yaml\n",
+			"base/kustomization.yaml": "namespace: team\nnamePrefix: p-\nresources:\n- pod.yaml\n",
+			"base/pod.yaml":           pod("web", "nginx"),
+			"root/smp.yaml":           "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: team\nspec:\n  containers:\n  - name: c0\n    image: myregistry.azurecr.io/api\n",
+		},
+		// A target selector's name is the original or the current one, not one in between.
+		"selector names": {
+			"root/kustomization.yaml":           "resources:\n- mid\n",
+			"root/mid/kustomization.yaml":       "namePrefix: p-\nresources:\n- inner\npatches:\n- target: {kind: Pod, name: web-t}\n  patch: |-\n    - op: add\n      path: /spec/imagePullSecrets\n      value: [{name: other}]\n",
+			"root/mid/inner/kustomization.yaml": "nameSuffix: -t\nresources:\n- pod.yaml\n",
+			"root/mid/inner/pod.yaml":           pod("web", "myregistry.azurecr.io/api"),
+		},
+		// A patch that replaces imagePullSecrets would drop an edit of the file.
+		"replaced pull secrets": {
+			"root/kustomization.yaml":     "resources:\n- sub\n",
+			"root/sub/kustomization.yaml": "resources:\n- pod.yaml\npatches:\n- target: {kind: Pod}\n  patch: |-\n    - op: add\n      path: /spec/imagePullSecrets\n      value: [{name: other}]\n",
+			"root/sub/pod.yaml":           pod("web", "myregistry.azurecr.io/api"),
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			for p, content := range files {
+				full := filepath.Join(dir, p)
+				if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			root := filepath.Join(dir, "root")
+			if fail := compare(root); fail != "" {
+				t.Fatal(fail)
+			}
+			if fail := renderAndVerify(root, recipient); fail != "" {
+				t.Fatal(fail)
+			}
+		})
+	}
+}
