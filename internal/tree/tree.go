@@ -524,11 +524,11 @@ func (l *loader) unmodelled(k *Kustomization) {
 		warn("vars are not substituted: an image or name that uses $(VAR) is seen as written; check the built output (kustomize build) for workloads that pull from the registry")
 	}
 	if len(k.K.CommonLabels) > 0 {
-		warn("commonLabels are not applied: a patch target that selects by these labels is not seen to match; check the built output (kustomize build) for workloads that pull from the registry")
+		warn("commonLabels also rewrite selectors and pod template labels, which acrgen does not model (it adds them to metadata.labels only): check the built output (kustomize build) if a patch or replacement depends on them")
 	}
 	for _, lb := range k.K.Labels {
 		if lb.IncludeSelectors {
-			warn("labels with includeSelectors are not applied: a patch target that selects by these labels is not seen to match; check the built output (kustomize build) for workloads that pull from the registry")
+			warn("labels with includeSelectors also rewrite selectors and pod template labels, which acrgen does not model (it adds them to metadata.labels only): check the built output (kustomize build) if a patch or replacement depends on them")
 			break
 		}
 	}

@@ -15,8 +15,8 @@ func TestUnmodelledFieldsWarn(t *testing.T) {
 	for _, c := range []struct{ name, field, warning string }{
 		{"replacements", "replacements:\n- source: {kind: ConfigMap, name: images, fieldPath: data.image}\n  targets:\n  - select: {kind: Deployment}\n    fieldPaths: [spec.template.spec.containers.0.image]\n", "replacements are not run: an image, name, namespace or imagePullSecrets they set is not seen"},
 		{"vars", "vars:\n- name: IMG\n  objref: {kind: ConfigMap, name: images, apiVersion: v1}\n  fieldref: {fieldPath: data.image}\n", "vars are not substituted: an image or name that uses $(VAR) is seen as written"},
-		{"commonLabels", "commonLabels:\n  team: a\n", "commonLabels are not applied: a patch target that selects by these labels is not seen to match"},
-		{"labels", "labels:\n- pairs: {team: a}\n  includeSelectors: true\n", "labels with includeSelectors are not applied"},
+		{"commonLabels", "commonLabels:\n  team: a\n", "commonLabels also rewrite selectors and pod template labels, which acrgen does not model"},
+		{"labels", "labels:\n- pairs: {team: a}\n  includeSelectors: true\n", "labels with includeSelectors also rewrite selectors and pod template labels, which acrgen does not model"},
 	} {
 		for _, where := range []string{"root", "base"} {
 			t.Run(c.name+"/"+where, func(t *testing.T) {
