@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/acrgen/acrgen/internal/engine"
-	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/render"
 )
@@ -117,12 +115,7 @@ func TestRenderEncryptsThroughTheEncrypter(t *testing.T) {
 	if p := got["pod.yaml"]; !strings.Contains(p, "imagePullSecrets:") {
 		t.Errorf("pod:\n%s", p)
 	}
-	lk, err := tree.LockTree(dir, true, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lk.Unlock()
-	if err := engine.Write(context.Background(), lk, res); err != nil {
+	if err := writeResult(dir, res); err != nil {
 		t.Fatal(err)
 	}
 	again, err := engine.Plan(renderOpts(dir, enc))
@@ -143,12 +136,7 @@ func TestRenderReencryptsForNewRecipients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lk, err := tree.LockTree(dir, true, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lk.Unlock()
-	if err := engine.Write(context.Background(), lk, res); err != nil {
+	if err := writeResult(dir, res); err != nil {
 		t.Fatal(err)
 	}
 	enc.sealer.sameRecipients = false
