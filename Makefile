@@ -49,6 +49,7 @@ demo: tools build $(BIN)/fakeazure ## render examples/ into a scratch copy with 
 bench: tools build $(BIN)/yq ## benchmarks: acrgen against a kyaml no-op and yq, side by side
 	./bench/run.sh
 	./bench/fn.sh
+	$(GO) test ./internal/tree -run '^$$' -bench '^BenchmarkLoad$$' -benchtime 5x -count 3
 
 .PHONY: fmt
 fmt: ## gofmt the tree
