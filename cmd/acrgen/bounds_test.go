@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/acrgen/acrgen/internal/testing/testtool"
+	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/render"
 )
 
@@ -103,5 +104,50 @@ functionConfig:
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("fn kept reading /dev/zero")
+	}
+}
+
+// A run on a tree another run holds exits 2, naming the holder; nothing is written.
+func TestBusyTree(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	write(t, filepath.Join(dir, "good.yaml"), goodDeployment)
+	before := testtool.Snapshot(t, dir)
+	lk, err := tree.LockTree(dir, true, "acrgen render holder-of-the-lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lk.Unlock()
+	for _, args := range [][]string{{"patch", dir, "-r", "myregistry"}, {"check", dir, "-r", "myregistry"}, {"patch", dir, "-r", "myregistry", "--diff"}} {
+		r := acrgen(t, "", nil, args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "busy") || !strings.Contains(r.stderr, "holder-of-the-lock") {
+			t.Fatalf("%v: want exit 2 naming the holder, got %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	if d := diffSnap(before, testtool.Snapshot(t, dir)); d != "" {
+		t.Fatalf("files touched: %s", d)
+	}
+	lk.Unlock()
+	if r := acrgen(t, "", nil, "patch", dir, "-r", "myregistry"); r.code != 0 {
+		t.Fatalf("after the holder is gone: %d\n%s", r.code, r.stderr)
+	}
+}
+
+// Whatever a name says, nothing is written outside DIR: exit 2, and the tree and its parents
+// are as they were.
+func TestNothingWrittenOutsideDir(t *testing.T) {
+	top := t.TempDir()
+	dir := filepath.Join(top, "a", "b", "c")
+	write(t, filepath.Join(dir, "good.yaml"), goodDeployment)
+	before := testtool.Snapshot(t, top)
+	_, recipient := ageKey(t)
+	for _, name := range []string{"../../../escaped", "../escaped", "sub/../../escaped"} {
+		r := acrgen(t, testPassword, nil, "render", dir, "-r", "myregistry", "-u", testUser, "--password-stdin", "--age", recipient, "--secret-name", name)
+		if r.code != exitUsage {
+			t.Fatalf("--secret-name %s: want exit 2, got %d\n%s%s", name, r.code, r.stdout, r.stderr)
+		}
+	}
+	if d := diffSnap(before, testtool.Snapshot(t, top)); d != "" {
+		t.Fatalf("files touched: %s", d)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -29,7 +28,7 @@ const killTries = 52
 // tree as before, at once.
 func TestKillAtAnyMoment(t *testing.T) {
 	bin := t.TempDir()
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "./cmd/acrgen", "./bench/gentree")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/acrgen", "./bench/gentree")
 	build.Dir = testtool.RepoRoot(t)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

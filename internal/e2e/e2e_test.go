@@ -94,11 +94,6 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 	return l.b.Write(p)
 }
 
-// required reports whether a missing tool fails the test instead of skipping it.
-func required() bool {
-	return os.Getenv("ACRGEN_REQUIRE_TOOLS") != "" || os.Getenv("CI") != ""
-}
-
 // gitEnv is the environment for git in a scratch repository: a fixed identity, no user or
 // system configuration.
 func gitEnv(extra ...string) []string {

@@ -1,17 +1,15 @@
 package engine_test
 
 import (
-	"context"
-
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/acrgen/acrgen/internal/engine"
-	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/render"
 )
@@ -30,13 +28,14 @@ func (f *fakeEncrypter) Config(path string, r encrypt.Recipients) (engine.Sealer
 	return f.sealer, nil
 }
 
-// fakeSops is the metadata encrypt.Inspect reads; the "ciphertext" is the plaintext.
+// fakeSops is the metadata encrypt.Inspect reads; the "ciphertext" is the plaintext wrapped
+// in ENC[...], so the Secret passes check's well-formedness test.
 const fakeSops = `sops:
   age:
     - recipient: age1fake
       enc: fake
   lastmodified: "2026-01-01T00:00:00Z"
-  mac: fake
+  mac: ENC[AES256_GCM,data:fake,iv:fake,tag:fake,type:str]
   version: 3.13.3
 `
 
@@ -50,8 +49,11 @@ func (s *fakeSealer) Encrypt(plain []byte, _ time.Time) ([]byte, error) {
 	if s.encryptErr != nil {
 		return nil, s.encryptErr
 	}
-	return append(append([]byte(nil), plain...), fakeSops...), nil
+	return append(dataValue.ReplaceAll(plain, []byte("${1}ENC[AES256_GCM,data:${2},iv:fake,tag:fake,type:str]")), fakeSops...), nil
 }
+
+// dataValue is a value under a Secret's data: as render.Secret writes it.
+var dataValue = regexp.MustCompile(`(?m)^(  \.dockerconfigjson: )(\S+)$`)
 
 func (s *fakeSealer) Sync(existing, plain []byte, now time.Time) ([]byte, bool, error) {
 	s.syncs++
@@ -113,12 +115,7 @@ func TestRenderEncryptsThroughTheEncrypter(t *testing.T) {
 	if p := got["pod.yaml"]; !strings.Contains(p, "imagePullSecrets:") {
 		t.Errorf("pod:\n%s", p)
 	}
-	lk, err := tree.LockTree(dir, true, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lk.Unlock()
-	if err := engine.Write(context.Background(), lk, res); err != nil {
+	if err := writeResult(dir, res); err != nil {
 		t.Fatal(err)
 	}
 	again, err := engine.Plan(renderOpts(dir, enc))
@@ -139,12 +136,7 @@ func TestRenderReencryptsForNewRecipients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lk, err := tree.LockTree(dir, true, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lk.Unlock()
-	if err := engine.Write(context.Background(), lk, res); err != nil {
+	if err := writeResult(dir, res); err != nil {
 		t.Fatal(err)
 	}
 	enc.sealer.sameRecipients = false

@@ -125,6 +125,7 @@ type run struct {
 	res     *Result
 	kustoms []render.Edit   // edits to the root kustomization
 	used    map[string]bool // the registries some workload pulls from
+	refused []string        // workloads acrgen cannot give the secret: a usage error
 }
 
 // Plan computes a run without writing anything.
@@ -307,6 +308,9 @@ func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, err
 	if err := r.serviceAccounts(w, accounts); err != nil {
 		return nil, nil, nil, err
 	}
+	if len(r.refused) > 0 {
+		return nil, nil, nil, &UsageError{Msg: strings.Join(r.refused, "\n")}
+	}
 	return w.needs, w.targets, namespaces, nil
 }
 
@@ -347,7 +351,16 @@ func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []s
 	if where == "" {
 		where = "the object"
 	}
-	if inst.File.InRoot {
+	if inst.EditLost(ps) && inst.RootPatchLost(ps) {
+		msg := fmt.Sprintf("%s: %s (%s) pulls from %s, but a patchesJson6902 of %s replaces its imagePullSecrets after every other patch, so acrgen cannot add %s: add it to that patch, or move the patch under patches:", r.display(inst.File.Path), describe(inst), ps.Path(), strings.Join(r.opts.Registries, ", "), r.display(r.t.Kustomization.Path), r.opts.SecretName)
+		if r.opts.Mode == Check {
+			r.res.Problems = append(r.res.Problems, msg)
+		} else {
+			r.refused = append(r.refused, msg)
+		}
+		return nil
+	}
+	if inst.File.InRoot && !inst.EditLost(ps) {
 		if !w.needs[ps.Node] {
 			w.needs[ps.Node] = true
 			r.note(fmt.Sprintf("%s:%d: %s (%s) %s", r.display(inst.File.Path), ps.Node.Line, describe(inst), where, why))
@@ -528,10 +541,10 @@ func (r *run) keptPatchTargets(old []byte, targets []render.PatchTarget) ([]rend
 	}
 	exists := map[string]bool{}
 	for _, inst := range r.t.Instances {
-		if inst.File.InRoot {
-			continue
-		}
 		for _, ps := range inst.PodSpecs {
+			if inst.File.InRoot && !inst.EditLost(ps) {
+				continue
+			}
 			exists[id(inst.Resource.APIVersion, inst.Resource.Kind, inst.PatchNamespace, inst.PatchName, ps.Path())] = true
 		}
 	}

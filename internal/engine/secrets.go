@@ -188,6 +188,15 @@ func (r *run) secretSpecNamespaceless() bool {
 }
 
 func (r *run) createSecret(ns string, missing *[]string) error {
+	if root := r.t.RootNamespace; root != "" && ns != root {
+		// A component of the root sets a namespace that some workloads do not end in.
+		msg := fmt.Sprintf("Secret %s is needed in %s, but %s and its components put every resource it lists in namespace %s: add the Secret yourself to a kustomization whose resources end in %s", r.opts.SecretName, nsList([]string{ns}), r.display(r.t.Kustomization.Path), root, nsList([]string{ns}))
+		if r.opts.Mode == Check {
+			r.res.Problems = append(r.res.Problems, msg)
+			return nil
+		}
+		return &UsageError{Msg: msg}
+	}
 	path := filepath.Join(r.t.Root, r.secretFileName(ns))
 	if old, mode, err := r.readFile(path); err == nil {
 		// A Secret file from an earlier run that never made it into resources: reuse it.

@@ -1,7 +1,9 @@
 // Package tree reads a kustomize tree (or a plain directory of manifests) from disk into
 // what acrgen's core needs: every file's parsed documents, and every occurrence of a resource
-// in the build of the root with its effective namespace and images. It also writes changed
-// files back atomically.
+// in the build of the root with its effective namespace and images. It also locks a tree
+// (one writer or many readers) and writes changed files back through a journal, so that a
+// write is whole even across a kill, never lands outside the root, and never overwrites a
+// file changed since it was read.
 //
 // It follows a kustomization's resources and components the way kustomize does, applying
 // namespace, namePrefix/nameSuffix and the images transformer (through kustomize's own

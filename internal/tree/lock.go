@@ -24,6 +24,7 @@ type Lock struct {
 	prefix    string   // "" in a git directory, "." in the root
 	f         *os.File
 	exclusive bool
+	info      string // outside git: the holders file, removed by a writer's Unlock
 	// Warnings are what recovering an interrupted run found.
 	Warnings []string
 	// StepDelay slows each step of a write down; for tests that kill acrgen mid-write.
@@ -44,7 +45,11 @@ func (e *BusyError) Error() string {
 	if len(e.Holders) > 0 {
 		who = strings.Join(e.Holders, "; ")
 	}
-	return fmt.Sprintf("%s is busy: %s holds its lock (%s); wait for it to finish, then run acrgen again", e.Root, who, e.LockFile)
+	where := ""
+	if e.LockFile != e.Root {
+		where = " (" + e.LockFile + ")"
+	}
+	return fmt.Sprintf("%s is busy: %s holds its lock%s; wait for it to finish, then run acrgen again", e.Root, who, where)
 }
 
 // LockTree takes the lock of the tree at dir: exclusive for a run that writes, shared for one
@@ -83,27 +88,26 @@ func LockTree(dir string, exclusive bool, command string) (*Lock, error) {
 			}
 			return l, nil
 		}
-		return nil, fmt.Errorf("creating the lock file: %w", err)
+		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
-	how := syscall.LOCK_SH
-	if exclusive {
-		how = syscall.LOCK_EX
-	}
-	if err := l.flock(how, path, info); err != nil {
+	if err := l.flock(exclusive, path, info); err != nil {
 		l.f.Close()
 		return nil, err
 	}
 	describe(info, exclusive, command)
+	if info != path {
+		l.info = info
+	}
 	if _, err := os.Stat(l.journalPath()); err == nil || exclusive {
 		if !exclusive {
-			if err := l.flock(syscall.LOCK_EX, path, info); err != nil {
+			if err := l.flock(true, path, info); err != nil {
 				l.f.Close()
 				return nil, err
 			}
 		}
 		err := l.recover()
 		if !exclusive {
-			if ferr := syscall.Flock(int(l.f.Fd()), syscall.LOCK_SH); err == nil {
+			if ferr := flock(l.f, false); err == nil {
 				err = ferr
 			}
 		}
@@ -115,9 +119,9 @@ func LockTree(dir string, exclusive bool, command string) (*Lock, error) {
 	return l, nil
 }
 
-func (l *Lock) flock(how int, path, info string) error {
-	err := syscall.Flock(int(l.f.Fd()), how|syscall.LOCK_NB)
-	if errors.Is(err, syscall.EWOULDBLOCK) {
+func (l *Lock) flock(exclusive bool, path, info string) error {
+	err := flock(l.f, exclusive)
+	if errors.Is(err, errBusy) {
 		return &BusyError{Root: l.root, LockFile: path, Holders: holders(info)}
 	}
 	if err != nil {
@@ -169,7 +173,7 @@ func holders(path string) []string {
 		if err != nil {
 			continue
 		}
-		if err := syscall.Kill(pid, 0); err == nil || errors.Is(err, syscall.EPERM) {
+		if alive(pid) {
 			out = append(out, line)
 		}
 	}
@@ -179,6 +183,9 @@ func holders(path string) []string {
 // Unlock releases the lock.
 func (l *Lock) Unlock() {
 	if l != nil && l.f != nil {
+		if l.exclusive && l.info != "" {
+			os.Remove(l.info)
+		}
 		l.f.Close()
 		l.f = nil
 	}

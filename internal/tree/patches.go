@@ -24,13 +24,27 @@ type patch struct {
 	json   string
 	target *types.Selector
 	source string // where it was listed, for messages
+	// late is true for patchesJson6902, which kustomize runs after the kustomization's
+	// namespace and name changes instead of before.
+	late bool
+}
+
+// resID is a namespace and name a resource had on its way through the build.
+type resID struct{ namespace, name string }
+
+// effectiveNamespace is kustomize's: no namespace is the default namespace.
+func effectiveNamespace(ns string) string {
+	if ns == "" {
+		return "default"
+	}
+	return ns
 }
 
 // readPatches parses the patches of k (patches, patchesStrategicMerge, patchesJson6902).
 func (l *loader) readPatches(k *Kustomization) ([]patch, error) {
+	// kustomize's order: patchesStrategicMerge, patches, then (late) patchesJson6902.
+	var entries []types.Patch
 	//lint:ignore SA1019 users still write the deprecated fields, and kustomize still applies them
-	entries := append(append([]types.Patch(nil), k.K.Patches...), k.K.PatchesJson6902...)
-	//lint:ignore SA1019 as above
 	for _, p := range k.K.PatchesStrategicMerge {
 		if strings.ContainsAny(string(p), "\n:") {
 			entries = append(entries, types.Patch{Patch: string(p)})
@@ -38,8 +52,10 @@ func (l *loader) readPatches(k *Kustomization) ([]patch, error) {
 			entries = append(entries, types.Patch{Path: string(p)})
 		}
 	}
+	//lint:ignore SA1019 as above
+	entries = append(append(entries, k.K.Patches...), k.K.PatchesJson6902...)
 	var out []patch
-	for _, e := range entries {
+	for i, e := range entries {
 		source := l.display(k.Path)
 		content := strings.TrimSpace(e.Patch) // as kustomize reads an inline patch
 		if e.Path != "" {
@@ -54,6 +70,8 @@ func (l *loader) readPatches(k *Kustomization) ([]patch, error) {
 		if err != nil {
 			return nil, err
 		}
+		//lint:ignore SA1019 as above
+		p.late = i >= len(entries)-len(k.K.PatchesJson6902)
 		out = append(out, p)
 	}
 	return out, nil
@@ -151,11 +169,13 @@ func (k *Kustomization) patchLine(path string) int {
 }
 
 // apply runs the patch on obj when it targets it; the result is nil when the patch deletes
-// obj. names and namespaces are every name and namespace obj had on its way here: kustomize
-// matches a patch against any of them.
-func (p patch) apply(obj *yaml.RNode, names, namespaces []string) (*yaml.RNode, error) {
+// obj. ids are the namespaces and names obj had on its way here, the last its current one:
+// kustomize matches a strategic-merge patch without a target against any of them, and a
+// target selector against the first and the current one.
+func (p patch) apply(obj *yaml.RNode, ids []resID) (*yaml.RNode, error) {
 	if p.target != nil {
-		ok, err := selects(p.target, obj, names, namespaces)
+		first, cur := ids[0], ids[len(ids)-1]
+		ok, err := selects(p.target, obj, []string{first.name, cur.name}, []string{effectiveNamespace(first.namespace), effectiveNamespace(cur.namespace)})
 		if err != nil || !ok {
 			return obj, err
 		}
@@ -171,7 +191,7 @@ func (p patch) apply(obj *yaml.RNode, names, namespaces []string) (*yaml.RNode, 
 		return obj, nil
 	}
 	for _, d := range p.smp {
-		if d.GetKind() != obj.GetKind() || !contains(names, d.GetName()) || (d.GetNamespace() != "" && !contains(namespaces, d.GetNamespace())) {
+		if d.GetKind() != obj.GetKind() || !hasID(ids, resID{d.GetNamespace(), d.GetName()}) {
 			continue
 		}
 		var err error
@@ -189,9 +209,9 @@ func one(out []*yaml.RNode, err error) (*yaml.RNode, error) {
 	return out[0], nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
+func hasID(ids []resID, id resID) bool {
+	for _, x := range ids {
+		if x.name == id.name && effectiveNamespace(x.namespace) == effectiveNamespace(id.namespace) {
 			return true
 		}
 	}

@@ -32,7 +32,7 @@ func ReadRegular(p string, max int64) ([]byte, fs.FileInfo, error) {
 		return nil, nil, ErrNotRegular
 	}
 	if max > 0 && fi.Size() > max {
-		return nil, nil, sizeError(fi.Size(), max)
+		return nil, nil, &sizeError{fi.Size(), max}
 	}
 	var r io.Reader = f
 	if max > 0 {
@@ -43,11 +43,14 @@ func ReadRegular(p string, max int64) ([]byte, fs.FileInfo, error) {
 		return nil, nil, err
 	}
 	if max > 0 && int64(len(b)) > max {
-		return nil, nil, sizeError(int64(len(b)), max)
+		return nil, nil, &sizeError{int64(len(b)), max}
 	}
 	return b, fi, nil
 }
 
-func sizeError(size, max int64) error {
-	return fmt.Errorf("file is %d bytes, more than the %d-byte limit (--max-file-size)", size, max)
+// sizeError is a file over the size limit.
+type sizeError struct{ size, max int64 }
+
+func (e *sizeError) Error() string {
+	return fmt.Sprintf("file is %d bytes, more than the %d-byte limit (--max-file-size)", e.size, e.max)
 }

@@ -66,6 +66,9 @@ type layer struct {
 	root           bool
 	// patches are the kustomization's patches; they run before its other transformers.
 	patches []patch
+	// labels and annotations are what labels/commonLabels and commonAnnotations add to
+	// metadata, which later patch targets may select by.
+	labels, annotations map[string]string
 }
 
 // Instance is one occurrence of a resource in the build of the root.
@@ -74,6 +77,8 @@ type Instance struct {
 	Resource render.Resource
 	// Namespace is the resource's effective namespace after every kustomization's namespace:.
 	Namespace string
+	// Name is the resource's effective name after every namePrefix and nameSuffix.
+	Name string
 	// PodSpecs are the resource's pod specs; Images[i] holds the effective images of
 	// PodSpecs[i] after every images: transformer.
 	PodSpecs []render.PodSpec
@@ -85,6 +90,34 @@ type Instance struct {
 	Secrets [][]string
 	// Deleted is true when a patch on the way ($patch: delete) removes the resource.
 	Deleted bool
+	// lost[i] is true when the patches on the way replace the imagePullSecrets of
+	// PodSpecs[i], so that a secret added in the file never reaches the build.
+	lost []bool
+	// rootLost[i] is true when a patchesJson6902 of the root drops imagePullSecrets that the
+	// root's patches gave PodSpecs[i]: not even acrgen's patch of the root reaches the build.
+	rootLost []bool
+}
+
+// EditLost reports whether a secret added to ps (one of PodSpecs) in the file would be
+// dropped by a patch on the way: the workload must then get it through a patch of the root.
+func (i Instance) EditLost(ps render.PodSpec) bool {
+	for j, p := range i.PodSpecs {
+		if p.Node == ps.Node {
+			return j < len(i.lost) && i.lost[j]
+		}
+	}
+	return false
+}
+
+// RootPatchLost reports whether a secret that acrgen's patch of the root gives ps would be
+// dropped by a patchesJson6902 of the root, which kustomize runs after every other patch.
+func (i Instance) RootPatchLost(ps render.PodSpec) bool {
+	for j, p := range i.PodSpecs {
+		if p.Node == ps.Node {
+			return j < len(i.rootLost) && i.rootLost[j]
+		}
+	}
+	return false
 }
 
 // Tree is a loaded kustomize tree.
@@ -101,6 +134,9 @@ type Tree struct {
 	Generated []GeneratedSecret
 	// Warnings are parts of the tree acrgen cannot see into.
 	Warnings []string
+	// RootNamespace is the namespace the root kustomization and its components put a resource
+	// listed in its resources in; empty when they set none.
+	RootNamespace string
 }
 
 // GeneratedSecret is a Secret that a kustomization's secretGenerator makes.
@@ -153,6 +189,7 @@ type loader struct {
 	memo       map[string][]string // effectiveImages by images and chain
 	gen        []GeneratedSecret
 	warnings   []string
+	rootNS     string
 }
 
 type pending struct {
@@ -209,6 +246,7 @@ func Load(dir string, opts Options) (*Tree, error) {
 	t.Files = l.files
 	t.Generated = l.gen
 	t.Warnings = l.warnings
+	t.RootNamespace = l.rootNS
 	for _, p := range l.order {
 		f := l.files[p.path]
 		for _, r := range f.Manifest.Resources() {
@@ -449,7 +487,18 @@ func (l *loader) layer(k *Kustomization, root bool) (layer, error) {
 	if err != nil {
 		return layer{}, err
 	}
-	return layer{namespace: k.K.Namespace, prefix: k.K.NamePrefix, suffix: k.K.NameSuffix, images: k.K.Images, patches: patches, root: root}, nil
+	labels := map[string]string{}
+	//lint:ignore SA1019 users still write the deprecated field, and kustomize still applies it
+	for key, v := range k.K.CommonLabels {
+		labels[key] = v
+	}
+	for _, lb := range k.K.Labels {
+		for key, v := range lb.Pairs {
+			labels[key] = v
+		}
+	}
+	return layer{namespace: k.K.Namespace, prefix: k.K.NamePrefix, suffix: k.K.NameSuffix, images: k.K.Images, patches: patches, root: root,
+		labels: labels, annotations: k.K.CommonAnnotations}, nil
 }
 
 // walk visits kustomization k. after is the chain of layers the build applies once k's own
@@ -474,6 +523,7 @@ func (l *loader) walk(k *Kustomization, after []layer, root bool) error {
 	if len(k.K.Generators)+len(k.K.Transformers) > 0 {
 		l.warnings = append(l.warnings, fmt.Sprintf("%s: generators and transformers are not run: workloads they make or change are not seen", l.display(k.Path)))
 	}
+	l.unmodelled(k)
 	// Components run after the kustomization's resources, in order, then the kustomization's own
 	// transformers: resources of k go through every component and then k.
 	self, err := l.layer(k, root)
@@ -500,6 +550,13 @@ func (l *loader) walk(k *Kustomization, after []layer, root bool) error {
 		ch = append(ch, self)
 		return append(ch, after...)
 	}
+	if root {
+		for _, ly := range chainFor(0) {
+			if ly.namespace != "" {
+				l.rootNS = ly.namespace
+			}
+		}
+	}
 	for _, g := range k.K.SecretGenerator {
 		ns := g.Namespace
 		for _, ly := range chainFor(0) {
@@ -521,6 +578,31 @@ func (l *loader) walk(k *Kustomization, after []layer, root bool) error {
 		}
 	}
 	return nil
+}
+
+// unmodelled warns about the fields of k that acrgen does not run: what they do to images,
+// names, namespaces or pull secrets is not seen.
+func (l *loader) unmodelled(k *Kustomization) {
+	warn := func(format string, args ...any) {
+		l.warnings = append(l.warnings, l.display(k.Path)+": "+fmt.Sprintf(format, args...))
+	}
+	if len(k.K.Replacements) > 0 {
+		warn("replacements are not run: an image, name, namespace or imagePullSecrets they set is not seen; check the built output (kustomize build) for workloads that pull from the registry")
+	}
+	//lint:ignore SA1019 users still write the deprecated field, and kustomize still applies it
+	if len(k.K.Vars) > 0 {
+		warn("vars are not substituted: an image or name that uses $(VAR) is seen as written; check the built output (kustomize build) for workloads that pull from the registry")
+	}
+	//lint:ignore SA1019 users still write the deprecated field, and kustomize still applies it
+	if len(k.K.CommonLabels) > 0 {
+		warn("commonLabels also rewrite selectors and pod template labels, which acrgen does not model (it adds them to metadata.labels only): check the built output (kustomize build) if a patch or replacement depends on them")
+	}
+	for _, lb := range k.K.Labels {
+		if lb.IncludeSelectors {
+			warn("labels with includeSelectors also rewrite selectors and pod template labels, which acrgen does not model (it adds them to metadata.labels only): check the built output (kustomize build) if a patch or replacement depends on them")
+			break
+		}
+	}
 }
 
 func (l *loader) entryKustomization(k *Kustomization, field, entry string) (*Kustomization, error) {
@@ -688,11 +770,12 @@ func (l *loader) parseAll() error {
 }
 
 func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, error) {
-	inst := Instance{File: f, Resource: r, Namespace: r.Namespace, PatchName: r.Name, PatchNamespace: r.Namespace}
+	inst := Instance{File: f, Resource: r, Namespace: r.Namespace, Name: r.Name, PatchName: r.Name, PatchNamespace: r.Namespace}
 	for _, ly := range chain {
 		if ly.namespace != "" {
 			inst.Namespace = ly.namespace
 		}
+		inst.Name = ly.prefix + inst.Name + ly.suffix
 		if !ly.root {
 			if ly.namespace != "" {
 				inst.PatchNamespace = ly.namespace
@@ -732,31 +815,94 @@ func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, 
 // has patches: it runs the patches and images: entries of every layer, in kustomize's order,
 // on a copy of the resource. The original nodes stay what acrgen edits.
 func (l *loader) patchedInstance(inst Instance, chain []layer) (Instance, error) {
-	r := inst.Resource
-	expanded, err := render.Expand(r.Node)
+	// kustomize expands aliases and merge keys when it reads a file; so does the model.
+	expanded, err := render.Expand(inst.Resource.Node)
 	if err != nil {
 		return Instance{}, lineErr(l.display(inst.File.Path), err)
 	}
-	obj := yaml.NewRNode(expanded)
-	names, namespaces := []string{r.Name}, []string{r.Namespace}
-	cur := r.Name
+	inst, err = l.runChain(inst, chain, yaml.NewRNode(expanded).Copy(), false)
+	if err != nil || inst.Deleted {
+		return inst, err
+	}
+	// The same again with a marker secret in every pod spec shows which edits survive.
+	marked := yaml.NewRNode(expanded).Copy()
+	markSecrets(l.opts.Kinds, marked, markerSecret)
+	return l.runChain(inst, chain, marked, true)
+}
+
+// markerSecret and rootMarkerSecret are pull secret names no tree uses.
+const (
+	markerSecret     = "acrgen.marker.invalid"
+	rootMarkerSecret = "acrgen.root-marker.invalid"
+)
+
+// markSecrets adds a marker secret to every pod spec of obj.
+func markSecrets(kinds *render.Kinds, obj *yaml.RNode, name string) {
+	if res, ok := render.ResourceOf(obj.YNode()); ok {
+		if specs, err := kinds.PodSpecs(res); err == nil {
+			for _, ps := range specs {
+				addSecret(ps, name)
+			}
+		}
+	}
+}
+
+// addSecret appends name to a pod spec's imagePullSecrets, on a copy the model runs.
+func addSecret(ps render.PodSpec, name string) {
+	entry := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "name"}, {Kind: yaml.ScalarNode, Value: name}}}
+	switch {
+	case ps.PullSecrets == nil:
+		ps.Node.Content = append(ps.Node.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "imagePullSecrets"}, &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{entry}})
+	case ps.PullSecrets.Kind == yaml.SequenceNode:
+		ps.PullSecrets.Content = append(ps.PullSecrets.Content, entry)
+	}
+}
+
+// runChain runs the chain's patches and images on obj, a copy of the instance's resource.
+// With marked, obj carries markerSecret and only inst.lost is filled in.
+func (l *loader) runChain(inst Instance, chain []layer, obj *yaml.RNode, marked bool) (Instance, error) {
+	r := inst.Resource
+	// ids are the namespace and name the resource had after each layer, as kustomize records
+	// them to match patches against.
+	ids := []resID{{r.Namespace, r.Name}}
 	for _, ly := range chain {
-		for _, p := range ly.patches {
-			out, err := p.apply(obj, names, namespaces)
-			if err != nil {
-				return Instance{}, &InputError{Path: p.source, Msg: fmt.Sprintf("applying the patch to %s %q: %s", r.Kind, r.Name, brief(err))}
+		// patchesStrategicMerge and patches run before the layer's namespace and names change;
+		// patchesJson6902 after.
+		for _, late := range []bool{false, true} {
+			if late {
+				// kustomize records an id after the namespace, after the prefix and after
+				// the suffix.
+				cur := ids[len(ids)-1]
+				if ly.namespace != "" {
+					cur.namespace = ly.namespace
+				}
+				ids = append(ids, cur)
+				cur.name = ly.prefix + cur.name
+				ids = append(ids, cur)
+				cur.name += ly.suffix
+				ids = append(ids, cur)
+				if err := setMetadata(obj, ly.labels, ly.annotations); err != nil {
+					return Instance{}, &InputError{Path: l.display(inst.File.Path), Msg: fmt.Sprintf("%s %q: applying labels: %v", r.Kind, r.Name, err)}
+				}
 			}
-			if out == nil {
-				inst.Deleted = true
-				return inst, nil
+			if marked && late && ly.root {
+				markSecrets(l.opts.Kinds, obj, rootMarkerSecret)
 			}
-			obj = out
+			for _, p := range ly.patches {
+				if p.late != late {
+					continue
+				}
+				out, err := p.apply(obj, ids)
+				if err != nil {
+					return Instance{}, &InputError{Path: p.source, Msg: fmt.Sprintf("applying the patch to %s %q: %s", r.Kind, r.Name, brief(err))}
+				}
+				if out == nil {
+					inst.Deleted = true
+					return inst, nil
+				}
+				obj = out
+			}
 		}
-		if ly.namespace != "" {
-			namespaces = append(namespaces, ly.namespace)
-		}
-		cur = ly.prefix + cur + ly.suffix
-		names = append(names, cur)
 		if err := imagesOn(obj, ly.images); err != nil {
 			return Instance{}, &InputError{Path: l.display(inst.File.Path), Msg: fmt.Sprintf("%s %q: applying images: %v", r.Kind, r.Name, err)}
 		}
@@ -773,6 +919,14 @@ func (l *loader) patchedInstance(inst Instance, chain []layer) (Instance, error)
 		}
 		return Instance{}, &InputError{Path: l.display(inst.File.Path), Msg: "after the patches on the way: " + err.Error()}
 	}
+	if marked {
+		inst.lost, inst.rootLost = make([]bool, len(inst.PodSpecs)), make([]bool, len(inst.PodSpecs))
+		for i := range inst.lost {
+			inst.lost[i] = i >= len(specs) || !specs[i].HasSecret(markerSecret)
+			inst.rootLost[i] = i >= len(specs) || !specs[i].HasSecret(rootMarkerSecret)
+		}
+		return inst, nil
+	}
 	inst.Images, inst.Secrets = make([][]string, len(inst.PodSpecs)), make([][]string, len(inst.PodSpecs))
 	for i := range inst.PodSpecs {
 		if i >= len(specs) {
@@ -784,6 +938,29 @@ func (l *loader) patchedInstance(inst Instance, chain []layer) (Instance, error)
 		inst.Secrets[i] = specs[i].SecretNames()
 	}
 	return inst, nil
+}
+
+// setMetadata adds a layer's labels and annotations to obj's metadata, in sorted order.
+func setMetadata(obj *yaml.RNode, labels, annotations map[string]string) error {
+	for _, m := range []struct {
+		kv  map[string]string
+		set func(k, v string) yaml.Filter
+	}{
+		{labels, func(k, v string) yaml.Filter { return yaml.SetLabel(k, v) }},
+		{annotations, func(k, v string) yaml.Filter { return yaml.SetAnnotation(k, v) }},
+	} {
+		keys := make([]string, 0, len(m.kv))
+		for k := range m.kv {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if err := obj.PipeE(m.set(k, m.kv[k])); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // effectiveImages runs each layer's images: entries over the images, innermost first, with

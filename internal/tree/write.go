@@ -186,7 +186,8 @@ func (l *Lock) check(w Write) (string, fs.FileMode, error) {
 		return "", 0, fmt.Errorf("%s is a symlink: acrgen replaces only regular files; nothing was written", w.Path)
 	}
 	cur, _, err := ReadRegular(target, int64(len(w.Old))+1)
-	if err != nil && !strings.Contains(err.Error(), "-byte limit") {
+	var tooLarge *sizeError
+	if err != nil && !errors.As(err, &tooLarge) {
 		return "", 0, fmt.Errorf("writing %s: %w", w.Path, err)
 	}
 	if err != nil || !bytes.Equal(cur, w.Old) {

@@ -43,15 +43,9 @@ func TestWriteAllIsAllOrNothing(t *testing.T) {
 	if err := os.WriteFile(first, []byte("old\n"), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Mkdir(filepath.Join(dir, "ro"), 0o500); err != nil {
-		t.Fatal(err)
-	}
-	if os.Geteuid() == 0 {
-		t.Skip("root writes into a read-only directory")
-	}
 	err := lockFor(t, dir).WriteAll(context.Background(), []Write{
 		{Path: first, Data: []byte("new\n"), Mode: 0o644, Old: []byte("old\n")},
-		{Path: filepath.Join(dir, "ro", "second.yaml"), Data: []byte("x\n"), Mode: 0o644, Created: true},
+		{Path: filepath.Join(dir, "missing-dir", "second.yaml"), Data: []byte("x\n"), Mode: 0o644, Created: true},
 	})
 	if err == nil || !strings.Contains(err.Error(), "second.yaml") {
 		t.Fatalf("want an error naming second.yaml, got %v", err)
@@ -59,7 +53,7 @@ func TestWriteAllIsAllOrNothing(t *testing.T) {
 	if b, _ := os.ReadFile(first); string(b) != "old\n" {
 		t.Fatalf("first.yaml was replaced although the run failed: %q", b)
 	}
-	if es := entries(t, dir); len(es) != 2 {
+	if es := entries(t, dir); len(es) != 1 {
 		t.Fatalf("temporary files left behind: %v", es)
 	}
 }
