@@ -364,7 +364,7 @@ func report(c *cli.Context, mode engine.Mode, res *engine.Result, display func(s
 		if len(res.Problems) > 0 {
 			return cli.Exit(fmt.Sprintf("%d problem(s) found", len(res.Problems)), exitDrift)
 		}
-		fmt.Fprintln(out, "ok: every workload that pulls from the registry references its Secret, and every Secret is encrypted")
+		fmt.Fprintln(out, okVerdict(len(res.Warnings)))
 		return nil
 	}
 	diff := c.Bool("diff")
@@ -440,4 +440,14 @@ func positiveSize(c *cli.Context, v int64) error {
 		return fmt.Errorf("--max-file-size must be at least 1 (bytes), got %d", v)
 	}
 	return nil
+}
+
+// okVerdict is check's verdict when it found no problem. It promises only what acrgen could
+// see: with warnings, it says that they name what it could not see or check.
+func okVerdict(warnings int) string {
+	const seen = "every workload that pulls from the registry references its Secret, and every Secret is encrypted"
+	if warnings == 0 {
+		return "ok: " + seen
+	}
+	return fmt.Sprintf("ok, as far as acrgen could see: %s; the %d warning(s) above name what it could not see or check", seen, warnings)
 }

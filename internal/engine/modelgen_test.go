@@ -545,14 +545,18 @@ func (g *genTree) render(off parts) map[string]string {
 				b.WriteString(f + ":\n" + strings.Join(byField[f], "\n") + "\n")
 			}
 		}
+		extra := k.extra
 		if k.tier != "" && off.on(k.tierID) {
 			if k.annotate {
 				b.WriteString("commonAnnotations:\n  tier: " + k.tier + "\n")
 			} else {
+				// One labels: list: a second labels: key would be a duplicate key, which
+				// acrgen refuses in a kustomization.
 				b.WriteString("labels:\n- pairs: {tier: " + k.tier + "}\n")
+				extra = strings.Replace(extra, "labels:\n", "", 1)
 			}
 		}
-		b.WriteString(k.extra)
+		b.WriteString(extra)
 		out[k.dir+"/kustomization.yaml"] = b.String()
 	}
 	return out

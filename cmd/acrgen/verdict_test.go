@@ -1,0 +1,31 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// check's "ok" is a promise about what acrgen could see: when part of the tree is out of its
+// sight (here a Helm chart that kustomize would inflate), the verdict says so and counts the
+// warnings; a tree it sees whole gets the plain "ok" (the quick-start script checks that one
+// end to end).
+func TestOkVerdictNamesWhatWasNotSeen(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: busybox:1\n")
+	write(t, filepath.Join(dir, "kustomization.yaml"), "resources:\n- pod.yaml\n")
+	if v := okVerdict(0); !strings.HasPrefix(v, "ok: every workload") {
+		t.Fatalf("with no warning: %q, want the plain ok", v)
+	}
+	write(t, filepath.Join(dir, "kustomization.yaml"), "resources:\n- pod.yaml\nhelmCharts:\n- name: app\n  repo: https://charts.example.com\n  version: 1.0.0\n")
+	r := acrgen(t, "", nil, "check", dir, "--registry", "otherregistry.example.com")
+	if r.code != exitOK {
+		t.Fatalf("want exit 0 (warnings do not fail check), got %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, "ok: every workload") || !strings.Contains(r.stdout, "ok, as far as acrgen could see") || !strings.Contains(r.stdout, "warning(s) above name what it could not see") {
+		t.Errorf("with a chart acrgen cannot see into, the verdict must say what it could not see:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "warning:") {
+		t.Errorf("no warning on stderr:\n%s", r.stderr)
+	}
+}
