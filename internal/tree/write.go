@@ -122,6 +122,9 @@ func (l *Lock) WriteAll(ctx context.Context, ws []Write) (err error) {
 		return err
 	}
 	// From here on the run is done: a signal no longer stops it, and a kill is rolled forward.
+	if l.afterCommit != nil {
+		l.afterCommit()
+	}
 	if err := writeInPlace(j.Entries, l.delay); err != nil {
 		if rerr := undo(ws, j.Entries); rerr != nil {
 			return fmt.Errorf("%w; putting the other files back failed too (%v): the next acrgen run finishes the write", err, rerr)

@@ -421,3 +421,34 @@ func TestLockRoot(t *testing.T) {
 		t.Error("LockRoot of a missing directory: no error")
 	}
 }
+
+// A file that cannot be written after the commit point (here a directory has taken a new
+// file's place) makes the run put back every file it rewrote and remove the journal: the tree is
+// as before, and the error says nothing was written.
+func TestWriteAllUndoesAFailedWrite(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.yaml")
+	if err := os.WriteFile(a, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lk := lockFor(t, dir)
+	b := filepath.Join(dir, "b.yaml")
+	lk.afterCommit = func() {
+		if err := os.Mkdir(b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := lk.WriteAll(context.Background(), []Write{{Path: a, Data: []byte("new\n"), Old: []byte("old\n")}, {Path: b, Data: []byte("b\n"), Created: true, Mode: 0o644}})
+	if err == nil || !strings.Contains(err.Error(), "b.yaml") || !strings.Contains(err.Error(), "nothing was written") {
+		t.Fatalf("want an error naming b.yaml and saying nothing was written, got %v", err)
+	}
+	if got, _ := os.ReadFile(a); string(got) != "old\n" {
+		t.Errorf("a.yaml was not put back: %q", got)
+	}
+	if _, err := os.Stat(lk.journalPath()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the journal is still there: %v", err)
+	}
+	if es := entries(t, dir); len(es) != 1 || es[0] != "a.yaml" {
+		t.Errorf("want only a.yaml left, got %v", es)
+	}
+}
