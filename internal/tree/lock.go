@@ -32,6 +32,8 @@ type Lock struct {
 	// beforeCommit, when set, runs after the temporary files are written and before the
 	// files are checked a last time and the write commits; for tests.
 	beforeCommit func()
+	// afterCommit, when set, runs once the journal is written, before any file is; for tests.
+	afterCommit func()
 }
 
 // BusyError is a tree locked by another run.

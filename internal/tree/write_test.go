@@ -241,29 +241,48 @@ func TestRecoveryRollsForwardOrBack(t *testing.T) {
 	for _, committed := range []bool{true, false} {
 		t.Run(map[bool]string{true: "committed", false: "not committed"}[committed], func(t *testing.T) {
 			dir := t.TempDir()
-			a, b, c := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml"), filepath.Join(dir, "c.yaml")
-			os.WriteFile(a, []byte("new a\n"), 0o644) // already renamed by the killed run
-			os.WriteFile(b, []byte("old b\n"), 0o644)
-			tmpB, tmpC := filepath.Join(dir, ".acrgen-00-1.tmp"), filepath.Join(dir, ".acrgen-00-2.tmp")
-			os.WriteFile(tmpB, []byte("new b\n"), 0o644)
-			os.WriteFile(tmpC, []byte("new c\n"), 0o644)
-			legacy := filepath.Join(dir, ".acrgen-123456.tmp")
-			os.WriteFile(legacy, []byte("stale\n"), 0o600)
+			path := func(n string) string { return filepath.Join(dir, n) }
+			files := map[string]string{
+				"a.yaml":             "new a\n",          // written before the kill
+				"b.yaml":             "old b\n",          // not written yet
+				"d.yaml":             "new",              // cut short by the kill
+				"e.yaml":             "edited by hand\n", // changed after the kill: kept
+				".acrgen-123456.tmp": "stale\n",          // left by an older acrgen
+			}
+			for n, c := range files {
+				if err := os.WriteFile(path(n), []byte(c), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			lk := &Lock{root: dir, roots: []string{dir}, dir: dir, prefix: "."}
-			j := journal{Committed: committed, Entries: []journalEntry{
-				{Tmp: filepath.Join(dir, ".acrgen-00-0.tmp"), Target: a, Old: sum([]byte("old a\n")), New: sum([]byte("new a\n"))},
-				{Tmp: tmpB, Target: b, Old: sum([]byte("old b\n")), New: sum([]byte("new b\n"))},
-				{Tmp: tmpC, Target: c, New: sum([]byte("new c\n"))},
+			entry := func(n, old, new string) journalEntry {
+				e := journalEntry{Target: path(n), New: sum([]byte(new)), Data: []byte(new), Mode: 0o644}
+				if old != "" {
+					e.Old = sum([]byte(old))
+				}
+				return e
+			}
+			j := journal{Entries: []journalEntry{
+				entry("a.yaml", "old a\n", "new a\n"),
+				entry("b.yaml", "old b\n", "new b\n"),
+				entry("c.yaml", "", "new c\n"),
+				entry("d.yaml", "old d\n", "new d\n"),
+				entry("e.yaml", "old e\n", "new e\n"),
 			}}
 			if err := lk.writeJournal(j); err != nil {
 				t.Fatal(err)
 			}
-			lockFor(t, dir)
-			want := map[string]string{"b.yaml": "new b\n", "c.yaml": "new c\n"}
 			if !committed {
-				want = map[string]string{"b.yaml": "old b\n"}
+				// Killed while writing the journal: only its temporary copy exists.
+				if err := os.Rename(lk.journalPath(), lk.journalPath()+".new"); err != nil {
+					t.Fatal(err)
+				}
 			}
-			want["a.yaml"] = "new a\n" // (a journal that is not committed never has a renamed file)
+			next := lockFor(t, dir)
+			want := map[string]string{"a.yaml": "new a\n", "b.yaml": "new b\n", "c.yaml": "new c\n", "d.yaml": "new d\n", "e.yaml": "edited by hand\n"}
+			if !committed {
+				want = map[string]string{"a.yaml": "new a\n", "b.yaml": "old b\n", "d.yaml": "new", "e.yaml": "edited by hand\n"}
+			}
 			got := map[string]string{}
 			for _, n := range entries(t, dir) {
 				b, _ := os.ReadFile(filepath.Join(dir, n))
@@ -276,6 +295,9 @@ func TestRecoveryRollsForwardOrBack(t *testing.T) {
 				if got[n] != w {
 					t.Errorf("%s: %q, want %q", n, got[n], w)
 				}
+			}
+			if warned := strings.Contains(strings.Join(next.Warnings, "\n"), "e.yaml changed after an acrgen run was interrupted"); warned != committed {
+				t.Errorf("warning about e.yaml: %v, want %v (warnings %q)", warned, committed, next.Warnings)
 			}
 		})
 	}
@@ -397,5 +419,36 @@ func TestLockRoot(t *testing.T) {
 	}
 	if _, err := LockRoot([]string{plain + "/missing"}, ""); err == nil {
 		t.Error("LockRoot of a missing directory: no error")
+	}
+}
+
+// A file that cannot be written after the commit point (here a directory has taken a new
+// file's place) makes the run put back every file it rewrote and remove the journal: the tree is
+// as before, and the error says nothing was written.
+func TestWriteAllUndoesAFailedWrite(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.yaml")
+	if err := os.WriteFile(a, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lk := lockFor(t, dir)
+	b := filepath.Join(dir, "b.yaml")
+	lk.afterCommit = func() {
+		if err := os.Mkdir(b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := lk.WriteAll(context.Background(), []Write{{Path: a, Data: []byte("new\n"), Old: []byte("old\n")}, {Path: b, Data: []byte("b\n"), Created: true, Mode: 0o644}})
+	if err == nil || !strings.Contains(err.Error(), "b.yaml") || !strings.Contains(err.Error(), "nothing was written") {
+		t.Fatalf("want an error naming b.yaml and saying nothing was written, got %v", err)
+	}
+	if got, _ := os.ReadFile(a); string(got) != "old\n" {
+		t.Errorf("a.yaml was not put back: %q", got)
+	}
+	if _, err := os.Stat(lk.journalPath()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the journal is still there: %v", err)
+	}
+	if es := entries(t, dir); len(es) != 1 || es[0] != "a.yaml" {
+		t.Errorf("want only a.yaml left, got %v", es)
 	}
 }
