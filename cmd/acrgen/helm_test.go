@@ -218,3 +218,58 @@ func TestFluxHelmProof(t *testing.T) {
 		t.Errorf("without the Secret in namespace %s the chart's 2 pod templates must fail the check, got %d failures", ns, len(fails))
 	}
 }
+
+// helmReleaseYAML is a HelmRelease of a chart in the repository.
+func helmReleaseYAML(name, ns, targetNS string) string {
+	s := "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: " + name + "\n  namespace: " + ns + "\nspec:\n  interval: 10m\n"
+	if targetNS != "" {
+		s += "  targetNamespace: " + targetNS + "\n"
+	}
+	return s + "  chart:\n    spec:\n      chart: ./charts/x\n      sourceRef:\n        kind: GitRepository\n        name: flux-system\n  values:\n    image: myregistry.azurecr.io/x\n"
+}
+
+// TestFluxHelmReleaseSelection: a bare name that two releases share is refused; namespace/name
+// picks one, whose Secret goes into the directory of the kustomization that lists it, listed
+// under its resources; a release namespace that the applying Flux Kustomization's
+// targetNamespace would override is refused with nothing written.
+func TestFluxHelmReleaseSelection(t *testing.T) {
+	dir := fluxSpecRepo(t, "  path: ./apps/h\n", map[string]string{
+		"apps/h/kustomization.yaml": "resources:\n- a.yaml\n- b.yaml\n",
+		"apps/h/a.yaml":             helmReleaseYAML("x", "n1", ""),
+		"apps/h/b.yaml":             helmReleaseYAML("x", "n2", "rel"),
+	})
+	t.Chdir(dir)
+	amb := acrgen(t, "", nil, "check", "clusters/c", "--registry", "myregistry", "--helm-release", "x")
+	if amb.code != exitUsage || !strings.Contains(amb.stderr, "give namespace/name") {
+		t.Errorf("an ambiguous --helm-release: want exit 2 asking for namespace/name, got %d\n%s", amb.code, amb.stderr)
+	}
+	r := acrgen(t, testPassword, nil, "render", "clusters/c", "--registry", "myregistry", "--helm-release", "n2/x", "--username", testUser, "--password-stdin")
+	if r.code != exitOK {
+		t.Fatalf("render: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(mustRead(t, "apps/h/kustomization.yaml"), "- acr-secret.rel.enc.yaml\n") {
+		t.Errorf("the Secret of release namespace rel must be listed in apps/h/kustomization.yaml:\n%s", mustRead(t, "apps/h/kustomization.yaml"))
+	}
+	if !strings.Contains(mustRead(t, "apps/h/acr-secret.rel.enc.yaml"), "namespace: rel") {
+		t.Errorf("the Secret must be in the release namespace rel")
+	}
+	if mustRead(t, "apps/h/a.yaml") != helmReleaseYAML("x", "n1", "") || !strings.Contains(mustRead(t, "apps/h/b.yaml"), "postRenderers:") {
+		t.Errorf("only n2/x gets the post-renderer")
+	}
+
+	dir = fluxSpecRepo(t, "  path: ./apps/h\n  targetNamespace: team\n", map[string]string{
+		"apps/h/kustomization.yaml": "resources:\n- b.yaml\n",
+		"apps/h/b.yaml":             helmReleaseYAML("x", "n2", "rel"),
+	})
+	t.Chdir(dir)
+	snap := testtool.Snapshot(t, dir)
+	c := acrgen(t, testPassword, nil, "render", "clusters/c", "--registry", "myregistry", "--helm-release", "all", "--username", testUser, "--password-stdin")
+	if c.code != exitUsage || !strings.Contains(c.stderr, "releases into namespace rel") || !strings.Contains(c.stderr, "namespace team") {
+		t.Errorf("a release namespace the Flux Kustomization overrides: want exit 2 naming both, got %d\n%s", c.code, c.stderr)
+	}
+	for rel, content := range testtool.Snapshot(t, dir) {
+		if snap[rel] != content {
+			t.Errorf("a refused run changed %s", rel)
+		}
+	}
+}
