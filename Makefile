@@ -10,6 +10,7 @@ SOPS_VERSION := v3.13.3
 AGE_VERSION := v1.3.1
 YQ_VERSION := v4.54.3
 STATICCHECK_VERSION := v0.8.2
+HELM_VERSION := v3.22.0
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
@@ -24,13 +25,15 @@ $(BIN)/sops:
 	GOBIN=$(BIN) $(GO) install github.com/getsops/sops/v3/cmd/sops@$(SOPS_VERSION)
 $(BIN)/age-keygen:
 	GOBIN=$(BIN) $(GO) install filippo.io/age/cmd/...@$(AGE_VERSION)
+$(BIN)/helm:
+	GOBIN=$(BIN) $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 $(BIN)/staticcheck:
 	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 $(BIN)/yq:
 	GOBIN=$(BIN) $(GO) install github.com/mikefarah/yq/v4@$(YQ_VERSION)
 
 .PHONY: tools
-tools: $(BIN)/kustomize $(BIN)/sops $(BIN)/age-keygen ## install the pinned kustomize, sops and age into bin/
+tools: $(BIN)/kustomize $(BIN)/sops $(BIN)/age-keygen $(BIN)/helm ## install the pinned kustomize, sops, age and helm into bin/
 
 .PHONY: build
 build: ## build bin/acrgen

@@ -116,6 +116,7 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 		&cli.Int64Flag{Name: "max-file-size", Value: tree.DefaultMaxFileSize, Usage: "largest manifest file read, in bytes (at least 1)", Action: positiveSize},
 		&cli.StringFlag{Name: "expiry-warning", Value: "30d", Usage: "warn this long before a Secret's credential expires: days (30d), hours (720h), or 0 for no warning; an expired one fails check"},
 		&cli.StringFlag{Name: "source-root", Usage: "directory that Flux Kustomizations' spec.path is relative to; default the git top level of the file holding them"},
+		&cli.StringSliceFlag{Name: "helm-release", Usage: "a Flux HelmRelease (namespace/name, name, or all; repeatable) whose chart's pods get the secret through a spec.postRenderers kustomize patch, with the Secret in its release namespace"},
 	}
 	if mode == engine.Check {
 		return fs
@@ -194,6 +195,7 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 		Dir:            c.Args().First(),
 		Dirs:           c.Args().Slice(),
 		SourceRoot:     c.String("source-root"),
+		HelmReleases:   c.StringSlice("helm-release"),
 		Mode:           mode,
 		SecretName:     c.String("secret-name"),
 		Namespaces:     c.StringSlice("namespace"),

@@ -71,6 +71,14 @@ type Options struct {
 	// top level of the file holding the object.
 	SourceRoot string
 
+	// HelmReleases names the Flux HelmReleases ("namespace/name", "name", or "all") that get a
+	// post-renderer patch giving their chart's pods the secret, and the Secret in their
+	// release namespace.
+	HelmReleases []string
+
+	// helmNamespaces are the release namespaces of the selected HelmReleases that this run's
+	// directory applies: each needs the Secret there, as a workload would.
+	helmNamespaces []string
 	// partOf is set when the run is one of several: the caller reports unused registries.
 	partOf bool
 	// cache shares the files read between the runs of one PlanAll.
@@ -186,6 +194,9 @@ func plan(opts Options) (*run, error) {
 	needs, targets, namespaces, err := r.workloads()
 	if err != nil {
 		return nil, err
+	}
+	for _, ns := range opts.helmNamespaces {
+		namespaces[ns] = true
 	}
 	if err := r.patchFiles(needs); err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/acrgen/acrgen/internal/flux"
@@ -30,7 +31,11 @@ func PlanAll(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(repo.Targets) == 1 && repo.Targets[0].Object == nil && len(repo.Warnings) == 0 {
+	helm, err := selectHelmReleases(opts.HelmReleases, repo, opts.Display)
+	if err != nil {
+		return nil, err
+	}
+	if len(repo.Targets) == 1 && repo.Targets[0].Object == nil && len(repo.Warnings) == 0 && len(helm) == 0 {
 		o := opts
 		o.Dir = dirs[0]
 		return Plan(o)
@@ -43,12 +48,25 @@ func PlanAll(opts Options) (*Result, error) {
 	}
 	m := &merger{res: &Result{}, by: map[string]int{}, who: map[string]string{}, used: map[string]bool{}, display: opts.Display}
 	m.res.Warnings = append(m.res.Warnings, repo.Warnings...)
+	if err := m.helmPostRenderers(helm, opts); err != nil {
+		return nil, err
+	}
 	for _, t := range repo.Targets {
 		if t.Object == nil && built[realDir(t.Dir)] {
 			continue // a Flux Kustomization builds it: its run stands for this one
 		}
 		o := opts
 		o.Dir, o.Overlay, o.partOf = t.Dir, t.Overlay, true
+		for _, h := range helm {
+			if realDir(h.Dir) != realDir(t.Dir) {
+				continue
+			}
+			ns := h.ReleaseNamespace()
+			if t.Object != nil && t.Object.Spec.TargetNamespace != "" && t.Object.Spec.TargetNamespace != ns {
+				return nil, &UsageError{Msg: fmt.Sprintf("%s (%s) releases into namespace %s, but %s puts everything of %s in namespace %s, the pull Secret too: add the Secret for namespace %s yourself elsewhere, or drop --helm-release %s/%s", h, opts.Display(h.File), ns, t.Object, opts.Display(t.Dir), t.Object.Spec.TargetNamespace, ns, h.Namespace, h.Name)}
+			}
+			o.helmNamespaces = append(o.helmNamespaces, ns)
+		}
 		label := opts.Display(t.Dir)
 		if t.Object != nil {
 			label = fmt.Sprintf("%s (%s)", t.Object, opts.Display(t.Object.File))
@@ -66,7 +84,9 @@ func PlanAll(opts Options) (*Result, error) {
 	}
 	for _, h := range repo.HelmReleases {
 		for _, reg := range opts.Registries {
-			if h.ValuesMention(reg) {
+			if h.ValuesMention(reg) && slices.Contains(helm, h) {
+				m.used[reg] = true
+			} else if h.ValuesMention(reg) {
 				m.used[reg] = true
 				m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("%s (%s): its values name %s, but acrgen cannot see into the chart: the pods it renders may pull without the secret; give the chart's pods the secret through its values, or a spec.postRenderers kustomize patch", h, opts.Display(h.File), reg))
 				break

@@ -98,9 +98,29 @@ type Repo struct {
 
 // HelmRelease is a Flux HelmRelease that a followed Kustomization applies.
 type HelmRelease struct {
+	// Namespace is the object's effective namespace, after the Kustomization that applies it.
 	Name, Namespace string
 	File            string
-	Spec            helmv2.HelmReleaseSpec
+	// Dir is the directory whose build holds the object: a Flux Kustomization's spec.path.
+	Dir  string
+	Spec helmv2.HelmReleaseSpec
+}
+
+// ReleaseNamespace is the namespace the chart is installed in: spec.targetNamespace, else the
+// object's own.
+func (h *HelmRelease) ReleaseNamespace() string {
+	if h.Spec.TargetNamespace != "" {
+		return h.Spec.TargetNamespace
+	}
+	return h.Namespace
+}
+
+// Is reports whether name ("namespace/name" or "name") names the release.
+func (h *HelmRelease) Is(name string) bool {
+	if ns, n, ok := strings.Cut(name, "/"); ok {
+		return ns == h.Namespace && n == h.Name
+	}
+	return name == h.Name
 }
 
 // String names the object, for messages.
@@ -181,7 +201,7 @@ func (rs *resolver) objects(dir string, overlay *tree.Overlay) ([]*Kustomization
 		res := inst.Resource
 		group, version, _ := strings.Cut(res.APIVersion, "/")
 		if group == HelmGroup && res.Kind == "HelmRelease" {
-			if err := rs.helmRelease(inst); err != nil {
+			if err := rs.helmRelease(inst, dir); err != nil {
 				return nil, err
 			}
 			continue
@@ -199,7 +219,7 @@ func (rs *resolver) objects(dir string, overlay *tree.Overlay) ([]*Kustomization
 	return out, nil
 }
 
-func (rs *resolver) helmRelease(inst tree.Instance) error {
+func (rs *resolver) helmRelease(inst tree.Instance, dir string) error {
 	for _, h := range rs.repo.HelmReleases {
 		if h.File == inst.File.Path && h.Name == inst.Resource.Name {
 			return nil
@@ -213,7 +233,7 @@ func (rs *resolver) helmRelease(inst tree.Instance) error {
 	if err := json.Unmarshal(b, &obj); err != nil {
 		return &tree.InputError{Path: rs.opts.Display(inst.File.Path), Line: inst.Resource.Node.Line, Msg: fmt.Sprintf("HelmRelease %s: %v", inst.Resource.Name, err)}
 	}
-	rs.repo.HelmReleases = append(rs.repo.HelmReleases, &HelmRelease{Name: obj.Name, Namespace: inst.Namespace, File: inst.File.Path, Spec: obj.Spec})
+	rs.repo.HelmReleases = append(rs.repo.HelmReleases, &HelmRelease{Name: obj.Name, Namespace: inst.Namespace, File: inst.File.Path, Dir: dir, Spec: obj.Spec})
 	return nil
 }
 

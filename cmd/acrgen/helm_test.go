@@ -1,0 +1,275 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	k8syaml "sigs.k8s.io/yaml"
+
+	"github.com/acrgen/acrgen/internal/testing/testtool"
+)
+
+// TestFluxHelmRelease: with --helm-release, check fails until render has given the HelmRelease
+// its post-renderer and written the Secret into the release namespace, next to the HelmRelease
+// in the Flux path that applies it; a second render changes nothing; without the flag check
+// only warns.
+func TestFluxHelmRelease(t *testing.T) {
+	dir, _ := fluxRepo(t)
+	t.Chdir(dir)
+	hr := filepath.Join(dir, "clusters/prod/hello.yaml")
+	orig := mustRead(t, hr)
+
+	bad := acrgen(t, "", nil, "check", "clusters/prod", "--registry", "myregistry", "--helm-release", "nosuch")
+	if bad.code != exitUsage || !strings.Contains(bad.stderr, "flux-system/hello") {
+		t.Errorf("an unknown --helm-release: want exit 2 naming the releases found, got %d\n%s", bad.code, bad.stderr)
+	}
+	before := acrgen(t, "", nil, "check", "clusters/prod", "--registry", "myregistry", "--helm-release", "hello")
+	if before.code != exitDrift {
+		t.Fatalf("check before render: want exit 1, got %d\n%s%s", before.code, before.stdout, before.stderr)
+	}
+	for _, want := range []string{"HelmRelease flux-system/hello (clusters/prod/hello.yaml): no spec.postRenderers patch", "no Secret acr-secret in namespace hello"} {
+		if !strings.Contains(before.stdout, want) {
+			t.Errorf("check before render does not report %q:\n%s", want, before.stdout)
+		}
+	}
+	if strings.Contains(before.stderr, "cannot see into the chart") {
+		t.Errorf("a selected HelmRelease must not get the cannot-see warning:\n%s", before.stderr)
+	}
+
+	// patch edits the HelmRelease but writes no Secret.
+	p := acrgen(t, "", nil, "patch", "clusters/prod", "--registry", "myregistry", "--helm-release", "flux-system/hello")
+	if p.code != exitOK {
+		t.Fatalf("patch: exit %d\n%s%s", p.code, p.stdout, p.stderr)
+	}
+	patched := mustRead(t, hr)
+	if !strings.HasPrefix(patched, orig) || !strings.Contains(patched, "  postRenderers:\n  - kustomize:\n      patches:\n") {
+		t.Errorf("patch must only append a post-renderer to the HelmRelease:\n%s", patched)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "clusters/prod/acr-secret.hello.enc.yaml")); err == nil {
+		t.Errorf("patch wrote a Secret")
+	}
+
+	r := acrgen(t, testPassword, nil, "render", "clusters/prod", "--registry", "myregistry", "--helm-release", "all", "--username", testUser, "--password-stdin")
+	if r.code != exitOK {
+		t.Fatalf("render: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if got := mustRead(t, hr); got != patched {
+		t.Errorf("render after patch changed the HelmRelease again:\n%s", got)
+	}
+	secret := mustRead(t, filepath.Join(dir, "clusters/prod/acr-secret.hello.enc.yaml"))
+	if !strings.Contains(secret, "namespace: hello") || !strings.Contains(secret, "sops:") {
+		t.Errorf("the Secret must be encrypted, in the release namespace hello:\n%s", secret)
+	}
+	after := acrgen(t, "", nil, "check", "clusters/prod", "--registry", "myregistry", "--helm-release", "hello")
+	if after.code != exitOK {
+		t.Fatalf("check after render: want exit 0, got %d\n%s%s", after.code, after.stdout, after.stderr)
+	}
+	snap := testtool.Snapshot(t, dir)
+	again := acrgen(t, testPassword, nil, "render", "clusters/prod", "--registry", "myregistry", "--helm-release", "hello", "--username", testUser, "--password-stdin")
+	if again.code != exitOK || !strings.Contains(again.stdout, "nothing to do") {
+		t.Fatalf("a second render must change nothing: exit %d\n%s%s", again.code, again.stdout, again.stderr)
+	}
+	for rel, content := range testtool.Snapshot(t, dir) {
+		if snap[rel] != content {
+			t.Errorf("second render changed %s", rel)
+		}
+	}
+	// Without the flag, check keeps today's warning.
+	plain := acrgen(t, "", nil, "check", "clusters/prod", "--registry", "myregistry")
+	if !strings.Contains(plain.stderr, "cannot see into the chart") {
+		t.Errorf("without --helm-release check must warn about the chart:\n%s", plain.stderr)
+	}
+	assertNoLeak(t, dir, r.stdout, r.stderr, after.stdout, after.stderr)
+}
+
+// TestFluxHelmReleaseKeepsPostRenderers: an existing post-renderer stays, the new one follows it.
+func TestFluxHelmReleaseKeepsPostRenderers(t *testing.T) {
+	dir, _ := fluxRepo(t)
+	t.Chdir(dir)
+	hr := filepath.Join(dir, "clusters/prod/hello.yaml")
+	existing := "  postRenderers:\n    - kustomize:\n        images:\n          - name: hello\n            newTag: \"1.0.1\"\n"
+	if err := os.WriteFile(hr, []byte(mustRead(t, hr)+existing), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	orig := mustRead(t, hr)
+	p := acrgen(t, "", nil, "patch", "clusters/prod", "--registry", "myregistry", "--helm-release", "hello")
+	if p.code != exitOK {
+		t.Fatalf("patch: exit %d\n%s%s", p.code, p.stdout, p.stderr)
+	}
+	got := mustRead(t, hr)
+	if !strings.HasPrefix(got, orig) || !strings.Contains(got[len(orig):], "    - kustomize:\n        patches:\n        - target:\n") {
+		t.Errorf("the existing post-renderer must be kept and the new one appended in its style:\n%s", got)
+	}
+}
+
+// TestFluxHelmProof renders the example chart with the pinned helm as helm-controller would
+// (the release's values, its target namespace), applies the HelmRelease's post-renderer
+// patches with the pinned kustomize as helm-controller does, and checks with the Flux proof's
+// verifier that every pod template pulling from the registry lists a Secret present, encrypted
+// and right in the release namespace, where Flux's build of clusters/prod puts it. Without the
+// post-renderer, the same check fails.
+func TestFluxHelmProof(t *testing.T) {
+	helm, kustomize := testtool.Path(t, "helm"), testtool.Path(t, "kustomize")
+	dir, _ := fluxRepo(t)
+	t.Chdir(dir)
+	r := acrgen(t, testPassword, nil, "render", ".", "--registry", "myregistry", "--helm-release", "flux-system/hello", "--username", testUser, "--password-stdin")
+	if r.code != exitOK {
+		t.Fatalf("render: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	var hr struct {
+		Metadata struct{ Name, Namespace string }
+		Spec     struct {
+			TargetNamespace string          `json:"targetNamespace"`
+			Values          json.RawMessage `json:"values"`
+			Chart           struct {
+				Spec struct{ Chart string } `json:"spec"`
+			} `json:"chart"`
+			PostRenderers []struct {
+				Kustomize struct {
+					Patches []map[string]any `json:"patches"`
+				} `json:"kustomize"`
+			} `json:"postRenderers"`
+		}
+	}
+	if err := k8syaml.Unmarshal([]byte(mustRead(t, "clusters/prod/hello.yaml")), &hr); err != nil {
+		t.Fatal(err)
+	}
+	ns := hr.Spec.TargetNamespace
+	work := t.TempDir()
+	values := filepath.Join(work, "values.json")
+	if err := os.WriteFile(values, hr.Spec.Values, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(helm, "template", hr.Metadata.Name, filepath.Join(dir, hr.Spec.Chart.Spec.Chart), "--namespace", ns, "--values", values).Output()
+	if err != nil {
+		t.Fatalf("helm template: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(work, "all.yaml"), out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// helm-controller's post-renderer: a kustomization of the rendered manifests with the
+	// post-renderer's patches, built with kustomize.
+	build := func(withPatches bool) []fluxObject {
+		k := map[string]any{"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": []string{"all.yaml"}}
+		if withPatches {
+			var ps []map[string]any
+			for _, pr := range hr.Spec.PostRenderers {
+				ps = append(ps, pr.Kustomize.Patches...)
+			}
+			k["patches"] = ps
+		}
+		b, err := k8syaml.Marshal(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(work, "kustomization.yaml"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		built, err := exec.Command(kustomize, "build", work).Output()
+		if err != nil {
+			t.Fatalf("kustomize build of the post-renderer: %v", err)
+		}
+		nodes, err := kio.FromBytes(built)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var objs []fluxObject
+		for _, n := range nodes {
+			js, err := n.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			u := &unstructured.Unstructured{}
+			if err := u.UnmarshalJSON(js); err != nil {
+				t.Fatal(err)
+			}
+			if u.GetNamespace() == "" {
+				u.SetNamespace(ns) // helm installs into the release namespace
+			}
+			objs = append(objs, fluxObject{obj: u, from: "HelmRelease " + hr.Metadata.Namespace + "/" + hr.Metadata.Name})
+		}
+		return objs
+	}
+	applied := fluxBuildAll(t, dir, 5)
+	want := kubectlDockerConfig(t, "myregistry.azurecr.io")
+	pulls, fails := verifyFluxOutput(append(build(true), applied...), "myregistry.azurecr.io", want)
+	for _, f := range fails {
+		t.Error(f)
+	}
+	if pulls != 2+3 { // the chart's Deployment and CronJob, and the Kustomizations' three workloads
+		t.Errorf("want 5 pod templates pulling from the registry, got %d", pulls)
+	}
+	if _, fails := verifyFluxOutput(append(build(false), applied...), "myregistry.azurecr.io", want); len(fails) != 2 {
+		t.Errorf("without the post-renderer the chart's 2 pod templates must fail the check, got %d failures: %v", len(fails), fails)
+	}
+	var noSecret []fluxObject
+	for _, o := range applied {
+		if o.obj.GetKind() != "Secret" || o.obj.GetNamespace() != ns {
+			noSecret = append(noSecret, o)
+		}
+	}
+	if _, fails := verifyFluxOutput(append(build(true), noSecret...), "myregistry.azurecr.io", want); len(fails) != 2 {
+		t.Errorf("without the Secret in namespace %s the chart's 2 pod templates must fail the check, got %d failures", ns, len(fails))
+	}
+}
+
+// helmReleaseYAML is a HelmRelease of a chart in the repository.
+func helmReleaseYAML(name, ns, targetNS string) string {
+	s := "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: " + name + "\n  namespace: " + ns + "\nspec:\n  interval: 10m\n"
+	if targetNS != "" {
+		s += "  targetNamespace: " + targetNS + "\n"
+	}
+	return s + "  chart:\n    spec:\n      chart: ./charts/x\n      sourceRef:\n        kind: GitRepository\n        name: flux-system\n  values:\n    image: myregistry.azurecr.io/x\n"
+}
+
+// TestFluxHelmReleaseSelection: a bare name that two releases share is refused; namespace/name
+// picks one, whose Secret goes into the directory of the kustomization that lists it, listed
+// under its resources; a release namespace that the applying Flux Kustomization's
+// targetNamespace would override is refused with nothing written.
+func TestFluxHelmReleaseSelection(t *testing.T) {
+	dir := fluxSpecRepo(t, "  path: ./apps/h\n", map[string]string{
+		"apps/h/kustomization.yaml": "resources:\n- a.yaml\n- b.yaml\n",
+		"apps/h/a.yaml":             helmReleaseYAML("x", "n1", ""),
+		"apps/h/b.yaml":             helmReleaseYAML("x", "n2", "rel"),
+	})
+	t.Chdir(dir)
+	amb := acrgen(t, "", nil, "check", "clusters/c", "--registry", "myregistry", "--helm-release", "x")
+	if amb.code != exitUsage || !strings.Contains(amb.stderr, "give namespace/name") {
+		t.Errorf("an ambiguous --helm-release: want exit 2 asking for namespace/name, got %d\n%s", amb.code, amb.stderr)
+	}
+	r := acrgen(t, testPassword, nil, "render", "clusters/c", "--registry", "myregistry", "--helm-release", "n2/x", "--username", testUser, "--password-stdin")
+	if r.code != exitOK {
+		t.Fatalf("render: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(mustRead(t, "apps/h/kustomization.yaml"), "- acr-secret.rel.enc.yaml\n") {
+		t.Errorf("the Secret of release namespace rel must be listed in apps/h/kustomization.yaml:\n%s", mustRead(t, "apps/h/kustomization.yaml"))
+	}
+	if !strings.Contains(mustRead(t, "apps/h/acr-secret.rel.enc.yaml"), "namespace: rel") {
+		t.Errorf("the Secret must be in the release namespace rel")
+	}
+	if mustRead(t, "apps/h/a.yaml") != helmReleaseYAML("x", "n1", "") || !strings.Contains(mustRead(t, "apps/h/b.yaml"), "postRenderers:") {
+		t.Errorf("only n2/x gets the post-renderer")
+	}
+
+	dir = fluxSpecRepo(t, "  path: ./apps/h\n  targetNamespace: team\n", map[string]string{
+		"apps/h/kustomization.yaml": "resources:\n- b.yaml\n",
+		"apps/h/b.yaml":             helmReleaseYAML("x", "n2", "rel"),
+	})
+	t.Chdir(dir)
+	snap := testtool.Snapshot(t, dir)
+	c := acrgen(t, testPassword, nil, "render", "clusters/c", "--registry", "myregistry", "--helm-release", "all", "--username", testUser, "--password-stdin")
+	if c.code != exitUsage || !strings.Contains(c.stderr, "releases into namespace rel") || !strings.Contains(c.stderr, "namespace team") {
+		t.Errorf("a release namespace the Flux Kustomization overrides: want exit 2 naming both, got %d\n%s", c.code, c.stderr)
+	}
+	for rel, content := range testtool.Snapshot(t, dir) {
+		if snap[rel] != content {
+			t.Errorf("a refused run changed %s", rel)
+		}
+	}
+}

@@ -1,0 +1,139 @@
+package engine
+
+import (
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/acrgen/acrgen/internal/flux"
+	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/render"
+)
+
+// selectHelmReleases returns the HelmReleases that names select: "all", "namespace/name" or
+// "name" (which must then be unique).
+func selectHelmReleases(names []string, repo *flux.Repo, display func(string) string) ([]*flux.HelmRelease, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	var known []string
+	for _, h := range repo.HelmReleases {
+		known = append(known, h.Namespace+"/"+h.Name)
+	}
+	hint := "no Flux Kustomization acrgen followed applies a HelmRelease"
+	if len(known) > 0 {
+		hint = "the HelmReleases found are " + strings.Join(known, ", ")
+	}
+	var out []*flux.HelmRelease
+	for _, name := range names {
+		if name == "all" {
+			if len(repo.HelmReleases) == 0 {
+				return nil, &UsageError{Msg: "--helm-release all: " + hint}
+			}
+			for _, h := range repo.HelmReleases {
+				if !slices.Contains(out, h) {
+					out = append(out, h)
+				}
+			}
+			continue
+		}
+		var hits []*flux.HelmRelease
+		for _, h := range repo.HelmReleases {
+			if h.Is(name) {
+				hits = append(hits, h)
+			}
+		}
+		switch {
+		case len(hits) == 0:
+			return nil, &UsageError{Msg: fmt.Sprintf("--helm-release %s: no such HelmRelease: %s", name, hint)}
+		case len(hits) > 1:
+			return nil, &UsageError{Msg: fmt.Sprintf("--helm-release %s names %s (%s) and %s (%s): give namespace/name", name, hits[0], display(hits[0].File), hits[1], display(hits[1].File))}
+		}
+		if !slices.Contains(out, hits[0]) {
+			out = append(out, hits[0])
+		}
+	}
+	return out, nil
+}
+
+// helmPostRenderers gives each selected HelmRelease the post-renderer patches that add the
+// secret to the pods its chart renders: one edit of its file, none when they are there.
+func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, opts Options) error {
+	patches := render.HelmPullSecretPatches(opts.SecretName)
+	var files []string
+	edits := map[string][]render.Edit{}
+	srcs := map[string]*render.Manifest{}
+	modes := map[string]fs.FileMode{}
+	for _, h := range hs {
+		label := fmt.Sprintf("%s (%s)", h, opts.Display(h.File))
+		if h.Spec.TargetNamespace != "" {
+			if err := render.ValidateNamespace(h.Spec.TargetNamespace); err != nil {
+				return &tree.InputError{Path: opts.Display(h.File), Msg: fmt.Sprintf("%s: spec.targetNamespace %v", h, err)}
+			}
+		}
+		man, ok := srcs[h.File]
+		if !ok {
+			b, mode, err := tree.ReadFile(filepath.Dir(h.File), h.File, tree.Options{MaxFileSize: opts.MaxFileSize, Display: opts.Display})
+			if err != nil {
+				return err
+			}
+			modes[h.File] = mode
+			if man, err = render.ParseManifest(b); err != nil {
+				return &tree.InputError{Path: opts.Display(h.File), Msg: err.Error()}
+			}
+			srcs[h.File] = man
+			files = append(files, h.File)
+		}
+		res, err := helmResource(man, h)
+		if err != nil {
+			return &tree.InputError{Path: opts.Display(h.File), Msg: err.Error()}
+		}
+		spec := render.MapValue(res.Node, "spec")
+		if !render.HelmPostRendererMissing(spec, patches) {
+			continue
+		}
+		if opts.Mode == Check {
+			m.res.Problems = append(m.res.Problems, fmt.Sprintf("%s: no spec.postRenderers patch gives the chart's pods the secret %s: run acrgen render or patch with --helm-release %s/%s", label, opts.SecretName, h.Namespace, h.Name))
+			continue
+		}
+		e, err := render.AddHelmPostRenderer(man.Src, spec, patches)
+		if err != nil {
+			return &tree.InputError{Path: opts.Display(h.File), Msg: fmt.Sprintf("%s: %v", h, err)}
+		}
+		edits[h.File] = append(edits[h.File], e)
+		m.res.Actions = append(m.res.Actions, fmt.Sprintf("%s: %s gets a post-renderer that adds %s to the imagePullSecrets of its chart's pods", opts.Display(h.File), h, opts.SecretName))
+	}
+	for _, f := range files {
+		if len(edits[f]) == 0 {
+			continue
+		}
+		old := srcs[f].Src.Bytes()
+		updated, err := render.Apply(old, edits[f])
+		if err != nil {
+			return fmt.Errorf("internal error: editing %s: %w", opts.Display(f), err)
+		}
+		if err := parseEdited(old, updated); err != nil {
+			return fmt.Errorf("internal error: the new %s does not parse (%v); nothing was written", opts.Display(f), err)
+		}
+		m.by[f], m.who[f] = len(m.res.Changes), "--helm-release"
+		m.res.Changes = append(m.res.Changes, FileChange{Path: f, Old: old, New: updated, Mode: modes[f]})
+	}
+	return nil
+}
+
+// helmResource finds the HelmRelease h in its file.
+func helmResource(man *render.Manifest, h *flux.HelmRelease) (render.Resource, error) {
+	for _, res := range man.Resources() {
+		group, version, _ := strings.Cut(res.APIVersion, "/")
+		if group != flux.HelmGroup || res.Kind != "HelmRelease" || res.Name != h.Name {
+			continue
+		}
+		if version != "v2" && version != "v2beta2" {
+			return res, fmt.Errorf("line %d: %s: version %s is not supported for --helm-release: use v2 or v2beta2", res.Node.Line, h, version)
+		}
+		return res, nil
+	}
+	return render.Resource{}, fmt.Errorf("%s is not in this file any more: run acrgen again", h)
+}
