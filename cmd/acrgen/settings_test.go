@@ -69,3 +69,23 @@ func TestSettingsSameErrorCLIAndFunction(t *testing.T) {
 		})
 	}
 }
+
+// provision checks its settings, the registry's name among them, before Azure is asked
+// anything, with the same messages as render.
+func TestProvisionSettingsBeforeAzure(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "good.yaml"), goodDeployment)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-r", "myregistry.azurecr.io/app"}, "acrgen: error: --registry: registry \"myregistry.azurecr.io/app\": want a login server such as myregistry.azurecr.io, without a repository path\n"},
+		{[]string{"-r", "myregistry", "--max-file-size", "0"}, "acrgen: error: --max-file-size: must be at least 1 (bytes), got 0\n"},
+		{[]string{"-r", "myregistry", "--workload", "Rollout"}, "acrgen: error: --workload: workload kind \"Rollout\": want KIND.GROUP=FIELD.PATH, e.g. Rollout.argoproj.io=spec.template.spec\n"},
+	} {
+		r := acrgen(t, "", nil, append([]string{"provision", dir, "--subscription", "00000000-0000-0000-0000-000000000000"}, tc.args...)...)
+		if r.code != exitUsage || r.stderr != tc.want {
+			t.Errorf("%q: want exit 2 and %q, got %d\n%s", tc.args, tc.want, r.code, r.stderr)
+		}
+	}
+}
