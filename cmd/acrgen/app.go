@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -104,16 +105,16 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.App {
 	}
 }
 
-// treeFlags are the flags shared by render, patch and check.
+// treeFlags are the flags of render, patch and check.
 func treeFlags(mode engine.Mode) []cli.Flag {
 	fs := []cli.Flag{
-		&cli.StringSliceFlag{Name: "registry", Aliases: []string{"r"}, Usage: "login server workloads pull from (repeatable); a bare NAME means NAME.azurecr.io", Required: true},
-		&cli.StringFlag{Name: "secret-name", Value: render.DefaultSecretName, Usage: "name of the pull Secret"},
-		&cli.StringSliceFlag{Name: "namespace", Aliases: []string{"n"}, Usage: "only workloads in this effective namespace (repeatable); default all"},
-		&cli.StringSliceFlag{Name: "workload", Usage: "a custom workload kind, KIND.GROUP=PATH to its pod spec (repeatable), e.g. Rollout.argoproj.io=spec.template.spec"},
-		&cli.BoolFlag{Name: "service-account", Usage: "add the secret to the ServiceAccount each workload runs as (it must be in the tree) instead of to the workload"},
+		registriesFlag(),
+		secretNameFlag(),
+		namespaceFlag(),
+		workloadFlag(),
+		serviceAccountFlag(),
 		&cli.StringFlag{Name: "cloud", Value: "AzureCloud", Usage: "cloud whose login-server suffix a bare registry name takes: AzureCloud, AzureChinaCloud, AzureUSGovernment"},
-		&cli.Int64Flag{Name: "max-file-size", Value: tree.DefaultMaxFileSize, Usage: "largest manifest file read, in bytes (at least 1)", Action: positiveSize},
+		maxFileSizeFlag(),
 		&cli.StringFlag{Name: "expiry-warning", Value: "30d", Usage: "warn this long before a Secret's credential expires: days (30d), hours (720h), or 0 for no warning; an expired one fails check"},
 		&cli.StringFlag{Name: "source-root", Usage: "directory that Flux Kustomizations' spec.path is relative to; default the git top level of the file holding them"},
 		&cli.StringSliceFlag{Name: "helm-release", Usage: "a Flux HelmRelease (namespace/name, name, or all; repeatable) whose chart's pods get the secret through a spec.postRenderers kustomize patch, with the Secret in its release namespace"},
@@ -131,12 +132,100 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 			&cli.BoolFlag{Name: "password-stdin", Usage: "read the password from standard input"},
 			&cli.StringFlag{Name: "password-file", Usage: "read the password from this file"},
 			&cli.StringFlag{Name: "expires", Usage: "the credential's expiry (RFC 3339 or YYYY-MM-DD), recorded on the Secret"},
-			&cli.StringSliceFlag{Name: "age", Usage: "age recipient (repeatable); default: the .sops.yaml creation rule for the Secret file"},
-			&cli.StringSliceFlag{Name: "pgp", Usage: "PGP fingerprint (repeatable)"},
-			&cli.StringSliceFlag{Name: "azure-kv", Usage: "Azure Key Vault key URL (repeatable)"},
 		)
+		fs = append(fs, recipientFlags()...)
 	}
 	return fs
+}
+
+// The flags that more than one command takes, each defined once. A builder returns a new
+// flag on each call: urfave/cli flags hold state. Their values are validated together, by
+// [render.NewSettings] through settingsFrom.
+
+func registriesFlag() cli.Flag {
+	return &cli.StringSliceFlag{Name: "registry", Aliases: []string{"r"}, Usage: "login server workloads pull from (repeatable); a bare NAME means NAME.azurecr.io", Required: true}
+}
+
+func secretNameFlag() cli.Flag {
+	return &cli.StringFlag{Name: "secret-name", Value: render.DefaultSecretName, Usage: "name of the pull Secret"}
+}
+
+func namespaceFlag() cli.Flag {
+	return &cli.StringSliceFlag{Name: "namespace", Aliases: []string{"n"}, Usage: "only workloads in this effective namespace (repeatable); default all"}
+}
+
+func workloadFlag() cli.Flag {
+	return &cli.StringSliceFlag{Name: "workload", Usage: "a custom workload kind, KIND.GROUP=PATH to its pod spec (repeatable), e.g. Rollout.argoproj.io=spec.template.spec"}
+}
+
+func serviceAccountFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "service-account", Usage: "add the secret to the ServiceAccount each workload runs as (it must be in the tree) instead of to the workload"}
+}
+
+func maxFileSizeFlag() cli.Flag {
+	return &cli.Int64Flag{Name: "max-file-size", Value: tree.DefaultMaxFileSize, Usage: "largest manifest file read, in bytes (at least 1)"}
+}
+
+// recipientFlags are the SOPS recipients of a written Secret; recipientsFrom reads them.
+func recipientFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "age", Usage: "age recipient (repeatable); default: the .sops.yaml creation rule for the Secret file"},
+		&cli.StringSliceFlag{Name: "pgp", Usage: "PGP fingerprint (repeatable)"},
+		&cli.StringSliceFlag{Name: "azure-kv", Usage: "Azure Key Vault key URL (repeatable)"},
+	}
+}
+
+func recipientsFrom(c *cli.Context) encrypt.Recipients {
+	return encrypt.Recipients{Age: render.SplitList(c.StringSlice("age")), PGP: render.SplitList(c.StringSlice("pgp")), AzureKV: render.SplitList(c.StringSlice("azure-kv"))}
+}
+
+// hasFlag reports whether the command defines the flag name.
+func hasFlag(c *cli.Context, name string) bool {
+	for _, f := range c.Command.Flags {
+		if slices.Contains(f.Names(), name) {
+			return true
+		}
+	}
+	return false
+}
+
+// settingFlags names the flag of each setting, for messages.
+var settingFlags = map[render.Field]string{
+	render.FieldRegistries:    "registry",
+	render.FieldCloud:         "cloud",
+	render.FieldSecretName:    "secret-name",
+	render.FieldNamespaces:    "namespace",
+	render.FieldWorkloads:     "workload",
+	render.FieldExpires:       "expires",
+	render.FieldExpiryWarning: "expiry-warning",
+	render.FieldMaxFileSize:   "max-file-size",
+}
+
+// settingsFrom validates the settings a command's flags give with [render.NewSettings], as
+// the KRM function validates its config. A flag the command does not have reads as unset.
+// The first problem is the error, naming its flag.
+func settingsFrom(c *cli.Context, in render.SettingsInput) (render.Settings, error) {
+	if hasFlag(c, "secret-name") {
+		v := c.String("secret-name")
+		in.SecretName = &v
+	}
+	in.Namespaces = c.StringSlice("namespace")
+	in.Workloads = c.StringSlice("workload")
+	in.ServiceAccount = c.Bool("service-account")
+	in.Expires = c.String("expires")
+	if hasFlag(c, "expiry-warning") {
+		v := c.String("expiry-warning")
+		in.ExpiryWarning = &v
+	}
+	if hasFlag(c, "max-file-size") {
+		size := c.Int64("max-file-size")
+		in.MaxFileSize = &size
+	}
+	s, errs := render.NewSettings(in)
+	if len(errs) > 0 {
+		return s, cli.Exit("--"+settingFlags[errs[0].Field]+": "+errs[0].Msg, exitUsage)
+	}
+	return s, nil
 }
 
 var modeNames = map[engine.Mode]struct{ name, usage string }{
@@ -180,55 +269,30 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 	}
 }
 
+// engineOptions starts the engine's options from validated settings.
+func engineOptions(s render.Settings, mode engine.Mode) engine.Options {
+	return engine.Options{
+		Mode: mode, Registries: s.Registries, SecretName: s.SecretName, Namespaces: s.Namespaces, Kinds: s.Kinds,
+		ServiceAccount: s.ServiceAccount, Expires: s.Expires, ExpiryWarning: s.ExpiryWarning, MaxFileSize: s.MaxFileSize,
+		Display: pathDisplay(),
+	}
+}
+
 func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) (engine.Options, error) {
 	if c.NArg() == 0 {
 		return engine.Options{}, cli.Exit("want at least one DIR argument: a kustomization directory, or one holding Flux Kustomizations", exitUsage)
 	}
-	if err := validateNames(c); err != nil {
+	set, err := settingsFrom(c, render.SettingsInput{Registries: c.StringSlice("registry"), Cloud: c.String("cloud")})
+	if err != nil {
 		return engine.Options{}, err
 	}
-	suffix, err := render.LoginServerSuffix(c.String("cloud"))
-	if err != nil {
-		return engine.Options{}, cli.Exit("--cloud: "+err.Error(), exitUsage)
-	}
-	opts := engine.Options{
-		Dir:            c.Args().First(),
-		Dirs:           c.Args().Slice(),
-		SourceRoot:     c.String("source-root"),
-		HelmReleases:   c.StringSlice("helm-release"),
-		Mode:           mode,
-		SecretName:     c.String("secret-name"),
-		Namespaces:     c.StringSlice("namespace"),
-		ServiceAccount: c.Bool("service-account"),
-		MaxFileSize:    c.Int64("max-file-size"),
-		Display:        pathDisplay(),
-	}
-	if opts.ExpiryWarning, err = render.ParseExpiryWarning(c.String("expiry-warning")); err != nil {
-		return opts, cli.Exit("--expiry-warning: "+err.Error(), exitUsage)
-	}
-	if opts.Registries, err = render.ParseLoginServers(c.StringSlice("registry"), suffix); err != nil {
-		return opts, cli.Exit(err.Error(), exitUsage)
-	}
-	var kinds []render.WorkloadKind
-	for _, w := range c.StringSlice("workload") {
-		k, err := render.ParseWorkloadKind(w)
-		if err != nil {
-			return opts, cli.Exit(err.Error(), exitUsage)
-		}
-		kinds = append(kinds, k)
-	}
-	opts.Kinds = render.NewKinds(kinds...)
+	opts := engineOptions(set, mode)
+	opts.Dir, opts.Dirs, opts.SourceRoot = c.Args().First(), c.Args().Slice(), c.String("source-root")
+	opts.HelmReleases = c.StringSlice("helm-release")
 	if mode != engine.Render {
 		return opts, nil
 	}
-	opts.Recipients = encrypt.Recipients{Age: render.SplitList(c.StringSlice("age")), PGP: render.SplitList(c.StringSlice("pgp")), AzureKV: render.SplitList(c.StringSlice("azure-kv"))}
-	if e := c.String("expires"); e != "" {
-		t, err := render.ParseExpiry(e)
-		if err != nil {
-			return opts, cli.Exit("--expires: "+err.Error(), exitUsage)
-		}
-		opts.Expires = t
-	}
+	opts.Recipients = recipientsFrom(c)
 	pw, err := readPassword(c, stdin, getenv)
 	if err != nil {
 		return opts, err
@@ -244,20 +308,6 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 		opts.Credential = &render.Credential{Username: user, Password: pw}
 	}
 	return opts, nil
-}
-
-// validateNames checks --secret-name and --namespace, which end up in file names and
-// manifests, before anything is read or written.
-func validateNames(c *cli.Context) error {
-	if err := render.ValidateSecretName(c.String("secret-name")); err != nil {
-		return cli.Exit("--secret-name: "+err.Error(), exitUsage)
-	}
-	for _, ns := range c.StringSlice("namespace") {
-		if err := render.ValidateNamespace(ns); err != nil {
-			return cli.Exit("--namespace: "+err.Error(), exitUsage)
-		}
-	}
-	return nil
 }
 
 // readPassword takes the password from exactly one of --password-stdin, --password-file and
@@ -431,15 +481,6 @@ func printDiff(w io.Writer, res *engine.Result, display func(string) string) err
 		if err := difflib.WriteUnifiedDiff(w, d); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// positiveSize refuses a size flag below 1: a negative size makes no sense, and zero would
-// refuse every file.
-func positiveSize(c *cli.Context, v int64) error {
-	if v < 1 {
-		return fmt.Errorf("--max-file-size must be at least 1 (bytes), got %d", v)
 	}
 	return nil
 }

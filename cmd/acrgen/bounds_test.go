@@ -61,7 +61,7 @@ func TestMaxFileSizeMustBePositive(t *testing.T) {
 	for _, v := range []string{"-1", "0"} {
 		for _, cmd := range []string{"check", "patch", "render"} {
 			r := acrgen(t, "", nil, cmd, dir, "-r", "myregistry", "--max-file-size", v)
-			if r.code != exitUsage || !strings.Contains(r.stderr, "--max-file-size must be at least 1") {
+			if r.code != exitUsage || !strings.Contains(r.stderr, "--max-file-size: must be at least 1 (bytes), got "+v) {
 				t.Fatalf("%s --max-file-size %s: want exit 2 naming the flag, got %d\n%s", cmd, v, r.code, r.stderr)
 			}
 		}

@@ -9,8 +9,6 @@ import (
 
 	"github.com/acrgen/acrgen/internal/engine"
 	"github.com/acrgen/acrgen/internal/rotation"
-	"github.com/acrgen/acrgen/internal/tree"
-	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/provision"
 	"github.com/acrgen/acrgen/pkg/render"
 	"github.com/urfave/cli/v2"
@@ -21,11 +19,11 @@ func provisionCommand() *cli.Command {
 		Name:      "provision",
 		Usage:     "look up or create a service principal (or repository-scoped token) with a role on the registry, then render its credential into DIR",
 		ArgsUsage: "DIR",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "registry", Aliases: []string{"r"}, Required: true, Usage: "the registry's name (or login server)"},
 			&cli.StringFlag{Name: "subscription", EnvVars: []string{"AZURE_SUBSCRIPTION_ID"}, Usage: "subscription ID holding the registry"},
 			&cli.StringFlag{Name: "resource-group", Aliases: []string{"g"}, Usage: "resource group of the registry (default: search the subscription)"},
-			&cli.StringFlag{Name: "cloud", Value: "AzureCloud", Usage: "AzureCloud, AzureChinaCloud, AzureUSGovernment, or a cloud file as `az cloud register --cloud-config` takes"},
+			&cli.StringFlag{Name: "cloud", Value: "AzureCloud", Usage: "AzureCloud, AzureChinaCloud, AzureUSGovernment, or a cloud file as az cloud register --cloud-config takes"},
 			&cli.StringFlag{Name: "credential", Value: "sp", Usage: "sp (a service principal) or token (a repository-scoped ACR token)"},
 			&cli.StringFlag{Name: "sp-name", Usage: "display name of the service principal to find or create"},
 			&cli.StringFlag{Name: "sp-id", Usage: "an existing service principal: appId or servicePrincipalName"},
@@ -36,15 +34,11 @@ func provisionCommand() *cli.Command {
 			&cli.StringFlag{Name: "end-date", Usage: "password expiry (RFC 3339 or YYYY-MM-DD), instead of --years"},
 			&cli.BoolFlag{Name: "rotate", Usage: "add a new password, render it, then remove older passwords acrgen created"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan; make no change in Azure or in DIR"},
-			&cli.StringFlag{Name: "secret-name", Value: render.DefaultSecretName, Usage: "name of the pull Secret"},
-			&cli.StringSliceFlag{Name: "namespace", Aliases: []string{"n"}, Usage: "only workloads in this effective namespace (repeatable)"},
-			&cli.StringSliceFlag{Name: "workload", Usage: "a custom workload kind, KIND.GROUP=PATH (repeatable)"},
-			&cli.BoolFlag{Name: "service-account", Usage: "add the secret to the ServiceAccount each workload runs as instead of to the workload"},
-			&cli.StringSliceFlag{Name: "age", Usage: "age recipient (repeatable); default: the .sops.yaml creation rule"},
-			&cli.StringSliceFlag{Name: "pgp", Usage: "PGP fingerprint (repeatable)"},
-			&cli.StringSliceFlag{Name: "azure-kv", Usage: "Azure Key Vault key URL (repeatable)"},
-			&cli.Int64Flag{Name: "max-file-size", Value: tree.DefaultMaxFileSize, Usage: "largest manifest file read, in bytes (at least 1)", Action: positiveSize},
-		},
+			secretNameFlag(),
+			namespaceFlag(),
+			workloadFlag(),
+			serviceAccountFlag(),
+		}, append(recipientFlags(), maxFileSizeFlag())...),
 		Action: func(c *cli.Context) error { return runProvision(c, c.App.ErrWriter) },
 	}
 }
@@ -53,26 +47,19 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	if c.NArg() != 1 {
 		return cli.Exit(fmt.Sprintf("want exactly one DIR argument, got %d", c.NArg()), exitUsage)
 	}
-	if err := validateNames(c); err != nil {
+	// The registries to render come from Azure: the one named here is checked, and replaced
+	// by its login server once provisioned. --cloud may name a cloud file, which
+	// provision.ParseCloud reads.
+	set, err := settingsFrom(c, render.SettingsInput{Registries: []string{c.String("registry")}})
+	if err != nil {
 		return err
 	}
 	cloud, err := provision.ParseCloud(c.String("cloud"))
 	if err != nil {
 		return cli.Exit(err.Error(), exitUsage)
 	}
-	var kinds []render.WorkloadKind
-	for _, w := range c.StringSlice("workload") {
-		k, err := render.ParseWorkloadKind(w)
-		if err != nil {
-			return cli.Exit(err.Error(), exitUsage)
-		}
-		kinds = append(kinds, k)
-	}
-	ropts := engine.Options{
-		Dir: c.Args().First(), Mode: engine.Render, SecretName: c.String("secret-name"), Namespaces: c.StringSlice("namespace"),
-		Kinds: render.NewKinds(kinds...), ServiceAccount: c.Bool("service-account"), MaxFileSize: c.Int64("max-file-size"), Display: pathDisplay(), ExpiryWarning: render.DefaultExpiryWarning,
-		Recipients: encrypt.Recipients{Age: render.SplitList(c.StringSlice("age")), PGP: render.SplitList(c.StringSlice("pgp")), AzureKV: render.SplitList(c.StringSlice("azure-kv"))},
-	}
+	ropts := engineOptions(set, engine.Render)
+	ropts.Dir, ropts.Registries, ropts.Recipients = c.Args().First(), nil, recipientsFrom(c)
 	popts := provision.Options{
 		Cloud: cloud, SubscriptionID: c.String("subscription"), ResourceGroup: c.String("resource-group"), Registry: c.String("registry"),
 		Credential: provision.CredentialKind(c.String("credential")), SPName: c.String("sp-name"), SPID: c.String("sp-id"),

@@ -325,49 +325,31 @@ func validate(s Spec, prefix string) (*Config, []configError) {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, configError{prefix + "." + field, fmt.Sprintf(format, args...)})
 	}
-	cfg := &Config{SecretName: s.SecretName, ServiceAccount: s.ServiceAccount}
-
-	suffix, err := render.LoginServerSuffix(s.Cloud)
-	if err != nil {
-		bad("cloud", "%v", err)
-		suffix = render.DefaultLoginServerSuffix
+	in := render.SettingsInput{
+		Registries: s.Registries, Cloud: s.Cloud, Namespaces: s.Namespaces,
+		Workloads: s.Workloads, ServiceAccount: s.ServiceAccount, Expires: s.Expires,
 	}
-	registries := render.SplitList(s.Registries)
-	if len(registries) == 0 {
-		bad("registries", "required: the login servers (or bare registry names) whose images need the pull secret")
+	if s.SecretName != "" { // empty means the default, as Spec says
+		in.SecretName = &s.SecretName
 	}
-	for i, r := range registries {
-		ls, err := render.ParseLoginServer(r, suffix)
-		if err != nil {
-			bad(fmt.Sprintf("registries[%d]", i), "%v", err)
-			continue
+	set, serrs := render.NewSettings(in)
+	report := func(expires bool) {
+		for _, e := range serrs {
+			if (e.Field == render.FieldExpires) != expires {
+				continue
+			}
+			field := string(e.Field)
+			if e.Index >= 0 {
+				field = fmt.Sprintf("%s[%d]", field, e.Index)
+			}
+			bad(field, "%s", e.Msg)
 		}
-		cfg.Registries = render.AppendUnique(cfg.Registries, ls)
 	}
-
-	if cfg.SecretName == "" {
-		cfg.SecretName = DefaultSecretName
+	report(false)
+	cfg := &Config{
+		Registries: set.Registries, SecretName: set.SecretName, Namespaces: set.Namespaces, Kinds: set.Kinds,
+		ServiceAccount: set.ServiceAccount, Expires: set.Expires,
 	}
-	if err := render.ValidateSecretName(cfg.SecretName); err != nil {
-		bad("secretName", "%v", err)
-	}
-	for i, ns := range render.SplitList(s.Namespaces) {
-		if err := render.ValidateNamespace(ns); err != nil {
-			bad(fmt.Sprintf("namespaces[%d]", i), "%v", err)
-			continue
-		}
-		cfg.Namespaces = render.AppendUnique(cfg.Namespaces, ns)
-	}
-	var kinds []render.WorkloadKind
-	for i, w := range render.SplitList(s.Workloads) {
-		k, err := render.ParseWorkloadKind(w)
-		if err != nil {
-			bad(fmt.Sprintf("workloads[%d]", i), "%v", err)
-			continue
-		}
-		kinds = append(kinds, k)
-	}
-	cfg.Kinds = render.NewKinds(kinds...)
 	cfg.Recipients = Recipients{Age: render.SplitList(s.Age), PGP: render.SplitList(s.PGP), AzureKeyVault: render.SplitList(s.AzureKeyVault)}
 
 	cfg.Username = strings.TrimSpace(s.Username)
@@ -388,13 +370,7 @@ func validate(s Spec, prefix string) (*Config, []configError) {
 	case cfg.Username == "" && s.PasswordFrom != "":
 		bad("username", "passwordFrom is set but username is not")
 	}
-	if e := strings.TrimSpace(s.Expires); e != "" {
-		t, err := render.ParseExpiry(e)
-		if err != nil {
-			bad("expires", "%q: want RFC 3339 (2027-01-31T00:00:00Z) or YYYY-MM-DD", e)
-		}
-		cfg.Expires = t
-	}
+	report(true) // after the credential's fields, in the order of Spec
 	if len(errs) > 0 {
 		return nil, errs
 	}
