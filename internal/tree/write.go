@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -169,7 +170,7 @@ func (l *Lock) check(w Write) (string, fs.FileMode, error) {
 	case w.Created:
 		return "", 0, &ConflictError{Path: w.Path}
 	case fi.Mode()&fs.ModeSymlink != 0:
-		return "", 0, fmt.Errorf("%s is a symlink: acrgen replaces only regular files; nothing was written", w.Path)
+		return "", 0, &InputError{Path: w.Path, Msg: "is a symlink: acrgen rewrites only regular files; nothing was written"}
 	}
 	cur, _, err := ReadRegular(target, int64(len(w.Old))+1)
 	var tooLarge *sizeError
@@ -295,7 +296,8 @@ func undo(ws []Write, es []journalEntry) error {
 // writeOver replaces the bytes of the file at path in place (creating it with mode if it does
 // not exist) and fsyncs it.
 func writeOver(path string, data []byte, mode fs.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode.Perm())
+	// O_NOFOLLOW: a symlink put in the file's place since it was checked is not followed.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, mode.Perm())
 	if err != nil {
 		return err
 	}

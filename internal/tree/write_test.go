@@ -151,6 +151,28 @@ func TestWriteAllRefusesPathsOutsideRoot(t *testing.T) {
 	}
 }
 
+// An existing file that is a symlink is not rewritten (through it, the write could leave the
+// root): an input error, and the file it points to is untouched.
+func TestWriteAllRefusesSymlinkedFile(t *testing.T) {
+	root, outside := t.TempDir(), t.TempDir()
+	target := filepath.Join(outside, "f.yaml")
+	if err := os.WriteFile(target, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(root, "f.yaml")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	err := lockFor(t, root).WriteAll(context.Background(), []Write{{Path: link, Data: []byte("y\n"), Old: []byte("x\n")}})
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "symlink") {
+		t.Fatalf("want an input error about the symlink, got %v", err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "x\n" {
+		t.Fatalf("the file behind the symlink changed: %q", b)
+	}
+}
+
 // A file changed on disk after the run read it (before the write, or while the temporary
 // files are written) is not overwritten: nothing is written, and the error names it.
 func TestWriteAllRefusesConcurrentEdit(t *testing.T) {
