@@ -268,9 +268,21 @@ func (rs *resolver) scan(dir string) ([]*Kustomization, error) {
 		if ext := filepath.Ext(p); ext != ".yaml" && ext != ".yml" {
 			return nil
 		}
-		b, err := os.ReadFile(p)
-		if err != nil || !strings.Contains(string(b), Group) {
-			return err
+		if d.Type()&os.ModeSymlink != 0 {
+			// It may lead out of the repository; the tree loader follows the ones that stay in.
+			rs.warn("%s: a symlink: not read for Flux objects", rs.opts.Display(p))
+			return nil
+		}
+		max := rs.opts.MaxFileSize
+		if max <= 0 {
+			max = tree.DefaultMaxFileSize
+		}
+		b, _, err := tree.ReadRegular(p, max)
+		if err != nil {
+			return &tree.InputError{Path: rs.opts.Display(p), Msg: err.Error()}
+		}
+		if !strings.Contains(string(b), Group) {
+			return nil
 		}
 		m, err := render.ParseManifest(b)
 		if err != nil {
@@ -565,10 +577,10 @@ func NewIndex(root string) (*Index, error) {
 			}
 			return nil
 		}
-		if ext := filepath.Ext(p); ext != ".yaml" && ext != ".yml" {
-			return nil
+		if ext := filepath.Ext(p); ext != ".yaml" && ext != ".yml" || !d.Type().IsRegular() {
+			return nil // a symlink may lead out of the repository, a FIFO would block the read
 		}
-		b, err := os.ReadFile(p)
+		b, _, err := tree.ReadRegular(p, tree.DefaultMaxFileSize)
 		if err != nil || (!strings.Contains(string(b), "ConfigMap") && !strings.Contains(string(b), "Secret")) {
 			return nil
 		}
