@@ -1,7 +1,6 @@
 package tree
 
 import (
-	"errors"
 	"io/fs"
 	"path/filepath"
 	"sort"
@@ -39,11 +38,7 @@ func (l *loader) walkGenerated(dir string) error {
 		return nil
 	})
 	if err != nil {
-		var ie *InputError
-		if errors.As(err, &ie) {
-			return err
-		}
-		return &InputError{Path: l.display(dir), Msg: err.Error()}
+		return l.walkError(dir, err)
 	}
 	sort.Strings(resources)
 	k := &Kustomization{Path: filepath.Join(dir, "kustomization.yaml"), Dir: dir}

@@ -702,11 +702,7 @@ func (l *loader) walkPlain(dir string) error {
 		return nil
 	})
 	if err != nil {
-		var ie *InputError
-		if errors.As(err, &ie) {
-			return err
-		}
-		return &InputError{Path: l.display(dir), Msg: err.Error()}
+		return l.walkError(dir, err)
 	}
 	sort.Strings(paths)
 	nested := ""
@@ -1008,4 +1004,14 @@ func syntheticPod(images []string) (*yaml.RNode, error) {
 	}
 	spec := yaml.NewRNode(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "containers"}, seq}})
 	return pod, pod.PipeE(yaml.SetField("spec", spec))
+}
+
+// walkError is an error met walking dir: an input error as it is, anything else (an unreadable
+// directory) as an input error naming dir.
+func (l *loader) walkError(dir string, err error) error {
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return err
+	}
+	return &InputError{Path: l.display(dir), Msg: err.Error()}
 }
