@@ -8,20 +8,6 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// ParseLoginServers parses registry values (comma-separated lists allowed) with
-// [ParseLoginServer], dropping duplicates and keeping the order.
-func ParseLoginServers(vals []string, suffix string) ([]string, error) {
-	var out []string
-	for _, v := range SplitList(vals) {
-		ls, err := ParseLoginServer(v, suffix)
-		if err != nil {
-			return nil, err
-		}
-		out = AppendUnique(out, ls)
-	}
-	return out, nil
-}
-
 // SplitList splits comma-separated values, trims them and drops blanks.
 func SplitList(vals []string) []string {
 	var out []string

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 )
@@ -21,7 +20,7 @@ func ReadPassword(r io.Reader) ([]byte, error) {
 		clear(b)
 		return nil, err
 	}
-	pw := bytes.TrimSuffix(bytes.TrimSuffix(b, []byte("\n")), []byte("\r"))
+	pw := TrimNewline(b)
 	if len(pw) > MaxPasswordSize {
 		clear(b)
 		return nil, fmt.Errorf("longer than the %d-byte limit: is this the right source? registry passwords are under 100 characters", MaxPasswordSize)
