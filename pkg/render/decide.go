@@ -23,12 +23,6 @@ func NamespaceAllowed(filter []string, ns string) bool {
 	return len(filter) == 0 || slices.Contains(filter, ns)
 }
 
-// ServiceAccountName is the ServiceAccount a pod spec runs as: serviceAccountName, else the
-// deprecated serviceAccount, else "default". A null or non-scalar value counts as unset.
-func ServiceAccountName(podSpec *yaml.Node) string {
-	return NewPodUse(PodSpec{Node: podSpec}, nil, nil).RunsAs()
-}
-
 // SecretFileName is the file a new pull Secret called name for namespace ns goes to, in the
 // directory of the kustomization that lists it; ns is empty for a Secret without a namespace.
 func SecretFileName(name, ns string) string {
