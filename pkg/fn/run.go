@@ -46,6 +46,40 @@ type object struct {
 // to do, and applies the decisions in the order of the items. Problems become error results.
 func (r *run) process() {
 	objs := r.objects()
+	in, specs, specErr := r.occurrences(objs)
+	r.settings = render.DecideSettings{
+		Registries: r.cfg.Registries, SecretName: r.cfg.SecretName, Namespaces: r.cfg.Namespaces,
+		ServiceAccount: r.cfg.ServiceAccount, Username: r.cfg.Username, Expires: r.cfg.Expires,
+		Now: r.opts.Now(), Credential: render.Unknown,
+	}
+	d := render.Decide(in, r.settings)
+
+	accountsOf := map[int][]render.AccountUse{} // by the index of the first pod that runs as it
+	for _, a := range d.Accounts {
+		accountsOf[a.User] = a.Accounts
+	}
+	k := 0
+	for i, o := range objs {
+		if specErr[i] != nil && o.res.Kind != "ServiceAccount" {
+			r.add(framework.Error, o, "", specErr[i].Error())
+		}
+		for ; k < len(d.Pods) && d.Pods[k].ID == i; k++ {
+			pd := d.Pods[k]
+			for _, a := range accountsOf[k] {
+				sa := in.ServiceAccounts[a.Index].ID
+				r.patchAccount(objs[sa], specs[sa], specErr[sa], a.Patch, pd.Servers)
+			}
+			r.applyPod(o, specs[i][pd.PodSpec], pd)
+		}
+	}
+	r.secrets(objs, in.Secrets, d)
+}
+
+// occurrences gathers what render.Decide needs of the objects; IDs index objs. It returns the
+// pod specs of each object (of a ServiceAccount: the account itself) and the error reading
+// them, if any. No objects at all is a kustomize generator call: the items hold only the
+// function's own config.
+func (r *run) occurrences(objs []*object) (render.Occurrences, [][]render.PodSpec, []error) {
 	in := render.Occurrences{Generate: len(objs) == 0}
 	specs := make([][]render.PodSpec, len(objs))
 	specErr := make([]error, len(objs))
@@ -86,32 +120,7 @@ func (r *run) process() {
 		}
 		in.Workloads = append(in.Workloads, w)
 	}
-	r.settings = render.DecideSettings{
-		Registries: r.cfg.Registries, SecretName: r.cfg.SecretName, Namespaces: r.cfg.Namespaces,
-		ServiceAccount: r.cfg.ServiceAccount, Username: r.cfg.Username, Expires: r.cfg.Expires,
-		Now: r.opts.Now(), Credential: render.Unknown,
-	}
-	d := render.Decide(in, r.settings)
-
-	accountsOf := map[int][]render.AccountUse{} // by the index of the first pod that runs as it
-	for _, a := range d.Accounts {
-		accountsOf[a.User] = a.Accounts
-	}
-	k := 0
-	for i, o := range objs {
-		if specErr[i] != nil && o.res.Kind != "ServiceAccount" {
-			r.add(framework.Error, o, "", specErr[i].Error())
-		}
-		for ; k < len(d.Pods) && d.Pods[k].ID == i; k++ {
-			pd := d.Pods[k]
-			for _, a := range accountsOf[k] {
-				sa := in.ServiceAccounts[a.Index].ID
-				r.patchAccount(objs[sa], specs[sa], specErr[sa], a.Patch, pd.Servers)
-			}
-			r.applyPod(o, specs[i][pd.PodSpec], pd)
-		}
-	}
-	r.secrets(objs, in.Secrets, d)
+	return in, specs, specErr
 }
 
 // applyPod applies the decision on one pod spec that pulls from a configured registry.
