@@ -128,7 +128,6 @@ func (e *EncryptionError) Unwrap() error { return e.Err }
 type run struct {
 	opts    Options
 	t       *tree.Tree
-	match   *render.Matcher
 	res     *Result
 	kustoms []render.Edit   // edits to the root kustomization
 	used    map[string]bool // the registries some workload pulls from
@@ -189,7 +188,7 @@ func plan(opts Options) (*run, error) {
 	if err := validNamespaces(t, opts.Display); err != nil {
 		return nil, err
 	}
-	r := &run{opts: opts, t: t, match: render.NewMatcher(opts.Registries), res: &Result{Warnings: t.Warnings}}
+	r := &run{opts: opts, t: t, res: &Result{Warnings: t.Warnings}}
 	occ := r.occurrences()
 	d := render.Decide(occ.Occurrences, r.settings())
 	needs, targets, err := r.workloads(occ, d)
