@@ -83,3 +83,36 @@ func TestRenderRefusesSecretOfAnotherType(t *testing.T) {
 		t.Fatalf("check: want the type reported, got %q", res.Problems)
 	}
 }
+
+// Two Secrets of the pull Secret's name in one namespace are refused, naming both files, as
+// the function refuses them: render used to bring the first up to date and leave the other.
+func TestRenderRefusesTwoSecretsInANamespace(t *testing.T) {
+	dir := fakeTree(t)
+	enc := &fakeEncrypter{sealer: &fakeSealer{sameRecipients: true}}
+	res, err := engine.Plan(renderOpts(dir, enc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeResult(dir, res); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "acr-secret.apps.enc.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "copy.yaml"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	k, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), append(k, "- copy.yaml\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = engine.Plan(renderOpts(dir, enc))
+	var ue *engine.UsageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "acr-secret.apps.enc.yaml and "+filepath.Join(dir, "copy.yaml")+": two Secrets named acr-secret in namespace apps: keep one") {
+		t.Fatalf("got %v, want a usage error naming both files", err)
+	}
+}
