@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -129,7 +128,6 @@ func (e *EncryptionError) Unwrap() error { return e.Err }
 type run struct {
 	opts    Options
 	t       *tree.Tree
-	match   *render.Matcher
 	res     *Result
 	kustoms []render.Edit   // edits to the root kustomization
 	used    map[string]bool // the registries some workload pulls from
@@ -190,13 +188,12 @@ func plan(opts Options) (*run, error) {
 	if err := validNamespaces(t, opts.Display); err != nil {
 		return nil, err
 	}
-	r := &run{opts: opts, t: t, match: render.NewMatcher(opts.Registries), res: &Result{Warnings: t.Warnings}}
-	needs, targets, namespaces, err := r.workloads()
+	r := &run{opts: opts, t: t, res: &Result{Warnings: t.Warnings}}
+	occ := r.occurrences()
+	d := render.Decide(occ.Occurrences, r.settings())
+	needs, targets, err := r.workloads(occ, d)
 	if err != nil {
 		return nil, err
-	}
-	for _, ns := range opts.helmNamespaces {
-		namespaces[ns] = true
 	}
 	if err := r.patchFiles(needs); err != nil {
 		return nil, err
@@ -205,7 +202,7 @@ func plan(opts Options) (*run, error) {
 		return nil, err
 	}
 	if opts.Mode != Patch {
-		if err := r.secrets(namespaces); err != nil {
+		if err := r.secrets(occ, d); err != nil {
 			return nil, err
 		}
 	}
@@ -264,79 +261,98 @@ func describe(inst tree.Instance) string {
 	return s
 }
 
-// workloads decides, for every pod spec of every resource occurrence, whether it pulls from a
-// configured registry and lacks the secret. It returns the pod specs to edit in place, the
-// patch targets for workloads from outside the root, and the effective namespaces that need
-// the Secret.
-func (r *run) workloads() (map[*yaml.Node]bool, []external, map[string]bool, error) {
-	w := &wanted{needs: map[*yaml.Node]bool{}, seen: map[string]bool{}}
-	namespaces := map[string]bool{}
-	used := map[string]bool{}
-	accounts := map[[2]string]string{} // namespace and ServiceAccount name -> a workload that runs as it
-	accountSecrets := r.accountSecrets()
-	for _, inst := range r.t.Instances {
-		if !render.NamespaceAllowed(r.opts.Namespaces, inst.Namespace) {
+// occurrences is what the run gathered from the tree for render.Decide, with the instances
+// and generated Secrets that its IDs stand for.
+type occurrences struct {
+	render.Occurrences
+	// secrets[i] is the Secret of Occurrences.Secrets[i]: an instance, or nil for one a
+	// secretGenerator makes.
+	secrets []*tree.Instance
+}
+
+// occurrences gathers the workloads, ServiceAccounts and pull Secrets of the tree. IDs index
+// r.t.Instances.
+func (r *run) occurrences() occurrences {
+	var o occurrences
+	o.Namespaces = r.opts.helmNamespaces
+	for i := range r.t.Instances {
+		inst := &r.t.Instances[i]
+		res := inst.Resource
+		switch {
+		case res.Kind == "ServiceAccount" && res.APIVersion == "v1":
+			if len(inst.PodSpecs) == 1 && len(inst.Secrets) == 1 {
+				o.ServiceAccounts = append(o.ServiceAccounts, render.Account{ID: i, Namespace: inst.Namespace, Name: res.Name, Secrets: inst.Secrets[0]})
+			}
+			continue
+		case res.Kind == "Secret" && res.APIVersion == "v1" && res.Name == r.opts.SecretName:
+			sec := render.NewExistingSecret(i, inst.Namespace, res.Node)
+			sec.Outside = !inst.File.InRoot
+			o.Secrets = append(o.Secrets, sec)
+			o.secrets = append(o.secrets, inst)
+		}
+		if len(inst.PodSpecs) == 0 {
 			continue
 		}
-		for i, ps := range inst.PodSpecs {
-			pulls := false
-			for _, img := range inst.Images[i] {
-				if server, ok := r.match.Match(img); ok {
-					pulls = true
-					used[server] = true
-					if warning, ok := render.UpperCaseHostWarning(img); ok {
-						r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: %s uses %s", r.display(inst.File.Path), describe(inst), warning))
-					}
-				}
-			}
-			if !pulls {
-				continue
-			}
-			namespaces[inst.Namespace] = true
-			if len(inst.Secrets[i]) == 0 {
-				sa := render.ServiceAccountName(ps.Node)
-				if r.opts.ServiceAccount {
-					if _, ok := accounts[[2]string{inst.Namespace, sa}]; !ok {
-						accounts[[2]string{inst.Namespace, sa}] = describe(inst)
-					}
-					continue
-				}
-				if slices.Contains(accountSecrets[[2]string{inst.Namespace, sa}], r.opts.SecretName) {
-					continue // Kubernetes gives the pod the pull secrets of its ServiceAccount
-				}
-			}
-			if err := r.require(w, inst, ps, inst.Secrets[i], "pulls from "+strings.Join(r.opts.Registries, ", ")); err != nil {
-				return nil, nil, nil, err
+		w := render.Workload{ID: i, Namespace: inst.Namespace}
+		for j, ps := range inst.PodSpecs {
+			w.PodSpecs = append(w.PodSpecs, render.NewPodUse(ps, inst.Images[j], inst.Secrets[j]))
+		}
+		o.Workloads = append(o.Workloads, w)
+	}
+	for _, g := range r.t.Generated {
+		if g.Name == r.opts.SecretName {
+			o.Secrets = append(o.Secrets, render.ExistingSecret{ID: -1, Namespace: g.Namespace, Generated: true})
+			o.secrets = append(o.secrets, nil)
+		}
+	}
+	return o
+}
+
+// settings are the run's settings for render.Decide. The CLI decrypts an existing Secret to
+// compare it (see syncFile), and can encrypt its content again for other keys.
+func (r *run) settings() render.DecideSettings {
+	s := render.DecideSettings{
+		Registries: r.opts.Registries, SecretName: r.opts.SecretName, Namespaces: r.opts.Namespaces,
+		ServiceAccount: r.opts.ServiceAccount, Now: r.opts.Now(), ExpiryWarning: r.opts.ExpiryWarning,
+		Credential: render.No, ReEncrypt: true,
+	}
+	if c := r.opts.Credential; c != nil {
+		s.Credential, s.Username, s.Expires = render.Yes, c.Username, r.opts.Expires
+	}
+	return s
+}
+
+// workloads applies the decisions on pod specs and ServiceAccounts: it returns the pod specs
+// to edit in place and the patch targets for workloads from outside the root.
+func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]bool, []external, error) {
+	w := &wanted{needs: map[*yaml.Node]bool{}, seen: map[string]bool{}}
+	for _, pd := range d.Pods {
+		inst := r.t.Instances[pd.ID]
+		for _, warning := range pd.Warnings {
+			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: %s uses %s", r.display(inst.File.Path), describe(inst), warning))
+		}
+		if pd.Action == render.PodPatch || pd.Action == render.PodPatchOwnSecrets {
+			if err := r.require(w, inst, inst.PodSpecs[pd.PodSpec], inst.Secrets[pd.PodSpec], "pulls from "+strings.Join(r.opts.Registries, ", ")); err != nil {
+				return nil, nil, err
 			}
 		}
 	}
-	r.used = used
+	r.used = map[string]bool{}
+	for _, reg := range d.Used {
+		r.used[reg] = true
+	}
 	for _, reg := range r.opts.Registries {
-		if !used[reg] && !r.opts.partOf {
+		if !r.used[reg] && !r.opts.partOf {
 			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("no workload in %s pulls from %s (after namespaces and images: transformers): a typo?", r.display(r.t.Root), reg))
 		}
 	}
-	if err := r.serviceAccounts(w, accounts); err != nil {
-		return nil, nil, nil, err
+	if err := r.serviceAccounts(w, occ, d); err != nil {
+		return nil, nil, err
 	}
 	if len(r.refused) > 0 {
-		return nil, nil, nil, &UsageError{Msg: strings.Join(r.refused, "\n")}
+		return nil, nil, &UsageError{Msg: strings.Join(r.refused, "\n")}
 	}
-	return w.needs, w.targets, namespaces, nil
-}
-
-// accountSecrets returns the imagePullSecrets of each ServiceAccount of the tree, after the
-// patches on the way, by effective namespace and name.
-func (r *run) accountSecrets() map[[2]string][]string {
-	out := map[[2]string][]string{}
-	for _, inst := range r.t.Instances {
-		res := inst.Resource
-		if res.Kind == "ServiceAccount" && res.APIVersion == "v1" && len(inst.Secrets) == 1 {
-			k := [2]string{inst.Namespace, res.Name}
-			out[k] = append(out[k], inst.Secrets[0]...)
-		}
-	}
-	return out
+	return w.needs, w.targets, nil
 }
 
 // wanted collects the pod specs (or ServiceAccounts) that must list the secret.
@@ -346,15 +362,10 @@ type wanted struct {
 	seen    map[string]bool
 }
 
-// require records that a pod spec (or ServiceAccount) of an instance must list the secret;
-// have is what it lists after the patches on the way. A pod spec in the root that cannot be
+// require records that a pod spec (or ServiceAccount) of an instance, which render.Decide
+// found lacking the secret, must list it; have is what it lists after the patches on the way. A pod spec in the root that cannot be
 // edited in place (see render.PodSpec.Shared) is an input error, in check too.
 func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []string, why string) error {
-	for _, s := range have {
-		if s == r.opts.SecretName {
-			return nil
-		}
-	}
 	if inst.File.InRoot && ps.Shared != "" {
 		return &tree.InputError{Path: r.display(inst.File.Path), Line: ps.SharedLine, Msg: describe(inst) + ": " + ps.SharedError().Msg}
 	}
@@ -392,26 +403,21 @@ func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []s
 }
 
 // serviceAccounts requires the secret on each ServiceAccount that matching workloads run as.
-func (r *run) serviceAccounts(w *wanted, accounts map[[2]string]string) error {
+func (r *run) serviceAccounts(w *wanted, occ occurrences, d render.Decisions) error {
 	var missing []string
-	keys := make([][2]string, 0, len(accounts))
-	for k := range accounts {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+"/"+keys[i][1] < keys[j][0]+"/"+keys[j][1] })
-	for _, k := range keys {
-		found := false
-		for _, inst := range r.t.Instances {
-			res := inst.Resource
-			if res.Kind == "ServiceAccount" && res.APIVersion == "v1" && res.Name == k[1] && inst.Namespace == k[0] && len(inst.PodSpecs) == 1 {
-				found = true
-				if err := r.require(w, inst, inst.PodSpecs[0], inst.Secrets[0], "is the ServiceAccount of "+accounts[k]); err != nil {
-					return err
-				}
+	for _, ad := range d.Accounts {
+		user := describe(r.t.Instances[d.Pods[ad.User].ID])
+		for _, a := range ad.Accounts {
+			inst := r.t.Instances[occ.ServiceAccounts[a.Index].ID]
+			if !a.Patch {
+				continue
+			}
+			if err := r.require(w, inst, inst.PodSpecs[0], inst.Secrets[0], "is the ServiceAccount of "+user); err != nil {
+				return err
 			}
 		}
-		if !found {
-			missing = append(missing, fmt.Sprintf("ServiceAccount %s%s (used by %s)", k[1], nsSuffix(k[0]), accounts[k]))
+		if len(ad.Accounts) == 0 {
+			missing = append(missing, fmt.Sprintf("ServiceAccount %s%s (used by %s)", ad.Name, nsSuffix(ad.Namespace), user))
 		}
 	}
 	if len(missing) == 0 {

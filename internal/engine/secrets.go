@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,50 +14,52 @@ import (
 	"github.com/acrgen/acrgen/pkg/render"
 )
 
-// secrets makes sure every effective namespace that needs the pull Secret has one, encrypted,
-// holding the current credential, and checks the ones that exist.
-func (r *run) secrets(needed map[string]bool) error {
-	byNS := map[string][]tree.Instance{}
-	for _, inst := range r.t.Instances {
-		res := inst.Resource
-		if res.Kind != "Secret" || res.APIVersion != "v1" || res.Name != r.opts.SecretName {
-			continue
-		}
-		byNS[inst.Namespace] = append(byNS[inst.Namespace], inst)
-	}
-	generated := map[string]bool{}
-	for _, g := range r.t.Generated {
-		if g.Name == r.opts.SecretName {
-			generated[g.Namespace] = true
-		}
-	}
+// secrets applies the verdicts on the pull Secrets: every effective namespace that needs one
+// gets one, encrypted, holding the current credential; the ones that exist are described, and
+// checked.
+func (r *run) secrets(occ occurrences, d render.Decisions) error {
 	// Every Secret of that name is reported, needed or not. One that acrgen could not rewrite
 	// without touching other objects is bad input, for check as for render.
-	for _, ns := range slices.Sorted(maps.Keys(byNS)) {
-		for _, inst := range byNS[ns] {
-			if why := sharedFile(inst); why != "" {
-				return &tree.InputError{Path: r.display(inst.File.Path), Line: inst.Resource.Node.Line,
-					Msg: fmt.Sprintf("Secret %s %s; acrgen re-encrypts whole files: move it to a file of its own", inst.Resource.Name, why)}
-			}
-			r.describeSecret(inst)
+	order := make([]int, 0, len(occ.secrets))
+	for i, inst := range occ.secrets {
+		if inst != nil {
+			order = append(order, i)
 		}
 	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(occ.Secrets[a].Namespace, occ.Secrets[b].Namespace) })
+	for _, i := range order {
+		inst := *occ.secrets[i]
+		if why := sharedFile(inst); why != "" {
+			return &tree.InputError{Path: r.display(inst.File.Path), Line: inst.Resource.Node.Line,
+				Msg: fmt.Sprintf("Secret %s %s; acrgen re-encrypts whole files: move it to a file of its own", inst.Resource.Name, why)}
+		}
+		r.describeSecret(inst, d.Secrets[i])
+	}
 	var missing []string
-	for _, ns := range slices.Sorted(maps.Keys(needed)) {
-		switch {
-		case len(byNS[ns]) > 0:
-			inst := byNS[ns][0]
-			if !inst.File.InRoot {
-				r.res.Notes = append(r.res.Notes, fmt.Sprintf("Secret %s%s comes from %s, outside the directory: kept as it is", r.opts.SecretName, nsSuffix(ns), r.display(inst.File.Path)))
-				continue
-			}
-			if err := r.syncSecret(inst, ns); err != nil {
+	for _, nd := range d.Namespaces {
+		ns := nd.Namespace
+		if nd.Secret < 0 {
+			if err := r.createSecret(ns, &missing); err != nil {
 				return err
 			}
-		case generated[ns]:
+			continue
+		}
+		v, inst := d.Secrets[nd.Secret], occ.secrets[nd.Secret]
+		switch {
+		case inst == nil:
 			r.res.Notes = append(r.res.Notes, fmt.Sprintf("Secret %s%s is made by a secretGenerator: kept as it is", r.opts.SecretName, nsSuffix(ns)))
+		case v.Refusal == render.RefuseDuplicate:
+			msg := fmt.Sprintf("%s and %s: two Secrets named %s in %s: keep one", r.display(inst.File.Path), r.display(occ.secrets[v.Other].File.Path), r.opts.SecretName, nsList([]string{ns}))
+			if r.opts.Mode == Check {
+				r.res.Problems = append(r.res.Problems, msg)
+				continue
+			}
+			return &UsageError{Msg: msg}
+		case !inst.File.InRoot:
+			r.res.Notes = append(r.res.Notes, fmt.Sprintf("Secret %s%s comes from %s, outside the directory: kept as it is", r.opts.SecretName, nsSuffix(ns), r.display(inst.File.Path)))
 		default:
-			if err := r.createSecret(ns, &missing); err != nil {
+			f := inst.File
+			if err := r.syncFile(f.Path, f.Manifest.Src.Bytes(), ns, f.Mode, occ.Secrets[nd.Secret], v); err != nil {
 				return err
 			}
 		}
@@ -118,16 +119,15 @@ func sharedFile(inst tree.Instance) string {
 	return ""
 }
 
-// describeSecret reports a Secret from its plaintext parts only, and flags one that is not
-// encrypted or does not cover every registry.
-func (r *run) describeSecret(inst tree.Instance) {
+// describeSecret reports a Secret from its plaintext parts only, and flags what render.Decide
+// found wrong with it: not encrypted, not covering every registry, expired.
+func (r *run) describeSecret(inst tree.Instance, v render.SecretVerdict) {
 	where := r.display(inst.File.Path)
-	md := inst.Resource.Node
-	ann := render.Annotations(md)
+	ann := render.Annotations(inst.Resource.Node)
 	desc := fmt.Sprintf("Secret %s%s (%s)", inst.Resource.Name, nsSuffix(inst.Namespace), where)
 	if reg := ann[render.AnnotationRegistry]; reg != "" {
 		desc += ": registry " + reg
-		for _, want := range render.MissingRegistries(reg, r.opts.Registries) {
+		for _, want := range v.Missing {
 			if r.opts.Mode == Check {
 				r.res.Problems = append(r.res.Problems, fmt.Sprintf("%s: Secret %s holds credentials for %s, not for %s", where, inst.Resource.Name, reg, want))
 			}
@@ -143,19 +143,22 @@ func (r *run) describeSecret(inst tree.Instance) {
 		if r.opts.Mode == Check {
 			failing = &r.res.Problems
 		}
-		switch st, err := render.CheckExpiry(e, r.opts.Now(), r.opts.ExpiryWarning); {
-		case err != nil:
-			*failing = append(*failing, fmt.Sprintf("%s: Secret %s: annotation %s: %v", where, inst.Resource.Name, render.AnnotationExpires, err))
-		case st == render.ExpiryPast:
+		if f, ok := v.Has(render.FindingExpiryUnreadable); ok {
+			*failing = append(*failing, fmt.Sprintf("%s: Secret %s: annotation %s: %s", where, inst.Resource.Name, render.AnnotationExpires, f.Msg))
+		}
+		if _, ok := v.Has(render.FindingExpired); ok {
 			*failing = append(*failing, fmt.Sprintf("%s: the credential in Secret %s expired on %s: rotate it (acrgen provision --rotate)", where, inst.Resource.Name, e))
-		case st == render.ExpirySoon:
+		}
+		if _, ok := v.Has(render.FindingExpiresSoon); ok {
 			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: the credential in Secret %s expires on %s: rotate it soon", where, inst.Resource.Name, e))
 		}
 	}
 	r.res.Notes = append(r.res.Notes, desc)
 	if r.opts.Mode == Check {
-		for _, p := range render.SecretEncryptionProblems(md) {
-			r.res.Problems = append(r.res.Problems, fmt.Sprintf("%s: Secret %s: %s", where, inst.Resource.Name, p.Msg))
+		for _, f := range v.Findings {
+			if f.Kind == render.FindingNotEncrypted || f.Kind == render.FindingMalformed {
+				r.res.Problems = append(r.res.Problems, fmt.Sprintf("%s: Secret %s: %s", where, inst.Resource.Name, f.Msg))
+			}
 		}
 	}
 }
@@ -200,7 +203,11 @@ func (r *run) createSecret(ns string, missing *[]string) error {
 	path := filepath.Join(r.t.Root, r.secretFileName(ns))
 	if old, mode, err := r.readFile(path); err == nil {
 		// A Secret file from an earlier run that never made it into resources: reuse it.
-		if err := r.syncFile(path, old, ns, mode); err != nil {
+		sec, err := r.leftoverSecret(path, old, ns)
+		if err != nil {
+			return err
+		}
+		if err := r.syncFile(path, old, ns, mode, sec, render.JudgeSecret(sec, r.settings())); err != nil {
 			return err
 		}
 		return r.listResource(path)
@@ -257,96 +264,136 @@ func (r *run) listResource(path string) error {
 	return nil
 }
 
-func (r *run) syncSecret(inst tree.Instance, ns string) error {
-	f := inst.File
-	if r.opts.Credential == nil && r.opts.Mode == Render {
-		if missing := render.MissingRegistries(render.Annotations(inst.Resource.Node)[render.AnnotationRegistry], r.opts.Registries); len(missing) > 0 {
-			return &UsageError{Msg: fmt.Sprintf("%s: Secret %s does not hold credentials for %s: give the credential (--username with --password-stdin, --password-file or ACRGEN_PASSWORD) to add it", r.display(f.Path), r.opts.SecretName, missing[0])}
-		}
+// leftoverSecret reads a Secret file that an earlier run wrote but never listed.
+func (r *run) leftoverSecret(path string, old []byte, ns string) (render.ExistingSecret, error) {
+	m, err := render.ParseManifest(old)
+	if err == nil && len(m.Docs) != 1 {
+		err = fmt.Errorf("holds %d YAML documents, not one Secret", len(m.Docs))
 	}
-	return r.syncFile(f.Path, f.Manifest.Src.Bytes(), ns, f.Mode)
+	if err != nil {
+		return render.ExistingSecret{}, &tree.InputError{Path: r.display(path), Msg: err.Error()}
+	}
+	return render.NewExistingSecret(-1, ns, m.Docs[0]), nil
 }
 
-// syncFile brings an existing Secret file up to date, rewriting it only when something it
-// holds changed (the no-churn rule).
-func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode) error {
+// syncFile applies the verdict v on an existing Secret file, once what only decrypting can
+// tell is known: it rewrites the file only when something it holds changed (the no-churn
+// rule).
+func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec render.ExistingSecret, v render.SecretVerdict) error {
+	if v.Refusal == render.RefuseWrongType {
+		msg := fmt.Sprintf("%s: Secret %s is of type %q, not %s: choose another --secret-name, or remove it", r.display(path), r.opts.SecretName, sec.Type, render.SecretType)
+		if r.opts.Mode == Check {
+			r.res.Problems = append(r.res.Problems, msg)
+			return nil
+		}
+		return &UsageError{Msg: msg}
+	}
 	if r.opts.Mode == Check {
 		return nil
+	}
+	if v.Action == render.Refuse {
+		return r.refuse(path, v)
 	}
 	cfg, err := r.opts.Encrypter.Config(path, r.opts.Recipients)
 	if err != nil {
 		return &UsageError{Msg: err.Error() + keysHint(err)}
 	}
-	var oldAnn map[string]string
-	var malformed []string // what is wrong with an encrypted Secret that is not well formed
-	if m, err := render.ParseManifest(old); err == nil && len(m.Docs) == 1 {
-		oldAnn = render.Annotations(m.Docs[0])
-		if render.MapValue(m.Docs[0], "sops") != nil {
-			for _, p := range render.SecretEncryptionProblems(m.Docs[0]) {
-				malformed = append(malformed, p.Msg)
-			}
+	oldAnn := sec.Annotations
+	var plain []byte // the Secret wanted, when a credential was given
+	if r.opts.Credential != nil {
+		if plain, err = render.Secret(r.secretSpec(ns, oldAnn)); err != nil {
+			return &UsageError{Msg: err.Error()}
 		}
+		defer clear(plain)
 	}
-	var info encrypt.Info
-	if len(malformed) == 0 {
-		if info, err = encrypt.Inspect(old); err != nil {
+	var synced []byte // the file brought up to date by decrypting it
+	if sec.Encrypted && len(sec.Problems) == 0 {
+		info, err := encrypt.Inspect(old)
+		if err != nil {
 			return &tree.InputError{Path: r.display(path), Msg: err.Error()}
 		}
+		sec.SameRecipients = render.No
+		if cfg.SameRecipients(info) {
+			sec.SameRecipients = render.Yes
+		}
+		if plain != nil {
+			out, changed, err := cfg.Sync(old, plain, r.opts.Now())
+			switch {
+			case errors.Is(err, encrypt.ErrNoDecryptionKey):
+				sec.Current = render.NoKey
+			case err != nil:
+				return &EncryptionError{Err: fmt.Errorf("encrypting %s: %w", r.display(path), err)}
+			case changed:
+				sec.Current, synced = render.Differs, out
+			default:
+				sec.Current = render.Same
+			}
+		}
+		v = render.JudgeSecret(sec, r.settings())
 	}
 	var out []byte
-	changed := false
-	switch {
-	case len(malformed) > 0 && r.opts.Credential == nil:
-		return &UsageError{Msg: fmt.Sprintf("%s: Secret %s is not well-formed sops (%s): give the credential (--username with --password-stdin, --password-file or ACRGEN_PASSWORD) to re-create it", r.display(path), r.opts.SecretName, strings.Join(malformed, "; "))}
-	case len(malformed) > 0:
-		plain, perr := render.Secret(r.secretSpec(ns, oldAnn))
-		if perr != nil {
-			return &UsageError{Msg: perr.Error()}
+	switch v.Action {
+	case render.Keep:
+		return nil
+	case render.Refuse:
+		return r.refuse(path, v)
+	case render.ReEncrypt:
+		if !sec.Encrypted {
+			// A plaintext Secret in the tree and no credential: encrypt what is there.
+			out, err = cfg.Encrypt(old, r.opts.Now())
+			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: Secret %s was not encrypted; it is now", r.display(path), r.opts.SecretName))
+			break
 		}
-		defer clear(plain)
-		out, err = cfg.Encrypt(plain, r.opts.Now())
-		changed = true
-		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: Secret %s was not well-formed sops (%s); it is re-created with the credential given", r.display(path), r.opts.SecretName, strings.Join(malformed, "; ")))
-	case !info.Encrypted:
-		// A plaintext Secret in the tree: encrypt what is there, or the new credential.
-		plain := old
-		if r.opts.Credential != nil {
-			if plain, err = render.Secret(r.secretSpec(ns, oldAnn)); err != nil {
-				return &UsageError{Msg: err.Error()}
-			}
-			defer clear(plain)
-		}
-		out, err = cfg.Encrypt(plain, r.opts.Now())
-		changed = true
-		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: Secret %s was not encrypted; it is now", r.display(path), r.opts.SecretName))
-	case r.opts.Credential != nil:
-		plain, perr := render.Secret(r.secretSpec(ns, oldAnn))
-		if perr != nil {
-			return &UsageError{Msg: perr.Error()}
-		}
-		defer clear(plain)
-		out, changed, err = cfg.Sync(old, plain, r.opts.Now())
-		if errors.Is(err, encrypt.ErrNoDecryptionKey) {
-			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: no key to decrypt the existing Secret and compare it (set SOPS_AGE_KEY_FILE or similar); re-encrypting it with the credential given", r.display(path)))
-			out, err = cfg.Encrypt(plain, r.opts.Now())
-			changed = true
-		}
-	case !cfg.SameRecipients(info):
+		var changed bool
 		out, changed, err = cfg.Sync(old, nil, r.opts.Now())
 		if errors.Is(err, encrypt.ErrNoDecryptionKey) {
 			return &UsageError{Msg: fmt.Sprintf("%s: the recipients changed but no key can decrypt the Secret to re-encrypt it: set SOPS_AGE_KEY_FILE (or similar), or give the credential again", r.display(path))}
 		}
-	default:
-		return nil
+		if err == nil && !changed {
+			return nil
+		}
+	case render.Replace:
+		switch {
+		case !sec.Encrypted:
+			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: Secret %s was not encrypted; it is now", r.display(path), r.opts.SecretName))
+		case len(sec.Problems) > 0:
+			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: Secret %s was not well-formed sops (%s); it is re-created with the credential given", r.display(path), r.opts.SecretName, problems(v)))
+		case sec.Current == render.NoKey:
+			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: no key to decrypt the existing Secret and compare it (set SOPS_AGE_KEY_FILE or similar); re-encrypting it with the credential given", r.display(path)))
+		}
+		if out = synced; out == nil {
+			out, err = cfg.Encrypt(plain, r.opts.Now())
+		}
 	}
 	if err != nil {
 		return &EncryptionError{Err: fmt.Errorf("encrypting %s: %w", r.display(path), err)}
 	}
-	if changed {
-		r.res.Changes = append(r.res.Changes, FileChange{Path: path, Old: old, New: out, Mode: mode, secret: r.secretKey(ns, oldAnn)})
-		r.res.Actions = append(r.res.Actions, fmt.Sprintf("%s: Secret %s%s updated", r.display(path), r.opts.SecretName, nsSuffix(ns)))
-	}
+	r.res.Changes = append(r.res.Changes, FileChange{Path: path, Old: old, New: out, Mode: mode, secret: r.secretKey(ns, oldAnn)})
+	r.res.Actions = append(r.res.Actions, fmt.Sprintf("%s: Secret %s%s updated", r.display(path), r.opts.SecretName, nsSuffix(ns)))
 	return nil
+}
+
+// refuse is the error for a Secret that must change and cannot without the credential.
+func (r *run) refuse(path string, v render.SecretVerdict) error {
+	give := "give the credential (--username with --password-stdin, --password-file or ACRGEN_PASSWORD)"
+	switch {
+	case len(v.Missing) > 0:
+		return &UsageError{Msg: fmt.Sprintf("%s: Secret %s does not hold credentials for %s: %s to add it", r.display(path), r.opts.SecretName, v.Missing[0], give)}
+	case problems(v) != "":
+		return &UsageError{Msg: fmt.Sprintf("%s: Secret %s is not well-formed sops (%s): %s to re-create it", r.display(path), r.opts.SecretName, problems(v), give)}
+	}
+	return &UsageError{Msg: fmt.Sprintf("%s: Secret %s cannot be kept (%s): %s to re-create it, or run acrgen provision --rotate", r.display(path), r.opts.SecretName, v.Why(), give)}
+}
+
+// problems joins what keeps a Secret from being well-formed sops.
+func problems(v render.SecretVerdict) string {
+	var out []string
+	for _, f := range v.Findings {
+		if f.Kind == render.FindingMalformed {
+			out = append(out, f.Msg)
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 // keysHint tells CLI users how to give SOPS recipients when none were found.

@@ -59,7 +59,7 @@ func Processor(opts Options) framework.ResourceListProcessor {
 			rl.Results = append(rl.Results, res...)
 			return rl.Results
 		}
-		r := &run{cfg: cfg, opts: opts, rl: rl, match: newMatchCache(render.NewMatcher(cfg.Registries))}
+		r := &run{cfg: cfg, opts: opts, rl: rl}
 		if !cfg.Expires.IsZero() && !opts.Now().Before(cfg.Expires) {
 			r.addConfig(framework.Error, "expires", "the expiry is in the past: give the expiry of a credential that is still valid")
 			rl.Results = append(rl.Results, r.results...)

@@ -12,10 +12,10 @@ import (
 
 // run is one invocation of the function.
 type run struct {
-	cfg   *Config
-	opts  Options
-	rl    *framework.ResourceList
-	match *matchCache
+	cfg      *Config
+	opts     Options
+	rl       *framework.ResourceList
+	settings render.DecideSettings
 
 	results framework.Results
 	stats   stats
@@ -42,62 +42,133 @@ type object struct {
 	inList bool
 }
 
-// process does the work; problems become error results.
+// process does the work: it gathers the occurrences of the items, asks render.Decide what
+// to do, and applies the decisions in the order of the items. Problems become error results.
 func (r *run) process() {
 	objs := r.objects()
-	needed := map[string]bool{}
-	var sas map[string]*object
-	if r.cfg.ServiceAccount {
-		sas = map[string]*object{}
-		for _, o := range objs {
-			if o.res.APIVersion == "v1" && o.res.Kind == "ServiceAccount" {
-				sas[o.res.Namespace+"/"+o.res.Name] = o
+	in, specs, specErr := r.occurrences(objs)
+	r.settings = render.DecideSettings{
+		Registries: r.cfg.Registries, SecretName: r.cfg.SecretName, Namespaces: r.cfg.Namespaces,
+		ServiceAccount: r.cfg.ServiceAccount, Username: r.cfg.Username, Expires: r.cfg.Expires,
+		Now: r.opts.Now(), Credential: render.Unknown,
+	}
+	d := render.Decide(in, r.settings)
+
+	accountsOf := map[int][]render.AccountUse{} // by the index of the first pod that runs as it
+	for _, a := range d.Accounts {
+		accountsOf[a.User] = a.Accounts
+	}
+	k := 0
+	for i, o := range objs {
+		if specErr[i] != nil && o.res.Kind != "ServiceAccount" {
+			r.add(framework.Error, o, "", specErr[i].Error())
+		}
+		for ; k < len(d.Pods) && d.Pods[k].ID == i; k++ {
+			pd := d.Pods[k]
+			for _, a := range accountsOf[k] {
+				sa := in.ServiceAccounts[a.Index].ID
+				r.patchAccount(objs[sa], specs[sa], specErr[sa], a.Patch, pd.Servers)
 			}
+			r.applyPod(o, specs[i][pd.PodSpec], pd)
 		}
 	}
-	patchedSA := map[*object]bool{}
-	for _, o := range objs {
-		specs, err := r.cfg.Kinds.PodSpecs(o.res)
-		if err != nil {
-			r.add(framework.Error, o, "", err.Error())
+	r.secrets(objs, in.Secrets, d)
+}
+
+// occurrences gathers what render.Decide needs of the objects; IDs index objs. It returns the
+// pod specs of each object (of a ServiceAccount: the account itself) and the error reading
+// them, if any. No objects at all is a kustomize generator call: the items hold only the
+// function's own config.
+func (r *run) occurrences(objs []*object) (render.Occurrences, [][]render.PodSpec, []error) {
+	in := render.Occurrences{Generate: len(objs) == 0}
+	specs := make([][]render.PodSpec, len(objs))
+	specErr := make([]error, len(objs))
+	for i, o := range objs {
+		if o.res.APIVersion == "v1" && o.res.Kind == "ServiceAccount" {
+			sps, err := render.NewKinds(render.ServiceAccountKind).PodSpecs(o.res)
+			specs[i], specErr[i] = sps, err
+			a := render.Account{ID: i, Namespace: o.res.Namespace, Name: o.res.Name}
+			if len(sps) == 1 {
+				a.Secrets = sps[0].SecretNames()
+			}
+			in.ServiceAccounts = append(in.ServiceAccounts, a)
 			continue
 		}
-		for _, ps := range specs {
-			servers := r.pulls(o, ps)
-			if len(servers) == 0 {
-				continue
-			}
-			ns := o.res.Namespace
-			if err := render.ValidateNamespace(ns); err != nil {
-				// The Secret's file would be named after it.
-				r.add(framework.Error, o, "metadata.namespace", err.Error())
-				continue
-			}
-			if !render.NamespaceAllowed(r.cfg.Namespaces, ns) {
-				r.stats.skipped++
-				r.workloadInfo(o, fmt.Sprintf("skipped: namespace %q is not among the configured namespaces (pulls from %s)", ns, strings.Join(servers, ", ")))
-				continue
-			}
-			needed[ns] = true
-			if r.cfg.ServiceAccount {
-				r.viaServiceAccount(o, ps, servers, sas, patchedSA)
-				continue
-			}
-			r.patchWorkload(o, ps, servers, "")
+		if o.res.APIVersion == "v1" && o.res.Kind == "Secret" && r.isOurSecret(o) {
+			sec := render.NewExistingSecret(i, o.res.Namespace, o.res.Node)
+			sec.InList = o.inList
+			ann := sec.Annotations
+			sec.Generated = ann[annotationNeedsHash] != "" || ann[annotationGeneratorBehavior] != ""
+			in.Secrets = append(in.Secrets, sec)
 		}
+		sps, err := r.cfg.Kinds.PodSpecs(o.res)
+		if err != nil {
+			specErr[i] = err
+			continue
+		}
+		specs[i] = sps
+		if len(sps) == 0 {
+			continue
+		}
+		w := render.Workload{ID: i, Namespace: o.res.Namespace}
+		for _, ps := range sps {
+			images := make([]string, len(ps.Images))
+			for j, img := range ps.Images {
+				images[j] = img.Value
+			}
+			w.PodSpecs = append(w.PodSpecs, render.NewPodUse(ps, images, ps.SecretNames()))
+		}
+		in.Workloads = append(in.Workloads, w)
 	}
-	if len(objs) == 0 {
-		// A kustomize generator call: the items hold only the function's own config. Generate
-		// the Secret for the configured namespaces, or one without a namespace for kustomize's
-		// namespace: to set.
-		if len(r.cfg.Namespaces) == 0 {
-			needed[""] = true
-		}
-		for _, ns := range r.cfg.Namespaces {
-			needed[ns] = true
-		}
+	return in, specs, specErr
+}
+
+// applyPod applies the decision on one pod spec that pulls from a configured registry.
+func (r *run) applyPod(o *object, ps render.PodSpec, pd render.PodDecision) {
+	for _, w := range pd.Warnings {
+		r.add(framework.Warning, o, ps.Path(), w)
 	}
-	r.secrets(objs, needed)
+	servers := strings.Join(pd.Servers, ", ")
+	name := r.cfg.SecretName
+	switch pd.Action {
+	case render.PodBadNamespace:
+		// The Secret's file would be named after it.
+		r.add(framework.Error, o, "metadata.namespace", pd.Reason)
+	case render.PodOutOfScope:
+		r.stats.skipped++
+		r.workloadInfo(o, fmt.Sprintf("skipped: namespace %q is not among the configured namespaces (pulls from %s)", o.res.Namespace, servers))
+	case render.PodHasSecret:
+		r.stats.present++
+		r.workloadInfo(o, fmt.Sprintf("already references %s (pulls from %s)", name, servers))
+	case render.PodPatch:
+		r.patchWorkload(o, ps, servers, "")
+	case render.PodPatchOwnSecrets:
+		r.patchWorkload(o, ps, servers, fmt.Sprintf(": it lists imagePullSecrets of its own, so those of ServiceAccount %q do not apply to it", pd.Account))
+	case render.PodAccountMissing:
+		r.add(framework.Error, o, ps.Path()+".serviceAccountName", fmt.Sprintf("pulls from %s and runs as ServiceAccount %q, which is not among the items: add the ServiceAccount, or set serviceAccount: false to patch the workload", servers, pd.Account))
+	case render.PodViaAccount:
+		r.stats.viaSA++
+		r.workloadInfo(o, fmt.Sprintf("pulls from %s through ServiceAccount %q, which references %s", servers, pd.Account, name))
+	}
+}
+
+// patchAccount adds the secret to a ServiceAccount that workloads pulling from servers run as.
+func (r *run) patchAccount(sa *object, specs []render.PodSpec, err error, patch bool, servers []string) {
+	name := r.cfg.SecretName
+	switch {
+	case err != nil || len(specs) != 1:
+		r.add(framework.Error, sa, "imagePullSecrets", fmt.Sprintf("cannot read the ServiceAccount: %v", err))
+	case !patch:
+		r.add(framework.Info, sa, "", "already references "+name)
+	case specs[0].Shared != "":
+		r.add(framework.Error, sa, "imagePullSecrets", specs[0].SharedError().Error())
+	default:
+		if err := addPullSecret(sa.res.Node, name); err != nil {
+			r.add(framework.Error, sa, "imagePullSecrets", err.Error())
+			return
+		}
+		r.add(framework.Info, sa, "", "added imagePullSecrets "+name+" (workloads that run as it pull from "+strings.Join(servers, ", ")+")")
+	}
 }
 
 // objects returns the Kubernetes objects the function works on: every item and every object
@@ -139,31 +210,11 @@ func skipped(res render.Resource) bool {
 	return res.Kind == "Kptfile"
 }
 
-// pulls returns the configured login servers a pod spec's images pull from, in order.
-func (r *run) pulls(o *object, ps render.PodSpec) []string {
-	var servers []string
-	for _, img := range ps.Images {
-		m := r.match.match(img.Value)
-		if !m.ok {
-			continue
-		}
-		servers = render.AppendUnique(servers, m.server)
-		if m.warning != "" {
-			r.add(framework.Warning, o, ps.Path(), m.warning)
-		}
-	}
-	return servers
-}
-
-// patchWorkload adds the secret to a pod spec's imagePullSecrets unless it is listed.
-func (r *run) patchWorkload(o *object, ps render.PodSpec, servers []string, why string) {
+// patchWorkload adds the secret to a pod spec's imagePullSecrets; why is said after the
+// result's message.
+func (r *run) patchWorkload(o *object, ps render.PodSpec, servers, why string) {
 	name := r.cfg.SecretName
 	field := ps.Path() + ".imagePullSecrets"
-	if ps.HasSecret(name) {
-		r.stats.present++
-		r.workloadInfo(o, fmt.Sprintf("already references %s (pulls from %s)", name, strings.Join(servers, ", ")))
-		return
-	}
 	if ps.Shared != "" {
 		r.add(framework.Error, o, field, ps.SharedError().Error())
 		return
@@ -173,45 +224,7 @@ func (r *run) patchWorkload(o *object, ps render.PodSpec, servers []string, why 
 		return
 	}
 	r.stats.patched++
-	r.workloadInfo(o, fmt.Sprintf("added imagePullSecrets %s (pulls from %s)%s", name, strings.Join(servers, ", "), why))
-}
-
-// viaServiceAccount adds the secret to the ServiceAccount a workload runs as.
-func (r *run) viaServiceAccount(o *object, ps render.PodSpec, servers []string, sas map[string]*object, patched map[*object]bool) {
-	name := r.cfg.SecretName
-	saName, field := render.ServiceAccountName(ps.Node), ps.Path()+".serviceAccountName"
-	sa := sas[o.res.Namespace+"/"+saName]
-	if sa == nil {
-		r.add(framework.Error, o, field, fmt.Sprintf("pulls from %s and runs as ServiceAccount %q, which is not among the items: add the ServiceAccount, or set serviceAccount: false to patch the workload", strings.Join(servers, ", "), saName))
-		return
-	}
-	if !patched[sa] {
-		patched[sa] = true
-		specs, err := render.NewKinds(render.ServiceAccountKind).PodSpecs(sa.res)
-		var sps render.PodSpec
-		if len(specs) == 1 {
-			sps = specs[0]
-		}
-		if err != nil || len(specs) != 1 {
-			r.add(framework.Error, sa, "imagePullSecrets", fmt.Sprintf("cannot read the ServiceAccount: %v", err))
-		} else if sps.HasSecret(name) {
-			r.add(framework.Info, sa, "", "already references "+name)
-		} else if sps.Shared != "" {
-			r.add(framework.Error, sa, "imagePullSecrets", sps.SharedError().Error())
-		} else if err := addPullSecret(sa.res.Node, name); err != nil {
-			r.add(framework.Error, sa, "imagePullSecrets", err.Error())
-		} else {
-			r.add(framework.Info, sa, "", "added imagePullSecrets "+name+" (workloads that run as it pull from "+strings.Join(servers, ", ")+")")
-		}
-	}
-	if names := ps.SecretNames(); len(names) > 0 && !ps.HasSecret(name) {
-		// The ServiceAccount admission plugin copies the account's pull secrets only into
-		// pods that list none of their own.
-		r.patchWorkload(o, ps, servers, fmt.Sprintf(": it lists imagePullSecrets of its own, so those of ServiceAccount %q do not apply to it", saName))
-		return
-	}
-	r.stats.viaSA++
-	r.workloadInfo(o, fmt.Sprintf("pulls from %s through ServiceAccount %q, which references %s", strings.Join(servers, ", "), saName, name))
+	r.workloadInfo(o, fmt.Sprintf("added imagePullSecrets %s (pulls from %s)%s", name, servers, why))
 }
 
 // addPullSecret appends {name: name} to the imagePullSecrets of mapping m, creating the
@@ -310,7 +323,7 @@ func (r *run) summary() *framework.Result {
 		fmt.Sprintf("%d workload(s) patched", s.patched),
 		fmt.Sprintf("%d already referenced it", s.present),
 	}
-	if r.cfg.ServiceAccount {
+	if r.cfg.ServiceAccount || s.viaSA > 0 {
 		parts = append(parts, fmt.Sprintf("%d through their ServiceAccount", s.viaSA))
 	}
 	parts = append(parts,
@@ -323,36 +336,6 @@ func (r *run) summary() *framework.Result {
 		ResourceRef: r.cfg.ref,
 		Message:     fmt.Sprintf("acrgen %s for %s: %s", r.cfg.SecretName, strings.Join(r.cfg.Registries, ", "), strings.Join(parts, "; ")),
 	}
-}
-
-// matchCache remembers which images pull from the registries: the same few images repeat
-// across thousands of workloads.
-type matchCache struct {
-	m     *render.Matcher
-	cache map[string]matchResult
-}
-
-type matchResult struct {
-	server  string
-	ok      bool
-	warning string // the upper-case host warning, if any
-}
-
-func newMatchCache(m *render.Matcher) *matchCache {
-	return &matchCache{m: m, cache: map[string]matchResult{}}
-}
-
-func (c *matchCache) match(image string) matchResult {
-	if res, ok := c.cache[image]; ok {
-		return res
-	}
-	var res matchResult
-	res.server, res.ok = c.m.Match(image)
-	if res.ok {
-		res.warning, _ = render.UpperCaseHostWarning(image)
-	}
-	c.cache[image] = res
-	return res
 }
 
 // annotation reads one annotation of an object's mapping node.

@@ -2,11 +2,8 @@ package fn
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -21,33 +18,68 @@ const (
 	annotationPreviousNames     = "internal.config.kubernetes.io/previousNames"
 )
 
-// secrets makes sure each namespace in needed has the pull Secret: an encrypted one already in
-// the items that fits is kept as it is; otherwise one is created (or replaced) when a
-// credential is available, and an error result says which namespaces lack it when not.
-func (r *run) secrets(objs []*object, needed map[string]bool) {
-	byNS := map[string][]*object{}
-	for _, o := range objs {
-		if o.res.APIVersion == "v1" && o.res.Kind == "Secret" && r.isOurSecret(o) {
-			byNS[o.res.Namespace] = append(byNS[o.res.Namespace], o)
-		}
-	}
+// secrets applies the decisions on the pull Secret: in each namespace that needs it, an
+// encrypted one already in the items that fits is kept as it is; otherwise one is created
+// (or replaced) when a credential is available, and an error result says which namespaces
+// lack it when not.
+func (r *run) secrets(objs []*object, secrets []render.ExistingSecret, d render.Decisions) {
 	var missing []string
-	for _, ns := range slices.Sorted(maps.Keys(needed)) {
-		switch list := byNS[ns]; {
-		case len(list) > 1:
-			r.add(framework.Error, list[1], "metadata.name", fmt.Sprintf("%d Secrets named %s in %s: keep one", len(list), r.cfg.SecretName, nsName(ns)))
-		case len(list) == 1:
-			r.checkSecret(list[0], ns)
-		default:
-			if !r.createSecret(ns, nil, "") {
-				missing = append(missing, ns)
+	for _, nd := range d.Namespaces {
+		if nd.Secret < 0 {
+			if !r.createSecret(nd.Namespace, nil, "") {
+				missing = append(missing, nd.Namespace)
 			}
+			continue
 		}
+		v, sec := d.Secrets[nd.Secret], secrets[nd.Secret]
+		if v.Fit && sec.Encrypted && r.opts.Encrypter != nil && v.Refusal != render.RefuseDuplicate && v.Refusal != render.RefuseWrongType {
+			// The verdict also depends on the Secret's keys: ask the encrypter.
+			var ok bool
+			if sec.SameRecipients, ok = r.sameRecipients(objs[sec.ID], nd.Namespace); !ok {
+				continue
+			}
+			v = render.JudgeSecret(sec, r.settings)
+			v.Index = nd.Secret
+		}
+		r.applySecret(objs, secrets, v, nd.Namespace)
 	}
 	if len(missing) > 0 {
 		r.addConfig(framework.Error, "passwordFrom", fmt.Sprintf(
 			"Secret %s is needed %s, and no credential is available to create it (%s): set username and passwordFrom (env:VAR or file:PATH), or add the encrypted Secret to the resources (acrgen render)",
 			r.cfg.SecretName, where(missing), r.credWhy))
+	}
+}
+
+// applySecret applies the verdict on the existing Secret of namespace ns.
+func (r *run) applySecret(objs []*object, secrets []render.ExistingSecret, v render.SecretVerdict, ns string) {
+	o := objs[v.ID]
+	field := ""
+	if len(v.Findings) > 0 {
+		field = v.Findings[0].Field
+	}
+	switch {
+	case v.Action == render.Keep && secrets[v.Index].Generated && !secrets[v.Index].Encrypted:
+		r.stats.kept++
+		r.add(framework.Info, o, "", "kept: made by a kustomize secretGenerator, which acrgen leaves alone")
+	case v.Action == render.Keep:
+		r.stats.kept++
+		r.add(framework.Info, o, "", "kept: encrypted, for "+secrets[v.Index].Annotations[render.AnnotationRegistry])
+	case v.Refusal == render.RefuseDuplicate:
+		n := 0
+		for _, sec := range secrets {
+			if sec.Namespace == ns && !sec.Generated {
+				n++
+			}
+		}
+		r.add(framework.Error, objs[secrets[v.Other].ID], "metadata.name", fmt.Sprintf("%d Secrets named %s in %s: keep one", n, r.cfg.SecretName, nsName(ns)))
+	case v.Refusal == render.RefuseWrongType:
+		r.add(framework.Error, o, "type", fmt.Sprintf("a Secret of type %q has the pull Secret's name: choose another secretName, or remove it", secrets[v.Index].Type))
+	case v.Refusal == render.RefuseInList:
+		r.add(framework.Error, o, field, "does not fit ("+v.Why()+") and is inside a List, where acrgen cannot replace it")
+	case r.credential() == nil:
+		r.add(framework.Error, o, field, fmt.Sprintf("does not fit (%s), and no credential is available to re-create it (%s)", v.Why(), r.credWhy))
+	default:
+		r.createSecret(ns, o, v.Why())
 	}
 }
 
@@ -111,104 +143,27 @@ func (r *run) credential() *render.Credential {
 	return cred
 }
 
-// problem is a reason an existing Secret does not fit, at a field of it.
-type problem struct{ field, msg string }
-
-// checkSecret keeps an existing Secret that fits, and replaces one that does not when a
-// credential is available; otherwise it records an error result.
-func (r *run) checkSecret(o *object, ns string) {
-	node := o.res.Node
-	encrypted := render.SopsEncrypted(node)
-	ann := render.Annotations(node)
-	if !encrypted && (ann[annotationNeedsHash] != "" || ann[annotationGeneratorBehavior] != "") {
-		r.stats.kept++
-		r.add(framework.Info, o, "", "kept: made by a kustomize secretGenerator, which acrgen leaves alone")
-		return
-	}
-	if t := render.Scalar(render.MapValue(node, "type")); t != render.SecretType {
-		r.add(framework.Error, o, "type", fmt.Sprintf("a Secret of type %q has the pull Secret's name: choose another secretName, or remove it", t))
-		return
-	}
-	var problems []problem
-	for _, p := range render.SecretEncryptionProblems(node) {
-		problems = append(problems, problem{p.Field, p.Msg})
-	}
-	switch st, err := render.CheckExpiry(ann[render.AnnotationExpires], r.opts.Now(), 0); {
-	case err != nil:
-		problems = append(problems, problem{"metadata.annotations." + render.AnnotationExpires, err.Error()})
-	case st == render.ExpiryPast:
-		problems = append(problems, problem{"metadata.annotations." + render.AnnotationExpires, "its credential expired on " + ann[render.AnnotationExpires]})
-	}
-	if len(problems) == 0 {
-		if lacking := render.MissingRegistries(ann[render.AnnotationRegistry], r.cfg.Registries); len(lacking) > 0 {
-			have := ann[render.AnnotationRegistry]
-			if have == "" {
-				have = "no registry (no " + render.AnnotationRegistry + " annotation)"
-			}
-			problems = append(problems, problem{"metadata.annotations." + render.AnnotationRegistry,
-				fmt.Sprintf("it holds credentials for %s, not for %s", have, strings.Join(lacking, ", "))})
-		}
-		p, ok := r.checkRecipients(o, ns)
-		if !ok {
-			return
-		}
-		if p != nil {
-			problems = append(problems, *p)
-		}
-		if r.cfg.Username != "" && ann[render.AnnotationUsername] != r.cfg.Username {
-			problems = append(problems, problem{"metadata.annotations." + render.AnnotationUsername,
-				fmt.Sprintf("its username is %q, not %q", ann[render.AnnotationUsername], r.cfg.Username)})
-		}
-		if !r.cfg.Expires.IsZero() && ann[render.AnnotationExpires] != r.cfg.Expires.UTC().Format(time.RFC3339) {
-			problems = append(problems, problem{"metadata.annotations." + render.AnnotationExpires,
-				fmt.Sprintf("its expiry is %q, not %s", ann[render.AnnotationExpires], r.cfg.Expires.UTC().Format(time.RFC3339))})
-		}
-	}
-	if len(problems) == 0 {
-		r.stats.kept++
-		r.add(framework.Info, o, "", "kept: encrypted, for "+ann[render.AnnotationRegistry])
-		return
-	}
-	msgs := make([]string, len(problems))
-	for i, p := range problems {
-		msgs[i] = p.msg
-	}
-	why := strings.Join(msgs, "; ")
-	if o.inList {
-		r.add(framework.Error, o, problems[0].field, "does not fit ("+why+") and is inside a List, where acrgen cannot replace it")
-		return
-	}
-	if r.credential() == nil {
-		r.add(framework.Error, o, problems[0].field, fmt.Sprintf("does not fit (%s), and no credential is available to re-create it (%s)", why, r.credWhy))
-		return
-	}
-	r.createSecret(ns, o, why)
-}
-
-// checkRecipients compares an encrypted Secret's keys with the configured ones. ok is false
-// when an error result was recorded.
-func (r *run) checkRecipients(o *object, ns string) (p *problem, ok bool) {
-	if r.opts.Encrypter == nil {
-		return nil, true
-	}
+// sameRecipients asks the encrypter whether an encrypted Secret is encrypted for the
+// configured keys. ok is false when an error result was recorded.
+func (r *run) sameRecipients(o *object, ns string) (same render.Fact, ok bool) {
 	file := secretFile(o, r.cfg.SecretName, ns)
 	doc, err := yaml.NewRNode(o.res.Node).String()
 	if err != nil {
 		r.add(framework.Error, o, "", "reading the Secret: "+err.Error())
-		return nil, false
+		return render.Unknown, false
 	}
-	same, err := r.opts.Encrypter.SameRecipients(file, r.cfg.Recipients, []byte(doc))
+	yes, err := r.opts.Encrypter.SameRecipients(file, r.cfg.Recipients, []byte(doc))
 	switch {
 	case err != nil && r.cfg.Recipients.Empty():
 		// No keys configured for it: nothing to compare with.
-		return nil, true
+		return render.Unknown, true
 	case err != nil:
 		r.add(framework.Error, o, "sops", "checking its recipients: "+err.Error())
-		return nil, false
-	case !same:
-		return &problem{"sops", "it is encrypted for other keys than the configured ones"}, true
+		return render.Unknown, false
+	case !yes:
+		return render.No, true
 	}
-	return nil, true
+	return render.Yes, true
 }
 
 // secretFile is the file of a Secret: where it came from, or where a new one goes (relative

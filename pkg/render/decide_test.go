@@ -28,7 +28,9 @@ func TestNamespaceAllowed(t *testing.T) {
 	}
 }
 
-func TestServiceAccountName(t *testing.T) {
+// The ServiceAccount a pod runs as: serviceAccountName, else serviceAccount, else default;
+// null and non-scalar values count as unset.
+func TestRunsAs(t *testing.T) {
 	for _, tc := range []struct{ spec, want string }{
 		{"containers: []", "default"},
 		{"serviceAccountName: builder", "builder"},
@@ -44,8 +46,8 @@ func TestServiceAccountName(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := ServiceAccountName(n.YNode()); got != tc.want {
-			t.Errorf("ServiceAccountName(%s) = %q, want %q", tc.spec, got, tc.want)
+		if got := NewPodUse(PodSpec{Node: n.YNode()}, nil, nil).RunsAs(); got != tc.want {
+			t.Errorf("RunsAs(%s) = %q, want %q", tc.spec, got, tc.want)
 		}
 	}
 }
