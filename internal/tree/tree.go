@@ -56,6 +56,8 @@ type Kustomization struct {
 	// Src and Doc are the file's bytes and its root mapping, for in-place edits.
 	Src *render.Source
 	Doc *yaml.Node
+	// Mode is the file's permission bits, as read with Src, kept when it is rewritten.
+	Mode fs.FileMode
 }
 
 // Tree is a loaded kustomize tree.
@@ -145,6 +147,11 @@ func Load(dir string, opts Options) (*Tree, error) {
 	l := &loader{opts: opts, root: real, files: map[string]*File{}, visiting: map[string]bool{}}
 	t := &Tree{Root: real}
 	if kpath := findKustomization(real); kpath != "" {
+		// acrgen may edit the root's kustomization: a symlink out of the root is refused, as
+		// for the manifests it edits.
+		if _, err := l.resolve(kpath, kpath, 0); err != nil {
+			return nil, err
+		}
 		k, err := l.readKustomization(kpath)
 		if err != nil {
 			return nil, err
@@ -269,7 +276,7 @@ func firstInvalidUTF8(b []byte) int {
 }
 
 func (l *loader) readKustomization(p string) (*Kustomization, error) {
-	b, _, err := l.readFile(p)
+	b, mode, err := l.readFile(p)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +284,7 @@ func (l *loader) readKustomization(p string) (*Kustomization, error) {
 	if err != nil {
 		return nil, lineErr(l.display(p), err)
 	}
-	k := &Kustomization{Path: p, Dir: filepath.Dir(p), Src: m.Src}
+	k := &Kustomization{Path: p, Dir: filepath.Dir(p), Src: m.Src, Mode: mode}
 	if len(m.Docs) != 1 || m.Docs[0].Kind != yaml.MappingNode {
 		return nil, &InputError{Path: l.display(p), Msg: "a kustomization must be one YAML mapping"}
 	}
