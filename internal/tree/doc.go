@@ -13,7 +13,7 @@
 // The package is split by job: tree.go loads files under the filesystem rules (symlinks,
 // size, regular files, encoding) and walks a plain directory; model.go and patches.go are the
 // kustomize model (layers, components, patches, prefixes, namespaces, images); prefilter.go
-// decides which documents are worth a full parse. Their tests need no external tool: the
-// model's answers under testdata/model were recorded once from kustomize build (make
-// tree-goldens).
+// decides which documents are worth a full parse (and records the ones it skips). Their tests
+// need no external tool: the model's answers under testdata/model were recorded once from
+// kustomize build (make tree-goldens), and testdata/load holds the trees the loader refuses.
 package tree

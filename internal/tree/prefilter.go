@@ -3,6 +3,8 @@ package tree
 import (
 	"bytes"
 	"strings"
+
+	"github.com/acrgen/acrgen/pkg/render"
 )
 
 func (l *loader) noteImages(k *Kustomization) { l.images = append(l.images, k.K.Images...) }
@@ -66,4 +68,17 @@ func relevant(b []byte, triggers []string) bool {
 		}
 	}
 	return false
+}
+
+// parseFiltered parses a file's documents, only those that mention a trigger when there are
+// triggers; the others are recorded as skipped in the manifest.
+func parseFiltered(b []byte, triggers []string) (*render.Manifest, error) {
+	if triggers == nil {
+		return render.ParseManifest(b)
+	}
+	// Documents that mention no trigger cannot pull from the registry or be the Secret;
+	// templates are parsed anyway so that they are reported.
+	return render.ParseManifestRelevant(b, func(doc []byte) bool {
+		return relevant(doc, triggers) || bytes.Contains(doc, []byte("{{"))
+	})
 }

@@ -102,3 +102,25 @@ func TestPrefilterKeepsRegistryWorkloads(t *testing.T) {
 		t.Error("the prefilter skipped no document in any case: the test shows nothing")
 	}
 }
+
+// parseFiltered parses what mentions a trigger and any template (to report it), records the
+// rest as skipped, and parses everything without triggers.
+func TestParseFiltered(t *testing.T) {
+	const (
+		pulls    = "kind: Pod\nspec:\n  containers:\n  - image: myregistry.azurecr.io/a\n"
+		other    = "kind: ConfigMap\ndata:\n  a: b\n"
+		template = "kind: ConfigMap\ndata:\n  a: {{ .Values.a }}\n"
+		bad      = "kind: ConfigMap\nmetadata:\n  name: x\n   bad: indent\n"
+	)
+	triggers := []string{"myregistry.azurecr.io"}
+	m, err := parseFiltered([]byte(pulls+"---\n"+other+"---\n"+bad), triggers)
+	if err != nil || len(m.Docs) != 1 || len(m.Skipped) != 2 || m.Skipped[0].Line != 5 || m.Skipped[1].Line != 9 {
+		t.Fatalf("with triggers: %v, %d docs, skipped %v; want 1 doc and lines 5 and 9 skipped", err, len(m.Docs), m.Skipped)
+	}
+	if _, err := parseFiltered([]byte(pulls+"---\n"+template), triggers); err == nil || !strings.Contains(err.Error(), "line 8") {
+		t.Fatalf("a template that mentions no trigger: got %v, want it parsed and refused at line 8", err)
+	}
+	if _, err := parseFiltered([]byte(pulls+"---\n"+bad), nil); err == nil || !strings.Contains(err.Error(), "line 9") {
+		t.Fatalf("no triggers: got %v, want every document parsed and the malformed one refused at line 9", err)
+	}
+}

@@ -1,7 +1,6 @@
 package tree
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -405,16 +404,7 @@ func (l *loader) parseAll() error {
 			return err
 		}
 		f.Mode = mode
-		var m *render.Manifest
-		if triggers == nil {
-			m, err = render.ParseManifest(b)
-		} else {
-			// Documents that mention no trigger cannot pull from the registry or be the
-			// Secret; templates are parsed anyway so that they are reported.
-			m, err = render.ParseManifestRelevant(b, func(doc []byte) bool {
-				return relevant(doc, triggers) || bytes.Contains(doc, []byte("{{"))
-			})
-		}
+		m, err := parseFiltered(b, triggers)
 		if err != nil {
 			return lineErr(l.display(f.Path), err)
 		}
