@@ -58,6 +58,10 @@ bench: tools build $(BIN)/yq ## benchmarks: acrgen against a kyaml no-op and yq,
 	./bench/flux.sh
 	$(GO) test ./internal/tree -run '^$$' -bench '^BenchmarkLoad$$' -benchtime 5x -count 3
 
+.PHONY: tree-goldens
+tree-goldens: $(BIN)/kustomize ## record internal/tree/testdata/model/*/want.yaml from kustomize build (the model's tests then run without it)
+	KUSTOMIZE=$(BIN)/kustomize $(GO) test -count=1 ./internal/tree -run '^TestModelGolden$$' -args -record
+
 .PHONY: fmt
 fmt: ## gofmt the tree
 	gofmt -w $$(git ls-files '*.go')

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -584,10 +583,6 @@ func (r *run) finishKustomization() error {
 	if err != nil {
 		return &tree.InputError{Path: r.display(k.Path), Msg: "adding to the kustomization: " + err.Error()}
 	}
-	fi, err := os.Stat(k.Path)
-	if err != nil {
-		return &tree.InputError{Path: r.display(k.Path), Msg: err.Error()}
-	}
-	r.res.Changes = append(r.res.Changes, FileChange{Path: k.Path, Old: k.Src.Bytes(), New: out, Mode: fi.Mode().Perm()})
+	r.res.Changes = append(r.res.Changes, FileChange{Path: k.Path, Old: k.Src.Bytes(), New: out, Mode: k.Mode})
 	return nil
 }

@@ -101,17 +101,15 @@ func nsList(nss []string) string {
 }
 
 // sharedFile says why the file of a Secret in the root holds more than the Secret, or "" when
-// the Secret is the file's only object. The file is parsed in full: the tree reads only the
-// documents that matter.
+// the Secret is the file's only object. The documents the prefilter skipped count, so the
+// answer is the same with it on and off, even when a skipped document is not valid YAML.
 func sharedFile(inst tree.Instance) string {
 	if !inst.File.InRoot {
 		return ""
 	}
-	m, err := render.ParseManifest(inst.File.Manifest.Src.Bytes())
+	m := inst.File.Manifest
 	switch {
-	case err != nil:
-		return ""
-	case len(m.Docs) != 1:
+	case len(m.Docs) != 1 || len(m.Skipped) != 0:
 		return "shares this file with other documents"
 	case m.Docs[0].Line != inst.Resource.Node.Line || m.Docs[0].Column != inst.Resource.Node.Column:
 		return "is an item of a List"

@@ -9,4 +9,11 @@
 // namespace, namePrefix/nameSuffix and the images transformer (through kustomize's own
 // imagetag filter) along the way, but it never runs a whole kustomize build: that is
 // quadratic in the number of resources, and acrgen must stay linear.
+//
+// The package is split by job: tree.go loads files under the filesystem rules (symlinks,
+// size, regular files, encoding) and walks a plain directory; model.go and patches.go are the
+// kustomize model (layers, components, patches, prefixes, namespaces, images); prefilter.go
+// decides which documents are worth a full parse (and records the ones it skips). Their tests
+// need no external tool: the model's answers under testdata/model were recorded once from
+// kustomize build (make tree-goldens), and testdata/load holds the trees the loader refuses.
 package tree

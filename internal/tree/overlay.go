@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"sigs.k8s.io/kustomize/api/types"
 )
 
 // walkGenerated reads a directory without a kustomization the way Flux's kustomize-controller
@@ -51,4 +53,14 @@ func (l *loader) walkGenerated(dir string) error {
 	}
 	l.opts.Overlay.Adjust(&k.K)
 	return l.walk(k, nil, true)
+}
+
+// Overlay is what a deployer (Flux's kustomize-controller) does on top of the root
+// kustomization: it changes the root's own fields before the build, and substitutes variables
+// in the build's output.
+type Overlay struct {
+	// Adjust changes the root kustomization, or an empty one when the root has none.
+	Adjust func(*types.Kustomization)
+	// Substitute rewrites an effective image reference after the build; nil leaves it.
+	Substitute func(string) string
 }

@@ -18,7 +18,13 @@ type Manifest struct {
 	// Docs holds each document's root node (a mapping for a Kubernetes object); empty
 	// documents are left out.
 	Docs []*yaml.Node
+	// Skipped are the documents ParseManifestRelevant left unparsed, in file order: Docs and
+	// Skipped together are every document of the file, whichever documents were parsed.
+	Skipped []DocSpan
 }
+
+// DocSpan is where a document lies in its file: from Line (its "---" line, or line 1) to End.
+type DocSpan struct{ Line, End int }
 
 // LineError is an input error at a line of a file. The file is named by the caller.
 type LineError struct {
@@ -78,11 +84,18 @@ func ParseManifestRelevant(b []byte, relevant func([]byte) bool) (*Manifest, err
 			return nil
 		}
 		from, to := m.Src.lines[start-1], m.Src.lineEnd(end-1)
-		if seg := b[from:to]; relevant(seg) {
+		seg := b[from:to]
+		if relevant(seg) {
 			return m.parse(seg, start-1)
-		} else if mayHaveDuplicateKeys(seg) {
+		}
+		if mayHaveDuplicateKeys(seg) {
 			// kustomize refuses the whole file: parse the document to find out.
-			return (&Manifest{Src: m.Src}).parse(seg, start-1)
+			if err := (&Manifest{Src: m.Src}).parse(seg, start-1); err != nil {
+				return err
+			}
+		}
+		if hasDocument(seg) {
+			m.Skipped = append(m.Skipped, DocSpan{Line: start, End: start + bytes.Count(bytes.TrimSuffix(seg, []byte("\n")), []byte("\n"))})
 		}
 		return nil
 	}
@@ -98,6 +111,29 @@ func ParseManifestRelevant(b []byte, relevant func([]byte) bool) (*Manifest, err
 		return nil, err
 	}
 	return m, nil
+}
+
+// hasDocument reports whether a document's text, from its "---" line to the next, is a
+// document for the YAML decoder, and so for ParseManifest: any text after a "---" line is, even
+// an empty one; the text before the first "---" is when it holds more than comments, directives
+// and blank lines.
+func hasDocument(seg []byte) bool {
+	for i := 0; len(seg) > 0; i++ {
+		line := seg
+		if nl := bytes.IndexByte(seg, '\n'); nl >= 0 {
+			line, seg = seg[:nl], seg[nl+1:]
+		} else {
+			seg = nil
+		}
+		t := string(bytes.TrimSpace(line))
+		if i == 0 && strings.HasPrefix(t, "---") && isDocMarker(t) {
+			return true
+		}
+		if t != "" && !strings.HasPrefix(t, "#") && !strings.HasPrefix(t, "%") && !(strings.HasPrefix(t, "...") && isDocMarker(t)) {
+			return true
+		}
+	}
+	return false
 }
 
 // parse decodes the documents of b, which starts after line offset of the file, and appends

@@ -1,0 +1,121 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/render"
+)
+
+// writeTree writes files (relative path: content) under dir.
+func writeTree(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+const readsPod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: apps\nspec:\n  containers:\n  - name: a\n    image: myregistry.azurecr.io/app:1\n"
+
+func checkOpts(dir string) Options {
+	return Options{Dir: dir, Mode: Render, Registries: []string{"myregistry.azurecr.io"}, SecretName: render.DefaultSecretName,
+		Display: func(p string) string { return strings.TrimPrefix(p, dir+"/") }}
+}
+
+// The kustomization finishKustomization rewrites keeps the mode read with its bytes by the
+// loader; nothing reads the file again.
+func TestFinishKustomizationKeepsTheLoadedMode(t *testing.T) {
+	src := []byte("resources:\n- pod.yaml\n")
+	r := &run{
+		opts:    Options{Display: func(p string) string { return p }},
+		t:       &tree.Tree{Kustomization: &tree.Kustomization{Path: "/nonexistent/kustomization.yaml", Src: render.NewSource(src), Mode: 0o640}},
+		kustoms: []render.Edit{{Start: len(src), End: len(src), Text: "- secret.yaml\n"}},
+		res:     &Result{},
+	}
+	if err := r.finishKustomization(); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.res.Changes) != 1 || r.res.Changes[0].Mode != 0o640 || string(r.res.Changes[0].New) != "resources:\n- pod.yaml\n- secret.yaml\n" {
+		t.Fatalf("got %+v, want the kustomization with mode 0640", r.res.Changes)
+	}
+}
+
+// A root kustomization that is a symlink out of the root is refused before anything is
+// planned, as a manifest would be: acrgen may edit it.
+func TestRootKustomizationSymlinkOutOfRootRefused(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	writeTree(t, dir, map[string]string{"pod.yaml": readsPod})
+	writeTree(t, outside, map[string]string{"kustomization.yaml": "resources:\n- pod.yaml\n"})
+	if err := os.Symlink(filepath.Join(outside, "kustomization.yaml"), filepath.Join(dir, "kustomization.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	opts := checkOpts(dir)
+	opts.Mode = Check
+	_, err := Plan(opts)
+	if err == nil || !strings.HasPrefix(err.Error(), "kustomization.yaml: symlink leaves the directory acrgen works on") {
+		t.Fatalf("got %v, want the symlinked kustomization refused", err)
+	}
+}
+
+// The patch file patchExternal reads (for a workload from outside the root) gets the loader's
+// checks: a FIFO there is refused rather than read forever, a symlink out of the root is
+// refused, and one that is too large is refused with the limit.
+func TestPatchFileReadChecks(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, patch string)
+		want  string
+	}{
+		{"fifo", func(t *testing.T, patch string) {
+			if err := syscall.Mkfifo(patch, 0o644); err != nil {
+				t.Skipf("no FIFOs here: %v", err)
+			}
+		}, "overlay/acr-secret.patch.yaml: not a regular file"},
+		{"symlink out of the root", func(t *testing.T, patch string) {
+			target := filepath.Join(t.TempDir(), "p.yaml")
+			writeTree(t, filepath.Dir(target), map[string]string{"p.yaml": render.PatchHeader})
+			if err := os.Symlink(target, patch); err != nil {
+				t.Fatal(err)
+			}
+		}, "overlay/acr-secret.patch.yaml: symlink leaves the directory acrgen works on"},
+		{"too large", func(t *testing.T, patch string) {
+			if err := os.WriteFile(patch, []byte(render.PatchHeader+strings.Repeat("#\n", 200)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "overlay/acr-secret.patch.yaml: file is"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			top := t.TempDir()
+			writeTree(t, top, map[string]string{
+				"base/kustomization.yaml":    "resources:\n- pod.yaml\n",
+				"base/pod.yaml":              readsPod,
+				"overlay/kustomization.yaml": "resources:\n- ../base\n",
+			})
+			tc.setup(t, filepath.Join(top, "overlay", "acr-secret.patch.yaml"))
+			opts := checkOpts(filepath.Join(top, "overlay"))
+			opts.Display = func(p string) string { return strings.TrimPrefix(p, top+"/") }
+			opts.MaxFileSize = 300
+			done := make(chan error, 1)
+			go func() { _, err := Plan(opts); done <- err }()
+			select {
+			case err := <-done:
+				if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+					t.Fatalf("got %v, want %q", err, tc.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Plan blocked reading the patch file")
+			}
+		})
+	}
+}

@@ -1,0 +1,84 @@
+package render
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// manifestInputs are files with every kind of document boundary: leading markers, empty and
+// comment-only documents, directives, document end markers, content on the marker line.
+var manifestInputs = []string{
+	"",
+	"a: 1\n",
+	"---\na: 1\n",
+	"a: 1\n---\nb: 2\n",
+	"a: 1\n---\n---\nb: 2\n---\n",
+	"# only a comment\n",
+	"a: 1\n---\n# a comment\n\n---\nb: 2\n",
+	"a: 1\n--- # marker with a comment\nb: 2\n",
+	"a: 1\n--- {b: 2}\n",
+	"# c\n---\na: 1\n...\n---\nb: 2\n...\n",
+	"\n\n---\n# c\n",
+	"a: 1\n---\n\n",
+	"a: |\n  text\n  # not a comment\n---\n  \n---\n~\n",
+	"apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n---\nkind: ConfigMap\n",
+}
+
+// Docs and Skipped together are every document ParseManifest finds, whatever the prefilter
+// parses: "this file holds other documents" means the same with the prefilter on and off.
+func TestParseManifestRelevantRecordsSkipped(t *testing.T) {
+	inputs := append([]string(nil), manifestInputs...)
+	files, _ := filepath.Glob("testdata/patch/*/input.yaml")
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, string(b))
+	}
+	for _, in := range inputs {
+		full, err := ParseManifest([]byte(in))
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		none, err := ParseManifestRelevant([]byte(in), func([]byte) bool { return false })
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		all, err := ParseManifestRelevant([]byte(in), func([]byte) bool { return true })
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if len(none.Docs) != 0 || len(none.Skipped) != len(full.Docs) {
+			t.Errorf("%q: nothing parsed: %d docs and %d skipped, want 0 and %d", in, len(none.Docs), len(none.Skipped), len(full.Docs))
+		}
+		if len(all.Docs) != len(full.Docs) || len(all.Skipped) != 0 {
+			t.Errorf("%q: everything parsed: %d docs and %d skipped, want %d and 0", in, len(all.Docs), len(all.Skipped), len(full.Docs))
+		}
+		// Each skipped document is where the full parse found one (an empty document's null
+		// is at the next "---" line).
+		for i, sp := range none.Skipped {
+			if i < len(full.Docs) && (full.Docs[i].Line < sp.Line || full.Docs[i].Line > sp.End+1) {
+				t.Errorf("%q: skipped document %d spans lines %d-%d, but the full parse has it at line %d", in, i, sp.Line, sp.End, full.Docs[i].Line)
+			}
+		}
+	}
+}
+
+// A skipped document is recorded even when it is not valid YAML: the prefilter never parsed
+// it, but the file still holds it.
+func TestParseManifestRelevantRecordsMalformedSkipped(t *testing.T) {
+	in := []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n---\nkind: ConfigMap\nmetadata:\n  name: x\n   bad: indent\n")
+	if _, err := ParseManifest(in); err == nil {
+		t.Fatal("the second document should be malformed")
+	}
+	m, err := ParseManifestRelevant(in, func(b []byte) bool { return string(b[:3]) == "api" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Docs) != 1 || !reflect.DeepEqual(m.Skipped, []DocSpan{{Line: 5, End: 9}}) {
+		t.Fatalf("got %d docs and skipped %v, want 1 doc and lines 5-9 skipped", len(m.Docs), m.Skipped)
+	}
+}
