@@ -290,6 +290,11 @@ func (r *run) occurrences() occurrences {
 			o.secrets = append(o.secrets, inst)
 		}
 		if len(inst.PodSpecs) == 0 {
+			if _, ok := r.opts.Kinds.Lookup(res.APIVersion, res.Kind); !ok {
+				if imgs := render.ImageFields(res.Node); len(imgs) > 0 {
+					o.Others = append(o.Others, render.Other{ID: i, Namespace: inst.Namespace, APIVersion: res.APIVersion, Kind: res.Kind, Images: imgs})
+				}
+			}
 			continue
 		}
 		w := render.Workload{ID: i, Namespace: inst.Namespace}
@@ -339,6 +344,11 @@ func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]boo
 	r.used = map[string]bool{}
 	for _, reg := range d.Used {
 		r.used[reg] = true
+	}
+	for _, u := range d.Unchecked {
+		inst := r.t.Instances[u.ID]
+		r.used[u.Server] = true // the unchecked-image warning says more than "a typo?"
+		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s:%d: %s", r.display(inst.File.Path), u.Field.Line, u.Message(inst.Resource.Kind+" "+inst.Resource.Name)))
 	}
 	for _, reg := range r.opts.Registries {
 		if !r.used[reg] && !r.opts.partOf {

@@ -72,6 +72,10 @@ func (r *run) process() {
 			r.applyPod(o, specs[i][pd.PodSpec], pd)
 		}
 	}
+	for _, u := range d.Unchecked {
+		o := objs[u.ID]
+		r.add(framework.Warning, o, u.Field.Path, u.Message(o.res.Kind+" "+o.res.Name))
+	}
 	r.secrets(objs, in.Secrets, d)
 }
 
@@ -108,6 +112,11 @@ func (r *run) occurrences(objs []*object) (render.Occurrences, [][]render.PodSpe
 		}
 		specs[i] = sps
 		if len(sps) == 0 {
+			if _, ok := r.cfg.Kinds.Lookup(o.res.APIVersion, o.res.Kind); !ok {
+				if imgs := render.ImageFields(o.res.Node); len(imgs) > 0 {
+					in.Others = append(in.Others, render.Other{ID: i, Namespace: o.res.Namespace, APIVersion: o.res.APIVersion, Kind: o.res.Kind, Images: imgs})
+				}
+			}
 			continue
 		}
 		w := render.Workload{ID: i, Namespace: o.res.Namespace}

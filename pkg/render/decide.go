@@ -178,6 +178,7 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 			needed[ns] = true
 		}
 	}
+	d.Unchecked = uncheckedImages(in.Others, s, match)
 	d.Secrets, d.Namespaces = judgeSecrets(in.Secrets, needed, s)
 	return d
 }

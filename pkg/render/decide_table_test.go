@@ -123,6 +123,23 @@ func TestDecide(t *testing.T) {
 			"used myregistry.azurecr.io",
 		},
 	}, {
+		name: "images of unknown kinds from a registry are reported unchecked, not patched; Kubernetes' own groups and Flux image automation are not",
+		in: Occurrences{Others: []Other{
+			{ID: 1, Namespace: "apps", APIVersion: "argoproj.io/v1alpha1", Kind: "Rollout", Images: []ImageField{
+				{Path: "spec.template.spec.initContainers[0].image", Image: "nginx", Line: 9},
+				{Path: "spec.template.spec.containers[0].image", Image: "myregistry.azurecr.io/web:1", Line: 12}}},
+			{ID: 2, Namespace: "apps", APIVersion: "example.com/v1", Kind: "Thing", Images: []ImageField{{Path: "spec.image", Image: "OTHER.azurecr.io/x", Line: 3}}},
+			{ID: 3, Namespace: "apps", APIVersion: "v1", Kind: "ConfigMap", Images: []ImageField{{Path: "data.image", Image: "myregistry.azurecr.io/web:1"}}},
+			{ID: 4, Namespace: "apps", APIVersion: "networking.k8s.io/v1", Kind: "Ingress", Images: []ImageField{{Path: "spec.image", Image: "myregistry.azurecr.io/web:1"}}},
+			{ID: 5, Namespace: "apps", APIVersion: "image.toolkit.fluxcd.io/v1", Kind: "ImageRepository", Images: []ImageField{{Path: "spec.image", Image: "myregistry.azurecr.io/web"}}},
+			{ID: 6, Namespace: "web", APIVersion: "argoproj.io/v1alpha1", Kind: "Rollout", Images: []ImageField{{Path: "spec.template.spec.containers[0].image", Image: "myregistry.azurecr.io/web:1"}}},
+		}},
+		s: with(func(s *DecideSettings) { s.Namespaces = []string{"apps"} }),
+		want: []string{
+			"unchecked 1 myregistry.azurecr.io Rollout.argoproj.io=spec.template.spec at spec.template.spec.containers[0].image:12",
+			"unchecked 2 other.azurecr.io Thing.example.com at spec.image:3",
+		},
+	}, {
 		name: "a generator call wants the Secret in each filtered namespace, or without one",
 		in:   Occurrences{Generate: true},
 		s:    with(func(s *DecideSettings) { s.Namespaces = []string{"web", "apps"} }),
@@ -351,6 +368,13 @@ func summarize(in Occurrences, d Decisions) []string {
 	}
 	if len(d.Used) > 0 {
 		out = append(out, "used "+strings.Join(d.Used, ","))
+	}
+	for _, u := range d.Unchecked {
+		kind := u.Kind
+		if u.PodSpecPath != "" {
+			kind += "=" + u.PodSpecPath
+		}
+		out = append(out, fmt.Sprintf("unchecked %d %s %s at %s:%d", u.ID, u.Server, kind, u.Field.Path, u.Field.Line))
 	}
 	return out
 }

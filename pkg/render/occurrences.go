@@ -19,6 +19,9 @@ type Occurrences struct {
 	// Generate is a call with nothing to scan (a kustomize generator): the Secret is wanted in
 	// every namespace of the filter, or without a namespace when there is no filter.
 	Generate bool
+	// Others are the resources of kinds acrgen does not know as workloads that have image
+	// fields (see [ImageFields]).
+	Others []Other
 }
 
 // Workload is one occurrence of a resource with pod specs.
@@ -168,6 +171,9 @@ type Decisions struct {
 	Secrets []SecretVerdict
 	// Used are the configured registries some in-scope pod pulls from, in configured order.
 	Used []string
+	// Unchecked are the images from a configured registry in resources of kinds acrgen does
+	// not know as workloads, in the order of the occurrences: acrgen did not check them.
+	Unchecked []UncheckedImage
 }
 
 // PodAction is what to do with a pod spec.

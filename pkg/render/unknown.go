@@ -1,0 +1,141 @@
+package render
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// ImageField is a field named "image" with a string value, in a resource of a kind that
+// acrgen does not know as a workload.
+type ImageField struct {
+	// Path is the field's path from the resource root, e.g.
+	// spec.template.spec.containers[0].image.
+	Path string
+	// Image is its value.
+	Image string
+	// Line is the value's line in its file (1-based; 0 when unknown).
+	Line int
+}
+
+// ImageFields returns every field named "image" with a non-empty string value in obj, in
+// document order. A resource acrgen does not know as a workload may still run pods (a custom
+// resource such as an Argo Rollout); these fields are how its pods' images show.
+func ImageFields(obj *yaml.Node) []ImageField {
+	var out []ImageField
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				p := k.Value
+				if path != "" {
+					p = path + "." + k.Value
+				}
+				if k.Value == "image" && v.Kind == yaml.ScalarNode && v.Tag != yaml.NodeTagNull && v.Value != "" {
+					out = append(out, ImageField{Path: p, Image: v.Value, Line: v.Line})
+					continue
+				}
+				walk(v, p)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, path+"["+strconv.Itoa(i)+"]")
+			}
+		}
+	}
+	if obj != nil {
+		walk(obj, "")
+	}
+	return out
+}
+
+// Other is an occurrence of a resource of a kind acrgen does not know as a workload, with
+// its image fields (see [ImageFields]).
+type Other struct {
+	ID int
+	// Namespace is the effective namespace ("" for none).
+	Namespace        string
+	APIVersion, Kind string
+	Images           []ImageField
+}
+
+// UncheckedImage is an image from a configured registry in a resource acrgen does not know as
+// a workload: acrgen did not check whether its pods can pull it, and says so.
+type UncheckedImage struct {
+	// Other indexes Occurrences.Others; ID is that occurrence's ID.
+	Other, ID int
+	// Server is the registry the image is from.
+	Server string
+	Field  ImageField
+	// Kind is the resource's KIND.GROUP (KIND for the core group), as --workload takes it.
+	Kind string
+	// PodSpecPath is the path to the pod spec holding the field, when the field is a
+	// container's image; else "".
+	PodSpecPath string
+}
+
+// Message says what acrgen could not check, and what to do about it, for the resource
+// described by what (e.g. "Rollout web"): the CLI and the function show the same words.
+func (u UncheckedImage) Message(what string) string {
+	decl := u.Kind + "=PATH"
+	if u.PodSpecPath != "" {
+		decl = u.Kind + "=" + u.PodSpecPath
+	}
+	return fmt.Sprintf("%s has image %s at %s, but %s is not a workload kind acrgen knows, so its pull secrets were not checked: if it runs pods, declare the kind with --workload %s (workloads: in the function config; PATH leads to the pod spec)", what, u.Field.Image, u.Field.Path, u.Kind, decl)
+}
+
+// notWorkloadGroups are API groups whose resources name images without running pods from
+// them: Flux's image automation reads the registry with its own secretRef, and a Flux
+// HelmRelease's values are judged where HelmReleases are (a chart acrgen cannot see into).
+var notWorkloadGroups = map[string]bool{"image.toolkit.fluxcd.io": true, "helm.toolkit.fluxcd.io": true}
+
+// uncheckedImages returns the image fields of other resources in scope that are from a
+// configured registry.
+func uncheckedImages(others []Other, s DecideSettings, match func(string) hit) []UncheckedImage {
+	var out []UncheckedImage
+	for i, u := range others {
+		group, _, _ := strings.Cut(u.APIVersion, "/")
+		if !strings.Contains(u.APIVersion, "/") {
+			group = "" // the core group: apiVersion is only the version
+		}
+		if builtinGroup(group) || notWorkloadGroups[group] || ValidateNamespace(u.Namespace) != nil || !NamespaceAllowed(s.Namespaces, u.Namespace) {
+			continue
+		}
+		for _, f := range u.Images {
+			h := match(f.Image)
+			if !h.ok {
+				continue
+			}
+			kind := u.Kind
+			if group != "" {
+				kind += "." + group
+			}
+			ui := UncheckedImage{Other: i, ID: u.ID, Server: h.server, Field: f, Kind: kind}
+			ui.PodSpecPath, _ = podSpecPath(f.Path)
+			out = append(out, ui)
+		}
+	}
+	return out
+}
+
+// builtinGroup reports an API group of Kubernetes itself: the core group and the other
+// groups without a dot, and those under k8s.io. Every kind of theirs that runs pods is among
+// [BuiltinKinds], so an image field elsewhere in them (a ConfigMap's data) is not a pod's.
+func builtinGroup(group string) bool {
+	return !strings.Contains(group, ".") || strings.HasSuffix(group, ".k8s.io")
+}
+
+// podSpecPath returns the path of the pod spec that holds the image field at path, when the
+// field is a container's image: the path up to its containers list.
+func podSpecPath(path string) (string, bool) {
+	for _, list := range []string{"containers", "initContainers", "ephemeralContainers"} {
+		if i := strings.LastIndex(path, "."+list+"["); i > 0 && !strings.Contains(path[:i], "[") {
+			return path[:i], true
+		}
+	}
+	return "", false
+}

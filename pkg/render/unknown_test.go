@@ -1,0 +1,68 @@
+package render
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+func TestImageFields(t *testing.T) {
+	doc := `apiVersion: example.com/v1
+kind: Thing
+metadata:
+  name: t
+  annotations:
+    image: ignored-too
+spec:
+  image: myregistry.azurecr.io/a:1
+  empty: {image: ""}
+  null: {image: null}
+  nested:
+    image:
+      repository: myregistry.azurecr.io/chart-style
+  template:
+    spec:
+      containers:
+      - name: a
+        image: myregistry.azurecr.io/b:1
+      - {name: b, image: "nginx"}
+`
+	n, err := yaml.Parse(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ImageField{
+		{Path: "metadata.annotations.image", Image: "ignored-too", Line: 6},
+		{Path: "spec.image", Image: "myregistry.azurecr.io/a:1", Line: 8},
+		{Path: "spec.template.spec.containers[0].image", Image: "myregistry.azurecr.io/b:1", Line: 18},
+		{Path: "spec.template.spec.containers[1].image", Image: "nginx", Line: 19},
+	}
+	if diff := cmp.Diff(want, ImageFields(n.YNode())); diff != "" {
+		t.Errorf("ImageFields (-want +got):\n%s", diff)
+	}
+}
+
+func TestPodSpecPath(t *testing.T) {
+	for path, want := range map[string]string{
+		"spec.template.spec.containers[0].image":                      "spec.template.spec",
+		"spec.jobTemplate.spec.template.spec.initContainers[2].image": "spec.jobTemplate.spec.template.spec",
+		"spec.ephemeralContainers[0].image":                           "spec",
+		"spec.image":                                                  "",
+		"spec.templates[0].containers[0].image":                       "", // the pod spec sits in a list: no single path
+		"containers[0].image":                                         "",
+	} {
+		got, _ := podSpecPath(path)
+		if got != want {
+			t.Errorf("podSpecPath(%q) = %q, want %q", path, got, want)
+		}
+	}
+}
+
+func TestUncheckedMessage(t *testing.T) {
+	u := UncheckedImage{Kind: "Rollout.argoproj.io", PodSpecPath: "spec.template.spec", Field: ImageField{Path: "spec.template.spec.containers[0].image", Image: "myregistry.azurecr.io/web:1"}}
+	want := "Rollout web has image myregistry.azurecr.io/web:1 at spec.template.spec.containers[0].image, but Rollout.argoproj.io is not a workload kind acrgen knows, so its pull secrets were not checked: if it runs pods, declare the kind with --workload Rollout.argoproj.io=spec.template.spec (workloads: in the function config; PATH leads to the pod spec)"
+	if got := u.Message("Rollout web"); got != want {
+		t.Errorf("Message:\n got %s\nwant %s", got, want)
+	}
+}
