@@ -290,10 +290,8 @@ func (r *run) occurrences() occurrences {
 			o.secrets = append(o.secrets, inst)
 		}
 		if len(inst.PodSpecs) == 0 {
-			if _, ok := r.opts.Kinds.Lookup(res.APIVersion, res.Kind); !ok {
-				if imgs := render.ImageFields(res.Node); len(imgs) > 0 {
-					o.Others = append(o.Others, render.Other{ID: i, Namespace: inst.Namespace, APIVersion: res.APIVersion, Kind: res.Kind, Images: imgs})
-				}
+			if len(inst.ImageFields) > 0 {
+				o.Others = append(o.Others, render.Other{ID: i, Namespace: inst.Namespace, APIVersion: res.APIVersion, Kind: res.Kind, Images: inst.ImageFields})
 			}
 			continue
 		}

@@ -38,6 +38,9 @@ type Instance struct {
 	// PodSpecs[i] after every images: transformer.
 	PodSpecs []render.PodSpec
 	Images   [][]string
+	// ImageFields are the image fields of a resource of a kind acrgen does not know as a
+	// workload (see render.ImageFields), their images after every images: transformer.
+	ImageFields []render.ImageField
 	// PatchName and PatchNamespace identify the resource as the root kustomization's patches
 	// see it: after the transformers of everything below the root.
 	PatchName, PatchNamespace string
@@ -310,6 +313,14 @@ func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, 
 		return Instance{}, lineErr(l.display(f.Path), err)
 	}
 	inst.PodSpecs = specs
+	if len(specs) == 0 {
+		if _, ok := l.opts.Kinds.Lookup(r.APIVersion, r.Kind); !ok {
+			if err := l.imageFields(&inst, chain); err != nil {
+				return Instance{}, err
+			}
+		}
+		return inst, nil
+	}
 	for _, ly := range chain {
 		if len(ly.patches) > 0 {
 			return l.patchedInstance(inst, chain)
@@ -328,6 +339,29 @@ func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, 
 		inst.Images = append(inst.Images, out)
 	}
 	return inst, nil
+}
+
+// imageFields sets the image fields of a resource of a kind acrgen does not know as a
+// workload, after the images: transformers of its chain (kustomize applies them to the
+// containers of any kind). The patches on the way are not run on it.
+func (l *loader) imageFields(inst *Instance, chain []layer) error {
+	fields := render.ImageFields(inst.Resource.Node)
+	if len(fields) == 0 {
+		return nil
+	}
+	imgs := make([]string, len(fields))
+	for i, f := range fields {
+		imgs[i] = f.Image
+	}
+	out, err := l.memoImages(imgs, chain)
+	if err != nil {
+		return &InputError{Path: l.display(inst.File.Path), Msg: fmt.Sprintf("%s %q: applying images: %v", inst.Resource.Kind, inst.Resource.Name, err)}
+	}
+	for i := range fields {
+		fields[i].Image = out[i]
+	}
+	inst.ImageFields = fields
+	return nil
 }
 
 // patchedInstance works out the effective images and pull secrets of a resource whose chain
