@@ -334,7 +334,7 @@ func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]boo
 			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: %s uses %s", r.display(inst.File.Path), describe(inst), warning))
 		}
 		if pd.Action == render.PodPatch || pd.Action == render.PodPatchOwnSecrets {
-			if err := r.require(w, inst, inst.PodSpecs[pd.PodSpec], inst.Secrets[pd.PodSpec], "pulls from "+strings.Join(r.opts.Registries, ", ")); err != nil {
+			if err := r.require(w, inst, inst.PodSpecs[pd.PodSpec], inst.Secrets[pd.PodSpec], "pulls from "+strings.Join(pd.Servers, ", ")); err != nil {
 				return nil, nil, err
 			}
 		}
