@@ -26,8 +26,8 @@ func TestMixedFlagForms(t *testing.T) {
 			t.Fatalf("%q: %d\n%s%s", args, r.code, r.stdout, r.stderr)
 		}
 		for _, want := range []string{
-			"Deployment in-x in namespace x (spec.template.spec) pulls from rega.azurecr.io, regb.azurecr.io",
-			"Deployment in-y in namespace y (spec.template.spec) pulls from rega.azurecr.io, regb.azurecr.io",
+			"Deployment in-x in namespace x (spec.template.spec) pulls from rega.azurecr.io:",
+			"Deployment in-y in namespace y (spec.template.spec) pulls from regb.azurecr.io:",
 		} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("%q: want %q in\n%s", args, want, r.stdout)
