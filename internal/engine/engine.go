@@ -343,10 +343,12 @@ func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]boo
 	for _, reg := range d.Used {
 		r.used[reg] = true
 	}
-	for _, u := range d.Unchecked {
-		inst := r.t.Instances[u.ID]
-		r.used[u.Server] = true // the unchecked-image warning says more than "a typo?"
-		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s:%d: %s", r.display(inst.File.Path), u.Field.Line, u.Message(inst.Resource.Kind+" "+inst.Resource.Name)))
+	for _, us := range render.GroupUnchecked(d.Unchecked) {
+		inst := r.t.Instances[us[0].ID]
+		for _, u := range us {
+			r.used[u.Server] = true // the unchecked-image warning says more than "a typo?"
+		}
+		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s:%d: %s", r.display(inst.File.Path), us[0].Field.Line, render.UncheckedMessage(inst.Resource.Kind+" "+inst.Resource.Name, us)))
 	}
 	for _, reg := range r.opts.Registries {
 		if !r.used[reg] && !r.opts.partOf {

@@ -72,9 +72,9 @@ func (r *run) process() {
 			r.applyPod(o, specs[i][pd.PodSpec], pd)
 		}
 	}
-	for _, u := range d.Unchecked {
-		o := objs[u.ID]
-		r.add(framework.Warning, o, u.Field.Path, u.Message(o.res.Kind+" "+o.res.Name))
+	for _, us := range render.GroupUnchecked(d.Unchecked) {
+		o := objs[us[0].ID]
+		r.add(framework.Warning, o, us[0].Field.Path, render.UncheckedMessage(o.res.Kind+" "+o.res.Name, us))
 	}
 	r.secrets(objs, in.Secrets, d)
 }

@@ -78,14 +78,47 @@ type UncheckedImage struct {
 	PodSpecPath string
 }
 
-// Message says what acrgen could not check, and what to do about it, for the resource
-// described by what (e.g. "Rollout web"): the CLI and the function show the same words.
-func (u UncheckedImage) Message(what string) string {
-	decl := u.Kind + "=PATH"
-	if u.PodSpecPath != "" {
-		decl = u.Kind + "=" + u.PodSpecPath
+// UncheckedMessage says what acrgen could not check in one resource, described by what
+// (e.g. "Rollout web"), and what to do about it: us are that resource's unchecked images, in
+// order. The CLI and the function show the same words.
+func UncheckedMessage(what string, us []UncheckedImage) string {
+	const shown = 3
+	var fields []string
+	decl := us[0].Kind + "=PATH"
+	if p := us[0].PodSpecPath; p != "" {
+		decl = us[0].Kind + "=" + p
 	}
-	return fmt.Sprintf("%s has image %s at %s, but %s is not a workload kind acrgen knows, so its pull secrets were not checked: if it runs pods, declare the kind with --workload %s (workloads: in the function config; PATH leads to the pod spec)", what, u.Field.Image, u.Field.Path, u.Kind, decl)
+	for i, u := range us {
+		if u.PodSpecPath != us[0].PodSpecPath {
+			decl = us[0].Kind + "=PATH"
+		}
+		if i < shown {
+			fields = append(fields, fmt.Sprintf("%s at %s", u.Field.Image, u.Field.Path))
+		}
+	}
+	images := "image " + fields[0]
+	if len(us) > 1 {
+		images = "images " + strings.Join(fields, ", ")
+		if len(us) > shown {
+			images += fmt.Sprintf(" and %d more", len(us)-shown)
+		}
+	}
+	return fmt.Sprintf("%s has %s, but %s is not a workload kind acrgen knows, so its pull secrets were not checked: if it runs pods, declare the kind with --workload %s (workloads: in the function config; PATH leads to the pod spec)", what, images, us[0].Kind, decl)
+}
+
+// GroupUnchecked splits unchecked images (in the order of the occurrences, as Decide gives
+// them) into runs of one resource each.
+func GroupUnchecked(us []UncheckedImage) [][]UncheckedImage {
+	var out [][]UncheckedImage
+	for i := 0; i < len(us); {
+		j := i + 1
+		for j < len(us) && us[j].Other == us[i].Other {
+			j++
+		}
+		out = append(out, us[i:j])
+		i = j
+	}
+	return out
 }
 
 // notWorkloadGroups are API groups whose resources name images without running pods from
