@@ -97,6 +97,9 @@ type FileChange struct {
 	// secret identifies the plaintext of an encrypted Secret file: two runs that write the
 	// same Secret produce different ciphertexts of it.
 	secret string
+	// proven is true when every edit from Old to New has a shape whose parse is known
+	// (render.Proven): verifyChanges need not parse New again.
+	proven bool
 }
 
 // Result is what a run found and would write.
@@ -453,13 +456,18 @@ func (r *run) patchFiles(needs map[*yaml.Node]bool) error {
 	sort.Strings(paths)
 	for _, p := range paths {
 		f := r.t.Files[p]
-		out, changes, err := render.PatchManifest(f.Manifest, r.opts.Kinds, func(_ render.Resource, ps render.PodSpec) bool { return needs[ps.Node] }, r.opts.SecretName)
+		edits, _, err := render.PlanPatch(f.Manifest, r.opts.Kinds, func(_ render.Resource, ps render.PodSpec) bool { return needs[ps.Node] }, r.opts.SecretName)
 		if err != nil {
 			return &tree.InputError{Path: r.display(p), Msg: err.Error()}
 		}
-		if len(changes) > 0 {
-			r.res.Changes = append(r.res.Changes, FileChange{Path: p, Old: f.Manifest.Src.Bytes(), New: out, Mode: f.Mode})
+		if len(edits) == 0 {
+			continue
 		}
+		out, err := render.Apply(f.Manifest.Src.Bytes(), edits)
+		if err != nil {
+			return &tree.InputError{Path: r.display(p), Msg: err.Error()}
+		}
+		r.res.Changes = append(r.res.Changes, FileChange{Path: p, Old: f.Manifest.Src.Bytes(), New: out, Mode: f.Mode, proven: render.Proven(edits)})
 	}
 	return nil
 }
@@ -582,6 +590,6 @@ func (r *run) finishKustomization() error {
 	if err != nil {
 		return &tree.InputError{Path: r.display(k.Path), Msg: err.Error()}
 	}
-	r.res.Changes = append(r.res.Changes, FileChange{Path: k.Path, Old: k.Src.Bytes(), New: out, Mode: fi.Mode().Perm()})
+	r.res.Changes = append(r.res.Changes, FileChange{Path: k.Path, Old: k.Src.Bytes(), New: out, Mode: fi.Mode().Perm(), proven: render.Proven(r.kustoms)})
 	return nil
 }

@@ -80,6 +80,12 @@ type Edit struct {
 	// items appended to that last entry's list must come first, or they would land under the
 	// new key.
 	NewKey bool
+	// Shape is what is known of the result without parsing it ([Proven]).
+	Shape EditShape
+	// next is where the first line of content after the insertion starts, for a Shape other
+	// than ShapeUnknown; target is the collection the edit extends.
+	next   int
+	target *yaml.Node
 }
 
 // Apply applies edits to src. Edits must not overlap; insertions at the same offset keep
@@ -295,6 +301,7 @@ func AppendListItem(src *Source, m *yaml.Node, key string, item ListItem, style 
 			strings.Repeat(" ", indent+style.Offset) + "-" + strings.Repeat(" ", style.Gap) + item.block() + src.nl
 		e := src.insertAfterLine(end, text)
 		e.NewKey = true
+		src.shapeNewEntry(&e, m, key, item, style, end)
 		return e, nil
 	}
 	switch {
@@ -309,12 +316,16 @@ func AppendListItem(src *Source, m *yaml.Node, key string, item ListItem, style 
 			return Edit{}, fmt.Errorf("line %d: cannot find the list item indicator of %q", v.Content[0].Line, key)
 		}
 		last := v.Content[len(v.Content)-1]
-		text := item.block()
-		if last.Kind == yaml.MappingNode && last.Style&yaml.FlowStyle != 0 {
+		text, flow := item.block(), last.Kind == yaml.MappingNode && last.Style&yaml.FlowStyle != 0
+		if flow {
 			text = item.flow()
 		}
 		end := src.blockEnd(last.Line, dash, false)
-		return src.insertAfterLine(end, strings.Repeat(" ", dash)+"-"+strings.Repeat(" ", gap)+text+src.nl), nil
+		e := src.insertAfterLine(end, strings.Repeat(" ", dash)+"-"+strings.Repeat(" ", gap)+text+src.nl)
+		if !flow {
+			src.shapeNewItem(&e, k, v, item, dash, gap, end)
+		}
+		return e, nil
 	case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
 		keyEnd := src.offset(k.Line, k.Column) + len(k.Value)
 		rest := src.line(k.Line)[keyEnd-src.lines[k.Line-1]:]
