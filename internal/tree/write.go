@@ -79,8 +79,9 @@ func sum(b []byte) string {
 //     file must still hold what the run read (or, for a new file, still not exist);
 //  2. the journal, holding each target, its old and new hash and its new bytes, is written and
 //     fsynced: from here on the run is done even if it is killed, as the next run finishes it;
-//  3. each file is rewritten in place (a new file is created) and fsynced, and the journal is
-//     removed.
+//  3. each file is rewritten in place (a new file is created); then everything written is
+//     made durable at once (one syncfs per filesystem on Linux, else an fsync per file and
+//     directory), and only then is the journal removed.
 //
 // Files are rewritten in place rather than through a temporary file and a rename: a new inode
 // per changed file is what made large runs spend most of their time in the kernel (ext4 scans
@@ -126,16 +127,25 @@ func (l *Lock) WriteAll(ctx context.Context, ws []Write) (err error) {
 	if l.afterCommit != nil {
 		l.afterCommit()
 	}
+	// Opened before the first write, so that a write-back error of any of them is reported.
+	ds := openDurable(j.Entries)
+	defer ds.close()
 	if err := writeInPlace(j.Entries, l.delay); err != nil {
 		if rerr := undo(ws, j.Entries); rerr != nil {
 			return fmt.Errorf("%w; putting the other files back failed too (%v): the next acrgen run finishes the write", err, rerr)
+		}
+		if rerr := ds.sync(); rerr != nil {
+			return fmt.Errorf("%w; putting the other files back: %v: the next acrgen run finishes the write", err, rerr)
 		}
 		if rerr := l.removeJournal(); rerr != nil {
 			return fmt.Errorf("%w; the files are as before, but %v", err, rerr)
 		}
 		return fmt.Errorf("%w; nothing was written", err)
 	}
-	syncDirs(j.Entries)
+	// The journal goes only once the files are on disk: until then a crash is rolled forward.
+	if err := ds.sync(); err != nil {
+		return fmt.Errorf("writing the files to disk: %w: the next acrgen run finishes the write", err)
+	}
 	return l.removeJournal()
 }
 
@@ -247,9 +257,9 @@ func within(root, p string) bool {
 	return p == root || strings.HasPrefix(p, root+string(filepath.Separator))
 }
 
-// writeInPlace writes each entry's bytes over its target (creating it if need be) and fsyncs
-// it, a few at a time: fsyncs that run together share the filesystem's journal commits. step
-// runs before each file is handed out (a test's delay).
+// writeInPlace writes each entry's bytes over its target (creating it if need be), a few at a
+// time; the caller makes them durable ([durable]). step runs before each file is handed out (a
+// test's delay).
 func writeInPlace(es []journalEntry, step func()) error {
 	errs := make([]error, len(es))
 	next := make(chan int)
@@ -294,7 +304,7 @@ func undo(ws []Write, es []journalEntry) error {
 }
 
 // writeOver replaces the bytes of the file at path in place (creating it with mode if it does
-// not exist) and fsyncs it.
+// not exist). It does not fsync: [durable] does, for all the files of a write at once.
 func writeOver(path string, data []byte, mode fs.FileMode) error {
 	// O_NOFOLLOW: a symlink put in the file's place since it was checked is not followed.
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, mode.Perm())
@@ -302,9 +312,6 @@ func writeOver(path string, data []byte, mode fs.FileMode) error {
 		return err
 	}
 	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -327,26 +334,6 @@ func writeTemp(path string, data []byte, mode fs.FileMode) error {
 		err = cerr
 	}
 	return err
-}
-
-// syncDirs fsyncs the directories of the entries' targets, so that their renames (or new
-// temporary files) are on disk. Errors are ignored: some filesystems cannot fsync a directory.
-func syncDirs(es []journalEntry) {
-	seen := map[string]bool{}
-	for _, e := range es {
-		d := filepath.Dir(e.Target)
-		if !seen[d] {
-			seen[d] = true
-			syncDir(d)
-		}
-	}
-}
-
-func syncDir(d string) {
-	if f, err := os.Open(d); err == nil {
-		f.Sync()
-		f.Close()
-	}
 }
 
 func (l *Lock) journalPath() string { return filepath.Join(l.dir, l.prefix+"acrgen.journal") }
@@ -418,10 +405,14 @@ func (l *Lock) recover() error {
 			l.Warnings = append(l.Warnings, fmt.Sprintf("%s changed after an acrgen run was interrupted: kept as it is; run acrgen again", e.Target))
 		}
 	}
+	ds := openDurable(todo)
+	defer ds.close()
 	if err := writeInPlace(todo, func() {}); err != nil {
 		return fmt.Errorf("finishing an interrupted run: %w", err)
 	}
-	syncDirs(j.Entries)
+	if err := ds.sync(); err != nil {
+		return fmt.Errorf("finishing an interrupted run: writing the files to disk: %w", err)
+	}
 	l.Warnings = append(l.Warnings, fmt.Sprintf("finished the writes of an interrupted acrgen run (%d file(s))", len(j.Entries)))
 	if err := l.removeJournal(); err != nil {
 		return err
