@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -160,8 +161,36 @@ func jsonStyle(n *yaml.Node) bool {
 }
 
 // quoteScalar renders s as a YAML string scalar, quoted only when a plain scalar would not
-// read back as the same string.
+// read back as the same string. A run quotes the same few names for every edit, and each
+// yaml.Marshal builds an encoder: the answers for the last few strings are kept.
 func quoteScalar(s string, flow bool) string {
+	k := quoteKey{s, flow}
+	quoted.Lock()
+	q, ok := quoted.m[k]
+	quoted.Unlock()
+	if !ok {
+		q = quoteScalarUncached(s, flow)
+		quoted.Lock()
+		if len(quoted.m) >= 64 {
+			clear(quoted.m)
+		}
+		quoted.m[k] = q
+		quoted.Unlock()
+	}
+	return q
+}
+
+type quoteKey struct {
+	s    string
+	flow bool
+}
+
+var quoted = struct {
+	sync.Mutex
+	m map[quoteKey]string
+}{m: map[quoteKey]string{}}
+
+func quoteScalarUncached(s string, flow bool) string {
 	out, err := yaml.Marshal(s)
 	if err != nil {
 		return strconv.Quote(s)

@@ -155,3 +155,20 @@ func TestProvenNeedsContentBetweenEdits(t *testing.T) {
 		t.Fatal("an unknown shape, or no edit, proven")
 	}
 }
+
+// quoteScalar answers a repeated string without building a YAML encoder again, and its
+// answers are those of yaml.Marshal, also once its memory has been cleared.
+func TestQuoteScalarIsMemoized(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { quoteScalar("acr-secret", false) }); n != 0 {
+		t.Errorf("quoteScalar of a repeated string allocates %v times", n)
+	}
+	for i := range 200 {
+		for _, s := range []string{fmt.Sprint(i), "yes", "a: b", "x,y", "acr-secret", "it's"} {
+			for _, flow := range []bool{false, true} {
+				if got, want := quoteScalar(s, flow), quoteScalarUncached(s, flow); got != want {
+					t.Fatalf("quoteScalar(%q, %v) = %q, want %q", s, flow, got, want)
+				}
+			}
+		}
+	}
+}
