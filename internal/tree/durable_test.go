@@ -82,3 +82,45 @@ func TestWriteAllKeepsTheJournalWhenTheSyncFails(t *testing.T) {
 		t.Fatalf("the journal was removed although the files may not be on disk: %v", err)
 	}
 }
+
+// The writer resolves each directory once per pass over the files, and afresh in the pass
+// after beforeCommit: a directory replaced by a symlink out of the tree in between is refused,
+// even though the first pass saw it as a plain directory.
+func TestWriteAllResolvesDirectoriesAfresh(t *testing.T) {
+	top := t.TempDir()
+	root, outside := filepath.Join(top, "root"), filepath.Join(top, "outside")
+	sub := filepath.Join(root, "sub")
+	for _, d := range []string{sub, outside} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ws []Write
+	for _, n := range []string{"a.yaml", "b.yaml"} {
+		if err := os.WriteFile(filepath.Join(sub, n), []byte("old\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(outside, n), []byte("old\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ws = append(ws, Write{Path: filepath.Join(sub, n), Data: []byte("new\n"), Old: []byte("old\n")})
+	}
+	lk := lockFor(t, root)
+	lk.beforeCommit = func() {
+		if err := os.Rename(sub, filepath.Join(root, "moved")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(outside, sub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var oe *OutsideError
+	if err := lk.WriteAll(context.Background(), ws); !errors.As(err, &oe) {
+		t.Fatalf("want the swapped directory refused as outside the tree, got %v", err)
+	}
+	for _, n := range []string{"a.yaml", "b.yaml"} {
+		if b, _ := os.ReadFile(filepath.Join(outside, n)); string(b) != "old\n" {
+			t.Fatalf("%s outside the tree was written: %q", n, b)
+		}
+	}
+}

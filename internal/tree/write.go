@@ -95,8 +95,9 @@ func (l *Lock) WriteAll(ctx context.Context, ws []Write) (err error) {
 		return errors.New("internal error: writing under a shared lock")
 	}
 	j := journal{Entries: make([]journalEntry, len(ws))}
+	dirs := map[string]string{}
 	for i, w := range ws {
-		target, mode, err := l.check(w)
+		target, mode, err := l.check(w, dirs)
 		if err != nil {
 			return err
 		}
@@ -112,8 +113,9 @@ func (l *Lock) WriteAll(ctx context.Context, ws []Write) (err error) {
 	if l.beforeCommit != nil {
 		l.beforeCommit()
 	}
+	clear(dirs) // checked afresh: a directory may have been replaced by a symlink since
 	for _, w := range ws {
-		if _, _, err := l.check(w); err != nil {
+		if _, _, err := l.check(w, dirs); err != nil {
 			return err
 		}
 	}
@@ -150,14 +152,22 @@ func (l *Lock) WriteAll(ctx context.Context, ws []Write) (err error) {
 }
 
 // check applies the writer's guards to w: it returns the real path to write (the parent
-// directories' symlinks resolved) and the mode to give the file.
-func (l *Lock) check(w Write) (string, fs.FileMode, error) {
+// directories' symlinks resolved) and the mode to give the file. dirs keeps the directories
+// resolved in one pass over the files (most share a few directories).
+func (l *Lock) check(w Write, dirs map[string]string) (string, fs.FileMode, error) {
 	p := w.Path
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(l.root, p)
 	}
 	p = filepath.Clean(p)
-	parent, err := resolveExisting(filepath.Dir(p))
+	parent, ok := dirs[filepath.Dir(p)]
+	var err error
+	if !ok {
+		parent, err = resolveExisting(filepath.Dir(p))
+		if err == nil {
+			dirs[filepath.Dir(p)] = parent
+		}
+	}
 	if errors.Is(err, errDangling) {
 		return "", 0, &OutsideError{Path: w.Path, Root: strings.Join(l.roots, ", ")}
 	}
