@@ -22,16 +22,20 @@ type Source struct {
 
 // NewSource indexes b. The line ending of inserted lines follows the file's first line ending.
 func NewSource(b []byte) *Source {
-	s := &Source{b: b, lines: []int{0}, nl: "\n"}
-	for i, c := range b {
-		if c == '\n' {
-			if len(s.lines) == 1 && i > 0 && b[i-1] == '\r' {
-				s.nl = "\r\n"
-			}
-			s.lines = append(s.lines, i+1)
+	lines := make([]int, 1, 1+bytes.Count(b, []byte{'\n'}))
+	s := &Source{b: b, lines: lines, nl: "\n"}
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			return s
 		}
+		i += j
+		if len(s.lines) == 1 && i > 0 && b[i-1] == '\r' {
+			s.nl = "\r\n"
+		}
+		i++
+		s.lines = append(s.lines, i)
 	}
-	return s
 }
 
 // Bytes returns the source bytes.

@@ -172,3 +172,27 @@ func TestQuoteScalarIsMemoized(t *testing.T) {
 		}
 	}
 }
+
+// NewSource indexes lines with one allocation for the index, and the same index and line
+// ending as a byte-by-byte scan.
+func TestNewSourceIndex(t *testing.T) {
+	for _, in := range []string{"", "\n", "a", "a\n", "a\nb", "a\r\nb\r\n", "\r\n\n", "x\ny\r\nz\n\n", "é\n\nü"} {
+		want, nl := []int{0}, "\n"
+		for i := range len(in) {
+			if in[i] == '\n' {
+				if len(want) == 1 && i > 0 && in[i-1] == '\r' {
+					nl = "\r\n"
+				}
+				want = append(want, i+1)
+			}
+		}
+		s := NewSource([]byte(in))
+		if fmt.Sprint(s.lines) != fmt.Sprint(want) || s.nl != nl {
+			t.Errorf("NewSource(%q): lines %v, line ending %q; want %v, %q", in, s.lines, s.nl, want, nl)
+		}
+	}
+	b := []byte(strings.Repeat("key: value\n", 1000))
+	if n := testing.AllocsPerRun(10, func() { NewSource(b) }); n > 2 {
+		t.Errorf("NewSource allocates %v times for 1,000 lines, want 2", n)
+	}
+}
