@@ -85,7 +85,7 @@ func checkProven(res *engine.Result) string {
 			}
 			want := "- name: " + secretName + "\n"
 			switch {
-			case filepath.Base(c.Path) == "kustomization.yaml" && (a.Key == "resources" || a.Key == "patches" || a.Key == "" && a.Parent.Kind == yaml.SequenceNode):
+			case isKustomization(c.Path) && (a.Key == "resources" || a.Key == "patches" || a.Key == "" && a.Parent.Kind == yaml.SequenceNode):
 				continue
 			case a.Key == "imagePullSecrets":
 			case a.Key == "" && a.Parent.Kind == yaml.SequenceNode:
@@ -103,6 +103,15 @@ func checkProven(res *engine.Result) string {
 		}
 	}
 	return ""
+}
+
+// isKustomization reports whether path names a kustomization file.
+func isKustomization(path string) bool {
+	switch filepath.Base(path) {
+	case "kustomization.yaml", "kustomization.yml", "Kustomization":
+		return true
+	}
+	return false
 }
 
 // quietStderr drops what kustomize prints to os.Stderr (deprecation notices for

@@ -196,3 +196,20 @@ func TestNewSourceIndex(t *testing.T) {
 		t.Errorf("NewSource allocates %v times for 1,000 lines, want 2", n)
 	}
 }
+
+// ImageHost answers a repeated image without running the reference grammar again, and its
+// answers are the grammar's, also once its memory has been cleared.
+func TestImageHostIsMemoized(t *testing.T) {
+	const img = "myregistry.azurecr.io/team/app:v1.2.3"
+	ImageHost(img)
+	if n := testing.AllocsPerRun(100, func() { ImageHost(img) }); n != 0 {
+		t.Errorf("ImageHost of a repeated image allocates %v times", n)
+	}
+	for i := range 5000 {
+		for _, s := range []string{fmt.Sprintf("r%d.example.com/a", i), "nginx", "Registry.Example.com:5000/a", "x/{{ .Values.tag }}", ""} {
+			if got, want := ImageHost(s), imageHost(s); got != want {
+				t.Fatalf("ImageHost(%q) = %q, want %q", s, got, want)
+			}
+		}
+	}
+}
