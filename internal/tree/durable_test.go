@@ -3,6 +3,7 @@ package tree
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -122,5 +123,47 @@ func TestWriteAllResolvesDirectoriesAfresh(t *testing.T) {
 		if b, _ := os.ReadFile(filepath.Join(outside, n)); string(b) != "old\n" {
 			t.Fatalf("%s outside the tree was written: %q", n, b)
 		}
+	}
+}
+
+// A writer sweeps older versions' temporary files while the tree loads; they are gone once
+// WriteAll returns, and once Unlock returns.
+func TestLegacySweepEndsBeforeWriteAndUnlock(t *testing.T) {
+	for _, write := range []bool{true, false} {
+		dir := t.TempDir()
+		var stale []string
+		for i := range 50 {
+			d := filepath.Join(dir, fmt.Sprint("d", i))
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(d, fmt.Sprintf(".acrgen-%d.tmp", 1000+i))
+			if err := os.WriteFile(p, []byte("stale\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			stale = append(stale, p)
+		}
+		keep := filepath.Join(dir, "a.yaml")
+		if err := os.WriteFile(keep, []byte("old\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("XDG_CACHE_HOME", t.TempDir())
+		lk, err := LockTree(dir, true, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if write {
+			if err := lk.WriteAll(context.Background(), []Write{{Path: keep, Data: []byte("new\n"), Old: []byte("old\n")}}); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			lk.Unlock()
+		}
+		for _, p := range stale {
+			if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("write=%v: %s still there: %v", write, p, err)
+			}
+		}
+		lk.Unlock()
 	}
 }

@@ -34,6 +34,8 @@ type Lock struct {
 	beforeCommit func()
 	// afterCommit, when set, runs once the journal is written, before any file is; for tests.
 	afterCommit func()
+	// swept is closed when the sweep of older versions' temporary files is done (sweep).
+	swept chan struct{}
 }
 
 // BusyError is a tree locked by another run.
@@ -185,6 +187,7 @@ func holders(path string) []string {
 // Unlock releases the lock.
 func (l *Lock) Unlock() {
 	if l != nil && l.f != nil {
+		l.waitSweep()
 		if l.exclusive && l.info != "" {
 			os.Remove(l.info)
 		}

@@ -94,6 +94,7 @@ func (l *Lock) WriteAll(ctx context.Context, ws []Write) (err error) {
 	if !l.exclusive {
 		return errors.New("internal error: writing under a shared lock")
 	}
+	l.waitSweep()
 	j := journal{Entries: make([]journalEntry, len(ws))}
 	dirs := map[string]string{}
 	for i, w := range ws {
@@ -389,7 +390,7 @@ func (l *Lock) recover() error {
 	os.Remove(l.journalPath() + ".new")
 	b, err := os.ReadFile(l.journalPath())
 	if errors.Is(err, fs.ErrNotExist) {
-		return l.sweepLegacy()
+		return l.sweep()
 	}
 	if err != nil {
 		return fmt.Errorf("reading the journal of an interrupted run: %w", err)
@@ -427,7 +428,30 @@ func (l *Lock) recover() error {
 	if err := l.removeJournal(); err != nil {
 		return err
 	}
-	return l.sweepLegacy()
+	return l.sweep()
+}
+
+// sweep runs sweepLegacy. A writer runs it on its own goroutine, while the tree loads: it
+// removes only .acrgen-<digits>.tmp files, which no run reads, and WriteAll and Unlock wait
+// for it to finish.
+func (l *Lock) sweep() error {
+	if !l.exclusive {
+		return l.sweepLegacy()
+	}
+	done := make(chan struct{})
+	l.swept = done
+	go func() {
+		defer close(done)
+		l.sweepLegacy()
+	}()
+	return nil
+}
+
+// waitSweep waits for a sweep started by sweep.
+func (l *Lock) waitSweep() {
+	if l.swept != nil {
+		<-l.swept
+	}
 }
 
 // sweepLegacy removes the temporary files (.acrgen-<digits>.tmp) that acrgen versions

@@ -88,7 +88,7 @@ func ImageHost(image string) string {
 	if !ok {
 		h = imageHost(image)
 		hosts.Lock()
-		if len(hosts.m) >= 4096 {
+		if len(hosts.m) >= 1<<14 {
 			clear(hosts.m)
 		}
 		hosts.m[image] = h
