@@ -454,20 +454,28 @@ func (r *run) patchFiles(needs map[*yaml.Node]bool) error {
 		}
 	}
 	sort.Strings(paths)
-	for _, p := range paths {
-		f := r.t.Files[p]
+	// Each file is planned on its own, on every core; the results are taken in path order.
+	changes := make([]*FileChange, len(paths))
+	errs := make([]error, len(paths))
+	tree.ForEach(len(paths), func(i int) error {
+		f := r.t.Files[paths[i]]
 		edits, _, err := render.PlanPatch(f.Manifest, r.opts.Kinds, func(_ render.Resource, ps render.PodSpec) bool { return needs[ps.Node] }, r.opts.SecretName)
-		if err != nil {
-			return &tree.InputError{Path: r.display(p), Msg: err.Error()}
+		if err == nil && len(edits) > 0 {
+			var out []byte
+			if out, err = render.Apply(f.Manifest.Src.Bytes(), edits); err == nil {
+				changes[i] = &FileChange{Path: paths[i], Old: f.Manifest.Src.Bytes(), New: out, Mode: f.Mode, proven: render.Proven(edits)}
+			}
 		}
-		if len(edits) == 0 {
-			continue
+		errs[i] = err
+		return nil
+	})
+	for i, p := range paths {
+		if errs[i] != nil {
+			return &tree.InputError{Path: r.display(p), Msg: errs[i].Error()}
 		}
-		out, err := render.Apply(f.Manifest.Src.Bytes(), edits)
-		if err != nil {
-			return &tree.InputError{Path: r.display(p), Msg: err.Error()}
+		if changes[i] != nil {
+			r.res.Changes = append(r.res.Changes, *changes[i])
 		}
-		r.res.Changes = append(r.res.Changes, FileChange{Path: p, Old: f.Manifest.Src.Bytes(), New: out, Mode: f.Mode, proven: render.Proven(edits)})
 	}
 	return nil
 }
