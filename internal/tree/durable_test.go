@@ -126,8 +126,8 @@ func TestWriteAllResolvesDirectoriesAfresh(t *testing.T) {
 	}
 }
 
-// A writer sweeps older versions' temporary files while the tree loads; they are gone once
-// WriteAll returns, and once Unlock returns.
+// A writer sweeps older versions' temporary files before its first write, or when it
+// unlocks: they are gone once WriteAll returns, and once Unlock returns.
 func TestLegacySweepEndsBeforeWriteAndUnlock(t *testing.T) {
 	for _, write := range []bool{true, false} {
 		dir := t.TempDir()
@@ -165,5 +165,35 @@ func TestLegacySweepEndsBeforeWriteAndUnlock(t *testing.T) {
 			}
 		}
 		lk.Unlock()
+	}
+}
+
+// The sweep walks the directories the writer may write in, not the whole lock root (in git,
+// the repository): a stale file in a DIR the run works on goes, one elsewhere in the
+// repository stays for a run on its own directory.
+func TestLegacySweepStaysInTheAllowedDirectories(t *testing.T) {
+	root := t.TempDir()
+	in, out := filepath.Join(root, "apps", "a"), filepath.Join(root, "apps", "b")
+	var stale []string
+	for _, d := range []string{in, out} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(d, ".acrgen-42.tmp")
+		if err := os.WriteFile(p, []byte("stale\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		stale = append(stale, p)
+	}
+	lk := lockFor(t, root)
+	if err := lk.Allow([]string{in}); err != nil {
+		t.Fatal(err)
+	}
+	lk.Unlock()
+	if _, err := os.Stat(stale[0]); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the stale file in the allowed directory is still there: %v", err)
+	}
+	if _, err := os.Stat(stale[1]); err != nil {
+		t.Errorf("the sweep left the allowed directory: %v", err)
 	}
 }

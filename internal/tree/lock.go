@@ -34,8 +34,8 @@ type Lock struct {
 	beforeCommit func()
 	// afterCommit, when set, runs once the journal is written, before any file is; for tests.
 	afterCommit func()
-	// swept is closed when the sweep of older versions' temporary files is done (sweep).
-	swept chan struct{}
+	// swept is true once older versions' temporary files were swept (sweep).
+	swept bool
 }
 
 // BusyError is a tree locked by another run.
@@ -187,7 +187,7 @@ func holders(path string) []string {
 // Unlock releases the lock.
 func (l *Lock) Unlock() {
 	if l != nil && l.f != nil {
-		l.waitSweep()
+		l.sweep()
 		if l.exclusive && l.info != "" {
 			os.Remove(l.info)
 		}

@@ -96,7 +96,7 @@ func (l *Lock) WriteAll(ctx context.Context, ws []Write) (err error) {
 	if !l.exclusive {
 		return errors.New("internal error: writing under a shared lock")
 	}
-	l.waitSweep()
+	l.sweep()
 	j := journal{Entries: make([]journalEntry, len(ws))}
 	dirs := map[string]string{}
 	for i, w := range ws {
@@ -433,13 +433,13 @@ func (l *Lock) delay() {
 
 // recover finishes or undoes a write that a killed run left: a committed journal is rolled
 // forward, one that is not is rolled back. A target that changed since (neither its old nor
-// its new bytes) is left as it is, with a warning. It also removes temporary files that
-// acrgen versions without a journal left under the root.
+// its new bytes) is left as it is, with a warning. (A writer also removes the temporary files
+// of acrgen versions without a journal: sweep.)
 func (l *Lock) recover() error {
 	os.Remove(l.journalPath() + ".new")
 	b, err := os.ReadFile(l.journalPath())
 	if errors.Is(err, fs.ErrNotExist) {
-		return l.sweep()
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("reading the journal of an interrupted run: %w", err)
@@ -474,44 +474,33 @@ func (l *Lock) recover() error {
 		return fmt.Errorf("finishing an interrupted run: writing the files to disk: %w", err)
 	}
 	l.Warnings = append(l.Warnings, fmt.Sprintf("finished the writes of an interrupted acrgen run (%d file(s))", len(j.Entries)))
-	if err := l.removeJournal(); err != nil {
-		return err
-	}
-	return l.sweep()
+	return l.removeJournal()
 }
 
-// sweep runs sweepLegacy. A writer runs it on its own goroutine, while the tree loads: it
-// removes only .acrgen-<digits>.tmp files, which no run reads, and WriteAll and Unlock wait
-// for it to finish.
-func (l *Lock) sweep() error {
-	if !l.exclusive {
-		return l.sweepLegacy()
+// sweep runs sweepLegacy once for a writer, over the directories it may write in (the run's
+// DIRs, once Allow has narrowed them; older versions wrote their temporary files next to the
+// files they rewrote, in the same directories), before its first write or when it unlocks. It
+// does not walk the whole lock root: in git that is the repository, which a run on one
+// directory need not read.
+func (l *Lock) sweep() {
+	if !l.exclusive || l.swept {
+		return
 	}
-	done := make(chan struct{})
-	l.swept = done
-	go func() {
-		defer close(done)
-		l.sweepLegacy()
-	}()
-	return nil
-}
-
-// waitSweep waits for a sweep started by sweep.
-func (l *Lock) waitSweep() {
-	if l.swept != nil {
-		<-l.swept
+	l.swept = true
+	for _, r := range l.roots {
+		l.sweepLegacy(r)
 	}
 }
 
 // sweepLegacy removes the temporary files (.acrgen-<digits>.tmp) that acrgen versions
-// without a journal left under the root when they were killed.
-func (l *Lock) sweepLegacy() error {
-	return filepath.WalkDir(l.root, func(p string, d fs.DirEntry, err error) error {
+// without a journal left under root when they were killed.
+func (l *Lock) sweepLegacy(root string) {
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
 		}
 		if d.IsDir() {
-			if p != l.root && d.Name() == ".git" {
+			if p != root && d.Name() == ".git" {
 				return filepath.SkipDir
 			}
 			return nil
