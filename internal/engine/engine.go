@@ -95,6 +95,9 @@ type FileChange struct {
 	// secret identifies the plaintext of an encrypted Secret file: two runs that write the
 	// same Secret produce different ciphertexts of it.
 	secret string
+	// proven is true when every edit from Old to New has a shape whose parse is known
+	// (render.Proven): verifyChanges need not parse New again.
+	proven bool
 }
 
 // Result is what a run found and would write.
@@ -466,14 +469,27 @@ func (r *run) patchFiles(needs map[*yaml.Node]bool) error {
 		}
 	}
 	sort.Strings(paths)
-	for _, p := range paths {
-		f := r.t.Files[p]
-		out, changes, err := render.PatchManifest(f.Manifest, r.opts.Kinds, func(_ render.Resource, ps render.PodSpec) bool { return needs[ps.Node] }, r.opts.SecretName)
-		if err != nil {
-			return &tree.InputError{Path: r.display(p), Msg: err.Error()}
+	// Each file is planned on its own, on every core; the results are taken in path order.
+	changes := make([]*FileChange, len(paths))
+	errs := make([]error, len(paths))
+	tree.ForEach(len(paths), func(i int) error {
+		f := r.t.Files[paths[i]]
+		edits, _, err := render.PlanPatch(f.Manifest, r.opts.Kinds, func(_ render.Resource, ps render.PodSpec) bool { return needs[ps.Node] }, r.opts.SecretName)
+		if err == nil && len(edits) > 0 {
+			var out []byte
+			if out, err = render.Apply(f.Manifest.Src.Bytes(), edits); err == nil {
+				changes[i] = &FileChange{Path: paths[i], Old: f.Manifest.Src.Bytes(), New: out, Mode: f.Mode, proven: render.Proven(edits)}
+			}
 		}
-		if len(changes) > 0 {
-			r.res.Changes = append(r.res.Changes, FileChange{Path: p, Old: f.Manifest.Src.Bytes(), New: out, Mode: f.Mode})
+		errs[i] = err
+		return nil
+	})
+	for i, p := range paths {
+		if errs[i] != nil {
+			return &tree.InputError{Path: r.display(p), Msg: errs[i].Error()}
+		}
+		if changes[i] != nil {
+			r.res.Changes = append(r.res.Changes, *changes[i])
 		}
 	}
 	return nil
@@ -593,6 +609,6 @@ func (r *run) finishKustomization() error {
 	if err != nil {
 		return &tree.InputError{Path: r.display(k.Path), Msg: "adding to the kustomization: " + err.Error()}
 	}
-	r.res.Changes = append(r.res.Changes, FileChange{Path: k.Path, Old: k.Src.Bytes(), New: out, Mode: k.Mode})
+	r.res.Changes = append(r.res.Changes, FileChange{Path: k.Path, Old: k.Src.Bytes(), New: out, Mode: k.Mode, proven: render.Proven(r.kustoms)})
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"filippo.io/age"
 	"github.com/acrgen/acrgen/internal/engine"
 	"github.com/acrgen/acrgen/internal/testing/testtool"
+	"github.com/acrgen/acrgen/internal/testing/yamlproof"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/render"
@@ -22,6 +23,7 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // The differential test: acrgen's own model of kustomize (internal/tree) must give, for every
@@ -36,6 +38,7 @@ func TestModelAgainstKustomizeGenerated(t *testing.T) {
 	recipient := ageRecipient(t)
 	quietStderr(t)
 	var built atomic.Uint64
+	proven0 := provenChanges.Load()
 	// The seeds run on every core.
 	t.Run("seeds", func(t *testing.T) {
 		for seed := uint64(1); seed <= *modelSeeds; seed++ {
@@ -51,6 +54,64 @@ func TestModelAgainstKustomizeGenerated(t *testing.T) {
 	if n := built.Load(); n < *modelSeeds*3/4 {
 		t.Errorf("kustomize built only %d of %d generated trees: fix the generator", n, *modelSeeds)
 	}
+	// The trees exercise the fast path of verifyChanges, so checkProven checked something.
+	if n := provenChanges.Load() - proven0; n == 0 {
+		t.Error("no change of any generated tree was proven without a parse")
+	} else {
+		t.Logf("%d changed files proven without a parse, each checked", n)
+	}
+}
+
+// provenChanges counts the changes checkProven checked.
+var provenChanges atomic.Uint64
+
+// checkProven checks the claim behind every change that verifyChanges trusts without parsing
+// its new bytes: the new file parses as the old one plus added entries and items, and each is
+// acrgen's own (the Secret in an imagePullSecrets list; in a kustomization, its resources or
+// patches entry).
+func checkProven(res *engine.Result) string {
+	for _, c := range res.Changes {
+		if !engine.Proven(c) {
+			continue
+		}
+		provenChanges.Add(1)
+		adds, err := yamlproof.Additions(c.Old, c.New)
+		if err == nil && len(adds) == 0 {
+			err = errors.New("it adds nothing")
+		}
+		for _, a := range adds {
+			if err != nil {
+				break
+			}
+			want := "- name: " + secretName + "\n"
+			switch {
+			case isKustomization(c.Path) && (a.Key == "resources" || a.Key == "patches" || a.Key == "" && a.Parent.Kind == yaml.SequenceNode):
+				continue
+			case a.Key == "imagePullSecrets":
+			case a.Key == "" && a.Parent.Kind == yaml.SequenceNode:
+				want = "name: " + secretName + "\n"
+			default:
+				err = fmt.Errorf("it adds %q at line %d", a.Key, a.Parent.Line)
+				continue
+			}
+			if got, merr := yaml.Marshal(a.Value); merr != nil || string(got) != want {
+				err = fmt.Errorf("it adds %q, not the Secret, at line %d", got, a.Parent.Line)
+			}
+		}
+		if err != nil {
+			return fmt.Sprintf("%s was trusted without a parse, but %v", c.Path, err)
+		}
+	}
+	return ""
+}
+
+// isKustomization reports whether path names a kustomization file.
+func isKustomization(path string) bool {
+	switch filepath.Base(path) {
+	case "kustomization.yaml", "kustomization.yml", "Kustomization":
+		return true
+	}
+	return false
 }
 
 // quietStderr drops what kustomize prints to os.Stderr (deprecation notices for
@@ -271,6 +332,9 @@ func renderAndVerify(root, recipient string) string {
 			return "" // a documented limit, refused with exit 2: not silent
 		}
 		return "render: " + err.Error()
+	}
+	if fail := checkProven(res); fail != "" {
+		return fail
 	}
 	if err := writeResult(root, res); err != nil {
 		return "writing: " + err.Error()

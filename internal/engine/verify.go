@@ -11,11 +11,15 @@ import (
 // file's document at the same place, and returns the index of the first change that does not
 // parse (in the order of changes) and its error, or -1. A document acrgen did not edit is
 // left alone: it parsed when the tree was loaded, or the prefilter skipped it as irrelevant,
-// and either way an edit cannot have broken it.
+// and either way an edit cannot have broken it. A change whose edits all have a proven shape
+// (render.Proven: an entry or item added in block style where the source shows exactly how it
+// parses) is not parsed either: its parse is the old one plus the additions.
 func verifyChanges(changes []FileChange) (int, error) {
 	errs := make([]error, len(changes))
 	tree.ForEach(len(changes), func(i int) error {
-		errs[i] = parseEdited(changes[i].Old, changes[i].New)
+		if !changes[i].proven {
+			errs[i] = parseEdited(changes[i].Old, changes[i].New)
+		}
 		return nil
 	})
 	for i, err := range errs {

@@ -34,6 +34,8 @@ type Lock struct {
 	beforeCommit func()
 	// afterCommit, when set, runs once the journal is written, before any file is; for tests.
 	afterCommit func()
+	// swept is true once older versions' temporary files were swept (sweep).
+	swept bool
 }
 
 // BusyError is a tree locked by another run.
@@ -185,6 +187,7 @@ func holders(path string) []string {
 // Unlock releases the lock.
 func (l *Lock) Unlock() {
 	if l != nil && l.f != nil {
+		l.sweep()
 		if l.exclusive && l.info != "" {
 			os.Remove(l.info)
 		}

@@ -38,9 +38,20 @@ func ReadRegular(p string, max int64) ([]byte, fs.FileInfo, error) {
 	if max > 0 {
 		r = io.LimitReader(f, max+1)
 	}
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, nil, err
+	// Sized from the stat, as os.ReadFile does: one allocation unless the file grows meanwhile.
+	b := make([]byte, 0, fi.Size()+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
 	}
 	if max > 0 && int64(len(b)) > max {
 		return nil, nil, &sizeError{int64(len(b)), max}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -79,8 +81,9 @@ func sum(b []byte) string {
 //     file must still hold what the run read (or, for a new file, still not exist);
 //  2. the journal, holding each target, its old and new hash and its new bytes, is written and
 //     fsynced: from here on the run is done even if it is killed, as the next run finishes it;
-//  3. each file is rewritten in place (a new file is created) and fsynced, and the journal is
-//     removed.
+//  3. each file is rewritten in place (a new file is created); then everything written is
+//     made durable at once (one syncfs per filesystem on Linux, else an fsync per file and
+//     directory), and only then is the journal removed.
 //
 // Files are rewritten in place rather than through a temporary file and a rename: a new inode
 // per changed file is what made large runs spend most of their time in the kernel (ext4 scans
@@ -93,9 +96,11 @@ func (l *Lock) WriteAll(ctx context.Context, ws []Write) (err error) {
 	if !l.exclusive {
 		return errors.New("internal error: writing under a shared lock")
 	}
+	l.sweep()
 	j := journal{Entries: make([]journalEntry, len(ws))}
+	dirs := map[string]string{}
 	for i, w := range ws {
-		target, mode, err := l.check(w)
+		target, mode, err := l.check(w, dirs)
 		if err != nil {
 			return err
 		}
@@ -111,8 +116,9 @@ func (l *Lock) WriteAll(ctx context.Context, ws []Write) (err error) {
 	if l.beforeCommit != nil {
 		l.beforeCommit()
 	}
+	clear(dirs) // checked afresh: a directory may have been replaced by a symlink since
 	for _, w := range ws {
-		if _, _, err := l.check(w); err != nil {
+		if _, _, err := l.check(w, dirs); err != nil {
 			return err
 		}
 	}
@@ -126,28 +132,45 @@ func (l *Lock) WriteAll(ctx context.Context, ws []Write) (err error) {
 	if l.afterCommit != nil {
 		l.afterCommit()
 	}
+	// Opened before the first write, so that a write-back error of any of them is reported.
+	ds := openDurable(j.Entries)
+	defer ds.close()
 	if err := writeInPlace(j.Entries, l.delay); err != nil {
 		if rerr := undo(ws, j.Entries); rerr != nil {
 			return fmt.Errorf("%w; putting the other files back failed too (%v): the next acrgen run finishes the write", err, rerr)
+		}
+		if rerr := ds.sync(); rerr != nil {
+			return fmt.Errorf("%w; putting the other files back: %v: the next acrgen run finishes the write", err, rerr)
 		}
 		if rerr := l.removeJournal(); rerr != nil {
 			return fmt.Errorf("%w; the files are as before, but %v", err, rerr)
 		}
 		return fmt.Errorf("%w; nothing was written", err)
 	}
-	syncDirs(j.Entries)
+	// The journal goes only once the files are on disk: until then a crash is rolled forward.
+	if err := ds.sync(); err != nil {
+		return fmt.Errorf("writing the files to disk: %w: the next acrgen run finishes the write", err)
+	}
 	return l.removeJournal()
 }
 
 // check applies the writer's guards to w: it returns the real path to write (the parent
-// directories' symlinks resolved) and the mode to give the file.
-func (l *Lock) check(w Write) (string, fs.FileMode, error) {
+// directories' symlinks resolved) and the mode to give the file. dirs keeps the directories
+// resolved in one pass over the files (most share a few directories).
+func (l *Lock) check(w Write, dirs map[string]string) (string, fs.FileMode, error) {
 	p := w.Path
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(l.root, p)
 	}
 	p = filepath.Clean(p)
-	parent, err := resolveExisting(filepath.Dir(p))
+	parent, ok := dirs[filepath.Dir(p)]
+	var err error
+	if !ok {
+		parent, err = resolveExisting(filepath.Dir(p))
+		if err == nil {
+			dirs[filepath.Dir(p)] = parent
+		}
+	}
 	if errors.Is(err, errDangling) {
 		return "", 0, &OutsideError{Path: w.Path, Root: strings.Join(l.roots, ", ")}
 	}
@@ -247,9 +270,9 @@ func within(root, p string) bool {
 	return p == root || strings.HasPrefix(p, root+string(filepath.Separator))
 }
 
-// writeInPlace writes each entry's bytes over its target (creating it if need be) and fsyncs
-// it, a few at a time: fsyncs that run together share the filesystem's journal commits. step
-// runs before each file is handed out (a test's delay).
+// writeInPlace writes each entry's bytes over its target (creating it if need be), a few at a
+// time; the caller makes them durable ([durable]). step runs before each file is handed out (a
+// test's delay).
 func writeInPlace(es []journalEntry, step func()) error {
 	errs := make([]error, len(es))
 	next := make(chan int)
@@ -294,7 +317,7 @@ func undo(ws []Write, es []journalEntry) error {
 }
 
 // writeOver replaces the bytes of the file at path in place (creating it with mode if it does
-// not exist) and fsyncs it.
+// not exist). It does not fsync: [durable] does, for all the files of a write at once.
 func writeOver(path string, data []byte, mode fs.FileMode) error {
 	// O_NOFOLLOW: a symlink put in the file's place since it was checked is not followed.
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, mode.Perm())
@@ -302,9 +325,6 @@ func writeOver(path string, data []byte, mode fs.FileMode) error {
 		return err
 	}
 	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -329,31 +349,11 @@ func writeTemp(path string, data []byte, mode fs.FileMode) error {
 	return err
 }
 
-// syncDirs fsyncs the directories of the entries' targets, so that their renames (or new
-// temporary files) are on disk. Errors are ignored: some filesystems cannot fsync a directory.
-func syncDirs(es []journalEntry) {
-	seen := map[string]bool{}
-	for _, e := range es {
-		d := filepath.Dir(e.Target)
-		if !seen[d] {
-			seen[d] = true
-			syncDir(d)
-		}
-	}
-}
-
-func syncDir(d string) {
-	if f, err := os.Open(d); err == nil {
-		f.Sync()
-		f.Close()
-	}
-}
-
 func (l *Lock) journalPath() string { return filepath.Join(l.dir, l.prefix+"acrgen.journal") }
 
 // writeJournal replaces the journal atomically and durably.
 func (l *Lock) writeJournal(j journal) error {
-	b, err := json.Marshal(j)
+	b, err := j.marshal()
 	if err != nil {
 		return err
 	}
@@ -368,6 +368,53 @@ func (l *Lock) writeJournal(j journal) error {
 	}
 	syncDir(l.dir)
 	return nil
+}
+
+// marshal encodes j exactly as json.Marshal does, into one buffer sized up front: the journal
+// holds every new file's bytes, and encoding/json grows its buffer by doubling.
+func (j journal) marshal() ([]byte, error) {
+	if j.Entries == nil {
+		return []byte(`{"entries":null}`), nil
+	}
+	n := 16
+	for _, e := range j.Entries {
+		n += 80 + 6*len(e.Target) + 6*len(e.Old) + 6*len(e.New) + base64.StdEncoding.EncodedLen(len(e.Data))
+	}
+	b := append(make([]byte, 0, n), `{"entries":[`...)
+	str := func(key, v string) error {
+		q, err := json.Marshal(v)
+		b = append(append(append(b, '"'), key...), `":`...)
+		b = append(b, q...)
+		return err
+	}
+	for i, e := range j.Entries {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		if err := str("target", e.Target); err != nil {
+			return nil, err
+		}
+		b = append(b, ',')
+		if err := str("old", e.Old); err != nil {
+			return nil, err
+		}
+		b = append(b, ',')
+		if err := str("new", e.New); err != nil {
+			return nil, err
+		}
+		if e.Data == nil {
+			b = append(b, `,"data":null`...)
+		} else {
+			b = append(b, `,"data":"`...)
+			b = base64.StdEncoding.AppendEncode(b, e.Data)
+			b = append(b, '"')
+		}
+		b = append(b, `,"mode":`...)
+		b = strconv.AppendUint(b, uint64(e.Mode), 10)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...), nil
 }
 
 func (l *Lock) removeJournal() error {
@@ -386,13 +433,13 @@ func (l *Lock) delay() {
 
 // recover finishes or undoes a write that a killed run left: a committed journal is rolled
 // forward, one that is not is rolled back. A target that changed since (neither its old nor
-// its new bytes) is left as it is, with a warning. It also removes temporary files that
-// acrgen versions without a journal left under the root.
+// its new bytes) is left as it is, with a warning. (A writer also removes the temporary files
+// of acrgen versions without a journal: sweep.)
 func (l *Lock) recover() error {
 	os.Remove(l.journalPath() + ".new")
 	b, err := os.ReadFile(l.journalPath())
 	if errors.Is(err, fs.ErrNotExist) {
-		return l.sweepLegacy()
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("reading the journal of an interrupted run: %w", err)
@@ -418,26 +465,42 @@ func (l *Lock) recover() error {
 			l.Warnings = append(l.Warnings, fmt.Sprintf("%s changed after an acrgen run was interrupted: kept as it is; run acrgen again", e.Target))
 		}
 	}
+	ds := openDurable(todo)
+	defer ds.close()
 	if err := writeInPlace(todo, func() {}); err != nil {
 		return fmt.Errorf("finishing an interrupted run: %w", err)
 	}
-	syncDirs(j.Entries)
-	l.Warnings = append(l.Warnings, fmt.Sprintf("finished the writes of an interrupted acrgen run (%d file(s))", len(j.Entries)))
-	if err := l.removeJournal(); err != nil {
-		return err
+	if err := ds.sync(); err != nil {
+		return fmt.Errorf("finishing an interrupted run: writing the files to disk: %w", err)
 	}
-	return l.sweepLegacy()
+	l.Warnings = append(l.Warnings, fmt.Sprintf("finished the writes of an interrupted acrgen run (%d file(s))", len(j.Entries)))
+	return l.removeJournal()
+}
+
+// sweep runs sweepLegacy once for a writer, over the directories it may write in (the run's
+// DIRs, once Allow has narrowed them; older versions wrote their temporary files next to the
+// files they rewrote, in the same directories), before its first write or when it unlocks. It
+// does not walk the whole lock root: in git that is the repository, which a run on one
+// directory need not read.
+func (l *Lock) sweep() {
+	if !l.exclusive || l.swept {
+		return
+	}
+	l.swept = true
+	for _, r := range l.roots {
+		l.sweepLegacy(r)
+	}
 }
 
 // sweepLegacy removes the temporary files (.acrgen-<digits>.tmp) that acrgen versions
-// without a journal left under the root when they were killed.
-func (l *Lock) sweepLegacy() error {
-	return filepath.WalkDir(l.root, func(p string, d fs.DirEntry, err error) error {
+// without a journal left under root when they were killed.
+func (l *Lock) sweepLegacy(root string) {
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
 		}
 		if d.IsDir() {
-			if p != l.root && d.Name() == ".git" {
+			if p != root && d.Name() == ".git" {
 				return filepath.SkipDir
 			}
 			return nil

@@ -301,6 +301,7 @@ func TestRecoveryRollsForwardOrBack(t *testing.T) {
 				}
 			}
 			next := lockFor(t, dir)
+			next.Unlock() // a writer sweeps older versions' files by the time it unlocks
 			want := map[string]string{"a.yaml": "new a\n", "b.yaml": "new b\n", "c.yaml": "new c\n", "d.yaml": "new d\n", "e.yaml": "edited by hand\n"}
 			if !committed {
 				want = map[string]string{"a.yaml": "new a\n", "b.yaml": "old b\n", "d.yaml": "new", "e.yaml": "edited by hand\n"}

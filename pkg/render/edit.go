@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -21,16 +22,20 @@ type Source struct {
 
 // NewSource indexes b. The line ending of inserted lines follows the file's first line ending.
 func NewSource(b []byte) *Source {
-	s := &Source{b: b, lines: []int{0}, nl: "\n"}
-	for i, c := range b {
-		if c == '\n' {
-			if len(s.lines) == 1 && i > 0 && b[i-1] == '\r' {
-				s.nl = "\r\n"
-			}
-			s.lines = append(s.lines, i+1)
+	lines := make([]int, 1, 1+bytes.Count(b, []byte{'\n'}))
+	s := &Source{b: b, lines: lines, nl: "\n"}
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			return s
 		}
+		i += j
+		if len(s.lines) == 1 && i > 0 && b[i-1] == '\r' {
+			s.nl = "\r\n"
+		}
+		i++
+		s.lines = append(s.lines, i)
 	}
-	return s
 }
 
 // Bytes returns the source bytes.
@@ -80,6 +85,12 @@ type Edit struct {
 	// items appended to that last entry's list must come first, or they would land under the
 	// new key.
 	NewKey bool
+	// Shape is what is known of the result without parsing it ([Proven]).
+	Shape EditShape
+	// next is where the first line of content after the insertion starts, for a Shape other
+	// than ShapeUnknown; target is the collection the edit extends.
+	next   int
+	target *yaml.Node
 }
 
 // Apply applies edits to src. Edits must not overlap; insertions at the same offset keep
@@ -154,8 +165,36 @@ func jsonStyle(n *yaml.Node) bool {
 }
 
 // quoteScalar renders s as a YAML string scalar, quoted only when a plain scalar would not
-// read back as the same string.
+// read back as the same string. A run quotes the same few names for every edit, and each
+// yaml.Marshal builds an encoder: the answers for the last few strings are kept.
 func quoteScalar(s string, flow bool) string {
+	k := quoteKey{s, flow}
+	quoted.Lock()
+	q, ok := quoted.m[k]
+	quoted.Unlock()
+	if !ok {
+		q = quoteScalarUncached(s, flow)
+		quoted.Lock()
+		if len(quoted.m) >= 64 {
+			clear(quoted.m)
+		}
+		quoted.m[k] = q
+		quoted.Unlock()
+	}
+	return q
+}
+
+type quoteKey struct {
+	s    string
+	flow bool
+}
+
+var quoted = struct {
+	sync.Mutex
+	m map[quoteKey]string
+}{m: map[quoteKey]string{}}
+
+func quoteScalarUncached(s string, flow bool) string {
 	out, err := yaml.Marshal(s)
 	if err != nil {
 		return strconv.Quote(s)
@@ -295,6 +334,7 @@ func AppendListItem(src *Source, m *yaml.Node, key string, item ListItem, style 
 			strings.Repeat(" ", indent+style.Offset) + "-" + strings.Repeat(" ", style.Gap) + item.block() + src.nl
 		e := src.insertAfterLine(end, text)
 		e.NewKey = true
+		src.shapeNewEntry(&e, m, key, item, style, end)
 		return e, nil
 	}
 	switch {
@@ -309,12 +349,16 @@ func AppendListItem(src *Source, m *yaml.Node, key string, item ListItem, style 
 			return Edit{}, fmt.Errorf("line %d: cannot find the list item indicator of %q", v.Content[0].Line, key)
 		}
 		last := v.Content[len(v.Content)-1]
-		text := item.block()
-		if last.Kind == yaml.MappingNode && last.Style&yaml.FlowStyle != 0 {
+		text, flow := item.block(), last.Kind == yaml.MappingNode && last.Style&yaml.FlowStyle != 0
+		if flow {
 			text = item.flow()
 		}
 		end := src.blockEnd(last.Line, dash, false)
-		return src.insertAfterLine(end, strings.Repeat(" ", dash)+"-"+strings.Repeat(" ", gap)+text+src.nl), nil
+		e := src.insertAfterLine(end, strings.Repeat(" ", dash)+"-"+strings.Repeat(" ", gap)+text+src.nl)
+		if !flow {
+			src.shapeNewItem(&e, k, v, item, dash, gap, end)
+		}
+		return e, nil
 	case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
 		keyEnd := src.offset(k.Line, k.Column) + len(k.Value)
 		rest := src.line(k.Line)[keyEnd-src.lines[k.Line-1]:]

@@ -36,7 +36,7 @@ func FuzzMatch(f *testing.F) {
 }
 
 // FuzzPatchManifest feeds arbitrary YAML to the patcher: it must not panic, its output must
-// parse, every pod spec that pulls from the registry must list the secret exactly once, and a
+// parse (as the edits' shapes say, when [Proven] claims it), every pod spec that pulls from the registry must list the secret exactly once, and a
 // second run must change nothing.
 func FuzzPatchManifest(f *testing.F) {
 	inputs, _ := filepath.Glob("testdata/patch/*/input.yaml")
@@ -56,6 +56,7 @@ func FuzzPatchManifest(f *testing.F) {
 		if err != nil {
 			return // refused input (an alias pod spec, a non-list imagePullSecrets) is fine
 		}
+		patchProof(t, in, kinds, match) // where the edits' shapes claim the result, it holds
 		m2, err := ParseManifest(out)
 		if err != nil {
 			t.Fatalf("patched output does not parse: %v\ninput:\n%s\noutput:\n%s", err, in, out)

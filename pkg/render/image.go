@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/distribution/reference"
 )
@@ -81,6 +82,29 @@ func (m *Matcher) Match(image string) (string, bool) {
 // unresolved ${VAR} placeholder (Flux post-build substitution), still yield their host when
 // the part before the first slash is unambiguously one; otherwise ImageHost returns "".
 func ImageHost(image string) string {
+	hosts.Lock()
+	h, ok := hosts.m[image]
+	hosts.Unlock()
+	if !ok {
+		h = imageHost(image)
+		hosts.Lock()
+		if len(hosts.m) >= 1<<14 {
+			clear(hosts.m)
+		}
+		hosts.m[image] = h
+		hosts.Unlock()
+	}
+	return h
+}
+
+// hosts keeps ImageHost's answers: a tree names the same images many times, and the reference
+// grammar is a large regular expression.
+var hosts = struct {
+	sync.Mutex
+	m map[string]string
+}{m: map[string]string{}}
+
+func imageHost(image string) string {
 	image = strings.TrimSpace(image)
 	if image == "" {
 		return ""

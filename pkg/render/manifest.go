@@ -272,6 +272,21 @@ type NeedsSecret func(r Resource, ps PodSpec) bool
 // PatchManifest adds secret to the imagePullSecrets of every pod spec that needs it, and
 // returns the new bytes (the same slice when nothing changed) and the changes made.
 func PatchManifest(m *Manifest, kinds *Kinds, needs NeedsSecret, secret string) ([]byte, []Change, error) {
+	edits, changes, err := PlanPatch(m, kinds, needs, secret)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(edits) == 0 {
+		return m.Src.Bytes(), nil, nil
+	}
+	out, err := Apply(m.Src.Bytes(), edits)
+	return out, changes, err
+}
+
+// PlanPatch returns the edits that add secret to the imagePullSecrets of every pod spec that
+// needs it, and the changes they make. [Apply] applies them; [Proven] says whether the result
+// must be parsed again to be trusted.
+func PlanPatch(m *Manifest, kinds *Kinds, needs NeedsSecret, secret string) ([]Edit, []Change, error) {
 	var edits []Edit
 	var changes []Change
 	for _, r := range m.Resources() {
@@ -293,11 +308,7 @@ func PatchManifest(m *Manifest, kinds *Kinds, needs NeedsSecret, secret string) 
 			}
 		}
 	}
-	if len(edits) == 0 {
-		return m.Src.Bytes(), nil, nil
-	}
-	out, err := Apply(m.Src.Bytes(), edits)
-	return out, changes, err
+	return edits, changes, nil
 }
 
 // MatchesRegistry returns a NeedsSecret that selects pod specs with at least one image from

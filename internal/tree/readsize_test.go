@@ -1,0 +1,58 @@
+package tree
+
+import (
+	"bytes"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// ReadRegular sizes its buffer from the file's size: one buffer for the bytes, not a
+// doubling series of them, and the bytes exact with or without a limit.
+func TestReadRegularSizesItsBuffer(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "big.yaml")
+	want := bytes.Repeat([]byte("key: value\n"), 10000)
+	if err := os.WriteFile(p, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, max := range []int64{0, int64(len(want)), 1 << 20} {
+		b, _, err := ReadRegular(p, max)
+		if err != nil || !bytes.Equal(b, want) {
+			t.Fatalf("max %d: %d bytes, %v", max, len(b), err)
+		}
+	}
+	var big int
+	allocs := testing.AllocsPerRun(5, func() {
+		b, _, _ := ReadRegular(p, 1<<20)
+		big = cap(b)
+	})
+	// The file, its FileInfo and the limit reader: a growing buffer takes 10 or more.
+	if allocs > 6 || big > len(want)+1 {
+		t.Errorf("ReadRegular of %d bytes: %v allocations, a buffer of %d", len(want), allocs, big)
+	}
+}
+
+// The journal's hand-sized encoding is byte for byte encoding/json's, which recovery reads.
+func TestJournalMarshalIsJSON(t *testing.T) {
+	for _, j := range []journal{
+		{},
+		{Entries: []journalEntry{}},
+		{Entries: []journalEntry{
+			{Target: "/t/a.yaml", Old: sum([]byte("old")), New: sum([]byte("new")), Data: []byte("new\n"), Mode: 0o644},
+			{Target: "/t/<odd> & \"quoted\"\n\u2028é.yaml", New: sum(nil), Data: []byte{}, Mode: 0o600},
+			{Target: "/t/nil\xff.yaml", Data: nil, Mode: fs.ModeSetuid | 0o755},
+			{Target: "/t/bin.yaml", Data: []byte{0, 1, 2, 0xff, 0xfe, '"', '\\'}},
+		}},
+	} {
+		want, err := json.Marshal(j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := j.marshal()
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("marshal:\n%s\nencoding/json:\n%s\n(%v)", got, want, err)
+		}
+	}
+}
