@@ -34,6 +34,9 @@ const Group = "kustomize.toolkit.fluxcd.io"
 // HelmGroup is the API group of Flux HelmReleases.
 const HelmGroup = "helm.toolkit.fluxcd.io"
 
+// fluxGroupSuffix ends the API group of every Flux object.
+const fluxGroupSuffix = ".toolkit.fluxcd.io"
+
 // Kustomization is a Flux Kustomization found in the repository.
 type Kustomization struct {
 	Name, Namespace string
@@ -192,7 +195,9 @@ func (rs *resolver) objects(dir string, overlay *tree.Overlay) ([]*Kustomization
 	if overlay == nil && !hasKustomization(dir) {
 		return rs.scan(dir)
 	}
-	t, err := tree.Load(dir, tree.Options{MaxFileSize: rs.opts.MaxFileSize, Kinds: rs.opts.Kinds, Display: rs.opts.Display, Overlay: overlay, Cache: rs.opts.Cache, ObjectsOnly: true})
+	// Only documents that name a Flux API group can be Flux objects: the others are left
+	// unparsed here (the run that follows reads what it needs of them).
+	t, err := tree.Load(dir, tree.Options{MaxFileSize: rs.opts.MaxFileSize, Kinds: rs.opts.Kinds, Display: rs.opts.Display, Overlay: overlay, Cache: rs.opts.Cache, ObjectsOnly: true, Relevant: []string{fluxGroupSuffix}})
 	if err != nil {
 		return nil, err
 	}

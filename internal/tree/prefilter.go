@@ -12,7 +12,7 @@ func (l *loader) noteImages(k *Kustomization) { l.images = append(l.images, k.K.
 // triggers returns the lower-case strings that make a file worth parsing, or nil when every
 // file must be parsed.
 func (l *loader) triggers() []string {
-	if len(l.opts.Registries) == 0 {
+	if len(l.opts.Registries) == 0 && len(l.opts.Relevant) == 0 {
 		return nil
 	}
 	set := map[string]bool{}

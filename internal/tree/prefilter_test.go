@@ -33,6 +33,8 @@ func TestTriggers(t *testing.T) {
 			patches: []string{"- op: replace\n  path: /spec/template/spec/containers/0/image\n  value: MYREGISTRY.azurecr.io/x\n"}},
 		{name: "a patch that does not", registries: []string{reg}, patches: []string{"metadata:\n  labels: {a: b}\n"},
 			relevant: []string{"acr-secret", "kind: ServiceAccount"}, want: []string{reg, "acr-secret", "kind: serviceaccount"}},
+		{name: "relevant strings alone (the Flux scan): parse only what names them", relevant: []string{".toolkit.fluxcd.io"},
+			want: []string{".toolkit.fluxcd.io"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := &loader{opts: Options{Registries: tc.registries, Relevant: tc.relevant}, images: tc.images, patchTexts: tc.patches}

@@ -89,8 +89,9 @@ type Options struct {
 	// Registries and Relevant, when set, let Load skip the full parse of files that cannot
 	// matter: a file is parsed only if it mentions (ignoring case) a registry, an image name
 	// that some kustomization's images: entry maps onto a registry, or one of the Relevant
-	// strings. Other files are still checked for size, encoding and templates. Empty
-	// Registries means every file is parsed.
+	// strings. Other files are still checked for size, encoding and templates. Relevant alone
+	// (no Registries) parses only the documents that mention one of its strings, as the Flux
+	// scan does; neither set means every document is parsed.
 	Registries []string
 	Relevant   []string
 	// Overlay, when set, is what a deployer adds to the root before building it.

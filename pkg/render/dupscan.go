@@ -4,8 +4,9 @@ import "strings"
 
 // mayHaveDuplicateKeys is a fast, conservative test for documents the loader does not parse:
 // it reads block-style YAML line by line and returns false only when it is sure that no
-// mapping of the document has a key twice. Anything it does not follow (flow collections,
-// quoted or complex keys, multi-line quoted scalars, tabs, directives) makes it return true,
+// mapping of the document has a key twice. Anything it does not follow (flow collections that
+// do not close on their line or that [flowLineClean] does not follow, quoted or complex keys,
+// multi-line quoted scalars, tabs, directives) makes it return true,
 // and the caller then parses the document in full, which decides.
 func mayHaveDuplicateKeys(doc []byte) bool {
 	var frames []keyFrame
@@ -59,7 +60,12 @@ func mayHaveDuplicateKeys(doc []byte) bool {
 		}
 		pop(indent)
 		switch trimmed[0] {
-		case '"', '\'', '?', '{', '[', '&', '*', '!', '\t':
+		case '{', '[':
+			if !flowLineClean(trimmed) {
+				return true
+			}
+			continue
+		case '"', '\'', '?', '&', '*', '!', '\t':
 			return true
 		case '|', '>':
 			block = indent - 1
@@ -93,7 +99,9 @@ func mayHaveDuplicateKeys(doc []byte) bool {
 		}
 		switch value[0] {
 		case '{', '[':
-			return true
+			if !flowLineClean(value) {
+				return true
+			}
 		case '|', '>':
 			block = indent
 		case '"', '\'':
@@ -165,4 +173,102 @@ func closedQuote(v string) bool {
 		}
 	}
 	return false
+}
+
+// flowLineClean reports whether v, which starts with a flow collection ("{" or "["), holds
+// one that closes on this line, followed by nothing or a comment, and whose flow mappings
+// certainly have no key twice. Keys must be plain or quoted scalars made of letters, digits
+// and "-_./"; anything else it does not follow (anchors, aliases, tags, complex keys, other
+// keys) makes it false, as does a repeated key.
+func flowLineClean(v string) bool {
+	type frame struct {
+		mapping, wantKey bool
+		keys             []string
+	}
+	var stack []frame
+	for i := 0; i < len(v); {
+		c := v[i]
+		switch {
+		case c == ' ':
+			i++
+			continue
+		case c == '{' || c == '[':
+			if n := len(stack); n > 0 && stack[n-1].mapping && stack[n-1].wantKey {
+				return false // a collection as a key
+			}
+			stack = append(stack, frame{mapping: c == '{', wantKey: c == '{'})
+			i++
+			continue
+		case c == '}' || c == ']':
+			n := len(stack)
+			if n == 0 || stack[n-1].mapping != (c == '}') {
+				return false
+			}
+			stack = stack[:n-1]
+			i++
+			if len(stack) == 0 {
+				rest := strings.TrimLeft(v[i:], " ")
+				return rest == "" || rest[0] == '#' && len(rest) < len(v[i:])
+			}
+			continue
+		case len(stack) == 0:
+			return false
+		case c == ',':
+			top := &stack[len(stack)-1]
+			top.wantKey = top.mapping
+			i++
+			continue
+		case c == ':':
+			stack[len(stack)-1].wantKey = false
+			i++
+			continue
+		}
+		// A scalar: quoted, or plain up to a flow indicator or ": ".
+		var tok string
+		switch c {
+		case '"', '\'':
+			j := i + 1
+			for j < len(v) && v[j] != c {
+				if c == '"' && v[j] == '\\' {
+					return false
+				}
+				j++
+			}
+			if j == len(v) || c == '\'' && j+1 < len(v) && v[j+1] == '\'' {
+				return false // unclosed, or an escaped quote: not followed
+			}
+			tok, i = v[i+1:j], j+1
+		case '&', '*', '!', '?', '|', '>', '%', '@', '`', '#', '-':
+			if c != '-' || i+1 < len(v) && v[i+1] == ' ' {
+				return false
+			}
+			fallthrough
+		default:
+			j := i
+			for j < len(v) && !strings.ContainsRune(",[]{}", rune(v[j])) && !(v[j] == ':' && (j+1 == len(v) || strings.ContainsRune(" ,[]{}", rune(v[j+1])))) {
+				if v[j] == '#' && v[j-1] == ' ' {
+					return false // a comment inside the collection: it does not close here
+				}
+				j++
+			}
+			tok, i = strings.TrimRight(v[i:j], " "), j
+		}
+		top := &stack[len(stack)-1]
+		if !top.mapping || !top.wantKey {
+			continue
+		}
+		if tok == "" || strings.IndexFunc(tok, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./", r))
+		}) >= 0 {
+			return false
+		}
+		for _, k := range top.keys {
+			if k == tok {
+				return false
+			}
+		}
+		top.keys = append(top.keys, tok)
+		top.wantKey = false
+	}
+	return false // not closed on this line
 }

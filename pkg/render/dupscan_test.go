@@ -87,3 +87,66 @@ func TestDuplicateScan(t *testing.T) {
 		}
 	}
 }
+
+// flowLineClean must say "clean" only for one-line flow collections without a repeated key,
+// which is what lets the prefilter skip documents with `args: ["--x"]` or `limits: {cpu: 1}`;
+// every case whose full parse finds a duplicate key must be refused.
+func TestFlowLineClean(t *testing.T) {
+	for _, tc := range []struct {
+		v     string
+		clean bool
+	}{
+		{`["ReadWriteOnce"]`, true},
+		{`{memory: 1Gi}`, true},
+		{`{memory: 1Gi, cpu: "1"} # limits`, true},
+		{`["sh", "-c", "echo a: b, {c}"]`, true},
+		{`[--port=8080, -v, "--x=y"]`, true},
+		{`{a: {b: 1, c: [1, 2]}, d: [{e: 1}, {e: 2}]}`, true},
+		{`{url: http://example.com:8080/x, 'q': "1"}`, true},
+		{`[]`, true},
+		{`{}`, true},
+		{`{a: 1, a: 2}`, false},
+		{`{a: 1, "a": 2}`, false},
+		{`{a: 1, 'a': 2}`, false},
+		{`{a, a}`, false},
+		{`[{x: 1, y: 2, x: 3}]`, false},
+		{`{a: {b: 1, b: 2}}`, false},
+		{`{a: 1,`, false},      // does not close on this line
+		{`[a, b] c`, false},    // not a lone collection
+		{`{&x a: 1}`, false},   // an anchor
+		{`{a: *x}`, false},     // an alias
+		{`{? a : 1}`, false},   // a complex key
+		{`{[a]: 1}`, false},    // a collection as key
+		{`{"a\"b": 1}`, false}, // an escape
+		{`{a: 1} # x`, true},
+		{`{a: 1}# x`, false},
+		{`{a b: 1, a  b: 2}`, false}, // keys outside the simple alphabet
+		{`{a: 1 # c}`, false},
+	} {
+		if got := flowLineClean(tc.v); got != tc.clean {
+			t.Errorf("flowLineClean(%q) = %v, want %v", tc.v, got, tc.clean)
+		}
+		_, err := ParseManifest([]byte("k: " + tc.v + "\n"))
+		if err != nil && strings.Contains(err.Error(), "already defined") && flowLineClean(tc.v) {
+			t.Errorf("%q: the parse finds %v, but flowLineClean says clean", tc.v, err)
+		}
+		if doc := "k: " + tc.v + "\n"; err != nil && strings.Contains(err.Error(), "already defined") && !mayHaveDuplicateKeys([]byte(doc)) {
+			t.Errorf("%q: the parse finds %v, but the scan does not", doc, err)
+		}
+	}
+}
+
+// The benchmark's trees (flow values on most workloads) are skipped by the scan: before,
+// every document with a flow collection was parsed.
+func TestScanSkipsCleanFlowValues(t *testing.T) {
+	doc := "apiVersion: apps/v1\nkind: StatefulSet\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        args: [\"--a\", \"--b\"]\n        resources:\n          limits: {memory: 1Gi}\n      - {name: side, image: x}\n  volumeClaimTemplates:\n  - spec:\n      accessModes: [\"ReadWriteOnce\"]\n"
+	if mayHaveDuplicateKeys([]byte(doc)) {
+		t.Error("a document with clean one-line flow values: the scan says maybe")
+	}
+	if _, err := ParseManifest([]byte(doc)); err != nil {
+		t.Fatal(err)
+	}
+	if !mayHaveDuplicateKeys([]byte(strings.Replace(doc, "{memory: 1Gi}", "{memory: 1Gi, memory: 2Gi}", 1))) {
+		t.Error("a repeated key in a flow mapping: the scan must say maybe")
+	}
+}
