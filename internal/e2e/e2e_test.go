@@ -20,6 +20,15 @@ var (
 	binOut  []byte
 )
 
+// TestMain runs the tests, then removes the binary acrgenBinary built for them.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
 // acrgenBinary builds the static binary once, as the Makefile's build target and the
 // Dockerfile's documentation do (CGO_ENABLED=0, -trimpath).
 func acrgenBinary(t *testing.T) string {
