@@ -55,6 +55,28 @@ func (c *Cache) get(path string, triggers []string) (*render.Manifest, fs.FileMo
 	return nil, 0, false
 }
 
+// read returns the bytes and mode of path as an earlier Load of the run read them, whatever
+// it parsed of them, so that a Load with other triggers parses the file without reading it
+// again (the writer checks, before writing, that no file changed since it was read).
+func (c *Cache) read(path string) ([]byte, fs.FileMode, bool) {
+	if c == nil {
+		return nil, 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.files[path]
+	if e == nil {
+		return nil, 0, false
+	}
+	if e.full != nil {
+		return e.full.Src.Bytes(), e.mode, true
+	}
+	for _, m := range e.relevant {
+		return m.Src.Bytes(), e.mode, true
+	}
+	return nil, 0, false
+}
+
 func (c *Cache) put(path string, triggers []string, m *render.Manifest, mode fs.FileMode) {
 	if c == nil {
 		return

@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -40,5 +41,32 @@ func TestCacheParsesSharedBaseOnce(t *testing.T) {
 	}
 	if got := cache.Parses(); got != 3 {
 		t.Fatalf("want each of the 3 base manifests parsed once, got %d parses", got)
+	}
+}
+
+// TestCacheReadsFileOnce: a Load with other triggers (the run after the Flux scan) parses
+// what it needs from the bytes an earlier Load of the run read, without reading the file
+// again. The file is changed on disk in between: the second Load still sees what the run read
+// (the writer refuses to write over a file that changed since).
+func TestCacheReadsFileOnce(t *testing.T) {
+	dir := t.TempDir()
+	pod := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\nspec:\n  containers:\n  - name: c\n    image: myregistry.azurecr.io/a\n"
+	p := filepath.Join(dir, "pod.yaml")
+	if err := os.WriteFile(p, []byte(fmt.Sprintf(pod, "first")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cache := NewCache()
+	if _, err := Load(dir, Options{Kinds: render.NewKinds(), Relevant: []string{".toolkit.fluxcd.io"}, ObjectsOnly: true, Cache: cache}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(fmt.Sprintf(pod, "second")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := Load(dir, Options{Kinds: render.NewKinds(), Registries: []string{"myregistry.azurecr.io"}, Cache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Instances) != 1 || tr.Instances[0].Name != "first" {
+		t.Fatalf("want the pod as the run first read it (first), got %+v", tr.Instances)
 	}
 }

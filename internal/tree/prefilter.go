@@ -71,14 +71,19 @@ func relevant(b []byte, triggers []string) bool {
 }
 
 // parseFiltered parses a file's documents, only those that mention a trigger when there are
-// triggers; the others are recorded as skipped in the manifest.
-func parseFiltered(b []byte, triggers []string) (*render.Manifest, error) {
+// triggers; the others are recorded as skipped in the manifest. objectsOnly leaves out the
+// duplicate-key scan of the skipped documents (see render.SelectManifest).
+func parseFiltered(b []byte, triggers []string, objectsOnly bool) (*render.Manifest, error) {
 	if triggers == nil {
 		return render.ParseManifest(b)
 	}
 	// Documents that mention no trigger cannot pull from the registry or be the Secret;
 	// templates are parsed anyway so that they are reported.
-	return render.ParseManifestRelevant(b, func(doc []byte) bool {
+	keep := func(doc []byte) bool {
 		return relevant(doc, triggers) || bytes.Contains(doc, []byte("{{"))
-	})
+	}
+	if objectsOnly {
+		return render.SelectManifest(b, keep)
+	}
+	return render.ParseManifestRelevant(b, keep)
 }

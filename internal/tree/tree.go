@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -394,23 +395,31 @@ func (l *loader) parseAll() error {
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	triggers := l.triggers()
+	key := triggers // what a cached parse must have been made with
+	if l.opts.ObjectsOnly && triggers != nil {
+		// Its skipped documents are not scanned for duplicate keys: it serves no other Load.
+		key = append(slices.Clip(triggers), "\x00objects only")
+	}
 	return ForEach(len(files), func(i int) error {
 		f := files[i]
-		if m, mode, ok := l.opts.Cache.get(f.Path, triggers); ok {
+		if m, mode, ok := l.opts.Cache.get(f.Path, key); ok {
 			f.Manifest, f.Mode = m, mode
 			return nil
 		}
-		b, mode, err := l.readFile(f.Path)
-		if err != nil {
-			return err
+		b, mode, ok := l.opts.Cache.read(f.Path)
+		if !ok {
+			var err error
+			if b, mode, err = l.readFile(f.Path); err != nil {
+				return err
+			}
 		}
 		f.Mode = mode
-		m, err := parseFiltered(b, triggers)
+		m, err := parseFiltered(b, triggers, l.opts.ObjectsOnly)
 		if err != nil {
 			return lineErr(l.display(f.Path), err)
 		}
 		f.Manifest = m
-		l.opts.Cache.put(f.Path, triggers, m, mode)
+		l.opts.Cache.put(f.Path, key, m, mode)
 		return nil
 	})
 }

@@ -76,7 +76,14 @@ func mayHaveDuplicateKeys(doc []byte) bool {
 			continue // a scalar, or a plain scalar's continuation
 		}
 		if len(frames) == 0 || frames[len(frames)-1].indent != indent {
-			frames = append(frames, keyFrame{indent: indent})
+			if n := len(frames); n < cap(frames) {
+				// Reuse a popped frame's key list: most documents nest a few levels deep
+				// many times over.
+				frames = frames[:n+1]
+				frames[n] = keyFrame{indent: indent, keys: frames[n].keys[:0]}
+			} else {
+				frames = append(frames, keyFrame{indent: indent})
+			}
 		}
 		if !frames[len(frames)-1].add(key) {
 			return true

@@ -74,6 +74,17 @@ func refuseLoneCR(b []byte) error {
 // parsed (to be refused) when they may have one. Line numbers stay those of the whole file.
 // Documents are split at "---" lines, which YAML never allows inside a document's content.
 func ParseManifestRelevant(b []byte, relevant func([]byte) bool) (*Manifest, error) {
+	return parseRelevant(b, relevant, true)
+}
+
+// SelectManifest is ParseManifestRelevant without the duplicate-key scan of the documents it
+// skips, for a caller that only looks for some objects (the Flux scan looks for Flux's): the
+// refusal of a file with a repeated key is left to the load that works on the file.
+func SelectManifest(b []byte, relevant func([]byte) bool) (*Manifest, error) {
+	return parseRelevant(b, relevant, false)
+}
+
+func parseRelevant(b []byte, relevant func([]byte) bool, scanSkipped bool) (*Manifest, error) {
 	if err := refuseLoneCR(b); err != nil {
 		return nil, err
 	}
@@ -88,7 +99,7 @@ func ParseManifestRelevant(b []byte, relevant func([]byte) bool) (*Manifest, err
 		if relevant(seg) {
 			return m.parse(seg, start-1)
 		}
-		if mayHaveDuplicateKeys(seg) {
+		if scanSkipped && mayHaveDuplicateKeys(seg) {
 			// kustomize refuses the whole file: parse the document to find out.
 			if err := (&Manifest{Src: m.Src}).parse(seg, start-1); err != nil {
 				return err
@@ -100,7 +111,12 @@ func ParseManifestRelevant(b []byte, relevant func([]byte) bool) (*Manifest, err
 		return nil
 	}
 	for l := 2; l <= m.Src.numLines(); l++ {
-		if t := m.Src.line(l); strings.HasPrefix(t, "---") && isDocMarker(t) {
+		// Only a line that starts with "---" can be a marker: look at the bytes before
+		// making the line a string.
+		if !bytes.HasPrefix(b[m.Src.lines[l-1]:], []byte("---")) {
+			continue
+		}
+		if t := m.Src.line(l); isDocMarker(t) {
 			if err := flush(l); err != nil {
 				return nil, err
 			}

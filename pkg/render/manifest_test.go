@@ -1,9 +1,11 @@
 package render
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -80,5 +82,23 @@ func TestParseManifestRelevantRecordsMalformedSkipped(t *testing.T) {
 	}
 	if len(m.Docs) != 1 || !reflect.DeepEqual(m.Skipped, []DocSpan{{Line: 5, End: 9}}) {
 		t.Fatalf("got %d docs and skipped %v, want 1 doc and lines 5-9 skipped", len(m.Docs), m.Skipped)
+	}
+}
+
+// SelectManifest skips what is not relevant without scanning it for duplicate keys, which
+// ParseManifestRelevant refuses (kustomize refuses such a file): the Flux scan leaves that to
+// the run's own load.
+func TestSelectManifestDoesNotScanSkipped(t *testing.T) {
+	b := []byte("kind: Wanted\n---\nkind: Other\nmetadata:\n  name: a\n  name: b\n")
+	wanted := func(doc []byte) bool { return bytes.Contains(doc, []byte("Wanted")) }
+	if _, err := ParseManifestRelevant(b, wanted); err == nil || !strings.Contains(err.Error(), "already defined") {
+		t.Fatalf("ParseManifestRelevant: want the duplicate key refused, got %v", err)
+	}
+	m, err := SelectManifest(b, wanted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Docs) != 1 || len(m.Skipped) != 1 || m.Skipped[0].Line != 2 {
+		t.Errorf("SelectManifest: want 1 document and 1 skipped from line 2, got %d and %+v", len(m.Docs), m.Skipped)
 	}
 }
