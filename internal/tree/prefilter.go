@@ -59,15 +59,76 @@ func (l *loader) triggers() []string {
 	return out
 }
 
-// relevant reports whether b mentions a trigger.
+// relevant reports whether b mentions a trigger (triggers are lower case; b's ASCII letters
+// match in either case).
 func relevant(b []byte, triggers []string) bool {
-	lower := bytes.ToLower(b)
 	for _, t := range triggers {
-		if bytes.Contains(lower, []byte(t)) {
+		if containsFold(b, t) {
 			return true
 		}
 	}
 	return false
+}
+
+// containsFold reports whether b contains t, a lower-case string, ignoring the case of ASCII
+// letters, without making a lower-case copy of b (a document is searched for every trigger,
+// and most documents mention none).
+func containsFold(b []byte, t string) bool {
+	if t == "" {
+		return true
+	}
+	lo, up := t[0], t[0]
+	if 'a' <= lo && lo <= 'z' {
+		up = lo - 'a' + 'A'
+	}
+	// next finds the next c at or after i, remembering the last answer (at) so that each of
+	// the two letters is searched for once per occurrence, not once per candidate.
+	next := func(c byte, i, at int) int {
+		if at >= i || at == -1 {
+			return at
+		}
+		if k := bytes.IndexByte(b[i:], c); k >= 0 {
+			return i + k
+		}
+		return -1
+	}
+	nl, nu := -2, -2 // -2: not searched yet
+	if up == lo {
+		nu = -1
+	}
+	for i := 0; i+len(t) <= len(b); {
+		nl = next(lo, i, nl)
+		if up != lo {
+			nu = next(up, i, nu)
+		}
+		j := nl
+		if j < 0 || nu >= 0 && nu < j {
+			j = nu
+		}
+		if j < 0 || j+len(t) > len(b) {
+			return false
+		}
+		if asciiEqualFold(b[j:j+len(t)], t) {
+			return true
+		}
+		i = j + 1
+	}
+	return false
+}
+
+// asciiEqualFold reports whether b equals t, a lower-case string, ignoring the case of ASCII
+// letters in b.
+func asciiEqualFold(b []byte, t string) bool {
+	for k := 0; k < len(t); k++ {
+		c := b[k]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != t[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // parseFiltered parses a file's documents, only those that mention a trigger when there are

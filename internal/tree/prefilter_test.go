@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"bytes"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -53,9 +54,16 @@ func TestRelevant(t *testing.T) {
 		"image: otherregistry.azurecr.io/app:1\n":  false,
 		"image: myregistry.azurecr.com/app:1\n":    false,
 		"kind: ConfigMap\ndata: {a: myregistry}\n": false,
+		"MYREGISTRY.AZURECR.IO":                    true,
+		"mmmyregistry.azurecr.i":                   false,
+		"xMmYregistry.azurecr.io":                  true,
+		"":                                         false,
 	} {
 		if got := relevant([]byte(doc), triggers); got != want {
 			t.Errorf("relevant(%q) = %v, want %v", doc, got, want)
+		}
+		if lower := bytes.Contains(bytes.ToLower([]byte(doc)), []byte(triggers[0])) || bytes.Contains(bytes.ToLower([]byte(doc)), []byte(triggers[1])); lower != want {
+			t.Errorf("%q: the table disagrees with a plain lower-case search", doc)
 		}
 	}
 }
@@ -125,4 +133,22 @@ func TestParseFiltered(t *testing.T) {
 	if _, err := parseFiltered([]byte(pulls+"---\n"+bad), nil, false); err == nil || !strings.Contains(err.Error(), "line 9") {
 		t.Fatalf("no triggers: got %v, want every document parsed and the malformed one refused at line 9", err)
 	}
+}
+
+// FuzzContainsFold: the search without a copy agrees with a search of a lower-cased copy
+// (for ASCII; a non-ASCII letter never lowers to an ASCII one in a registry host).
+func FuzzContainsFold(f *testing.F) {
+	f.Add([]byte("image: MyRegistry.AzureCR.io/x"), "myregistry.azurecr.io")
+	f.Add([]byte("mmmyr"), "myr")
+	f.Fuzz(func(t *testing.T, b []byte, trigger string) {
+		trigger = strings.ToLower(trigger)
+		for _, c := range []byte(trigger + string(b)) {
+			if c >= 0x80 {
+				return
+			}
+		}
+		if got, want := containsFold(b, trigger), bytes.Contains(bytes.ToLower(b), []byte(trigger)); got != want {
+			t.Errorf("containsFold(%q, %q) = %v, want %v", b, trigger, got, want)
+		}
+	})
 }
