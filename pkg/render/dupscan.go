@@ -1,6 +1,9 @@
 package render
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // mayHaveDuplicateKeys is a fast, conservative test for documents the loader does not parse:
 // it reads block-style YAML line by line and returns false only when it is sure that no
@@ -9,7 +12,12 @@ import "strings"
 // multi-line quoted scalars, tabs, directives) makes it return true,
 // and the caller then parses the document in full, which decides.
 func mayHaveDuplicateKeys(doc []byte) bool {
-	var frames []keyFrame
+	scratch := framePool.Get().(*[]keyFrame)
+	frames := (*scratch)[:0]
+	defer func() {
+		*scratch = frames[:0] // the frames keep their key lists for the next document
+		framePool.Put(scratch)
+	}()
 	pop := func(indent int) { // drop the mappings deeper than indent
 		for len(frames) > 0 && frames[len(frames)-1].indent > indent {
 			frames = frames[:len(frames)-1]
@@ -119,6 +127,10 @@ func mayHaveDuplicateKeys(doc []byte) bool {
 	}
 	return false
 }
+
+// framePool keeps the scan's frames and their key lists between documents: a tree has
+// thousands of documents the loader skips, each nesting a few mappings.
+var framePool = sync.Pool{New: func() any { return new([]keyFrame) }}
 
 // keyFrame is a block mapping being scanned: its indentation and the keys seen so far.
 type keyFrame struct {
