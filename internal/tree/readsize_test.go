@@ -2,8 +2,6 @@ package tree
 
 import (
 	"bytes"
-	"encoding/json"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -31,28 +29,5 @@ func TestReadRegularSizesItsBuffer(t *testing.T) {
 	// The file, its FileInfo and the limit reader: a growing buffer takes 10 or more.
 	if allocs > 6 || big > len(want)+1 {
 		t.Errorf("ReadRegular of %d bytes: %v allocations, a buffer of %d", len(want), allocs, big)
-	}
-}
-
-// The journal's hand-sized encoding is byte for byte encoding/json's, which recovery reads.
-func TestJournalMarshalIsJSON(t *testing.T) {
-	for _, j := range []journal{
-		{},
-		{Entries: []journalEntry{}},
-		{Entries: []journalEntry{
-			{Target: "/t/a.yaml", Old: sum([]byte("old")), New: sum([]byte("new")), Data: []byte("new\n"), Mode: 0o644},
-			{Target: "/t/<odd> & \"quoted\"\n\u2028é.yaml", New: sum(nil), Data: []byte{}, Mode: 0o600},
-			{Target: "/t/nil\xff.yaml", Data: nil, Mode: fs.ModeSetuid | 0o755},
-			{Target: "/t/bin.yaml", Data: []byte{0, 1, 2, 0xff, 0xfe, '"', '\\'}},
-		}},
-	} {
-		want, err := json.Marshal(j)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := j.marshal()
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("marshal:\n%s\nencoding/json:\n%s\n(%v)", got, want, err)
-		}
 	}
 }

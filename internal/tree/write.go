@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -353,7 +351,7 @@ func (l *Lock) journalPath() string { return filepath.Join(l.dir, l.prefix+"acrg
 
 // writeJournal replaces the journal atomically and durably.
 func (l *Lock) writeJournal(j journal) error {
-	b, err := j.marshal()
+	b, err := json.Marshal(j)
 	if err != nil {
 		return err
 	}
@@ -368,53 +366,6 @@ func (l *Lock) writeJournal(j journal) error {
 	}
 	syncDir(l.dir)
 	return nil
-}
-
-// marshal encodes j exactly as json.Marshal does, into one buffer sized up front: the journal
-// holds every new file's bytes, and encoding/json grows its buffer by doubling.
-func (j journal) marshal() ([]byte, error) {
-	if j.Entries == nil {
-		return []byte(`{"entries":null}`), nil
-	}
-	n := 16
-	for _, e := range j.Entries {
-		n += 80 + 6*len(e.Target) + 6*len(e.Old) + 6*len(e.New) + base64.StdEncoding.EncodedLen(len(e.Data))
-	}
-	b := append(make([]byte, 0, n), `{"entries":[`...)
-	str := func(key, v string) error {
-		q, err := json.Marshal(v)
-		b = append(append(append(b, '"'), key...), `":`...)
-		b = append(b, q...)
-		return err
-	}
-	for i, e := range j.Entries {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '{')
-		if err := str("target", e.Target); err != nil {
-			return nil, err
-		}
-		b = append(b, ',')
-		if err := str("old", e.Old); err != nil {
-			return nil, err
-		}
-		b = append(b, ',')
-		if err := str("new", e.New); err != nil {
-			return nil, err
-		}
-		if e.Data == nil {
-			b = append(b, `,"data":null`...)
-		} else {
-			b = append(b, `,"data":"`...)
-			b = base64.StdEncoding.AppendEncode(b, e.Data)
-			b = append(b, '"')
-		}
-		b = append(b, `,"mode":`...)
-		b = strconv.AppendUint(b, uint64(e.Mode), 10)
-		b = append(b, '}')
-	}
-	return append(b, "]}"...), nil
 }
 
 func (l *Lock) removeJournal() error {
