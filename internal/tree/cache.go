@@ -2,6 +2,7 @@ package tree
 
 import (
 	"io/fs"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -15,6 +16,7 @@ import (
 type Cache struct {
 	mu     sync.Mutex
 	files  map[string]*cached
+	real   map[string]string // path -> its symlinks resolved
 	parses int
 }
 
@@ -75,6 +77,31 @@ func (c *Cache) read(path string) ([]byte, fs.FileMode, bool) {
 		return m.Src.Bytes(), e.mode, true
 	}
 	return nil, 0, false
+}
+
+// evalSymlinks is filepath.EvalSymlinks, remembered for the run: the Flux scan and the run
+// after it resolve the same paths (the writer resolves them afresh before it writes).
+func (c *Cache) evalSymlinks(p string) (string, error) {
+	if c == nil {
+		return filepath.EvalSymlinks(p)
+	}
+	c.mu.Lock()
+	r, ok := c.real[p]
+	c.mu.Unlock()
+	if ok {
+		return r, nil
+	}
+	r, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	if c.real == nil {
+		c.real = map[string]string{}
+	}
+	c.real[p] = r
+	c.mu.Unlock()
+	return r, nil
 }
 
 func (c *Cache) put(path string, triggers []string, m *render.Manifest, mode fs.FileMode) {

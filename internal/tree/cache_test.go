@@ -70,3 +70,38 @@ func TestCacheReadsFileOnce(t *testing.T) {
 		t.Fatalf("want the pod as the run first read it (first), got %+v", tr.Instances)
 	}
 }
+
+// TestCacheResolvesPathOnce: a path's symlinks are resolved once per run; a failure is not
+// remembered.
+func TestCacheResolvesPathOnce(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"a", "b"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := filepath.Join(dir, "link")
+	if _, err := NewCache().evalSymlinks(link); err == nil {
+		t.Fatal("a missing path resolved")
+	}
+	if err := os.Symlink("a", link); err != nil {
+		t.Fatal(err)
+	}
+	c := NewCache()
+	first, err := c.evalSymlinks(link)
+	if err != nil || first != filepath.Join(dir, "a") {
+		t.Fatalf("got %q, %v", first, err)
+	}
+	if err := os.Remove(link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("b", link); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := c.evalSymlinks(link); err != nil || again != first {
+		t.Errorf("second resolution: got %q, %v; want the remembered %q", again, err, first)
+	}
+	if fresh, _ := NewCache().evalSymlinks(link); fresh != filepath.Join(dir, "b") {
+		t.Errorf("another run: got %q, want it resolved afresh", fresh)
+	}
+}

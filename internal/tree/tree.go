@@ -226,7 +226,7 @@ func (l *loader) inRoot(p string) bool {
 // resolve turns a path into its real path, refusing a symlink that leads from inside the root
 // to outside it.
 func (l *loader) resolve(p, from string, line int) (string, error) {
-	real, err := filepath.EvalSymlinks(p)
+	real, err := l.opts.Cache.evalSymlinks(p)
 	if err != nil {
 		return "", &InputError{Path: l.display(from), Line: line, Msg: unreadable(l.display(p), err)}
 	}
