@@ -345,7 +345,7 @@ paired() {
 	local -n m=${4:-WALL}
 	local a=(${m[$3,$1]}) b=(${m[$3,$2]}) r=() i
 	for ((i = 0; i < ${#a[@]} && i < ${#b[@]}; i++)); do r+=("$(awk -v x="${a[i]}" -v y="${b[i]}" 'BEGIN {printf "%.6f", x / y}')"); done
-	printf '%s\n' "${r[@]}" | sort -g | awk '{v[NR] = $1} END {printf "%.2f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+	printf '%s\n' "${r[@]}" | sort -g | awk '{v[NR] = $1} END {printf "%.3f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 
 cell() { # cell TREE TOOL
