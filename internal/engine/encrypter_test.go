@@ -79,6 +79,21 @@ func fakeTree(t *testing.T) string {
 	return dir
 }
 
+// renderedTree is fakeTree after a first render with a fake encrypter, written to disk.
+func renderedTree(t *testing.T) (string, *fakeEncrypter) {
+	t.Helper()
+	dir := fakeTree(t)
+	enc := &fakeEncrypter{sealer: &fakeSealer{sameRecipients: true}}
+	res, err := engine.Plan(renderOpts(dir, enc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeResult(dir, res); err != nil {
+		t.Fatal(err)
+	}
+	return dir, enc
+}
+
 func renderOpts(dir string, enc engine.Encrypter) engine.Options {
 	return engine.Options{
 		Dir: dir, Mode: engine.Render, Registries: []string{"myregistry.azurecr.io"}, SecretName: render.DefaultSecretName,
@@ -130,19 +145,11 @@ func TestRenderEncryptsThroughTheEncrypter(t *testing.T) {
 // Without a credential, a Secret whose keys differ from the wanted ones is re-encrypted with
 // its plaintext unchanged.
 func TestRenderReencryptsForNewRecipients(t *testing.T) {
-	dir := fakeTree(t)
-	enc := &fakeEncrypter{sealer: &fakeSealer{sameRecipients: true}}
-	res, err := engine.Plan(renderOpts(dir, enc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := writeResult(dir, res); err != nil {
-		t.Fatal(err)
-	}
+	dir, enc := renderedTree(t)
 	enc.sealer.sameRecipients = false
 	opts := renderOpts(dir, enc)
 	opts.Credential = nil
-	res, err = engine.Plan(opts)
+	res, err := engine.Plan(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

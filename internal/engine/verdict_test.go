@@ -87,15 +87,7 @@ func TestRenderRefusesSecretOfAnotherType(t *testing.T) {
 // Two Secrets of the pull Secret's name in one namespace are refused, naming both files, as
 // the function refuses them: render used to bring the first up to date and leave the other.
 func TestRenderRefusesTwoSecretsInANamespace(t *testing.T) {
-	dir := fakeTree(t)
-	enc := &fakeEncrypter{sealer: &fakeSealer{sameRecipients: true}}
-	res, err := engine.Plan(renderOpts(dir, enc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := writeResult(dir, res); err != nil {
-		t.Fatal(err)
-	}
+	dir, enc := renderedTree(t)
 	b, err := os.ReadFile(filepath.Join(dir, "acr-secret.apps.enc.yaml"))
 	if err != nil {
 		t.Fatal(err)

@@ -131,8 +131,8 @@ var notWorkloadGroups = map[string]bool{"image.toolkit.fluxcd.io": true, "helm.t
 func uncheckedImages(others []Other, s DecideSettings, match func(string) hit) []UncheckedImage {
 	var out []UncheckedImage
 	for i, u := range others {
-		group, _, _ := strings.Cut(u.APIVersion, "/")
-		if !strings.Contains(u.APIVersion, "/") {
+		group, _, ok := strings.Cut(u.APIVersion, "/")
+		if !ok {
 			group = "" // the core group: apiVersion is only the version
 		}
 		if builtinGroup(group) || notWorkloadGroups[group] || ValidateNamespace(u.Namespace) != nil || !NamespaceAllowed(s.Namespaces, u.Namespace) {
