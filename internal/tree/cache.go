@@ -2,6 +2,7 @@ package tree
 
 import (
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,7 +17,8 @@ import (
 type Cache struct {
 	mu     sync.Mutex
 	files  map[string]*cached
-	real   map[string]string // path -> its symlinks resolved
+	real   realPaths
+	kusts  map[string]*Kustomization // by path
 	parses int
 }
 
@@ -79,29 +81,101 @@ func (c *Cache) read(path string) ([]byte, fs.FileMode, bool) {
 	return nil, 0, false
 }
 
-// evalSymlinks is filepath.EvalSymlinks, remembered for the run: the Flux scan and the run
-// after it resolve the same paths (the writer resolves them afresh before it writes).
-func (c *Cache) evalSymlinks(p string) (string, error) {
+// kustomization returns a copy of the kustomization at path as an earlier Load of the run
+// read it.
+func (c *Cache) kustomization(path string) (*Kustomization, bool) {
 	if c == nil {
-		return filepath.EvalSymlinks(p)
+		return nil, false
 	}
 	c.mu.Lock()
-	r, ok := c.real[p]
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	k, ok := c.kusts[path]
+	if !ok {
+		return nil, false
+	}
+	cp := *k
+	return &cp, true
+}
+
+func (c *Cache) putKustomization(k *Kustomization) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.kusts == nil {
+		c.kusts = map[string]*Kustomization{}
+	}
+	cp := *k
+	c.kusts[k.Path] = &cp
+}
+
+// evalSymlinks is filepath.EvalSymlinks, remembered for the run: the Flux scan and the run
+// after it resolve the same paths (the writer resolves them afresh before it writes). It also
+// returns the type bits of the file p leads to. Without a cache, nothing is remembered.
+func (c *Cache) evalSymlinks(p string) (string, fs.FileMode, error) {
+	if c == nil {
+		return (&realPaths{}).eval(p)
+	}
+	return c.real.eval(p)
+}
+
+// realPaths resolves symlinks as filepath.EvalSymlinks does, remembering every path it
+// resolved, directories included: the files of a tree share their directories, so resolving a
+// file costs one lstat of the file instead of one per component of its path.
+type realPaths struct {
+	mu sync.Mutex
+	m  map[string]realPath // by clean absolute path
+}
+
+type realPath struct {
+	real string      // the path with its symlinks resolved
+	typ  fs.FileMode // the type bits of what it leads to
+}
+
+func (r *realPaths) eval(p string) (string, fs.FileMode, error) {
+	if !filepath.IsAbs(p) || filepath.Clean(p) != p {
+		return evalStat(p)
+	}
+	r.mu.Lock()
+	v, ok := r.m[p]
+	r.mu.Unlock()
 	if ok {
-		return r, nil
+		return v.real, v.typ, nil
 	}
-	r, err := filepath.EvalSymlinks(p)
+	dir := filepath.Dir(p)
+	fi, err := os.Lstat(p)
+	if dir == p || err != nil || fi.Mode()&fs.ModeSymlink != 0 {
+		// The root, a path that cannot be read (for EvalSymlinks' error) or a symlink.
+		v.real, v.typ, err = evalStat(p)
+	} else {
+		// p itself is no symlink: it resolves to where its directory does.
+		v.real, _, err = r.eval(dir)
+		v.real, v.typ = filepath.Join(v.real, filepath.Base(p)), fi.Mode().Type()
+	}
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
-	c.mu.Lock()
-	if c.real == nil {
-		c.real = map[string]string{}
+	r.mu.Lock()
+	if r.m == nil {
+		r.m = map[string]realPath{}
 	}
-	c.real[p] = r
-	c.mu.Unlock()
-	return r, nil
+	r.m[p] = v
+	r.mu.Unlock()
+	return v.real, v.typ, nil
+}
+
+// evalStat is filepath.EvalSymlinks, with the type bits of the file p leads to.
+func evalStat(p string) (string, fs.FileMode, error) {
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return "", 0, err
+	}
+	fi, err := os.Stat(real)
+	if err != nil {
+		return "", 0, err
+	}
+	return real, fi.Mode().Type(), nil
 }
 
 func (c *Cache) put(path string, triggers []string, m *render.Manifest, mode fs.FileMode) {

@@ -3,7 +3,6 @@ package tree
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -249,7 +248,7 @@ func (l *loader) entryKustomization(k *Kustomization, field, entry string) (*Kus
 	if isRemote(entry) {
 		return nil, &InputError{Path: l.display(k.Path), Line: line, Msg: fmt.Sprintf("remote %s %q is not supported: acrgen edits local trees; vendor it or run acrgen where it lives", field, entry)}
 	}
-	p, err := l.resolve(filepath.Join(k.Dir, entry), k.Path, line)
+	p, _, err := l.resolve(filepath.Join(k.Dir, entry), k.Path, line)
 	if err != nil {
 		return nil, err
 	}
@@ -265,15 +264,11 @@ func (l *loader) resource(k *Kustomization, entry string, chain []layer) error {
 	if isRemote(entry) {
 		return &InputError{Path: l.display(k.Path), Line: line, Msg: fmt.Sprintf("remote resource %q is not supported: acrgen edits local trees; vendor it or run acrgen where it lives", entry)}
 	}
-	p, err := l.resolve(filepath.Join(k.Dir, entry), k.Path, line)
+	p, typ, err := l.resolve(filepath.Join(k.Dir, entry), k.Path, line)
 	if err != nil {
 		return err
 	}
-	fi, err := os.Stat(p)
-	if err != nil {
-		return &InputError{Path: l.display(k.Path), Line: line, Msg: err.Error()}
-	}
-	if fi.IsDir() {
+	if typ.IsDir() {
 		kp := findKustomization(p)
 		if kp == "" {
 			return &InputError{Path: l.display(k.Path), Line: line, Msg: fmt.Sprintf("resource directory %q has no kustomization.yaml", entry)}

@@ -20,13 +20,11 @@ func ReadFile(root, path string, opts Options) ([]byte, fs.FileMode, error) {
 		return nil, 0, err
 	}
 	l := &loader{opts: opts, root: root}
-	real, err := l.resolve(path, path, 0)
+	real, typ, err := l.resolve(path, path, 0)
 	if err != nil {
 		return nil, 0, err
 	}
-	if fi, err := os.Stat(real); err != nil {
-		return nil, 0, &InputError{Path: l.display(path), Msg: err.Error()}
-	} else if !fi.Mode().IsRegular() {
+	if !typ.IsRegular() {
 		return nil, 0, &InputError{Path: l.display(path), Msg: "not a regular file: acrgen reads and writes plain files only"}
 	}
 	return l.readFile(real)

@@ -150,10 +150,11 @@ func Load(dir string, opts Options) (*Tree, error) {
 	if kpath := findKustomization(real); kpath != "" {
 		// acrgen may edit the root's kustomization: a symlink out of the root is refused, as
 		// for the manifests it edits.
-		if _, err := l.resolve(kpath, kpath, 0); err != nil {
+		if _, _, err := l.resolve(kpath, kpath, 0); err != nil {
 			return nil, err
 		}
-		k, err := l.readKustomization(kpath)
+		// Parsed afresh, not shared through the cache: the Overlay changes it.
+		k, err := l.parseKustomization(kpath)
 		if err != nil {
 			return nil, err
 		}
@@ -224,16 +225,16 @@ func (l *loader) inRoot(p string) bool {
 }
 
 // resolve turns a path into its real path, refusing a symlink that leads from inside the root
-// to outside it.
-func (l *loader) resolve(p, from string, line int) (string, error) {
-	real, err := l.opts.Cache.evalSymlinks(p)
+// to outside it. It also returns the type bits of what p leads to.
+func (l *loader) resolve(p, from string, line int) (string, fs.FileMode, error) {
+	real, typ, err := l.opts.Cache.evalSymlinks(p)
 	if err != nil {
-		return "", &InputError{Path: l.display(from), Line: line, Msg: unreadable(l.display(p), err)}
+		return "", 0, &InputError{Path: l.display(from), Line: line, Msg: unreadable(l.display(p), err)}
 	}
 	if l.inRoot(p) && !l.inRoot(real) {
-		return "", &InputError{Path: l.display(p), Msg: fmt.Sprintf("symlink leaves the directory acrgen works on (to %s); acrgen refuses to edit through it", real)}
+		return "", 0, &InputError{Path: l.display(p), Msg: fmt.Sprintf("symlink leaves the directory acrgen works on (to %s); acrgen refuses to edit through it", real)}
 	}
-	return real, nil
+	return real, typ, nil
 }
 
 // unreadable says why the path shown as name cannot be resolved: only a missing file "does
@@ -276,7 +277,23 @@ func firstInvalidUTF8(b []byte) int {
 	return len(b)
 }
 
+// readKustomization reads and checks the kustomization at p. A kustomization an earlier Load
+// of the run read is not read again: the copy returned shares the parse, which no one changes
+// (the root's, which an Overlay may change, is parsed afresh by Load).
 func (l *loader) readKustomization(p string) (*Kustomization, error) {
+	if k, ok := l.opts.Cache.kustomization(p); ok {
+		return k, nil
+	}
+	k, err := l.parseKustomization(p)
+	if err != nil {
+		return nil, err
+	}
+	l.opts.Cache.putKustomization(k)
+	return k, nil
+}
+
+// parseKustomization reads the kustomization at p and checks it.
+func (l *loader) parseKustomization(p string) (*Kustomization, error) {
 	b, mode, err := l.readFile(p)
 	if err != nil {
 		return nil, err
@@ -351,11 +368,11 @@ func (l *loader) walkPlain(dir string) error {
 		default:
 			return nil
 		}
-		real, err := l.resolve(p, p, 0)
+		real, typ, err := l.resolve(p, p, 0)
 		if err != nil {
 			return err
 		}
-		if fi, err := os.Stat(real); err != nil || fi.IsDir() {
+		if typ.IsDir() {
 			return nil
 		}
 		paths = append(paths, real)

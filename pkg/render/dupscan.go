@@ -3,6 +3,7 @@ package render
 import (
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // mayHaveDuplicateKeys is a fast, conservative test for documents the loader does not parse:
@@ -24,7 +25,11 @@ func mayHaveDuplicateKeys(doc []byte) bool {
 		}
 	}
 	block := -1 // the indentation a block scalar's lines go deeper than; -1 outside one
-	text := string(doc)
+	// The scan only reads doc, which no one changes meanwhile: read it as a string without
+	// copying it (a run scans megabytes of skipped documents). The key strings the frames
+	// keep in the pool point into doc until a later scan overwrites them; they are never read
+	// again.
+	text := unsafe.String(unsafe.SliceData(doc), len(doc))
 	for len(text) > 0 {
 		line := text
 		if nl := strings.IndexByte(text, '\n'); nl >= 0 {
