@@ -61,9 +61,21 @@ func (l *loader) triggers() []string {
 
 // relevant reports whether b mentions a trigger (triggers are lower case; b's ASCII letters
 // match in either case).
-func relevant(b []byte, triggers []string) bool {
-	for _, t := range triggers {
-		if containsFold(b, t) {
+func relevant(b []byte, triggers []string) bool { return anyIn(b, finders(triggers)) }
+
+// finders returns a finder for each trigger.
+func finders(triggers []string) []finder {
+	fs := make([]finder, len(triggers))
+	for i, t := range triggers {
+		fs[i] = newFinder(t)
+	}
+	return fs
+}
+
+// anyIn reports whether b contains the string of one of fs.
+func anyIn(b []byte, fs []finder) bool {
+	for _, f := range fs {
+		if f.in(b) {
 			return true
 		}
 	}
@@ -71,15 +83,43 @@ func relevant(b []byte, triggers []string) bool {
 }
 
 // containsFold reports whether b contains t, a lower-case string, ignoring the case of ASCII
-// letters, without making a lower-case copy of b (a document is searched for every trigger,
-// and most documents mention none).
-func containsFold(b []byte, t string) bool {
+// letters.
+func containsFold(b []byte, t string) bool { return newFinder(t).in(b) }
+
+// finder searches for a lower-case string, ignoring the case of ASCII letters, without making
+// a lower-case copy of the text (a document is searched for every trigger, and most documents
+// mention none). It looks for the string's rarest byte in Kubernetes manifests (the "z" of
+// "azurecr.io", not its "m" or "a") and compares the text around each one it finds.
+type finder struct {
+	t      string
+	at     int  // the index in t of the byte looked for
+	lo, up byte // that byte in lower and upper case (the same byte for a non-letter)
+}
+
+func newFinder(t string) finder {
+	f := finder{t: t}
+	best := -1
+	for i := 0; i < len(t); i++ {
+		lo, up := t[i], t[i]
+		if 'a' <= lo && lo <= 'z' {
+			up = lo - 'a' + 'A'
+		}
+		cost := int(byteFreq(lo))
+		if up != lo {
+			cost += int(byteFreq(up))
+		}
+		if best < 0 || cost < best {
+			best, f.at, f.lo, f.up = cost, i, lo, up
+		}
+	}
+	return f
+}
+
+// in reports whether b contains the finder's string.
+func (f finder) in(b []byte) bool {
+	t := f.t
 	if t == "" {
 		return true
-	}
-	lo, up := t[0], t[0]
-	if 'a' <= lo && lo <= 'z' {
-		up = lo - 'a' + 'A'
 	}
 	// next finds the next c at or after i, remembering the last answer (at) so that each of
 	// the two letters is searched for once per occurrence, not once per candidate.
@@ -93,27 +133,55 @@ func containsFold(b []byte, t string) bool {
 		return -1
 	}
 	nl, nu := -2, -2 // -2: not searched yet
-	if up == lo {
+	if f.up == f.lo {
 		nu = -1
 	}
-	for i := 0; i+len(t) <= len(b); {
-		nl = next(lo, i, nl)
-		if up != lo {
-			nu = next(up, i, nu)
+	// Candidates start at s, with the byte looked for at s+f.at.
+	for s := 0; s+len(t) <= len(b); {
+		i := s + f.at
+		nl = next(f.lo, i, nl)
+		if f.up != f.lo {
+			nu = next(f.up, i, nu)
 		}
 		j := nl
 		if j < 0 || nu >= 0 && nu < j {
 			j = nu
 		}
-		if j < 0 || j+len(t) > len(b) {
+		if j < 0 {
 			return false
 		}
-		if asciiEqualFold(b[j:j+len(t)], t) {
+		s = j - f.at
+		if s+len(t) > len(b) {
+			return false
+		}
+		if asciiEqualFold(b[s:s+len(t)], t) {
 			return true
 		}
-		i = j + 1
+		s++
 	}
 	return false
+}
+
+// byteFreq is how often c occurs in Kubernetes manifests, per 100,000 bytes, as measured over
+// 2 MB of public ones (kubeflow/manifests, GoogleCloudPlatform/microservices-demo, the Flux
+// example repositories, stefanprodan/podinfo); bytes outside ASCII count as rare.
+func byteFreq(c byte) uint16 {
+	if c >= 0x80 {
+		return 0
+	}
+	return asciiFreq[c]
+}
+
+// asciiFreq is byteFreq for the ASCII bytes, by byte.
+var asciiFreq = [128]uint16{
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3222, 0, 0, 1, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	29842, 5, 588, 300, 81, 2, 6, 78, 76, 76, 70, 26, 108, 1733, 1308, 681,
+	381, 341, 222, 164, 145, 115, 92, 81, 193, 150, 2455, 17, 10, 91, 15, 10,
+	12, 287, 107, 305, 229, 286, 89, 154, 103, 433, 44, 91, 174, 259, 253, 167,
+	358, 30, 273, 357, 283, 103, 236, 62, 38, 66, 46, 60, 120, 60, 2, 341,
+	36, 4131, 950, 2098, 1534, 6683, 807, 1030, 839, 3655, 181, 699, 2421, 1716, 3307, 3684,
+	1934, 100, 3323, 3431, 4346, 1694, 722, 431, 232, 810, 164, 424, 80, 424, 1, 0,
 }
 
 // asciiEqualFold reports whether b equals t, a lower-case string, ignoring the case of ASCII
@@ -140,8 +208,9 @@ func parseFiltered(b []byte, triggers []string, objectsOnly bool) (*render.Manif
 	}
 	// Documents that mention no trigger cannot pull from the registry or be the Secret;
 	// templates are parsed anyway so that they are reported.
+	fs := finders(triggers)
 	keep := func(doc []byte) bool {
-		return relevant(doc, triggers) || bytes.Contains(doc, []byte("{{"))
+		return anyIn(doc, fs) || bytes.Contains(doc, []byte("{{"))
 	}
 	if objectsOnly {
 		return render.SelectManifest(b, keep)

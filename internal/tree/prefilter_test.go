@@ -140,6 +140,8 @@ func TestParseFiltered(t *testing.T) {
 func FuzzContainsFold(f *testing.F) {
 	f.Add([]byte("image: MyRegistry.AzureCR.io/x"), "myregistry.azurecr.io")
 	f.Add([]byte("mmmyr"), "myr")
+	f.Add([]byte("azurazureCR.IOazurecr.i"), "azurecr.io")  // anchored on its "z"
+	f.Add([]byte("x-y-acr-secre-acr-secret"), "acr-secret") // anchored on its "-"
 	f.Fuzz(func(t *testing.T, b []byte, trigger string) {
 		trigger = strings.ToLower(trigger)
 		for _, c := range []byte(trigger + string(b)) {

@@ -14,51 +14,73 @@ import (
 
 // Source is a YAML file's bytes with a line index. Edits are computed against a Source and
 // applied to its bytes with [Apply], so everything outside the inserted text stays as it was.
+// The index is made when first needed: most files of a large tree are only searched, never
+// parsed or edited.
 type Source struct {
-	b     []byte
-	lines []int // byte offset where each line starts; lines[i] is line i+1
-	nl    string
+	b      []byte
+	once   sync.Once
+	starts []int // byte offset where each line starts; starts[i] is line i+1
+	nl     string
 }
 
-// NewSource indexes b. The line ending of inserted lines follows the file's first line ending.
-func NewSource(b []byte) *Source {
-	lines := make([]int, 1, 1+bytes.Count(b, []byte{'\n'}))
-	s := &Source{b: b, lines: lines, nl: "\n"}
-	for i := 0; ; {
-		j := bytes.IndexByte(b[i:], '\n')
-		if j < 0 {
-			return s
+// NewSource returns a Source of b. The line ending of inserted lines follows the file's first
+// line ending.
+func NewSource(b []byte) *Source { return &Source{b: b} }
+
+// index makes the line index, once.
+func (s *Source) index() {
+	s.once.Do(func() {
+		b := s.b
+		s.starts = make([]int, 1, 1+bytes.Count(b, []byte{'\n'}))
+		s.nl = "\n"
+		for i := 0; ; {
+			j := bytes.IndexByte(b[i:], '\n')
+			if j < 0 {
+				return
+			}
+			i += j
+			if len(s.starts) == 1 && i > 0 && b[i-1] == '\r' {
+				s.nl = "\r\n"
+			}
+			i++
+			s.starts = append(s.starts, i)
 		}
-		i += j
-		if len(s.lines) == 1 && i > 0 && b[i-1] == '\r' {
-			s.nl = "\r\n"
-		}
-		i++
-		s.lines = append(s.lines, i)
-	}
+	})
+}
+
+// lines returns the offset where each line starts: lines()[i] is line i+1's.
+func (s *Source) lines() []int {
+	s.index()
+	return s.starts
+}
+
+// newline is the line ending of inserted lines.
+func (s *Source) newline() string {
+	s.index()
+	return s.nl
 }
 
 // Bytes returns the source bytes.
 func (s *Source) Bytes() []byte { return s.b }
 
-func (s *Source) numLines() int { return len(s.lines) }
+func (s *Source) numLines() int { return len(s.lines()) }
 
 // line returns line n (1-based) without its line ending.
 func (s *Source) line(n int) string {
-	if n < 1 || n > len(s.lines) {
+	if n < 1 || n > len(s.lines()) {
 		return ""
 	}
 	end := len(s.b)
-	if n < len(s.lines) {
-		end = s.lines[n] - 1
+	if n < len(s.lines()) {
+		end = s.lines()[n] - 1
 	}
-	return strings.TrimSuffix(string(s.b[s.lines[n-1]:end]), "\r")
+	return strings.TrimSuffix(string(s.b[s.lines()[n-1]:end]), "\r")
 }
 
 // lineEnd returns the offset just past line n's line ending.
 func (s *Source) lineEnd(n int) int {
-	if n < len(s.lines) {
-		return s.lines[n]
+	if n < len(s.lines()) {
+		return s.lines()[n]
 	}
 	return len(s.b)
 }
@@ -66,10 +88,10 @@ func (s *Source) lineEnd(n int) int {
 // offset converts a yaml.v3 position (1-based line, 1-based column counted in characters)
 // to a byte offset.
 func (s *Source) offset(line, col int) int {
-	if line < 1 || line > len(s.lines) {
+	if line < 1 || line > len(s.lines()) {
 		return len(s.b)
 	}
-	off := s.lines[line-1]
+	off := s.lines()[line-1]
 	for i := 1; i < col && off < len(s.b); i++ {
 		_, w := utf8.DecodeRune(s.b[off:])
 		off += w
@@ -235,7 +257,7 @@ func (s *Source) dashOf(item *yaml.Node) (dash, gap int, ok bool) {
 		t := s.line(l)
 		limit := len(t)
 		if l == item.Line {
-			limit = s.offset(l, item.Column) - s.lines[l-1]
+			limit = s.offset(l, item.Column) - s.lines()[l-1]
 		}
 		if limit > len(t) {
 			limit = len(t)
@@ -304,7 +326,7 @@ func (s *Source) blockEnd(start, indent int, allowDash bool) int {
 func (s *Source) insertAfterLine(n int, text string) Edit {
 	off := s.lineEnd(n)
 	if off == len(s.b) && len(s.b) > 0 && s.b[len(s.b)-1] != '\n' {
-		text = s.nl + strings.TrimSuffix(text, s.nl)
+		text = s.newline() + strings.TrimSuffix(text, s.newline())
 	}
 	return Edit{Start: off, End: off, Text: text}
 }
@@ -330,8 +352,8 @@ func AppendListItem(src *Source, m *yaml.Node, key string, item ListItem, style 
 		indent := m.Content[0].Column - 1
 		last := m.Content[len(m.Content)-2]
 		end := src.blockEnd(last.Line, indent, true)
-		text := strings.Repeat(" ", indent) + key + ":" + src.nl +
-			strings.Repeat(" ", indent+style.Offset) + "-" + strings.Repeat(" ", style.Gap) + item.block() + src.nl
+		text := strings.Repeat(" ", indent) + key + ":" + src.newline() +
+			strings.Repeat(" ", indent+style.Offset) + "-" + strings.Repeat(" ", style.Gap) + item.block() + src.newline()
 		e := src.insertAfterLine(end, text)
 		e.NewKey = true
 		src.shapeNewEntry(&e, m, key, item, style, end)
@@ -354,14 +376,14 @@ func AppendListItem(src *Source, m *yaml.Node, key string, item ListItem, style 
 			text = item.flow()
 		}
 		end := src.blockEnd(last.Line, dash, false)
-		e := src.insertAfterLine(end, strings.Repeat(" ", dash)+"-"+strings.Repeat(" ", gap)+text+src.nl)
+		e := src.insertAfterLine(end, strings.Repeat(" ", dash)+"-"+strings.Repeat(" ", gap)+text+src.newline())
 		if !flow {
 			src.shapeNewItem(&e, k, v, item, dash, gap, end)
 		}
 		return e, nil
 	case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
 		keyEnd := src.offset(k.Line, k.Column) + len(k.Value)
-		rest := src.line(k.Line)[keyEnd-src.lines[k.Line-1]:]
+		rest := src.line(k.Line)[keyEnd-src.lines()[k.Line-1]:]
 		colon := strings.IndexByte(rest, ':')
 		after := ""
 		if colon >= 0 {
@@ -370,8 +392,8 @@ func AppendListItem(src *Source, m *yaml.Node, key string, item ListItem, style 
 		switch {
 		case after == "":
 			// "key:" with nothing after it: the list goes on the following lines.
-			off := src.lines[k.Line-1] + len(src.line(k.Line))
-			text := src.nl + strings.Repeat(" ", k.Column-1+style.Offset) + "-" + strings.Repeat(" ", style.Gap) + item.block()
+			off := src.lines()[k.Line-1] + len(src.line(k.Line))
+			text := src.newline() + strings.Repeat(" ", k.Column-1+style.Offset) + "-" + strings.Repeat(" ", style.Gap) + item.block()
 			return Edit{Start: off, End: off, Text: text}, nil
 		case after[0] == '#':
 			// "key: # comment": keep the comment where it is, after a flow list.

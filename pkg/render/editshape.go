@@ -99,7 +99,7 @@ func (s *Source) oneLineScalar(n *yaml.Node) bool {
 		return false
 	}
 	line := s.line(n.Line)
-	start := s.offset(n.Line, n.Column) - s.lines[n.Line-1]
+	start := s.offset(n.Line, n.Column) - s.lines()[n.Line-1]
 	if start < 0 || start > len(line) {
 		return false
 	}
@@ -178,12 +178,12 @@ func (s *Source) closes(leaf, end int, ok func(ind int, dash bool) bool) (int, b
 		case blank || comment:
 			continue
 		case marker:
-			return s.lines[l-1], true
+			return s.lines()[l-1], true
 		case tab:
 			return 0, false
 		}
 		t := s.line(l)[ind:]
-		return s.lines[l-1], ok(ind, t[0] == '-' && (len(t) == 1 || t[1] == ' '))
+		return s.lines()[l-1], ok(ind, t[0] == '-' && (len(t) == 1 || t[1] == ' '))
 	}
 	return len(s.b), true
 }

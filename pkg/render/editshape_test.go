@@ -187,13 +187,13 @@ func TestNewSourceIndex(t *testing.T) {
 			}
 		}
 		s := NewSource([]byte(in))
-		if fmt.Sprint(s.lines) != fmt.Sprint(want) || s.nl != nl {
-			t.Errorf("NewSource(%q): lines %v, line ending %q; want %v, %q", in, s.lines, s.nl, want, nl)
+		if fmt.Sprint(s.lines()) != fmt.Sprint(want) || s.newline() != nl {
+			t.Errorf("NewSource(%q): lines %v, line ending %q; want %v, %q", in, s.lines(), s.newline(), want, nl)
 		}
 	}
 	b := []byte(strings.Repeat("key: value\n", 1000))
-	if n := testing.AllocsPerRun(10, func() { NewSource(b) }); n > 2 {
-		t.Errorf("NewSource allocates %v times for 1,000 lines, want 2", n)
+	if n := testing.AllocsPerRun(10, func() { NewSource(b).index() }); n > 2 {
+		t.Errorf("NewSource and its index allocate %v times for 1,000 lines, want 2", n)
 	}
 }
 

@@ -85,10 +85,10 @@ func AddHelmPostRenderer(src *Source, spec *yaml.Node, patches []HelmPatch) (Edi
 		var b strings.Builder
 		for i, l := range item {
 			if i == 0 {
-				b.WriteString(strings.Repeat(" ", dash) + "-" + strings.Repeat(" ", gap) + l + src.nl)
+				b.WriteString(strings.Repeat(" ", dash) + "-" + strings.Repeat(" ", gap) + l + src.newline())
 				continue
 			}
-			b.WriteString(strings.Repeat(" ", dash+1+gap) + l + src.nl)
+			b.WriteString(strings.Repeat(" ", dash+1+gap) + l + src.newline())
 		}
 		return b.String()
 	}
@@ -98,7 +98,7 @@ func AddHelmPostRenderer(src *Source, spec *yaml.Node, patches []HelmPatch) (Edi
 		indent := spec.Content[0].Column - 1
 		last := spec.Content[len(spec.Content)-2]
 		end := src.blockEnd(last.Line, indent, true)
-		e := src.insertAfterLine(end, strings.Repeat(" ", indent)+"postRenderers:"+src.nl+lines(indent, 1))
+		e := src.insertAfterLine(end, strings.Repeat(" ", indent)+"postRenderers:"+src.newline()+lines(indent, 1))
 		e.NewKey = true
 		return e, nil
 	case v.Kind == yaml.SequenceNode && v.Style&yaml.FlowStyle == 0 && len(v.Content) > 0:

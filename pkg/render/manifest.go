@@ -89,13 +89,17 @@ func parseRelevant(b []byte, relevant func([]byte) bool, scanSkipped bool) (*Man
 		return nil, err
 	}
 	m := &Manifest{Src: NewSource(b)}
-	start := 1
-	flush := func(end int) error { // lines [start, end)
-		if end <= start {
+	// The document being read starts at offset from, on line start. Documents are found
+	// with searches for "\n---", not line by line: most files of a large tree have no
+	// document worth parsing, and need no line index.
+	from, start := 0, 1
+	flush := func(to int) error { // the document ends just before offset to
+		if to <= from {
 			return nil
 		}
-		from, to := m.Src.lines[start-1], m.Src.lineEnd(end-1)
 		seg := b[from:to]
+		n := bytes.Count(seg, []byte("\n"))
+		defer func() { from, start = to, start+n }()
 		if relevant(seg) {
 			return m.parse(seg, start-1)
 		}
@@ -106,24 +110,33 @@ func parseRelevant(b []byte, relevant func([]byte) bool, scanSkipped bool) (*Man
 			}
 		}
 		if hasDocument(seg) {
-			m.Skipped = append(m.Skipped, DocSpan{Line: start, End: start + bytes.Count(bytes.TrimSuffix(seg, []byte("\n")), []byte("\n"))})
+			end := start + n
+			if seg[len(seg)-1] == '\n' {
+				end--
+			}
+			m.Skipped = append(m.Skipped, DocSpan{Line: start, End: end})
 		}
 		return nil
 	}
-	for l := 2; l <= m.Src.numLines(); l++ {
-		// Only a line that starts with "---" can be a marker: look at the bytes before
-		// making the line a string.
-		if !bytes.HasPrefix(b[m.Src.lines[l-1]:], []byte("---")) {
+	for i := 0; ; {
+		k := bytes.Index(b[i:], []byte("\n---"))
+		if k < 0 {
+			break
+		}
+		at := i + k + 1 // where the line starting with "---" starts
+		i = at
+		line := b[at:]
+		if nl := bytes.IndexByte(line, '\n'); nl >= 0 {
+			line = line[:nl]
+		}
+		if !isDocMarker(string(bytes.TrimSuffix(line, []byte("\r")))) {
 			continue
 		}
-		if t := m.Src.line(l); isDocMarker(t) {
-			if err := flush(l); err != nil {
-				return nil, err
-			}
-			start = l
+		if err := flush(at); err != nil {
+			return nil, err
 		}
 	}
-	if err := flush(m.Src.numLines() + 1); err != nil {
+	if err := flush(len(b)); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -101,4 +102,66 @@ func TestSelectManifestDoesNotScanSkipped(t *testing.T) {
 	if len(m.Docs) != 1 || len(m.Skipped) != 1 || m.Skipped[0].Line != 2 {
 		t.Errorf("SelectManifest: want 1 document and 1 skipped from line 2, got %d and %+v", len(m.Docs), m.Skipped)
 	}
+}
+
+// FuzzSplitDocuments checks ParseManifestRelevant's split of a file into documents (found by
+// searching for "\n---") against a plain line-by-line split: the same documents, starting on
+// the same lines, and the same skipped spans.
+func FuzzSplitDocuments(f *testing.F) {
+	for _, in := range manifestInputs {
+		f.Add(in)
+	}
+	f.Add("a: 1\n---\nb: 2\r\n--- # c\r\n---x\n----\n---\t\n...\n--- \n")
+	f.Add("---\n---\n\n---")
+	f.Add("a: 1\r\n---\r\nb: 2\r\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		if refuseLoneCR([]byte(in)) != nil {
+			return
+		}
+		// The reference: a document starts at each line (but the first) that is a "---" marker.
+		type doc struct {
+			text string
+			line int
+		}
+		var want []doc
+		var wantSkipped []DocSpan
+		lines := strings.SplitAfter(in, "\n")
+		cur, curLine := "", 1
+		for i, l := range lines {
+			if t := strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\r"); i > 0 && strings.HasPrefix(t, "---") && isDocMarker(t) {
+				if cur != "" {
+					want = append(want, doc{cur, curLine})
+				}
+				cur, curLine = "", i+1
+			}
+			cur += l
+		}
+		if cur != "" {
+			want = append(want, doc{cur, curLine})
+		}
+		for _, d := range want {
+			if hasDocument([]byte(d.text)) {
+				wantSkipped = append(wantSkipped, DocSpan{Line: d.line, End: d.line + strings.Count(strings.TrimSuffix(d.text, "\n"), "\n")})
+			}
+		}
+		var got []doc
+		m, err := SelectManifest([]byte(in), func(seg []byte) bool {
+			got = append(got, doc{text: string(seg)})
+			return false
+		})
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%q: %d documents, want %d", in, len(got), len(want))
+		}
+		for i := range got {
+			if got[i].text != want[i].text {
+				t.Errorf("%q: document %d is %q, want %q", in, i, got[i].text, want[i].text)
+			}
+		}
+		if fmt.Sprint(m.Skipped) != fmt.Sprint(wantSkipped) {
+			t.Errorf("%q: skipped %v, want %v", in, m.Skipped, wantSkipped)
+		}
+	})
 }
