@@ -51,7 +51,6 @@ func inputErr(format string, args ...any) error { return &InputError{fmt.Sprintf
 
 var (
 	azureRegistryName = regexp.MustCompile(`^[a-zA-Z0-9]{5,50}$`)
-	dnsSubdomain      = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
 	safePath          = regexp.MustCompile(`^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`)
 	keyVaultKeyPath   = regexp.MustCompile(`^/keys/[A-Za-z0-9-]{1,127}(/[0-9a-fA-F]{32})?$`)
 	releaseTag        = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`)
@@ -95,8 +94,8 @@ func (o *Options) validate() error {
 	if !safePath.MatchString(o.Path) || path.Clean(o.Path) != o.Path || strings.HasPrefix(o.Path, "..") || o.Path == "." {
 		return inputErr("--path %q: want a relative directory inside the repository, such as apps or clusters/prod/apps", o.Path)
 	}
-	if !dnsSubdomain.MatchString(o.SecretName) {
-		return inputErr("--secret-name %q is not a valid Secret name (lower-case letters, digits, '-' and '.')", o.SecretName)
+	if err := render.ValidateSecretName(o.SecretName); err != nil {
+		return inputErr("--secret-name: %v", err)
 	}
 	return nil
 }
