@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -139,20 +140,45 @@ func (l *loader) layer(k *Kustomization, root bool) (layer, error) {
 		labels: labels, annotations: k.K.CommonAnnotations}, nil
 }
 
-// walk visits kustomization k. after is the chain of layers the build applies once k's own
-// result leaves k (outer kustomizations, and components that follow).
-func (l *loader) walk(k *Kustomization, after []layer, root bool) error {
-	real, err := filepath.EvalSymlinks(k.Path)
+// walking is a kustomization being walked: its real path and the path it was reached by.
+type walking struct{ real, path string }
+
+// entryRef is the entry of a kustomization's resources or components that leads to another.
+type entryRef struct {
+	from *Kustomization
+	line int
+}
+
+// walk visits kustomization k, which via leads to (nil for the root). after is the chain of
+// layers the build applies once k's own result leaves k (outer kustomizations, and components
+// that follow).
+func (l *loader) walk(k *Kustomization, after []layer, root bool, via *entryRef) error {
+	real, _, err := l.opts.Cache.evalSymlinks(k.Path)
 	if err != nil && k.Doc != nil {
 		return err
 	} else if err != nil {
 		real = k.Path // generated in memory
 	}
 	if l.visiting[real] {
-		return &InputError{Path: l.display(k.Path), Msg: "cycle: this kustomization includes itself"}
+		// Name the kustomizations of the cycle, from k back to k.
+		chain := []string{l.display(k.Path)}
+		for i := len(l.stack) - 1; i >= 0 && l.stack[i].real != real; i-- {
+			chain = append(chain, l.display(l.stack[i].path))
+		}
+		chain = append(chain, l.display(k.Path))
+		slices.Reverse(chain)
+		msg := "cycle: the kustomizations include each other: " + strings.Join(chain, " -> ") + "; kustomize refuses it too: remove one of the entries"
+		if via == nil {
+			return &InputError{Path: l.display(k.Path), Msg: msg}
+		}
+		return &InputError{Path: l.display(via.from.Path), Line: via.line, Msg: msg}
 	}
 	l.visiting[real] = true
-	defer delete(l.visiting, real)
+	l.stack = append(l.stack, walking{real: real, path: k.Path})
+	defer func() {
+		delete(l.visiting, real)
+		l.stack = l.stack[:len(l.stack)-1]
+	}()
 
 	l.noteImages(k)
 	if len(k.K.HelmCharts) > 0 {
@@ -211,7 +237,7 @@ func (l *loader) walk(k *Kustomization, after []layer, root bool) error {
 	}
 	for i, ck := range comps {
 		// A component's own resources see the component and everything after it.
-		if err := l.walk(ck, chainFor(i)[1:], false); err != nil {
+		if err := l.walk(ck, chainFor(i)[1:], false, &entryRef{k, k.entryLine("components", k.K.Components[i])}); err != nil {
 			return err
 		}
 	}
@@ -280,7 +306,7 @@ func (l *loader) resource(k *Kustomization, entry string, chain []layer) error {
 		if sub.K.Kind == types.ComponentKind {
 			return &InputError{Path: l.display(k.Path), Line: line, Msg: fmt.Sprintf("%q is a Component: list it under components, not resources", entry)}
 		}
-		return l.walk(sub, chain, false)
+		return l.walk(sub, chain, false, &entryRef{k, line})
 	}
 	l.addFile(p, chain)
 	return nil

@@ -52,7 +52,7 @@ func (l *loader) walkGenerated(dir string) error {
 		k.K.Resources = append(k.K.Resources, rel)
 	}
 	l.opts.Overlay.Adjust(&k.K)
-	return l.walk(k, nil, true)
+	return l.walk(k, nil, true, nil)
 }
 
 // Overlay is what a deployer (Flux's kustomize-controller) does on top of the root

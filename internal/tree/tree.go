@@ -111,7 +111,8 @@ type loader struct {
 	root       string        // absolute, symlinks resolved
 	files      map[string]*File
 	order      []pending
-	visiting   map[string]bool
+	visiting   map[string]bool     // the real paths of the kustomizations being walked
+	stack      []walking           // the same, outermost first
 	memo       map[string][]string // effectiveImages by images and chain
 	gen        []GeneratedSecret
 	warnings   []string
@@ -162,7 +163,7 @@ func Load(dir string, opts Options) (*Tree, error) {
 			opts.Overlay.Adjust(&k.K)
 		}
 		t.Kustomization = k
-		if err := l.walk(k, nil, true); err != nil {
+		if err := l.walk(k, nil, true, nil); err != nil {
 			return nil, err
 		}
 	} else if opts.Overlay != nil && opts.Overlay.Adjust != nil {
@@ -232,7 +233,7 @@ func (l *loader) resolve(p, from string, line int) (string, fs.FileMode, error) 
 		return "", 0, &InputError{Path: l.display(from), Line: line, Msg: unreadable(l.display(p), err)}
 	}
 	if l.inRoot(p) && !l.inRoot(real) {
-		return "", 0, &InputError{Path: l.display(p), Msg: fmt.Sprintf("symlink leaves the directory acrgen works on (to %s); acrgen refuses to edit through it", real)}
+		return "", 0, &InputError{Path: l.display(p), Msg: fmt.Sprintf("symlink leaves the directory acrgen works on (to %s); acrgen refuses to edit through it", l.display(real))}
 	}
 	return real, typ, nil
 }
