@@ -17,15 +17,7 @@ import (
 // its own namespace.
 func TestCacheParsesSharedBaseOnce(t *testing.T) {
 	dir := t.TempDir()
-	write := func(rel, content string) {
-		p := filepath.Join(dir, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(rel, content string) { writeTestFile(t, filepath.Join(dir, rel), content) }
 	write("base/kustomization.yaml", "resources:\n- a.yaml\n- b.yaml\n- c.yaml\n")
 	for _, n := range []string{"a", "b", "c"} {
 		write("base/"+n+".yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: "+n+"\nspec:\n  containers:\n  - name: c\n    image: myregistry.azurecr.io/"+n+"\n")
@@ -186,15 +178,7 @@ func reversed(s []string) []string {
 // or after another Load reads it as a base.
 func TestCacheSharesKustomizationsNotTheAdjustedRoot(t *testing.T) {
 	dir := t.TempDir()
-	write := func(rel, content string) {
-		p := filepath.Join(dir, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(rel, content string) { writeTestFile(t, filepath.Join(dir, rel), content) }
 	write("app/kustomization.yaml", "resources:\n- pod.yaml\n")
 	write("app/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n  - name: c\n    image: myregistry.azurecr.io/a\n")
 	write("parent/kustomization.yaml", "resources:\n- ../app\n")
@@ -233,5 +217,16 @@ func TestCacheSharesKustomizationsNotTheAdjustedRoot(t *testing.T) {
 		if n != 1 {
 			t.Errorf("want the base's kustomization kept once (roots are parsed afresh), got %d", n)
 		}
+	}
+}
+
+// writeTestFile writes content to p, making its directories.
+func writeTestFile(t testing.TB, p, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

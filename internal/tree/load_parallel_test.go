@@ -162,14 +162,7 @@ func firstDiff(a, b []byte) string {
 // file a kustomization-level images: entry that moves a public image onto the registry.
 func genTree(t testing.TB, dir string, files, perFile int) {
 	t.Helper()
-	write := func(p, s string) {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(p, s string) { writeTestFile(t, p, s) }
 	var root strings.Builder
 	root.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
 	for ns := 0; ns*10 < files; ns++ {
