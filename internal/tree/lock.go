@@ -102,7 +102,7 @@ func LockTree(dir string, exclusive bool, command string) (*Lock, error) {
 	if info != path {
 		l.info = info
 	}
-	if _, err := os.Stat(l.journalPath()); err == nil || exclusive {
+	if l.leftJournal() || exclusive {
 		if !exclusive {
 			if err := l.flock(true, path, info); err != nil {
 				l.f.Close()
@@ -121,6 +121,18 @@ func LockTree(dir string, exclusive bool, command string) (*Lock, error) {
 		}
 	}
 	return l, nil
+}
+
+// leftJournal reports whether an interrupted run left its journal, or the temporary copy of a
+// journal it was writing (killed while writing its first journal, it changed no file, but the
+// copy must still go).
+func (l *Lock) leftJournal() bool {
+	for _, p := range []string{l.journalPath(), l.journalPath() + ".new"} {
+		if _, err := os.Lstat(p); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func (l *Lock) flock(exclusive bool, path, info string) error {

@@ -3,6 +3,8 @@ package tree
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -473,5 +475,31 @@ func TestWriteAllUndoesAFailedWrite(t *testing.T) {
 	}
 	if es := entries(t, dir); len(es) != 1 || es[0] != "a.yaml" {
 		t.Errorf("want only a.yaml left, got %v", es)
+	}
+}
+
+// A run killed while it wrote its first journal leaves only the journal's temporary copy, and
+// no file changed. The next run removes the copy, even one that only reads (acrgen check).
+func TestReaderRemovesTheCopyOfAnUnfinishedJournal(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	dir := t.TempDir()
+	writeTestFile(t, filepath.Join(dir, "a.yaml"), "a: 1\n")
+	lk, err := LockTree(dir, false, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := lk.journalPath() + ".new"
+	lk.Unlock()
+	writeTestFile(t, tmp, `{"entries": [`) // cut short by the kill
+	reader, err := LockTree(dir, false, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Unlock()
+	if _, err := os.Lstat(tmp); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the journal's temporary copy is still there after a reader's lock: %v", err)
+	}
+	if got := entries(t, dir); fmt.Sprint(got) != "[a.yaml]" {
+		t.Errorf("tree holds %v, want [a.yaml]", got)
 	}
 }
