@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -117,5 +119,39 @@ func TestPatchFileReadChecks(t *testing.T) {
 				t.Fatal("Plan blocked reading the patch file")
 			}
 		})
+	}
+}
+
+// With --namespace, check names, for a namespace missing the Secret, the registries its own
+// workloads pull from, and a registry that only workloads of other namespaces pull from is no
+// typo.
+func TestCheckNamespaceFilterNamesItsOwnRegistries(t *testing.T) {
+	dir := t.TempDir()
+	pod := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: %s\nspec:\n  containers:\n  - name: c\n    image: %s/app:1\n"
+	writeTree(t, dir, map[string]string{
+		"kustomization.yaml": "resources:\n- one.yaml\n- two.yaml\n",
+		"one.yaml":           fmt.Sprintf(pod, "one", "aacr.azurecr.io"),
+		"two.yaml":           fmt.Sprintf(pod, "two", "bacr.azurecr.io"),
+	})
+	opts := checkOpts(dir)
+	opts.Mode = Check
+	opts.Registries = []string{"aacr.azurecr.io", "bacr.azurecr.io", "cacr.azurecr.io"}
+	opts.Namespaces = []string{"one"}
+	res, err := Plan(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "no Secret acr-secret in namespace one, where workloads pull from aacr.azurecr.io"
+	if !slices.Contains(res.Problems, want) {
+		t.Errorf("problems %q, want %q among them", res.Problems, want)
+	}
+	var typos []string
+	for _, w := range res.Warnings {
+		if strings.Contains(w, "a typo?") {
+			typos = append(typos, w)
+		}
+	}
+	if len(typos) != 1 || !strings.Contains(typos[0], "pulls from cacr.azurecr.io") {
+		t.Errorf("want one typo warning, for cacr.azurecr.io (bacr.azurecr.io is used in namespace two), got %q", typos)
 	}
 }

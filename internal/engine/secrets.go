@@ -36,9 +36,11 @@ func (r *run) secrets(occ occurrences, d render.Decisions) error {
 		r.describeSecret(inst, d.Secrets[i])
 	}
 	var missing []string
+	servers := map[string][]string{} // of the namespaces missing the Secret
 	for _, nd := range d.Namespaces {
 		ns := nd.Namespace
 		if nd.Secret < 0 {
+			servers[ns] = nd.Servers
 			if err := r.createSecret(ns, &missing); err != nil {
 				return err
 			}
@@ -71,7 +73,11 @@ func (r *run) secrets(occ occurrences, d render.Decisions) error {
 				if ns == "" {
 					where = " in the default namespace"
 				}
-				r.res.Problems = append(r.res.Problems, fmt.Sprintf("no Secret %s%s, where workloads pull from %s", r.opts.SecretName, where, strings.Join(r.opts.Registries, ", ")))
+				why := ""
+				if servers := servers[ns]; len(servers) > 0 {
+					why = ", where workloads pull from " + strings.Join(servers, ", ")
+				}
+				r.res.Problems = append(r.res.Problems, fmt.Sprintf("no Secret %s%s%s", r.opts.SecretName, where, why))
 			}
 			return nil
 		}

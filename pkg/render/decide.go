@@ -95,6 +95,7 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 		return false
 	}
 	used := map[string]bool{}
+	nsUsed := map[[2]string]bool{} // namespace, registry: in-scope pods there pull from it
 	needed := map[string]bool{}
 	users := map[[2]string]int{} // a ServiceAccount -> the first pod that runs as it
 	for wi, w := range in.Workloads {
@@ -111,6 +112,9 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 			if len(servers) == 0 {
 				continue
 			}
+			for _, sv := range servers {
+				used[sv] = true
+			}
 			pd := PodDecision{Workload: wi, PodSpec: pi, ID: w.ID, Servers: servers, Account: p.RunsAs()}
 			if err := ValidateNamespace(w.Namespace); err != nil {
 				pd.Action, pd.Reason = PodBadNamespace, err.Error()
@@ -123,10 +127,10 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 				continue
 			}
 			pd.Warnings = warnings
-			for _, sv := range servers {
-				used[sv] = true
-			}
 			needed[w.Namespace] = true
+			for _, sv := range servers {
+				nsUsed[[2]string{w.Namespace, sv}] = true
+			}
 			k := [2]string{w.Namespace, pd.Account}
 			switch {
 			case slices.Contains(p.Secrets, s.SecretName):
@@ -180,6 +184,13 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 	}
 	d.Unchecked = uncheckedImages(in.Others, s, match)
 	d.Secrets, d.Namespaces = judgeSecrets(in.Secrets, needed, s)
+	for i, nd := range d.Namespaces {
+		for _, r := range s.Registries {
+			if nsUsed[[2]string{nd.Namespace, r}] {
+				d.Namespaces[i].Servers = append(d.Namespaces[i].Servers, r)
+			}
+		}
+	}
 	return d
 }
 

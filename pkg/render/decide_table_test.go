@@ -48,11 +48,11 @@ func TestDecide(t *testing.T) {
 			"pod 1/0 patch servers=myregistry.azurecr.io account=default",
 			`pod 2/0 patch servers=myregistry.azurecr.io account=default warn=image "MyRegistry.azurecr.io/web:1": the kubelet matches pull-secret hosts case-sensitively; write the host in lower case`,
 			"pod 4/1 patch servers=other.azurecr.io account=default",
-			"namespace apps new",
+			"namespace apps new servers=myregistry.azurecr.io,other.azurecr.io",
 			"used myregistry.azurecr.io,other.azurecr.io",
 		},
 	}, {
-		name: "namespace filter: out of scope pods are neither patched, warned about, nor counted",
+		name: "namespace filter: out of scope pods are neither patched nor warned about, and need no Secret; their registries are used",
 		in: Occurrences{Workloads: []Workload{
 			workload(1, "apps", pod("myregistry.azurecr.io/web:1")),
 			workload(2, "web", pod("MyRegistry.azurecr.io/web:1")),
@@ -65,8 +65,8 @@ func TestDecide(t *testing.T) {
 			"pod 2/0 out-of-scope servers=myregistry.azurecr.io account=default",
 			"pod 3/0 out-of-scope servers=other.azurecr.io account=default",
 			`pod 4/0 bad-namespace servers=other.azurecr.io account=default reason="Bad_NS" is not a valid namespace: want at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit (a DNS-1123 label)`,
-			"namespace apps new",
-			"used myregistry.azurecr.io",
+			"namespace apps new servers=myregistry.azurecr.io",
+			"used myregistry.azurecr.io,other.azurecr.io",
 		},
 	}, {
 		name: "pull secrets already listed, and a ServiceAccount that lists the secret, need no patch",
@@ -85,8 +85,8 @@ func TestDecide(t *testing.T) {
 			"pod 2/0 via-account servers=myregistry.azurecr.io account=builder",
 			"pod 3/0 patch servers=myregistry.azurecr.io account=builder",
 			"pod 4/0 patch servers=myregistry.azurecr.io account=builder",
-			"namespace apps new",
-			"namespace web new",
+			"namespace apps new servers=myregistry.azurecr.io",
+			"namespace web new servers=myregistry.azurecr.io",
 			"used myregistry.azurecr.io",
 		},
 	}, {
@@ -119,7 +119,7 @@ func TestDecide(t *testing.T) {
 			"account apps/default user=pod 3/0 occurrences=12:patch",
 			"account apps/ghost user=pod 6/0 occurrences=none",
 			"account apps/legacy user=pod 2/0 occurrences=11:has",
-			"namespace apps new",
+			"namespace apps new servers=myregistry.azurecr.io",
 			"used myregistry.azurecr.io",
 		},
 	}, {
@@ -163,8 +163,8 @@ func TestDecide(t *testing.T) {
 		want: []string{
 			"pod 1/0 patch servers=myregistry.azurecr.io account=default",
 			"pod 2/0 patch servers=myregistry.azurecr.io account=default",
-			"namespace apps secret=20",
-			"namespace web secret=22",
+			"namespace apps secret=20 servers=myregistry.azurecr.io",
+			"namespace web secret=22 servers=myregistry.azurecr.io",
 			"secret 20 needed keep fit: expires-soon(metadata.annotations.acrgen.dev/expires: its credential expires on 2026-06-10T00:00:00Z)",
 			`secret 21 keep fit missing=myregistry.azurecr.io,other.azurecr.io: missing-registries(metadata.annotations.acrgen.dev/registry: it holds credentials for no registry (no acrgen.dev/registry annotation), not for myregistry.azurecr.io, other.azurecr.io); username(metadata.annotations.acrgen.dev/username: its username is "", not "app")`,
 			"secret 22 needed keep fit",
@@ -190,7 +190,8 @@ func TestDecide(t *testing.T) {
 			"pod 2/0 patch servers=myregistry.azurecr.io account=default",
 			"pod 3/0 patch servers=myregistry.azurecr.io account=default",
 			"pod 4/0 patch servers=myregistry.azurecr.io account=default",
-			"namespace a secret=30", "namespace b secret=31", "namespace c secret=32", "namespace d secret=33",
+			"namespace a secret=30 servers=myregistry.azurecr.io", "namespace b secret=31 servers=myregistry.azurecr.io",
+			"namespace c secret=32 servers=myregistry.azurecr.io", "namespace d secret=33 servers=myregistry.azurecr.io",
 			`secret 30 needed replace fit missing=other.azurecr.io: missing-registries(metadata.annotations.acrgen.dev/registry: it holds credentials for myregistry.azurecr.io, not for other.azurecr.io); expires(metadata.annotations.acrgen.dev/expires: its expiry is "", not 2027-01-31T00:00:00Z)`,
 			`secret 31 needed replace fit: other-keys(sops: it is encrypted for other keys than the configured ones); expires(metadata.annotations.acrgen.dev/expires: its expiry is "", not 2027-01-31T00:00:00Z)`,
 			`secret 32 needed replace fit: username(metadata.annotations.acrgen.dev/username: its username is "old", not "app"); expires(metadata.annotations.acrgen.dev/expires: its expiry is "", not 2027-01-31T00:00:00Z)`,
@@ -333,11 +334,14 @@ func summarize(in Occurrences, d Decisions) []string {
 		if ns == "" {
 			ns = "-"
 		}
-		if n.Secret < 0 {
-			out = append(out, "namespace "+ns+" new")
-		} else {
-			out = append(out, fmt.Sprintf("namespace %s secret=%d", ns, in.Secrets[n.Secret].ID))
+		line := "namespace " + ns + " new"
+		if n.Secret >= 0 {
+			line = fmt.Sprintf("namespace %s secret=%d", ns, in.Secrets[n.Secret].ID)
 		}
+		if len(n.Servers) > 0 {
+			line += " servers=" + strings.Join(n.Servers, ",")
+		}
+		out = append(out, line)
 	}
 	for _, v := range d.Secrets {
 		line := fmt.Sprintf("secret %d", v.ID)

@@ -169,7 +169,8 @@ type Decisions struct {
 	Namespaces []NamespaceDecision
 	// Secrets is the verdict on each existing Secret, in the order of the occurrences.
 	Secrets []SecretVerdict
-	// Used are the configured registries some in-scope pod pulls from, in configured order.
+	// Used are the configured registries some pod pulls from, in configured order: in the
+	// configured namespaces or not (a registry used elsewhere is no typo).
 	Used []string
 	// Unchecked are the images from a configured registry in resources of kinds acrgen does
 	// not know as workloads, in the order of the occurrences: acrgen did not check them.
@@ -236,6 +237,9 @@ type AccountUse struct {
 // NamespaceDecision is a namespace that needs the pull Secret.
 type NamespaceDecision struct {
 	Namespace string
+	// Servers are the configured registries its pods pull from, in configured order; none
+	// when it needs the Secret for another reason (a generator, the function's namespaces).
+	Servers []string
 	// Secret indexes Decisions.Secrets (and Occurrences.Secrets): the Secret there; -1 when
 	// there is none and a new one is needed.
 	Secret int
