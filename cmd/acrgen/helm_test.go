@@ -273,3 +273,42 @@ func TestFluxHelmReleaseSelection(t *testing.T) {
 		}
 	}
 }
+
+// TestHelmReleaseInPlainTree: a HelmRelease in a plain kustomize directory (no Flux
+// Kustomization points at it) whose values name the registry gets the warning that acrgen
+// cannot see into its chart, and the registry is no typo; check does not call that "ok" without
+// saying what it could not see.
+func TestHelmReleaseInPlainTree(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for name, body := range map[string]string{
+		"app/kustomization.yaml": "resources:\n- release.yaml\n",
+		"app/release.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\n  namespace: web\n" +
+			"spec:\n  interval: 5m\n  chart:\n    spec:\n      chart: web\n      sourceRef:\n        kind: HelmRepository\n        name: charts\n" +
+			"  values:\n    image:\n      repository: myregistry.azurecr.io/web\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := acrgen(t, "", nil, "check", "app", "--registry", "myregistry")
+	if got.code != exitOK {
+		t.Fatalf("check: exit %d\n%s%s", got.code, got.stdout, got.stderr)
+	}
+	if !strings.Contains(got.stderr, "HelmRelease web/web (app/release.yaml): its values name myregistry.azurecr.io, but acrgen cannot see into the chart") {
+		t.Errorf("check must warn that it cannot see into the chart:\n%s", got.stderr)
+	}
+	if strings.Contains(got.stderr, "a typo?") {
+		t.Errorf("the registry the release's values name is no typo:\n%s", got.stderr)
+	}
+	if !strings.Contains(got.stdout, "as far as acrgen could see") {
+		t.Errorf("the verdict must say it is limited to what acrgen could see:\n%s", got.stdout)
+	}
+	other := acrgen(t, "", nil, "check", "app", "--registry", "otherregistry.azurecr.io")
+	if !strings.Contains(other.stderr, "no workload in app pulls from otherregistry.azurecr.io (after namespaces and images: transformers): a typo?") {
+		t.Errorf("a registry nothing names: want the plain directory's typo warning:\n%s", other.stderr)
+	}
+}

@@ -35,7 +35,9 @@ func PlanAll(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(repo.Targets) == 1 && repo.Targets[0].Object == nil && len(repo.Warnings) == 0 && len(helm) == 0 {
+	// One plain directory goes straight to Plan, unless it holds HelmReleases: their values
+	// are checked below (a chart's pods are out of acrgen's sight).
+	if len(repo.Targets) == 1 && repo.Targets[0].Object == nil && len(repo.Warnings) == 0 && len(repo.HelmReleases) == 0 {
 		o := opts
 		o.Dir = dirs[0]
 		return Plan(o)
@@ -94,7 +96,12 @@ func PlanAll(opts Options) (*Result, error) {
 		}
 	}
 	for _, reg := range opts.Registries {
-		if !m.used[reg] {
+		switch {
+		case m.used[reg]:
+		case len(built) == 0 && len(dirs) == 1:
+			// No Flux Kustomization: the one directory, as without Flux.
+			m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("no workload in %s pulls from %s (after namespaces and images: transformers): a typo?", opts.Display(dirs[0]), reg))
+		default:
 			m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("no workload pulls from %s in any directory acrgen reached (after namespaces, images: and Flux's changes): a typo?", reg))
 		}
 	}
