@@ -276,13 +276,17 @@ func TestFluxHelmReleaseSelection(t *testing.T) {
 
 // TestHelmReleaseInPlainTree: a HelmRelease in a plain kustomize directory (no Flux
 // Kustomization points at it) whose values name the registry gets the warning that acrgen
-// cannot see into its chart, and the registry is no typo; check does not call that "ok" without
-// saying what it could not see.
+// cannot see into its chart, and the registry is no typo; one whose values name no registry is
+// listed among the charts acrgen cannot see into (its defaults or valuesFrom may). check does
+// not call that "ok" without saying what it could not see.
 func TestHelmReleaseInPlainTree(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	for name, body := range map[string]string{
-		"app/kustomization.yaml": "resources:\n- release.yaml\n",
+		"app/kustomization.yaml": "resources:\n- release.yaml\n- quiet.yaml\n",
+		"app/quiet.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: quiet\n  namespace: web\n" +
+			"spec:\n  interval: 5m\n  chart:\n    spec:\n      chart: quiet\n      sourceRef:\n        kind: HelmRepository\n        name: charts\n" +
+			"  valuesFrom:\n  - kind: ConfigMap\n    name: quiet-values\n",
 		"app/release.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\n  namespace: web\n" +
 			"spec:\n  interval: 5m\n  chart:\n    spec:\n      chart: web\n      sourceRef:\n        kind: HelmRepository\n        name: charts\n" +
 			"  values:\n    image:\n      repository: myregistry.azurecr.io/web\n",
@@ -303,6 +307,9 @@ func TestHelmReleaseInPlainTree(t *testing.T) {
 	}
 	if strings.Contains(got.stderr, "a typo?") {
 		t.Errorf("the registry the release's values name is no typo:\n%s", got.stderr)
+	}
+	if !strings.Contains(got.stderr, "acrgen cannot see into the charts of 1 HelmRelease(s) (web/quiet)") {
+		t.Errorf("check must name the release whose values name no registry as unseen:\n%s", got.stderr)
 	}
 	if !strings.Contains(got.stdout, "as far as acrgen could see") {
 		t.Errorf("the verdict must say it is limited to what acrgen could see:\n%s", got.stdout)

@@ -84,16 +84,27 @@ func PlanAll(opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	var unseen []string // releases neither selected nor warned about
 	for _, h := range repo.HelmReleases {
+		warned := false
 		for _, reg := range opts.Registries {
 			if h.ValuesMention(reg) && slices.Contains(helm, h) {
 				m.used[reg] = true
 			} else if h.ValuesMention(reg) {
 				m.used[reg] = true
 				m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("%s (%s): its values name %s, but acrgen cannot see into the chart: the pods it renders may pull without the secret; give the chart's pods the secret through its values, or a spec.postRenderers kustomize patch", h, opts.Display(h.File), reg))
+				warned = true
 				break
 			}
 		}
+		if !warned && !slices.Contains(helm, h) {
+			unseen = append(unseen, fmt.Sprintf("%s/%s", h.Namespace, h.Name))
+		}
+	}
+	if len(unseen) > 0 {
+		// Their values name no registry, but a chart's own defaults, or values from a
+		// ConfigMap or Secret (valuesFrom), may: the verdict must not vouch for them.
+		m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("acrgen cannot see into the charts of %d HelmRelease(s) (%s): their spec.values name no registry given, but a chart's defaults or spec.valuesFrom may; if one of them pulls from it, opt it in with --helm-release NAME", len(unseen), strings.Join(unseen, ", ")))
 	}
 	for _, reg := range opts.Registries {
 		switch {
