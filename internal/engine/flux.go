@@ -92,7 +92,7 @@ func PlanAll(opts Options) (*Result, error) {
 				m.used[reg] = true
 			} else if h.ValuesMention(reg) {
 				m.used[reg] = true
-				m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("%s (%s): its values name %s, but acrgen cannot see into the chart: the pods it renders may pull without the secret; give the chart's pods the secret through its values, or a spec.postRenderers kustomize patch", h, opts.Display(h.File), reg))
+				m.res.Warnings = append(m.res.Warnings, render.UnseenChartMessage(fmt.Sprintf("%s (%s)", h, opts.Display(h.File)), reg))
 				warned = true
 				break
 			}
@@ -104,7 +104,7 @@ func PlanAll(opts Options) (*Result, error) {
 	if len(unseen) > 0 {
 		// Their values name no registry, but a chart's own defaults, or values from a
 		// ConfigMap or Secret (valuesFrom), may: the verdict must not vouch for them.
-		m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("acrgen cannot see into the charts of %d HelmRelease(s) (%s): their spec.values name no registry given, but a chart's defaults or spec.valuesFrom may; if one of them pulls from it, opt it in with --helm-release NAME", len(unseen), strings.Join(unseen, ", ")))
+		m.res.Warnings = append(m.res.Warnings, render.UnseenChartsMessage(unseen, "opt it in with --helm-release NAME"))
 	}
 	for _, reg := range opts.Registries {
 		switch {

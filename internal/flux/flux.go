@@ -32,7 +32,7 @@ import (
 const Group = "kustomize.toolkit.fluxcd.io"
 
 // HelmGroup is the API group of Flux HelmReleases.
-const HelmGroup = "helm.toolkit.fluxcd.io"
+const HelmGroup = render.HelmGroup
 
 // fluxGroupSuffix ends the API group of every Flux object.
 const fluxGroupSuffix = ".toolkit.fluxcd.io"
@@ -133,7 +133,7 @@ func (h *HelmRelease) String() string {
 
 // ValuesMention reports whether the release's values mention host, ignoring case.
 func (h *HelmRelease) ValuesMention(host string) bool {
-	return h.Spec.Values != nil && strings.Contains(strings.ToLower(string(h.Spec.Values.Raw)), strings.ToLower(host))
+	return h.Spec.Values != nil && render.ValuesName(string(h.Spec.Values.Raw), []string{host}) != ""
 }
 
 // Resolve finds the Flux Kustomizations in dirs (in the files Flux would read there), follows

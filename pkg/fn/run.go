@@ -76,7 +76,33 @@ func (r *run) process() {
 		o := objs[us[0].ID]
 		r.add(framework.Warning, o, us[0].Field.Path, render.UncheckedMessage(o.res.Kind+" "+o.res.Name, us))
 	}
+	r.helmReleases(objs)
 	r.secrets(objs, in.Secrets, d)
+}
+
+// helmReleases warns about the Flux HelmReleases among the items, in the configured
+// namespaces: the function cannot see into their charts, so its results must not vouch for
+// the pods they render.
+func (r *run) helmReleases(objs []*object) {
+	var unseen []string
+	for _, o := range objs {
+		if !render.IsHelmRelease(o.res.APIVersion, o.res.Kind) || !render.NamespaceAllowed(r.settings.Namespaces, o.res.Namespace) {
+			continue
+		}
+		name := o.res.Namespace + "/" + o.res.Name
+		text := ""
+		if values := render.MapValue(render.MapValue(o.res.Node, "spec"), "values"); values != nil {
+			text, _ = yaml.NewRNode(values).String()
+		}
+		if reg := render.ValuesName(text, r.settings.Registries); reg != "" {
+			r.add(framework.Warning, o, "spec.values", render.UnseenChartMessage("HelmRelease "+name, reg))
+		} else {
+			unseen = append(unseen, name)
+		}
+	}
+	if len(unseen) > 0 {
+		r.add(framework.Warning, nil, "", render.UnseenChartsMessage(unseen, "give its pods the secret through its values or a spec.postRenderers kustomize patch"))
+	}
 }
 
 // occurrences gathers what render.Decide needs of the objects; IDs index objs. It returns the

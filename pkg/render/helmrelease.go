@@ -114,3 +114,37 @@ func AddHelmPostRenderer(src *Source, spec *yaml.Node, patches []HelmPatch) (Edi
 		return Edit{}, fmt.Errorf("line %d: spec.postRenderers is not a block list: write it as one (\"postRenderers:\" then \"- kustomize: ...\" items)", k.Line)
 	}
 }
+
+// HelmGroup is the API group of Flux HelmReleases.
+const HelmGroup = "helm.toolkit.fluxcd.io"
+
+// IsHelmRelease reports whether apiVersion and kind are a Flux HelmRelease's.
+func IsHelmRelease(apiVersion, kind string) bool {
+	group, _, _ := strings.Cut(apiVersion, "/")
+	return group == HelmGroup && kind == "HelmRelease"
+}
+
+// ValuesName returns the first of registries that a HelmRelease's values (spec.values, as
+// text) name, ignoring case; "" when none does.
+func ValuesName(values string, registries []string) string {
+	lower := strings.ToLower(values)
+	for _, r := range registries {
+		if strings.Contains(lower, strings.ToLower(r)) {
+			return r
+		}
+	}
+	return ""
+}
+
+// UnseenChartMessage is the warning about a HelmRelease (what) whose values name registry,
+// which acrgen did not patch: its chart is out of acrgen's sight.
+func UnseenChartMessage(what, registry string) string {
+	return fmt.Sprintf("%s: its values name %s, but acrgen cannot see into the chart: the pods it renders may pull without the secret; give the chart's pods the secret through its values, or a spec.postRenderers kustomize patch", what, registry)
+}
+
+// UnseenChartsMessage is the warning about the HelmReleases (namespace/name) whose values name
+// no registry given: their charts are out of acrgen's sight too. remedy says what to do about
+// one that does pull from a registry.
+func UnseenChartsMessage(releases []string, remedy string) string {
+	return fmt.Sprintf("acrgen cannot see into the charts of %d HelmRelease(s) (%s): their spec.values name no registry given, but a chart's defaults or spec.valuesFrom may; if one of them pulls from it, %s", len(releases), strings.Join(releases, ", "), remedy)
+}

@@ -124,7 +124,7 @@ func GroupUnchecked(us []UncheckedImage) [][]UncheckedImage {
 // notWorkloadGroups are API groups whose resources name images without running pods from
 // them: Flux's image automation reads the registry with its own secretRef, and a Flux
 // HelmRelease's values are judged where HelmReleases are (a chart acrgen cannot see into).
-var notWorkloadGroups = map[string]bool{"image.toolkit.fluxcd.io": true, "helm.toolkit.fluxcd.io": true}
+var notWorkloadGroups = map[string]bool{"image.toolkit.fluxcd.io": true, HelmGroup: true}
 
 // uncheckedImages returns the image fields of other resources in scope that are from a
 // configured registry.
