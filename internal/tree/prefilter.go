@@ -82,10 +82,6 @@ func anyIn(b []byte, fs []finder) bool {
 	return false
 }
 
-// containsFold reports whether b contains t, a lower-case string, ignoring the case of ASCII
-// letters.
-func containsFold(b []byte, t string) bool { return newFinder(t).in(b) }
-
 // finder searches for a lower-case string, ignoring the case of ASCII letters, without making
 // a lower-case copy of the text (a document is searched for every trigger, and most documents
 // mention none). It looks for the string's rarest byte in Kubernetes manifests (the "z" of
