@@ -106,14 +106,18 @@ func PlanAll(opts Options) (*Result, error) {
 		// ConfigMap or Secret (valuesFrom), may: the verdict must not vouch for them.
 		m.res.Warnings = append(m.res.Warnings, render.UnseenChartsMessage(unseen, "opt it in with --helm-release NAME"))
 	}
+	typo := "a typo?"
+	if len(unseen) > 0 {
+		typo = "a typo, unless only the charts of the HelmReleases above pull from it?"
+	}
 	for _, reg := range opts.Registries {
 		switch {
 		case m.used[reg]:
 		case len(built) == 0 && len(dirs) == 1:
 			// No Flux Kustomization: the one directory, as without Flux.
-			m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("no workload in %s pulls from %s (after namespaces and images: transformers): a typo?", opts.Display(dirs[0]), reg))
+			m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("no workload in %s pulls from %s (after namespaces and images: transformers): %s", opts.Display(dirs[0]), reg, typo))
 		default:
-			m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("no workload pulls from %s in any directory acrgen reached (after namespaces, images: and Flux's changes): a typo?", reg))
+			m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("no workload pulls from %s in any directory acrgen reached (after namespaces, images: and Flux's changes): %s", reg, typo))
 		}
 	}
 	return m.res, nil
