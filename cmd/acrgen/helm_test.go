@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -318,4 +319,115 @@ func TestHelmReleaseInPlainTree(t *testing.T) {
 	if !strings.Contains(other.stderr, "no workload in app pulls from otherregistry.azurecr.io (after namespaces and images: transformers): a typo, unless only the charts of the HelmReleases above pull from it?") {
 		t.Errorf("a registry nothing names: want the plain directory's typo warning:\n%s", other.stderr)
 	}
+}
+
+// writeFiles writes files (relative path: content) under dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+const podinfoRelease = `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: podinfo
+%sspec:
+  interval: 5m
+  chart:
+    spec:
+      chart: podinfo
+      sourceRef: {kind: HelmRepository, name: podinfo}
+  values:
+    image:
+      repository: myregistry.azurecr.io/podinfo
+`
+
+// TestHelmReleaseFoundWhereverItIs: a HelmRelease is seen whether the directory is given
+// relative or absolute, and in a directory without a kustomization.yaml; a file that two Flux
+// Kustomizations build into two namespaces holds one release in each; a release namespace that
+// is not a namespace name is refused before it can name a file.
+func TestHelmReleaseFoundWhereverItIs(t *testing.T) {
+	t.Run("relative directory", func(t *testing.T) {
+		dir := t.TempDir()
+		t.Chdir(dir)
+		writeFiles(t, dir, map[string]string{
+			"apps/kustomization.yaml": "resources:\n- podinfo.yaml\n",
+			"apps/podinfo.yaml":       fmt.Sprintf(podinfoRelease, "  namespace: apps\n"),
+		})
+		for _, d := range []string{"apps", filepath.Join(dir, "apps")} {
+			got := acrgen(t, "", nil, "check", d, "--registry", "myregistry", "--helm-release", "all")
+			if got.code != exitDrift || !strings.Contains(got.stdout, "no Secret acr-secret in namespace apps") {
+				t.Errorf("check %s: want exit 1 and the release namespace's missing Secret, got %d\n%s%s", d, got.code, got.stdout, got.stderr)
+			}
+		}
+	})
+	t.Run("no kustomization.yaml", func(t *testing.T) {
+		dir := t.TempDir()
+		t.Chdir(dir)
+		writeFiles(t, dir, map[string]string{"apps/podinfo.yaml": fmt.Sprintf(podinfoRelease, "  namespace: apps\n")})
+		got := acrgen(t, "", nil, "check", "apps", "--registry", "myregistry")
+		if !strings.Contains(got.stderr, "HelmRelease apps/podinfo (apps/podinfo.yaml): its values name myregistry.azurecr.io, but acrgen cannot see into the chart") {
+			t.Errorf("check must warn about the chart:\n%s", got.stderr)
+		}
+		sel := acrgen(t, "", nil, "check", "apps", "--registry", "myregistry", "--helm-release", "podinfo")
+		if sel.code != exitDrift || !strings.Contains(sel.stdout, "no Secret acr-secret in namespace apps") {
+			t.Errorf("--helm-release podinfo: want exit 1 and the missing Secret, got %d\n%s%s", sel.code, sel.stdout, sel.stderr)
+		}
+	})
+	t.Run("one file, two Flux Kustomizations", func(t *testing.T) {
+		dir := t.TempDir()
+		t.Chdir(dir)
+		ks := func(name, ns string) string {
+			return "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: " + name + "\n  namespace: flux-system\n" +
+				"spec:\n  interval: 10m\n  path: ./apps/podinfo\n  prune: true\n  targetNamespace: " + ns + "\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+		}
+		writeFiles(t, dir, map[string]string{
+			".git/HEAD":                       "ref: refs/heads/main\n",
+			"clusters/prod.yaml":              ks("podinfo-prod", "prod"),
+			"clusters/staging.yaml":           ks("podinfo-staging", "staging"),
+			"apps/podinfo/kustomization.yaml": "resources:\n- podinfo.yaml\n",
+			"apps/podinfo/podinfo.yaml":       fmt.Sprintf(podinfoRelease, ""),
+		})
+		plain := acrgen(t, "", nil, "check", "clusters", "--registry", "myregistry")
+		for _, want := range []string{"HelmRelease prod/podinfo", "HelmRelease staging/podinfo"} {
+			if !strings.Contains(plain.stderr, want) {
+				t.Errorf("check must warn about %s:\n%s", want, plain.stderr)
+			}
+		}
+		sel := acrgen(t, "", nil, "check", "clusters", "--registry", "myregistry", "--helm-release", "all")
+		if sel.code != exitDrift {
+			t.Fatalf("--helm-release all: want exit 1, got %d\n%s%s", sel.code, sel.stdout, sel.stderr)
+		}
+		for _, want := range []string{"no Secret acr-secret in namespace prod", "no Secret acr-secret in namespace staging"} {
+			if !strings.Contains(sel.stdout, want) {
+				t.Errorf("--helm-release all must report %q:\n%s", want, sel.stdout)
+			}
+		}
+		if n := strings.Count(sel.stdout, "no spec.postRenderers patch"); n != 1 {
+			t.Errorf("the one object in apps/podinfo/podinfo.yaml needs one post-renderer, reported %d times:\n%s", n, sel.stdout)
+		}
+	})
+	t.Run("release namespace that is no namespace name", func(t *testing.T) {
+		dir := t.TempDir()
+		t.Chdir(dir)
+		writeFiles(t, dir, map[string]string{
+			"apps/kustomization.yaml": "resources:\n- podinfo.yaml\n",
+			"apps/podinfo.yaml":       fmt.Sprintf(podinfoRelease, "  namespace: ../../outside\n"),
+		})
+		got := acrgen(t, testPassword, nil, "render", "apps", "--registry", "myregistry", "--helm-release", "all", "--username", testUser, "--password-stdin")
+		if got.code != exitUsage || !strings.Contains(got.stderr, `metadata.namespace: "../../outside" is not a valid namespace`) {
+			t.Errorf("want exit 2 naming the bad namespace, got %d\n%s%s", got.code, got.stdout, got.stderr)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "outside.enc.yaml")); err == nil {
+			t.Error("a Secret was written outside the directory")
+		}
+	})
 }

@@ -355,7 +355,7 @@ func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]boo
 	}
 	for _, reg := range r.opts.Registries {
 		if !r.used[reg] && !r.opts.partOf {
-			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("no workload in %s pulls from %s (after namespaces and images: transformers): a typo?", r.display(r.t.Root), reg))
+			r.res.Warnings = append(r.res.Warnings, noWorkloadIn(r.display(r.t.Root), reg, "a typo?"))
 		}
 	}
 	if err := r.serviceAccounts(w, occ, d); err != nil {
@@ -611,4 +611,10 @@ func (r *run) finishKustomization() error {
 	}
 	r.res.Changes = append(r.res.Changes, FileChange{Path: k.Path, Old: k.Src.Bytes(), New: out, Mode: k.Mode, proven: render.Proven(r.kustoms)})
 	return nil
+}
+
+// noWorkloadIn is the warning about a registry that no workload of the directory shown as dir
+// pulls from; question ends it ("a typo?").
+func noWorkloadIn(dir, reg, question string) string {
+	return fmt.Sprintf("no workload in %s pulls from %s (after namespaces and images: transformers): %s", dir, reg, question)
 }

@@ -60,7 +60,7 @@ func PlanAll(opts Options) (*Result, error) {
 		o := opts
 		o.Dir, o.Overlay, o.partOf = t.Dir, t.Overlay, true
 		for _, h := range helm {
-			if realDir(h.Dir) != realDir(t.Dir) {
+			if h.By != t.Object || realDir(h.Dir) != realDir(t.Dir) {
 				continue
 			}
 			ns := h.ReleaseNamespace()
@@ -86,18 +86,18 @@ func PlanAll(opts Options) (*Result, error) {
 	}
 	var unseen []string // releases neither selected nor warned about
 	for _, h := range repo.HelmReleases {
-		warned := false
-		for _, reg := range opts.Registries {
-			if h.ValuesMention(reg) && slices.Contains(helm, h) {
-				m.used[reg] = true
-			} else if h.ValuesMention(reg) {
-				m.used[reg] = true
-				m.res.Warnings = append(m.res.Warnings, render.UnseenChartMessage(fmt.Sprintf("%s (%s)", h, opts.Display(h.File)), reg))
-				warned = true
-				break
-			}
+		var named []string
+		if h.Spec.Values != nil {
+			named = render.ValuesNamed(string(h.Spec.Values.Raw), opts.Registries)
 		}
-		if !warned && !slices.Contains(helm, h) {
+		for _, r := range named {
+			m.used[r] = true
+		}
+		switch {
+		case slices.Contains(helm, h): // its post-renderer gives the chart's pods the secret
+		case len(named) > 0:
+			m.res.Warnings = append(m.res.Warnings, render.UnseenChartMessage(fmt.Sprintf("%s (%s)", h, opts.Display(h.File)), named[0]))
+		default:
 			unseen = append(unseen, fmt.Sprintf("%s/%s", h.Namespace, h.Name))
 		}
 	}
@@ -115,7 +115,7 @@ func PlanAll(opts Options) (*Result, error) {
 		case m.used[reg]:
 		case len(built) == 0 && len(dirs) == 1:
 			// No Flux Kustomization: the one directory, as without Flux.
-			m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("no workload in %s pulls from %s (after namespaces and images: transformers): %s", opts.Display(dirs[0]), reg, typo))
+			m.res.Warnings = append(m.res.Warnings, noWorkloadIn(opts.Display(dirs[0]), reg, typo))
 		default:
 			m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("no workload pulls from %s in any directory acrgen reached (after namespaces, images: and Flux's changes): %s", reg, typo))
 		}

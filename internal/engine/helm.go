@@ -66,13 +66,22 @@ func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, opts Options) error {
 	edits := map[string][]render.Edit{}
 	srcs := map[string]*render.Manifest{}
 	modes := map[string]fs.FileMode{}
+	done := map[[2]string]bool{} // file, name: one file built into two namespaces is one object to edit
 	for _, h := range hs {
 		label := fmt.Sprintf("%s (%s)", h, opts.Display(h.File))
+		// The release namespace names the Secret's file: it must be a namespace name.
+		field := "metadata.namespace"
 		if h.Spec.TargetNamespace != "" {
-			if err := render.ValidateNamespace(h.Spec.TargetNamespace); err != nil {
-				return &tree.InputError{Path: opts.Display(h.File), Msg: fmt.Sprintf("%s: spec.targetNamespace %v", h, err)}
-			}
+			field = "spec.targetNamespace"
 		}
+		if err := render.ValidateNamespace(h.ReleaseNamespace()); err != nil {
+			return &tree.InputError{Path: opts.Display(h.File), Msg: fmt.Sprintf("%s: %s: %v", h, field, err)}
+		}
+		k := [2]string{h.File, h.Name}
+		if done[k] {
+			continue
+		}
+		done[k] = true
 		man, ok := srcs[h.File]
 		if !ok {
 			b, mode, err := tree.ReadFile(filepath.Dir(h.File), h.File, tree.Options{MaxFileSize: opts.MaxFileSize, Display: opts.Display})
@@ -126,10 +135,10 @@ func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, opts Options) error {
 // helmResource finds the HelmRelease h in its file.
 func helmResource(man *render.Manifest, h *flux.HelmRelease) (render.Resource, error) {
 	for _, res := range man.Resources() {
-		group, version, _ := strings.Cut(res.APIVersion, "/")
-		if group != flux.HelmGroup || res.Kind != "HelmRelease" || res.Name != h.Name {
+		if !render.IsHelmRelease(res.APIVersion, res.Kind) || res.Name != h.Name {
 			continue
 		}
+		_, version, _ := strings.Cut(res.APIVersion, "/")
 		if version != "v2" && version != "v2beta2" {
 			return res, fmt.Errorf("line %d: %s: version %s is not supported for --helm-release: use v2 or v2beta2", res.Node.Line, h, version)
 		}

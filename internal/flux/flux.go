@@ -31,8 +31,6 @@ import (
 // Group is the API group of Flux Kustomizations.
 const Group = "kustomize.toolkit.fluxcd.io"
 
-// HelmGroup is the API group of Flux HelmReleases.
-const HelmGroup = render.HelmGroup
 
 // fluxGroupSuffix ends the API group of every Flux object.
 const fluxGroupSuffix = ".toolkit.fluxcd.io"
@@ -99,13 +97,17 @@ type Repo struct {
 	HelmReleases []*HelmRelease
 }
 
-// HelmRelease is a Flux HelmRelease that a followed Kustomization applies.
+// HelmRelease is a Flux HelmRelease that a followed Kustomization applies, or that a
+// directory given as it is holds.
 type HelmRelease struct {
 	// Namespace is the object's effective namespace, after the Kustomization that applies it.
 	Name, Namespace string
 	File            string
-	// Dir is the directory whose build holds the object: a Flux Kustomization's spec.path.
-	Dir  string
+	// Dir is the directory whose build holds the object: a Flux Kustomization's spec.path, or
+	// a directory given as it is.
+	Dir string
+	// By is the Flux Kustomization that applies it; nil in a directory given as it is.
+	By   *Kustomization
 	Spec helmv2.HelmReleaseSpec
 }
 
@@ -131,11 +133,6 @@ func (h *HelmRelease) String() string {
 	return fmt.Sprintf("HelmRelease %s/%s", h.Namespace, h.Name)
 }
 
-// ValuesMention reports whether the release's values mention host, ignoring case.
-func (h *HelmRelease) ValuesMention(host string) bool {
-	return h.Spec.Values != nil && render.ValuesName(string(h.Spec.Values.Raw), []string{host}) != ""
-}
-
 // Resolve finds the Flux Kustomizations in dirs (in the files Flux would read there), follows
 // their spec.path recursively, and returns every directory to work on. A directory holding no
 // Flux Kustomization is a target as it is.
@@ -151,14 +148,21 @@ func Resolve(dirs []string, opts Options) (*Repo, error) {
 	}
 	rs := &resolver{opts: opts, repo: &Repo{}, seen: map[string]*Kustomization{}, indexes: map[string]*Index{}}
 	for _, d := range dirs {
-		objs, err := rs.objects(d, nil)
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			return nil, err
+		}
+		objs, err := rs.objects(abs, nil, nil)
 		if err != nil {
 			return nil, err
 		}
 		if len(objs) == 0 {
-			abs, err := filepath.Abs(d)
-			if err != nil {
-				return nil, err
+			if !hasKustomization(abs) {
+				// A plain directory of manifests: its HelmReleases are still charts acrgen
+				// cannot see into (scan looked for Flux Kustomizations only).
+				if _, err := rs.load(abs, nil, nil); err != nil {
+					return nil, err
+				}
 			}
 			rs.repo.Targets = append(rs.repo.Targets, Target{Dir: abs})
 			continue
@@ -191,10 +195,16 @@ func (rs *resolver) warn(format string, args ...any) {
 
 // objects returns the Flux Kustomizations that the build of dir holds (with the overlay of
 // the object that builds it, if any).
-func (rs *resolver) objects(dir string, overlay *tree.Overlay) ([]*Kustomization, error) {
+func (rs *resolver) objects(dir string, overlay *tree.Overlay, by *Kustomization) ([]*Kustomization, error) {
 	if overlay == nil && !hasKustomization(dir) {
 		return rs.scan(dir)
 	}
+	return rs.load(dir, overlay, by)
+}
+
+// load loads dir as its build (with the overlay of by, the Flux Kustomization that builds it,
+// if any), records its HelmReleases and returns its Flux Kustomizations.
+func (rs *resolver) load(dir string, overlay *tree.Overlay, by *Kustomization) ([]*Kustomization, error) {
 	// Only documents that name a Flux API group can be Flux objects: the others are left
 	// unparsed here (the run that follows reads what it needs of them).
 	t, err := tree.Load(dir, tree.Options{MaxFileSize: rs.opts.MaxFileSize, Kinds: rs.opts.Kinds, Display: rs.opts.Display, Overlay: overlay, Cache: rs.opts.Cache, ObjectsOnly: true, Relevant: []string{fluxGroupSuffix}})
@@ -204,13 +214,13 @@ func (rs *resolver) objects(dir string, overlay *tree.Overlay) ([]*Kustomization
 	var out []*Kustomization
 	for _, inst := range t.Instances {
 		res := inst.Resource
-		group, version, _ := strings.Cut(res.APIVersion, "/")
-		if group == HelmGroup && res.Kind == "HelmRelease" {
-			if err := rs.helmRelease(inst, dir); err != nil {
+		if render.IsHelmRelease(res.APIVersion, res.Kind) {
+			if err := rs.helmRelease(inst, dir, by); err != nil {
 				return nil, err
 			}
 			continue
 		}
+		group, version, _ := strings.Cut(res.APIVersion, "/")
 		if group != Group || res.Kind != "Kustomization" {
 			continue
 		}
@@ -224,9 +234,15 @@ func (rs *resolver) objects(dir string, overlay *tree.Overlay) ([]*Kustomization
 	return out, nil
 }
 
-func (rs *resolver) helmRelease(inst tree.Instance, dir string) error {
+// helmRelease records a HelmRelease of dir's build. One file that two Flux Kustomizations
+// build into two namespaces holds two releases; a release of a directory given as it is that a
+// Flux Kustomization also builds belongs to the Kustomization's run.
+func (rs *resolver) helmRelease(inst tree.Instance, dir string, by *Kustomization) error {
 	for _, h := range rs.repo.HelmReleases {
-		if h.File == inst.File.Path && h.Name == inst.Resource.Name {
+		if h.File == inst.File.Path && h.Name == inst.Resource.Name && h.Namespace == inst.Namespace {
+			if h.By == nil && by != nil {
+				h.Dir, h.By = dir, by
+			}
 			return nil
 		}
 	}
@@ -238,7 +254,7 @@ func (rs *resolver) helmRelease(inst tree.Instance, dir string) error {
 	if err := json.Unmarshal(b, &obj); err != nil {
 		return &tree.InputError{Path: rs.opts.Display(inst.File.Path), Line: inst.Resource.Node.Line, Msg: fmt.Sprintf("HelmRelease %s: %v", inst.Resource.Name, err)}
 	}
-	rs.repo.HelmReleases = append(rs.repo.HelmReleases, &HelmRelease{Name: obj.Name, Namespace: inst.Namespace, File: inst.File.Path, Dir: dir, Spec: obj.Spec})
+	rs.repo.HelmReleases = append(rs.repo.HelmReleases, &HelmRelease{Name: obj.Name, Namespace: inst.Namespace, File: inst.File.Path, Dir: dir, By: by, Spec: obj.Spec})
 	return nil
 }
 
@@ -394,7 +410,7 @@ func (rs *resolver) follow(k *Kustomization) error {
 		rs.warn("%s (%s): %s", k, rs.opts.Display(k.File), w)
 	}
 	rs.repo.Targets = append(rs.repo.Targets, Target{Dir: dir, Object: k, Overlay: ov, subst: subst})
-	children, err := rs.objects(dir, ov)
+	children, err := rs.objects(dir, ov, k)
 	if err != nil {
 		return err
 	}

@@ -94,8 +94,8 @@ func (r *run) helmReleases(objs []*object) {
 		if values := render.MapValue(render.MapValue(o.res.Node, "spec"), "values"); values != nil {
 			text, _ = yaml.NewRNode(values).String()
 		}
-		if reg := render.ValuesName(text, r.settings.Registries); reg != "" {
-			r.add(framework.Warning, o, "spec.values", render.UnseenChartMessage("HelmRelease "+name, reg))
+		if named := render.ValuesNamed(text, r.settings.Registries); len(named) > 0 {
+			r.add(framework.Warning, o, "spec.values", render.UnseenChartMessage("HelmRelease "+name, named[0]))
 		} else {
 			unseen = append(unseen, name)
 		}

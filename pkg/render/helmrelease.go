@@ -41,7 +41,9 @@ func HelmPullSecretPatches(secret string) []HelmPatch {
 }
 
 // HelmPostRendererMissing reports whether the HelmRelease spec lacks one of the patches
-// (same target kind, same patch text) among its spec.postRenderers[].kustomize.patches.
+// (same patch text, a target of the same kind and nothing else: a target narrowed to a name,
+// namespace or selector reaches only some of the chart's pods) among its
+// spec.postRenderers[].kustomize.patches.
 func HelmPostRendererMissing(spec *yaml.Node, patches []HelmPatch) bool {
 	have := map[[2]string]bool{}
 	if prs := mapValue(spec, "postRenderers"); prs != nil && prs.Kind == yaml.SequenceNode {
@@ -51,8 +53,9 @@ func HelmPostRendererMissing(spec *yaml.Node, patches []HelmPatch) bool {
 				continue
 			}
 			for _, p := range ps.Content {
-				kind, text := mapValue(mapValue(p, "target"), "kind"), mapValue(p, "patch")
-				if kind != nil && text != nil {
+				target := mapValue(p, "target")
+				kind, text := mapValue(target, "kind"), mapValue(p, "patch")
+				if kind != nil && text != nil && len(target.Content) == 2 {
 					have[[2]string{kind.Value, strings.TrimSpace(text.Value)}] = true
 				}
 			}
@@ -124,16 +127,17 @@ func IsHelmRelease(apiVersion, kind string) bool {
 	return group == HelmGroup && kind == "HelmRelease"
 }
 
-// ValuesName returns the first of registries that a HelmRelease's values (spec.values, as
-// text) name, ignoring case; "" when none does.
-func ValuesName(values string, registries []string) string {
+// ValuesNamed returns those of registries that a HelmRelease's values (spec.values, as text)
+// name, ignoring case, in their order.
+func ValuesNamed(values string, registries []string) []string {
 	lower := strings.ToLower(values)
+	var out []string
 	for _, r := range registries {
 		if strings.Contains(lower, strings.ToLower(r)) {
-			return r
+			out = append(out, r)
 		}
 	}
-	return ""
+	return out
 }
 
 // UnseenChartMessage is the warning about a HelmRelease (what) whose values name registry,

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -69,6 +70,14 @@ func TestAddHelmPostRenderer(t *testing.T) {
 			}
 			if !HelmPostRendererMissing(MapValue(res2.Node, "spec"), HelmPullSecretPatches("other")) {
 				t.Error("patches for another secret name must count as missing")
+			}
+			// The same patches narrowed to one object by name reach only that object.
+			narrowed := regexp.MustCompile(`target:\n( +)kind: `).ReplaceAllString(string(got), "target:\n${1}name: only-this-one\n${1}kind: ")
+			if narrowed == string(got) {
+				t.Fatalf("the golden's targets are not where this test narrows them:\n%s", got)
+			}
+			if _, res3 := helmSpec(t, []byte(narrowed)); !HelmPostRendererMissing(MapValue(res3.Node, "spec"), patches) {
+				t.Errorf("patches whose target is narrowed to a name must count as missing:\n%s", narrowed)
 			}
 		})
 	}
