@@ -399,6 +399,13 @@ func (l *Lock) recover() error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return fmt.Errorf("the journal %s of an interrupted run is damaged (%v): check the files it names, then remove it", l.journalPath(), err)
 	}
+	// The journal is a file in the tree (outside git), which a tarball or a copied package
+	// can bring: every target must be a file of the locked tree before anything is written.
+	for _, e := range j.Entries {
+		if err := l.journalTarget(e.Target); err != nil {
+			return fmt.Errorf("the journal %s of an interrupted run names %s, %v: acrgen wrote no such journal for this tree; nothing was written: check it, then remove it", l.journalPath(), e.Target, err)
+		}
+	}
 	var todo []journalEntry
 	for _, e := range j.Entries {
 		cur, err := os.ReadFile(e.Target)
@@ -426,6 +433,22 @@ func (l *Lock) recover() error {
 	}
 	l.Warnings = append(l.Warnings, fmt.Sprintf("finished the writes of an interrupted acrgen run (%d file(s))", len(j.Entries)))
 	return l.removeJournal()
+}
+
+// journalTarget checks a journal's target: an absolute path, in a directory inside the locked
+// tree (its symlinks resolved), and not a symlink itself.
+func (l *Lock) journalTarget(target string) error {
+	if !filepath.IsAbs(target) || filepath.Clean(target) != target {
+		return errors.New("not a clean absolute path")
+	}
+	dir, err := resolveExisting(filepath.Dir(target))
+	if err != nil || !within(l.root, dir) {
+		return fmt.Errorf("outside %s", l.root)
+	}
+	if fi, err := os.Lstat(target); err == nil && !fi.Mode().IsRegular() {
+		return errors.New("not a regular file")
+	}
+	return nil
 }
 
 // sweep runs sweepLegacy once for a writer, over the directories it may write in (the run's

@@ -2,6 +2,7 @@ package tree
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -501,5 +502,46 @@ func TestReaderRemovesTheCopyOfAnUnfinishedJournal(t *testing.T) {
 	}
 	if got := entries(t, dir); fmt.Sprint(got) != "[a.yaml]" {
 		t.Errorf("tree holds %v, want [a.yaml]", got)
+	}
+}
+
+// A journal that names a file outside the tree (planted in a package or a tarball: outside git
+// the journal lies in the tree) is refused by every run, a reader's too, and nothing is
+// written anywhere.
+func TestRecoveryRefusesJournalTargetsOutsideTheTree(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	outside := t.TempDir()
+	for _, target := range []string{
+		filepath.Join(outside, "owned.txt"),       // another directory
+		"relative.yaml",                           // not absolute
+		filepath.Join("/", "..", "etc", "x.yaml"), // not clean (Join cleans: still outside)
+	} {
+		dir := t.TempDir()
+		writeTestFile(t, filepath.Join(dir, "a.yaml"), "a: 1\n")
+		j := journal{Entries: []journalEntry{
+			{Target: filepath.Join(dir, "a.yaml"), Old: sum([]byte("a: 1\n")), New: sum([]byte("a: 2\n")), Data: []byte("a: 2\n"), Mode: 0o644},
+			{Target: target, New: sum([]byte("pwned\n")), Data: []byte("pwned\n"), Mode: 0o644},
+		}}
+		b, err := json.Marshal(j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeTestFile(t, filepath.Join(dir, ".acrgen.journal"), string(b))
+		for _, exclusive := range []bool{false, true} {
+			lk, err := LockTree(dir, exclusive, "test")
+			if err == nil {
+				lk.Unlock()
+				t.Fatalf("target %s: a journal naming it was accepted (exclusive %v)", target, exclusive)
+			}
+			if !strings.Contains(err.Error(), "acrgen wrote no such journal for this tree") {
+				t.Errorf("target %s: %v", target, err)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(outside, "owned.txt")); err == nil {
+			t.Fatalf("target %s: a file outside the tree was written", target)
+		}
+		if b, _ := os.ReadFile(filepath.Join(dir, "a.yaml")); string(b) != "a: 1\n" {
+			t.Errorf("target %s: the tree's own file was written (%q) although the journal was refused", target, b)
+		}
 	}
 }
