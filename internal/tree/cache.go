@@ -115,7 +115,7 @@ func (c *Cache) putKustomization(k *Kustomization) {
 // returns the type bits of the file p leads to. Without a cache, nothing is remembered.
 func (c *Cache) evalSymlinks(p string) (string, fs.FileMode, error) {
 	if c == nil {
-		return (&realPaths{}).eval(p)
+		return evalStat(p)
 	}
 	return c.real.eval(p)
 }

@@ -76,14 +76,14 @@ func TestCacheResolvesPathOnce(t *testing.T) {
 		}
 	}
 	link := filepath.Join(dir, "link")
-	if _, _, err := NewCache().evalSymlinks(link); err == nil {
+	c := NewCache()
+	if _, _, err := c.evalSymlinks(link); err == nil {
 		t.Fatal("a missing path resolved")
 	}
 	if err := os.Symlink("a", link); err != nil {
 		t.Fatal(err)
 	}
-	c := NewCache()
-	first, _, err := c.evalSymlinks(link)
+	first, _, err := c.evalSymlinks(link) // the failure above is not remembered
 	if err != nil || first != filepath.Join(dir, "a") {
 		t.Fatalf("got %q, %v", first, err)
 	}

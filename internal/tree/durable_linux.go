@@ -21,7 +21,8 @@ func openFilesystems(es []journalEntry) []*os.File {
 		seenDir[d] = true
 		f, err := os.Open(d)
 		if err != nil {
-			continue // the write reports it; syncEach covers the file
+			// Its filesystem may be one no other directory is on: sync file by file.
+			return closeAll(fss)
 		}
 		var st unix.Stat_t
 		if err := unix.Fstat(int(f.Fd()), &st); err != nil || seenDev[st.Dev] {

@@ -159,26 +159,21 @@ func (l *loader) walk(k *Kustomization, after []layer, root bool, via *entryRef)
 	} else if err != nil {
 		real = k.Path // generated in memory
 	}
-	if l.visiting[real] {
+	if i := slices.IndexFunc(l.stack, func(w walking) bool { return w.real == real }); i >= 0 {
 		// Name the kustomizations of the cycle, from k back to k.
-		chain := []string{l.display(k.Path)}
-		for i := len(l.stack) - 1; i >= 0 && l.stack[i].real != real; i-- {
-			chain = append(chain, l.display(l.stack[i].path))
+		var chain []string
+		for _, w := range l.stack[i:] {
+			chain = append(chain, l.display(w.path))
 		}
 		chain = append(chain, l.display(k.Path))
-		slices.Reverse(chain)
 		msg := "cycle: the kustomizations include each other: " + strings.Join(chain, " -> ") + "; kustomize refuses it too: remove one of the entries"
 		if via == nil {
 			return &InputError{Path: l.display(k.Path), Msg: msg}
 		}
 		return &InputError{Path: l.display(via.from.Path), Line: via.line, Msg: msg}
 	}
-	l.visiting[real] = true
 	l.stack = append(l.stack, walking{real: real, path: k.Path})
-	defer func() {
-		delete(l.visiting, real)
-		l.stack = l.stack[:len(l.stack)-1]
-	}()
+	defer func() { l.stack = l.stack[:len(l.stack)-1] }()
 
 	l.noteImages(k)
 	if len(k.K.HelmCharts) > 0 {

@@ -195,16 +195,16 @@ func asciiEqualFold(b []byte, t string) bool {
 	return true
 }
 
-// parseFiltered parses a file's documents, only those that mention a trigger when there are
-// triggers; the others are recorded as skipped in the manifest. objectsOnly leaves out the
-// duplicate-key scan of the skipped documents (see render.SelectManifest).
-func parseFiltered(b []byte, triggers []string, objectsOnly bool) (*render.Manifest, error) {
-	if triggers == nil {
+// parseFiltered parses a file's documents, only those that contain the string of a finder
+// when there are finders (nil: every document); the others are recorded as skipped in the
+// manifest. objectsOnly leaves out the duplicate-key scan of the skipped documents (see
+// render.SelectManifest).
+func parseFiltered(b []byte, fs []finder, objectsOnly bool) (*render.Manifest, error) {
+	if fs == nil {
 		return render.ParseManifest(b)
 	}
 	// Documents that mention no trigger cannot pull from the registry or be the Secret;
 	// templates are parsed anyway so that they are reported.
-	fs := finders(triggers)
 	keep := func(doc []byte) bool {
 		return anyIn(doc, fs) || bytes.Contains(doc, []byte("{{"))
 	}

@@ -123,11 +123,11 @@ func TestParseFiltered(t *testing.T) {
 		bad      = "kind: ConfigMap\nmetadata:\n  name: x\n   bad: indent\n"
 	)
 	triggers := []string{"myregistry.azurecr.io"}
-	m, err := parseFiltered([]byte(pulls+"---\n"+other+"---\n"+bad), triggers, false)
+	m, err := parseFiltered([]byte(pulls+"---\n"+other+"---\n"+bad), finders(triggers), false)
 	if err != nil || len(m.Docs) != 1 || len(m.Skipped) != 2 || m.Skipped[0].Line != 5 || m.Skipped[1].Line != 9 {
 		t.Fatalf("with triggers: %v, %d docs, skipped %v; want 1 doc and lines 5 and 9 skipped", err, len(m.Docs), m.Skipped)
 	}
-	if _, err := parseFiltered([]byte(pulls+"---\n"+template), triggers, false); err == nil || !strings.Contains(err.Error(), "line 8") {
+	if _, err := parseFiltered([]byte(pulls+"---\n"+template), finders(triggers), false); err == nil || !strings.Contains(err.Error(), "line 8") {
 		t.Fatalf("a template that mentions no trigger: got %v, want it parsed and refused at line 8", err)
 	}
 	if _, err := parseFiltered([]byte(pulls+"---\n"+bad), nil, false); err == nil || !strings.Contains(err.Error(), "line 9") {

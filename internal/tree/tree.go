@@ -111,8 +111,7 @@ type loader struct {
 	root       string        // absolute, symlinks resolved
 	files      map[string]*File
 	order      []pending
-	visiting   map[string]bool     // the real paths of the kustomizations being walked
-	stack      []walking           // the same, outermost first
+	stack      []walking           // the kustomizations being walked, outermost first
 	memo       map[string][]string // effectiveImages by images and chain
 	gen        []GeneratedSecret
 	warnings   []string
@@ -146,7 +145,7 @@ func Load(dir string, opts Options) (*Tree, error) {
 	if opts.Overlay != nil && opts.Overlay.Substitute != nil {
 		opts.Relevant = append(append([]string(nil), opts.Relevant...), "${")
 	}
-	l := &loader{opts: opts, root: real, files: map[string]*File{}, visiting: map[string]bool{}}
+	l := &loader{opts: opts, root: real, files: map[string]*File{}}
 	t := &Tree{Root: real}
 	if kpath := findKustomization(real); kpath != "" {
 		// acrgen may edit the root's kustomization: a symlink out of the root is refused, as
@@ -418,6 +417,10 @@ func (l *loader) parseAll() error {
 		// Its skipped documents are not scanned for duplicate keys: it serves no other Load.
 		key = append(slices.Clip(triggers), "\x00objects only")
 	}
+	var fs []finder // nil: parse every document
+	if triggers != nil {
+		fs = finders(triggers)
+	}
 	return ForEach(len(files), func(i int) error {
 		f := files[i]
 		if m, mode, ok := l.opts.Cache.get(f.Path, key); ok {
@@ -432,7 +435,7 @@ func (l *loader) parseAll() error {
 			}
 		}
 		f.Mode = mode
-		m, err := parseFiltered(b, triggers, l.opts.ObjectsOnly)
+		m, err := parseFiltered(b, fs, l.opts.ObjectsOnly)
 		if err != nil {
 			return lineErr(l.display(f.Path), err)
 		}
