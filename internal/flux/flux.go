@@ -31,7 +31,6 @@ import (
 // Group is the API group of Flux Kustomizations.
 const Group = "kustomize.toolkit.fluxcd.io"
 
-
 // fluxGroupSuffix ends the API group of every Flux object.
 const fluxGroupSuffix = ".toolkit.fluxcd.io"
 
