@@ -358,9 +358,32 @@ func (l *loader) instance(f *File, r render.Resource, chain []layer) (Instance, 
 }
 
 // imageFields sets the image fields of a resource of a kind acrgen does not know as a
-// workload, after the images: transformers of its chain (kustomize applies them to the
-// containers of any kind). The patches on the way are not run on it.
+// workload, after its chain: the images: transformers (kustomize applies them to the
+// containers of any kind), and the patches, which may put an image there.
 func (l *loader) imageFields(inst *Instance, chain []layer) error {
+	for _, ly := range chain {
+		if len(ly.patches) == 0 {
+			continue
+		}
+		expanded, err := render.Expand(inst.Resource.Node)
+		if err != nil {
+			return lineErr(l.display(inst.File.Path), err)
+		}
+		obj, err := l.applyChain(*inst, chain, yaml.NewRNode(expanded).Copy(), nil)
+		if err != nil {
+			return err
+		}
+		if obj == nil {
+			inst.Deleted = true
+			return nil
+		}
+		inst.ImageFields = render.ImageFields(obj.YNode())
+		for i := range inst.ImageFields {
+			// A field a patch wrote has a line of the patch: name the resource's.
+			inst.ImageFields[i].Line = inst.Resource.Node.Line
+		}
+		return nil
+	}
 	fields := render.ImageFields(inst.Resource.Node)
 	if len(fields) == 0 {
 		return nil
@@ -427,9 +450,11 @@ func addSecret(ps render.PodSpec, name string) {
 	}
 }
 
-// runChain runs the chain's patches and images on obj, a copy of the instance's resource.
-// With marked, obj carries markerSecret and only inst.lost is filled in.
-func (l *loader) runChain(inst Instance, chain []layer, obj *yaml.RNode, marked bool) (Instance, error) {
+// applyChain runs the patches, labels and images: entries of every layer of chain on obj (a
+// copy of inst's resource), in kustomize's order, and returns the result; nil when a patch
+// deletes it. atRoot, when not nil, runs on obj where the root kustomization's own late
+// patches start.
+func (l *loader) applyChain(inst Instance, chain []layer, obj *yaml.RNode, atRoot func(*yaml.RNode)) (*yaml.RNode, error) {
 	r := inst.Resource
 	// ids are the namespace and name the resource had after each layer, as kustomize records
 	// them to match patches against.
@@ -451,11 +476,11 @@ func (l *loader) runChain(inst Instance, chain []layer, obj *yaml.RNode, marked 
 				cur.name += ly.suffix
 				ids = append(ids, cur)
 				if err := setMetadata(obj, ly.labels, ly.annotations); err != nil {
-					return Instance{}, &InputError{Path: l.display(inst.File.Path), Msg: fmt.Sprintf("%s %q: applying labels: %v", r.Kind, r.Name, err)}
+					return nil, &InputError{Path: l.display(inst.File.Path), Msg: fmt.Sprintf("%s %q: applying labels: %v", r.Kind, r.Name, err)}
 				}
 			}
-			if marked && late && ly.root {
-				markSecrets(l.opts.Kinds, obj, rootMarkerSecret)
+			if atRoot != nil && late && ly.root {
+				atRoot(obj)
 			}
 			for _, p := range ly.patches {
 				if p.late != late {
@@ -463,18 +488,36 @@ func (l *loader) runChain(inst Instance, chain []layer, obj *yaml.RNode, marked 
 				}
 				out, err := p.apply(obj, ids)
 				if err != nil {
-					return Instance{}, &InputError{Path: p.source, Msg: fmt.Sprintf("applying the patch to %s %q: %s", r.Kind, r.Name, brief(err))}
+					return nil, &InputError{Path: p.source, Msg: fmt.Sprintf("applying the patch to %s %q: %s", r.Kind, r.Name, brief(err))}
 				}
 				if out == nil {
-					inst.Deleted = true
-					return inst, nil
+					return nil, nil
 				}
 				obj = out
 			}
 		}
 		if err := imagesOn(obj, ly.images); err != nil {
-			return Instance{}, &InputError{Path: l.display(inst.File.Path), Msg: fmt.Sprintf("%s %q: applying images: %v", r.Kind, r.Name, err)}
+			return nil, &InputError{Path: l.display(inst.File.Path), Msg: fmt.Sprintf("%s %q: applying images: %v", r.Kind, r.Name, err)}
 		}
+	}
+	return obj, nil
+}
+
+// runChain runs the chain's patches and images on obj, a copy of the instance's resource.
+// With marked, obj carries markerSecret and only inst.lost is filled in.
+func (l *loader) runChain(inst Instance, chain []layer, obj *yaml.RNode, marked bool) (Instance, error) {
+	r := inst.Resource
+	var atRoot func(*yaml.RNode)
+	if marked {
+		atRoot = func(obj *yaml.RNode) { markSecrets(l.opts.Kinds, obj, rootMarkerSecret) }
+	}
+	obj, err := l.applyChain(inst, chain, obj, atRoot)
+	if err != nil {
+		return Instance{}, err
+	}
+	if obj == nil {
+		inst.Deleted = true
+		return inst, nil
 	}
 	patched, ok := render.ResourceOf(obj.YNode())
 	if !ok {
