@@ -22,7 +22,9 @@ type ImageField struct {
 
 // ImageFields returns every field named "image" with a non-empty string value in obj, in
 // document order. A resource acrgen does not know as a workload may still run pods (a custom
-// resource such as an Argo Rollout); these fields are how its pods' images show.
+// resource such as an Argo Rollout); these fields are how its pods' images show. An "image"
+// mapping in the style of Helm charts and operators ({registry: R, repository: X, tag: T})
+// counts as the image R/X, at the field of its repository.
 func ImageFields(obj *yaml.Node) []ImageField {
 	var out []ImageField
 	var walk func(n *yaml.Node, path string)
@@ -37,6 +39,14 @@ func ImageFields(obj *yaml.Node) []ImageField {
 				}
 				if k.Value == "image" && v.Kind == yaml.ScalarNode && v.Tag != yaml.NodeTagNull && v.Value != "" {
 					out = append(out, ImageField{Path: p, Image: v.Value, Line: v.Line})
+					continue
+				}
+				if repo := mapValue(v, "repository"); k.Value == "image" && v.Kind == yaml.MappingNode && Scalar(repo) != "" {
+					image := repo.Value
+					if reg := Scalar(mapValue(v, "registry")); reg != "" {
+						image = strings.TrimSuffix(reg, "/") + "/" + image
+					}
+					out = append(out, ImageField{Path: p + ".repository", Image: image, Line: repo.Line})
 					continue
 				}
 				walk(v, p)
