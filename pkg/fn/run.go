@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -60,7 +61,7 @@ func (r *run) process() {
 	}
 	k := 0
 	for i, o := range objs {
-		if specErr[i] != nil && o.res.Kind != "ServiceAccount" {
+		if specErr[i] != nil && !isServiceAccount(o) {
 			r.add(framework.Error, o, "", specErr[i].Error())
 		}
 		for ; k < len(d.Pods) && d.Pods[k].ID == i; k++ {
@@ -80,16 +81,26 @@ func (r *run) process() {
 	r.secrets(objs, in.Secrets, d)
 }
 
-// helmReleases warns about the Flux HelmReleases among the items, in the configured
-// namespaces: the function cannot see into their charts, so its results must not vouch for
-// the pods they render.
+// helmReleases reports on the Flux HelmReleases among the items that release into the
+// configured namespaces: the function cannot see into their charts, so its results must not
+// vouch for the pods they render, unless the release carries acrgen's post-renderer (added by
+// acrgen render --helm-release), which gives every pod the secret; its namespace then gets the
+// Secret.
 func (r *run) helmReleases(objs []*object) {
 	var unseen []string
 	for _, o := range objs {
-		if !render.IsHelmRelease(o.res.APIVersion, o.res.Kind) || !render.NamespaceAllowed(r.settings.Namespaces, o.res.Namespace) {
+		ns, patched, ok := r.release(o)
+		if !ok {
 			continue
 		}
 		name := o.res.Namespace + "/" + o.res.Name
+		if err := render.ValidateNamespace(ns); err != nil {
+			r.add(framework.Error, o, "", fmt.Sprintf("HelmRelease %s: its release namespace: %v", name, err))
+			continue
+		}
+		if patched {
+			continue
+		}
 		text := ""
 		if values := render.MapValue(render.MapValue(o.res.Node, "spec"), "values"); values != nil {
 			text, _ = yaml.NewRNode(values).String()
@@ -101,8 +112,29 @@ func (r *run) helmReleases(objs []*object) {
 		}
 	}
 	if len(unseen) > 0 {
-		r.add(framework.Warning, nil, "", render.UnseenChartsMessage(unseen, "give its pods the secret through its values or a spec.postRenderers kustomize patch"))
+		r.add(framework.Warning, nil, "", render.UnseenChartsMessage(unseen, "give its pods the secret through its values or a spec.postRenderers kustomize patch (acrgen render --helm-release adds one)"))
 	}
+}
+
+// release reports, of a Flux HelmRelease that releases into a configured namespace (ok), that
+// namespace (spec.targetNamespace, else its own) and whether it carries the post-renderer
+// patches that add the secret to its chart's pods.
+func (r *run) release(o *object) (ns string, patched, ok bool) {
+	if !render.IsHelmRelease(o.res.APIVersion, o.res.Kind) {
+		return "", false, false
+	}
+	spec := render.MapValue(o.res.Node, "spec")
+	ns = cmp.Or(render.Scalar(render.MapValue(spec, "targetNamespace")), o.res.Namespace)
+	if !render.NamespaceAllowed(r.cfg.Namespaces, ns) {
+		return "", false, false
+	}
+	return ns, !render.HelmPostRendererMissing(spec, render.HelmPullSecretPatches(r.cfg.SecretName)), true
+}
+
+// isServiceAccount reports a core ServiceAccount (a custom kind of that name is a workload
+// kind like any other).
+func isServiceAccount(o *object) bool {
+	return o.res.APIVersion == "v1" && o.res.Kind == "ServiceAccount"
 }
 
 // occurrences gathers what render.Decide needs of the objects; IDs index objs. It returns the
@@ -114,7 +146,7 @@ func (r *run) occurrences(objs []*object) (render.Occurrences, [][]render.PodSpe
 	specs := make([][]render.PodSpec, len(objs))
 	specErr := make([]error, len(objs))
 	for i, o := range objs {
-		if o.res.APIVersion == "v1" && o.res.Kind == "ServiceAccount" {
+		if isServiceAccount(o) {
 			sps, err := render.NewKinds(render.ServiceAccountKind).PodSpecs(o.res)
 			specs[i], specErr[i] = sps, err
 			a := render.Account{ID: i, Namespace: o.res.Namespace, Name: o.res.Name}
@@ -123,6 +155,10 @@ func (r *run) occurrences(objs []*object) (render.Occurrences, [][]render.PodSpe
 			}
 			in.ServiceAccounts = append(in.ServiceAccounts, a)
 			continue
+		}
+		if ns, patched, ok := r.release(o); ok && patched && render.ValidateNamespace(ns) == nil {
+			// Its post-renderer gives the chart's pods the secret: its namespace needs it.
+			in.Namespaces = append(in.Namespaces, ns)
 		}
 		if o.res.APIVersion == "v1" && o.res.Kind == "Secret" && r.isOurSecret(o) {
 			sec := render.NewExistingSecret(i, o.res.Namespace, o.res.Node)
