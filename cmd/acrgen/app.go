@@ -205,10 +205,8 @@ var settingFlags = map[render.Field]string{
 // the KRM function validates its config. A flag the command does not have reads as unset.
 // The first problem is the error, naming its flag.
 func settingsFrom(c *cli.Context, in render.SettingsInput) (render.Settings, error) {
-	if hasFlag(c, "secret-name") {
-		v := c.String("secret-name")
-		in.SecretName = &v
-	}
+	secret := c.String("secret-name")
+	in.SecretName = &secret
 	in.Namespaces = c.StringSlice("namespace")
 	in.Workloads = c.StringSlice("workload")
 	in.ServiceAccount = c.Bool("service-account")
@@ -217,10 +215,8 @@ func settingsFrom(c *cli.Context, in render.SettingsInput) (render.Settings, err
 		v := c.String("expiry-warning")
 		in.ExpiryWarning = &v
 	}
-	if hasFlag(c, "max-file-size") {
-		size := c.Int64("max-file-size")
-		in.MaxFileSize = &size
-	}
+	size := c.Int64("max-file-size")
+	in.MaxFileSize = &size
 	s, errs := render.NewSettings(in)
 	if len(errs) > 0 {
 		return s, cli.Exit("--"+settingFlags[errs[0].Field]+": "+errs[0].Msg, exitUsage)

@@ -47,16 +47,16 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	if c.NArg() != 1 {
 		return cli.Exit(fmt.Sprintf("want exactly one DIR argument, got %d", c.NArg()), exitUsage)
 	}
-	// The registries to render come from Azure: the one named here is checked, and replaced
-	// by its login server once provisioned. --cloud may name a cloud file, which
-	// provision.ParseCloud reads.
-	set, err := settingsFrom(c, render.SettingsInput{Registries: []string{c.String("registry")}})
-	if err != nil {
-		return err
-	}
+	// --cloud may name a cloud file, which provision.ParseCloud reads. The registries to
+	// render come from Azure: the one named here is checked against the cloud's suffix, and
+	// replaced by its login server once provisioned.
 	cloud, err := provision.ParseCloud(c.String("cloud"))
 	if err != nil {
 		return cli.Exit(err.Error(), exitUsage)
+	}
+	set, err := settingsFrom(c, render.SettingsInput{Registries: []string{c.String("registry")}, LoginServerSuffix: cloud.ACRSuffix})
+	if err != nil {
+		return err
 	}
 	ropts := engineOptions(set, engine.Render)
 	ropts.Dir, ropts.Registries, ropts.Recipients = c.Args().First(), nil, recipientsFrom(c)
@@ -85,10 +85,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	defer lk.Unlock()
 	if popts.Credential == provision.CredentialToken && len(popts.Repositories) == 0 {
 		// The token may pull exactly what the tree's workloads pull.
-		guess, err := render.ParseLoginServer(popts.Registry, cloud.ACRSuffix)
-		if err != nil {
-			return cli.Exit(err.Error(), exitUsage)
-		}
+		guess := set.Registries[0]
 		ropts.Registries = []string{guess}
 		if popts.Repositories, err = engine.Repositories(ropts); err != nil {
 			return exitFor(err)

@@ -82,6 +82,8 @@ func TestProvisionSettingsBeforeAzure(t *testing.T) {
 		{[]string{"-r", "myregistry.azurecr.io/app"}, "acrgen: error: --registry: registry \"myregistry.azurecr.io/app\": want a login server such as myregistry.azurecr.io, without a repository path\n"},
 		{[]string{"-r", "myregistry", "--max-file-size", "0"}, "acrgen: error: --max-file-size: must be at least 1 (bytes), got 0\n"},
 		{[]string{"-r", "myregistry", "--workload", "Rollout"}, "acrgen: error: --workload: workload kind \"Rollout\": want KIND.GROUP=FIELD.PATH, e.g. Rollout.argoproj.io=spec.template.spec\n"},
+		// The registry is checked against the cloud's own suffix, as render checks it.
+		{[]string{"--cloud", "AzureChinaCloud", "-r", "myreg.azurecr.cn/app"}, "acrgen: error: --registry: registry \"myreg.azurecr.cn/app\": want a login server such as myregistry.azurecr.cn, without a repository path\n"},
 	} {
 		r := acrgen(t, "", nil, append([]string{"provision", dir, "--subscription", "00000000-0000-0000-0000-000000000000"}, tc.args...)...)
 		if r.code != exitUsage || r.stderr != tc.want {

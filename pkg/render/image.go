@@ -21,6 +21,7 @@ func ParseLoginServer(s, suffix string) (string, error) {
 	if in == "" {
 		return "", fmt.Errorf("empty registry")
 	}
+	suffix = strings.TrimPrefix(suffix, ".") // ".azurecr.io", as Azure's cloud settings write it, too
 	if suffix == "" {
 		suffix = DefaultLoginServerSuffix
 	}
@@ -33,7 +34,7 @@ func ParseLoginServer(s, suffix string) (string, error) {
 	}
 	in = strings.TrimSuffix(in, "/")
 	if !strings.ContainsAny(in, ".:/") && in != "localhost" {
-		in += "." + strings.TrimPrefix(suffix, ".")
+		in += "." + suffix
 	}
 	if strings.Contains(in, "/") {
 		return "", fmt.Errorf("registry %q: want a login server such as myregistry.%s, without a repository path", s, suffix)

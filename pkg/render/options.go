@@ -38,8 +38,11 @@ func ParseExpiry(s string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("expiry %q: want RFC 3339 (2027-01-31T00:00:00Z) or YYYY-MM-DD", s)
+	return time.Time{}, fmt.Errorf("expiry %q: %s", s, expiryFormats)
 }
+
+// expiryFormats says what ParseExpiry reads.
+const expiryFormats = "want RFC 3339 (2027-01-31T00:00:00Z) or YYYY-MM-DD"
 
 // MapValue returns the value under key in a mapping node, or nil.
 func MapValue(n *yaml.Node, key string) *yaml.Node { return mapValue(n, key) }

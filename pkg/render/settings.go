@@ -26,14 +26,17 @@ const (
 // comma-separated; blank items are dropped. An empty Cloud means the default cloud, a nil
 // pointer the setting's default; a pointer to "" is an empty value, and an error.
 type SettingsInput struct {
-	Registries     []string
-	Cloud          string
-	SecretName     *string
-	Namespaces     []string
-	Workloads      []string
-	ServiceAccount bool
-	Expires        string
-	ExpiryWarning  *string
+	Registries []string
+	Cloud      string
+	// LoginServerSuffix, when set, is the suffix of a cloud described elsewhere (provision's
+	// --cloud takes a cloud file too); it replaces Cloud's.
+	LoginServerSuffix string
+	SecretName        *string
+	Namespaces        []string
+	Workloads         []string
+	ServiceAccount    bool
+	Expires           string
+	ExpiryWarning     *string
 	// MaxFileSize is the largest file read, in bytes; nil means the loader's default.
 	MaxFileSize *int64
 }
@@ -78,7 +81,10 @@ func NewSettings(in SettingsInput) (Settings, []*SettingError) {
 	s := Settings{SecretName: DefaultSecretName, ServiceAccount: in.ServiceAccount, ExpiryWarning: DefaultExpiryWarning}
 
 	suffix, err := LoginServerSuffix(in.Cloud)
-	if err != nil {
+	switch {
+	case in.LoginServerSuffix != "":
+		suffix = strings.TrimPrefix(in.LoginServerSuffix, ".")
+	case err != nil:
 		bad(FieldCloud, -1, "%v", err)
 		suffix = DefaultLoginServerSuffix
 	}
@@ -125,7 +131,7 @@ func NewSettings(in SettingsInput) (Settings, []*SettingError) {
 	}
 	if e := strings.TrimSpace(in.Expires); e != "" {
 		if s.Expires, err = ParseExpiry(e); err != nil {
-			bad(FieldExpires, -1, "%q: want RFC 3339 (2027-01-31T00:00:00Z) or YYYY-MM-DD", e)
+			bad(FieldExpires, -1, "%q: %s", e, expiryFormats)
 		}
 	}
 	if in.MaxFileSize != nil {
