@@ -431,3 +431,34 @@ func TestHelmReleaseFoundWhereverItIs(t *testing.T) {
 		}
 	})
 }
+
+// TestHelmReleaseOutsideDIR: a selected HelmRelease in a base outside the directory acrgen
+// works on cannot get its post-renderer there: check says so, with what to do, and render
+// refuses before writing anything (it used to plan the edit, and fail only at write time).
+func TestHelmReleaseOutsideDIR(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	writeFiles(t, dir, map[string]string{
+		"apps/base/kustomization.yaml": "resources:\n- podinfo.yaml\n",
+		"apps/base/podinfo.yaml":       fmt.Sprintf(podinfoRelease, "  namespace: podinfo\n"),
+		"apps/prod/kustomization.yaml": "resources:\n- ../base\n",
+	})
+	before := testtool.Snapshot(t, dir)
+	want := "HelmRelease podinfo/podinfo (apps/base/podinfo.yaml): the file is outside every directory acrgen works on"
+	chk := acrgen(t, "", nil, "check", "apps/prod", "--registry", "myregistry", "--helm-release", "all")
+	if chk.code != exitDrift || !strings.Contains(chk.stdout, want) {
+		t.Errorf("check: want exit 1 and %q, got %d\n%s%s", want, chk.code, chk.stdout, chk.stderr)
+	}
+	r := acrgen(t, testPassword, nil, "render", "apps/prod", "--registry", "myregistry", "--helm-release", "all", "--username", testUser, "--password-stdin")
+	if r.code != exitUsage || !strings.Contains(r.stderr, want) {
+		t.Errorf("render: want exit 2 and %q, got %d\n%s%s", want, r.code, r.stdout, r.stderr)
+	}
+	for rel, content := range testtool.Snapshot(t, dir) {
+		if before[rel] != content {
+			t.Errorf("render changed %s", rel)
+		}
+	}
+	if got := len(testtool.Snapshot(t, dir)); got != len(before) {
+		t.Errorf("render added files: %d, before %d", got, len(before))
+	}
+}

@@ -50,7 +50,7 @@ func PlanAll(opts Options) (*Result, error) {
 	}
 	m := &merger{res: &Result{}, by: map[string]int{}, who: map[string]string{}, used: map[string]bool{}, display: opts.Display}
 	m.res.Warnings = append(m.res.Warnings, repo.Warnings...)
-	if err := m.helmPostRenderers(helm, opts); err != nil {
+	if err := m.helmPostRenderers(helm, repo.Targets, opts); err != nil {
 		return nil, err
 	}
 	for _, t := range repo.Targets {

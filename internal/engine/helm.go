@@ -60,7 +60,7 @@ func selectHelmReleases(names []string, repo *flux.Repo, display func(string) st
 
 // helmPostRenderers gives each selected HelmRelease the post-renderer patches that add the
 // secret to the pods its chart renders: one edit of its file, none when they are there.
-func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, opts Options) error {
+func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, targets []flux.Target, opts Options) error {
 	patches := render.HelmPullSecretPatches(opts.SecretName)
 	var files []string
 	edits := map[string][]render.Edit{}
@@ -82,6 +82,22 @@ func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, opts Options) error {
 			continue
 		}
 		done[k] = true
+		// acrgen writes only inside the directories it works on (as for a workload of a base
+		// elsewhere; a HelmRelease gets no patch file in the overlay).
+		inside := slices.ContainsFunc(targets, func(t flux.Target) bool {
+			return tree.Within(realDir(t.Dir), realDir(filepath.Dir(h.File)))
+		})
+		if !inside {
+			msg := fmt.Sprintf("%s: the file is outside every directory acrgen works on (%s applies it from elsewhere): add the post-renderer there yourself (acrgen render --helm-release on that directory), or move the HelmRelease into %s", label, h.By, opts.Display(h.Dir))
+			if h.By == nil {
+				msg = fmt.Sprintf("%s: the file is outside every directory acrgen works on: run acrgen on the directory that holds it", label)
+			}
+			if opts.Mode == Check {
+				m.res.Problems = append(m.res.Problems, msg)
+				continue
+			}
+			return &UsageError{Msg: msg}
+		}
 		man, ok := srcs[h.File]
 		if !ok {
 			b, mode, err := tree.ReadFile(filepath.Dir(h.File), h.File, tree.Options{MaxFileSize: opts.MaxFileSize, Display: opts.Display})

@@ -394,7 +394,7 @@ func (rs *resolver) follow(k *Kustomization) error {
 		return err
 	}
 	dir := filepath.Join(root, filepath.FromSlash(k.Spec.Path))
-	if dir != root && !strings.HasPrefix(dir, root+string(filepath.Separator)) {
+	if !tree.Within(root, dir) {
 		return &tree.InputError{Path: rs.opts.Display(k.File), Msg: fmt.Sprintf("%s: spec.path %q leaves the source root %s", k, k.Spec.Path, root)}
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {

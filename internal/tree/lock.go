@@ -274,7 +274,7 @@ func LockRoot(dirs []string, sourceRoot string) (string, error) {
 			common = real
 			continue
 		}
-		for !within(common, real) {
+		for !Within(common, real) {
 			common = filepath.Dir(common)
 		}
 	}

@@ -230,12 +230,11 @@ func resolveExisting(p string) (string, error) {
 	}
 }
 
-// within reports whether p lies under root (both clean and absolute).
 // allowed reports whether target lies strictly inside one of the directories the lock lets
 // the writer write in.
 func (l *Lock) allowed(target string) bool {
 	for _, r := range l.roots {
-		if target != r && within(r, target) {
+		if target != r && Within(r, target) {
 			return true
 		}
 	}
@@ -255,7 +254,7 @@ func (l *Lock) Allow(dirs []string) error {
 		if err != nil {
 			return &InputError{Path: d, Msg: err.Error()}
 		}
-		if !within(l.root, real) {
+		if !Within(l.root, real) {
 			return &OutsideError{Path: d, Root: l.root}
 		}
 		roots = append(roots, real)
@@ -264,7 +263,8 @@ func (l *Lock) Allow(dirs []string) error {
 	return nil
 }
 
-func within(root, p string) bool {
+// Within reports whether p is root or lies under it (both clean and absolute).
+func Within(root, p string) bool {
 	return p == root || strings.HasPrefix(p, root+string(filepath.Separator))
 }
 
@@ -442,7 +442,7 @@ func (l *Lock) journalTarget(target string) error {
 		return errors.New("not a clean absolute path")
 	}
 	dir, err := resolveExisting(filepath.Dir(target))
-	if err != nil || !within(l.root, dir) {
+	if err != nil || !Within(l.root, dir) {
 		return fmt.Errorf("outside %s", l.root)
 	}
 	if fi, err := os.Lstat(target); err == nil && !fi.Mode().IsRegular() {
