@@ -425,15 +425,7 @@ func fluxSpecRepo(t *testing.T, spec string, files map[string]string) string {
 	for k, v := range files {
 		all[k] = v
 	}
-	for rel, content := range all {
-		p := filepath.Join(dir, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testtool.WriteTree(t, dir, all)
 	return dir
 }
 

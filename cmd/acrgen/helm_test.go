@@ -321,20 +321,6 @@ func TestHelmReleaseInPlainTree(t *testing.T) {
 	}
 }
 
-// writeFiles writes files (relative path: content) under dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 const podinfoRelease = `apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
 metadata:
@@ -358,7 +344,7 @@ func TestHelmReleaseFoundWhereverItIs(t *testing.T) {
 	t.Run("relative directory", func(t *testing.T) {
 		dir := t.TempDir()
 		t.Chdir(dir)
-		writeFiles(t, dir, map[string]string{
+		testtool.WriteTree(t, dir, map[string]string{
 			"apps/kustomization.yaml": "resources:\n- podinfo.yaml\n",
 			"apps/podinfo.yaml":       fmt.Sprintf(podinfoRelease, "  namespace: apps\n"),
 		})
@@ -372,7 +358,7 @@ func TestHelmReleaseFoundWhereverItIs(t *testing.T) {
 	t.Run("no kustomization.yaml", func(t *testing.T) {
 		dir := t.TempDir()
 		t.Chdir(dir)
-		writeFiles(t, dir, map[string]string{"apps/podinfo.yaml": fmt.Sprintf(podinfoRelease, "  namespace: apps\n")})
+		testtool.WriteTree(t, dir, map[string]string{"apps/podinfo.yaml": fmt.Sprintf(podinfoRelease, "  namespace: apps\n")})
 		got := acrgen(t, "", nil, "check", "apps", "--registry", "myregistry")
 		if !strings.Contains(got.stderr, "HelmRelease apps/podinfo (apps/podinfo.yaml): its values name myregistry.azurecr.io, but acrgen cannot see into the chart") {
 			t.Errorf("check must warn about the chart:\n%s", got.stderr)
@@ -389,7 +375,7 @@ func TestHelmReleaseFoundWhereverItIs(t *testing.T) {
 			return "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: " + name + "\n  namespace: flux-system\n" +
 				"spec:\n  interval: 10m\n  path: ./apps/podinfo\n  prune: true\n  targetNamespace: " + ns + "\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
 		}
-		writeFiles(t, dir, map[string]string{
+		testtool.WriteTree(t, dir, map[string]string{
 			".git/HEAD":                       "ref: refs/heads/main\n",
 			"clusters/prod.yaml":              ks("podinfo-prod", "prod"),
 			"clusters/staging.yaml":           ks("podinfo-staging", "staging"),
@@ -418,7 +404,7 @@ func TestHelmReleaseFoundWhereverItIs(t *testing.T) {
 	t.Run("release namespace that is no namespace name", func(t *testing.T) {
 		dir := t.TempDir()
 		t.Chdir(dir)
-		writeFiles(t, dir, map[string]string{
+		testtool.WriteTree(t, dir, map[string]string{
 			"apps/kustomization.yaml": "resources:\n- podinfo.yaml\n",
 			"apps/podinfo.yaml":       fmt.Sprintf(podinfoRelease, "  namespace: ../../outside\n"),
 		})
@@ -438,7 +424,7 @@ func TestHelmReleaseFoundWhereverItIs(t *testing.T) {
 func TestHelmReleaseOutsideDIR(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	writeFiles(t, dir, map[string]string{
+	testtool.WriteTree(t, dir, map[string]string{
 		"apps/base/kustomization.yaml": "resources:\n- podinfo.yaml\n",
 		"apps/base/podinfo.yaml":       fmt.Sprintf(podinfoRelease, "  namespace: podinfo\n"),
 		"apps/prod/kustomization.yaml": "resources:\n- ../base\n",

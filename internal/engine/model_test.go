@@ -13,17 +13,18 @@ import (
 	"testing"
 
 	"filippo.io/age"
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
 	"github.com/acrgen/acrgen/internal/engine"
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/testing/yamlproof"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/render"
-	"github.com/google/go-cmp/cmp"
-	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/api/resmap"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // The differential test: acrgen's own model of kustomize (internal/tree) must give, for every
@@ -436,15 +437,7 @@ func TestModelRegressions(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			for p, content := range files {
-				full := filepath.Join(dir, p)
-				if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			testtool.WriteTree(t, dir, files)
 			root := filepath.Join(dir, "root")
 			if fail := compare(root); fail != "" {
 				t.Fatal(fail)

@@ -5,9 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/render"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Files are planned on every core, but the changes come in path order, proven where their

@@ -10,23 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/render"
 )
-
-// writeTree writes files (relative path: content) under dir.
-func writeTree(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 const readsPod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: apps\nspec:\n  containers:\n  - name: a\n    image: myregistry.azurecr.io/app:1\n"
 
@@ -57,8 +44,8 @@ func TestFinishKustomizationKeepsTheLoadedMode(t *testing.T) {
 // planned, as a manifest would be: acrgen may edit it.
 func TestRootKustomizationSymlinkOutOfRootRefused(t *testing.T) {
 	dir, outside := t.TempDir(), t.TempDir()
-	writeTree(t, dir, map[string]string{"pod.yaml": readsPod})
-	writeTree(t, outside, map[string]string{"kustomization.yaml": "resources:\n- pod.yaml\n"})
+	testtool.WriteTree(t, dir, map[string]string{"pod.yaml": readsPod})
+	testtool.WriteTree(t, outside, map[string]string{"kustomization.yaml": "resources:\n- pod.yaml\n"})
 	if err := os.Symlink(filepath.Join(outside, "kustomization.yaml"), filepath.Join(dir, "kustomization.yaml")); err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +73,7 @@ func TestPatchFileReadChecks(t *testing.T) {
 		}, "overlay/acr-secret.patch.yaml: not a regular file"},
 		{"symlink out of the root", func(t *testing.T, patch string) {
 			target := filepath.Join(t.TempDir(), "p.yaml")
-			writeTree(t, filepath.Dir(target), map[string]string{"p.yaml": render.PatchHeader})
+			testtool.WriteTree(t, filepath.Dir(target), map[string]string{"p.yaml": render.PatchHeader})
 			if err := os.Symlink(target, patch); err != nil {
 				t.Fatal(err)
 			}
@@ -99,7 +86,7 @@ func TestPatchFileReadChecks(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			top := t.TempDir()
-			writeTree(t, top, map[string]string{
+			testtool.WriteTree(t, top, map[string]string{
 				"base/kustomization.yaml":    "resources:\n- pod.yaml\n",
 				"base/pod.yaml":              readsPod,
 				"overlay/kustomization.yaml": "resources:\n- ../base\n",
@@ -128,7 +115,7 @@ func TestPatchFileReadChecks(t *testing.T) {
 func TestCheckNamespaceFilterNamesItsOwnRegistries(t *testing.T) {
 	dir := t.TempDir()
 	pod := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: %s\nspec:\n  containers:\n  - name: c\n    image: %s/app:1\n"
-	writeTree(t, dir, map[string]string{
+	testtool.WriteTree(t, dir, map[string]string{
 		"kustomization.yaml": "resources:\n- one.yaml\n- two.yaml\n",
 		"one.yaml":           fmt.Sprintf(pod, "one", "aacr.azurecr.io"),
 		"two.yaml":           fmt.Sprintf(pod, "two", "bacr.azurecr.io"),

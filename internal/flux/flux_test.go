@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/render"
 )
@@ -21,15 +22,7 @@ func TestResolveFollowsEachObjectOnce(t *testing.T) {
 		"app/kustomization.yaml": "resources:\n- pod.yaml\n",
 		"app/pod.yaml":           "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: app\n",
 	}
-	for rel, content := range files {
-		p := filepath.Join(dir, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testtool.WriteTree(t, dir, files)
 	t.Chdir(dir)
 	repo, err := Resolve([]string{"clusters/c"}, Options{})
 	if err != nil {

@@ -61,3 +61,18 @@ func Snapshot(t testing.TB, dir string) map[string]string {
 	}
 	return out
 }
+
+// WriteTree writes files (a path relative to dir: its content) under dir, making their
+// directories.
+func WriteTree(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for rel, content := range files {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
