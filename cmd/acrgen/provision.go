@@ -110,7 +110,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 			}
 			return engine.Plan(o)
 		},
-		Write: func(plan *engine.Result) error { return report(c, engine.Render, plan, ropts.Display, lk) },
+		Write: func(plan *engine.Result) error { return reportRun(c, engine.Render, plan, ropts.Display, lk) },
 	}
 	done, err := rotation.Run(c.Context, steps, popts, ropts)
 	var rerr *rotation.Error

@@ -16,6 +16,7 @@ import (
 
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -103,17 +104,23 @@ type FileChange struct {
 // Result is what a run found and would write.
 type Result struct {
 	Changes []FileChange
-	// Actions are human-readable lines about what the changes do.
-	Actions []string
-	// Problems are what check reports (and exits 1 for).
-	Problems []string
-	// Warnings are worth a look but do not fail a run.
-	Warnings []string
-	// Notes describe the Secrets found, from their plaintext annotations.
-	Notes []string
+	// Findings are what the run found and what it does about it, in the order found, their
+	// severities resolved for the run (see [finding.Finding.Resolve]).
+	Findings []finding.Finding
 	// Roots are the directories the run may write in: each DIR it was given, and each path
 	// of a Flux Kustomization it followed. The writer refuses a change outside them.
 	Roots []string
+}
+
+// Count returns the number of findings of severity s.
+func (res *Result) Count(s finding.Severity) int {
+	n := 0
+	for _, f := range res.Findings {
+		if f.Severity == s {
+			n++
+		}
+	}
+	return n
 }
 
 // UsageError is a problem with the options or the credential; the CLI exits 2.
@@ -133,7 +140,24 @@ type run struct {
 	res     *Result
 	kustoms []render.Edit   // edits to the root kustomization
 	used    map[string]bool // the registries some workload pulls from
-	refused []string        // workloads acrgen cannot give the secret: a usage error
+}
+
+// writes reports whether the run writes (render, patch) rather than only reads (check).
+func (r *run) writes() bool { return r.opts.Mode != Check }
+
+// add records a finding, its severity resolved for the run; a quiet one is dropped (the
+// action or the refusal that follows says it).
+func (r *run) add(f finding.Finding) {
+	f.Resolve(r.writes())
+	if f.Severity != finding.Quiet {
+		r.res.Findings = append(r.res.Findings, f)
+	}
+}
+
+// blocked reports whether the run writes and found a problem: it will write nothing, so it
+// need not encrypt anything either.
+func (r *run) blocked() bool {
+	return r.writes() && r.res.Count(finding.Problem) > 0
 }
 
 // Plan computes a run without writing anything.
@@ -190,7 +214,10 @@ func plan(opts Options) (*run, error) {
 	if err := validNamespaces(t, opts.Display); err != nil {
 		return nil, err
 	}
-	r := &run{opts: opts, t: t, res: &Result{Warnings: t.Warnings}}
+	r := &run{opts: opts, t: t, res: &Result{}}
+	for _, w := range t.Warnings {
+		r.add(w)
+	}
 	occ := r.occurrences()
 	d := render.Decide(occ.Occurrences, r.settings())
 	needs, targets, err := r.workloads(occ, d)
@@ -203,7 +230,7 @@ func plan(opts Options) (*run, error) {
 	if err := r.patchExternal(targets); err != nil {
 		return nil, err
 	}
-	if opts.Mode != Patch {
+	if opts.Mode != Patch && !r.blocked() {
 		if err := r.secrets(occ, d); err != nil {
 			return nil, err
 		}
@@ -255,13 +282,15 @@ func (r *run) readFile(path string) ([]byte, fs.FileMode, error) {
 	return tree.ReadFile(r.t.Root, path, tree.Options{MaxFileSize: r.opts.MaxFileSize, Display: r.opts.Display})
 }
 
-func describe(inst tree.Instance) string {
-	s := inst.Resource.Kind + " " + inst.Resource.Name
-	if inst.Namespace != "" {
-		s += " in namespace " + inst.Namespace
-	}
-	return s
+// object is the finding object of an instance: its kind and name as written, in its effective
+// namespace.
+func object(inst tree.Instance) finding.Object {
+	res := inst.Resource
+	return finding.Object{APIVersion: res.APIVersion, Kind: res.Kind, Namespace: inst.Namespace, Name: res.Name}
 }
+
+// describe names an instance in a message argument.
+func describe(inst tree.Instance) string { return object(inst).String() }
 
 // occurrences is what the run gathered from the tree for render.Decide, with the instances
 // and generated Secrets that its IDs stand for.
@@ -333,11 +362,12 @@ func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]boo
 	w := &wanted{needs: map[*yaml.Node]bool{}, seen: map[string]bool{}}
 	for _, pd := range d.Pods {
 		inst := r.t.Instances[pd.ID]
-		for _, warning := range pd.Warnings {
-			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: %s uses %s", r.display(inst.File.Path), describe(inst), warning))
+		ps := inst.PodSpecs[pd.PodSpec]
+		for _, f := range render.PodFindings(pd, ps.Path()) {
+			r.add(r.locate(f, inst, ps.Node.Line))
 		}
 		if pd.Action == render.PodPatch || pd.Action == render.PodPatchOwnSecrets {
-			if err := r.require(w, inst, inst.PodSpecs[pd.PodSpec], inst.Secrets[pd.PodSpec], "pulls from "+strings.Join(pd.Servers, ", ")); err != nil {
+			if err := r.require(w, inst, ps, inst.Secrets[pd.PodSpec], render.MissingPullSecret(pd, ps.Path(), "", r.opts.SecretName)); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -351,20 +381,23 @@ func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]boo
 		for _, u := range us {
 			r.used[u.Server] = true // the unchecked-image warning says more than "a typo?"
 		}
-		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s:%d: %s", r.display(inst.File.Path), us[0].Field.Line, render.UncheckedMessage(inst.Resource.Kind+" "+inst.Resource.Name, us)))
+		r.add(r.locate(render.UncheckedFinding(us), inst, us[0].Field.Line))
 	}
 	for _, reg := range r.opts.Registries {
 		if !r.used[reg] && !r.opts.partOf {
-			r.res.Warnings = append(r.res.Warnings, noWorkloadIn(r.display(r.t.Root), reg, "a typo?"))
+			r.add(noWorkloadIn(r.t.Root, r.display(r.t.Root), reg, ""))
 		}
 	}
 	if err := r.serviceAccounts(w, occ, d); err != nil {
 		return nil, nil, err
 	}
-	if len(r.refused) > 0 {
-		return nil, nil, &UsageError{Msg: strings.Join(r.refused, "\n")}
-	}
 	return w.needs, w.targets, nil
+}
+
+// locate puts a finding about an instance at its file and line.
+func (r *run) locate(f finding.Finding, inst tree.Instance, line int) finding.Finding {
+	f.File, f.Line, f.Object = inst.File.Path, line, object(inst)
+	return f
 }
 
 // wanted collects the pod specs (or ServiceAccounts) that must list the secret.
@@ -375,29 +408,24 @@ type wanted struct {
 }
 
 // require records that a pod spec (or ServiceAccount) of an instance, which render.Decide
-// found lacking the secret, must list it; have is what it lists after the patches on the way. A pod spec in the root that cannot be
-// edited in place (see render.PodSpec.Shared) is an input error, in check too.
-func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []string, why string) error {
+// found lacking the secret, must list it; have is what it lists after the patches on the way,
+// and f the finding that says so. A pod spec in the root that cannot be edited in place (see
+// render.PodSpec.Shared) is an input error, in check too.
+func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []string, f finding.Finding) error {
 	if inst.File.InRoot && ps.Shared != "" {
 		return &tree.InputError{Path: r.display(inst.File.Path), Line: ps.SharedLine, Msg: describe(inst) + ": " + ps.SharedError().Msg}
 	}
-	where := ps.Path()
-	if where == "" {
-		where = "the object"
-	}
 	if inst.EditLost(ps) && inst.RootPatchLost(ps) {
-		msg := fmt.Sprintf("%s: %s (%s) pulls from %s, but a patchesJson6902 of %s replaces its imagePullSecrets after every other patch, so acrgen cannot add %s: add it to that patch, or move the patch under patches:", r.display(inst.File.Path), describe(inst), ps.Path(), strings.Join(r.opts.Registries, ", "), r.display(r.t.Kustomization.Path), r.opts.SecretName)
-		if r.opts.Mode == Check {
-			r.res.Problems = append(r.res.Problems, msg)
-		} else {
-			r.refused = append(r.refused, msg)
-		}
+		lost := finding.New(finding.PullSecretOverridden, ps.Path(), strings.Join(r.opts.Registries, ", "), r.display(r.t.Kustomization.Path), r.opts.SecretName)
+		lost.Field = f.Field
+		r.add(r.locate(lost, inst, ps.Node.Line))
 		return nil
 	}
 	if inst.File.InRoot && !inst.EditLost(ps) {
 		if !w.needs[ps.Node] {
 			w.needs[ps.Node] = true
-			r.note(fmt.Sprintf("%s:%d: %s (%s) %s", r.display(inst.File.Path), ps.Node.Line, describe(inst), where, why))
+			f.Fixed = r.writes() // patchFiles edits it
+			r.add(r.locate(f, inst, ps.Node.Line))
 		}
 		return nil
 	}
@@ -409,14 +437,16 @@ func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []s
 		if r.t.Kustomization != nil {
 			at = r.t.Kustomization.Path
 		}
-		w.targets = append(w.targets, external{target: t, msg: fmt.Sprintf("%s: %s (%s, from %s) %s", r.display(at), describe(inst), where, r.display(inst.File.Path), why)})
+		f = r.locate(f, inst, 0)
+		f.File = at
+		f.Args[1] = r.display(inst.File.Path) // from
+		w.targets = append(w.targets, external{target: t, finding: f})
 	}
 	return nil
 }
 
 // serviceAccounts requires the secret on each ServiceAccount that matching workloads run as.
 func (r *run) serviceAccounts(w *wanted, occ occurrences, d render.Decisions) error {
-	var missing []string
 	for _, ad := range d.Accounts {
 		user := describe(r.t.Instances[d.Pods[ad.User].ID])
 		for _, a := range ad.Accounts {
@@ -424,38 +454,19 @@ func (r *run) serviceAccounts(w *wanted, occ occurrences, d render.Decisions) er
 			if !a.Patch {
 				continue
 			}
-			if err := r.require(w, inst, inst.PodSpecs[0], inst.Secrets[0], "is the ServiceAccount of "+user); err != nil {
+			if err := r.require(w, inst, inst.PodSpecs[0], inst.Secrets[0], render.MissingAccountSecret(user, "", r.opts.SecretName)); err != nil {
 				return err
 			}
 		}
-		if len(ad.Accounts) == 0 {
-			missing = append(missing, fmt.Sprintf("ServiceAccount %s%s (used by %s)", ad.Name, nsSuffix(ad.Namespace), user))
-		}
 	}
-	if len(missing) == 0 {
-		return nil
-	}
-	msg := "not in the tree, so --service-account cannot add the secret to it: " + strings.Join(missing, "; ") + "; add the ServiceAccount to the tree, or drop --service-account"
-	if r.opts.Mode == Check {
-		r.res.Problems = append(r.res.Problems, msg)
-		return nil
-	}
-	return &UsageError{Msg: msg}
+	return nil
 }
 
-// external is a workload from outside the root that needs the patch file.
+// external is a workload from outside the root that needs the patch file, and the finding
+// that says so.
 type external struct {
-	target render.PatchTarget
-	msg    string
-}
-
-// note records a workload that lacks the secret: an action when fixing, a problem in check.
-func (r *run) note(msg string) {
-	if r.opts.Mode == Check {
-		r.res.Problems = append(r.res.Problems, msg+" but does not reference imagePullSecrets "+r.opts.SecretName)
-		return
-	}
-	r.res.Actions = append(r.res.Actions, msg+": adding imagePullSecrets "+r.opts.SecretName)
+	target  render.PatchTarget
+	finding finding.Finding
 }
 
 func (r *run) patchFiles(needs map[*yaml.Node]bool) error {
@@ -547,9 +558,10 @@ func (r *run) patchExternal(exts []external) error {
 		return nil // the patch already covers every one of them
 	}
 	for _, e := range exts {
-		r.note(e.msg)
+		e.finding.Fixed = r.writes() // by the patch file
+		r.add(e.finding)
 	}
-	if r.opts.Mode == Check {
+	if !r.writes() {
 		return nil
 	}
 	if string(old) != string(want) {
@@ -613,8 +625,8 @@ func (r *run) finishKustomization() error {
 	return nil
 }
 
-// noWorkloadIn is the warning about a registry that no workload of the directory shown as dir
-// pulls from; question ends it ("a typo?").
-func noWorkloadIn(dir, reg, question string) string {
-	return fmt.Sprintf("no workload in %s pulls from %s (after namespaces and images: transformers): %s", dir, reg, question)
+// noWorkloadIn is the warning about a registry that no workload of the directory at path
+// (shown as dir) pulls from; charts names HelmReleases whose charts may ("" for none).
+func noWorkloadIn(path, dir, reg, charts string) finding.Finding {
+	return finding.New(finding.RegistryUnused, "in "+dir, reg, "after namespaces and images: transformers", charts).At(path, 0)
 }

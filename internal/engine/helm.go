@@ -9,6 +9,7 @@ import (
 
 	"github.com/acrgen/acrgen/internal/flux"
 	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/render"
 )
 
@@ -68,7 +69,6 @@ func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, targets []flux.Target
 	modes := map[string]fs.FileMode{}
 	done := map[[2]string]bool{} // file, name: one file built into two namespaces is one object to edit
 	for _, h := range hs {
-		label := fmt.Sprintf("%s (%s)", h, opts.Display(h.File))
 		// The release namespace names the Secret's file: it must be a namespace name.
 		field := "metadata.namespace"
 		if h.Spec.TargetNamespace != "" {
@@ -88,15 +88,12 @@ func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, targets []flux.Target
 			return tree.Within(realDir(t.Dir), realDir(filepath.Dir(h.File)))
 		})
 		if !inside {
-			msg := fmt.Sprintf("%s: the file is outside every directory acrgen works on (%s applies it from elsewhere): add the post-renderer there yourself (acrgen render --helm-release on that directory), or move the HelmRelease into %s", label, h.By, opts.Display(h.Dir))
-			if h.By == nil {
-				msg = fmt.Sprintf("%s: the file is outside every directory acrgen works on: run acrgen on the directory that holds it", label)
+			by, dir := "", ""
+			if h.By != nil {
+				by, dir = h.By.String(), opts.Display(h.Dir)
 			}
-			if opts.Mode == Check {
-				m.res.Problems = append(m.res.Problems, msg)
-				continue
-			}
-			return &UsageError{Msg: msg}
+			m.add(finding.New(finding.HelmReleaseOutside, by, dir).At(h.File, 0).On(helmObject(h), ""))
+			continue
 		}
 		man, ok := srcs[h.File]
 		if !ok {
@@ -119,8 +116,9 @@ func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, targets []flux.Target
 		if !render.HelmPostRendererMissing(spec, patches) {
 			continue
 		}
-		if opts.Mode == Check {
-			m.res.Problems = append(m.res.Problems, fmt.Sprintf("%s: no spec.postRenderers patch gives the chart's pods the secret %s: run acrgen render or patch with --helm-release %s/%s", label, opts.SecretName, h.Namespace, h.Name))
+		missing := finding.New(finding.PostRendererMissing, opts.SecretName, h.Namespace+"/"+h.Name).At(h.File, res.Node.Line).On(helmObject(h), "spec.postRenderers")
+		if !m.writes {
+			m.add(missing)
 			continue
 		}
 		e, err := render.AddHelmPostRenderer(man.Src, spec, patches)
@@ -128,7 +126,8 @@ func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, targets []flux.Target
 			return &tree.InputError{Path: opts.Display(h.File), Msg: fmt.Sprintf("%s: %v", h, err)}
 		}
 		edits[h.File] = append(edits[h.File], e)
-		m.res.Actions = append(m.res.Actions, fmt.Sprintf("%s: %s gets a post-renderer that adds %s to the imagePullSecrets of its chart's pods", opts.Display(h.File), h, opts.SecretName))
+		missing.Fixed = true
+		m.add(missing)
 	}
 	for _, f := range files {
 		if len(edits[f]) == 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/render"
 )
 
@@ -31,17 +32,14 @@ func (r *run) secrets(occ occurrences, d render.Decisions) error {
 		inst := *occ.secrets[i]
 		if why := sharedFile(inst); why != "" {
 			return &tree.InputError{Path: r.display(inst.File.Path), Line: inst.Resource.Node.Line,
-				Msg: fmt.Sprintf("Secret %s %s; acrgen re-encrypts whole files: move it to a file of its own", inst.Resource.Name, why)}
+				Msg: fmt.Sprintf("Secret %s %s; acrgen re-encrypts whole files: move it to a file of its own", finding.Quote(inst.Resource.Name), why)}
 		}
-		r.describeSecret(inst, d.Secrets[i])
+		r.describeSecret(inst, occ.Secrets[i], d.Secrets[i])
 	}
-	var missing []string
-	servers := map[string][]string{} // of the namespaces missing the Secret
 	for _, nd := range d.Namespaces {
 		ns := nd.Namespace
 		if nd.Secret < 0 {
-			servers[ns] = nd.Servers
-			if err := r.createSecret(ns, &missing); err != nil {
+			if err := r.createSecret(ns, nd.Servers); err != nil {
 				return err
 			}
 			continue
@@ -49,16 +47,12 @@ func (r *run) secrets(occ occurrences, d render.Decisions) error {
 		v, inst := d.Secrets[nd.Secret], occ.secrets[nd.Secret]
 		switch {
 		case inst == nil:
-			r.res.Notes = append(r.res.Notes, fmt.Sprintf("Secret %s%s is made by a secretGenerator: kept as it is", r.opts.SecretName, nsSuffix(ns)))
+			r.add(finding.New(finding.SecretGenerated, r.opts.SecretName, ns))
 		case v.Refusal == render.RefuseDuplicate:
-			msg := fmt.Sprintf("%s and %s: two Secrets named %s in %s: keep one", r.display(inst.File.Path), r.display(occ.secrets[v.Other].File.Path), r.opts.SecretName, nsList([]string{ns}))
-			if r.opts.Mode == Check {
-				r.res.Problems = append(r.res.Problems, msg)
-				continue
-			}
-			return &UsageError{Msg: msg}
+			other := *occ.secrets[v.Other]
+			r.add(r.locate(render.DuplicateFinding(v, r.opts.SecretName, ns, r.display(inst.File.Path)), other, other.Resource.Node.Line))
 		case !inst.File.InRoot:
-			r.res.Notes = append(r.res.Notes, fmt.Sprintf("Secret %s%s comes from %s, outside the directory: kept as it is", r.opts.SecretName, nsSuffix(ns), r.display(inst.File.Path)))
+			r.add(finding.New(finding.SecretOutside, r.opts.SecretName, ns, r.display(inst.File.Path)))
 		default:
 			f := inst.File
 			if err := r.syncFile(f.Path, f.Manifest.Src.Bytes(), ns, f.Mode, occ.Secrets[nd.Secret], v); err != nil {
@@ -66,44 +60,7 @@ func (r *run) secrets(occ occurrences, d render.Decisions) error {
 			}
 		}
 	}
-	if len(missing) > 0 {
-		if r.opts.Mode == Check {
-			for _, ns := range missing {
-				where := nsSuffix(ns)
-				if ns == "" {
-					where = " in the default namespace"
-				}
-				why := ""
-				if servers := servers[ns]; len(servers) > 0 {
-					why = ", where workloads pull from " + strings.Join(servers, ", ")
-				}
-				r.res.Problems = append(r.res.Problems, fmt.Sprintf("no Secret %s%s%s", r.opts.SecretName, where, why))
-			}
-			return nil
-		}
-		return &UsageError{Msg: fmt.Sprintf("Secret %s is needed in %s and no credential was given: pass --username with --password-stdin, --password-file or ACRGEN_PASSWORD (or run acrgen provision)", r.opts.SecretName, nsList(missing))}
-	}
 	return nil
-}
-
-func nsSuffix(ns string) string {
-	if ns == "" {
-		return ""
-	}
-	return " in namespace " + ns
-}
-
-func nsList(nss []string) string {
-	out := make([]string, len(nss))
-	for i, ns := range nss {
-		if ns == "" {
-			ns = "the default namespace"
-		} else {
-			ns = "namespace " + ns
-		}
-		out[i] = ns
-	}
-	return strings.Join(out, ", ")
 }
 
 // sharedFile says why the file of a Secret in the root holds more than the Secret, or "" when
@@ -123,47 +80,11 @@ func sharedFile(inst tree.Instance) string {
 	return ""
 }
 
-// describeSecret reports a Secret from its plaintext parts only, and flags what render.Decide
-// found wrong with it: not encrypted, not covering every registry, expired.
-func (r *run) describeSecret(inst tree.Instance, v render.SecretVerdict) {
-	where := r.display(inst.File.Path)
-	ann := render.Annotations(inst.Resource.Node)
-	desc := fmt.Sprintf("Secret %s%s (%s)", inst.Resource.Name, nsSuffix(inst.Namespace), where)
-	if reg := ann[render.AnnotationRegistry]; reg != "" {
-		desc += ": registry " + reg
-		for _, want := range v.Missing {
-			if r.opts.Mode == Check {
-				r.res.Problems = append(r.res.Problems, fmt.Sprintf("%s: Secret %s holds credentials for %s, not for %s", where, inst.Resource.Name, reg, want))
-			}
-		}
-	}
-	if u := ann[render.AnnotationUsername]; u != "" {
-		desc += ", username " + u
-	}
-	if e := ann[render.AnnotationExpires]; e != "" {
-		desc += ", expires " + e
-		// An expired credential fails check; elsewhere it is worth a warning.
-		failing := &r.res.Warnings
-		if r.opts.Mode == Check {
-			failing = &r.res.Problems
-		}
-		if f, ok := v.Has(render.FindingExpiryUnreadable); ok {
-			*failing = append(*failing, fmt.Sprintf("%s: Secret %s: annotation %s: %s", where, inst.Resource.Name, render.AnnotationExpires, f.Msg))
-		}
-		if _, ok := v.Has(render.FindingExpired); ok {
-			*failing = append(*failing, fmt.Sprintf("%s: the credential in Secret %s expired on %s: rotate it (acrgen provision --rotate)", where, inst.Resource.Name, e))
-		}
-		if _, ok := v.Has(render.FindingExpiresSoon); ok {
-			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: the credential in Secret %s expires on %s: rotate it soon", where, inst.Resource.Name, e))
-		}
-	}
-	r.res.Notes = append(r.res.Notes, desc)
-	if r.opts.Mode == Check {
-		for _, f := range v.Findings {
-			if f.Kind == render.FindingNotEncrypted || f.Kind == render.FindingMalformed {
-				r.res.Problems = append(r.res.Problems, fmt.Sprintf("%s: Secret %s: %s", where, inst.Resource.Name, f.Msg))
-			}
-		}
+// describeSecret reports a Secret from its plaintext parts only, and what render.Decide found
+// wrong with it: not encrypted, not covering every registry, expired.
+func (r *run) describeSecret(inst tree.Instance, sec render.ExistingSecret, v render.SecretVerdict) {
+	for _, f := range render.SecretFindings(sec, v, inst.Resource.Name) {
+		r.add(r.locate(f, inst, inst.Resource.Node.Line))
 	}
 }
 
@@ -194,15 +115,14 @@ func (r *run) secretSpecNamespaceless() bool {
 	return r.t.Kustomization != nil && r.t.Kustomization.K.Namespace != ""
 }
 
-func (r *run) createSecret(ns string, missing *[]string) error {
+// createSecret writes a new Secret for namespace ns, whose workloads pull from servers, or
+// reports it missing.
+func (r *run) createSecret(ns string, servers []string) error {
+	where := finding.Namespace(ns)
 	if root := r.t.RootNamespace; root != "" && ns != root {
 		// A component of the root sets a namespace that some workloads do not end in.
-		msg := fmt.Sprintf("Secret %s is needed in %s, but %s and its components put every resource it lists in namespace %s: add the Secret yourself to a kustomization whose resources end in %s", r.opts.SecretName, nsList([]string{ns}), r.display(r.t.Kustomization.Path), root, nsList([]string{ns}))
-		if r.opts.Mode == Check {
-			r.res.Problems = append(r.res.Problems, msg)
-			return nil
-		}
-		return &UsageError{Msg: msg}
+		r.add(finding.New(finding.SecretNamespaceFixed, r.opts.SecretName, where, r.display(r.t.Kustomization.Path), root).At(r.t.Kustomization.Path, 0))
+		return nil
 	}
 	path := filepath.Join(r.t.Root, r.secretFileName(ns))
 	if old, mode, err := r.readFile(path); err == nil {
@@ -218,8 +138,9 @@ func (r *run) createSecret(ns string, missing *[]string) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if r.opts.Mode == Check || r.opts.Credential == nil {
-		*missing = append(*missing, ns)
+	missing := finding.New(finding.SecretMissing, r.opts.SecretName, where, strings.Join(servers, ", "), "")
+	if !r.writes() || r.opts.Credential == nil || r.blocked() {
+		r.add(missing.At(r.t.Root, 0))
 		return nil
 	}
 	cfg, err := r.opts.Encrypter.Config(path, r.opts.Recipients)
@@ -236,7 +157,8 @@ func (r *run) createSecret(ns string, missing *[]string) error {
 		return &EncryptionError{Err: fmt.Errorf("encrypting %s: %w", r.display(path), err)}
 	}
 	r.res.Changes = append(r.res.Changes, FileChange{Path: path, New: enc, Created: true, Mode: 0o644, secret: r.secretKey(ns, nil)})
-	r.res.Actions = append(r.res.Actions, fmt.Sprintf("%s: new encrypted Secret %s%s", r.display(path), r.opts.SecretName, nsSuffix(ns)))
+	missing.Fixed = true
+	r.add(missing.At(path, 0))
 	return r.listResource(path)
 }
 
@@ -255,8 +177,11 @@ func (r *run) listResource(path string) error {
 			return nil
 		}
 	}
-	if r.opts.Mode == Check {
-		r.res.Problems = append(r.res.Problems, fmt.Sprintf("%s: %s is not listed under resources", r.display(k.Path), rel))
+	f := finding.New(finding.SecretNotListed, rel).At(k.Path, 0)
+	f.Field = "resources"
+	f.Fixed = r.writes()
+	r.add(f)
+	if !f.Fixed {
 		return nil
 	}
 	style := render.SeqStyleOf(k.Src, k.Doc, "resources", render.CompactSeq)
@@ -284,19 +209,18 @@ func (r *run) leftoverSecret(path string, old []byte, ns string) (render.Existin
 // tell is known: it rewrites the file only when something it holds changed (the no-churn
 // rule).
 func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec render.ExistingSecret, v render.SecretVerdict) error {
+	at := func(f finding.Finding) finding.Finding { return f.At(path, 0) }
 	if v.Refusal == render.RefuseWrongType {
-		msg := fmt.Sprintf("%s: Secret %s is of type %q, not %s: choose another --secret-name, or remove it", r.display(path), r.opts.SecretName, sec.Type, render.SecretType)
-		if r.opts.Mode == Check {
-			r.res.Problems = append(r.res.Problems, msg)
-			return nil
-		}
-		return &UsageError{Msg: msg}
+		f := render.WrongTypeFinding(sec, r.opts.SecretName)
+		r.add(at(f))
+		return nil
 	}
-	if r.opts.Mode == Check {
+	if !r.writes() || r.blocked() {
 		return nil
 	}
 	if v.Action == render.Refuse {
-		return r.refuse(path, v)
+		r.add(at(render.CannotKeepFinding(v, r.opts.SecretName, "")))
+		return nil
 	}
 	cfg, err := r.opts.Encrypter.Config(path, r.opts.Recipients)
 	if err != nil {
@@ -336,34 +260,34 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 		v = render.JudgeSecret(sec, r.settings())
 	}
 	var out []byte
+	updated := finding.New(finding.SecretUpdated, r.opts.SecretName, ns, "")
 	switch v.Action {
 	case render.Keep:
 		return nil
 	case render.Refuse:
-		return r.refuse(path, v)
+		r.add(at(render.CannotKeepFinding(v, r.opts.SecretName, "")))
+		return nil
 	case render.ReEncrypt:
 		if !sec.Encrypted {
 			// A plaintext Secret in the tree and no credential: encrypt what is there.
 			out, err = cfg.Encrypt(old, r.opts.Now())
-			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: Secret %s was not encrypted; it is now", r.display(path), r.opts.SecretName))
+			r.fixed(at, v)
 			break
 		}
 		var changed bool
 		out, changed, err = cfg.Sync(old, nil, r.opts.Now())
 		if errors.Is(err, encrypt.ErrNoDecryptionKey) {
-			return &UsageError{Msg: fmt.Sprintf("%s: the recipients changed but no key can decrypt the Secret to re-encrypt it: set SOPS_AGE_KEY_FILE (or similar), or give the credential again", r.display(path))}
+			r.add(at(finding.New(finding.SecretRecipientsNoKey, r.opts.SecretName)))
+			return nil
 		}
 		if err == nil && !changed {
 			return nil
 		}
+		updated = finding.New(finding.SecretReEncrypted, r.opts.SecretName, ns)
 	case render.Replace:
-		switch {
-		case !sec.Encrypted:
-			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: Secret %s was not encrypted; it is now", r.display(path), r.opts.SecretName))
-		case len(sec.Problems) > 0:
-			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: Secret %s was not well-formed sops (%s); it is re-created with the credential given", r.display(path), r.opts.SecretName, problems(v)))
-		case sec.Current == render.NoKey:
-			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: no key to decrypt the existing Secret and compare it (set SOPS_AGE_KEY_FILE or similar); re-encrypting it with the credential given", r.display(path)))
+		r.fixed(at, v)
+		if sec.Encrypted && len(sec.Problems) == 0 && sec.Current == render.NoKey {
+			r.add(at(finding.New(finding.SecretCompareNoKey, r.opts.SecretName)))
 		}
 		if out = synced; out == nil {
 			out, err = cfg.Encrypt(plain, r.opts.Now())
@@ -373,31 +297,16 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 		return &EncryptionError{Err: fmt.Errorf("encrypting %s: %w", r.display(path), err)}
 	}
 	r.res.Changes = append(r.res.Changes, FileChange{Path: path, Old: old, New: out, Mode: mode, secret: r.secretKey(ns, oldAnn)})
-	r.res.Actions = append(r.res.Actions, fmt.Sprintf("%s: Secret %s%s updated", r.display(path), r.opts.SecretName, nsSuffix(ns)))
+	r.add(at(updated))
 	return nil
 }
 
-// refuse is the error for a Secret that must change and cannot without the credential.
-func (r *run) refuse(path string, v render.SecretVerdict) error {
-	give := "give the credential (--username with --password-stdin, --password-file or ACRGEN_PASSWORD)"
-	switch {
-	case len(v.Missing) > 0:
-		return &UsageError{Msg: fmt.Sprintf("%s: Secret %s does not hold credentials for %s: %s to add it", r.display(path), r.opts.SecretName, v.Missing[0], give)}
-	case problems(v) != "":
-		return &UsageError{Msg: fmt.Sprintf("%s: Secret %s is not well-formed sops (%s): %s to re-create it", r.display(path), r.opts.SecretName, problems(v), give)}
+// fixed reports the encryption problems of a Secret that the run re-encrypts or re-creates.
+func (r *run) fixed(at func(finding.Finding) finding.Finding, v render.SecretVerdict) {
+	for _, f := range render.EncryptionFindings(v, r.opts.SecretName) {
+		f.Fixed = true
+		r.add(at(f))
 	}
-	return &UsageError{Msg: fmt.Sprintf("%s: Secret %s cannot be kept (%s): %s to re-create it, or run acrgen provision --rotate", r.display(path), r.opts.SecretName, v.Why(), give)}
-}
-
-// problems joins what keeps a Secret from being well-formed sops.
-func problems(v render.SecretVerdict) string {
-	var out []string
-	for _, f := range v.Findings {
-		if f.Kind == render.FindingMalformed {
-			out = append(out, f.Msg)
-		}
-	}
-	return strings.Join(out, "; ")
 }
 
 // keysHint tells CLI users how to give SOPS recipients when none were found.

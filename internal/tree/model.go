@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/finding"
+
 	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -177,10 +179,13 @@ func (l *loader) walk(k *Kustomization, after []layer, root bool, via *entryRef)
 
 	l.noteImages(k)
 	if len(k.K.HelmCharts) > 0 {
-		l.warnings = append(l.warnings, fmt.Sprintf("%s: helmCharts are not inspected: the workloads a chart renders get no imagePullSecrets from acrgen (render the chart into files, or set the chart's imagePullSecrets value)", l.display(k.Path)))
+		l.warn(k, "helmCharts", "helmCharts are not inspected: the workloads a chart renders get no imagePullSecrets from acrgen", "render the chart into files, or set the chart's imagePullSecrets value")
 	}
-	if len(k.K.Generators)+len(k.K.Transformers) > 0 {
-		l.warnings = append(l.warnings, fmt.Sprintf("%s: generators and transformers are not run: workloads they make or change are not seen", l.display(k.Path)))
+	for _, key := range []string{"generators", "transformers"} {
+		if k.keyLine(key) > 0 || (k.Doc == nil && len(k.K.Generators)+len(k.K.Transformers) > 0) {
+			l.warn(k, key, "generators and transformers are not run: workloads they make or change are not seen", "check the built output (kustomize build) for workloads that pull from the registry")
+			break
+		}
 	}
 	l.unmodelled(k)
 	// Components run after the kustomization's resources, in order, then the kustomization's own
@@ -242,26 +247,46 @@ func (l *loader) walk(k *Kustomization, after []layer, root bool, via *entryRef)
 // unmodelled warns about the fields of k that acrgen does not run: what they do to images,
 // names, namespaces or pull secrets is not seen.
 func (l *loader) unmodelled(k *Kustomization) {
-	warn := func(format string, args ...any) {
-		l.warnings = append(l.warnings, l.display(k.Path)+": "+fmt.Sprintf(format, args...))
-	}
+	const build = "check the built output (kustomize build) for workloads that pull from the registry"
+	const labels = "check the built output (kustomize build) if a patch or replacement depends on them"
 	if len(k.K.Replacements) > 0 {
-		warn("replacements are not run: an image, name, namespace or imagePullSecrets they set is not seen; check the built output (kustomize build) for workloads that pull from the registry")
+		l.warn(k, "replacements", "replacements are not run: an image, name, namespace or imagePullSecrets they set is not seen", build)
 	}
 	//lint:ignore SA1019 users still write the deprecated field, and kustomize still applies it
 	if len(k.K.Vars) > 0 {
-		warn("vars are not substituted: an image or name that uses $(VAR) is seen as written; check the built output (kustomize build) for workloads that pull from the registry")
+		l.warn(k, "vars", "vars are not substituted: an image or name that uses $(VAR) is seen as written", build)
 	}
 	//lint:ignore SA1019 users still write the deprecated field, and kustomize still applies it
 	if len(k.K.CommonLabels) > 0 {
-		warn("commonLabels also rewrite selectors and pod template labels, which acrgen does not model (it adds them to metadata.labels only): check the built output (kustomize build) if a patch or replacement depends on them")
+		l.warn(k, "commonLabels", "commonLabels also rewrite selectors and pod template labels, which acrgen does not model (it adds them to metadata.labels only)", labels)
 	}
 	for _, lb := range k.K.Labels {
 		if lb.IncludeSelectors {
-			warn("labels with includeSelectors also rewrite selectors and pod template labels, which acrgen does not model (it adds them to metadata.labels only): check the built output (kustomize build) if a patch or replacement depends on them")
+			l.warn(k, "labels", "labels with includeSelectors also rewrite selectors and pod template labels, which acrgen does not model (it adds them to metadata.labels only)", labels)
 			break
 		}
 	}
+}
+
+// warn records what acrgen does not model in the field key of kustomization k, and what to do
+// about it.
+func (l *loader) warn(k *Kustomization, key, what, hint string) {
+	f := finding.New(finding.Unmodelled, what, hint).At(k.Path, k.keyLine(key))
+	f.Field = key
+	l.warnings = append(l.warnings, f)
+}
+
+// keyLine is the line of a top-level key of the kustomization; 0 when it has none there.
+func (k *Kustomization) keyLine(key string) int {
+	if k.Doc == nil {
+		return 0 // generated in memory
+	}
+	for i := 0; i+1 < len(k.Doc.Content); i += 2 {
+		if k.Doc.Content[i].Value == key {
+			return k.Doc.Content[i].Line
+		}
+	}
+	return 0
 }
 
 func (l *loader) entryKustomization(k *Kustomization, field, entry string) (*Kustomization, error) {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/acrgen/acrgen/pkg/finding"
+
 	"github.com/acrgen/acrgen/pkg/render"
 	gitignore "github.com/monochromegane/go-gitignore"
 	"sigs.k8s.io/kustomize/api/konfig"
@@ -73,7 +75,7 @@ type Tree struct {
 	// Generated lists the names and effective namespaces of Secrets made by secretGenerator.
 	Generated []GeneratedSecret
 	// Warnings are parts of the tree acrgen cannot see into.
-	Warnings []string
+	Warnings []finding.Finding
 	// RootNamespace is the namespace the root kustomization and its components put a resource
 	// listed in its resources in; empty when they set none.
 	RootNamespace string
@@ -114,7 +116,7 @@ type loader struct {
 	stack      []walking           // the kustomizations being walked, outermost first
 	memo       map[string][]string // effectiveImages by images and chain
 	gen        []GeneratedSecret
-	warnings   []string
+	warnings   []finding.Finding
 	rootNS     string
 }
 
@@ -390,7 +392,8 @@ func (l *loader) walkPlain(dir string) error {
 		l.addFile(p, []layer{{root: true}})
 	}
 	if nested != "" {
-		l.warnings = append(l.warnings, fmt.Sprintf("%s has no kustomization, but %s is one: acrgen reads the directory as plain manifests and ignores what kustomizations do (namespaces, images); run it on a kustomization directory instead", l.display(dir), l.display(nested)))
+		msg := fmt.Sprintf("%s has no kustomization, but %s is one: acrgen reads the directory as plain manifests and ignores what kustomizations do (namespaces, images)", l.display(dir), l.display(nested))
+		l.warnings = append(l.warnings, finding.New(finding.Unmodelled, msg, "run it on a kustomization directory instead").At(dir, 0))
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 )
@@ -36,6 +37,9 @@ type Options struct {
 	ReadFile func(name string) ([]byte, error)
 	// Now is the clock for the SOPS lastmodified field; nil means time.Now.
 	Now func() time.Time
+	// Findings, when set, is given the run's findings once it is done (before its results are
+	// written): what the results render, as data.
+	Findings func([]finding.Finding)
 }
 
 // Processor returns the function: a framework.ResourceListProcessor that patches
@@ -61,15 +65,18 @@ func Processor(opts Options) framework.ResourceListProcessor {
 		}
 		r := &run{cfg: cfg, opts: opts, rl: rl}
 		if !cfg.Expires.IsZero() && !opts.Now().Before(cfg.Expires) {
-			r.addConfig(framework.Error, "expires", "the expiry is in the past: give the expiry of a credential that is still valid")
-			rl.Results = append(rl.Results, r.results...)
+			rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, ResourceRef: cfg.ref, Field: &framework.Field{Path: cfg.prefix + ".expires"},
+				Message: "the expiry is in the past: give the expiry of a credential that is still valid"})
 			return rl.Results
 		}
 		r.process()
 		if r.cred != nil {
 			clear(r.cred.Password)
 		}
-		rl.Results = append(rl.Results, r.results...)
+		if opts.Findings != nil {
+			opts.Findings(r.findings())
+		}
+		rl.Results = append(rl.Results, r.results()...)
 		rl.Results = append(rl.Results, r.summary())
 		if rl.Results.ExitCode() != 0 {
 			return rl.Results

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -18,8 +19,8 @@ type run struct {
 	rl       *framework.ResourceList
 	settings render.DecideSettings
 
-	results framework.Results
-	stats   stats
+	found []located
+	stats stats
 
 	// cred is the credential, read once when first needed.
 	credRead bool
@@ -62,20 +63,19 @@ func (r *run) process() {
 	k := 0
 	for i, o := range objs {
 		if specErr[i] != nil && !isServiceAccount(o) {
-			r.add(framework.Error, o, "", specErr[i].Error())
+			r.report(o, finding.New(finding.PodSpecUnreadable, specErr[i].Error()))
 		}
 		for ; k < len(d.Pods) && d.Pods[k].ID == i; k++ {
 			pd := d.Pods[k]
 			for _, a := range accountsOf[k] {
 				sa := in.ServiceAccounts[a.Index].ID
-				r.patchAccount(objs[sa], specs[sa], specErr[sa], a.Patch, pd.Servers)
+				r.patchAccount(objs[sa], specs[sa], specErr[sa], a.Patch, objectOf(o).String())
 			}
 			r.applyPod(o, specs[i][pd.PodSpec], pd)
 		}
 	}
 	for _, us := range render.GroupUnchecked(d.Unchecked) {
-		o := objs[us[0].ID]
-		r.add(framework.Warning, o, us[0].Field.Path, render.UncheckedMessage(o.res.Kind+" "+o.res.Name, us))
+		r.report(objs[us[0].ID], render.UncheckedFinding(us))
 	}
 	r.helmReleases(objs)
 	r.secrets(objs, in.Secrets, d)
@@ -95,7 +95,12 @@ func (r *run) helmReleases(objs []*object) {
 		}
 		name := o.res.Namespace + "/" + o.res.Name
 		if err := render.ValidateNamespace(ns); err != nil {
-			r.add(framework.Error, o, "", fmt.Sprintf("HelmRelease %s: its release namespace: %v", name, err))
+			f := finding.New(finding.NamespaceInvalid, err.Error())
+			f.Field = "metadata.namespace"
+			if ns != o.res.Namespace {
+				f.Field = "spec.targetNamespace"
+			}
+			r.report(o, f)
 			continue
 		}
 		if patched {
@@ -106,13 +111,15 @@ func (r *run) helmReleases(objs []*object) {
 			text, _ = yaml.NewRNode(values).String()
 		}
 		if named := render.ValuesNamed(text, r.settings.Registries); len(named) > 0 {
-			r.add(framework.Warning, o, "spec.values", render.UnseenChartMessage("HelmRelease "+name, named[0]))
+			f := finding.New(finding.ChartUnseen, named[0])
+			f.Field = "spec.values"
+			r.report(o, f)
 		} else {
 			unseen = append(unseen, name)
 		}
 	}
 	if len(unseen) > 0 {
-		r.add(framework.Warning, nil, "", render.UnseenChartsMessage(unseen, "give its pods the secret through its values or a spec.postRenderers kustomize patch (acrgen render --helm-release adds one)"))
+		r.report(nil, render.UnseenChartsFinding(unseen))
 	}
 }
 
@@ -196,49 +203,36 @@ func (r *run) occurrences(objs []*object) (render.Occurrences, [][]render.PodSpe
 
 // applyPod applies the decision on one pod spec that pulls from a configured registry.
 func (r *run) applyPod(o *object, ps render.PodSpec, pd render.PodDecision) {
-	for _, w := range pd.Warnings {
-		r.add(framework.Warning, o, ps.Path(), w)
+	for _, f := range render.PodFindings(pd, ps.Path()) {
+		r.report(o, f)
 	}
 	servers := strings.Join(pd.Servers, ", ")
 	name := r.cfg.SecretName
 	switch pd.Action {
-	case render.PodBadNamespace:
-		// The Secret's file would be named after it.
-		r.add(framework.Error, o, "metadata.namespace", pd.Reason)
 	case render.PodOutOfScope:
 		r.stats.skipped++
-		r.workloadInfo(o, fmt.Sprintf("skipped: namespace %q is not among the configured namespaces (pulls from %s)", o.res.Namespace, servers))
+		r.report(o, finding.New(finding.PodOutOfScope, servers))
 	case render.PodHasSecret:
 		r.stats.present++
-		r.workloadInfo(o, fmt.Sprintf("already references %s (pulls from %s)", name, servers))
-	case render.PodPatch:
-		r.patchWorkload(o, ps, servers, "")
-	case render.PodPatchOwnSecrets:
-		r.patchWorkload(o, ps, servers, fmt.Sprintf(": it lists imagePullSecrets of its own, so those of ServiceAccount %q do not apply to it", pd.Account))
-	case render.PodAccountMissing:
-		r.add(framework.Error, o, ps.Path()+".serviceAccountName", fmt.Sprintf("pulls from %s and runs as ServiceAccount %q, which is not among the items: add the ServiceAccount, or set serviceAccount: false to patch the workload", servers, pd.Account))
+		r.report(o, finding.New(finding.PodHasSecret, ps.Path(), name, servers))
+	case render.PodPatch, render.PodPatchOwnSecrets:
+		r.patch(o, ps, render.MissingPullSecret(pd, ps.Path(), "", name))
 	case render.PodViaAccount:
 		r.stats.viaSA++
-		r.workloadInfo(o, fmt.Sprintf("pulls from %s through ServiceAccount %q, which references %s", servers, pd.Account, name))
+		r.report(o, finding.New(finding.PodViaAccount, servers, pd.Account, name))
 	}
 }
 
-// patchAccount adds the secret to a ServiceAccount that workloads pulling from servers run as.
-func (r *run) patchAccount(sa *object, specs []render.PodSpec, err error, patch bool, servers []string) {
-	name := r.cfg.SecretName
+// patchAccount adds the secret to a ServiceAccount that workloads run as (user names the
+// first of them).
+func (r *run) patchAccount(sa *object, specs []render.PodSpec, err error, patch bool, user string) {
 	switch {
 	case err != nil || len(specs) != 1:
-		r.add(framework.Error, sa, "imagePullSecrets", fmt.Sprintf("cannot read the ServiceAccount: %v", err))
+		r.report(sa, finding.New(finding.PodSpecUnreadable, fmt.Sprintf("cannot read the ServiceAccount: %v", err)))
 	case !patch:
-		r.add(framework.Info, sa, "", "already references "+name)
-	case specs[0].Shared != "":
-		r.add(framework.Error, sa, "imagePullSecrets", specs[0].SharedError().Error())
+		r.report(sa, finding.New(finding.AccountHasSecret, r.cfg.SecretName))
 	default:
-		if err := addPullSecret(sa.res.Node, name); err != nil {
-			r.add(framework.Error, sa, "imagePullSecrets", err.Error())
-			return
-		}
-		r.add(framework.Info, sa, "", "added imagePullSecrets "+name+" (workloads that run as it pull from "+strings.Join(servers, ", ")+")")
+		r.patch(sa, specs[0], render.MissingAccountSecret(user, "", r.cfg.SecretName))
 	}
 }
 
@@ -281,21 +275,25 @@ func skipped(res render.Resource) bool {
 	return res.Kind == "Kptfile"
 }
 
-// patchWorkload adds the secret to a pod spec's imagePullSecrets; why is said after the
-// result's message.
-func (r *run) patchWorkload(o *object, ps render.PodSpec, servers, why string) {
-	name := r.cfg.SecretName
-	field := ps.Path() + ".imagePullSecrets"
+// patch adds the secret to the imagePullSecrets of a pod spec (or ServiceAccount) that f says
+// lacks it.
+func (r *run) patch(o *object, ps render.PodSpec, f finding.Finding) {
 	if ps.Shared != "" {
-		r.add(framework.Error, o, field, ps.SharedError().Error())
+		r.report(o, field(finding.New(finding.PodSpecShared, ps.SharedError().Error()), f.Field))
 		return
 	}
-	if err := addPullSecret(ps.Node, name); err != nil {
-		r.add(framework.Error, o, field, err.Error())
+	if err := addPullSecret(ps.Node, r.cfg.SecretName); err != nil {
+		r.report(o, field(finding.New(finding.PodSpecUnreadable, err.Error()), f.Field))
 		return
 	}
 	r.stats.patched++
-	r.workloadInfo(o, fmt.Sprintf("added imagePullSecrets %s (pulls from %s)%s", name, servers, why))
+	f.Fixed = true
+	r.report(o, f)
+}
+
+func field(f finding.Finding, path string) finding.Finding {
+	f.Field = path
+	return f
 }
 
 // addPullSecret appends {name: name} to the imagePullSecrets of mapping m, creating the
@@ -321,42 +319,98 @@ func addPullSecret(m *yaml.Node, name string) error {
 	return nil
 }
 
-// add records a result about an object; field is a path inside it ("" for none).
-func (r *run) add(sev framework.Severity, o *object, field, msg string) {
-	res := &framework.Result{Severity: sev, Message: msg}
+// located is a finding with the object it came from (nil for none), or the functionConfig.
+type located struct {
+	f      finding.Finding
+	o      *object
+	config bool
+}
+
+// report records a finding about o (nil for none), its severity resolved for a run that writes;
+// a quiet one is dropped.
+func (r *run) report(o *object, f finding.Finding) {
 	if o != nil {
-		res.ResourceRef = &yaml.ResourceIdentifier{
-			TypeMeta: yaml.TypeMeta{APIVersion: o.res.APIVersion, Kind: o.res.Kind},
-			NameMeta: yaml.NameMeta{Name: o.res.Name, Namespace: o.res.Namespace},
+		f.Object = objectOf(o)
+		if file := fileOf(o.item); file != nil {
+			f.File = file.Path
 		}
-		res.File = fileOf(o.item)
 	}
-	if field != "" && sev != framework.Info {
-		res.Field = &framework.Field{Path: field}
+	f.Resolve(true)
+	if f.Severity != finding.Quiet {
+		r.found = append(r.found, located{f: f, o: o})
 	}
-	r.results = append(r.results, res)
 }
 
-// workloadInfo records the info result about a workload: one line that names it, without a
-// resourceRef. A run writes one per matching workload, thousands in a large tree, and kyaml
-// serialises results three times (marshal, parse, write into the ResourceList); structured
-// references would make the results cost more than the function's work. Warnings and errors
-// keep resourceRef and field.
-func (r *run) workloadInfo(o *object, msg string) {
-	name := o.res.Name
-	if o.res.Namespace != "" {
-		name = o.res.Namespace + "/" + name
-	}
-	r.results = append(r.results, &framework.Result{Severity: framework.Info, Message: o.res.Kind + " " + name + ": " + msg})
+// reportConfig records a finding about the functionConfig; field is relative to its settings.
+func (r *run) reportConfig(f finding.Finding, field string) {
+	f.Field = field
+	f.Resolve(true)
+	r.found = append(r.found, located{f: f, config: true})
 }
 
-// addConfig records a result about the functionConfig.
-func (r *run) addConfig(sev framework.Severity, field, msg string) {
-	res := &framework.Result{Severity: sev, Message: msg, ResourceRef: r.cfg.ref}
-	if field != "" {
-		res.Field = &framework.Field{Path: r.cfg.prefix + "." + field}
+// objectOf is the finding object of o.
+func objectOf(o *object) finding.Object {
+	return finding.Object{APIVersion: o.res.APIVersion, Kind: o.res.Kind, Namespace: o.res.Namespace, Name: o.res.Name}
+}
+
+// perWorkload are the codes of the info results a run writes for each matching workload.
+var perWorkload = map[finding.Code]bool{
+	finding.PullSecretMissing: true, finding.AccountPullSecretMissing: true, finding.PodHasSecret: true,
+	finding.PodOutOfScope: true, finding.PodViaAccount: true, finding.AccountHasSecret: true,
+}
+
+// results are the run's findings as kpt results: problems as errors, warnings as warnings,
+// notes and actions as info. A run writes an info result per matching workload, thousands in a
+// large tree, and kyaml serialises results three times (marshal, parse, write into the
+// ResourceList); structured references would make them cost more than the function's work, so
+// such a result is its message alone, which names the object. The others keep the
+// resourceRef, file and field; warnings and errors carry the code (tag "code") and the hint.
+func (r *run) results() framework.Results {
+	out := make(framework.Results, 0, len(r.found)+1)
+	for _, l := range r.found {
+		f := l.f
+		res := &framework.Result{Severity: framework.Info, Message: f.Message()}
+		switch {
+		case f.Severity == finding.Problem:
+			res.Severity = framework.Error
+		case f.Severity == finding.Warning:
+			res.Severity = framework.Warning
+		case perWorkload[f.Code]:
+			out = append(out, res)
+			continue
+		}
+		if h := f.Hint(); h != "" {
+			res.Message += "; " + h
+		}
+		if res.Severity != framework.Info {
+			res.Tags = map[string]string{"code": string(f.Code)}
+		}
+		switch {
+		case l.config:
+			res.ResourceRef = r.cfg.ref
+			res.Field = &framework.Field{Path: r.cfg.prefix + "." + f.Field}
+		case l.o != nil:
+			res.ResourceRef = &yaml.ResourceIdentifier{
+				TypeMeta: yaml.TypeMeta{APIVersion: f.Object.APIVersion, Kind: f.Object.Kind},
+				NameMeta: yaml.NameMeta{Name: f.Object.Name, Namespace: f.Object.Namespace},
+			}
+			res.File = fileOf(l.o.item)
+			if f.Field != "" {
+				res.Field = &framework.Field{Path: f.Field}
+			}
+		}
+		out = append(out, res)
 	}
-	r.results = append(r.results, res)
+	return out
+}
+
+// findings are the run's findings, in order.
+func (r *run) findings() []finding.Finding {
+	out := make([]finding.Finding, len(r.found))
+	for i, l := range r.found {
+		out[i] = l.f
+	}
+	return out
 }
 
 // fileOf returns the file an item came from, when the orchestrator says (kpt does,
@@ -385,8 +439,8 @@ func fileOf(item *yaml.RNode) *framework.File {
 func (r *run) summary() *framework.Result {
 	s := r.stats
 	errs := 0
-	for _, res := range r.results {
-		if res.Severity == framework.Error {
+	for _, l := range r.found {
+		if l.f.Severity == finding.Problem {
 			errs++
 		}
 	}

@@ -1,12 +1,11 @@
 package fn
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/render"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -23,11 +22,16 @@ const (
 // (or replaced) when a credential is available, and an error result says which namespaces
 // lack it when not.
 func (r *run) secrets(objs []*object, secrets []render.ExistingSecret, d render.Decisions) {
-	var missing []string
+	for i, sec := range secrets {
+		for _, f := range render.SecretFindings(sec, d.Secrets[i], r.cfg.SecretName) {
+			r.report(objs[sec.ID], f)
+		}
+	}
 	for _, nd := range d.Namespaces {
 		if nd.Secret < 0 {
 			if !r.createSecret(nd.Namespace, nil, "") {
-				missing = append(missing, nd.Namespace)
+				f := finding.New(finding.SecretMissing, r.cfg.SecretName, finding.Namespace(nd.Namespace), strings.Join(nd.Servers, ", "), r.credWhy)
+				r.reportConfig(f, "passwordFrom")
 			}
 			continue
 		}
@@ -43,44 +47,42 @@ func (r *run) secrets(objs []*object, secrets []render.ExistingSecret, d render.
 		}
 		r.applySecret(objs, secrets, v, nd.Namespace)
 	}
-	if len(missing) > 0 {
-		r.addConfig(framework.Error, "passwordFrom", fmt.Sprintf(
-			"Secret %s is needed %s, and no credential is available to create it (%s): set username and passwordFrom (env:VAR or file:PATH), or add the encrypted Secret to the resources (acrgen render)",
-			r.cfg.SecretName, where(missing), r.credWhy))
-	}
 }
 
 // applySecret applies the verdict on the existing Secret of namespace ns.
 func (r *run) applySecret(objs []*object, secrets []render.ExistingSecret, v render.SecretVerdict, ns string) {
 	o := objs[v.ID]
-	field := ""
-	if len(v.Findings) > 0 {
-		field = v.Findings[0].Field
-	}
+	name := r.cfg.SecretName
 	switch {
 	case v.Action == render.Keep && secrets[v.Index].Generated && !secrets[v.Index].Encrypted:
 		r.stats.kept++
-		r.add(framework.Info, o, "", "kept: made by a kustomize secretGenerator, which acrgen leaves alone")
+		r.report(o, finding.New(finding.SecretGenerated, name, ns))
 	case v.Action == render.Keep:
 		r.stats.kept++
-		r.add(framework.Info, o, "", "kept: encrypted, for "+secrets[v.Index].Annotations[render.AnnotationRegistry])
 	case v.Refusal == render.RefuseDuplicate:
-		n := 0
-		for _, sec := range secrets {
-			if sec.Namespace == ns && !sec.Generated {
-				n++
+		r.report(objs[secrets[v.Other].ID], render.DuplicateFinding(v, name, ns, secretFileOf(o)))
+	case v.Refusal == render.RefuseWrongType:
+		r.report(o, render.WrongTypeFinding(secrets[v.Index], name))
+	case v.Refusal == render.RefuseInList:
+		r.report(o, render.CannotKeepFinding(v, name, ""))
+	case r.credential() == nil:
+		r.report(o, render.CannotKeepFinding(v, name, r.credWhy))
+	default:
+		if r.createSecret(ns, o, v.Why()) {
+			for _, f := range render.EncryptionFindings(v, name) {
+				f.Fixed = true
+				r.report(o, f)
 			}
 		}
-		r.add(framework.Error, objs[secrets[v.Other].ID], "metadata.name", fmt.Sprintf("%d Secrets named %s in %s: keep one", n, r.cfg.SecretName, nsName(ns)))
-	case v.Refusal == render.RefuseWrongType:
-		r.add(framework.Error, o, "type", fmt.Sprintf("a Secret of type %q has the pull Secret's name: choose another secretName, or remove it", secrets[v.Index].Type))
-	case v.Refusal == render.RefuseInList:
-		r.add(framework.Error, o, field, "does not fit ("+v.Why()+") and is inside a List, where acrgen cannot replace it")
-	case r.credential() == nil:
-		r.add(framework.Error, o, field, fmt.Sprintf("does not fit (%s), and no credential is available to re-create it (%s)", v.Why(), r.credWhy))
-	default:
-		r.createSecret(ns, o, v.Why())
 	}
+}
+
+// secretFileOf is the file an item came from, "" when the orchestrator does not say.
+func secretFileOf(o *object) string {
+	if f := fileOf(o.item); f != nil {
+		return f.Path
+	}
+	return ""
 }
 
 // isOurSecret reports whether a Secret is the pull Secret by name: its name, or its name
@@ -93,39 +95,6 @@ func (r *run) isOurSecret(o *object) bool {
 	return prev == r.cfg.SecretName
 }
 
-// where says where Secrets are needed: "in namespace a", "in namespaces a, b and without
-// a namespace".
-func where(nss []string) string {
-	var named []string
-	none := false
-	for _, ns := range nss {
-		if ns == "" {
-			none = true
-		} else {
-			named = append(named, ns)
-		}
-	}
-	var parts []string
-	switch len(named) {
-	case 0:
-	case 1:
-		parts = append(parts, "in namespace "+named[0])
-	default:
-		parts = append(parts, "in namespaces "+strings.Join(named, ", "))
-	}
-	if none {
-		parts = append(parts, "without a namespace")
-	}
-	return strings.Join(parts, " and ")
-}
-
-func nsName(ns string) string {
-	if ns == "" {
-		return "no namespace"
-	}
-	return "namespace " + ns
-}
-
 // credential returns the configured credential, reading it once. nil means none is
 // available (r.credWhy says why); a source that exists but cannot be read is an error result.
 func (r *run) credential() *render.Credential {
@@ -135,7 +104,7 @@ func (r *run) credential() *render.Credential {
 	r.credRead = true
 	cred, why, err := r.readCredential()
 	if err != nil {
-		r.addConfig(framework.Error, "passwordFrom", err.Error())
+		r.reportConfig(finding.New(finding.SecretError, r.cfg.SecretName, "reading its password", err.Error()), "passwordFrom")
 		r.credWhy = "its password cannot be read"
 		return nil
 	}
@@ -149,7 +118,7 @@ func (r *run) sameRecipients(o *object, ns string) (same render.Fact, ok bool) {
 	file := secretFile(o, r.cfg.SecretName, ns)
 	doc, err := yaml.NewRNode(o.res.Node).String()
 	if err != nil {
-		r.add(framework.Error, o, "", "reading the Secret: "+err.Error())
+		r.report(o, finding.New(finding.SecretError, r.cfg.SecretName, "reading it", err.Error()))
 		return render.Unknown, false
 	}
 	yes, err := r.opts.Encrypter.SameRecipients(file, r.cfg.Recipients, []byte(doc))
@@ -158,7 +127,7 @@ func (r *run) sameRecipients(o *object, ns string) (same render.Fact, ok bool) {
 		// No keys configured for it: nothing to compare with.
 		return render.Unknown, true
 	case err != nil:
-		r.add(framework.Error, o, "sops", "checking its recipients: "+err.Error())
+		r.report(o, field(finding.New(finding.SecretError, r.cfg.SecretName, "checking its recipients", err.Error()), "sops"))
 		return render.Unknown, false
 	case !yes:
 		return render.No, true
@@ -202,7 +171,7 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 		ref = old
 	}
 	if r.opts.Encrypter == nil {
-		r.add(framework.Error, ref, "", "cannot create the Secret: this build of the function has no encrypter")
+		r.report(ref, finding.New(finding.SecretError, ref.res.Name, "creating it", "this build of the function has no encrypter"))
 		return true
 	}
 	name := r.cfg.SecretName
@@ -211,18 +180,18 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 	}
 	plain, err := render.Secret(render.SecretSpec{Name: name, Namespace: ns, Servers: r.cfg.Registries, Credential: *cred, Expires: r.cfg.Expires})
 	if err != nil {
-		r.add(framework.Error, ref, "", "building the Secret: "+err.Error())
+		r.report(ref, finding.New(finding.SecretError, ref.res.Name, "building it", err.Error()))
 		return true
 	}
 	enc, err := r.opts.Encrypter.Encrypt(file, r.cfg.Recipients, plain, r.opts.Now())
 	clear(plain)
 	if err != nil {
-		r.add(framework.Error, ref, "sops", "encrypting the Secret: "+err.Error())
+		r.report(ref, field(finding.New(finding.SecretError, ref.res.Name, "encrypting it", err.Error()), "sops"))
 		return true
 	}
 	node, err := yaml.Parse(string(enc))
 	if err != nil {
-		r.add(framework.Error, ref, "", "reading the encrypted Secret: "+err.Error())
+		r.report(ref, finding.New(finding.SecretError, ref.res.Name, "reading it encrypted", err.Error()))
 		return true
 	}
 	if old != nil {
@@ -238,21 +207,23 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 		sort.Strings(keys)
 		for _, k := range keys {
 			if err := node.PipeE(yaml.SetAnnotation(k, ann[k])); err != nil {
-				r.add(framework.Error, ref, "", "annotating the Secret: "+err.Error())
+				r.report(ref, finding.New(finding.SecretError, ref.res.Name, "annotating it", err.Error()))
 				return true
 			}
 		}
 		r.rl.Items[old.index] = node
 		r.stats.replaced++
-		r.add(framework.Info, &object{item: node, index: old.index, res: ref.res}, "", "replaced with a new encrypted Secret: "+why)
+		r.report(&object{item: node, index: old.index, res: ref.res}, finding.New(finding.SecretUpdated, ref.res.Name, ns, why))
 		return true
 	}
 	if err := node.PipeE(yaml.SetAnnotation(annotationPath, file)); err != nil {
-		r.add(framework.Error, ref, "", "annotating the Secret: "+err.Error())
+		r.report(ref, finding.New(finding.SecretError, ref.res.Name, "annotating it", err.Error()))
 		return true
 	}
 	r.rl.Items = append(r.rl.Items, node)
 	r.stats.created++
-	r.add(framework.Info, &object{item: node, index: len(r.rl.Items) - 1, res: ref.res}, "", "created, encrypted, for "+strings.Join(r.cfg.Registries, ", "))
+	created := finding.New(finding.SecretMissing, ref.res.Name, finding.Namespace(ns), "", "")
+	created.Fixed = true
+	r.report(&object{item: node, index: len(r.rl.Items) - 1, res: ref.res}, created)
 	return true
 }

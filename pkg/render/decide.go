@@ -32,14 +32,11 @@ func SecretFileName(name, ns string) string {
 	return name + "." + ns + ".enc.yaml"
 }
 
-// UpperCaseHostWarning returns the warning for an image whose registry host has upper-case
-// letters (the kubelet matches pull-secret hosts case-sensitively), and false for one without.
-func UpperCaseHostWarning(image string) (string, bool) {
+// upperCaseHost reports an image whose registry host has upper-case letters: the kubelet
+// matches pull-secret hosts case-sensitively.
+func upperCaseHost(image string) bool {
 	h := ImageHost(image)
-	if h == strings.ToLower(h) {
-		return "", false
-	}
-	return fmt.Sprintf("image %q: the kubelet matches pull-secret hosts case-sensitively; write the host in lower case", image), true
+	return h != strings.ToLower(h)
 }
 
 // MissingRegistries returns the login servers of want (lower case, as [ParseLoginServer] gives
@@ -100,12 +97,12 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 	users := map[[2]string]int{} // a ServiceAccount -> the first pod that runs as it
 	for wi, w := range in.Workloads {
 		for pi, p := range w.PodSpecs {
-			var servers, warnings []string
+			var servers, upper []string
 			for _, img := range p.Images {
 				if h := match(img); h.ok {
 					servers = AppendUnique(servers, h.server)
-					if h.warning != "" {
-						warnings = append(warnings, h.warning)
+					if h.upper {
+						upper = append(upper, img)
 					}
 				}
 			}
@@ -126,7 +123,7 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 				d.Pods = append(d.Pods, pd)
 				continue
 			}
-			pd.Warnings = warnings
+			pd.UpperCase = upper
 			needed[w.Namespace] = true
 			for _, sv := range servers {
 				nsUsed[[2]string{w.Namespace, sv}] = true
@@ -195,8 +192,8 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 }
 
 type hit struct {
-	server, warning string
-	ok              bool
+	server    string
+	ok, upper bool
 }
 
 // matcher returns a function that matches images against the registries, remembering its
@@ -210,7 +207,7 @@ func matcher(registries []string) func(string) hit {
 		}
 		var h hit
 		if h.server, h.ok = m.Match(image); h.ok {
-			h.warning, _ = UpperCaseHostWarning(image)
+			h.upper = upperCaseHost(image)
 		}
 		cache[image] = h
 		return h
@@ -240,8 +237,9 @@ func judgeSecrets(secrets []ExistingSecret, needed map[string]bool, s DecideSett
 	for i, sec := range secrets {
 		if j := first[sec.Namespace]; j != i && !sec.Generated && verdicts[j].Needed {
 			if verdicts[j].Refusal != RefuseDuplicate {
-				verdicts[j].Action, verdicts[j].Refusal, verdicts[j].Other = Refuse, RefuseDuplicate, i
+				verdicts[j].Action, verdicts[j].Refusal, verdicts[j].Other, verdicts[j].Duplicates = Refuse, RefuseDuplicate, i, 1
 			}
+			verdicts[j].Duplicates++
 		}
 	}
 	var nss []NamespaceDecision

@@ -46,7 +46,7 @@ func TestDecide(t *testing.T) {
 		s: base,
 		want: []string{
 			"pod 1/0 patch servers=myregistry.azurecr.io account=default",
-			`pod 2/0 patch servers=myregistry.azurecr.io account=default warn=image "MyRegistry.azurecr.io/web:1": the kubelet matches pull-secret hosts case-sensitively; write the host in lower case`,
+			`pod 2/0 patch servers=myregistry.azurecr.io account=default upper-case=MyRegistry.azurecr.io/web:1`,
 			"pod 4/1 patch servers=other.azurecr.io account=default",
 			"namespace apps new servers=myregistry.azurecr.io,other.azurecr.io",
 			"used myregistry.azurecr.io,other.azurecr.io",
@@ -307,8 +307,8 @@ func summarize(in Occurrences, d Decisions) []string {
 	var out []string
 	for i, p := range d.Pods {
 		line := fmt.Sprintf("pod %s %s servers=%s account=%s", podName(i), podActions[p.Action], strings.Join(p.Servers, ","), p.Account)
-		for _, w := range p.Warnings {
-			line += " warn=" + w
+		for _, img := range p.UpperCase {
+			line += " upper-case=" + img
 		}
 		if p.Reason != "" {
 			line += " reason=" + p.Reason

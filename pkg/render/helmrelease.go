@@ -2,8 +2,10 @@ package render
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/finding"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -140,15 +142,8 @@ func ValuesNamed(values string, registries []string) []string {
 	return out
 }
 
-// UnseenChartMessage is the warning about a HelmRelease (what) whose values name registry,
-// which acrgen did not patch: its chart is out of acrgen's sight.
-func UnseenChartMessage(what, registry string) string {
-	return fmt.Sprintf("%s: its values name %s, but acrgen cannot see into the chart: the pods it renders may pull without the secret; give the chart's pods the secret through its values, or a spec.postRenderers kustomize patch", what, registry)
-}
-
-// UnseenChartsMessage is the warning about the HelmReleases (namespace/name) whose values name
-// no registry given: their charts are out of acrgen's sight too. remedy says what to do about
-// one that does pull from a registry.
-func UnseenChartsMessage(releases []string, remedy string) string {
-	return fmt.Sprintf("acrgen cannot see into the charts of %d HelmRelease(s) (%s): their spec.values name no registry given, but a chart's defaults or spec.valuesFrom may; if one of them pulls from it, %s", len(releases), strings.Join(releases, ", "), remedy)
+// UnseenChartsFinding is the warning about the HelmReleases (namespace/name) whose values
+// name no registry given: their charts are out of acrgen's sight too.
+func UnseenChartsFinding(releases []string) finding.Finding {
+	return finding.New(finding.ChartsUnseen, strconv.Itoa(len(releases)), strings.Join(releases, ", "))
 }

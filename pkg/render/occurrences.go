@@ -208,9 +208,10 @@ type PodDecision struct {
 	Workload, PodSpec, ID int
 	// Servers are the configured login servers it pulls from, in order.
 	Servers []string
-	// Warnings are about its images (an upper-case host); only for pods in scope.
-	Warnings []string
-	Action   PodAction
+	// UpperCase are its images from a configured registry whose host has upper-case letters
+	// (the kubelet matches pull-secret hosts case-sensitively); only for pods in scope.
+	UpperCase []string
+	Action    PodAction
 	// Account is the ServiceAccount it runs as.
 	Account string
 	// Reason explains PodBadNamespace.
@@ -308,9 +309,11 @@ type SecretVerdict struct {
 	// Needed is true when its namespace needs the pull Secret; a Secret elsewhere is kept.
 	Needed bool
 	Action SecretAction
-	// Refusal says why, for Refuse; Other indexes the second Secret for RefuseDuplicate.
-	Refusal Refusal
-	Other   int
+	// Refusal says why, for Refuse; Other indexes the second Secret for RefuseDuplicate, and
+	// Duplicates counts the Secrets of the name in its namespace (made by no generator).
+	Refusal    Refusal
+	Other      int
+	Duplicates int
 	// Findings are what was found, in order. The settings are compared only with a Secret
 	// that is well-formed sops and has not expired.
 	Findings []Finding

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/finding"
+
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -88,10 +90,9 @@ type UncheckedImage struct {
 	PodSpecPath string
 }
 
-// UncheckedMessage says what acrgen could not check in one resource, described by what
-// (e.g. "Rollout web"), and what to do about it: us are that resource's unchecked images, in
-// order. The CLI and the function show the same words.
-func UncheckedMessage(what string, us []UncheckedImage) string {
+// UncheckedFinding says what acrgen could not check in one resource and what to do about it:
+// us are that resource's unchecked images, in order. Its field is the first image's.
+func UncheckedFinding(us []UncheckedImage) finding.Finding {
 	const shown = 3
 	var fields []string
 	decl := us[0].Kind + "=PATH"
@@ -113,7 +114,9 @@ func UncheckedMessage(what string, us []UncheckedImage) string {
 			images += fmt.Sprintf(" and %d more", len(us)-shown)
 		}
 	}
-	return fmt.Sprintf("%s has %s, but %s is not a workload kind acrgen knows, so its pull secrets were not checked: if it runs pods, declare the kind with --workload %s (workloads: in the function config; PATH leads to the pod spec)", what, images, us[0].Kind, decl)
+	f := finding.New(finding.ImageUnchecked, images, us[0].Kind, decl)
+	f.Field = us[0].Field.Path
+	return f
 }
 
 // GroupUnchecked splits unchecked images (in the order of the occurrences, as Decide gives
