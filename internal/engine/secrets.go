@@ -140,7 +140,11 @@ func (r *run) createSecret(ns string, servers []string) error {
 	}
 	missing := finding.New(finding.SecretMissing, r.opts.SecretName, where, strings.Join(servers, ", "), "")
 	if !r.writes() || r.opts.Credential == nil || r.blocked() {
-		r.add(missing.At(r.t.Root, 0))
+		at := r.t.Root // where the Secret would be listed
+		if k := r.t.Kustomization; k != nil {
+			at = k.Path
+		}
+		r.add(missing.At(at, 0))
 		return nil
 	}
 	cfg, err := r.opts.Encrypter.Config(path, r.opts.Recipients)

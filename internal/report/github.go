@@ -28,7 +28,7 @@ func (r *Report) writeGitHub(w io.Writer) error {
 			if file == "" {
 				file = f.File
 			}
-			props = append(props, "file="+escapeProperty(file))
+			props = append(props, "file="+escapeProperty(finding.Quote(file)))
 			if f.Line > 0 {
 				props = append(props, "line="+strconv.Itoa(f.Line))
 			}

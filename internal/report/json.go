@@ -2,7 +2,11 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
+	"strings"
+	"unicode"
+	"unicode/utf16"
 
 	"github.com/acrgen/acrgen/pkg/finding"
 )
@@ -100,8 +104,29 @@ func (r *Report) Document(plain func(string) string) Document {
 	return d
 }
 
+// writeJSON writes the document. encoding/json leaves C1 controls, bidirectional controls and
+// other invisible characters as they are inside strings; they are written as \u escapes
+// instead, which decode to the same strings, so that the document shown on a terminal shows
+// what it holds.
 func (r *Report) writeJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r.Document(r.Plain))
+	b, err := json.MarshalIndent(r.Document(r.Plain), "", "  ")
+	if err != nil {
+		return err
+	}
+	var out strings.Builder
+	out.Grow(len(b) + 1)
+	for _, c := range string(b) {
+		if c >= 0x80 && (!unicode.IsPrint(c) || unicode.Is(unicode.Bidi_Control, c)) {
+			if r1, r2 := utf16.EncodeRune(c); r1 != unicode.ReplacementChar {
+				fmt.Fprintf(&out, "\\u%04x\\u%04x", r1, r2)
+			} else {
+				fmt.Fprintf(&out, "\\u%04x", c)
+			}
+			continue
+		}
+		out.WriteRune(c)
+	}
+	out.WriteByte('\n')
+	_, err = io.WriteString(w, out.String())
+	return err
 }
