@@ -191,8 +191,8 @@ func recipientFlags() []cli.Flag {
 	}
 }
 
-func recipientsFrom(c *cli.Context) encrypt.Recipients {
-	return encrypt.Recipients{Age: render.SplitList(c.StringSlice("age")), PGP: render.SplitList(c.StringSlice("pgp")), AzureKV: render.SplitList(c.StringSlice("azure-kv"))}
+func recipientsFrom(c *cli.Context) render.Recipients {
+	return render.Recipients{Age: render.SplitList(c.StringSlice("age")), PGP: render.SplitList(c.StringSlice("pgp")), AzureKV: render.SplitList(c.StringSlice("azure-kv"))}
 }
 
 // hasFlag reports whether the command defines the flag name.
@@ -286,7 +286,7 @@ func engineOptions(s render.Settings, mode engine.Mode) engine.Options {
 	return engine.Options{
 		Mode: mode, Registries: s.Registries, SecretName: s.SecretName, Namespaces: s.Namespaces, Kinds: s.Kinds,
 		ServiceAccount: s.ServiceAccount, Expires: s.Expires, ExpiryWarning: s.ExpiryWarning, MaxFileSize: s.MaxFileSize,
-		Display: pathDisplay(),
+		Display: pathDisplay(), Encrypter: encrypt.SOPS{},
 	}
 }
 

@@ -40,7 +40,7 @@ func fnCommand(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.Comma
 					return cli.Exit("fn reads a ResourceList on standard input: run it from kustomize or kpt (see functions.yaml), or pipe one in", exitUsage)
 				}
 			}
-			p := fn.Processor(fn.Options{Encrypter: sopsEncrypter{}, Getenv: getenv, AllowEnv: render.SplitList(append(c.StringSlice("allow-env"), getenv(fn.AllowEnvVariable))),
+			p := fn.Processor(fn.Options{Encrypter: encrypt.SOPS{}, Getenv: getenv, AllowEnv: render.SplitList(append(c.StringSlice("allow-env"), getenv(fn.AllowEnvVariable))),
 				ReadFile: func(name string) ([]byte, error) { return readInDir(".", name) }, Now: time.Now})
 			cmd := command.Build(p, command.StandaloneDisabled, true)
 			cmd.SetArgs([]string{})
@@ -89,48 +89,6 @@ func describeResult(r *framework.Result) string {
 	}
 	b.WriteString(r.Message)
 	return b.String()
-}
-
-// sopsEncrypter is the function's encryption, with pkg/encrypt.
-type sopsEncrypter struct{}
-
-var _ fn.Encrypter = sopsEncrypter{}
-
-func recipients(r fn.Recipients) encrypt.Recipients {
-	return encrypt.Recipients{Age: r.Age, PGP: r.PGP, AzureKV: r.AzureKeyVault}
-}
-
-func configFor(file string, keys fn.Recipients) (*encrypt.Config, error) {
-	cfg, err := encrypt.ConfigFor(file, recipients(keys))
-	var nk *encrypt.NoKeysError
-	if errors.As(err, &nk) {
-		fix := "add a .sops.yaml creation rule for " + file
-		if nk.RuleWithoutKeys {
-			fix = "add keys to the rule"
-		}
-		return nil, fmt.Errorf("no SOPS recipients for %s (%s): set age, pgp or azureKeyVault in the functionConfig, or %s", file, nk.Reason, fix)
-	}
-	return cfg, err
-}
-
-func (sopsEncrypter) Encrypt(file string, keys fn.Recipients, plain []byte, now time.Time) ([]byte, error) {
-	cfg, err := configFor(file, keys)
-	if err != nil {
-		return nil, err
-	}
-	return cfg.Encrypt(plain, now)
-}
-
-func (sopsEncrypter) SameRecipients(file string, keys fn.Recipients, doc []byte) (bool, error) {
-	cfg, err := configFor(file, keys)
-	if err != nil {
-		return false, err
-	}
-	info, err := encrypt.Inspect(doc)
-	if err != nil {
-		return false, err
-	}
-	return cfg.SameRecipients(info), nil
 }
 
 // readInDir reads a passwordFrom file, which the functionConfig (committed to the repository)

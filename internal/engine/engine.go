@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/acrgen/acrgen/internal/tree"
-	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -53,7 +52,7 @@ type Options struct {
 	// Expires is the credential's expiry, recorded on the Secret; zero when unknown. One in
 	// the past is refused.
 	Expires     time.Time
-	Recipients  encrypt.Recipients
+	Recipients  render.Recipients
 	MaxFileSize int64
 	Now         func() time.Time
 	// Display turns absolute paths into the form shown to the user.
@@ -82,8 +81,9 @@ type Options struct {
 	partOf bool
 	// cache shares the files read between the runs of one PlanAll.
 	cache *tree.Cache
-	// Encrypter encrypts the Secrets; nil means SOPS.
-	Encrypter Encrypter
+	// Encrypter encrypts the Secrets (cmd/acrgen gives pkg/encrypt's); nil means none: a
+	// run that must encrypt fails.
+	Encrypter render.Encrypter
 }
 
 // FileChange is a file a run writes.
@@ -181,7 +181,7 @@ func plan(opts Options) (*run, error) {
 		opts.Kinds = render.NewKinds()
 	}
 	if opts.Encrypter == nil {
-		opts.Encrypter = SOPS{}
+		opts.Encrypter = noEncrypter{}
 	}
 	// ServiceAccounts are read in every mode: a workload that lists no pull secrets gets those
 	// of the ServiceAccount it runs as.
@@ -262,6 +262,13 @@ func validNamespaces(t *tree.Tree, display func(string) string) error {
 		return &tree.InputError{Path: display(inst.File.Path), Line: line, Msg: fmt.Sprintf("%s %s: metadata.namespace %v", inst.Resource.Kind, inst.Resource.Name, err)}
 	}
 	return nil
+}
+
+// noEncrypter is the Encrypter of a run that was given none.
+type noEncrypter struct{}
+
+func (noEncrypter) Keys(string, render.Recipients) (render.Keys, error) {
+	return nil, errors.New("no encrypter: this build of acrgen cannot encrypt")
 }
 
 // Write writes a planned result under the tree's exclusive lock: only files that still hold

@@ -336,7 +336,7 @@ func renderAndVerify(root, recipient string) string {
 	kinds := render.NewKinds()
 	res, err := engine.Plan(engine.Options{Dir: root, Mode: engine.Render, Registries: []string{registry}, SecretName: secretName, Kinds: kinds,
 		Credential: &render.Credential{Username: "00000000-0000-0000-0000-000000000000", Password: []byte("fake-for-tests")},
-		Recipients: encrypt.Recipients{Age: []string{recipient}}})
+		Recipients: render.Recipients{Age: []string{recipient}}, Encrypter: encrypt.SOPS{}})
 	if err != nil {
 		return "render: " + err.Error()
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/acrgen/acrgen/internal/tree"
-	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/render"
 )
@@ -147,7 +146,7 @@ func (r *run) createSecret(ns string, servers []string) error {
 		r.add(missing.At(at, 0))
 		return nil
 	}
-	cfg, err := r.opts.Encrypter.Config(path, r.opts.Recipients)
+	cfg, err := r.opts.Encrypter.Keys(path, r.opts.Recipients)
 	if err != nil {
 		return &UsageError{Msg: err.Error() + keysHint(err)}
 	}
@@ -226,7 +225,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 		r.add(at(render.CannotKeepFinding(v, r.opts.SecretName, "")))
 		return nil
 	}
-	cfg, err := r.opts.Encrypter.Config(path, r.opts.Recipients)
+	cfg, err := r.opts.Encrypter.Keys(path, r.opts.Recipients)
 	if err != nil {
 		return &UsageError{Msg: err.Error() + keysHint(err)}
 	}
@@ -240,18 +239,18 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 	}
 	var synced []byte // the file brought up to date by decrypting it
 	if sec.Encrypted && len(sec.Problems) == 0 {
-		info, err := encrypt.Inspect(old)
+		same, err := cfg.SameRecipients(old)
 		if err != nil {
 			return &tree.InputError{Path: r.display(path), Msg: err.Error()}
 		}
 		sec.SameRecipients = render.No
-		if cfg.SameRecipients(info) {
+		if same {
 			sec.SameRecipients = render.Yes
 		}
 		if plain != nil {
 			out, changed, err := cfg.Sync(old, plain, r.opts.Now())
 			switch {
-			case errors.Is(err, encrypt.ErrNoDecryptionKey):
+			case errors.Is(err, render.ErrNoDecryptionKey):
 				sec.Current = render.NoKey
 			case err != nil:
 				return &EncryptionError{Err: fmt.Errorf("encrypting %s: %w", r.display(path), err)}
@@ -280,7 +279,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 		}
 		var changed bool
 		out, changed, err = cfg.Sync(old, nil, r.opts.Now())
-		if errors.Is(err, encrypt.ErrNoDecryptionKey) {
+		if errors.Is(err, render.ErrNoDecryptionKey) {
 			r.add(at(finding.New(finding.SecretRecipientsNoKey, r.opts.SecretName)))
 			return nil
 		}
@@ -315,7 +314,7 @@ func (r *run) fixed(at func(finding.Finding) finding.Finding, v render.SecretVer
 
 // keysHint tells CLI users how to give SOPS recipients when none were found.
 func keysHint(err error) string {
-	var nk *encrypt.NoKeysError
+	var nk *render.NoKeysError
 	switch {
 	case !errors.As(err, &nk):
 		return ""

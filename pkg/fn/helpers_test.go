@@ -12,6 +12,7 @@ import (
 
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/fn"
+	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -27,45 +28,27 @@ const (
 // testNow is the fixed clock of the tests (sops lastmodified).
 var testNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// testEncrypter is the function's encrypter over pkg/encrypt, as cmd/acrgen wires it, except
+// dirEncrypter is the function's encrypter, pkg/encrypt's, as cmd/acrgen wires it, except
 // that Secret files are resolved against dir (a test case's directory) instead of the working
 // directory, so that each case sees its own .sops.yaml.
-type testEncrypter struct{ dir string }
+type dirEncrypter struct{ dir string }
 
-func (e testEncrypter) config(file string, keys fn.Recipients) (*encrypt.Config, error) {
-	cfg, err := encrypt.ConfigFor(filepath.Join(e.dir, file), encrypt.Recipients{Age: keys.Age, PGP: keys.PGP, AzureKV: keys.AzureKeyVault})
-	if err != nil && keys.Empty() {
-		// The pkg/encrypt message names the absolute path, which differs between machines.
-		return nil, fmt.Errorf("no SOPS recipients for %s: none in the functionConfig, no .sops.yaml creation rule", file)
+func (e dirEncrypter) Keys(file string, r render.Recipients) (render.Keys, error) {
+	keys, err := encrypt.SOPS{}.Keys(filepath.Join(e.dir, file), r)
+	var nk *render.NoKeysError
+	if errors.As(err, &nk) {
+		// The absolute paths differ between machines.
+		abs, _ := filepath.Abs(e.dir)
+		nk.Path, nk.Reason = file, strings.ReplaceAll(nk.Reason, abs+string(filepath.Separator), "")
 	}
-	return cfg, err
-}
-
-func (e testEncrypter) Encrypt(file string, keys fn.Recipients, plain []byte, now time.Time) ([]byte, error) {
-	cfg, err := e.config(file, keys)
-	if err != nil {
-		return nil, err
-	}
-	return cfg.Encrypt(plain, now)
-}
-
-func (e testEncrypter) SameRecipients(file string, keys fn.Recipients, doc []byte) (bool, error) {
-	cfg, err := e.config(file, keys)
-	if err != nil {
-		return false, err
-	}
-	info, err := encrypt.Inspect(doc)
-	if err != nil {
-		return false, err
-	}
-	return cfg.SameRecipients(info), nil
+	return keys, err
 }
 
 // testOptions are the function's options for a case in dir: the test password in the
 // environment, files read from dir, the fixed clock.
 func testOptions(dir string) fn.Options {
 	return fn.Options{
-		Encrypter: testEncrypter{dir: dir},
+		Encrypter: dirEncrypter{dir: dir},
 		Getenv: func(k string) string {
 			if k == testPassEnv {
 				return testPassword

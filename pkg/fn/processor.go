@@ -14,24 +14,13 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 )
 
-// Encrypter encrypts the pull Secrets the function creates and tells whether an encrypted
-// Secret in the items was made for the configured keys. cmd/acrgen implements it with
-// pkg/encrypt. Errors must never contain plaintext.
-type Encrypter interface {
-	// Encrypt returns plain, a Secret manifest, SOPS-encrypted (values under data and
-	// stringData only) for keys, or for the .sops.yaml creation rule that matches file
-	// when keys is empty. file is the Secret's file, relative to the working directory.
-	Encrypt(file string, keys Recipients, plain []byte, now time.Time) ([]byte, error)
-	// SameRecipients reports whether doc, a SOPS-encrypted Secret, is encrypted for exactly
-	// the keys Encrypt would use for file. It fails when no keys are known for file.
-	SameRecipients(file string, keys Recipients, doc []byte) (bool, error)
-}
-
 // Options are what the function may use beyond the ResourceList. The zero value is usable
 // for runs that need no credential and create no Secret.
 type Options struct {
-	// Encrypter encrypts new Secrets; nil means none can be created (an error result says so).
-	Encrypter Encrypter
+	// Encrypter encrypts new Secrets and tells whether an encrypted Secret among the items was
+	// made for the configured keys (cmd/acrgen gives pkg/encrypt's); files are relative to the
+	// working directory. nil means none can be created (an error result says so).
+	Encrypter render.Encrypter
 	// Getenv reads the environment for passwordFrom env:VAR; nil means an empty environment.
 	// Only variables named ACRGEN_* or listed in AllowEnv are ever read (see [EnvAllowed]).
 	Getenv func(string) string

@@ -1,6 +1,8 @@
 package fn
 
 import (
+	"errors"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -121,7 +123,11 @@ func (r *run) sameRecipients(o *object, ns string) (same render.Fact, ok bool) {
 		r.report(o, finding.New(finding.SecretError, r.cfg.SecretName, "reading it", err.Error()))
 		return render.Unknown, false
 	}
-	yes, err := r.opts.Encrypter.SameRecipients(file, r.cfg.Recipients, []byte(doc))
+	keys, err := r.keys(file)
+	yes := false
+	if err == nil {
+		yes, err = keys.SameRecipients([]byte(doc))
+	}
 	switch {
 	case err != nil && r.cfg.Recipients.Empty():
 		// No keys configured for it: nothing to compare with.
@@ -183,7 +189,11 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 		r.report(ref, finding.New(finding.SecretError, ref.res.Name, "building it", err.Error()))
 		return true
 	}
-	enc, err := r.opts.Encrypter.Encrypt(file, r.cfg.Recipients, plain, r.opts.Now())
+	keys, err := r.keys(file)
+	var enc []byte
+	if err == nil {
+		enc, err = keys.Encrypt(plain, r.opts.Now())
+	}
 	clear(plain)
 	if err != nil {
 		r.report(ref, field(finding.New(finding.SecretError, ref.res.Name, "encrypting it", err.Error()), "sops"))
@@ -226,4 +236,19 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 	created.Fixed = true
 	r.report(&object{item: node, index: len(r.rl.Items) - 1, res: ref.res}, created)
 	return true
+}
+
+// keys are the keys of the Secret file: the configured recipients, else the matching
+// .sops.yaml creation rule. Without any, the error names the functionConfig's fields.
+func (r *run) keys(file string) (render.Keys, error) {
+	keys, err := r.opts.Encrypter.Keys(file, r.cfg.Recipients)
+	var nk *render.NoKeysError
+	if errors.As(err, &nk) {
+		fix := "add a .sops.yaml creation rule for " + file
+		if nk.RuleWithoutKeys {
+			fix = "add keys to the rule"
+		}
+		return nil, fmt.Errorf("no SOPS recipients for %s (%s): set age, pgp or azureKeyVault in the functionConfig, or %s", file, nk.Reason, fix)
+	}
+	return keys, err
 }

@@ -20,6 +20,8 @@ const (
 	module    = "github.com/acrgen/acrgen"
 	render    = module + "/pkg/render"
 	fn        = module + "/pkg/fn"
+	engine    = module + "/internal/engine"
+	finding   = module + "/pkg/finding"
 	encrypt   = module + "/pkg/encrypt"
 	provision = module + "/pkg/provision"
 	fakeazure = module + "/internal/testing/fakeazure"
@@ -79,11 +81,11 @@ var rules = []rule{
 		bad: []pkg{{ImportPath: render, Imports: []string{"time"}, Calls: []string{"time.Now"}}},
 	},
 	{
-		name: "pkg/render and pkg/fn link neither sops nor the Azure SDK",
+		name: "pkg/render, pkg/finding, pkg/fn and internal/engine link neither sops nor the Azure SDK",
 		check: func(pkgs []pkg) []string {
-			return depsMatching(pkgs, oneOf(render, fn), hasPrefix(sops, azureSDK, msal, encrypt, provision))
+			return depsMatching(pkgs, oneOf(render, finding, fn, engine), hasPrefix(sops, azureSDK, msal, encrypt, provision))
 		},
-		bad: []pkg{{ImportPath: fn, Imports: []string{render}, Deps: []string{render, sops + "/aes"}}},
+		bad: []pkg{{ImportPath: engine, Imports: []string{encrypt}, Deps: []string{render, encrypt, sops + "/aes"}}},
 	},
 	{
 		name: "only pkg/encrypt imports sops",
