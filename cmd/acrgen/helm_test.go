@@ -81,10 +81,15 @@ func TestFluxHelmRelease(t *testing.T) {
 			t.Errorf("second render changed %s", rel)
 		}
 	}
-	// Without the flag, check keeps today's warning.
+	// Without the flag, check judges the release as the function does: it carries acrgen's
+	// post-renderer, so its chart's pods get the secret and its namespace has the Secret.
 	plain := acrgen(t, "", nil, "check", "clusters/prod", "--registry", "myregistry")
-	if !strings.Contains(plain.stderr, "cannot see into the chart") {
-		t.Errorf("without --helm-release check must warn about the chart:\n%s", plain.stderr)
+	if plain.code != exitOK || strings.Contains(plain.stderr, "HelmRelease hello in namespace flux-system: its values name") {
+		t.Errorf("without --helm-release, check must take the post-renderer the release carries: exit %d\n%s%s", plain.code, plain.stdout, plain.stderr)
+	}
+	rm(t, filepath.Join(dir, "clusters/prod/acr-secret.hello.enc.yaml"))
+	if gone := acrgen(t, "", nil, "check", "clusters/prod", "--registry", "myregistry"); gone.code != exitDrift || !strings.Contains(gone.stdout, "no Secret acr-secret in namespace hello") {
+		t.Errorf("its release namespace needs the Secret: exit %d\n%s%s", gone.code, gone.stdout, gone.stderr)
 	}
 	assertNoLeak(t, dir, r.stdout, r.stderr, after.stdout, after.stderr)
 }
@@ -446,5 +451,13 @@ func TestHelmReleaseOutsideDIR(t *testing.T) {
 	}
 	if got := len(testtool.Snapshot(t, dir)); got != len(before) {
 		t.Errorf("render added files: %d, before %d", got, len(before))
+	}
+}
+
+// rm removes a file, which must exist.
+func rm(t *testing.T, path string) {
+	t.Helper()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
 	}
 }

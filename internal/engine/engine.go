@@ -230,7 +230,7 @@ func plan(opts Options) (*run, error) {
 	if err := r.patchExternal(targets); err != nil {
 		return nil, err
 	}
-	if opts.Mode != Patch && !r.blocked() {
+	if opts.Mode != Patch {
 		if err := r.secrets(occ, d); err != nil {
 			return nil, err
 		}
@@ -308,37 +308,19 @@ type occurrences struct {
 	secrets []*tree.Instance
 }
 
-// occurrences gathers the workloads, ServiceAccounts and pull Secrets of the tree. IDs index
-// r.t.Instances.
+// occurrences gathers the workloads, ServiceAccounts and pull Secrets of the tree (with
+// render.Gather). IDs index r.t.Instances.
 func (r *run) occurrences() occurrences {
-	var o occurrences
-	o.Namespaces = r.opts.helmNamespaces
+	objs := make([]render.Object, len(r.t.Instances))
 	for i := range r.t.Instances {
 		inst := &r.t.Instances[i]
-		res := inst.Resource
-		switch {
-		case res.Kind == "ServiceAccount" && res.APIVersion == "v1":
-			if len(inst.PodSpecs) == 1 && len(inst.Secrets) == 1 {
-				o.ServiceAccounts = append(o.ServiceAccounts, render.Account{ID: i, Namespace: inst.Namespace, Name: res.Name, Secrets: inst.Secrets[0]})
-			}
-			continue
-		case res.Kind == "Secret" && res.APIVersion == "v1" && res.Name == r.opts.SecretName:
-			sec := render.NewExistingSecret(i, inst.Namespace, res.Node)
-			sec.Outside = !inst.File.InRoot
-			o.Secrets = append(o.Secrets, sec)
-			o.secrets = append(o.secrets, inst)
-		}
-		if len(inst.PodSpecs) == 0 {
-			if len(inst.ImageFields) > 0 {
-				o.Others = append(o.Others, render.Other{ID: i, Namespace: inst.Namespace, APIVersion: res.APIVersion, Kind: res.Kind, Images: inst.ImageFields})
-			}
-			continue
-		}
-		w := render.Workload{ID: i, Namespace: inst.Namespace}
-		for j, ps := range inst.PodSpecs {
-			w.PodSpecs = append(w.PodSpecs, render.NewPodUse(ps, inst.Images[j], inst.Secrets[j]))
-		}
-		o.Workloads = append(o.Workloads, w)
+		objs[i] = render.Object{ID: i, Res: inst.Resource, Namespace: inst.Namespace, PodSpecs: inst.PodSpecs,
+			Images: inst.Images, Secrets: inst.Secrets, ImageFields: inst.ImageFields, Outside: !inst.File.InRoot}
+	}
+	o := occurrences{Occurrences: render.Gather(objs, r.opts.SecretName)}
+	o.Namespaces = r.opts.helmNamespaces
+	for _, sec := range o.Secrets {
+		o.secrets = append(o.secrets, &r.t.Instances[sec.ID])
 	}
 	for _, g := range r.t.Generated {
 		if g.Name == r.opts.SecretName {
@@ -374,7 +356,10 @@ func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]boo
 			r.add(r.locate(f, inst, ps.Node.Line))
 		}
 		if pd.Action == render.PodPatch || pd.Action == render.PodPatchOwnSecrets {
-			if err := r.require(w, inst, ps, inst.Secrets[pd.PodSpec], render.MissingPullSecret(pd, ps.Path(), "", r.opts.SecretName)); err != nil {
+			missing := func(from string) finding.Finding {
+				return render.MissingPullSecret(pd, ps.Path(), from, r.opts.SecretName)
+			}
+			if err := r.require(w, inst, ps, inst.Secrets[pd.PodSpec], missing); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -384,11 +369,7 @@ func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]boo
 		r.used[reg] = true
 	}
 	for _, us := range render.GroupUnchecked(d.Unchecked) {
-		inst := r.t.Instances[us[0].ID]
-		for _, u := range us {
-			r.used[u.Server] = true // the unchecked-image warning says more than "a typo?"
-		}
-		r.add(r.locate(render.UncheckedFinding(us), inst, us[0].Field.Line))
+		r.add(r.locate(render.UncheckedFinding(us), r.t.Instances[us[0].ID], us[0].Field.Line))
 	}
 	for _, reg := range r.opts.Registries {
 		if !r.used[reg] && !r.opts.partOf {
@@ -416,9 +397,11 @@ type wanted struct {
 
 // require records that a pod spec (or ServiceAccount) of an instance, which render.Decide
 // found lacking the secret, must list it; have is what it lists after the patches on the way,
-// and f the finding that says so. A pod spec in the root that cannot be edited in place (see
-// render.PodSpec.Shared) is an input error, in check too.
-func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []string, f finding.Finding) error {
+// and missing makes the finding that says so (from: the file of a workload from outside the
+// root). A pod spec in the root that cannot be edited in place (see render.PodSpec.Shared) is
+// an input error, in check too.
+func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []string, missing func(from string) finding.Finding) error {
+	f := missing("")
 	if inst.File.InRoot && ps.Shared != "" {
 		return &tree.InputError{Path: r.display(inst.File.Path), Line: ps.SharedLine, Msg: describe(inst) + ": " + ps.SharedError().Msg}
 	}
@@ -444,9 +427,8 @@ func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []s
 		if r.t.Kustomization != nil {
 			at = r.t.Kustomization.Path
 		}
-		f = r.locate(f, inst, 0)
+		f = r.locate(missing(r.display(inst.File.Path)), inst, 0)
 		f.File = at
-		f.Args[1] = r.display(inst.File.Path) // from
 		w.targets = append(w.targets, external{target: t, finding: f})
 	}
 	return nil
@@ -461,7 +443,8 @@ func (r *run) serviceAccounts(w *wanted, occ occurrences, d render.Decisions) er
 			if !a.Patch {
 				continue
 			}
-			if err := r.require(w, inst, inst.PodSpecs[0], inst.Secrets[0], render.MissingAccountSecret(user, "", r.opts.SecretName)); err != nil {
+			missing := func(from string) finding.Finding { return render.MissingAccountSecret(user, from, r.opts.SecretName) }
+			if err := r.require(w, inst, inst.PodSpecs[0], inst.Secrets[0], missing); err != nil {
 				return err
 			}
 		}

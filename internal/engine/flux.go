@@ -36,6 +36,14 @@ func PlanAll(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A release that already carries acrgen's post-renderer (an earlier --helm-release) gives
+	// its chart's pods the secret: its namespace needs the Secret, as the function judges it.
+	patches := render.HelmPullSecretPatches(opts.SecretName)
+	for _, h := range repo.HelmReleases {
+		if !slices.Contains(helm, h) && inScope(h, opts) && !render.HelmPostRendererMissing(h.SpecNode, patches) {
+			helm = append(helm, h)
+		}
+	}
 	// One plain directory goes straight to Plan, unless it holds HelmReleases: their values
 	// are checked below (a chart's pods are out of acrgen's sight).
 	if len(repo.Targets) == 1 && repo.Targets[0].Object == nil && len(repo.Warnings) == 0 && len(repo.HelmReleases) == 0 {
@@ -69,7 +77,7 @@ func PlanAll(opts Options) (*Result, error) {
 			if h.By != t.Object || realDir(h.Dir) != realDir(t.Dir) {
 				continue
 			}
-			ns := h.ReleaseNamespace()
+			ns, _, _ := h.ReleaseNamespace() // checked by helmPostRenderers
 			if t.Object != nil && t.Object.Spec.TargetNamespace != "" && t.Object.Spec.TargetNamespace != ns {
 				return nil, &UsageError{Msg: fmt.Sprintf("%s (%s) releases into namespace %s, but %s puts everything of %s in namespace %s, the pull Secret too: add the Secret for namespace %s yourself elsewhere, or drop --helm-release %s/%s", h, opts.Display(h.File), finding.Quote(ns), t.Object, opts.Display(t.Dir), finding.Quote(t.Object.Spec.TargetNamespace), finding.Quote(ns), h.Namespace, h.Name)}
 			}
@@ -92,6 +100,9 @@ func PlanAll(opts Options) (*Result, error) {
 	}
 	var unseen []string // releases neither selected nor warned about
 	for _, h := range repo.HelmReleases {
+		if !inScope(h, opts) {
+			continue
+		}
 		var named []string
 		if h.Spec.Values != nil {
 			named = render.ValuesNamed(string(h.Spec.Values.Raw), opts.Registries)
@@ -126,6 +137,12 @@ func PlanAll(opts Options) (*Result, error) {
 		}
 	}
 	return m.res, nil
+}
+
+// inScope reports whether a HelmRelease releases into a namespace the run works on.
+func inScope(h *flux.HelmRelease, opts Options) bool {
+	ns, _, _ := h.ReleaseNamespace()
+	return render.NamespaceAllowed(opts.Namespaces, ns)
 }
 
 func realDir(d string) string {
@@ -206,9 +223,7 @@ func (m *merger) merge(t flux.Target, label string, r *run, repo *flux.Repo, opt
 func (m *merger) decryption(t flux.Target, obj finding.Object, r *run, repo *flux.Repo, opts Options) {
 	applies := false
 	for _, inst := range r.t.Instances {
-		if inst.Resource.Kind == "Secret" && inst.Resource.APIVersion == "v1" && inst.Resource.Name == opts.SecretName {
-			applies = true
-		}
+		applies = applies || render.IsPullSecret(inst.Resource, opts.SecretName)
 	}
 	for _, c := range r.res.Changes {
 		if c.secret != "" {

@@ -70,11 +70,7 @@ func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, targets []flux.Target
 	done := map[[2]string]bool{} // file, name: one file built into two namespaces is one object to edit
 	for _, h := range hs {
 		// The release namespace names the Secret's file: it must be a namespace name.
-		field := "metadata.namespace"
-		if h.Spec.TargetNamespace != "" {
-			field = "spec.targetNamespace"
-		}
-		if err := render.ValidateNamespace(h.ReleaseNamespace()); err != nil {
+		if _, field, err := h.ReleaseNamespace(); err != nil {
 			return &tree.InputError{Path: opts.Display(h.File), Msg: fmt.Sprintf("%s: %s: %v", h, field, err)}
 		}
 		k := [2]string{h.File, h.Name}

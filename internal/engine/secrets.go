@@ -117,10 +117,9 @@ func (r *run) secretSpecNamespaceless() bool {
 // createSecret writes a new Secret for namespace ns, whose workloads pull from servers, or
 // reports it missing.
 func (r *run) createSecret(ns string, servers []string) error {
-	where := finding.Namespace(ns)
 	if root := r.t.RootNamespace; root != "" && ns != root {
 		// A component of the root sets a namespace that some workloads do not end in.
-		r.add(finding.New(finding.SecretNamespaceFixed, r.opts.SecretName, where, r.display(r.t.Kustomization.Path), root).At(r.t.Kustomization.Path, 0))
+		r.add(finding.New(finding.SecretNamespaceFixed, r.opts.SecretName, finding.Namespace(ns), r.display(r.t.Kustomization.Path), root).At(r.t.Kustomization.Path, 0))
 		return nil
 	}
 	path := filepath.Join(r.t.Root, r.secretFileName(ns))
@@ -137,8 +136,9 @@ func (r *run) createSecret(ns string, servers []string) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	missing := finding.New(finding.SecretMissing, r.opts.SecretName, where, strings.Join(servers, ", "), "")
+	missing := render.SecretMissingFinding(r.opts.SecretName, ns, servers, "")
 	if !r.writes() || r.opts.Credential == nil || r.blocked() {
+		// Not created: in check, without a credential, or in a run that writes nothing.
 		at := r.t.Root // where the Secret would be listed
 		if k := r.t.Kustomization; k != nil {
 			at = k.Path
@@ -212,7 +212,12 @@ func (r *run) leftoverSecret(path string, old []byte, ns string) (render.Existin
 // tell is known: it rewrites the file only when something it holds changed (the no-churn
 // rule).
 func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec render.ExistingSecret, v render.SecretVerdict) error {
-	at := func(f finding.Finding) finding.Finding { return f.At(path, 0) }
+	at := func(f finding.Finding) finding.Finding {
+		if f.Object.IsZero() {
+			f.Object = render.SecretObject(r.opts.SecretName, ns)
+		}
+		return f.At(path, 0)
+	}
 	if v.Refusal == render.RefuseWrongType {
 		f := render.WrongTypeFinding(sec, r.opts.SecretName)
 		r.add(at(f))
@@ -238,7 +243,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 		defer clear(plain)
 	}
 	var synced []byte // the file brought up to date by decrypting it
-	if sec.Encrypted && len(sec.Problems) == 0 {
+	if v.NeedsFacts() {
 		same, err := cfg.SameRecipients(old)
 		if err != nil {
 			return &tree.InputError{Path: r.display(path), Msg: err.Error()}
@@ -263,7 +268,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 		v = render.JudgeSecret(sec, r.settings())
 	}
 	var out []byte
-	updated := finding.New(finding.SecretUpdated, r.opts.SecretName, ns, "")
+	updated := render.SecretUpdatedFinding(r.opts.SecretName, ns, "")
 	switch v.Action {
 	case render.Keep:
 		return nil
@@ -280,13 +285,13 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 		var changed bool
 		out, changed, err = cfg.Sync(old, nil, r.opts.Now())
 		if errors.Is(err, render.ErrNoDecryptionKey) {
-			r.add(at(finding.New(finding.SecretRecipientsNoKey, r.opts.SecretName)))
+			r.add(at(render.CannotKeepFinding(v, r.opts.SecretName, "no key can decrypt it to re-encrypt it for the new recipients (set SOPS_AGE_KEY_FILE or similar)")))
 			return nil
 		}
 		if err == nil && !changed {
 			return nil
 		}
-		updated = finding.New(finding.SecretReEncrypted, r.opts.SecretName, ns)
+		updated = finding.New(finding.SecretReEncrypted, r.opts.SecretName, ns).On(updated.Object, "sops")
 	case render.Replace:
 		r.fixed(at, v)
 		if sec.Encrypted && len(sec.Problems) == 0 && sec.Current == render.NoKey {

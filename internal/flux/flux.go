@@ -110,15 +110,14 @@ type HelmRelease struct {
 	// By is the Flux Kustomization that applies it; nil in a directory given as it is.
 	By   *Kustomization
 	Spec helmv2.HelmReleaseSpec
+	// SpecNode is its spec as parsed from the file.
+	SpecNode *yaml.Node
 }
 
-// ReleaseNamespace is the namespace the chart is installed in: spec.targetNamespace, else the
-// object's own.
-func (h *HelmRelease) ReleaseNamespace() string {
-	if h.Spec.TargetNamespace != "" {
-		return h.Spec.TargetNamespace
-	}
-	return h.Namespace
+// ReleaseNamespace is the namespace the chart is installed in, and the field that sets it
+// (see [render.ReleaseNamespace]); err says when it is no namespace name.
+func (h *HelmRelease) ReleaseNamespace() (ns, field string, err error) {
+	return render.ReleaseNamespace(h.Spec.TargetNamespace, h.Namespace)
 }
 
 // Is reports whether name ("namespace/name" or "name") names the release.
@@ -256,7 +255,8 @@ func (rs *resolver) helmRelease(inst tree.Instance, dir string, by *Kustomizatio
 	if err := json.Unmarshal(b, &obj); err != nil {
 		return &tree.InputError{Path: rs.opts.Display(inst.File.Path), Line: inst.Resource.Node.Line, Msg: fmt.Sprintf("HelmRelease %s: %v", inst.Resource.Name, err)}
 	}
-	rs.repo.HelmReleases = append(rs.repo.HelmReleases, &HelmRelease{Name: obj.Name, Namespace: inst.Namespace, File: inst.File.Path, Dir: dir, By: by, Spec: obj.Spec})
+	rs.repo.HelmReleases = append(rs.repo.HelmReleases, &HelmRelease{Name: obj.Name, Namespace: inst.Namespace, File: inst.File.Path, Dir: dir, By: by, Spec: obj.Spec,
+		SpecNode: render.MapValue(inst.Resource.Node, "spec")})
 	return nil
 }
 

@@ -31,7 +31,9 @@ func (SOPS) Keys(path string, r render.Recipients) (render.Keys, error) {
 // fileKeys are a Config as [render.Keys].
 type fileKeys struct{ c *Config }
 
-func (k fileKeys) Encrypt(plain []byte, now time.Time) ([]byte, error) { return k.c.Encrypt(plain, now) }
+func (k fileKeys) Encrypt(plain []byte, now time.Time) ([]byte, error) {
+	return k.c.Encrypt(plain, now)
+}
 
 func (k fileKeys) SameRecipients(doc []byte) (bool, error) {
 	info, err := Inspect(doc)

@@ -38,7 +38,6 @@ const (
 	SecretInList           Code = "ACR040"
 	SecretNamespaceFixed   Code = "ACR041"
 	SecretNotListed        Code = "ACR042"
-	SecretRecipientsNoKey  Code = "ACR043"
 	SecretCompareNoKey     Code = "ACR044"
 	SecretFound            Code = "ACR050"
 	SecretGenerated        Code = "ACR051"
@@ -243,12 +242,12 @@ var Rules = []Rule{
 	{
 		Code: SecretMissing, Name: "secret-missing", Check: Problem,
 		Params:     []string{"secret", "namespace", "servers", "reason"},
-		Message:    "no Secret {secret} in {namespace}[, where workloads pull from {servers}][; no credential to create it: {reason}]",
+		Message:    "no Secret {secret} in {namespace}[, where workloads pull from {servers}][: {reason}]",
 		FixMessage: "new encrypted Secret {secret} in {namespace}",
 		Hint:       "run acrgen render with the credential (or acrgen provision); the function needs username and passwordFrom",
 		Help: "A namespace whose workloads pull from the registry has no pull Secret: acrgen render writes one, SOPS-encrypted, and lists it " +
 			"in the kustomization; without a credential it cannot.",
-		Example: []string{"acr-secret", "namespace apps", "myregistry.azurecr.io", ""},
+		Example: []string{"acr-secret", "namespace apps", "myregistry.azurecr.io", "no credential to create it (no username and passwordFrom in the functionConfig)"},
 	},
 	{
 		Code: SecretDuplicate, Name: "secret-duplicate", Check: Problem,
@@ -320,11 +319,11 @@ var Rules = []Rule{
 	{
 		Code: SecretCannotKeep, Name: "secret-cannot-keep", Check: Problem,
 		Params:  []string{"secret", "why", "reason"},
-		Message: "Secret {secret} cannot be kept ({why})[; no credential to re-create it: {reason}]",
+		Message: "Secret {secret} cannot be kept ({why})[: {reason}]",
 		Hint:    give + " to re-create it, or run acrgen provision --rotate",
-		Help: "The pull Secret must change (a registry it lacks, another username or expiry, expired, not well-formed) and acrgen has no " +
-			"credential to write a new one.",
-		Example: []string{"acr-secret", "its credential expired on 2026-02-01T00:00:00Z", ""},
+		Help: "The pull Secret must change (a registry it lacks, another username or expiry, expired, not well-formed, other recipients) and acrgen " +
+			"has no credential to write a new one (nor, for new recipients, a key to decrypt it).",
+		Example: []string{"acr-secret", "its credential expired on 2026-02-01T00:00:00Z", "no credential to re-create it (the environment variable ACRGEN_PASSWORD (passwordFrom) is not set)"},
 	},
 	{
 		Code: SecretInList, Name: "secret-in-list", Check: Problem,
@@ -350,14 +349,6 @@ var Rules = []Rule{
 		Hint:    "run acrgen render, or add it to resources:",
 		Help:    "A pull Secret file acrgen wrote earlier is not among the kustomization's resources, so the build leaves it out.",
 		Example: []string{"acr-secret.apps.enc.yaml"},
-	},
-	{
-		Code: SecretRecipientsNoKey, Name: "secret-recipients-no-key", Check: Problem,
-		Params:  []string{"secret"},
-		Message: "the recipients of Secret {secret} changed, but no key can decrypt it to re-encrypt it",
-		Hint:    "set SOPS_AGE_KEY_FILE (or similar), or give the credential again",
-		Help:    "The SOPS recipients wanted (flags or .sops.yaml) differ from those the Secret is encrypted for; re-encrypting needs its key.",
-		Example: []string{"acr-secret"},
 	},
 	{
 		Code: SecretCompareNoKey, Name: "secret-compare-no-key", Check: Warning,

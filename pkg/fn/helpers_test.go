@@ -2,10 +2,8 @@ package fn_test
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -65,18 +63,6 @@ func testOptions(dir string) fn.Options {
 	}
 }
 
-var (
-	encValue = regexp.MustCompile(`ENC\[AES256_GCM,[^\]]*\]`)
-	ageBlock = regexp.MustCompile(`-----BEGIN AGE ENCRYPTED FILE-----[\s\S]*?-----END AGE ENCRYPTED FILE-----`)
-)
-
-// normalize replaces what changes on every encryption (values, the MAC, the wrapped data key)
-// with placeholders, so that goldens hold the shape of an encrypted Secret, never ciphertext.
-func normalize(s string) string {
-	s = encValue.ReplaceAllString(s, "ENC[AES256_GCM,normalized]")
-	return ageBlock.ReplaceAllString(s, "AGE ENCRYPTED DATA KEY (normalized)")
-}
-
 // useTestKey makes the test age identity available to sops for decryption.
 func useTestKey(t *testing.T) {
 	t.Helper()
@@ -112,5 +98,5 @@ func stripOrchestratorAnnotations(t *testing.T, item *yaml.RNode) []byte {
 
 // idOf names an item for messages and matching.
 func idOf(n *yaml.RNode) string {
-	return fmt.Sprintf("%s/%s %s/%s", n.GetApiVersion(), n.GetKind(), n.GetNamespace(), n.GetName())
+	return n.GetApiVersion() + "/" + n.GetKind() + " " + n.GetNamespace() + "/" + n.GetName()
 }

@@ -1,8 +1,8 @@
 package fn
 
 import (
-	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -77,7 +77,18 @@ func (r *run) process() {
 	for _, us := range render.GroupUnchecked(d.Unchecked) {
 		r.report(objs[us[0].ID], render.UncheckedFinding(us))
 	}
-	r.helmReleases(objs)
+	used := map[string]bool{}
+	for _, reg := range d.Used {
+		used[reg] = true
+	}
+	// With an object it could not read, no verdict on the registries' use.
+	if charts := r.helmReleases(objs, used); len(objs) > 0 && !slices.ContainsFunc(specErr, func(err error) bool { return err != nil }) {
+		for _, reg := range r.cfg.Registries {
+			if !used[reg] {
+				r.report(nil, finding.New(finding.RegistryUnused, "among the resources", reg, "as kustomize or kpt built them", charts))
+			}
+		}
+	}
 	r.secrets(objs, in.Secrets, d)
 }
 
@@ -86,31 +97,33 @@ func (r *run) process() {
 // vouch for the pods they render, unless the release carries acrgen's post-renderer (added by
 // acrgen render --helm-release), which gives every pod the secret; its namespace then gets the
 // Secret.
-func (r *run) helmReleases(objs []*object) {
+//
+// The registries their values name are added to used; charts names the releases whose charts
+// may pull from a registry no workload uses ("" for none).
+func (r *run) helmReleases(objs []*object, used map[string]bool) (charts string) {
 	var unseen []string
 	for _, o := range objs {
-		ns, patched, ok := r.release(o)
+		rel, ok := r.release(o)
 		if !ok {
 			continue
 		}
 		name := o.res.Namespace + "/" + o.res.Name
-		if err := render.ValidateNamespace(ns); err != nil {
-			f := finding.New(finding.NamespaceInvalid, err.Error())
-			f.Field = "metadata.namespace"
-			if ns != o.res.Namespace {
-				f.Field = "spec.targetNamespace"
+		if rel.patched {
+			// Its namespace needs the Secret, whose file is named after it.
+			if rel.err != nil {
+				r.report(o, render.NamespaceFinding(rel.field, rel.err))
 			}
-			r.report(o, f)
-			continue
-		}
-		if patched {
 			continue
 		}
 		text := ""
 		if values := render.MapValue(render.MapValue(o.res.Node, "spec"), "values"); values != nil {
 			text, _ = yaml.NewRNode(values).String()
 		}
-		if named := render.ValuesNamed(text, r.settings.Registries); len(named) > 0 {
+		named := render.ValuesNamed(text, r.settings.Registries)
+		for _, reg := range named {
+			used[reg] = true
+		}
+		if len(named) > 0 {
 			f := finding.New(finding.ChartUnseen, named[0])
 			f.Field = "spec.values"
 			r.report(o, f)
@@ -118,86 +131,70 @@ func (r *run) helmReleases(objs []*object) {
 			unseen = append(unseen, name)
 		}
 	}
-	if len(unseen) > 0 {
-		r.report(nil, render.UnseenChartsFinding(unseen))
+	if len(unseen) == 0 {
+		return ""
 	}
+	r.report(nil, render.UnseenChartsFinding(unseen))
+	return "the charts of the HelmReleases above"
 }
 
-// release reports, of a Flux HelmRelease that releases into a configured namespace (ok), that
-// namespace (spec.targetNamespace, else its own) and whether it carries the post-renderer
-// patches that add the secret to its chart's pods.
-func (r *run) release(o *object) (ns string, patched, ok bool) {
+// release is a Flux HelmRelease among the objects.
+type release struct {
+	// ns is the namespace it installs its chart in, set by field; err says when that is no
+	// namespace name.
+	ns, field string
+	err       error
+	// patched reports the post-renderer patches that add the secret to its chart's pods.
+	patched bool
+}
+
+// release reports, of a Flux HelmRelease that releases into a configured namespace (ok), where
+// and whether it carries acrgen's post-renderer.
+func (r *run) release(o *object) (release, bool) {
 	if !render.IsHelmRelease(o.res.APIVersion, o.res.Kind) {
-		return "", false, false
+		return release{}, false
 	}
 	spec := render.MapValue(o.res.Node, "spec")
-	ns = cmp.Or(render.Scalar(render.MapValue(spec, "targetNamespace")), o.res.Namespace)
-	if !render.NamespaceAllowed(r.cfg.Namespaces, ns) {
-		return "", false, false
+	var rel release
+	rel.ns, rel.field, rel.err = render.ReleaseNamespace(render.Scalar(render.MapValue(spec, "targetNamespace")), o.res.Namespace)
+	if !render.NamespaceAllowed(r.cfg.Namespaces, rel.ns) {
+		return release{}, false
 	}
-	return ns, !render.HelmPostRendererMissing(spec, render.HelmPullSecretPatches(r.cfg.SecretName)), true
+	rel.patched = !render.HelmPostRendererMissing(spec, render.HelmPullSecretPatches(r.cfg.SecretName))
+	return rel, true
 }
 
 // isServiceAccount reports a core ServiceAccount (a custom kind of that name is a workload
 // kind like any other).
-func isServiceAccount(o *object) bool {
-	return o.res.APIVersion == "v1" && o.res.Kind == "ServiceAccount"
-}
+func isServiceAccount(o *object) bool { return render.IsServiceAccount(o.res.APIVersion, o.res.Kind) }
 
-// occurrences gathers what render.Decide needs of the objects; IDs index objs. It returns the
-// pod specs of each object (of a ServiceAccount: the account itself) and the error reading
-// them, if any. No objects at all is a kustomize generator call: the items hold only the
-// function's own config.
+// occurrences gathers what render.Decide needs of the objects (with render.Gather); IDs
+// index objs. It returns the pod specs of each object (of a ServiceAccount: the account
+// itself) and the error reading them, if any. No objects at all is a kustomize generator call:
+// the items hold only the function's own config.
 func (r *run) occurrences(objs []*object) (render.Occurrences, [][]render.PodSpec, []error) {
-	in := render.Occurrences{Generate: len(objs) == 0}
 	specs := make([][]render.PodSpec, len(objs))
 	specErr := make([]error, len(objs))
+	gathered := make([]render.Object, len(objs))
+	var namespaces []string
+	accounts := render.NewKinds(render.ServiceAccountKind)
 	for i, o := range objs {
+		kinds := r.cfg.Kinds
 		if isServiceAccount(o) {
-			sps, err := render.NewKinds(render.ServiceAccountKind).PodSpecs(o.res)
-			specs[i], specErr[i] = sps, err
-			a := render.Account{ID: i, Namespace: o.res.Namespace, Name: o.res.Name}
-			if len(sps) == 1 {
-				a.Secrets = sps[0].SecretNames()
-			}
-			in.ServiceAccounts = append(in.ServiceAccounts, a)
-			continue
+			kinds = accounts
 		}
-		if ns, patched, ok := r.release(o); ok && patched && render.ValidateNamespace(ns) == nil {
+		specs[i], specErr[i] = kinds.PodSpecs(o.res)
+		gathered[i] = render.Object{ID: i, Res: o.res, Namespace: o.res.Namespace, PodSpecs: specs[i], InList: o.inList}
+		if _, known := r.cfg.Kinds.Lookup(o.res.APIVersion, o.res.Kind); !known && len(specs[i]) == 0 && specErr[i] == nil {
+			gathered[i].ImageFields = render.ImageFields(o.res.Node)
+		}
+		if rel, ok := r.release(o); ok && rel.patched && rel.err == nil {
 			// Its post-renderer gives the chart's pods the secret: its namespace needs it.
-			in.Namespaces = append(in.Namespaces, ns)
+			namespaces = append(namespaces, rel.ns)
 		}
-		if o.res.APIVersion == "v1" && o.res.Kind == "Secret" && r.isOurSecret(o) {
-			sec := render.NewExistingSecret(i, o.res.Namespace, o.res.Node)
-			sec.InList = o.inList
-			ann := sec.Annotations
-			sec.Generated = ann[annotationNeedsHash] != "" || ann[annotationGeneratorBehavior] != ""
-			in.Secrets = append(in.Secrets, sec)
-		}
-		sps, err := r.cfg.Kinds.PodSpecs(o.res)
-		if err != nil {
-			specErr[i] = err
-			continue
-		}
-		specs[i] = sps
-		if len(sps) == 0 {
-			if _, ok := r.cfg.Kinds.Lookup(o.res.APIVersion, o.res.Kind); !ok {
-				if imgs := render.ImageFields(o.res.Node); len(imgs) > 0 {
-					in.Others = append(in.Others, render.Other{ID: i, Namespace: o.res.Namespace, APIVersion: o.res.APIVersion, Kind: o.res.Kind, Images: imgs})
-				}
-			}
-			continue
-		}
-		w := render.Workload{ID: i, Namespace: o.res.Namespace}
-		for _, ps := range sps {
-			images := make([]string, len(ps.Images))
-			for j, img := range ps.Images {
-				images[j] = img.Value
-			}
-			w.PodSpecs = append(w.PodSpecs, render.NewPodUse(ps, images, ps.SecretNames()))
-		}
-		in.Workloads = append(in.Workloads, w)
 	}
+	in := render.Gather(gathered, r.cfg.SecretName)
+	in.Namespaces, in.Generate = namespaces, len(objs) == 0
 	return in, specs, specErr
 }
 
@@ -348,6 +345,12 @@ func (r *run) reportConfig(f finding.Finding, field string) {
 	r.found = append(r.found, located{f: f, config: true})
 }
 
+// blocked reports whether the run found a problem: it fails, and kpt and kustomize write
+// nothing of its output.
+func (r *run) blocked() bool {
+	return slices.ContainsFunc(r.found, func(l located) bool { return l.f.Severity == finding.Problem })
+}
+
 // objectOf is the finding object of o.
 func objectOf(o *object) finding.Object {
 	return finding.Object{APIVersion: o.res.APIVersion, Kind: o.res.Kind, Namespace: o.res.Namespace, Name: o.res.Name}
@@ -389,12 +392,14 @@ func (r *run) results() framework.Results {
 		case l.config:
 			res.ResourceRef = r.cfg.ref
 			res.Field = &framework.Field{Path: r.cfg.prefix + "." + f.Field}
-		case l.o != nil:
+		case !f.Object.IsZero():
 			res.ResourceRef = &yaml.ResourceIdentifier{
 				TypeMeta: yaml.TypeMeta{APIVersion: f.Object.APIVersion, Kind: f.Object.Kind},
 				NameMeta: yaml.NameMeta{Name: f.Object.Name, Namespace: f.Object.Namespace},
 			}
-			res.File = fileOf(l.o.item)
+			if l.o != nil {
+				res.File = fileOf(l.o.item)
+			}
 			if f.Field != "" {
 				res.Field = &framework.Field{Path: f.Field}
 			}

@@ -11,14 +11,6 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// kustomize's bookkeeping annotations on resources it made with a generator, and the
-// original names of resources it renamed (namePrefix, nameSuffix).
-const (
-	annotationNeedsHash         = "internal.config.kubernetes.io/needsHashSuffix"
-	annotationGeneratorBehavior = "internal.config.kubernetes.io/generatorBehavior"
-	annotationPreviousNames     = "internal.config.kubernetes.io/previousNames"
-)
-
 // secrets applies the decisions on the pull Secret: in each namespace that needs it, an
 // encrypted one already in the items that fits is kept as it is; otherwise one is created
 // (or replaced) when a credential is available, and an error result says which namespaces
@@ -31,14 +23,20 @@ func (r *run) secrets(objs []*object, secrets []render.ExistingSecret, d render.
 	}
 	for _, nd := range d.Namespaces {
 		if nd.Secret < 0 {
-			if !r.createSecret(nd.Namespace, nil, "") {
-				f := finding.New(finding.SecretMissing, r.cfg.SecretName, finding.Namespace(nd.Namespace), strings.Join(nd.Servers, ", "), r.credWhy)
-				r.reportConfig(f, "passwordFrom")
+			// A run that found a problem fails (kpt and kustomize write nothing of it): it
+			// encrypts nothing.
+			if !r.blocked() && r.createSecret(nd.Namespace, nil, "") {
+				continue
 			}
+			if r.credential() == nil {
+				r.reportConfig(render.SecretMissingFinding(r.cfg.SecretName, nd.Namespace, nd.Servers, "no credential to create it ("+r.credWhy+")"), "passwordFrom")
+				continue
+			}
+			r.report(nil, render.SecretMissingFinding(r.cfg.SecretName, nd.Namespace, nd.Servers, ""))
 			continue
 		}
 		v, sec := d.Secrets[nd.Secret], secrets[nd.Secret]
-		if v.Fit && sec.Encrypted && r.opts.Encrypter != nil && v.Refusal != render.RefuseDuplicate && v.Refusal != render.RefuseWrongType {
+		if v.NeedsFacts() && r.opts.Encrypter != nil {
 			// The verdict also depends on the Secret's keys: ask the encrypter.
 			var ok bool
 			if sec.SameRecipients, ok = r.sameRecipients(objs[sec.ID], nd.Namespace); !ok {
@@ -68,7 +66,7 @@ func (r *run) applySecret(objs []*object, secrets []render.ExistingSecret, v ren
 	case v.Refusal == render.RefuseInList:
 		r.report(o, render.CannotKeepFinding(v, name, ""))
 	case r.credential() == nil:
-		r.report(o, render.CannotKeepFinding(v, name, r.credWhy))
+		r.report(o, render.CannotKeepFinding(v, name, "no credential to re-create it ("+r.credWhy+")"))
 	default:
 		if r.createSecret(ns, o, v.Why()) {
 			for _, f := range render.EncryptionFindings(v, name) {
@@ -85,16 +83,6 @@ func secretFileOf(o *object) string {
 		return f.Path
 	}
 	return ""
-}
-
-// isOurSecret reports whether a Secret is the pull Secret by name: its name, or its name
-// before kustomize's namePrefix/nameSuffix.
-func (r *run) isOurSecret(o *object) bool {
-	if o.res.Name == r.cfg.SecretName {
-		return true
-	}
-	prev, _, _ := strings.Cut(annotation(o.res.Node, annotationPreviousNames), ",")
-	return prev == r.cfg.SecretName
 }
 
 // credential returns the configured credential, reading it once. nil means none is
@@ -223,7 +211,7 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 		}
 		r.rl.Items[old.index] = node
 		r.stats.replaced++
-		r.report(&object{item: node, index: old.index, res: ref.res}, finding.New(finding.SecretUpdated, ref.res.Name, ns, why))
+		r.report(&object{item: node, index: old.index, res: ref.res}, render.SecretUpdatedFinding(ref.res.Name, ns, why))
 		return true
 	}
 	if err := node.PipeE(yaml.SetAnnotation(annotationPath, file)); err != nil {
@@ -232,7 +220,7 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 	}
 	r.rl.Items = append(r.rl.Items, node)
 	r.stats.created++
-	created := finding.New(finding.SecretMissing, ref.res.Name, finding.Namespace(ns), "", "")
+	created := render.SecretMissingFinding(ref.res.Name, ns, nil, "")
 	created.Fixed = true
 	r.report(&object{item: node, index: len(r.rl.Items) - 1, res: ref.res}, created)
 	return true

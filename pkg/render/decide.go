@@ -163,6 +163,10 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 		}
 		d.Accounts = append(d.Accounts, ad)
 	}
+	d.Unchecked = uncheckedImages(in.Others, s, match)
+	for _, u := range d.Unchecked {
+		used[u.Server] = true // the unchecked-image warning says more than "a typo?"
+	}
 	for _, r := range s.Registries {
 		if used[r] {
 			d.Used = append(d.Used, r)
@@ -179,7 +183,6 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 			needed[ns] = true
 		}
 	}
-	d.Unchecked = uncheckedImages(in.Others, s, match)
 	d.Secrets, d.Namespaces = judgeSecrets(in.Secrets, needed, s)
 	for i, nd := range d.Namespaces {
 		for _, r := range s.Registries {

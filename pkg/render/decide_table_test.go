@@ -123,7 +123,7 @@ func TestDecide(t *testing.T) {
 			"used myregistry.azurecr.io",
 		},
 	}, {
-		name: "images of unknown kinds from a registry are reported unchecked, not patched; Kubernetes' own groups and Flux image automation are not",
+		name: "images of unknown kinds from a registry are reported unchecked, not patched (and their registries used: no typo); Kubernetes' own groups and Flux image automation are not",
 		in: Occurrences{Others: []Other{
 			{ID: 1, Namespace: "apps", APIVersion: "argoproj.io/v1alpha1", Kind: "Rollout", Images: []ImageField{
 				{Path: "spec.template.spec.initContainers[0].image", Image: "nginx", Line: 9},
@@ -136,6 +136,7 @@ func TestDecide(t *testing.T) {
 		}},
 		s: with(func(s *DecideSettings) { s.Namespaces = []string{"apps"} }),
 		want: []string{
+			"used myregistry.azurecr.io,other.azurecr.io",
 			"unchecked 1 myregistry.azurecr.io Rollout.argoproj.io=spec.template.spec at spec.template.spec.containers[0].image:12",
 			"unchecked 2 other.azurecr.io Thing.example.com at spec.image:3",
 		},

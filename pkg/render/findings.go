@@ -26,11 +26,15 @@ func PodFindings(pd PodDecision, path string) []finding.Finding {
 		f.Field = joinPath(path, "serviceAccountName")
 		out = append(out, f)
 	case PodBadNamespace:
-		f := finding.New(finding.NamespaceInvalid, pd.Reason)
-		f.Field = "metadata.namespace"
-		out = append(out, f)
+		out = append(out, field(finding.New(finding.NamespaceInvalid, pd.Reason), "metadata.namespace"))
 	}
 	return out
+}
+
+// NamespaceFinding is the finding about a namespace at field that is no namespace name (err
+// says why).
+func NamespaceFinding(at string, err error) finding.Finding {
+	return field(finding.New(finding.NamespaceInvalid, err.Error()), at)
 }
 
 // MissingPullSecret is the finding about a pod spec at path that must list secret: from
@@ -112,8 +116,7 @@ func WrongTypeFinding(sec ExistingSecret, name string) finding.Finding {
 }
 
 // CannotKeepFinding is the finding about a Secret called name that must change (verdict v)
-// and cannot: inside a List, or without a credential (reason says why none is available; ""
-// when none was given).
+// and cannot: inside a List, or for reason ("" when no credential was given).
 func CannotKeepFinding(v SecretVerdict, name, reason string) finding.Finding {
 	at := ""
 	if len(v.Findings) > 0 {
@@ -135,4 +138,22 @@ func DuplicateFinding(v SecretVerdict, name, ns, first string) finding.Finding {
 func field(f finding.Finding, path string) finding.Finding {
 	f.Field = path
 	return f
+}
+
+// SecretMissingFinding is the finding about namespace ns, whose workloads pull from servers,
+// without the pull Secret called name; reason says why no credential is at hand to create it
+// ("" for none given).
+func SecretMissingFinding(name, ns string, servers []string, reason string) finding.Finding {
+	return finding.New(finding.SecretMissing, name, finding.Namespace(ns), strings.Join(servers, ", "), reason).On(SecretObject(name, ns), "")
+}
+
+// SecretUpdatedFinding is the action on the pull Secret called name in namespace ns, written
+// again because of why ("" for no reason to say).
+func SecretUpdatedFinding(name, ns, why string) finding.Finding {
+	return finding.New(finding.SecretUpdated, name, ns, why).On(SecretObject(name, ns), "")
+}
+
+// SecretObject is the finding object of the pull Secret called name in namespace ns.
+func SecretObject(name, ns string) finding.Object {
+	return finding.Object{APIVersion: "v1", Kind: "Secret", Namespace: ns, Name: name}
 }

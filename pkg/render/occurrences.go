@@ -169,8 +169,9 @@ type Decisions struct {
 	Namespaces []NamespaceDecision
 	// Secrets is the verdict on each existing Secret, in the order of the occurrences.
 	Secrets []SecretVerdict
-	// Used are the configured registries some pod pulls from, in configured order: in the
-	// configured namespaces or not (a registry used elsewhere is no typo).
+	// Used are the configured registries some pod, or some image of a resource acrgen does not
+	// know as a workload, pulls from, in configured order: in the configured namespaces or not
+	// (a registry used elsewhere is no typo).
 	Used []string
 	// Unchecked are the images from a configured registry in resources of kinds acrgen does
 	// not know as workloads, in the order of the occurrences: acrgen did not check them.
@@ -322,6 +323,15 @@ type SecretVerdict struct {
 	// Fit is true when the Secret was compared with the settings: it is well-formed sops and
 	// has not expired. Only then do SameRecipients and Current count.
 	Fit bool
+}
+
+// NeedsFacts reports whether the verdict on a Secret depends on what only a side effect can
+// tell: whether it is encrypted for the configured keys, and what it decrypts to. Such a
+// Secret is well-formed sops, has not expired, and is neither a duplicate nor of another
+// type; a front end that can find those facts out sets SameRecipients and Current and judges
+// it again with [JudgeSecret].
+func (v SecretVerdict) NeedsFacts() bool {
+	return v.Fit && v.Refusal != RefuseDuplicate && v.Refusal != RefuseWrongType
 }
 
 // Has reports whether the verdict holds a finding of kind k.
