@@ -83,6 +83,10 @@ type Options struct {
 	cache *tree.Cache
 	// Encrypter encrypts the Secrets; nil means SOPS.
 	Encrypter Encrypter
+
+	// CredentialID names the credential, recorded on the Secret (render.AnnotationCredential);
+	// empty when unknown.
+	CredentialID string
 }
 
 // FileChange is a file a run writes.
