@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-		"strings"
+	"strings"
 	"time"
 )
 
@@ -310,7 +310,9 @@ func newestRecorded(app *application, recorded []Recorded) (time.Time, bool) {
 	return newest, ok
 }
 
-func isAcrgen(pc passwordCredential) bool { return pc.DisplayName != nil && *pc.DisplayName == PasswordLabel }
+func isAcrgen(pc passwordCredential) bool {
+	return pc.DisplayName != nil && *pc.DisplayName == PasswordLabel
+}
 
 func recordsKey(recorded []Recorded, appID, keyID string) bool {
 	for _, rc := range recorded {
