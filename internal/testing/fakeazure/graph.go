@@ -275,6 +275,9 @@ func (s *Server) addPassword(w http.ResponseWriter, r *http.Request, key, val st
 		writeError(w, http.StatusBadRequest, "Request_BadRequest", "endDateTime must be after startDateTime.")
 		return
 	}
+	if s.refusePassword(w, start, end) {
+		return
+	}
 	pc := a.addPassword(pcb.DisplayName, start, end)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"@odata.context": s.ts.URL + "/v1.0/$metadata#microsoft.graph.passwordCredential",
