@@ -34,7 +34,7 @@ const DefaultGrace = 24 * time.Hour
 type RetireOptions struct {
 	Options
 	// Grace is how long every recorded password must have existed before others are
-	// removed. Zero means DefaultGrace; a negative value, none.
+	// removed (DefaultGrace is the CLI's default). Zero means none.
 	Grace time.Duration
 	// Abandoned removes also the acrgen passwords that are newer than the one the tree
 	// records (rotations whose pull request was closed without merging). By default they
@@ -82,11 +82,7 @@ func Retire(ctx context.Context, cred azcore.TokenCredential, opts RetireOptions
 		}
 		mine = append(mine, rc)
 	}
-	grace := opts.Grace
-	if grace == 0 {
-		grace = DefaultGrace
-	}
-	p := retirePlan{now: r.now(), grace: max(grace, 0), abandoned: opts.Abandoned, recorded: mine}
+	p := retirePlan{now: r.now(), grace: max(opts.Grace, 0), abandoned: opts.Abandoned, recorded: mine}
 	res := &RetireResult{LoginServer: r.reg.loginServer}
 	if r.opts.Credential == CredentialToken {
 		err = r.retireToken(ctx, p, res)
