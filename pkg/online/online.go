@@ -131,7 +131,13 @@ func one(ctx context.Context, server, image string, opts []remote.Option) Result
 		res.Status, res.Detail = Failed, fmt.Sprintf("the image is on %s, not %s", ref.Context().RegistryStr(), server)
 		return res
 	}
-	_, err = remote.Head(ref, append(opts, remote.WithContext(ctx))...)
+	opts = append(opts, remote.WithContext(ctx))
+	_, err = remote.Head(ref, opts...)
+	if errors.Is(err, context.Canceled) && ctx.Err() == nil {
+		// Canceled, but not by us: net/http can hand a request a connection dial that another
+		// request started and then canceled (seen through a CONNECT proxy). Ask once more.
+		_, err = remote.Head(ref, opts...)
+	}
 	res.Status, res.Detail = classify(err)
 	return res
 }
