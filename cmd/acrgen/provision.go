@@ -32,7 +32,7 @@ func provisionCommand() *cli.Command {
 			&cli.StringFlag{Name: "role", Usage: "role at the registry scope: acrpull, acrpush, owner, or any role name or ID (default: acrpull; on a registry in ABAC mode, Container Registry Repository Reader limited to the tree's repositories)"},
 			&cli.BoolFlag{Name: "all-repositories", Usage: "on a registry in ABAC mode, grant the repository-reader role on every repository instead of those the tree pulls"},
 			&cli.StringFlag{Name: "token-name", Value: provision.DefaultTokenName, Usage: "name of the repository-scoped token (--credential token)"},
-			&cli.StringSliceFlag{Name: "repository", Usage: "repository the token may pull (repeatable); default: those the tree's workloads use"},
+			&cli.StringSliceFlag{Name: "repository", Usage: "repository the credential may pull (repeatable): the token's scope map, or the ABAC condition; default: those the tree's workloads use"},
 			&cli.IntFlag{Name: "years", Usage: "password lifetime in years (default 1)"},
 			&cli.StringFlag{Name: "end-date", Usage: "password expiry (RFC 3339 or YYYY-MM-DD), instead of --years"},
 			&cli.BoolFlag{Name: "rotate", Usage: "add a new password and render it; remove nothing (see --retire)"},
@@ -216,10 +216,12 @@ func runRetire(c *cli.Context, cred azcore.TokenCredential, opts provision.Retir
 		verb = "dry run: would remove"
 	}
 	switch {
-	case !res.WaitUntil.IsZero():
-		fmt.Fprintf(out, "nothing removed on %s: the password the tree records is younger than --grace; retire after %s\n", res.LoginServer, res.WaitUntil.UTC().Format(time.RFC3339))
 	case len(res.Removed) == 0:
-		fmt.Fprintf(out, "nothing to remove on %s: every password acrgen made is recorded in the tree\n", res.LoginServer)
+		fmt.Fprintf(out, "nothing to remove on %s: no acrgen password is older than the one the tree records\n", res.LoginServer)
+	case !res.WaitUntil.IsZero():
+		fmt.Fprintf(out, "nothing removed on %s: the password the tree records is younger than --grace; a retire after %s will remove:\n",
+			res.LoginServer, res.WaitUntil.UTC().Format(time.RFC3339))
+		printPlan(out, res.Removed, "")
 	default:
 		fmt.Fprintf(out, "%s on %s:\n", verb, res.LoginServer)
 		printPlan(out, res.Removed, "")

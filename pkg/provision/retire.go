@@ -46,12 +46,13 @@ type RetireOptions struct {
 type RetireResult struct {
 	// LoginServer is the registry's login server.
 	LoginServer string
-	// Removed describes each password removed (or, in a dry run, to remove).
+	// Removed describes each password removed (or, in a dry run or before WaitUntil, to
+	// remove).
 	Removed []string
 	// Pending describes each acrgen password newer than the recorded one that was kept.
 	Pending []string
 	// WaitUntil is set when a recorded password is younger than the grace period: nothing
-	// was removed, and a retire after this time will.
+	// was removed, and a retire after this time will remove Removed.
 	WaitUntil time.Time
 }
 
@@ -108,7 +109,9 @@ type retirePlan struct {
 }
 
 // decide splits have into the passwords to remove and the pending ones kept, given the ids the
-// tree records. what names the credential for messages.
+// tree records. When a recorded password is younger than the grace period, waitUntil says
+// when the removal may happen, and nothing may be removed before. what names the credential
+// for messages.
 func (p retirePlan) decide(have []secret, recorded []string, what string) (remove, pending []secret, waitUntil time.Time, err error) {
 	if len(recorded) == 0 {
 		return nil, nil, time.Time{}, fmt.Errorf("%w: no Secret of the tree records a password of %s: nothing to compare with; "+
@@ -129,7 +132,7 @@ func (p retirePlan) decide(have []secret, recorded []string, what string) (remov
 			"removed nothing. Run acrgen provision --rotate and apply the new Secret", ErrRecordedMissing, strings.Join(missing, ", "), what)
 	}
 	if ready := newest.Add(p.grace); p.now.Before(ready) {
-		return nil, nil, ready, nil
+		waitUntil = ready
 	}
 	for _, s := range have {
 		if !s.acrgen || slices.ContainsFunc(recorded, func(id string) bool { return strings.EqualFold(s.id, id) }) {
@@ -141,7 +144,7 @@ func (p retirePlan) decide(have []secret, recorded []string, what string) (remov
 			pending = append(pending, s)
 		}
 	}
-	return remove, pending, time.Time{}, nil
+	return remove, pending, waitUntil, nil
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -193,7 +196,7 @@ func (r *run) retireSP(ctx context.Context, p retirePlan, res *RetireResult) err
 	for _, s := range remove {
 		desc := fmt.Sprintf("password %s of %s, created %s", s.id, what, s.start.UTC().Format(time.RFC3339))
 		res.Removed = append(res.Removed, desc)
-		if !r.act("remove %s", desc) {
+		if !wait.IsZero() || !r.act("remove %s", desc) {
 			continue
 		}
 		if err := r.graph.removePassword(ctx, app.ID, s.id); err != nil {
@@ -253,7 +256,7 @@ func (r *run) retireToken(ctx context.Context, p retirePlan, res *RetireResult) 
 	for _, s := range remove {
 		res.Removed = append(res.Removed, fmt.Sprintf("%s of %s, created %s", s.id, what, s.start.UTC().Format(time.RFC3339)))
 	}
-	if !r.act("remove %s", strings.Join(res.Removed, "; ")) {
+	if !wait.IsZero() || !r.act("remove %s", strings.Join(res.Removed, "; ")) {
 		return nil
 	}
 	// As az does to delete a token password: PATCH the names to keep.

@@ -36,7 +36,7 @@ func TestRetireDecide(t *testing.T) {
 	}{
 		{name: "older acrgen passwords go; the pending one and hand-made ones stay", recorded: []string{"recorded"}, grace: 24 * time.Hour, remove: "old", pending: "pending"},
 		{name: "abandoned: the pending one goes too", recorded: []string{"recorded"}, grace: 24 * time.Hour, abandoned: true, remove: "old,pending"},
-		{name: "a recorded password inside the grace period: nothing", recorded: []string{"recorded"}, grace: 72 * time.Hour, wait: true},
+		{name: "a recorded password inside the grace period: the same plan, to wait for", recorded: []string{"recorded"}, grace: 72 * time.Hour, wait: true, remove: "old", pending: "pending"},
 		{name: "the newest of several recorded decides", recorded: []string{"old", "pending"}, grace: 0, remove: "recorded"},
 		{name: "a recorded password Azure lacks: nothing, an error", recorded: []string{"recorded", "gone"}, err: ErrRecordedMissing},
 		{name: "nothing recorded: an error", err: ErrInvalidOptions},

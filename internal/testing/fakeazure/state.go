@@ -268,6 +268,14 @@ func (s *Server) AddToken(registryID, name string, actions []string, end time.Ti
 	return pc.Secret
 }
 
+// MoveSubscription hands the subscription, its registries and its directory to another tenant:
+// from now on ARM and Graph accept only that tenant's tokens (Options.SubscriptionTenantID).
+func (s *Server) MoveSubscription(tenant string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.SubscriptionTenantID = tenant
+}
+
 // SetTokenStatus enables or disables a token (by name), as `az acr token update --status` does.
 func (s *Server) SetTokenStatus(name, status string) {
 	s.mu.Lock()
