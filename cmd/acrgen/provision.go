@@ -7,7 +7,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/acrgen/acrgen/internal/engine"
 	"github.com/acrgen/acrgen/internal/rotation"
 	"github.com/acrgen/acrgen/pkg/provision"
@@ -106,7 +105,12 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 		return cli.Exit("Azure credentials: "+err.Error(), exitRemote)
 	}
 	if retire {
-		return runRetire(c, cred, provision.RetireOptions{Options: popts, Grace: c.Duration("grace"), Abandoned: c.Bool("abandoned")})
+		res, err := provision.Retire(c.Context, cred, provision.RetireOptions{Options: popts, Grace: c.Duration("grace"), Abandoned: c.Bool("abandoned")})
+		if err != nil {
+			return provisionExit(err)
+		}
+		reportRetire(c.App.Writer, res, popts.DryRun)
+		return nil
 	}
 	if len(popts.Repositories) == 0 {
 		// A token may pull exactly what the tree's workloads pull; so may a service principal
@@ -204,15 +208,10 @@ func recordedCredentials(ropts engine.Options) ([]provision.Recorded, error) {
 	return out, nil
 }
 
-// runRetire removes the passwords no Secret of DIR records; it changes nothing in DIR.
-func runRetire(c *cli.Context, cred azcore.TokenCredential, opts provision.RetireOptions) error {
-	res, err := provision.Retire(c.Context, cred, opts)
-	if err != nil {
-		return provisionExit(err)
-	}
-	out := c.App.Writer
+// reportRetire says what retire removed, will remove, or kept.
+func reportRetire(out io.Writer, res *provision.RetireResult, dryRun bool) {
 	verb := "removed"
-	if opts.DryRun {
+	if dryRun {
 		verb = "dry run: would remove"
 	}
 	switch {
@@ -229,7 +228,6 @@ func runRetire(c *cli.Context, cred azcore.TokenCredential, opts provision.Retir
 	for _, p := range res.Pending {
 		fmt.Fprintf(out, "kept %s: newer than the recorded one, a rotation pull request may hold it (--abandoned removes it)\n", p)
 	}
-	return nil
 }
 
 func provisionExit(err error) error {
