@@ -32,14 +32,21 @@ func recorded(res ...*provision.Result) []provision.Recorded {
 	return out
 }
 
-func TestRetireServicePrincipal(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, fakeazure.Options{})
+// withHandMadePassword provisions the principal, then adds a password acrgen did not make.
+func (e *testEnv) withHandMadePassword(t *testing.T) (*provision.Result, fakeazure.Application) {
+	t.Helper()
 	first := e.mustProvision(t, e.options())
 	app := e.app(t, "acr-pull-test")
 	if _, err := e.srv.AddApplicationPassword(app.ID, "hand-made", e.now.AddDate(1, 0, 0)); err != nil {
 		t.Fatal(err)
 	}
+	return first, app
+}
+
+func TestRetireServicePrincipal(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, fakeazure.Options{})
+	first, _ := e.withHandMadePassword(t)
 	o := e.options()
 	o.Rotate, o.Recorded = true, recorded(first)
 	second := e.mustProvision(t, o)

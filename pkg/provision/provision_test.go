@@ -146,11 +146,7 @@ func TestExistingServicePrincipalByID(t *testing.T) {
 func TestRotateAddsOnly(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, fakeazure.Options{})
-	first := e.mustProvision(t, e.options())
-	app := e.app(t, "acr-pull-test")
-	if _, err := e.srv.AddApplicationPassword(app.ID, "hand-made", e.now.AddDate(1, 0, 0)); err != nil {
-		t.Fatal(err)
-	}
+	first, app := e.withHandMadePassword(t)
 	o := e.options()
 	o.Rotate, o.Years = true, 2
 	e.srv.ResetCalls()

@@ -147,6 +147,27 @@ func (p retirePlan) decide(have []secret, recorded []string, what string) (remov
 	return remove, pending, waitUntil, nil
 }
 
+// fill decides, and describes the decision in res (Removed, Pending, WaitUntil) as
+// "<kind><id> of <what>, created <time>"; it returns the passwords to remove, in the order of
+// res.Removed.
+func (p retirePlan) fill(res *RetireResult, have []secret, recorded []string, kind, what string) ([]secret, error) {
+	remove, pending, wait, err := p.decide(have, recorded, what)
+	if err != nil {
+		return nil, err
+	}
+	res.WaitUntil = wait
+	desc := func(s secret) string {
+		return fmt.Sprintf("%s%s of %s, created %s", kind, s.id, what, s.start.UTC().Format(time.RFC3339))
+	}
+	for _, s := range pending {
+		res.Pending = append(res.Pending, desc(s))
+	}
+	for _, s := range remove {
+		res.Removed = append(res.Removed, desc(s))
+	}
+	return remove, nil
+}
+
 func maxTime(a, b time.Time) time.Time {
 	if b.After(a) {
 		return b
@@ -185,18 +206,12 @@ func (r *run) retireSP(ctx context.Context, p retirePlan, res *RetireResult) err
 			recorded = append(recorded, rc.ID.KeyID)
 		}
 	}
-	remove, pending, wait, err := p.decide(have, recorded, what)
+	remove, err := p.fill(res, have, recorded, "password ", what)
 	if err != nil {
 		return err
 	}
-	res.WaitUntil = wait
-	for _, s := range pending {
-		res.Pending = append(res.Pending, fmt.Sprintf("password %s of %s, created %s", s.id, what, s.start.UTC().Format(time.RFC3339)))
-	}
-	for _, s := range remove {
-		desc := fmt.Sprintf("password %s of %s, created %s", s.id, what, s.start.UTC().Format(time.RFC3339))
-		res.Removed = append(res.Removed, desc)
-		if !wait.IsZero() || !r.act("remove %s", desc) {
+	for i, s := range remove {
+		if !res.WaitUntil.IsZero() || !r.act("remove %s", res.Removed[i]) {
 			continue
 		}
 		if err := r.graph.removePassword(ctx, app.ID, s.id); err != nil {
@@ -242,30 +257,19 @@ func (r *run) retireToken(ctx context.Context, p retirePlan, res *RetireResult) 
 		recorded = append(recorded, slot)
 	}
 	slices.Sort(recorded)
-	remove, pending, wait, err := p.decide(have, recorded, what)
-	if err != nil {
+	remove, err := p.fill(res, have, recorded, "", what)
+	if err != nil || len(remove) == 0 || !res.WaitUntil.IsZero() || !r.act("remove %s", strings.Join(res.Removed, "; ")) {
 		return err
-	}
-	res.WaitUntil = wait
-	for _, s := range pending {
-		res.Pending = append(res.Pending, fmt.Sprintf("%s of %s, created %s", s.id, what, s.start.UTC().Format(time.RFC3339)))
-	}
-	if len(remove) == 0 {
-		return nil
-	}
-	for _, s := range remove {
-		res.Removed = append(res.Removed, fmt.Sprintf("%s of %s, created %s", s.id, what, s.start.UTC().Format(time.RFC3339)))
-	}
-	if !wait.IsZero() || !r.act("remove %s", strings.Join(res.Removed, "; ")) {
-		return nil
 	}
 	// As az does to delete a token password: PATCH the names to keep.
 	var keep []*armcontainerregistry.TokenPassword
 	for _, slot := range recorded {
 		keep = append(keep, &armcontainerregistry.TokenPassword{Name: to.Ptr(armcontainerregistry.TokenPasswordName(slot))})
 	}
-	for _, s := range pending {
-		keep = append(keep, &armcontainerregistry.TokenPassword{Name: to.Ptr(armcontainerregistry.TokenPasswordName(s.id))})
+	for _, s := range have {
+		if !slices.ContainsFunc(remove, func(x secret) bool { return x.id == s.id }) && !slices.Contains(recorded, s.id) {
+			keep = append(keep, &armcontainerregistry.TokenPassword{Name: to.Ptr(armcontainerregistry.TokenPasswordName(s.id))})
+		}
 	}
 	poller, err := r.tokens.BeginUpdate(ctx, rg, reg, name, armcontainerregistry.TokenUpdateParameters{Properties: &armcontainerregistry.TokenUpdateProperties{
 		Credentials: &armcontainerregistry.TokenCredentialsProperties{Passwords: keep},
