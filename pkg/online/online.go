@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -131,13 +132,8 @@ func one(ctx context.Context, server, image string, opts []remote.Option) Result
 		res.Status, res.Detail = Failed, fmt.Sprintf("the image is on %s, not %s", ref.Context().RegistryStr(), server)
 		return res
 	}
-	opts = append(opts, remote.WithContext(ctx))
-	_, err = remote.Head(ref, opts...)
-	if errors.Is(err, context.Canceled) && ctx.Err() == nil {
-		// Canceled, but not by us: net/http can hand a request a connection dial that another
-		// request started and then canceled (seen through a CONNECT proxy). Ask once more.
-		_, err = remote.Head(ref, opts...)
-	}
+	// Clip: the images are asked concurrently, and each must add its own context to a copy.
+	_, err = remote.Head(ref, append(slices.Clip(opts), remote.WithContext(ctx))...)
 	res.Status, res.Detail = classify(err)
 	return res
 }
