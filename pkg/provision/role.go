@@ -59,7 +59,7 @@ func (r *run) resolveRole(ctx context.Context) (role, error) {
 	}
 	if legacyRole(rl) {
 		return role{}, fmt.Errorf("%w: role %s is not honoured on registry %q, which is in ABAC mode (RBAC Registry + ABAC Repository Permissions): "+
-			"a principal holding it could not pull. Leave out --role for %s limited to the repositories the tree pulls, or pass --all-repositories for every repository",
+			"a principal holding it could not pull. Leave out --role to get %s, limited to the repositories the tree pulls (with --all-repositories, to every repository)",
 			ErrInvalidOptions, rl.name, r.reg.name, repositoryReader.name)
 	}
 	if !sameRole(rl.id, repositoryReader.guid) || r.opts.AllRepositories {
