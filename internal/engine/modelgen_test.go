@@ -405,7 +405,7 @@ func (g *genTree) selector(w *genWorkload, name string, v view) string {
 		return fmt.Sprintf("{kind: %s, name: \"%s.*\"}", w.kind, name[:len(name)-1])
 	case 2:
 		if v.ns != "" {
-			return fmt.Sprintf("{kind: %s, namespace: %s, name: %s}", w.kind, v.ns, name)
+			return fmt.Sprintf("{kind: %s, namespace: %q, name: %s}", w.kind, v.ns, name)
 		}
 		return fmt.Sprintf("{group: %q, kind: %s, name: %s}", strings.TrimSuffix(strings.TrimSuffix(apiVersion(w.kind), "v1"), "/"), w.kind, name)
 	}
@@ -429,7 +429,9 @@ func (g *genTree) file(dir string) ([]view, string) {
 	f := &genFile{path: fmt.Sprintf("%s/r%d.yaml", dir, g.id()), list: g.chance(0.2)}
 	ns := ""
 	if g.chance(0.4) {
-		ns = g.pick("own-a", "own-b")
+		// ${CLUSTER} is a namespace Flux's postBuild would fill in: nothing substitutes it
+		// here, so acrgen must refuse a workload that pulls there and go on past the others.
+		ns = g.pick("own-a", "own-b", "own-a", "own-b", "${CLUSTER}")
 	}
 	var views []view
 	for i := 0; i < 1+g.rnd.IntN(3); i++ {
