@@ -463,6 +463,14 @@ func TestModelRegressions(t *testing.T) {
 			"root/mid/inner/kustomization.yaml": "nameSuffix: -t\nresources:\n- pod.yaml\n",
 			"root/mid/inner/pod.yaml":           pod("web", "myregistry.azurecr.io/api"),
 		},
+		// A component nested in a component runs before the component that lists it, and
+		// both before the kustomization's own patches (issue 18).
+		"nested component before the patches": {
+			"root/kustomization.yaml":       "resources:\n- pod.yaml\ncomponents:\n- outer\npatches:\n- target: {kind: Pod}\n  patch: |-\n    - op: add\n      path: /spec/volumes/-\n      value: {name: b, emptyDir: {}}\n",
+			"root/pod.yaml":                 pod("web", "web:1"),
+			"root/outer/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncomponents:\n- ../inner\nimages:\n- name: myregistry.azurecr.io/web\n  newTag: v2\n",
+			"root/inner/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nimages:\n- name: web\n  newName: myregistry.azurecr.io/web\npatches:\n- target: {kind: Pod}\n  patch: |-\n    - op: add\n      path: /spec/volumes\n      value: [{name: a, emptyDir: {}}]\n",
+		},
 		// A patch that replaces imagePullSecrets would drop an edit of the file.
 		"replaced pull secrets": {
 			"root/kustomization.yaml":     "resources:\n- sub\n",
