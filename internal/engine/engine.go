@@ -84,6 +84,10 @@ type Options struct {
 	// Encrypter encrypts the Secrets (cmd/acrgen gives pkg/encrypt's); nil means none: a
 	// run that must encrypt fails.
 	Encrypter render.Encrypter
+
+	// CredentialID names the credential, recorded on the Secret (render.AnnotationCredential);
+	// empty when unknown.
+	CredentialID string
 }
 
 // FileChange is a file a run writes.
@@ -202,16 +206,15 @@ func plan(opts Options) (*run, error) {
 	}
 	// A ServiceAccount is read when it lists the secret, or (below) when it may be patched to;
 	// without --service-account, also when a patch in a kustomization may add the secret to it.
-	relevant := []string{opts.SecretName, "kind: ServiceAccount", `"ServiceAccount"`, "'ServiceAccount'"}
+	// A ${VAR} namespace is warned about wherever it is, as the function does (Decide's
+	// Unplaced): a file that holds one is read in full.
+	relevant := []string{opts.SecretName, "kind: ServiceAccount", `"ServiceAccount"`, "'ServiceAccount'", "${"}
 	if opts.ServiceAccount {
 		relevant = append(relevant, "ServiceAccount")
 	}
 	t, err := tree.Load(opts.Dir, tree.Options{MaxFileSize: opts.MaxFileSize, Kinds: opts.Kinds, Display: opts.Display,
 		Registries: opts.Registries, Relevant: relevant, Overlay: opts.Overlay, Cache: opts.cache})
 	if err != nil {
-		return nil, err
-	}
-	if err := validNamespaces(t, opts.Display); err != nil {
 		return nil, err
 	}
 	r := &run{opts: opts, t: t, res: &Result{}}
@@ -243,25 +246,6 @@ func plan(opts Options) (*run, error) {
 	}
 	sort.Slice(r.res.Changes, func(i, j int) bool { return r.res.Changes[i].Path < r.res.Changes[j].Path })
 	return r, nil
-}
-
-// validNamespaces refuses a resource whose effective namespace is not a valid namespace name:
-// acrgen names Secret files after namespaces, and Kubernetes would refuse the resource anyway.
-// A kustomization's namespace: is checked when the tree is read; what is left comes from the
-// resource's own metadata.namespace.
-func validNamespaces(t *tree.Tree, display func(string) string) error {
-	for _, inst := range t.Instances {
-		err := render.ValidateNamespace(inst.Namespace)
-		if err == nil {
-			continue
-		}
-		line := 0
-		if n := render.MapValue(render.MapValue(inst.Resource.Node, "metadata"), "namespace"); n != nil {
-			line = n.Line
-		}
-		return &tree.InputError{Path: display(inst.File.Path), Line: line, Msg: fmt.Sprintf("%s %s: metadata.namespace %v", inst.Resource.Kind, inst.Resource.Name, err)}
-	}
-	return nil
 }
 
 // noEncrypter is the Encrypter of a run that was given none.
@@ -348,6 +332,9 @@ func (r *run) settings() render.DecideSettings {
 // workloads applies the decisions on pod specs and ServiceAccounts: it returns the pod specs
 // to edit in place and the patch targets for workloads from outside the root.
 func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]bool, []external, error) {
+	if err := r.unplaced(d); err != nil {
+		return nil, nil, err
+	}
 	w := &wanted{needs: map[*yaml.Node]bool{}, seen: map[string]bool{}}
 	for _, pd := range d.Pods {
 		inst := r.t.Instances[pd.ID]
@@ -386,6 +373,38 @@ func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]boo
 func (r *run) locate(f finding.Finding, inst tree.Instance, line int) finding.Finding {
 	f.File, f.Line, f.Object = inst.File.Path, line, object(inst)
 	return f
+}
+
+// unplaced reports the resources whose effective namespace is no namespace name (a ${VAR} that
+// nothing substituted, a typo): a warning for each that acrgen leaves out of its verdict, and
+// an input error, for check too, for the first that it would have to edit or place the Secret
+// beside (acrgen names Secret files after namespaces; it cannot tell which one).
+func (r *run) unplaced(d render.Decisions) error {
+	at := func(id int, reason string) *tree.InputError {
+		inst := r.t.Instances[id]
+		return &tree.InputError{Path: r.display(inst.File.Path), Line: namespaceLine(inst), Msg: fmt.Sprintf("%s %s: metadata.namespace %s", finding.Quote(inst.Resource.Kind), finding.Quote(inst.Resource.Name), reason)}
+	}
+	for _, pd := range d.Pods {
+		if pd.Action == render.PodBadNamespace {
+			return at(pd.ID, pd.Reason)
+		}
+	}
+	for _, u := range d.Unplaced {
+		if u.Blocks {
+			return at(u.ID, u.Reason)
+		}
+		inst := r.t.Instances[u.ID]
+		r.add(r.locate(render.UnplacedFinding(u), inst, namespaceLine(inst)))
+	}
+	return nil
+}
+
+// namespaceLine is the line of an instance's metadata.namespace, else of the instance.
+func namespaceLine(inst tree.Instance) int {
+	if n := render.MapValue(render.MapValue(inst.Resource.Node, "metadata"), "namespace"); n != nil {
+		return n.Line
+	}
+	return inst.Resource.Node.Line
 }
 
 // wanted collects the pod specs (or ServiceAccounts) that must list the secret.

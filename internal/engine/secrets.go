@@ -99,7 +99,7 @@ func (r *run) secretSpec(ns string, old map[string]string) render.SecretSpec {
 	for _, s := range render.SplitList([]string{old[render.AnnotationRegistry]}) {
 		servers = render.AppendUnique(servers, s)
 	}
-	return render.SecretSpec{Name: r.opts.SecretName, Namespace: field, Servers: servers, Credential: *r.opts.Credential, Expires: r.opts.Expires}
+	return render.SecretSpec{Name: r.opts.SecretName, Namespace: field, Servers: servers, Credential: *r.opts.Credential, Expires: r.opts.Expires, CredentialID: r.opts.CredentialID}
 }
 
 // secretFileName is where a new Secret for ns goes.

@@ -70,7 +70,7 @@ func TestJSONEscapesInvisibleCharacters(t *testing.T) {
 func TestText(t *testing.T) {
 	prob := finding.New(finding.SecretExpired, "acr-secret", "2001-01-01T00:00:00Z").At("/repo/a.yaml", 3)
 	warn := finding.New(finding.RegistryUnused, "in a", "myregistry.azurecr.io", "after namespaces and images: transformers", "")
-	note := finding.New(finding.SecretFound, "acr-secret", "", "", "", "").At("/repo/a\nb.yaml", 0)
+	note := finding.New(finding.SecretFound, "acr-secret", "", "", "", "", "").At("/repo/a\nb.yaml", 0)
 	var out, errw bytes.Buffer
 	if err := testReport(prob, warn, note).Write(Text, &out, &errw); err != nil {
 		t.Fatal(err)

@@ -54,11 +54,11 @@ func TestMessageQuotesEveryValue(t *testing.T) {
 }
 
 func TestOptionalParts(t *testing.T) {
-	f := New(SecretFound, "acr-secret", "", "myregistry.azurecr.io", "", "2027-01-01T00:00:00Z")
+	f := New(SecretFound, "acr-secret", "", "myregistry.azurecr.io", "", "", "2027-01-01T00:00:00Z")
 	if got, want := f.Message(), "Secret acr-secret: registry myregistry.azurecr.io, expires 2027-01-01T00:00:00Z"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	f = New(SecretFound, "acr-secret", "apps", "", "", "")
+	f = New(SecretFound, "acr-secret", "apps", "", "", "", "")
 	if got, want := f.Message(), "Secret acr-secret in namespace apps"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -131,7 +131,7 @@ func TestRulesWellFormed(t *testing.T) {
 				t.Errorf("%s: unclosed [ in %q", r.Code, tmpl)
 			}
 			for _, p := range placeholders(tmpl) {
-				if p != "object" && p != "field" && !slices.Contains(r.Params, p) {
+				if p != "object" && p != "kindname" && p != "field" && !slices.Contains(r.Params, p) {
 					t.Errorf("%s: {%s} in %q is not a parameter", r.Code, p, tmpl)
 				}
 			}

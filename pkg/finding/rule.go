@@ -8,9 +8,9 @@ import (
 // Rule is one row of the findings table: everything said about one code.
 //
 // Message, FixMessage and Hint are templates: {name} stands for the value of the parameter
-// name (one of Params), {object} for the finding's object and {field} for its field, each
-// quoted where needed (see [Quote]); a part in [brackets] is left out when a value in it is
-// empty. Templates hold no other brackets.
+// name (one of Params), {object} for the finding's object, {kindname} for its kind and name
+// alone and {field} for its field, each quoted where needed (see [Quote]); a part in
+// [brackets] is left out when a value in it is empty. Templates hold no other brackets.
 type Rule struct {
 	Code Code
 	// Name is the code's stable name, e.g. pull-secret-missing.
@@ -104,6 +104,11 @@ func (r Rule) value(name string, f Finding) string {
 	switch name {
 	case "object":
 		return f.Object.String()
+	case "kindname": // the object without its namespace, when that is what the message is about
+		if f.Object.IsZero() {
+			return ""
+		}
+		return Quote(f.Object.Kind) + " " + Quote(f.Object.Name)
 	case "field":
 		return Quote(f.Field)
 	}

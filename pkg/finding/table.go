@@ -17,6 +17,7 @@ const (
 	PodViaAccount            Code = "ACR012"
 	AccountHasSecret         Code = "ACR013"
 	PodSpecUnreadable        Code = "ACR014"
+	NamespaceUnplaced        Code = "ACR015"
 
 	// Flux HelmReleases.
 	ChartUnseen         Code = "ACR020"
@@ -111,7 +112,7 @@ var Rules = []Rule{
 	{
 		Code: NamespaceInvalid, Name: "namespace-invalid", Check: Problem,
 		Params:  []string{"detail"},
-		Message: "{object}: {field}: {detail}",
+		Message: "{kindname}: {field} {detail}",
 		Hint:    "give it a namespace name Kubernetes accepts (a DNS-1123 label)",
 		Help: "acrgen names the pull Secret's file after the namespace the Secret goes to, and Kubernetes would refuse the object anyway: " +
 			"a namespace that is not a DNS-1123 label is refused where acrgen would have to place a Secret beside it.",
@@ -197,6 +198,18 @@ var Rules = []Rule{
 		Help:          "The function cannot read or edit a pod spec or imagePullSecrets field of the object (the CLI refuses the file with exit 2).",
 		Example:       []string{"imagePullSecrets is not a list (line 12): cannot add acr-secret"},
 		ExampleObject: Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "apps", Name: "web"},
+	},
+
+	{
+		Code: NamespaceUnplaced, Name: "namespace-unplaced", Check: Warning,
+		Params:  []string{"detail"},
+		Message: "{kindname}: {field} {detail}",
+		Hint:    "write the namespace out, or run acrgen on the directory of the Flux Kustomization that substitutes it",
+		Help: "An object acrgen need not edit has a namespace that is no namespace name (a ${VAR} that nothing acrgen reads substitutes, " +
+			"a typo): acrgen leaves it out of its verdict. Where it would have to edit the object or place the Secret beside it, that is " +
+			"a problem (ACR005) instead.",
+		Example:       []string{`"${CLUSTER_NAME}" holds a variable that nothing acrgen reads substitutes (CLUSTER_NAME; Flux's postBuild substitutes it when it applies the directory): acrgen cannot tell the namespace, and leaves the object out of its verdict`},
+		ExampleObject: Object{APIVersion: "v1", Kind: "ServiceAccount", Namespace: "${CLUSTER_NAME}", Name: "app"},
 	},
 
 	{
@@ -360,10 +373,10 @@ var Rules = []Rule{
 	},
 	{
 		Code: SecretFound, Name: "secret-found", Check: Note,
-		Params:  []string{"secret", "namespace", "registry", "username", "expires"},
-		Message: "Secret {secret}[ in namespace {namespace}][: registry {registry}][, username {username}][, expires {expires}]",
-		Help:    "An existing pull Secret, described from its plaintext annotations (no key is needed).",
-		Example: []string{"acr-secret", "apps", "myregistry.azurecr.io", "00000000-0000-0000-0000-000000000000", "2027-01-01T00:00:00Z"},
+		Params:  []string{"secret", "namespace", "registry", "username", "credential", "expires"},
+		Message: "Secret {secret}[ in namespace {namespace}][: registry {registry}][, username {username}][, credential {credential}][, expires {expires}]",
+		Help:    "An existing pull Secret, described from its plaintext annotations (no key is needed): registry, username, the credential acrgen provision recorded, expiry.",
+		Example: []string{"acr-secret", "apps", "myregistry.azurecr.io", "00000000-0000-0000-0000-000000000000", "", "2027-01-01T00:00:00Z"},
 	},
 	{
 		Code: SecretGenerated, Name: "secret-generated", Check: Note,

@@ -74,6 +74,9 @@ func (r *run) process() {
 			r.applyPod(o, specs[i][pd.PodSpec], pd)
 		}
 	}
+	for _, u := range d.Unplaced {
+		r.report(objs[u.ID], render.UnplacedFinding(u))
+	}
 	for _, us := range render.GroupUnchecked(d.Unchecked) {
 		r.report(objs[us[0].ID], render.UncheckedFinding(us))
 	}

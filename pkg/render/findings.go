@@ -31,6 +31,17 @@ func PodFindings(pd PodDecision, path string) []finding.Finding {
 	return out
 }
 
+// UnplacedFinding is the finding about an object whose namespace is no namespace name: a
+// problem when acrgen may have to edit it, else a warning (acrgen leaves it out of its
+// verdict).
+func UnplacedFinding(u Unplaced) finding.Finding {
+	code := finding.NamespaceUnplaced
+	if u.Blocks {
+		code = finding.NamespaceInvalid
+	}
+	return field(finding.New(code, u.Reason), "metadata.namespace")
+}
+
 // NamespaceFinding is the finding about a namespace at field that is no namespace name (err
 // says why).
 func NamespaceFinding(at string, err error) finding.Finding {
@@ -75,7 +86,7 @@ func joinPath(path, field string) string {
 func SecretFindings(sec ExistingSecret, v SecretVerdict, name string) []finding.Finding {
 	ann := sec.Annotations
 	reg := ann[AnnotationRegistry]
-	out := []finding.Finding{finding.New(finding.SecretFound, name, sec.Namespace, reg, ann[AnnotationUsername], ann[AnnotationExpires])}
+	out := []finding.Finding{finding.New(finding.SecretFound, name, sec.Namespace, reg, ann[AnnotationUsername], ann[AnnotationCredential], ann[AnnotationExpires])}
 	if reg != "" {
 		for _, want := range v.Missing {
 			out = append(out, field(finding.New(finding.SecretRegistryMissing, name, reg, want), "metadata.annotations."+AnnotationRegistry))
