@@ -131,8 +131,8 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 		&cli.StringFlag{Name: "cloud", Value: "AzureCloud", Usage: "cloud whose login-server suffix a bare registry name takes: AzureCloud, AzureChinaCloud, AzureUSGovernment"},
 		maxFileSizeFlag(),
 		&cli.StringFlag{Name: "expiry-warning", Value: "30d", Usage: "warn this long before a Secret's credential expires: days (30d), hours (720h), or 0 for no warning; an expired one fails check"},
-		&cli.StringFlag{Name: "source-root", Usage: "directory that Flux Kustomizations' spec.path is relative to; default the git top level of the file holding them"},
-		&cli.StringSliceFlag{Name: "helm-release", Usage: "a Flux HelmRelease (namespace/name, name, or all; repeatable) whose chart's pods get the secret through a spec.postRenderers kustomize patch, with the Secret in its release namespace"},
+		sourceRootFlag(),
+		helmReleaseFlag(),
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: string(report.Text), Usage: "how findings are printed: text (FILE:LINE: severity: message), json (docs/findings.schema.json), sarif (SARIF 2.1.0) or github (workflow commands)"},
 	}
 	if mode == engine.Check {
@@ -176,6 +176,26 @@ func workloadFlag() cli.Flag {
 
 func serviceAccountFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "service-account", Usage: "add the secret to the ServiceAccount each workload runs as (it must be in the tree) instead of to the workload"}
+}
+
+// sourceRootFlag and helmReleaseFlag say what the trees are, as engine.Plan follows them.
+func sourceRootFlag() cli.Flag {
+	return &cli.StringFlag{Name: "source-root", Usage: "directory that Flux Kustomizations' spec.path is relative to; default the git top level of the file holding them"}
+}
+
+func helmReleaseFlag() cli.Flag {
+	return &cli.StringSliceFlag{Name: "helm-release", Usage: "a Flux HelmRelease (namespace/name, name, or all; repeatable) whose chart's pods get the secret through a spec.postRenderers kustomize patch, with the Secret in its release namespace"}
+}
+
+// treeArgs reads the trees a command works on into opts: DIR... (at least one),
+// --source-root and --helm-release.
+func treeArgs(c *cli.Context, opts *engine.Options) error {
+	if c.NArg() == 0 {
+		return cli.Exit("want at least one DIR argument: a kustomization directory, or one holding Flux Kustomizations", exitUsage)
+	}
+	opts.Dir, opts.Dirs, opts.SourceRoot = c.Args().First(), c.Args().Slice(), c.String("source-root")
+	opts.HelmReleases = c.StringSlice("helm-release")
+	return nil
 }
 
 func maxFileSizeFlag() cli.Flag {
@@ -269,7 +289,7 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 				return err
 			}
 			defer lk.Unlock()
-			res, err := engine.PlanAll(opts)
+			res, err := engine.Plan(opts)
 			if err != nil {
 				return exitFor(err)
 			}
@@ -292,15 +312,16 @@ func engineOptions(s render.Settings, mode engine.Mode) engine.Options {
 
 func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) (engine.Options, error) {
 	if c.NArg() == 0 {
-		return engine.Options{}, cli.Exit("want at least one DIR argument: a kustomization directory, or one holding Flux Kustomizations", exitUsage)
+		return engine.Options{}, treeArgs(c, nil)
 	}
 	set, err := settingsFrom(c, render.SettingsInput{Registries: c.StringSlice("registry"), Cloud: c.String("cloud")})
 	if err != nil {
 		return engine.Options{}, err
 	}
 	opts := engineOptions(set, mode)
-	opts.Dir, opts.Dirs, opts.SourceRoot = c.Args().First(), c.Args().Slice(), c.String("source-root")
-	opts.HelmReleases = c.StringSlice("helm-release")
+	if err := treeArgs(c, &opts); err != nil {
+		return opts, err
+	}
 	if mode != engine.Render {
 		return opts, nil
 	}

@@ -63,7 +63,7 @@ type Options struct {
 	ExpiryWarning time.Duration
 	// Overlay is what a Flux Kustomization adds on top of Dir; nil for none.
 	Overlay *tree.Overlay
-	// Dirs are the directories PlanAll works on; empty means Dir.
+	// Dirs are the directories Plan works on; empty means Dir.
 	Dirs []string
 	// SourceRoot is what Flux Kustomizations' spec.path is relative to; empty means the git
 	// top level of the file holding the object.
@@ -74,13 +74,6 @@ type Options struct {
 	// release namespace.
 	HelmReleases []string
 
-	// helmNamespaces are the release namespaces of the selected HelmReleases that this run's
-	// directory applies: each needs the Secret there, as a workload would.
-	helmNamespaces []string
-	// partOf is set when the run is one of several: the caller reports unused registries.
-	partOf bool
-	// cache shares the files read between the runs of one PlanAll.
-	cache *tree.Cache
 	// Encrypter encrypts the Secrets (cmd/acrgen gives pkg/encrypt's); nil means none: a
 	// run that must encrypt fails.
 	Encrypter render.Encrypter
@@ -114,6 +107,12 @@ type Result struct {
 	// Roots are the directories the run may write in: each DIR it was given, and each path
 	// of a Flux Kustomization it followed. The writer refuses a change outside them.
 	Roots []string
+	// Repositories are the repositories the workloads pull from the configured registries,
+	// sorted: the scope a repository-scoped token (or an ABAC condition) needs.
+	Repositories []string
+	// Recorded are the pull Secrets the trees apply, as their plaintext metadata describes
+	// them: what acrgen provision --retire must keep working.
+	Recorded []RecordedSecret
 }
 
 // Count returns the number of findings of severity s.
@@ -140,6 +139,7 @@ func (e *EncryptionError) Unwrap() error { return e.Err }
 
 type run struct {
 	opts    Options
+	part    part
 	t       *tree.Tree
 	res     *Result
 	kustoms []render.Edit   // edits to the root kustomization
@@ -164,17 +164,20 @@ func (r *run) blocked() bool {
 	return r.writes() && r.res.Count(finding.Problem) > 0
 }
 
-// Plan computes a run without writing anything.
-func Plan(opts Options) (*Result, error) {
-	r, err := plan(opts)
-	if err != nil {
-		return nil, err
-	}
-	r.res.Roots = []string{opts.Dir}
-	return r.res, nil
+// part is what one directory's run of a Plan takes from the others.
+type part struct {
+	// helmNamespaces are the release namespaces of the selected HelmReleases that the
+	// directory applies: each needs the Secret there, as a workload would.
+	helmNamespaces []string
+	// ofMany is set when the run is one of several: Plan reports unused registries.
+	ofMany bool
+	// cache shares the files read between the runs.
+	cache *tree.Cache
 }
 
-func plan(opts Options) (*run, error) {
+// plan computes the run of one directory, opts.Dir, with what the other runs of its Plan
+// give it.
+func plan(opts Options, p part) (*run, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -213,16 +216,17 @@ func plan(opts Options) (*run, error) {
 		relevant = append(relevant, "ServiceAccount")
 	}
 	t, err := tree.Load(opts.Dir, tree.Options{MaxFileSize: opts.MaxFileSize, Kinds: opts.Kinds, Display: opts.Display,
-		Registries: opts.Registries, Relevant: relevant, Overlay: opts.Overlay, Cache: opts.cache})
+		Registries: opts.Registries, Relevant: relevant, Overlay: opts.Overlay, Cache: p.cache})
 	if err != nil {
 		return nil, err
 	}
-	r := &run{opts: opts, t: t, res: &Result{}}
+	r := &run{opts: opts, part: p, t: t, res: &Result{Roots: []string{opts.Dir}}}
 	for _, w := range t.Warnings {
 		r.add(w)
 	}
 	occ := r.occurrences()
 	d := render.Decide(occ.Occurrences, r.settings())
+	r.res.Repositories, r.res.Recorded = r.repositories(d), r.recorded(occ)
 	needs, targets, err := r.workloads(occ, d)
 	if err != nil {
 		return nil, err
@@ -302,7 +306,7 @@ func (r *run) occurrences() occurrences {
 			Images: inst.Images, Secrets: inst.Secrets, ImageFields: inst.ImageFields, Outside: !inst.File.InRoot}
 	}
 	o := occurrences{Occurrences: render.Gather(objs, r.opts.SecretName)}
-	o.Namespaces = r.opts.helmNamespaces
+	o.Namespaces = r.part.helmNamespaces
 	for _, sec := range o.Secrets {
 		o.secrets = append(o.secrets, &r.t.Instances[sec.ID])
 	}
@@ -359,7 +363,7 @@ func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]boo
 		r.add(r.locate(render.UncheckedFinding(us), r.t.Instances[us[0].ID], us[0].Field.Line))
 	}
 	for _, reg := range r.opts.Registries {
-		if !r.used[reg] && !r.opts.partOf {
+		if !r.used[reg] && !r.part.ofMany {
 			r.add(noWorkloadIn(r.t.Root, r.display(r.t.Root), reg, ""))
 		}
 	}

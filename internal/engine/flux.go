@@ -13,13 +13,14 @@ import (
 	"github.com/acrgen/acrgen/pkg/render"
 )
 
-// PlanAll computes a run over opts.Dirs (or opts.Dir) without writing anything. A directory
-// holding Flux Kustomizations stands for every directory they build, followed through the
-// graph, each with what kustomize-controller adds there (targetNamespace, images, patches,
-// postBuild substitution...); other directories are worked on as they are. The changes of all
-// of them make one result: two runs that would write the same file differently are an error
-// naming both, and nothing is written.
-func PlanAll(opts Options) (*Result, error) {
+// Plan computes a run over opts.Dirs (or opts.Dir) without writing anything: the one entry
+// point of render, patch, check and provision. A directory holding Flux Kustomizations stands
+// for every directory they build, followed through the graph, each with what
+// kustomize-controller adds there (targetNamespace, images, patches, postBuild
+// substitution...); other directories are worked on as they are. The changes of all of them
+// make one result: two runs that would write the same file differently are an error naming
+// both, and nothing is written.
+func Plan(opts Options) (*Result, error) {
 	if opts.Display == nil {
 		opts.Display = func(s string) string { return s }
 	}
@@ -27,8 +28,8 @@ func PlanAll(opts Options) (*Result, error) {
 	if len(dirs) == 0 {
 		dirs = []string{opts.Dir}
 	}
-	opts.cache = tree.NewCache()
-	repo, err := flux.Resolve(dirs, flux.Options{SourceRoot: opts.SourceRoot, Kinds: opts.Kinds, MaxFileSize: opts.MaxFileSize, Display: opts.Display, Cache: opts.cache})
+	cache := tree.NewCache()
+	repo, err := flux.Resolve(dirs, flux.Options{SourceRoot: opts.SourceRoot, Kinds: opts.Kinds, MaxFileSize: opts.MaxFileSize, Display: opts.Display, Cache: cache})
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +50,11 @@ func PlanAll(opts Options) (*Result, error) {
 	if len(repo.Targets) == 1 && repo.Targets[0].Object == nil && len(repo.Warnings) == 0 && len(repo.HelmReleases) == 0 {
 		o := opts
 		o.Dir = dirs[0]
-		return Plan(o)
+		r, err := plan(o, part{cache: cache})
+		if err != nil {
+			return nil, err
+		}
+		return r.res, nil
 	}
 	built := map[string]bool{}
 	for _, t := range repo.Targets {
@@ -72,7 +77,8 @@ func PlanAll(opts Options) (*Result, error) {
 			continue // a Flux Kustomization builds it: its run stands for this one
 		}
 		o := opts
-		o.Dir, o.Overlay, o.partOf = t.Dir, t.Overlay, true
+		o.Dir, o.Overlay = t.Dir, t.Overlay
+		p := part{ofMany: true, cache: cache}
 		for _, h := range helm {
 			if h.By != t.Object || realDir(h.Dir) != realDir(t.Dir) {
 				continue
@@ -81,13 +87,13 @@ func PlanAll(opts Options) (*Result, error) {
 			if t.Object != nil && t.Object.Spec.TargetNamespace != "" && t.Object.Spec.TargetNamespace != ns {
 				return nil, &UsageError{Msg: fmt.Sprintf("%s (%s) releases into namespace %s, but %s puts everything of %s in namespace %s, the pull Secret too: add the Secret for namespace %s yourself elsewhere, or drop --helm-release %s/%s", h, opts.Display(h.File), finding.Quote(ns), t.Object, opts.Display(t.Dir), finding.Quote(t.Object.Spec.TargetNamespace), finding.Quote(ns), h.Namespace, h.Name)}
 			}
-			o.helmNamespaces = append(o.helmNamespaces, ns)
+			p.helmNamespaces = append(p.helmNamespaces, ns)
 		}
 		label := opts.Display(t.Dir)
 		if t.Object != nil {
 			label = fmt.Sprintf("%s (%s)", finding.Quote(t.Object.String()), opts.Display(t.Object.File))
 		}
-		r, err := plan(o)
+		r, err := plan(o, p)
 		if err != nil {
 			if t.Object == nil {
 				return nil, err
@@ -188,6 +194,17 @@ func (m *merger) merge(t flux.Target, label string, r *run, repo *flux.Repo, opt
 		m.used[reg] = true
 	}
 	m.res.Roots = append(m.res.Roots, t.Dir)
+	for _, repo := range r.res.Repositories {
+		if !slices.Contains(m.res.Repositories, repo) {
+			m.res.Repositories = append(m.res.Repositories, repo)
+		}
+	}
+	slices.Sort(m.res.Repositories)
+	for _, rec := range r.res.Recorded {
+		if !slices.ContainsFunc(m.res.Recorded, func(x RecordedSecret) bool { return x.File == rec.File && x.Namespace == rec.Namespace }) {
+			m.res.Recorded = append(m.res.Recorded, rec)
+		}
+	}
 	for _, c := range r.res.Changes {
 		i, ok := m.by[c.Path]
 		if !ok {

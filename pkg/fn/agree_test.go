@@ -49,7 +49,7 @@ var oneSided = map[finding.Code]bool{
 	finding.VariablesUnresolved: true,
 }
 
-// TestFindingsAgreeWithTheCLI runs the CLI's core (engine.PlanAll, as acrgen render runs it)
+// TestFindingsAgreeWithTheCLI runs the CLI's core (engine.Plan, as acrgen render runs it)
 // and the function over the same inputs, the golden cases under testdata/: the function on the
 // ResourceList, the CLI on a tree that holds its items, one file each, with the settings of the
 // functionConfig as flags. Both must report the same findings: code, severity and object. When
@@ -105,7 +105,7 @@ func agree(t *testing.T, dir string) {
 		Kinds: cfg.Kinds, ServiceAccount: cfg.ServiceAccount, Expires: cfg.Expires, Recipients: cfg.Recipients,
 		Encrypter: encrypt.SOPS{}, Now: func() time.Time { return testNow }}
 	eopts.Credential = credential(dir, cfg)
-	plan, err := engine.PlanAll(eopts)
+	plan, err := engine.Plan(eopts)
 	if err != nil {
 		if !slices.ContainsFunc(fnFindings, func(f finding.Finding) bool { return f.Severity == finding.Problem }) {
 			t.Errorf("the CLI refuses the input (%v), the function reports no problem:\n%s", err, keys(fnFindings))
