@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/acrgen/acrgen/internal/testing/fakeazure"
@@ -17,34 +16,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
-// acrgenBinary builds the real binary once: provisioning is tested the way users run it, in
-// its own process, with the Azure SDK trusting the emulator through SSL_CERT_FILE.
-func acrgenBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "acrgen-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "acrgen")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			binErr = err
-			t.Logf("%s", out)
-		}
-	})
-	if binErr != nil {
-		t.Fatalf("building acrgen: %v", binErr)
-	}
-	return binPath
-}
+// acrgenBinary is the real binary: provisioning is tested the way users run it, in its own
+// process, with the Azure SDK trusting the emulator through SSL_CERT_FILE. testtool.Acrgen
+// builds it once for the sources.
+func acrgenBinary(t *testing.T) string { return testtool.Acrgen(t) }
 
 type procResult struct {
 	code           int

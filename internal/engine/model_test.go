@@ -172,6 +172,11 @@ func TestModelAgainstKustomizeRepoTrees(t *testing.T) {
 			}
 			dir := t.TempDir()
 			testtool.CopyTree(t, filepath.Join(repo, top), filepath.Join(dir, top))
+			// The Flux example is a repository of its own: its spec.path are relative to it,
+			// and engine.Plan follows them from a directory that holds Flux Kustomizations.
+			if err := os.Mkdir(filepath.Join(dir, "examples", "flux", ".git"), 0o755); err != nil && top == "examples" {
+				t.Fatal(err)
+			}
 			root := filepath.Join(dir, r)
 			tr, err := tree.Load(root, tree.Options{Kinds: render.NewKinds()})
 			if err != nil {
