@@ -16,7 +16,9 @@ import (
 
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
+	"github.com/acrgen/acrgen/pkg/judge"
 	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/yamledit"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -94,7 +96,7 @@ type FileChange struct {
 	// same Secret produce different ciphertexts of it.
 	secret string
 	// proven is true when every edit from Old to New has a shape whose parse is known
-	// (render.Proven): verifyChanges need not parse New again.
+	// (yamledit.Proven): verifyChanges need not parse New again.
 	proven bool
 }
 
@@ -142,7 +144,7 @@ type run struct {
 	part    part
 	t       *tree.Tree
 	res     *Result
-	kustoms []render.Edit   // edits to the root kustomization
+	kustoms []yamledit.Edit // edits to the root kustomization
 	used    map[string]bool // the registries some workload pulls from
 }
 
@@ -225,7 +227,7 @@ func plan(opts Options, p part) (*run, error) {
 		r.add(w)
 	}
 	occ := r.occurrences()
-	d := render.Decide(occ.Occurrences, r.settings())
+	d := judge.Decide(occ.Occurrences, r.settings())
 	r.res.Repositories, r.res.Recorded = r.repositories(d), r.recorded(occ)
 	needs, targets, err := r.workloads(occ, d)
 	if err != nil {
@@ -287,55 +289,55 @@ func object(inst tree.Instance) finding.Object {
 // describe names an instance in a message argument.
 func describe(inst tree.Instance) string { return object(inst).String() }
 
-// occurrences is what the run gathered from the tree for render.Decide, with the instances
+// occurrences is what the run gathered from the tree for judge.Decide, with the instances
 // and generated Secrets that its IDs stand for.
 type occurrences struct {
-	render.Occurrences
+	judge.Occurrences
 	// secrets[i] is the Secret of Occurrences.Secrets[i]: an instance, or nil for one a
 	// secretGenerator makes.
 	secrets []*tree.Instance
 }
 
 // occurrences gathers the workloads, ServiceAccounts and pull Secrets of the tree (with
-// render.Gather). IDs index r.t.Instances.
+// judge.Gather). IDs index r.t.Instances.
 func (r *run) occurrences() occurrences {
-	objs := make([]render.Object, len(r.t.Instances))
+	objs := make([]judge.Object, len(r.t.Instances))
 	for i := range r.t.Instances {
 		inst := &r.t.Instances[i]
-		objs[i] = render.Object{ID: i, Res: inst.Resource, Namespace: inst.Namespace, PodSpecs: inst.PodSpecs,
+		objs[i] = judge.Object{ID: i, Res: inst.Resource, Namespace: inst.Namespace, PodSpecs: inst.PodSpecs,
 			Images: inst.Images, Secrets: inst.Secrets, ImageFields: inst.ImageFields, Outside: !inst.File.InRoot}
 	}
-	o := occurrences{Occurrences: render.Gather(objs, r.opts.SecretName)}
+	o := occurrences{Occurrences: judge.Gather(objs, r.opts.SecretName)}
 	o.Namespaces = r.part.helmNamespaces
 	for _, sec := range o.Secrets {
 		o.secrets = append(o.secrets, &r.t.Instances[sec.ID])
 	}
 	for _, g := range r.t.Generated {
 		if g.Name == r.opts.SecretName {
-			o.Secrets = append(o.Secrets, render.ExistingSecret{ID: -1, Namespace: g.Namespace, Generated: true})
+			o.Secrets = append(o.Secrets, judge.ExistingSecret{ID: -1, Namespace: g.Namespace, Generated: true})
 			o.secrets = append(o.secrets, nil)
 		}
 	}
 	return o
 }
 
-// settings are the run's settings for render.Decide. The CLI decrypts an existing Secret to
+// settings are the run's settings for judge.Decide. The CLI decrypts an existing Secret to
 // compare it (see syncFile), and can encrypt its content again for other keys.
-func (r *run) settings() render.DecideSettings {
-	s := render.DecideSettings{
+func (r *run) settings() judge.DecideSettings {
+	s := judge.DecideSettings{
 		Registries: r.opts.Registries, SecretName: r.opts.SecretName, Namespaces: r.opts.Namespaces,
 		ServiceAccount: r.opts.ServiceAccount, Now: r.opts.Now(), ExpiryWarning: r.opts.ExpiryWarning,
-		Credential: render.No, ReEncrypt: true,
+		Credential: judge.No, ReEncrypt: true,
 	}
 	if c := r.opts.Credential; c != nil {
-		s.Credential, s.Username, s.Expires = render.Yes, c.Username, r.opts.Expires
+		s.Credential, s.Username, s.Expires = judge.Yes, c.Username, r.opts.Expires
 	}
 	return s
 }
 
 // workloads applies the decisions on pod specs and ServiceAccounts: it returns the pod specs
 // to edit in place and the patch targets for workloads from outside the root.
-func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]bool, []external, error) {
+func (r *run) workloads(occ occurrences, d judge.Decisions) (map[*yaml.Node]bool, []external, error) {
 	if err := r.unplaced(d); err != nil {
 		return nil, nil, err
 	}
@@ -343,12 +345,12 @@ func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]boo
 	for _, pd := range d.Pods {
 		inst := r.t.Instances[pd.ID]
 		ps := inst.PodSpecs[pd.PodSpec]
-		for _, f := range render.PodFindings(pd, ps.Path()) {
+		for _, f := range judge.PodFindings(pd, ps.Path()) {
 			r.add(r.locate(f, inst, ps.Node.Line))
 		}
-		if pd.Action == render.PodPatch || pd.Action == render.PodPatchOwnSecrets {
+		if pd.Action == judge.PodPatch || pd.Action == judge.PodPatchOwnSecrets {
 			missing := func(from string) finding.Finding {
-				return render.MissingPullSecret(pd, ps.Path(), from, r.opts.SecretName)
+				return judge.MissingPullSecret(pd, ps.Path(), from, r.opts.SecretName)
 			}
 			if err := r.require(w, inst, ps, inst.Secrets[pd.PodSpec], missing); err != nil {
 				return nil, nil, err
@@ -359,8 +361,8 @@ func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]boo
 	for _, reg := range d.Used {
 		r.used[reg] = true
 	}
-	for _, us := range render.GroupUnchecked(d.Unchecked) {
-		r.add(r.locate(render.UncheckedFinding(us), r.t.Instances[us[0].ID], us[0].Field.Line))
+	for _, us := range judge.GroupUnchecked(d.Unchecked) {
+		r.add(r.locate(judge.UncheckedFinding(us), r.t.Instances[us[0].ID], us[0].Field.Line))
 	}
 	for _, reg := range r.opts.Registries {
 		if !r.used[reg] && !r.part.ofMany {
@@ -383,13 +385,13 @@ func (r *run) locate(f finding.Finding, inst tree.Instance, line int) finding.Fi
 // nothing substituted, a typo): a warning for each that acrgen leaves out of its verdict, and
 // an input error, for check too, for the first that it would have to edit or place the Secret
 // beside (acrgen names Secret files after namespaces; it cannot tell which one).
-func (r *run) unplaced(d render.Decisions) error {
+func (r *run) unplaced(d judge.Decisions) error {
 	at := func(id int, reason string) *tree.InputError {
 		inst := r.t.Instances[id]
 		return &tree.InputError{Path: r.display(inst.File.Path), Line: namespaceLine(inst), Msg: fmt.Sprintf("%s %s: metadata.namespace %s", finding.Quote(inst.Resource.Kind), finding.Quote(inst.Resource.Name), reason)}
 	}
 	for _, pd := range d.Pods {
-		if pd.Action == render.PodBadNamespace {
+		if pd.Action == judge.PodBadNamespace {
 			return at(pd.ID, pd.Reason)
 		}
 	}
@@ -398,7 +400,7 @@ func (r *run) unplaced(d render.Decisions) error {
 			return at(u.ID, u.Reason)
 		}
 		inst := r.t.Instances[u.ID]
-		r.add(r.locate(render.UnplacedFinding(u), inst, namespaceLine(inst)))
+		r.add(r.locate(judge.UnplacedFinding(u), inst, namespaceLine(inst)))
 	}
 	return nil
 }
@@ -418,7 +420,7 @@ type wanted struct {
 	seen    map[string]bool
 }
 
-// require records that a pod spec (or ServiceAccount) of an instance, which render.Decide
+// require records that a pod spec (or ServiceAccount) of an instance, which judge.Decide
 // found lacking the secret, must list it; have is what it lists after the patches on the way,
 // and missing makes the finding that says so (from: the file of a workload from outside the
 // root). A pod spec in the root that cannot be edited in place (see render.PodSpec.Shared) is
@@ -458,7 +460,7 @@ func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []s
 }
 
 // serviceAccounts requires the secret on each ServiceAccount that matching workloads run as.
-func (r *run) serviceAccounts(w *wanted, occ occurrences, d render.Decisions) error {
+func (r *run) serviceAccounts(w *wanted, occ occurrences, d judge.Decisions) error {
 	for _, ad := range d.Accounts {
 		user := describe(r.t.Instances[d.Pods[ad.User].ID])
 		for _, a := range ad.Accounts {
@@ -466,7 +468,7 @@ func (r *run) serviceAccounts(w *wanted, occ occurrences, d render.Decisions) er
 			if !a.Patch {
 				continue
 			}
-			missing := func(from string) finding.Finding { return render.MissingAccountSecret(user, from, r.opts.SecretName) }
+			missing := func(from string) finding.Finding { return judge.MissingAccountSecret(user, from, r.opts.SecretName) }
 			if err := r.require(w, inst, inst.PodSpecs[0], inst.Secrets[0], missing); err != nil {
 				return err
 			}
@@ -501,8 +503,8 @@ func (r *run) patchFiles(needs map[*yaml.Node]bool) error {
 		edits, _, err := render.PlanPatch(f.Manifest, r.opts.Kinds, func(_ render.Resource, ps render.PodSpec) bool { return needs[ps.Node] }, r.opts.SecretName)
 		if err == nil && len(edits) > 0 {
 			var out []byte
-			if out, err = render.Apply(f.Manifest.Src.Bytes(), edits); err == nil {
-				changes[i] = &FileChange{Path: paths[i], Old: f.Manifest.Src.Bytes(), New: out, Mode: f.Mode, proven: render.Proven(edits)}
+			if out, err = yamledit.Apply(f.Manifest.Src.Bytes(), edits); err == nil {
+				changes[i] = &FileChange{Path: paths[i], Old: f.Manifest.Src.Bytes(), New: out, Mode: f.Mode, proven: yamledit.Proven(edits)}
 			}
 		}
 		errs[i] = err
@@ -581,8 +583,8 @@ func (r *run) patchExternal(exts []external) error {
 		r.res.Changes = append(r.res.Changes, FileChange{Path: path, Old: old, New: want, Created: !exists, Mode: 0o644})
 	}
 	if !listed {
-		style := render.SeqStyleOf(k.Src, k.Doc, "resources", render.CompactSeq)
-		e, err := render.AppendListItem(k.Src, k.Doc, "patches", render.ListItem{Key: "path", Value: name}, style)
+		style := yamledit.SeqStyleOf(k.Src, k.Doc, "resources", yamledit.CompactSeq)
+		e, err := yamledit.AppendListItem(k.Src, k.Doc, "patches", yamledit.ListItem{Key: "path", Value: name}, style)
 		if err != nil {
 			return &tree.InputError{Path: r.display(k.Path), Msg: err.Error()}
 		}
@@ -630,11 +632,11 @@ func (r *run) finishKustomization() error {
 		return nil
 	}
 	k := r.t.Kustomization
-	out, err := render.Apply(k.Src.Bytes(), r.kustoms)
+	out, err := yamledit.Apply(k.Src.Bytes(), r.kustoms)
 	if err != nil {
 		return &tree.InputError{Path: r.display(k.Path), Msg: "adding to the kustomization: " + err.Error()}
 	}
-	r.res.Changes = append(r.res.Changes, FileChange{Path: k.Path, Old: k.Src.Bytes(), New: out, Mode: k.Mode, proven: render.Proven(r.kustoms)})
+	r.res.Changes = append(r.res.Changes, FileChange{Path: k.Path, Old: k.Src.Bytes(), New: out, Mode: k.Mode, proven: yamledit.Proven(r.kustoms)})
 	return nil
 }
 

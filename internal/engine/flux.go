@@ -10,6 +10,7 @@ import (
 	"github.com/acrgen/acrgen/internal/flux"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
+	"github.com/acrgen/acrgen/pkg/judge"
 	"github.com/acrgen/acrgen/pkg/render"
 )
 
@@ -111,7 +112,7 @@ func Plan(opts Options) (*Result, error) {
 		}
 		var named []string
 		if h.Spec.Values != nil {
-			named = render.ValuesNamed(string(h.Spec.Values.Raw), opts.Registries)
+			named = judge.ValuesNamed(string(h.Spec.Values.Raw), opts.Registries)
 		}
 		for _, r := range named {
 			m.used[r] = true
@@ -129,7 +130,7 @@ func Plan(opts Options) (*Result, error) {
 	if len(unseen) > 0 {
 		// Their values name no registry, but a chart's own defaults, or values from a
 		// ConfigMap or Secret (valuesFrom), may: the verdict must not vouch for them.
-		m.add(render.UnseenChartsFinding(unseen))
+		m.add(judge.UnseenChartsFinding(unseen))
 		charts = "the charts of the HelmReleases above"
 	}
 	for _, reg := range opts.Registries {
@@ -240,7 +241,7 @@ func (m *merger) merge(t flux.Target, label string, r *run, repo *flux.Repo, opt
 func (m *merger) decryption(t flux.Target, obj finding.Object, r *run, repo *flux.Repo, opts Options) {
 	applies := false
 	for _, inst := range r.t.Instances {
-		applies = applies || render.IsPullSecret(inst.Resource, opts.SecretName)
+		applies = applies || judge.IsPullSecret(inst.Resource, opts.SecretName)
 	}
 	for _, c := range r.res.Changes {
 		if c.secret != "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
 // selectHelmReleases returns the HelmReleases that names select: "all", "namespace/name" or
@@ -64,7 +65,7 @@ func selectHelmReleases(names []string, repo *flux.Repo, display func(string) st
 func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, targets []flux.Target, opts Options) error {
 	patches := render.HelmPullSecretPatches(opts.SecretName)
 	var files []string
-	edits := map[string][]render.Edit{}
+	edits := map[string][]yamledit.Edit{}
 	srcs := map[string]*render.Manifest{}
 	modes := map[string]fs.FileMode{}
 	done := map[[2]string]bool{} // file, name: one file built into two namespaces is one object to edit
@@ -130,7 +131,7 @@ func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, targets []flux.Target
 			continue
 		}
 		old := srcs[f].Src.Bytes()
-		updated, err := render.Apply(old, edits[f])
+		updated, err := yamledit.Apply(old, edits[f])
 		if err != nil {
 			return fmt.Errorf("internal error: editing %s: %w", opts.Display(f), err)
 		}

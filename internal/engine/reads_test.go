@@ -14,6 +14,7 @@ import (
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
 const readsPod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: apps\nspec:\n  containers:\n  - name: a\n    image: myregistry.azurecr.io/app:1\n"
@@ -29,8 +30,8 @@ func TestFinishKustomizationKeepsTheLoadedMode(t *testing.T) {
 	src := []byte("resources:\n- pod.yaml\n")
 	r := &run{
 		opts:    Options{Display: func(p string) string { return p }},
-		t:       &tree.Tree{Kustomization: &tree.Kustomization{Path: "/nonexistent/kustomization.yaml", Src: render.NewSource(src), Mode: 0o640}},
-		kustoms: []render.Edit{{Start: len(src), End: len(src), Text: "- secret.yaml\n"}},
+		t:       &tree.Tree{Kustomization: &tree.Kustomization{Path: "/nonexistent/kustomization.yaml", Src: yamledit.NewSource(src), Mode: 0o640}},
+		kustoms: []yamledit.Edit{{Start: len(src), End: len(src), Text: "- secret.yaml\n"}},
 		res:     &Result{},
 	}
 	if err := r.finishKustomization(); err != nil {

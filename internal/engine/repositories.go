@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/judge"
 	"github.com/acrgen/acrgen/pkg/render"
 	"github.com/distribution/reference"
 )
@@ -12,12 +13,12 @@ import (
 // repositories lists the repositories that the pod specs pulling from the configured
 // registries (in the namespaces the run works on) pull (the scope a repository-scoped token
 // or an ABAC condition needs), sorted.
-func (r *run) repositories(d render.Decisions) []string {
+func (r *run) repositories(d judge.Decisions) []string {
 	match := render.NewMatcher(r.opts.Registries)
 	seen := map[string]bool{}
 	done := map[string]bool{} // images: the same few repeat across thousands of workloads
 	for _, pd := range d.Pods {
-		if pd.Action == render.PodOutOfScope || pd.Action == render.PodBadNamespace {
+		if pd.Action == judge.PodOutOfScope || pd.Action == judge.PodBadNamespace {
 			continue
 		}
 		for _, img := range r.t.Instances[pd.ID].Images[pd.PodSpec] {

@@ -11,13 +11,15 @@ import (
 
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
+	"github.com/acrgen/acrgen/pkg/judge"
 	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
 // secrets applies the verdicts on the pull Secrets: every effective namespace that needs one
 // gets one, encrypted, holding the current credential; the ones that exist are described, and
 // checked.
-func (r *run) secrets(occ occurrences, d render.Decisions) error {
+func (r *run) secrets(occ occurrences, d judge.Decisions) error {
 	// Every Secret of that name is reported, needed or not. One that acrgen could not rewrite
 	// without touching other objects is bad input, for check as for render.
 	order := make([]int, 0, len(occ.secrets))
@@ -47,9 +49,9 @@ func (r *run) secrets(occ occurrences, d render.Decisions) error {
 		switch {
 		case inst == nil:
 			r.add(finding.New(finding.SecretGenerated, r.opts.SecretName, ns))
-		case v.Refusal == render.RefuseDuplicate:
+		case v.Refusal == judge.RefuseDuplicate:
 			other := *occ.secrets[v.Other]
-			r.add(r.locate(render.DuplicateFinding(v, r.opts.SecretName, ns, r.display(inst.File.Path)), other, other.Resource.Node.Line))
+			r.add(r.locate(judge.DuplicateFinding(v, r.opts.SecretName, ns, r.display(inst.File.Path)), other, other.Resource.Node.Line))
 		case !inst.File.InRoot:
 			r.add(finding.New(finding.SecretOutside, r.opts.SecretName, ns, r.display(inst.File.Path)))
 		default:
@@ -79,10 +81,10 @@ func sharedFile(inst tree.Instance) string {
 	return ""
 }
 
-// describeSecret reports a Secret from its plaintext parts only, and what render.Decide found
+// describeSecret reports a Secret from its plaintext parts only, and what judge.Decide found
 // wrong with it: not encrypted, not covering every registry, expired.
-func (r *run) describeSecret(inst tree.Instance, sec render.ExistingSecret, v render.SecretVerdict) {
-	for _, f := range render.SecretFindings(sec, v, inst.Resource.Name) {
+func (r *run) describeSecret(inst tree.Instance, sec judge.ExistingSecret, v judge.SecretVerdict) {
+	for _, f := range judge.SecretFindings(sec, v, inst.Resource.Name) {
 		r.add(r.locate(f, inst, inst.Resource.Node.Line))
 	}
 }
@@ -129,14 +131,14 @@ func (r *run) createSecret(ns string, servers []string) error {
 		if err != nil {
 			return err
 		}
-		if err := r.syncFile(path, old, ns, mode, sec, render.JudgeSecret(sec, r.settings())); err != nil {
+		if err := r.syncFile(path, old, ns, mode, sec, judge.JudgeSecret(sec, r.settings())); err != nil {
 			return err
 		}
 		return r.listResource(path)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	missing := render.SecretMissingFinding(r.opts.SecretName, ns, servers, "")
+	missing := judge.SecretMissingFinding(r.opts.SecretName, ns, servers, "")
 	if !r.writes() || r.opts.Credential == nil || r.blocked() {
 		// Not created: in check, without a credential, or in a run that writes nothing.
 		at := r.t.Root // where the Secret would be listed
@@ -187,8 +189,8 @@ func (r *run) listResource(path string) error {
 	if !f.Fixed {
 		return nil
 	}
-	style := render.SeqStyleOf(k.Src, k.Doc, "resources", render.CompactSeq)
-	e, err := render.AppendListItem(k.Src, k.Doc, "resources", render.ListItem{Value: rel}, style)
+	style := yamledit.SeqStyleOf(k.Src, k.Doc, "resources", yamledit.CompactSeq)
+	e, err := yamledit.AppendListItem(k.Src, k.Doc, "resources", yamledit.ListItem{Value: rel}, style)
 	if err != nil {
 		return &tree.InputError{Path: r.display(k.Path), Msg: err.Error()}
 	}
@@ -197,37 +199,37 @@ func (r *run) listResource(path string) error {
 }
 
 // leftoverSecret reads a Secret file that an earlier run wrote but never listed.
-func (r *run) leftoverSecret(path string, old []byte, ns string) (render.ExistingSecret, error) {
+func (r *run) leftoverSecret(path string, old []byte, ns string) (judge.ExistingSecret, error) {
 	m, err := render.ParseManifest(old)
 	if err == nil && len(m.Docs) != 1 {
 		err = fmt.Errorf("holds %d YAML documents, not one Secret", len(m.Docs))
 	}
 	if err != nil {
-		return render.ExistingSecret{}, &tree.InputError{Path: r.display(path), Msg: err.Error()}
+		return judge.ExistingSecret{}, &tree.InputError{Path: r.display(path), Msg: err.Error()}
 	}
-	return render.NewExistingSecret(-1, ns, m.Docs[0]), nil
+	return judge.NewExistingSecret(-1, ns, m.Docs[0]), nil
 }
 
 // syncFile applies the verdict v on an existing Secret file, once what only decrypting can
 // tell is known: it rewrites the file only when something it holds changed (the no-churn
 // rule).
-func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec render.ExistingSecret, v render.SecretVerdict) error {
+func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec judge.ExistingSecret, v judge.SecretVerdict) error {
 	at := func(f finding.Finding) finding.Finding {
 		if f.Object.IsZero() {
-			f.Object = render.SecretObject(r.opts.SecretName, ns)
+			f.Object = judge.SecretObject(r.opts.SecretName, ns)
 		}
 		return f.At(path, 0)
 	}
-	if v.Refusal == render.RefuseWrongType {
-		f := render.WrongTypeFinding(sec, r.opts.SecretName)
+	if v.Refusal == judge.RefuseWrongType {
+		f := judge.WrongTypeFinding(sec, r.opts.SecretName)
 		r.add(at(f))
 		return nil
 	}
 	if !r.writes() || r.blocked() {
 		return nil
 	}
-	if v.Action == render.Refuse {
-		r.add(at(render.CannotKeepFinding(v, r.opts.SecretName, "")))
+	if v.Action == judge.Refuse {
+		r.add(at(judge.CannotKeepFinding(v, r.opts.SecretName, "")))
 		return nil
 	}
 	cfg, err := r.opts.Encrypter.Keys(path, r.opts.Recipients)
@@ -248,34 +250,34 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 		if err != nil {
 			return &tree.InputError{Path: r.display(path), Msg: err.Error()}
 		}
-		sec.SameRecipients = render.No
+		sec.SameRecipients = judge.No
 		if same {
-			sec.SameRecipients = render.Yes
+			sec.SameRecipients = judge.Yes
 		}
 		if plain != nil {
 			out, changed, err := cfg.Sync(old, plain, r.opts.Now())
 			switch {
 			case errors.Is(err, render.ErrNoDecryptionKey):
-				sec.Current = render.NoKey
+				sec.Current = judge.NoKey
 			case err != nil:
 				return &EncryptionError{Err: fmt.Errorf("encrypting %s: %w", r.display(path), err)}
 			case changed:
-				sec.Current, synced = render.Differs, out
+				sec.Current, synced = judge.Differs, out
 			default:
-				sec.Current = render.Same
+				sec.Current = judge.Same
 			}
 		}
-		v = render.JudgeSecret(sec, r.settings())
+		v = judge.JudgeSecret(sec, r.settings())
 	}
 	var out []byte
-	updated := render.SecretUpdatedFinding(r.opts.SecretName, ns, "")
+	updated := judge.SecretUpdatedFinding(r.opts.SecretName, ns, "")
 	switch v.Action {
-	case render.Keep:
+	case judge.Keep:
 		return nil
-	case render.Refuse:
-		r.add(at(render.CannotKeepFinding(v, r.opts.SecretName, "")))
+	case judge.Refuse:
+		r.add(at(judge.CannotKeepFinding(v, r.opts.SecretName, "")))
 		return nil
-	case render.ReEncrypt:
+	case judge.ReEncrypt:
 		if !sec.Encrypted {
 			// A plaintext Secret in the tree and no credential: encrypt what is there.
 			out, err = cfg.Encrypt(old, r.opts.Now())
@@ -285,16 +287,16 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 		var changed bool
 		out, changed, err = cfg.Sync(old, nil, r.opts.Now())
 		if errors.Is(err, render.ErrNoDecryptionKey) {
-			r.add(at(render.CannotKeepFinding(v, r.opts.SecretName, "no key can decrypt it to re-encrypt it for the new recipients (set SOPS_AGE_KEY_FILE or similar)")))
+			r.add(at(judge.CannotKeepFinding(v, r.opts.SecretName, "no key can decrypt it to re-encrypt it for the new recipients (set SOPS_AGE_KEY_FILE or similar)")))
 			return nil
 		}
 		if err == nil && !changed {
 			return nil
 		}
 		updated = finding.New(finding.SecretReEncrypted, r.opts.SecretName, ns).On(updated.Object, "sops")
-	case render.Replace:
+	case judge.Replace:
 		r.fixed(at, v)
-		if sec.Encrypted && len(sec.Problems) == 0 && sec.Current == render.NoKey {
+		if sec.Encrypted && len(sec.Problems) == 0 && sec.Current == judge.NoKey {
 			r.add(at(finding.New(finding.SecretCompareNoKey, r.opts.SecretName)))
 		}
 		if out = synced; out == nil {
@@ -310,8 +312,8 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 }
 
 // fixed reports the encryption problems of a Secret that the run re-encrypts or re-creates.
-func (r *run) fixed(at func(finding.Finding) finding.Finding, v render.SecretVerdict) {
-	for _, f := range render.EncryptionFindings(v, r.opts.SecretName) {
+func (r *run) fixed(at func(finding.Finding) finding.Finding, v judge.SecretVerdict) {
+	for _, f := range judge.EncryptionFindings(v, r.opts.SecretName) {
 		f.Fixed = true
 		r.add(at(f))
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/acrgen/acrgen/pkg/finding"
 )
 
-// render and the function follow one rule for an expired Secret (render.JudgeSecret): it must
+// render and the function follow one rule for an expired Secret (judge.JudgeSecret): it must
 // be re-created, so render without the credential finds a problem (the CLI refuses, exit 2)
 // where it used to warn and keep it; with the credential it is replaced; check reports it.
 func TestRenderRefusesExpiredSecretWithoutCredential(t *testing.T) {

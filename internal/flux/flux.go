@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/acrgen/acrgen/pkg/finding"
+	"github.com/acrgen/acrgen/pkg/judge"
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
@@ -115,9 +116,9 @@ type HelmRelease struct {
 }
 
 // ReleaseNamespace is the namespace the chart is installed in, and the field that sets it
-// (see [render.ReleaseNamespace]); err says when it is no namespace name.
+// (see [judge.ReleaseNamespace]); err says when it is no namespace name.
 func (h *HelmRelease) ReleaseNamespace() (ns, field string, err error) {
-	return render.ReleaseNamespace(h.Spec.TargetNamespace, h.Namespace)
+	return judge.ReleaseNamespace(h.Spec.TargetNamespace, h.Namespace)
 }
 
 // Is reports whether name ("namespace/name" or "name") names the release.
@@ -575,7 +576,7 @@ func (s *substituter) substitute(in string) string {
 
 // eval resolves the variables of in that it can, and leaves the others as written. Namespaces
 // are resolved with it alone: a namespace left with a variable is no namespace name, and is
-// reported with the object that has it (render.Unplaced).
+// reported with the object that has it (judge.Unplaced).
 func (s *substituter) eval(in string) string {
 	if !strings.Contains(in, "$") {
 		return in

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/acrgen/acrgen/pkg/finding"
+	"github.com/acrgen/acrgen/pkg/yamledit"
 
 	"github.com/acrgen/acrgen/pkg/render"
 	gitignore "github.com/monochromegane/go-gitignore"
@@ -56,7 +57,7 @@ type Kustomization struct {
 	Dir  string
 	K    types.Kustomization
 	// Src and Doc are the file's bytes and its root mapping, for in-place edits.
-	Src *render.Source
+	Src *yamledit.Source
 	Doc *yaml.Node
 	// Mode is the file's permission bits, as read with Src, kept when it is rewritten.
 	Mode fs.FileMode

@@ -574,7 +574,7 @@ func TestBinaryExitCodes(t *testing.T) {
 // TestAgreesWithRender: `acrgen render` on a directory and `acrgen fn` on the same resources
 // with the same options give the same resources: identical workloads, and Secrets with the
 // same plaintext. Then the function keeps the Secrets render wrote, byte for byte. Both take
-// their decisions from render.Decide (its table is render's TestDecide); this is the
+// their decisions from judge.Decide (its table is render's TestDecide); this is the
 // end-to-end check that the two front ends gather and apply them alike.
 func TestAgreesWithRender(t *testing.T) {
 	bin := acrgenBin(t)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/acrgen/acrgen/pkg/finding"
+	"github.com/acrgen/acrgen/pkg/judge"
 	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -17,7 +18,7 @@ type run struct {
 	cfg      *Config
 	opts     Options
 	rl       *framework.ResourceList
-	settings render.DecideSettings
+	settings judge.DecideSettings
 
 	found []located
 	stats stats
@@ -44,19 +45,19 @@ type object struct {
 	inList bool
 }
 
-// process does the work: it gathers the occurrences of the items, asks render.Decide what
+// process does the work: it gathers the occurrences of the items, asks judge.Decide what
 // to do, and applies the decisions in the order of the items. Problems become error results.
 func (r *run) process() {
 	objs := r.objects()
 	in, specs, specErr := r.occurrences(objs)
-	r.settings = render.DecideSettings{
+	r.settings = judge.DecideSettings{
 		Registries: r.cfg.Registries, SecretName: r.cfg.SecretName, Namespaces: r.cfg.Namespaces,
 		ServiceAccount: r.cfg.ServiceAccount, Username: r.cfg.Username, Expires: r.cfg.Expires,
-		Now: r.opts.Now(), Credential: render.Unknown,
+		Now: r.opts.Now(), Credential: judge.Unknown,
 	}
-	d := render.Decide(in, r.settings)
+	d := judge.Decide(in, r.settings)
 
-	accountsOf := map[int][]render.AccountUse{} // by the index of the first pod that runs as it
+	accountsOf := map[int][]judge.AccountUse{} // by the index of the first pod that runs as it
 	for _, a := range d.Accounts {
 		accountsOf[a.User] = a.Accounts
 	}
@@ -75,10 +76,10 @@ func (r *run) process() {
 		}
 	}
 	for _, u := range d.Unplaced {
-		r.report(objs[u.ID], render.UnplacedFinding(u))
+		r.report(objs[u.ID], judge.UnplacedFinding(u))
 	}
-	for _, us := range render.GroupUnchecked(d.Unchecked) {
-		r.report(objs[us[0].ID], render.UncheckedFinding(us))
+	for _, us := range judge.GroupUnchecked(d.Unchecked) {
+		r.report(objs[us[0].ID], judge.UncheckedFinding(us))
 	}
 	used := map[string]bool{}
 	for _, reg := range d.Used {
@@ -114,7 +115,7 @@ func (r *run) helmReleases(objs []*object, used map[string]bool) (charts string)
 		if rel.patched {
 			// Its namespace needs the Secret, whose file is named after it.
 			if rel.err != nil {
-				r.report(o, render.NamespaceFinding(rel.field, rel.err))
+				r.report(o, judge.NamespaceFinding(rel.field, rel.err))
 			}
 			continue
 		}
@@ -122,7 +123,7 @@ func (r *run) helmReleases(objs []*object, used map[string]bool) (charts string)
 		if values := render.MapValue(render.MapValue(o.res.Node, "spec"), "values"); values != nil {
 			text, _ = yaml.NewRNode(values).String()
 		}
-		named := render.ValuesNamed(text, r.settings.Registries)
+		named := judge.ValuesNamed(text, r.settings.Registries)
 		for _, reg := range named {
 			used[reg] = true
 		}
@@ -137,7 +138,7 @@ func (r *run) helmReleases(objs []*object, used map[string]bool) (charts string)
 	if len(unseen) == 0 {
 		return ""
 	}
-	r.report(nil, render.UnseenChartsFinding(unseen))
+	r.report(nil, judge.UnseenChartsFinding(unseen))
 	return "the charts of the HelmReleases above"
 }
 
@@ -159,7 +160,7 @@ func (r *run) release(o *object) (release, bool) {
 	}
 	spec := render.MapValue(o.res.Node, "spec")
 	var rel release
-	rel.ns, rel.field, rel.err = render.ReleaseNamespace(render.Scalar(render.MapValue(spec, "targetNamespace")), o.res.Namespace)
+	rel.ns, rel.field, rel.err = judge.ReleaseNamespace(render.Scalar(render.MapValue(spec, "targetNamespace")), o.res.Namespace)
 	if !render.NamespaceAllowed(r.cfg.Namespaces, rel.ns) {
 		return release{}, false
 	}
@@ -169,16 +170,16 @@ func (r *run) release(o *object) (release, bool) {
 
 // isServiceAccount reports a core ServiceAccount (a custom kind of that name is a workload
 // kind like any other).
-func isServiceAccount(o *object) bool { return render.IsServiceAccount(o.res.APIVersion, o.res.Kind) }
+func isServiceAccount(o *object) bool { return judge.IsServiceAccount(o.res.APIVersion, o.res.Kind) }
 
-// occurrences gathers what render.Decide needs of the objects (with render.Gather); IDs
+// occurrences gathers what judge.Decide needs of the objects (with judge.Gather); IDs
 // index objs. It returns the pod specs of each object (of a ServiceAccount: the account
 // itself) and the error reading them, if any. No objects at all is a kustomize generator call:
 // the items hold only the function's own config.
-func (r *run) occurrences(objs []*object) (render.Occurrences, [][]render.PodSpec, []error) {
+func (r *run) occurrences(objs []*object) (judge.Occurrences, [][]render.PodSpec, []error) {
 	specs := make([][]render.PodSpec, len(objs))
 	specErr := make([]error, len(objs))
-	gathered := make([]render.Object, len(objs))
+	gathered := make([]judge.Object, len(objs))
 	var namespaces []string
 	accounts := render.NewKinds(render.ServiceAccountKind)
 	for i, o := range objs {
@@ -187,7 +188,7 @@ func (r *run) occurrences(objs []*object) (render.Occurrences, [][]render.PodSpe
 			kinds = accounts
 		}
 		specs[i], specErr[i] = kinds.PodSpecs(o.res)
-		gathered[i] = render.Object{ID: i, Res: o.res, Namespace: o.res.Namespace, PodSpecs: specs[i], InList: o.inList}
+		gathered[i] = judge.Object{ID: i, Res: o.res, Namespace: o.res.Namespace, PodSpecs: specs[i], InList: o.inList}
 		if _, known := r.cfg.Kinds.Lookup(o.res.APIVersion, o.res.Kind); !known && len(specs[i]) == 0 && specErr[i] == nil {
 			gathered[i].ImageFields = render.ImageFields(o.res.Node)
 		}
@@ -196,28 +197,28 @@ func (r *run) occurrences(objs []*object) (render.Occurrences, [][]render.PodSpe
 			namespaces = append(namespaces, rel.ns)
 		}
 	}
-	in := render.Gather(gathered, r.cfg.SecretName)
+	in := judge.Gather(gathered, r.cfg.SecretName)
 	in.Namespaces, in.Generate = namespaces, len(objs) == 0
 	return in, specs, specErr
 }
 
 // applyPod applies the decision on one pod spec that pulls from a configured registry.
-func (r *run) applyPod(o *object, ps render.PodSpec, pd render.PodDecision) {
-	for _, f := range render.PodFindings(pd, ps.Path()) {
+func (r *run) applyPod(o *object, ps render.PodSpec, pd judge.PodDecision) {
+	for _, f := range judge.PodFindings(pd, ps.Path()) {
 		r.report(o, f)
 	}
 	servers := strings.Join(pd.Servers, ", ")
 	name := r.cfg.SecretName
 	switch pd.Action {
-	case render.PodOutOfScope:
+	case judge.PodOutOfScope:
 		r.stats.skipped++
 		r.report(o, finding.New(finding.PodOutOfScope, servers))
-	case render.PodHasSecret:
+	case judge.PodHasSecret:
 		r.stats.present++
 		r.report(o, finding.New(finding.PodHasSecret, ps.Path(), name, servers))
-	case render.PodPatch, render.PodPatchOwnSecrets:
-		r.patch(o, ps, render.MissingPullSecret(pd, ps.Path(), "", name))
-	case render.PodViaAccount:
+	case judge.PodPatch, judge.PodPatchOwnSecrets:
+		r.patch(o, ps, judge.MissingPullSecret(pd, ps.Path(), "", name))
+	case judge.PodViaAccount:
 		r.stats.viaSA++
 		r.report(o, finding.New(finding.PodViaAccount, servers, pd.Account, name))
 	}
@@ -232,7 +233,7 @@ func (r *run) patchAccount(sa *object, specs []render.PodSpec, err error, patch 
 	case !patch:
 		r.report(sa, finding.New(finding.AccountHasSecret, r.cfg.SecretName))
 	default:
-		r.patch(sa, specs[0], render.MissingAccountSecret(user, "", r.cfg.SecretName))
+		r.patch(sa, specs[0], judge.MissingAccountSecret(user, "", r.cfg.SecretName))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/acrgen/acrgen/pkg/finding"
+	"github.com/acrgen/acrgen/pkg/judge"
 	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -15,9 +16,9 @@ import (
 // encrypted one already in the items that fits is kept as it is; otherwise one is created
 // (or replaced) when a credential is available, and an error result says which namespaces
 // lack it when not.
-func (r *run) secrets(objs []*object, secrets []render.ExistingSecret, d render.Decisions) {
+func (r *run) secrets(objs []*object, secrets []judge.ExistingSecret, d judge.Decisions) {
 	for i, sec := range secrets {
-		for _, f := range render.SecretFindings(sec, d.Secrets[i], r.cfg.SecretName) {
+		for _, f := range judge.SecretFindings(sec, d.Secrets[i], r.cfg.SecretName) {
 			r.report(objs[sec.ID], f)
 		}
 	}
@@ -29,10 +30,10 @@ func (r *run) secrets(objs []*object, secrets []render.ExistingSecret, d render.
 				continue
 			}
 			if r.credential() == nil {
-				r.reportConfig(render.SecretMissingFinding(r.cfg.SecretName, nd.Namespace, nd.Servers, "no credential to create it ("+r.credWhy+")"), "passwordFrom")
+				r.reportConfig(judge.SecretMissingFinding(r.cfg.SecretName, nd.Namespace, nd.Servers, "no credential to create it ("+r.credWhy+")"), "passwordFrom")
 				continue
 			}
-			r.report(nil, render.SecretMissingFinding(r.cfg.SecretName, nd.Namespace, nd.Servers, ""))
+			r.report(nil, judge.SecretMissingFinding(r.cfg.SecretName, nd.Namespace, nd.Servers, ""))
 			continue
 		}
 		v, sec := d.Secrets[nd.Secret], secrets[nd.Secret]
@@ -42,7 +43,7 @@ func (r *run) secrets(objs []*object, secrets []render.ExistingSecret, d render.
 			if sec.SameRecipients, ok = r.sameRecipients(objs[sec.ID], nd.Namespace); !ok {
 				continue
 			}
-			v = render.JudgeSecret(sec, r.settings)
+			v = judge.JudgeSecret(sec, r.settings)
 			v.Index = nd.Secret
 		}
 		r.applySecret(objs, secrets, v, nd.Namespace)
@@ -50,26 +51,26 @@ func (r *run) secrets(objs []*object, secrets []render.ExistingSecret, d render.
 }
 
 // applySecret applies the verdict on the existing Secret of namespace ns.
-func (r *run) applySecret(objs []*object, secrets []render.ExistingSecret, v render.SecretVerdict, ns string) {
+func (r *run) applySecret(objs []*object, secrets []judge.ExistingSecret, v judge.SecretVerdict, ns string) {
 	o := objs[v.ID]
 	name := r.cfg.SecretName
 	switch {
-	case v.Action == render.Keep && secrets[v.Index].Generated && !secrets[v.Index].Encrypted:
+	case v.Action == judge.Keep && secrets[v.Index].Generated && !secrets[v.Index].Encrypted:
 		r.stats.kept++
 		r.report(o, finding.New(finding.SecretGenerated, name, ns))
-	case v.Action == render.Keep:
+	case v.Action == judge.Keep:
 		r.stats.kept++
-	case v.Refusal == render.RefuseDuplicate:
-		r.report(objs[secrets[v.Other].ID], render.DuplicateFinding(v, name, ns, secretFileOf(o)))
-	case v.Refusal == render.RefuseWrongType:
-		r.report(o, render.WrongTypeFinding(secrets[v.Index], name))
-	case v.Refusal == render.RefuseInList:
-		r.report(o, render.CannotKeepFinding(v, name, ""))
+	case v.Refusal == judge.RefuseDuplicate:
+		r.report(objs[secrets[v.Other].ID], judge.DuplicateFinding(v, name, ns, secretFileOf(o)))
+	case v.Refusal == judge.RefuseWrongType:
+		r.report(o, judge.WrongTypeFinding(secrets[v.Index], name))
+	case v.Refusal == judge.RefuseInList:
+		r.report(o, judge.CannotKeepFinding(v, name, ""))
 	case r.credential() == nil:
-		r.report(o, render.CannotKeepFinding(v, name, "no credential to re-create it ("+r.credWhy+")"))
+		r.report(o, judge.CannotKeepFinding(v, name, "no credential to re-create it ("+r.credWhy+")"))
 	default:
 		if r.createSecret(ns, o, v.Why()) {
-			for _, f := range render.EncryptionFindings(v, name) {
+			for _, f := range judge.EncryptionFindings(v, name) {
 				f.Fixed = true
 				r.report(o, f)
 			}
@@ -104,12 +105,12 @@ func (r *run) credential() *render.Credential {
 
 // sameRecipients asks the encrypter whether an encrypted Secret is encrypted for the
 // configured keys. ok is false when an error result was recorded.
-func (r *run) sameRecipients(o *object, ns string) (same render.Fact, ok bool) {
+func (r *run) sameRecipients(o *object, ns string) (same judge.Fact, ok bool) {
 	file := secretFile(o, r.cfg.SecretName, ns)
 	doc, err := yaml.NewRNode(o.res.Node).String()
 	if err != nil {
 		r.report(o, finding.New(finding.SecretError, r.cfg.SecretName, "reading it", err.Error()))
-		return render.Unknown, false
+		return judge.Unknown, false
 	}
 	keys, err := r.keys(file)
 	yes := false
@@ -119,14 +120,14 @@ func (r *run) sameRecipients(o *object, ns string) (same render.Fact, ok bool) {
 	switch {
 	case err != nil && r.cfg.Recipients.Empty():
 		// No keys configured for it: nothing to compare with.
-		return render.Unknown, true
+		return judge.Unknown, true
 	case err != nil:
 		r.report(o, field(finding.New(finding.SecretError, r.cfg.SecretName, "checking its recipients", err.Error()), "sops"))
-		return render.Unknown, false
+		return judge.Unknown, false
 	case !yes:
-		return render.No, true
+		return judge.No, true
 	}
-	return render.Yes, true
+	return judge.Yes, true
 }
 
 // secretFile is the file of a Secret: where it came from, or where a new one goes (relative
@@ -211,7 +212,7 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 		}
 		r.rl.Items[old.index] = node
 		r.stats.replaced++
-		r.report(&object{item: node, index: old.index, res: ref.res}, render.SecretUpdatedFinding(ref.res.Name, ns, why))
+		r.report(&object{item: node, index: old.index, res: ref.res}, judge.SecretUpdatedFinding(ref.res.Name, ns, why))
 		return true
 	}
 	if err := node.PipeE(yaml.SetAnnotation(annotationPath, file)); err != nil {
@@ -220,7 +221,7 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 	}
 	r.rl.Items = append(r.rl.Items, node)
 	r.stats.created++
-	created := render.SecretMissingFinding(ref.res.Name, ns, nil, "")
+	created := judge.SecretMissingFinding(ref.res.Name, ns, nil, "")
 	created.Fixed = true
 	r.report(&object{item: node, index: len(r.rl.Items) - 1, res: ref.res}, created)
 	return true

@@ -19,6 +19,7 @@ import (
 const (
 	module    = "github.com/acrgen/acrgen"
 	render    = module + "/pkg/render"
+	judge     = module + "/pkg/judge"
 	fn        = module + "/pkg/fn"
 	engine    = module + "/internal/engine"
 	finding   = module + "/pkg/finding"
@@ -57,9 +58,9 @@ type rule struct {
 
 var rules = []rule{
 	{
-		name: "pkg/render imports no filesystem or network package",
+		name: "pkg/render, pkg/judge and pkg/finding import no filesystem or network package",
 		check: func(pkgs []pkg) []string {
-			return importsMatching(pkgs, exactly(render), func(imp string) bool {
+			return importsMatching(pkgs, oneOf(render, judge, finding), func(imp string) bool {
 				// net/url only parses strings: image references may be written as URLs.
 				return imp == "os" || strings.HasPrefix(imp, "os/") || imp == "syscall" || imp == "io/ioutil" ||
 					(imp == "net" || strings.HasPrefix(imp, "net/")) && imp != "net/url"
@@ -68,11 +69,11 @@ var rules = []rule{
 		bad: []pkg{{ImportPath: render, Imports: []string{"fmt", "os"}}},
 	},
 	{
-		name: "pkg/render never reads the clock",
+		name: "pkg/render, pkg/judge and pkg/finding never read the clock",
 		check: func(pkgs []pkg) []string {
 			var bad []string
 			for _, p := range pkgs {
-				if p.ImportPath == render && slices.Contains(p.Calls, "time.Now") {
+				if (p.ImportPath == render || p.ImportPath == judge || p.ImportPath == finding) && slices.Contains(p.Calls, "time.Now") {
 					bad = append(bad, p.ImportPath+" calls time.Now")
 				}
 			}
@@ -81,9 +82,9 @@ var rules = []rule{
 		bad: []pkg{{ImportPath: render, Imports: []string{"time"}, Calls: []string{"time.Now"}}},
 	},
 	{
-		name: "pkg/render, pkg/finding, pkg/fn and internal/engine link neither sops nor the Azure SDK",
+		name: "pkg/render, pkg/judge, pkg/finding, pkg/fn and internal/engine link neither sops nor the Azure SDK",
 		check: func(pkgs []pkg) []string {
-			return depsMatching(pkgs, oneOf(render, finding, fn, engine), hasPrefix(sops, azureSDK, msal, encrypt, provision))
+			return depsMatching(pkgs, oneOf(render, judge, finding, fn, engine), hasPrefix(sops, azureSDK, msal, encrypt, provision))
 		},
 		bad: []pkg{{ImportPath: engine, Imports: []string{encrypt}, Deps: []string{render, encrypt, sops + "/aes"}}},
 	},

@@ -1,10 +1,10 @@
-package render_test
+package judge_test
 
 import (
 	"fmt"
 
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/judge"
 )
 
 // Decide takes every decision of a run on what a front end gathered: here a Deployment in
@@ -12,14 +12,14 @@ import (
 // does not pull from it. The Deployment is to be patched, namespace apps needs a new Secret,
 // and the finding that says so is worded by the findings table.
 func ExampleDecide() {
-	in := render.Occurrences{Workloads: []render.Workload{
-		{ID: 0, Namespace: "apps", PodSpecs: []render.PodUse{{Images: []string{"myregistry.azurecr.io/web:1.0"}}}},
-		{ID: 1, Namespace: "tools", PodSpecs: []render.PodUse{{Images: []string{"busybox:1.37"}}}},
+	in := judge.Occurrences{Workloads: []judge.Workload{
+		{ID: 0, Namespace: "apps", PodSpecs: []judge.PodUse{{Images: []string{"myregistry.azurecr.io/web:1.0"}}}},
+		{ID: 1, Namespace: "tools", PodSpecs: []judge.PodUse{{Images: []string{"busybox:1.37"}}}},
 	}}
-	d := render.Decide(in, render.DecideSettings{Registries: []string{"myregistry.azurecr.io"}, SecretName: "acr-secret"})
+	d := judge.Decide(in, judge.DecideSettings{Registries: []string{"myregistry.azurecr.io"}, SecretName: "acr-secret"})
 	for _, pd := range d.Pods {
-		fmt.Printf("workload %d pulls from %v; patch: %v\n", pd.ID, pd.Servers, pd.Action == render.PodPatch)
-		f := render.MissingPullSecret(pd, "spec.template.spec", "", "acr-secret")
+		fmt.Printf("workload %d pulls from %v; patch: %v\n", pd.ID, pd.Servers, pd.Action == judge.PodPatch)
+		f := judge.MissingPullSecret(pd, "spec.template.spec", "", "acr-secret")
 		f = f.On(finding.Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "apps", Name: "web"}, f.Field)
 		f.Resolve(false) // as check sees it
 		fmt.Printf("%s %s: %s\n", f.Severity, f.Code, f.Message())

@@ -1,8 +1,9 @@
-package render
+package judge
 
 import (
 	"time"
 
+	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -20,7 +21,7 @@ type Occurrences struct {
 	// every namespace of the filter, or without a namespace when there is no filter.
 	Generate bool
 	// Others are the resources of kinds acrgen does not know as workloads that have image
-	// fields (see [ImageFields]).
+	// fields (see [render.ImageFields]).
 	Others []Other
 }
 
@@ -45,11 +46,11 @@ type PodUse struct {
 
 // NewPodUse returns the PodUse of ps with its effective images and pull secrets; the
 // ServiceAccount fields are read from the pod spec.
-func NewPodUse(ps PodSpec, images, secrets []string) PodUse {
+func NewPodUse(ps render.PodSpec, images, secrets []string) PodUse {
 	return PodUse{
 		Images: images, Secrets: secrets,
-		ServiceAccountName: Scalar(mapValue(ps.Node, "serviceAccountName")),
-		ServiceAccount:     Scalar(mapValue(ps.Node, "serviceAccount")),
+		ServiceAccountName: render.Scalar(render.MapValue(ps.Node, "serviceAccountName")),
+		ServiceAccount:     render.Scalar(render.MapValue(ps.Node, "serviceAccount")),
 	}
 }
 
@@ -124,16 +125,16 @@ type ExistingSecret struct {
 func NewExistingSecret(id int, namespace string, doc *yaml.Node) ExistingSecret {
 	return ExistingSecret{
 		ID: id, Namespace: namespace,
-		Type:        Scalar(mapValue(doc, "type")),
-		Annotations: Annotations(doc),
-		Encrypted:   mapValue(doc, "sops") != nil,
+		Type:        render.Scalar(render.MapValue(doc, "type")),
+		Annotations: render.Annotations(doc),
+		Encrypted:   render.MapValue(doc, "sops") != nil,
 		Problems:    SecretEncryptionProblems(doc),
 	}
 }
 
 // DecideSettings are the settings [Decide] works with.
 type DecideSettings struct {
-	// Registries are the login servers, as from [ParseLoginServer].
+	// Registries are the login servers, as from [render.ParseLoginServer].
 	Registries []string
 	SecretName string
 	// Namespaces limits the work to these effective namespaces; empty means all.

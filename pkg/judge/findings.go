@@ -1,10 +1,11 @@
-package render
+package judge
 
 import (
 	"strconv"
 	"strings"
 
 	"github.com/acrgen/acrgen/pkg/finding"
+	"github.com/acrgen/acrgen/pkg/render"
 )
 
 // The findings of the decisions, worded by the finding table; both front ends make them here
@@ -85,11 +86,11 @@ func joinPath(path, field string) string {
 // encrypted, sops metadata not well formed.
 func SecretFindings(sec ExistingSecret, v SecretVerdict, name string) []finding.Finding {
 	ann := sec.Annotations
-	reg := ann[AnnotationRegistry]
-	out := []finding.Finding{finding.New(finding.SecretFound, name, sec.Namespace, reg, ann[AnnotationUsername], ann[AnnotationCredential], ann[AnnotationExpires])}
+	reg := ann[render.AnnotationRegistry]
+	out := []finding.Finding{finding.New(finding.SecretFound, name, sec.Namespace, reg, ann[render.AnnotationUsername], ann[render.AnnotationCredential], ann[render.AnnotationExpires])}
 	if reg != "" {
 		for _, want := range v.Missing {
-			out = append(out, field(finding.New(finding.SecretRegistryMissing, name, reg, want), "metadata.annotations."+AnnotationRegistry))
+			out = append(out, field(finding.New(finding.SecretRegistryMissing, name, reg, want), "metadata.annotations."+render.AnnotationRegistry))
 		}
 	}
 	for _, f := range v.Findings {
@@ -97,9 +98,9 @@ func SecretFindings(sec ExistingSecret, v SecretVerdict, name string) []finding.
 		case FindingExpiryUnreadable:
 			out = append(out, field(finding.New(finding.SecretExpiryUnreadable, name, f.Msg), f.Field))
 		case FindingExpired:
-			out = append(out, field(finding.New(finding.SecretExpired, name, ann[AnnotationExpires]), f.Field))
+			out = append(out, field(finding.New(finding.SecretExpired, name, ann[render.AnnotationExpires]), f.Field))
 		case FindingExpiresSoon:
-			out = append(out, field(finding.New(finding.SecretExpiresSoon, name, ann[AnnotationExpires]), f.Field))
+			out = append(out, field(finding.New(finding.SecretExpiresSoon, name, ann[render.AnnotationExpires]), f.Field))
 		}
 	}
 	return append(out, EncryptionFindings(v, name)...)

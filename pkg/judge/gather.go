@@ -1,9 +1,10 @@
-package render
+package judge
 
 import (
 	"cmp"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -12,17 +13,17 @@ import (
 type Object struct {
 	// ID is the front end's handle on it; the occurrences hand it back.
 	ID  int
-	Res Resource
+	Res render.Resource
 	// Namespace is its effective namespace ("" for none).
 	Namespace string
 	// PodSpecs are its pod specs (of a ServiceAccount: the account itself), Images[i] and
 	// Secrets[i] the effective images and pull secrets of PodSpecs[i]; nil Images or Secrets
 	// mean those written in the pod spec.
-	PodSpecs        []PodSpec
+	PodSpecs        []render.PodSpec
 	Images, Secrets [][]string
 	// ImageFields are the image fields of a resource of a kind acrgen does not know as a
 	// workload.
-	ImageFields []ImageField
+	ImageFields []render.ImageField
 	// InList, Outside and Generated describe a Secret: inside a List item, from outside the
 	// directory the CLI writes, made by a kustomize secretGenerator.
 	InList, Outside, Generated bool
@@ -37,7 +38,7 @@ func IsServiceAccount(apiVersion, kind string) bool {
 // IsPullSecret reports whether res is the pull Secret called name: a core Secret of that name,
 // or of that name before kustomize's namePrefix/nameSuffix renamed it (the first name of its
 // previousNames annotation, which kustomize hands a function).
-func IsPullSecret(res Resource, name string) bool {
+func IsPullSecret(res render.Resource, name string) bool {
 	return res.APIVersion == "v1" && res.Kind == "Secret" && (res.Name == name || PreviousName(res.Node) == name)
 }
 
@@ -49,7 +50,7 @@ func ReleaseNamespace(targetNamespace, namespace string) (ns, field string, err 
 	if targetNamespace != "" {
 		field = "spec.targetNamespace"
 	}
-	return ns, field, ValidateNamespace(ns)
+	return ns, field, render.ValidateNamespace(ns)
 }
 
 // Gather sorts the objects into what [Decide] works on: the ServiceAccounts, the pull Secrets
@@ -112,7 +113,7 @@ func (obj Object) secrets(j int) []string {
 // PreviousName is the first name kustomize records an object had before namePrefix or
 // nameSuffix renamed it ("" for none).
 func PreviousName(node *yaml.Node) string {
-	prev, _, _ := strings.Cut(Scalar(mapValue(mapValue(mapValue(node, "metadata"), "annotations"), annotationPreviousNames)), ",")
+	prev, _, _ := strings.Cut(render.Scalar(render.MapValue(render.MapValue(render.MapValue(node, "metadata"), "annotations"), annotationPreviousNames)), ",")
 	return prev
 }
 
@@ -126,6 +127,6 @@ const (
 
 // madeByGenerator reports an object that kustomize says a generator made.
 func madeByGenerator(node *yaml.Node) bool {
-	a := mapValue(mapValue(node, "metadata"), "annotations")
-	return Scalar(mapValue(a, annotationNeedsHash)) != "" || Scalar(mapValue(a, annotationGeneratorBehavior)) != ""
+	a := render.MapValue(render.MapValue(node, "metadata"), "annotations")
+	return render.Scalar(render.MapValue(a, annotationNeedsHash)) != "" || render.Scalar(render.MapValue(a, annotationGeneratorBehavior)) != ""
 }
