@@ -58,10 +58,10 @@ func ksopsTree(t *testing.T, dir, standIn string, encrypted []byte, files ...str
 		files = []string{"./secret.enc.yaml"}
 	}
 	testtool.WriteTree(t, dir, map[string]string{
-		"secret.enc.yaml": string(encrypted),
+		"secret.enc.yaml":       string(encrypted),
 		"secret-generator.yaml": "apiVersion: viaduct.ai/v1\nkind: ksops\nmetadata:\n  name: acr-pull-generator\n  annotations:\n    config.kubernetes.io/function: |\n        exec:\n          path: " + standIn + "\nfiles:\n- " + strings.Join(files, "\n- ") + "\n",
-		"kustomization.yaml": "resources:\n- deployment.yaml\ngenerators:\n- ./secret-generator.yaml\n",
-		"deployment.yaml":    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      imagePullSecrets:\n      - name: acr-pull\n      containers:\n      - name: web\n        image: myregistry.azurecr.io/web:1\n",
+		"kustomization.yaml":    "resources:\n- deployment.yaml\ngenerators:\n- ./secret-generator.yaml\n",
+		"deployment.yaml":       "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      imagePullSecrets:\n      - name: acr-pull\n      containers:\n      - name: web\n        image: myregistry.azurecr.io/web:1\n",
 	})
 }
 
