@@ -219,6 +219,7 @@ func (r *resolver) scan(dir string, recurse bool) ([]*Application, error) {
 				return filepath.SkipDir
 			}
 			if _, err := os.Stat(filepath.Join(p, "Chart.yaml")); err == nil {
+				r.chartWithApplications(p)
 				return filepath.SkipDir
 			}
 			return nil
@@ -251,6 +252,22 @@ func (r *resolver) scan(dir string, recurse bool) ([]*Application, error) {
 		err = &tree.InputError{Path: r.opts.Display(dir), Msg: err.Error()}
 	}
 	return out, err
+}
+
+// chartWithApplications warns when a Helm chart's templates make Argo CD objects (an app of
+// apps written as a chart): acrgen cannot see which.
+func (r *resolver) chartWithApplications(chart string) {
+	templates, err := filepath.Glob(filepath.Join(chart, "templates", "*.y*ml"))
+	if err != nil {
+		return
+	}
+	for _, f := range templates {
+		b, _, err := tree.ReadRegular(f, r.opts.MaxFileSize)
+		if err == nil && strings.Contains(string(b), Group) && strings.Contains(string(b), "kind: Application") {
+			r.warn("argocd-helm", nil, chart, 0, "a Helm chart whose templates make Argo CD Applications (%s): acrgen cannot see which, nor follow them; run acrgen on the directories they apply", r.opts.Display(f))
+			return
+		}
+	}
 }
 
 // build reads the Argo CD objects of dir's kustomize build, with the overlay of the source
