@@ -241,39 +241,45 @@ func answer(kind, ns, name string, images, secrets [][]string) string {
 	return s
 }
 
-// TestProofNoticesADifference guards the proof itself: a namespace, an image or a name that
-// differs from Argo CD's build is reported.
+// TestProofNoticesADifference guards the proof itself: on the first generated repository
+// that Argo CD builds with workloads, a namespace or a name that differs from Argo CD's build
+// is reported.
 func TestProofNoticesADifference(t *testing.T) {
-	dir := t.TempDir()
-	testtool.WriteTree(t, dir, generate(3))
-	repo, err := argocd.Resolve([]string{dir}, argocd.Options{SourceRoot: dir, RepoURLs: []string{repoURL}})
-	if err != nil || len(repo.Targets) == 0 {
-		t.Fatalf("want a target, got %v", err)
-	}
-	tg := repo.Targets[0]
-	app, err := argoApplication(tg.App)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := Build(t, app, tg.Source, dir, testtool.Path(t, "kustomize"), "")
-	if err != nil {
-		t.Skipf("seed 3 does not build: %v", err)
-	}
-	ours, _ := model(tg)
-	if d := cmp.Diff(answers(t, objs), ours); d != "" {
-		t.Fatalf("seed 3 differs already:\n%s", d)
-	}
-	for _, mutate := range []func(o *unstructured.Unstructured){
-		func(o *unstructured.Unstructured) { o.SetNamespace(o.GetNamespace() + "-x") },
-		func(o *unstructured.Unstructured) { o.SetName("x" + o.GetName()) },
-	} {
-		cp := make([]*unstructured.Unstructured, len(objs))
-		for i, o := range objs {
-			cp[i] = o.DeepCopy()
-			mutate(cp[i])
+	kustomize := testtool.Path(t, "kustomize")
+	for seed := uint64(1); seed <= 50; seed++ {
+		dir := t.TempDir()
+		testtool.WriteTree(t, dir, generate(seed))
+		repo, err := argocd.Resolve([]string{dir}, argocd.Options{SourceRoot: dir, RepoURLs: []string{repoURL}})
+		if err != nil || len(repo.Targets) == 0 {
+			continue
 		}
-		if cmp.Equal(answers(t, cp), ours) {
-			t.Error("a changed build compares equal")
+		tg := repo.Targets[0]
+		app, err := argoApplication(tg.App)
+		if err != nil {
+			t.Fatal(err)
 		}
+		objs, err := Build(t, app, tg.Source, dir, kustomize, "")
+		ours, _ := model(tg)
+		if err != nil || len(ours) == 0 {
+			continue
+		}
+		if d := cmp.Diff(answers(t, objs), ours); d != "" {
+			t.Fatalf("seed %d differs already:\n%s", seed, d)
+		}
+		for _, mutate := range []func(o *unstructured.Unstructured){
+			func(o *unstructured.Unstructured) { o.SetNamespace(o.GetNamespace() + "-x") },
+			func(o *unstructured.Unstructured) { o.SetName("x" + o.GetName()) },
+		} {
+			cp := make([]*unstructured.Unstructured, len(objs))
+			for i, o := range objs {
+				cp[i] = o.DeepCopy()
+				mutate(cp[i])
+			}
+			if cmp.Equal(answers(t, cp), ours) {
+				t.Errorf("seed %d: a changed build compares equal", seed)
+			}
+		}
+		return
 	}
+	t.Fatal("no generated repository of seeds 1 to 50 builds with workloads: fix the generator")
 }
