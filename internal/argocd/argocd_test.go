@@ -236,3 +236,24 @@ func TestResolveFromGit(t *testing.T) {
 		t.Fatalf("outside git: want a refusal naming --source-root, got %v", err)
 	}
 }
+
+// TestPlainDirectories: a directory holding no Argo CD object is given back to the caller
+// as it is; one holding only an ApplicationSet whose generators acrgen does not expand is not.
+func TestPlainDirectories(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	testtool.WriteTree(t, dir, map[string]string{
+		"plain/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n",
+		"sets/set.yaml":  "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: s\nspec:\n  generators:\n  - clusters: {}\n  template:\n    metadata:\n      name: x\n    spec:\n      source:\n        repoURL: " + repoURL + "\n        path: plain\n",
+	})
+	repo, err := Resolve([]string{filepath.Join(dir, "plain"), filepath.Join(dir, "sets")}, Options{SourceRoot: dir, RepoURLs: []string{repoURL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(repo.Plain) != 1 || filepath.Base(repo.Plain[0]) != "plain" {
+		t.Errorf("want plain/ alone given back, got %v", repo.Plain)
+	}
+	if len(repo.Warnings) != 1 || repo.Warnings[0].Code != "argocd-generator" {
+		t.Errorf("want the clusters generator named, got %v", repo.Warnings)
+	}
+}

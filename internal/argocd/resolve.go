@@ -109,8 +109,8 @@ type Options struct {
 type Repo struct {
 	// Targets are the directories Argo CD applies from this repository, once per source.
 	Targets []Target
-	// Plain are the directories given that hold no Argo CD object: the caller works on them as
-	// they are.
+	// Plain are the directories given that hold no Application nor ApplicationSet: the caller
+	// works on them as they are.
 	Plain    []string
 	Warnings []Warning
 	// Applications are every Application found or generated, followed or not.
@@ -137,7 +137,7 @@ func Resolve(dirs []string, opts Options) (*Repo, error) {
 		if err != nil {
 			return nil, err
 		}
-		n := len(r.repo.Applications)
+		n := r.objectsFound
 		var apps []*Application
 		if hasKustomization(abs) {
 			apps, err = r.build(abs, nil)
@@ -147,7 +147,7 @@ func Resolve(dirs []string, opts Options) (*Repo, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(apps) == 0 && len(r.repo.Applications) == n {
+		if r.objectsFound == n {
 			r.repo.Plain = append(r.repo.Plain, abs)
 		}
 		for _, a := range apps {
@@ -164,6 +164,8 @@ type resolver struct {
 	repo *Repo
 	seen map[string]bool
 	gits map[string]*gitRepo
+	// objectsFound counts the Applications and ApplicationSets read.
+	objectsFound int
 }
 
 func (r *resolver) warn(code string, obj fmt.Stringer, file string, line int, format string, args ...any) {
@@ -300,6 +302,10 @@ func (r *resolver) objects(file string, resources []render.Resource) ([]*Applica
 	for _, res := range resources {
 		if res.APIVersion != APIVersion {
 			continue
+		}
+		switch res.Kind {
+		case "Application", "ApplicationSet":
+			r.objectsFound++
 		}
 		switch res.Kind {
 		case "Application":
