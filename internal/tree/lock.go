@@ -61,6 +61,9 @@ func (e *BusyError) Error() string {
 // finishes or undoes what an interrupted run left (which a reader does under a brief exclusive
 // lock). command describes the run in the lock file, for the message another run shows.
 func LockTree(dir string, exclusive bool, command string) (*Lock, error) {
+	if err := writesSupported(); exclusive && err != nil {
+		return nil, &InputError{Path: dir, Msg: err.Error() + "; nothing was written: run render and patch on Linux (WSL, a container, CI); check, --check and --diff work here"}
+	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err

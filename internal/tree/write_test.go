@@ -450,7 +450,7 @@ func TestLockRoot(t *testing.T) {
 
 // A file that cannot be written after the commit point (here a directory has taken a new
 // file's place) makes the run put back every file it rewrote and remove the journal: the tree is
-// as before, and the error says nothing was written.
+// as before (the directory, someone else's, is kept), and the error says nothing was written.
 func TestWriteAllUndoesAFailedWrite(t *testing.T) {
 	dir := t.TempDir()
 	a := filepath.Join(dir, "a.yaml")
@@ -474,8 +474,11 @@ func TestWriteAllUndoesAFailedWrite(t *testing.T) {
 	if _, err := os.Stat(lk.journalPath()); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the journal is still there: %v", err)
 	}
-	if es := entries(t, dir); len(es) != 1 || es[0] != "a.yaml" {
-		t.Errorf("want only a.yaml left, got %v", es)
+	if es := entries(t, dir); fmt.Sprint(es) != "[a.yaml b.yaml]" {
+		t.Errorf("want a.yaml and the directory b.yaml left, got %v", es)
+	}
+	if fi, err := os.Stat(b); err != nil || !fi.IsDir() {
+		t.Errorf("the directory in b.yaml's place is gone: %v", err)
 	}
 }
 

@@ -1,0 +1,201 @@
+package tree
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sync"
+)
+
+// A write replaces a file only while it is guarded: opened with [openGuarded], which makes sure
+// that no other program can change the file between the moment acrgen reads what it holds and
+// the moment its new bytes are in it (guard_linux.go, guard_darwin.go say how). The protocol is
+// the same everywhere:
+//
+//  1. open the file guarded (or create it, exclusively);
+//  2. read what it holds through the guard and decide (a verdict): write, leave it, or keep
+//     what someone else saved there;
+//  3. write through the guard, and check that the file's name still leads to the file written
+//     (a save by rename replaces the file: the user's version is then what the name holds);
+//  4. release the guard.
+//
+// A program that saves the file meanwhile waits for the guard to go (Linux), or its save is found
+// after the write (macOS); either way its bytes are never overwritten by acrgen.
+
+// verdict is what a guarded write does with a file, given the bytes it holds.
+type verdict int
+
+const (
+	writeIt    verdict = iota // the file holds what the write expects: replace it
+	leaveIt                   // the file already holds what the write would put there
+	keepTheirs                // someone else changed the file: keep it, and say so
+)
+
+// ConflictError is a file that changed on disk after the run read it (or that appeared where
+// the run creates one), or that another program held open while acrgen was to write it. The
+// user's version is kept and nothing was written.
+type ConflictError struct {
+	Path string
+	// Open is true when the file was open in another program, which may have been saving it.
+	Open bool
+}
+
+func (e *ConflictError) Error() string {
+	if e.Open {
+		return fmt.Sprintf("%s is open in another program, which may be saving it; nothing was written: close it and run acrgen again", e.Path)
+	}
+	return fmt.Sprintf("%s changed on disk while acrgen ran; nothing was written: run acrgen again", e.Path)
+}
+
+// errLinked is a file with more than one name (hard link): written in place, its other names,
+// which may lie outside the tree, would change too.
+func errLinked(path string, n uint64) error {
+	return &InputError{Path: path, Msg: fmt.Sprintf("has %d hard links: acrgen rewrites only files with one name, since a write through one name changes the others (which may lie outside the tree); nothing was written: replace it with a copy of its own (cp FILE FILE.copy && mv FILE.copy FILE)", n)}
+}
+
+// errUnguarded is a file the system would not let acrgen guard: acrgen then does not write it.
+func errUnguarded(path string, why string, err error) error {
+	return &InputError{Path: path, Msg: fmt.Sprintf("acrgen cannot keep other programs from saving it while it writes (%s: %v), so it does not write it; nothing was written", why, err)}
+}
+
+// whileGuarded, when set, runs in replaceGuarded once the file is read under the guard and
+// before it is written; for tests that save the file at that moment.
+var whileGuarded func(path string)
+
+// readGuarded reads the regular file at path (at most max bytes, plus one to tell a longer
+// file) under the guard, checking that it has one name. It is the writer's check of a file
+// before its commit point: what would stop the write later (no permission to write, a file the
+// system will not guard, a second name) stops it now, when nothing is written yet.
+func readGuarded(path, name string, max int64) ([]byte, fs.FileMode, error) {
+	g, err := openGuarded(path, name, false, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer g.release()
+	b, err := g.read(max)
+	return b, g.mode, err
+}
+
+// replaceGuarded writes data into the file at path under the guard: it creates the file (mode
+// perm, exclusively: a file that appeared meanwhile is a conflict) when create is true, else
+// rewrites it when judge, given what it holds, says writeIt. keepTheirs is a *ConflictError. It
+// reports whether it wrote. max bounds what is read of the file; errors name the file name.
+func replaceGuarded(path, name string, data []byte, perm fs.FileMode, create bool, max int64, judge func([]byte) verdict) (bool, error) {
+	g, err := openGuarded(path, name, create, perm)
+	if err != nil {
+		return false, err
+	}
+	defer g.release()
+	if !create {
+		cur, err := g.read(max)
+		var tooLarge *sizeError
+		if errors.As(err, &tooLarge) {
+			return false, &ConflictError{Path: name}
+		}
+		if err != nil {
+			return false, err
+		}
+		switch judge(cur) {
+		case leaveIt:
+			return false, nil
+		case keepTheirs:
+			return false, &ConflictError{Path: name}
+		}
+	}
+	if whileGuarded != nil {
+		whileGuarded(path)
+	}
+	if err := g.write(data); err != nil {
+		return false, err
+	}
+	if err := g.stillNamed(); err != nil {
+		return true, err
+	}
+	return true, nil
+}
+
+// removeGuarded removes the file at path if it still holds want (a file a failed write
+// created) or a prefix of it (cut short); a file that holds anything else is kept, as someone
+// else's.
+func removeGuarded(path string, want []byte) error {
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		return nil // gone, or not a file the write made
+	}
+	g, err := openGuarded(path, path, false, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer g.release()
+	cur, err := g.read(int64(len(want)))
+	if err != nil || !bytes.HasPrefix(want, cur) {
+		return nil
+	}
+	return os.Remove(path)
+}
+
+// readAll reads f from its start, at most max bytes plus one (max <= 0: no limit).
+func readAll(f *os.File, size, max int64) ([]byte, error) {
+	if max > 0 && size > max {
+		return nil, &sizeError{size, max}
+	}
+	var r io.Reader = io.NewSectionReader(f, 0, 1<<62)
+	if max > 0 {
+		r = io.LimitReader(r, max+1)
+	}
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+	if max > 0 && int64(len(b)) > max {
+		return nil, &sizeError{int64(len(b)), max}
+	}
+	return b, nil
+}
+
+// forEachFile runs do for each index in [0, n) on 8 goroutines, calling step before each is
+// handed out (a test's delay), and stops handing out work once one fails. It returns the
+// errors in index order.
+func forEachFile(n int, step func(), do func(i int) error) []error {
+	errs := make([]error, n)
+	next := make(chan int)
+	var failed sync.Once
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for i := range next {
+				if errs[i] = do(i); errs[i] != nil {
+					failed.Do(func() { close(stop) })
+				}
+			}
+		})
+	}
+feed:
+	for i := range n {
+		step()
+		select {
+		case next <- i:
+		case <-stop:
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	return errs
+}
