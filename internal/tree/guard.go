@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+
+	"github.com/acrgen/acrgen/internal/crash"
 )
 
 // A write replaces a file only while it is guarded: opened with [openGuarded], which makes sure
@@ -170,17 +172,19 @@ func readAll(f *os.File, size, max int64) ([]byte, error) {
 
 // forEachFile runs do for each index in [0, n) on 8 goroutines, calling step before each is
 // handed out (a test's delay), and stops handing out work once one fails. It returns the
-// errors in index order.
+// errors in index order. A panic in do is raised again in the caller's goroutine
+// ([crash.Panic]).
 func forEachFile(n int, step func(), do func(i int) error) []error {
 	errs := make([]error, n)
 	next := make(chan int)
 	var failed sync.Once
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	var panicked crash.First
 	for range 8 {
 		wg.Go(func() {
 			for i := range next {
-				if errs[i] = do(i); errs[i] != nil {
+				if panicked.Go(func() { errs[i] = do(i) }) || errs[i] != nil {
 					failed.Do(func() { close(stop) })
 				}
 			}
@@ -197,5 +201,6 @@ feed:
 	}
 	close(next)
 	wg.Wait()
+	panicked.Wait()
 	return errs
 }
