@@ -33,6 +33,8 @@ func TestPasswordSourcesAreBounded(t *testing.T) {
 		"env past limit":    {env: map[string]string{"ACRGEN_PASSWORD": long}},
 		"stdin=VALUE":       {args: []string{"--password-stdin=" + testPassword}},
 		"file of the value": {args: []string{"--password-file", testPassword}},
+		"stdin with a NUL":  {stdin: testPassword + "\x00HOME=/root", args: []string{"--password-stdin"}},
+		"env of two lines":  {env: map[string]string{"ACRGEN_PASSWORD": testPassword + "\nsecond"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			args := append([]string{"render", dir, "-r", "myregistry", "-u", testUser, "--age", recipient}, tc.args...)
@@ -71,7 +73,8 @@ func TestMaxFileSizeMustBePositive(t *testing.T) {
 	}
 }
 
-// The KRM function's passwordFrom: file:/dev/zero is refused, not read without end.
+// The KRM function's passwordFrom: file:/dev/zero is refused at once, not read without end
+// (a file inside the package is read up to a bound: TestReadInDirStaysInsideThePackage).
 func TestFunctionPasswordFileIsBounded(t *testing.T) {
 	_, recipient := ageKey(t)
 	rl := `apiVersion: config.kubernetes.io/v1
@@ -99,8 +102,8 @@ functionConfig:
 	go func() { done <- acrgen(t, rl, nil, "fn") }()
 	select {
 	case r := <-done:
-		if r.code == 0 || !strings.Contains(r.stderr, "byte limit") {
-			t.Fatalf("want a failure naming the password limit, got %d\n%s", r.code, r.stderr)
+		if r.code == 0 || !strings.Contains(r.stderr, "must name a file inside the function's working directory") {
+			t.Fatalf("want a refusal of the path, got %d\n%s", r.code, r.stderr)
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("fn kept reading /dev/zero")

@@ -25,6 +25,9 @@ func fnCommand(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.Comma
 		Name:      "fn",
 		Usage:     "run as a KRM function (kustomize, kpt): read a ResourceList on standard input, write one on standard output",
 		ArgsUsage: " ",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "allow-env", Usage: "an environment variable passwordFrom env: may read besides " + fn.EnvPrefix + "* (repeatable, or comma-separated; also " + fn.AllowEnvVariable + ")"},
+		},
 		Description: "The functionConfig is an " + fn.APIVersion + " " + fn.Kind + " (or a ConfigMap with the same keys under data);\n" +
 			"see functions.yaml. The function adds imagePullSecrets to the workloads that pull from the registries and\n" +
 			"ensures the SOPS-encrypted pull Secret in each namespace that needs one. It never talks to Azure.",
@@ -37,7 +40,8 @@ func fnCommand(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.Comma
 					return cli.Exit("fn reads a ResourceList on standard input: run it from kustomize or kpt (see functions.yaml), or pipe one in", exitUsage)
 				}
 			}
-			p := fn.Processor(fn.Options{Encrypter: sopsEncrypter{}, Getenv: getenv, ReadFile: readBounded, Now: time.Now})
+			p := fn.Processor(fn.Options{Encrypter: sopsEncrypter{}, Getenv: getenv, AllowEnv: render.SplitList(append(c.StringSlice("allow-env"), getenv(fn.AllowEnvVariable))),
+				ReadFile: func(name string) ([]byte, error) { return readInDir(".", name) }, Now: time.Now})
 			cmd := command.Build(p, command.StandaloneDisabled, true)
 			cmd.SetArgs([]string{})
 			cmd.SetIn(stdin)
@@ -129,13 +133,31 @@ func (sopsEncrypter) SameRecipients(file string, keys fn.Recipients, doc []byte)
 	return cfg.SameRecipients(info), nil
 }
 
-// readBounded reads a passwordFrom file, but not much more than the password limit: the
-// function refuses a longer password, and /dev/zero must not be read without end.
-func readBounded(name string) ([]byte, error) {
-	f, err := os.Open(name)
+// readInDir reads a passwordFrom file, which the functionConfig (committed to the repository)
+// names: only a regular file inside dir (the working directory), through os.Root, so that
+// neither "..", an absolute path nor a symlink leads out of it; opened without blocking, so that
+// a FIFO is refused at once instead of waiting for a writer; and not much more than the password
+// limit (the function refuses a longer password).
+func readInDir(dir, name string) ([]byte, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	f, err := root.OpenFile(name, os.O_RDONLY|openNonblock, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &os.PathError{Op: "read", Path: name, Err: errNotRegular}
+	}
 	return io.ReadAll(io.LimitReader(f, 2*render.MaxPasswordSize))
 }
+
+// errNotRegular is a passwordFrom file that is a FIFO, a device or a directory.
+var errNotRegular = errors.New("not a regular file")

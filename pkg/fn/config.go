@@ -1,7 +1,9 @@
 package fn
 
 import (
+	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -319,6 +321,24 @@ func decodeDataField(v *yaml.Node, f reflect.Value) error {
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// packagePath refuses a passwordFrom file that is not a path inside the function's working
+// directory, by its text: an absolute path (or a Windows volume), a ".." element, a NUL. The
+// config is committed to the repository: it must not name what the function reads outside the
+// package (a key under ~/.ssh, /proc/self/environ). The reader confines the open too, so a
+// symlink out of the package is refused when the file is read.
+func packagePath(p string) error {
+	const why = "file: must name a file inside the function's working directory (a relative path without ..): a committed config may not read outside the package"
+	if strings.ContainsRune(p, 0) || filepath.IsAbs(p) || filepath.VolumeName(p) != "" || strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\`) {
+		return errors.New(why)
+	}
+	for _, el := range strings.FieldsFunc(p, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if el == ".." {
+			return errors.New(why)
+		}
+	}
+	return nil
+}
+
 // validate checks a Spec and turns it into a Config; field paths start with prefix.
 func validate(s Spec, prefix string) (*Config, []configError) {
 	var errs []configError
@@ -359,6 +379,9 @@ func validate(s Spec, prefix string) (*Config, []configError) {
 		case kind == "env" && envName.MatchString(ref):
 			cfg.Password.Env = ref
 		case kind == "file" && strings.TrimSpace(ref) != "":
+			if err := packagePath(ref); err != nil {
+				bad("passwordFrom", "%v", err)
+			}
 			cfg.Password.File = ref
 		default:
 			bad("passwordFrom", "want env:VARIABLE or file:PATH")

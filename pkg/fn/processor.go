@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,8 +32,15 @@ type Options struct {
 	// Encrypter encrypts new Secrets; nil means none can be created (an error result says so).
 	Encrypter Encrypter
 	// Getenv reads the environment for passwordFrom env:VAR; nil means an empty environment.
+	// Only variables named ACRGEN_* or listed in AllowEnv are ever read (see [EnvAllowed]).
 	Getenv func(string) string
-	// ReadFile reads passwordFrom file:PATH; nil means no file can be read.
+	// AllowEnv are the variables passwordFrom env: may read besides ACRGEN_*. They come from
+	// whoever runs the function (a flag, the process environment), never from the
+	// functionConfig, which is committed to the repository.
+	AllowEnv []string
+	// ReadFile reads passwordFrom file:PATH, a relative path without "..". It must confine the
+	// read to the function's working directory (no symlink out of it) and refuse anything but a
+	// regular file without blocking (a FIFO); nil means no file can be read.
 	ReadFile func(name string) ([]byte, error)
 	// Now is the clock for the SOPS lastmodified field; nil means time.Now.
 	Now func() time.Time
@@ -78,6 +86,19 @@ func Processor(opts Options) framework.ResourceListProcessor {
 	})
 }
 
+// EnvPrefix is the prefix of the environment variables passwordFrom env: may always read.
+const EnvPrefix = "ACRGEN_"
+
+// AllowEnvVariable is the variable of the function's process that lists, comma-separated, more
+// variables passwordFrom env: may read (the CLI's acrgen fn --allow-env).
+const AllowEnvVariable = "ACRGEN_FN_ALLOW_ENV"
+
+// EnvAllowed reports whether passwordFrom env:name may be read: name starts with [EnvPrefix], or
+// the runner allowed it.
+func EnvAllowed(name string, allowed []string) bool {
+	return strings.HasPrefix(name, EnvPrefix) || slices.Contains(allowed, name)
+}
+
 // readCredential reads the configured credential. It returns nil and the reason when none
 // is available; an error is a source that exists but cannot be used.
 func (r *run) readCredential() (*render.Credential, string, error) {
@@ -85,6 +106,8 @@ func (r *run) readCredential() (*render.Credential, string, error) {
 	switch {
 	case c.Username == "":
 		return nil, "no username and passwordFrom in the functionConfig", nil
+	case c.Password.Env != "" && !EnvAllowed(c.Password.Env, r.opts.AllowEnv):
+		return nil, "", fmt.Errorf("env:%s is not allowed: the function reads only variables named %s* or allowed by its runner (acrgen fn --allow-env %[1]s, or %s=%[1]s in its environment); a committed config may not choose which of the runner's variables it reads", c.Password.Env, EnvPrefix, AllowEnvVariable)
 	case c.Password.Env != "":
 		v := r.opts.Getenv(c.Password.Env)
 		if v == "" {

@@ -10,7 +10,7 @@ import (
 // ReadPassword drops one line ending, reads a password at the limit in full, and refuses a
 // longer one without reading it all or echoing it.
 func TestReadPassword(t *testing.T) {
-	for in, want := range map[string]string{"pw\n": "pw", "pw\r\n": "pw", "pw\n\n": "pw\n", "pw": "pw", "": ""} {
+	for in, want := range map[string]string{"pw\n": "pw", "pw\r\n": "pw", "pw": "pw", "": "", "p w~": "p w~"} {
 		got, err := ReadPassword(strings.NewReader(in))
 		if err != nil || string(got) != want {
 			t.Errorf("ReadPassword(%q) = %q, %v; want %q", in, got, err, want)
@@ -37,6 +37,21 @@ func TestReadPassword(t *testing.T) {
 	}
 	if _, err := ReadPassword(strings.NewReader("SECRETVALUE" + string(full))); err == nil || strings.Contains(err.Error(), "SECRETVALUE") {
 		t.Fatalf("an over-long password: want an error without the value, got %v", err)
+	}
+}
+
+// A password holding a control character or NUL is refused without echoing it: what
+// /proc/self/environ, a key file or a second line look like, and no registry password.
+func TestReadPasswordRefusesControlCharacters(t *testing.T) {
+	for _, in := range []string{"pw\n\n", "SECRET\x00HOME=/root", "SECRET\nline2", "SECRET\tx", "SECRET\x7f", "\x1b[2JSECRET", "SECRET\rX"} {
+		got, err := ReadPassword(strings.NewReader(in))
+		if err == nil || got != nil {
+			t.Errorf("ReadPassword(%q) = %q, %v; want a refusal", in, got, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), "control character") || strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("ReadPassword(%q): want an error naming the control character without the value, got %v", in, err)
+		}
 	}
 }
 
