@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"sync"
@@ -139,35 +138,6 @@ func removeGuarded(path string, want []byte) error {
 		return nil
 	}
 	return os.Remove(path)
-}
-
-// readAll reads f from its start, at most max bytes plus one (max <= 0: no limit).
-func readAll(f *os.File, size, max int64) ([]byte, error) {
-	if max > 0 && size > max {
-		return nil, &sizeError{size, max}
-	}
-	var r io.Reader = io.NewSectionReader(f, 0, 1<<62)
-	if max > 0 {
-		r = io.LimitReader(r, max+1)
-	}
-	b := make([]byte, 0, size+1)
-	for {
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-	}
-	if max > 0 && int64(len(b)) > max {
-		return nil, &sizeError{int64(len(b)), max}
-	}
-	return b, nil
 }
 
 // forEachFile runs do for each index in [0, n) on 8 goroutines, calling step before each is

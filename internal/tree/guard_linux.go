@@ -98,7 +98,8 @@ func (g *guarded) lease() error {
 	}
 }
 
-// read reads the whole file through the lease (at most max bytes plus one).
+// read reads the whole file through the lease (at most max bytes plus one); once, before a
+// write.
 func (g *guarded) read(max int64) ([]byte, error) {
 	fi, err := g.f.Stat()
 	if err != nil {
