@@ -13,8 +13,8 @@ import (
 
 // A write replaces a file only while it is guarded: opened with [openGuarded], which makes sure
 // that no other program can change the file between the moment acrgen reads what it holds and
-// the moment its new bytes are in it (guard_linux.go, guard_darwin.go say how). The protocol is
-// the same everywhere:
+// the moment its new bytes are in it (guard_linux.go says how; where there is no such guard,
+// guard_other.go refuses). The protocol:
 //
 //  1. open the file guarded (or create it, exclusively);
 //  2. read what it holds through the guard and decide (a verdict): write, leave it, or keep
@@ -23,8 +23,9 @@ import (
 //     (a save by rename replaces the file: the user's version is then what the name holds);
 //  4. release the guard.
 //
-// A program that saves the file meanwhile waits for the guard to go (Linux), or its save is found
-// after the write (macOS); either way its bytes are never overwritten by acrgen.
+// A program that saves the file in place meanwhile waits for the guard to go, then saves over
+// acrgen's bytes; one that saves by rename replaces the file, which step 3 finds. Either way its
+// bytes are never overwritten by acrgen.
 
 // verdict is what a guarded write does with a file, given the bytes it holds.
 type verdict int
@@ -66,8 +67,8 @@ func errUnguarded(path string, why string, err error) error {
 // before it is written; for tests that save the file at that moment.
 var whileGuarded func(path string)
 
-// readGuarded reads the regular file at path (at most max bytes, plus one to tell a longer
-// file) under the guard, checking that it has one name. It is the writer's check of a file
+// readGuarded reads the regular file at path (at most max bytes, at least 1, plus one to tell a
+// longer file) under the guard, checking that it has one name. It is the writer's check of a file
 // before its commit point: what would stop the write later (no permission to write, a file the
 // system will not guard, a second name) stops it now, when nothing is written yet.
 func readGuarded(path, name string, max int64) ([]byte, fs.FileMode, error) {
@@ -82,40 +83,37 @@ func readGuarded(path, name string, max int64) ([]byte, fs.FileMode, error) {
 
 // replaceGuarded writes data into the file at path under the guard: it creates the file (mode
 // perm, exclusively: a file that appeared meanwhile is a conflict) when create is true, else
-// rewrites it when judge, given what it holds, says writeIt. keepTheirs is a *ConflictError. It
-// reports whether it wrote. max bounds what is read of the file; errors name the file name.
-func replaceGuarded(path, name string, data []byte, perm fs.FileMode, create bool, max int64, judge func([]byte) verdict) (bool, error) {
+// rewrites it when judge, given what it holds, says writeIt. keepTheirs is a *ConflictError.
+// max (at least 1) bounds what is read of the file; errors name the file name.
+func replaceGuarded(path, name string, data []byte, perm fs.FileMode, create bool, max int64, judge func([]byte) verdict) error {
 	g, err := openGuarded(path, name, create, perm)
 	if err != nil {
-		return false, err
+		return err
 	}
 	defer g.release()
 	if !create {
 		cur, err := g.read(max)
 		var tooLarge *sizeError
 		if errors.As(err, &tooLarge) {
-			return false, &ConflictError{Path: name}
+			return &ConflictError{Path: name}
 		}
 		if err != nil {
-			return false, err
+			return err
 		}
 		switch judge(cur) {
 		case leaveIt:
-			return false, nil
+			return nil
 		case keepTheirs:
-			return false, &ConflictError{Path: name}
+			return &ConflictError{Path: name}
 		}
 	}
 	if whileGuarded != nil {
 		whileGuarded(path)
 	}
 	if err := g.write(data); err != nil {
-		return false, err
+		return err
 	}
-	if err := g.stillNamed(); err != nil {
-		return true, err
-	}
-	return true, nil
+	return g.stillNamed()
 }
 
 // removeGuarded removes the file at path if it still holds want (a file a failed write
@@ -133,7 +131,7 @@ func removeGuarded(path string, want []byte) error {
 		return err
 	}
 	defer g.release()
-	cur, err := g.read(int64(len(want)))
+	cur, err := g.read(int64(len(want)) + 1)
 	if err != nil || !bytes.HasPrefix(want, cur) {
 		return nil
 	}

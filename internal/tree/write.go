@@ -199,7 +199,7 @@ func (l *Lock) check(w Write, dirs map[string]string) (string, fs.FileMode, erro
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return "", 0, &InputError{Path: w.Path, Msg: "is a symlink: acrgen rewrites only regular files; nothing was written"}
 	}
-	cur, mode, err := readGuarded(target, w.Path, int64(len(w.Old)))
+	cur, mode, err := readGuarded(target, w.Path, int64(len(w.Old))+1)
 	var tooLarge *sizeError
 	var ce *ConflictError
 	var ie *InputError
@@ -286,7 +286,7 @@ func Within(root, p string) bool {
 func writeFiles(ws []Write, es []journalEntry, step func()) error {
 	errs := forEachFile(len(es), step, func(i int) error {
 		e, w := es[i], ws[i]
-		_, err := replaceGuarded(e.Target, w.Path, e.Data, e.Mode, w.Created, int64(len(w.Old)), func(cur []byte) verdict {
+		err := replaceGuarded(e.Target, w.Path, e.Data, e.Mode, w.Created, int64(len(w.Old))+1, func(cur []byte) verdict {
 			if bytes.Equal(cur, w.Old) {
 				return writeIt
 			}
@@ -318,7 +318,7 @@ func undo(ws []Write, es []journalEntry) error {
 			errs = append(errs, removeGuarded(e.Target, e.Data))
 			continue
 		}
-		_, err := replaceGuarded(e.Target, w.Path, w.Old, e.Mode, false, int64(max(len(e.Data), len(w.Old))), func(cur []byte) verdict {
+		err := replaceGuarded(e.Target, w.Path, w.Old, e.Mode, false, int64(max(len(e.Data), len(w.Old)))+1, func(cur []byte) verdict {
 			if !bytes.Equal(cur, w.Old) && bytes.HasPrefix(e.Data, cur) {
 				return writeIt
 			}
@@ -417,7 +417,7 @@ func (l *Lock) recover() error {
 		e := j.Entries[i]
 		_, err := os.Lstat(e.Target)
 		create := e.Old == "" && errors.Is(err, fs.ErrNotExist) // not created yet
-		_, err = replaceGuarded(e.Target, e.Target, e.Data, e.Mode, create, int64(max(len(e.Data), DefaultMaxFileSize)), func(cur []byte) verdict {
+		err = replaceGuarded(e.Target, e.Target, e.Data, e.Mode, create, int64(max(len(e.Data), DefaultMaxFileSize)), func(cur []byte) verdict {
 			switch {
 			case sum(cur) == e.New:
 				return leaveIt // written before the kill
