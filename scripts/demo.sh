@@ -59,6 +59,14 @@ SOPS_AGE_KEY_FILE=demo.agekey sops -d overlays/prod/acr-secret.enc.yaml \
 step "acrgen check overlays/prod (read-only; exit 1 on drift)"
 acrgen check overlays/prod --registry myregistry
 
+step "rotation, phase 1: --rotate adds a password and renders it; the old one keeps working"
+SOPS_AGE_KEY_FILE=demo.agekey acrgen provision overlays/prod --registry myregistry --sp-name acr-pull-prod --cloud "$FAKEAZURE_CLOUD_FILE" --rotate
+acrgen check overlays/prod --registry myregistry | grep 'credential'
+
+step "rotation, phase 2 (after merge and apply): --retire removes the passwords no Secret records"
+acrgen provision overlays/prod --registry myregistry --sp-name acr-pull-prod --cloud "$FAKEAZURE_CLOUD_FILE" --retire
+acrgen provision overlays/prod --registry myregistry --sp-name acr-pull-prod --cloud "$FAKEAZURE_CLOUD_FILE" --retire --grace 0s
+
 step "a second render of staging changes nothing"
 printf 'demo-only-not-a-real-password' | SOPS_AGE_KEY_FILE=demo.agekey acrgen render overlays/staging \
   --registry myregistry --username 00000000-0000-0000-0000-000000000000 --password-stdin

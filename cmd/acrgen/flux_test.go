@@ -462,6 +462,15 @@ func TestFluxSpecFields(t *testing.T) {
 				"vars/app.yaml":           "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: v\nspec:\n  selector:\n    matchLabels:\n      app: v\n  template:\n    metadata:\n      labels:\n        app: v\n    spec:\n      containers:\n      - name: v\n        image: ${REGISTRY}/v:${TAG:=v1}\n",
 			},
 		},
+		{
+			name: "postBuild substitutes the namespaces of a workload and of a ServiceAccount",
+			spec: "  path: ./nsvars\n  postBuild:\n    substitute:\n      CLUSTER: prod\n",
+			files: map[string]string{
+				"nsvars/kustomization.yaml": "resources:\n- app.yaml\n- sa.yaml\n",
+				"nsvars/app.yaml":           "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: v\n  namespace: ${CLUSTER}\nspec:\n  selector:\n    matchLabels:\n      app: v\n  template:\n    metadata:\n      labels:\n        app: v\n    spec:\n      containers:\n      - name: v\n        image: myregistry.azurecr.io/v:1\n",
+				"nsvars/sa.yaml":            "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: reconciler\n  namespace: \"${CLUSTER}\"\n",
+			},
+		},
 	}
 	want := kubectlDockerConfig(t, "myregistry.azurecr.io")
 	for _, c := range cases {
@@ -541,6 +550,36 @@ func TestFluxFaults(t *testing.T) {
 		r := acrgen(t, "", nil, "check", "clusters/c", "--registry", "myregistry")
 		if !strings.Contains(r.stderr, "postBuild cannot resolve REGISTRY_HOST") {
 			t.Fatalf("want a warning naming REGISTRY_HOST, got exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	})
+	t.Run("a namespace variable that nothing acrgen reads substitutes: a warning, and exit 2 where a workload pulls", func(t *testing.T) {
+		spec := "  path: ./nsvars\n  postBuild:\n    substitute:\n      TAG: v1\n    substituteFrom:\n    - kind: ConfigMap\n      name: cluster-vars\n"
+		sa := "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: reconciler\n  namespace: ${CLUSTER}\n"
+		dir := fluxSpecRepo(t, spec, map[string]string{"nsvars/kustomization.yaml": "resources:\n- sa.yaml\n", "nsvars/sa.yaml": sa})
+		t.Chdir(dir)
+		r := acrgen(t, "", nil, "check", "clusters/c", "--registry", "myregistry")
+		if r.code != exitOK {
+			t.Fatalf("want exit 0, got %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		for _, want := range []string{"postBuild.substituteFrom ConfigMap cluster-vars is not in the repository",
+			`nsvars/sa.yaml:5: ServiceAccount reconciler: metadata.namespace "${CLUSTER}" holds a variable that nothing acrgen reads substitutes (CLUSTER;`} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("no warning %q:\n%s", want, r.stderr)
+			}
+		}
+
+		dir = fluxSpecRepo(t, spec, map[string]string{"nsvars/kustomization.yaml": "resources:\n- app.yaml\n",
+			"nsvars/app.yaml": strings.Replace(goodDeployment, "  name: good\n", "  name: good\n  namespace: ${CLUSTER}\n", 1)})
+		t.Chdir(dir)
+		before := testtool.Snapshot(t, dir)
+		for _, args := range [][]string{{"check"}, {"render", "--username", testUser, "--password-stdin"}} {
+			r := acrgen(t, testPassword, nil, append(append(args, "clusters/c"), "--registry", "myregistry")...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, `nsvars/app.yaml:5: Deployment good: metadata.namespace "${CLUSTER}" holds a variable that nothing acrgen reads substitutes (CLUSTER), and it pulls from myregistry.azurecr.io`) {
+				t.Fatalf("%s: want exit 2 naming the file, line and workload, got %d\n%s%s", args[0], r.code, r.stdout, r.stderr)
+			}
+		}
+		if d := diffSnap(before, testtool.Snapshot(t, dir)); d != "" {
+			t.Fatalf("files touched: %s", d)
 		}
 	})
 	t.Run("a Kustomization of another source is listed and skipped", func(t *testing.T) {

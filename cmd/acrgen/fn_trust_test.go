@@ -45,7 +45,7 @@ func TestFunctionConfigCannotChooseWhatIsRead(t *testing.T) {
 		{"file:testdata/../../../go.mod", "must name a file inside the function's working directory"},
 		{`file:..\\..\\x`, "must name a file inside the function's working directory"},
 		{"file:/dev/zero", "must name a file inside the function's working directory"},
-		{"env:GITHUB_TOKEN", "env:GITHUB_TOKEN is not allowed"},
+		{"env:GITHUB_TOKEN", "env:GITHUB_TOKEN is not allowed: the function reads only variables named ACRGEN_* or allowed by its runner (acrgen fn --allow-env GITHUB_TOKEN, or ACRGEN_FN_ALLOW_ENV=GITHUB_TOKEN in its environment)"},
 		{"env:HOME", "env:HOME is not allowed"},
 	} {
 		r := acrgen(t, hostileRL(attacker, tc.from), env, "fn")

@@ -94,6 +94,31 @@ func TestBadNamespaceInTree(t *testing.T) {
 	runAll(t, root, dir, false, `base/kustomization\.yaml:1: namespace: "x/\.\./\.\./\.\./ns-escaped" is not a valid namespace`)
 }
 
+// A namespace that holds a ${VAR} (Flux's postBuild fills it in) is resolved only where a Flux
+// Kustomization substitutes it. Elsewhere an object that needs no pull secret is a warning
+// naming file, line and object, and the run goes on; a workload that pulls from the registry
+// there, or a ServiceAccount acrgen may have to patch, is exit 2, and nothing is written.
+func TestNamespaceVariables(t *testing.T) {
+	sa := "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n  namespace: \"${CLUSTER_NAME}\"\n"
+	// Issue 18: resources: [sa.yaml], sa.yaml a ServiceAccount in that namespace.
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "kustomization.yaml"), "resources: [sa.yaml]\n")
+	write(t, filepath.Join(dir, "sa.yaml"), sa)
+	r := acrgen(t, "", map[string]string{}, "check", dir, "-r", "myregistry")
+	if r.code != exitOK || !strings.Contains(r.stderr, `sa.yaml:5: ServiceAccount sa: metadata.namespace "${CLUSTER_NAME}" holds a variable that nothing acrgen reads substitutes (CLUSTER_NAME; Flux's postBuild substitutes it when it applies the directory)`) {
+		t.Fatalf("want exit 0 and a warning naming sa.yaml:5, got %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	deployment := strings.Replace(goodDeployment, "  name: good\n", "  name: good\n  namespace: ${CLUSTER_NAME}\n", 1)
+	root, dir := nestedTree(t, map[string]string{"good.yaml": deployment, "sa.yaml": sa})
+	runAll(t, root, dir, false, `good\.yaml:5: Deployment good: metadata\.namespace "\$\{CLUSTER_NAME\}" holds a variable that nothing acrgen reads substitutes \(CLUSTER_NAME\), and it pulls from myregistry\.azurecr\.io: acrgen cannot tell which namespace\. Set CLUSTER_NAME in spec\.postBuild\.substitute`)
+
+	// With --service-account, a ServiceAccount of the name the workload runs as, whose
+	// namespace is unknown, may be the one to patch.
+	root, dir = nestedTree(t, map[string]string{"good.yaml": strings.Replace(goodDeployment, "    spec:\n", "    spec:\n      serviceAccountName: sa\n", 1), "sa.yaml": sa})
+	runAll(t, root, dir, false, `sa\.yaml:5: ServiceAccount sa: metadata\.namespace "\$\{CLUSTER_NAME\}" holds a variable .* pods that pull from the registry run as a ServiceAccount sa that is missing from the default namespace \(this may be it\)`, "--service-account")
+}
+
 // The longest Secret name and the longest namespace together still make a file name that
 // fits in 255 bytes: the limits are exactly right.
 func TestLongestNamesRender(t *testing.T) {

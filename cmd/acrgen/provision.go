@@ -21,18 +21,23 @@ func provisionCommand() *cli.Command {
 		ArgsUsage: "DIR",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "registry", Aliases: []string{"r"}, Required: true, Usage: "the registry's name (or login server)"},
+			&cli.StringFlag{Name: "tenant", Usage: "the tenant of the registry's subscription, when it is not your login's default tenant"},
 			&cli.StringFlag{Name: "subscription", EnvVars: []string{"AZURE_SUBSCRIPTION_ID"}, Usage: "subscription ID holding the registry"},
 			&cli.StringFlag{Name: "resource-group", Aliases: []string{"g"}, Usage: "resource group of the registry (default: search the subscription)"},
 			&cli.StringFlag{Name: "cloud", Value: "AzureCloud", Usage: "AzureCloud, AzureChinaCloud, AzureUSGovernment, or a cloud file as az cloud register --cloud-config takes"},
 			&cli.StringFlag{Name: "credential", Value: "sp", Usage: "sp (a service principal) or token (a repository-scoped ACR token)"},
 			&cli.StringFlag{Name: "sp-name", Usage: "display name of the service principal to find or create"},
 			&cli.StringFlag{Name: "sp-id", Usage: "an existing service principal: appId or servicePrincipalName"},
-			&cli.StringFlag{Name: "role", Value: "acrpull", Usage: "role at the registry scope: acrpull, acrpush, owner, or any role name or ID"},
+			&cli.StringFlag{Name: "role", Usage: "role at the registry scope: acrpull, acrpush, owner, or any role name or ID (default: acrpull; on a registry in ABAC mode, Container Registry Repository Reader limited to the tree's repositories)"},
+			&cli.BoolFlag{Name: "all-repositories", Usage: "on a registry in ABAC mode, grant the repository-reader role on every repository instead of those the tree pulls"},
 			&cli.StringFlag{Name: "token-name", Value: provision.DefaultTokenName, Usage: "name of the repository-scoped token (--credential token)"},
-			&cli.StringSliceFlag{Name: "repository", Usage: "repository the token may pull (repeatable); default: those the tree's workloads use"},
+			&cli.StringSliceFlag{Name: "repository", Usage: "repository the credential may pull (repeatable): the token's scope map, or the ABAC condition; default: those the tree's workloads use"},
 			&cli.IntFlag{Name: "years", Usage: "password lifetime in years (default 1)"},
 			&cli.StringFlag{Name: "end-date", Usage: "password expiry (RFC 3339 or YYYY-MM-DD), instead of --years"},
-			&cli.BoolFlag{Name: "rotate", Usage: "add a new password, render it, then remove older passwords acrgen created"},
+			&cli.BoolFlag{Name: "rotate", Usage: "add a new password and render it; remove nothing (see --retire)"},
+			&cli.BoolFlag{Name: "retire", Usage: "remove the passwords acrgen made that no Secret in DIR records; change nothing in DIR"},
+			&cli.DurationFlag{Name: "grace", Value: provision.DefaultGrace, Usage: "with --retire: how long the password DIR records must have existed first"},
+			&cli.BoolFlag{Name: "abandoned", Usage: "with --retire: remove also acrgen passwords newer than the one DIR records (rotations closed without merging)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan; make no change in Azure or in DIR"},
 			secretNameFlag(),
 			namespaceFlag(),
@@ -63,12 +68,13 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	popts := provision.Options{
 		Cloud: cloud, SubscriptionID: c.String("subscription"), ResourceGroup: c.String("resource-group"), Registry: c.String("registry"),
 		Credential: provision.CredentialKind(c.String("credential")), SPName: c.String("sp-name"), SPID: c.String("sp-id"),
-		Role: c.String("role"), TokenName: c.String("token-name"), Repositories: render.SplitList(c.StringSlice("repository")),
-		Years: c.Int("years"), Rotate: c.Bool("rotate"), DryRun: c.Bool("dry-run"), Progress: progress,
+		Role: c.String("role"), AllRepositories: c.Bool("all-repositories"), TokenName: c.String("token-name"),
+		Repositories: render.SplitList(c.StringSlice("repository")),
+		Years:        c.Int("years"), Rotate: c.Bool("rotate"), DryRun: c.Bool("dry-run"), Progress: progress,
 	}
-	// Role and principal apply to service principals, token name and scope to tokens.
+	// Role and principal apply to service principals, token name to tokens.
 	if popts.Credential == provision.CredentialToken {
-		popts.Role = ""
+		popts.Role, popts.AllRepositories = "", false
 	} else {
 		popts.TokenName = ""
 	}
@@ -77,27 +83,49 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 			return cli.Exit("--end-date: "+err.Error(), exitUsage)
 		}
 	}
-	// Locked before Azure is touched: a busy tree must not cost a new password.
-	lk, err := lockTree(c, ropts.Dir, !popts.DryRun, nil)
+	retire := c.Bool("retire")
+	if retire && (popts.Rotate || c.IsSet("years") || c.IsSet("end-date") || c.IsSet("role") || len(popts.Repositories) > 0) {
+		return cli.Exit("--retire removes passwords only: it takes no --rotate, --years, --end-date, --role or --repository", exitUsage)
+	}
+	if !retire && (c.IsSet("grace") || c.Bool("abandoned")) {
+		return cli.Exit("--grace and --abandoned apply to --retire only", exitUsage)
+	}
+	// Locked before Azure is touched: a busy tree must not cost a new password. Retire
+	// writes nothing in DIR, and reads it under a shared lock.
+	lk, err := lockTree(c, ropts.Dir, !popts.DryRun && !retire, nil)
 	if err != nil {
 		return err
 	}
 	defer lk.Unlock()
-	if popts.Credential == provision.CredentialToken && len(popts.Repositories) == 0 {
-		// The token may pull exactly what the tree's workloads pull.
+	if popts.Recorded, err = recordedCredentials(ropts); err != nil {
+		return err
+	}
+	cred, err := provision.NewCredential(cloud, c.String("tenant"))
+	if err != nil {
+		return cli.Exit("Azure credentials: "+err.Error(), exitRemote)
+	}
+	if retire {
+		res, err := provision.Retire(c.Context, cred, provision.RetireOptions{Options: popts, Grace: c.Duration("grace"), Abandoned: c.Bool("abandoned")})
+		if err != nil {
+			return provisionExit(err)
+		}
+		reportRetire(c.App.Writer, res, popts.DryRun)
+		return nil
+	}
+	if len(popts.Repositories) == 0 {
+		// A token may pull exactly what the tree's workloads pull; so may a service principal
+		// on a registry in ABAC mode (its role's condition names them).
 		guess := set.Registries[0]
 		ropts.Registries = []string{guess}
 		if popts.Repositories, err = engine.Repositories(ropts); err != nil {
 			return exitFor(err)
 		}
-		if len(popts.Repositories) == 0 {
-			return cli.Exit(fmt.Sprintf("no workload in %s pulls from %s: nothing for a token to grant; pass --repository", ropts.Dir, guess), exitUsage)
+		if popts.Credential == provision.CredentialToken {
+			if len(popts.Repositories) == 0 {
+				return cli.Exit(fmt.Sprintf("no workload in %s pulls from %s: nothing for a token to grant; pass --repository", ropts.Dir, guess), exitUsage)
+			}
+			fmt.Fprintf(progress, "token scope from the tree: %v\n", popts.Repositories)
 		}
-		fmt.Fprintf(progress, "token scope from the tree: %v\n", popts.Repositories)
-	}
-	cred, err := provision.NewCredential(cloud)
-	if err != nil {
-		return cli.Exit("Azure credentials: "+err.Error(), exitRemote)
 	}
 	out := c.App.Writer
 	steps := rotation.Steps{
@@ -117,7 +145,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	if errors.As(err, &rerr) {
 		var ue *engine.UsageError
 		switch {
-		case rerr.Stage == rotation.StageProvision, rerr.Stage == rotation.StageFinish:
+		case rerr.Stage == rotation.StageProvision:
 			return provisionExit(err)
 		case rerr.Stage == rotation.StageWrite:
 			return rerr.Err // report's own exit code
@@ -130,16 +158,8 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	res := done.Azure
 	if popts.DryRun {
 		fmt.Fprintf(out, "plan for %s (%s), dry run: nothing changed\n", res.LoginServer, res.RegistryID)
-		for _, s := range res.Plan {
-			fmt.Fprintln(out, "  "+s)
-		}
-		if len(res.Plan) == 0 {
-			fmt.Fprintln(out, "  nothing to do in Azure")
-		}
+		printPlan(out, res.Plan, "nothing to do in Azure")
 		return nil
-	}
-	if done.Removed {
-		fmt.Fprintln(progress, "removed older passwords acrgen had created")
 	}
 	who := "service principal appId " + res.AppID
 	if popts.Credential == provision.CredentialToken {
@@ -149,13 +169,73 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 		fmt.Fprintf(out, "%s on %s; existing password kept\n", who, res.LoginServer)
 		return nil
 	}
-	fmt.Fprintf(out, "%s on %s; password expires %s\n", who, res.LoginServer, res.Expires.UTC().Format(time.RFC3339))
+	fmt.Fprintf(out, "%s on %s; password %s expires %s\n", who, res.LoginServer, res.CredentialID, res.Expires.UTC().Format(time.RFC3339))
+	if popts.Rotate {
+		fmt.Fprintln(out, "older passwords still work: once this change is merged and applied, remove them with acrgen provision --retire")
+	}
 	return nil
+}
+
+func printPlan(out io.Writer, plan []string, none string) {
+	for _, s := range plan {
+		fmt.Fprintln(out, "  "+s)
+	}
+	if len(plan) == 0 {
+		fmt.Fprintln(out, "  "+none)
+	}
+}
+
+// recordedCredentials reads which credential each pull Secret of the tree records.
+func recordedCredentials(ropts engine.Options) ([]provision.Recorded, error) {
+	secs, err := engine.Recorded(ropts)
+	if err != nil {
+		return nil, exitFor(err)
+	}
+	var out []provision.Recorded
+	for _, s := range secs {
+		where := s.File
+		if s.Namespace != "" {
+			where += " (namespace " + s.Namespace + ")"
+		}
+		rc := provision.Recorded{Where: where, Registries: s.Registries}
+		if s.Credential != "" {
+			if rc.ID, err = provision.ParseCredentialID(s.Credential); err != nil {
+				return nil, cli.Exit(fmt.Sprintf("%s: Secret %s: annotation %s: %v", s.File, ropts.SecretName, render.AnnotationCredential, err), exitUsage)
+			}
+		}
+		out = append(out, rc)
+	}
+	return out, nil
+}
+
+// reportRetire says what retire removed, will remove, or kept.
+func reportRetire(out io.Writer, res *provision.RetireResult, dryRun bool) {
+	verb := "removed"
+	if dryRun {
+		verb = "dry run: would remove"
+	}
+	switch {
+	case len(res.Removed) == 0:
+		fmt.Fprintf(out, "nothing to remove on %s: no acrgen password is older than the one the tree records\n", res.LoginServer)
+	case !res.WaitUntil.IsZero():
+		fmt.Fprintf(out, "nothing removed on %s: the password the tree records is younger than --grace; a retire after %s will remove:\n",
+			res.LoginServer, res.WaitUntil.UTC().Format(time.RFC3339))
+		printPlan(out, res.Removed, "")
+	default:
+		fmt.Fprintf(out, "%s on %s:\n", verb, res.LoginServer)
+		printPlan(out, res.Removed, "")
+	}
+	for _, p := range res.Pending {
+		fmt.Fprintf(out, "kept %s: newer than the recorded one, a rotation pull request may hold it (--abandoned removes it)\n", p)
+	}
 }
 
 func provisionExit(err error) error {
 	switch {
-	case errors.Is(err, provision.ErrInvalidOptions), errors.Is(err, provision.ErrAmbiguous), errors.Is(err, provision.ErrNotFound):
+	case errors.Is(err, provision.ErrRecordedMissing):
+		return cli.Exit(err.Error(), exitDrift)
+	case errors.Is(err, provision.ErrInvalidOptions), errors.Is(err, provision.ErrAmbiguous), errors.Is(err, provision.ErrNotFound),
+		errors.Is(err, provision.ErrUnrecorded), errors.Is(err, provision.ErrPolicy):
 		return cli.Exit(err.Error(), exitUsage)
 	default:
 		return cli.Exit(err.Error(), exitRemote)

@@ -84,7 +84,8 @@ func acrgenPasswords(srv *fakeazure.Server, displayName string) (appID string, s
 
 // TestProvisionEndToEnd: provision against the Azure emulator, render into a copy of
 // examples/, build with kustomize, decrypt with sops, compare with kubectl's format; a second
-// run makes no write call; rotation swaps the password only after the Secret is written.
+// run makes no write call; rotation adds a password and renders it, removing none; retire
+// then removes the old one.
 func TestProvisionEndToEnd(t *testing.T) {
 	srv, err := fakeazure.Start(fakeazure.Options{Dir: t.TempDir(), Registries: []fakeazure.Registry{{Name: "myregistry"}}})
 	if err != nil {
@@ -133,11 +134,23 @@ func TestProvisionEndToEnd(t *testing.T) {
 		t.Fatalf("rotate: exit %d\n%s%s", rot.code, rot.stdout, rot.stderr)
 	}
 	_, after := acrgenPasswords(srv, "acr-pull-prod")
-	if len(after) != 1 || after[0] == secrets[0] {
-		t.Fatalf("after rotation want exactly one new acrgen password, got %d", len(after))
+	if len(after) != 2 || after[0] != secrets[0] {
+		t.Fatalf("after rotation want the old and a new acrgen password, got %d", len(after))
 	}
-	checkSecret(t, dir, keyFile, appID, after[0])
-	assertNoSecret(t, dir, after[0], rot.stdout, rot.stderr)
+	checkSecret(t, dir, keyFile, appID, after[1])
+	assertNoSecret(t, dir, after[1], rot.stdout, rot.stderr)
+
+	snap = testtool.Snapshot(t, dir)
+	ret := runBinary(t, env, dir, append(args, "--retire", "--grace", "0s")...)
+	if ret.code != 0 || !strings.Contains(ret.stdout, "removed on myregistry.azurecr.io") {
+		t.Fatalf("retire: exit %d\n%s%s", ret.code, ret.stdout, ret.stderr)
+	}
+	if _, left := acrgenPasswords(srv, "acr-pull-prod"); len(left) != 1 || left[0] != after[1] {
+		t.Fatalf("after retire want only the recorded password, got %d\n%s", len(left), ret.stdout)
+	}
+	if d := diffSnap(snap, testtool.Snapshot(t, dir)); d != "" {
+		t.Fatalf("retire changed files: %s", d)
+	}
 }
 
 // A 403 on the role assignment is an Azure error: exit 3, the missing permission named, and

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 	"github.com/acrgen/acrgen/internal/testing/fakeazure"
@@ -91,6 +92,9 @@ type fakeAzureKey struct{}
 //
 //	fakeazure replication-delay N         new principals stay invisible to the next N calls (PrincipalNotFound)
 //	fakeazure fault OP STATUS CODE MESSAGE  the next call of OP fails, e.g. arm.roleAssignments.create 403
+//	fakeazure mode REGISTRY MODE          the registry's role assignment mode (AbacRepositoryPermissions, LegacyRegistryPermissions)
+//	fakeazure policy max-lifetime DURATION | block-passwords | none   the tenant's app management policy on passwords
+//	fakeazure subscription-tenant TENANT  the subscription moves to another tenant
 func fakeAzureCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("fakeazure does not fail")
@@ -105,8 +109,18 @@ func fakeAzureCmd(ts *testscript.TestScript, neg bool, args []string) {
 		status, err := strconv.Atoi(args[2])
 		ts.Check(err)
 		srv.Inject(fakeazure.Fault{Op: fakeazure.Op(args[1]), Status: status, Code: args[3], Message: args[4]})
+	case len(args) == 3 && args[0] == "mode":
+		ts.Check(srv.SetRoleAssignmentMode(args[1], args[2]))
+	case len(args) == 3 && args[0] == "policy" && args[1] == "max-lifetime":
+		d, err := time.ParseDuration(args[2])
+		ts.Check(err)
+		srv.SetAppPolicy(fakeazure.AppPolicy{MaxPasswordLifetime: d})
+	case len(args) == 2 && args[0] == "policy":
+		srv.SetAppPolicy(fakeazure.AppPolicy{BlockPasswords: args[1] == "block-passwords"})
+	case len(args) == 2 && args[0] == "subscription-tenant":
+		srv.MoveSubscription(args[1])
 	default:
-		ts.Fatalf("usage: fakeazure replication-delay N | fakeazure fault OP STATUS CODE MESSAGE")
+		ts.Fatalf("usage: fakeazure replication-delay N | fault OP STATUS CODE MESSAGE | mode REGISTRY MODE | policy max-lifetime D | policy block-passwords | policy none | subscription-tenant T")
 	}
 }
 

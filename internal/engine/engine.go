@@ -84,6 +84,10 @@ type Options struct {
 	// Encrypter encrypts the Secrets; nil means SOPS, with .sops.yaml looked for up to the
 	// git top level (sopsTop).
 	Encrypter Encrypter
+
+	// CredentialID names the credential, recorded on the Secret (render.AnnotationCredential);
+	// empty when unknown.
+	CredentialID string
 }
 
 // FileChange is a file a run writes.
@@ -192,9 +196,6 @@ func plan(opts Options) (*run, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := validNamespaces(t, opts.Display); err != nil {
-		return nil, err
-	}
 	r := &run{opts: opts, t: t, res: &Result{Warnings: t.Warnings}}
 	occ := r.occurrences()
 	d := render.Decide(occ.Occurrences, r.settings())
@@ -221,25 +222,6 @@ func plan(opts Options) (*run, error) {
 	}
 	sort.Slice(r.res.Changes, func(i, j int) bool { return r.res.Changes[i].Path < r.res.Changes[j].Path })
 	return r, nil
-}
-
-// validNamespaces refuses a resource whose effective namespace is not a valid namespace name:
-// acrgen names Secret files after namespaces, and Kubernetes would refuse the resource anyway.
-// A kustomization's namespace: is checked when the tree is read; what is left comes from the
-// resource's own metadata.namespace.
-func validNamespaces(t *tree.Tree, display func(string) string) error {
-	for _, inst := range t.Instances {
-		err := render.ValidateNamespace(inst.Namespace)
-		if err == nil {
-			continue
-		}
-		line := 0
-		if n := render.MapValue(render.MapValue(inst.Resource.Node, "metadata"), "namespace"); n != nil {
-			line = n.Line
-		}
-		return &tree.InputError{Path: display(inst.File.Path), Line: line, Msg: fmt.Sprintf("%s %s: metadata.namespace %v", inst.Resource.Kind, inst.Resource.Name, err)}
-	}
-	return nil
 }
 
 // Write writes a planned result under the tree's exclusive lock: only files that still hold
@@ -335,6 +317,9 @@ func (r *run) settings() render.DecideSettings {
 // workloads applies the decisions on pod specs and ServiceAccounts: it returns the pod specs
 // to edit in place and the patch targets for workloads from outside the root.
 func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]bool, []external, error) {
+	if err := r.unplaced(d); err != nil {
+		return nil, nil, err
+	}
 	w := &wanted{needs: map[*yaml.Node]bool{}, seen: map[string]bool{}}
 	for _, pd := range d.Pods {
 		inst := r.t.Instances[pd.ID]
@@ -370,6 +355,34 @@ func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]boo
 		return nil, nil, &UsageError{Msg: strings.Join(r.refused, "\n")}
 	}
 	return w.needs, w.targets, nil
+}
+
+// unplaced reports the resources whose effective namespace is no namespace name (a ${VAR} that
+// nothing substituted, a typo): a warning for each that acrgen leaves out of its verdict, and
+// an input error, for check too, for the first that it would have to edit or place the Secret
+// beside (acrgen names Secret files after namespaces; it cannot tell which one).
+func (r *run) unplaced(d render.Decisions) error {
+	at := func(id int, reason string) *tree.InputError {
+		inst := r.t.Instances[id]
+		line := inst.Resource.Node.Line
+		if n := render.MapValue(render.MapValue(inst.Resource.Node, "metadata"), "namespace"); n != nil {
+			line = n.Line
+		}
+		return &tree.InputError{Path: r.display(inst.File.Path), Line: line, Msg: fmt.Sprintf("%s %s: metadata.namespace %s", inst.Resource.Kind, inst.Resource.Name, reason)}
+	}
+	for _, pd := range d.Pods {
+		if pd.Action == render.PodBadNamespace {
+			return at(pd.ID, pd.Reason)
+		}
+	}
+	for _, u := range d.Unplaced {
+		err := at(u.ID, u.Reason)
+		if u.Blocks {
+			return err
+		}
+		r.res.Warnings = append(r.res.Warnings, err.Error())
+	}
+	return nil
 }
 
 // wanted collects the pod specs (or ServiceAccounts) that must list the secret.

@@ -96,6 +96,9 @@ type view struct {
 	ns    string
 	// tier and note are the tier label and annotation outer layers added.
 	tier, note string
+	// volumes is true once a patch has given the pod spec a volumes list, which later patches
+	// may then append to (a JSON 6902 add of volumes/- fails on a pod spec without one).
+	volumes bool
 }
 
 func (g *genTree) id() int { g.next++; return g.next }
@@ -176,25 +179,42 @@ func (g *genTree) kustomization(dir string, depth int, component bool) (*genKust
 		addRes(entry)
 		views = append(views, vs...)
 	}
-	if !component && g.chance(0.3) {
+	if g.chance(0.3) {
 		for i := 0; i < 1+g.rnd.IntN(2); i++ {
-			g.nDirs++
-			c := fmt.Sprintf("c%d", g.nDirs)
-			ck, _ := g.kustomization(c, -1, true)
-			k.components = append(k.components, rel(dir, c))
-			k.compIDs = append(k.compIDs, g.id())
-			// A component's resources join; its patches and images apply to what is here.
-			if g.chance(0.3) {
-				vs, entry := g.file(c)
-				ck.resources = append(ck.resources, entry)
-				ck.resIDs = append(ck.resIDs, g.id())
-				views = append(views, vs...)
-			}
-			views = g.transform(ck, views)
+			views = g.component(k, views, 2)
 		}
 	}
 	views = g.transform(k, views)
 	return k, views
+}
+
+// component adds a new component to parent, which may list components of its own, nesting
+// up to depth more levels, and returns views as they leave it. kustomize runs a component on
+// everything its parent gathered so far: the component's own resources join first, then its
+// components run, then its own patches and images.
+func (g *genTree) component(parent *genKust, views []view, depth int) []view {
+	g.nDirs++
+	c := fmt.Sprintf("c%d", g.nDirs)
+	ck, _ := g.kustomization(c, -1, true)
+	parent.components = append(parent.components, rel(parent.dir, c))
+	parent.compIDs = append(parent.compIDs, g.id())
+	if g.chance(0.3) {
+		vs, entry := g.file(c)
+		ck.resources = append(ck.resources, entry)
+		ck.resIDs = append(ck.resIDs, g.id())
+		views = append(views, vs...)
+	}
+	if depth > 0 && g.chance(0.4) {
+		for i := 0; i < 1+g.rnd.IntN(2); i++ {
+			views = g.component(ck, views, depth-1)
+		}
+	}
+	views = g.transform(ck, views)
+	if len(ck.resources)+len(ck.components)+len(ck.patches)+len(ck.images) == 0 && ck.namespace == "" && ck.tier == "" {
+		// kustomize refuses an empty kustomization.
+		ck.images = append(ck.images, &genImage{id: g.id(), name: "busybox", newTag: "v4"})
+	}
+	return views
 }
 
 // transform gives k random patches, images and name and namespace changes for the resources
@@ -287,7 +307,8 @@ func podPath(kind string) []string {
 // patch adds one random patch on a resource of views to k. It returns the workload a
 // $patch: delete removes, if any.
 func (g *genTree) patch(k *genKust, views []view) ([]view, *genWorkload) {
-	v := views[g.rnd.IntN(len(views))]
+	vi := g.rnd.IntN(len(views))
+	v := views[vi]
 	w := v.w
 	if w.kind == "ConfigMap" {
 		return views, nil
@@ -338,9 +359,22 @@ func (g *genTree) patch(k *genKust, views []view) ([]view, *genWorkload) {
 		if g.chance(0.5) || len(ops) == 0 {
 			ops = append(ops, fmt.Sprintf("- op: add\n  path: %s/imagePullSecrets\n  value:\n  - name: %s", ptr, g.pick("json-secret", secretName)))
 		}
+		// A patch that creates the volumes list, and later patches (of outer layers, or of
+		// components that run after this one) that need it: kustomize fails on a tree whose
+		// layers the model would run out of order.
+		volumes := false
+		switch {
+		case !v.volumes && g.chance(0.3):
+			ops = append(ops, fmt.Sprintf("- op: add\n  path: %s/volumes\n  value:\n  - {name: v%d, emptyDir: {}}", ptr, p.id))
+			views[vi].volumes, volumes = true, true
+		case v.volumes && g.chance(0.6):
+			ops = append(ops, fmt.Sprintf("- op: add\n  path: %s/volumes/-\n  value: {name: v%d, emptyDir: {}}", ptr, p.id))
+			volumes = true
+		}
 		p.text = strings.Join(ops, "\n") + "\n"
 		p.target = g.selector(w, name, v)
-		if g.chance(0.25) {
+		// patchesJson6902 runs after the layer's patches: a volumes op stays in order there.
+		if !volumes && g.chance(0.25) {
 			p.field = "patchesJson6902"
 		}
 	}
@@ -371,7 +405,7 @@ func (g *genTree) selector(w *genWorkload, name string, v view) string {
 		return fmt.Sprintf("{kind: %s, name: \"%s.*\"}", w.kind, name[:len(name)-1])
 	case 2:
 		if v.ns != "" {
-			return fmt.Sprintf("{kind: %s, namespace: %s, name: %s}", w.kind, v.ns, name)
+			return fmt.Sprintf("{kind: %s, namespace: %q, name: %s}", w.kind, v.ns, name)
 		}
 		return fmt.Sprintf("{group: %q, kind: %s, name: %s}", strings.TrimSuffix(strings.TrimSuffix(apiVersion(w.kind), "v1"), "/"), w.kind, name)
 	}
@@ -395,7 +429,9 @@ func (g *genTree) file(dir string) ([]view, string) {
 	f := &genFile{path: fmt.Sprintf("%s/r%d.yaml", dir, g.id()), list: g.chance(0.2)}
 	ns := ""
 	if g.chance(0.4) {
-		ns = g.pick("own-a", "own-b")
+		// ${CLUSTER} is a namespace Flux's postBuild would fill in: nothing substitutes it
+		// here, so acrgen must refuse a workload that pulls there and go on past the others.
+		ns = g.pick("own-a", "own-b", "own-a", "own-b", "${CLUSTER}")
 	}
 	var views []view
 	for i := 0; i < 1+g.rnd.IntN(3); i++ {

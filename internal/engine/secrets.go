@@ -140,6 +140,9 @@ func (r *run) describeSecret(inst tree.Instance, v render.SecretVerdict) {
 	if u := ann[render.AnnotationUsername]; u != "" {
 		desc += ", username " + u
 	}
+	if c := ann[render.AnnotationCredential]; c != "" {
+		desc += ", credential " + c
+	}
 	if e := ann[render.AnnotationExpires]; e != "" {
 		desc += ", expires " + e
 		// An expired credential fails check; elsewhere it is worth a warning.
@@ -179,7 +182,7 @@ func (r *run) secretSpec(ns string, old map[string]string) render.SecretSpec {
 	for _, s := range render.SplitList([]string{old[render.AnnotationRegistry]}) {
 		servers = render.AppendUnique(servers, s)
 	}
-	return render.SecretSpec{Name: r.opts.SecretName, Namespace: field, Servers: servers, Credential: *r.opts.Credential, Expires: r.opts.Expires}
+	return render.SecretSpec{Name: r.opts.SecretName, Namespace: field, Servers: servers, Credential: *r.opts.Credential, Expires: r.opts.Expires, CredentialID: r.opts.CredentialID}
 }
 
 // secretFileName is where a new Secret for ns goes.

@@ -533,7 +533,7 @@ func overlay(k *Kustomization, dir string, idx *Index) (*tree.Overlay, *substitu
 		return ov, nil, warnings // kustomize-controller substitutes nothing
 	}
 	s := &substituter{vars: vars, unresolved: map[string]bool{}}
-	ov.Substitute = s.substitute
+	ov.Substitute, ov.SubstituteNamespace = s.substitute, s.eval
 	return ov, s, warnings
 }
 
@@ -550,6 +550,8 @@ type substituter struct {
 	unresolved map[string]bool
 }
 
+// substitute resolves an image reference; the variables it cannot resolve are named in the
+// Kustomization's warning (Target.Unresolved).
 func (s *substituter) substitute(in string) string {
 	if !strings.Contains(in, "$") {
 		return in
@@ -558,6 +560,16 @@ func (s *substituter) substitute(in string) string {
 		if _, ok := s.vars[m[1]]; !ok {
 			s.unresolved[m[1]] = true
 		}
+	}
+	return s.eval(in)
+}
+
+// eval resolves the variables of in that it can, and leaves the others as written. Namespaces
+// are resolved with it alone: a namespace left with a variable is no namespace name, and is
+// reported with the object that has it (render.Unplaced).
+func (s *substituter) eval(in string) string {
+	if !strings.Contains(in, "$") {
+		return in
 	}
 	out, err := envsubst.Eval(in, func(n string) (string, bool) { v, ok := s.vars[n]; return v, ok })
 	if err != nil {

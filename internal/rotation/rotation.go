@@ -1,6 +1,8 @@
 // Package rotation runs `acrgen provision` in the order that keeps a working credential in
-// the tree at every moment: provision in Azure, plan the tree, write it, and only then remove
-// the older passwords. The steps are injected, so the order is tested without Azure or sops.
+// the tree at every moment: provision in Azure (which adds a password and removes none), then
+// plan the tree and write it. Older passwords are removed later, by a separate retire step,
+// once the new Secret is merged and applied. The steps are injected, so the order is tested
+// without Azure or sops.
 package rotation
 
 import (
@@ -29,7 +31,6 @@ const (
 	StageProvision Stage = iota
 	StagePlan
 	StageWrite
-	StageFinish
 )
 
 // Error is a failed step. Err is the step's own error, unwrapped.
@@ -38,12 +39,7 @@ type Error struct {
 	Err   error
 }
 
-func (e *Error) Error() string {
-	if e.Stage == StageFinish {
-		return "removing older acrgen passwords: " + e.Err.Error()
-	}
-	return e.Err.Error()
-}
+func (e *Error) Error() string { return e.Err.Error() }
 
 func (e *Error) Unwrap() error { return e.Err }
 
@@ -55,14 +51,12 @@ type Outcome struct {
 	Tree *engine.Result
 	// KeptPassword is true when Azure returned no new password: the Secret in the tree is kept.
 	KeptPassword bool
-	// Removed is true when older passwords were removed after the write.
-	Removed bool
 }
 
-// Run provisions with popts, then renders the new credential into the tree ropts describes.
-// The older passwords a rotation replaces are removed only once the new Secret is written:
-// a failed plan or write leaves them in place, so the Secret in the tree keeps working.
-// A dry run stops after Provision, which then changes nothing.
+// Run provisions with popts, then renders the new credential into the tree ropts describes,
+// recording which credential the Secret holds. Provision removes no password, so a failed plan
+// or write leaves the Secret in the tree working. A dry run stops after Provision, which then
+// changes nothing.
 func Run(ctx context.Context, steps Steps, popts provision.Options, ropts engine.Options) (*Outcome, error) {
 	res, err := steps.Provision(ctx, popts)
 	if err != nil {
@@ -80,18 +74,13 @@ func Run(ctx context.Context, steps Steps, popts provision.Options, ropts engine
 		ropts.Credential = &render.Credential{Username: res.Username, Password: res.Password.Bytes()}
 		defer clear(ropts.Credential.Password)
 		ropts.Expires = res.Expires
+		ropts.CredentialID = res.CredentialID.String()
 	}
 	if out.Tree, err = steps.Plan(ropts); err != nil {
 		return out, &Error{StagePlan, err}
 	}
 	if err := steps.Write(out.Tree); err != nil {
 		return out, &Error{StageWrite, err}
-	}
-	if res.Finish != nil {
-		if err := res.Finish(ctx); err != nil {
-			return out, &Error{StageFinish, err}
-		}
-		out.Removed = true
 	}
 	return out, nil
 }

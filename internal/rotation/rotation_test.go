@@ -15,8 +15,7 @@ type fake struct {
 	calls             []string
 	provisionErr      error
 	planErr, writeErr error
-	finishErr         error
-	noFinish          bool
+	noPassword        bool
 	planned           engine.Options
 }
 
@@ -28,11 +27,9 @@ func (f *fake) steps() Steps {
 				return nil, f.provisionErr
 			}
 			res := &provision.Result{LoginServer: "myregistry.azurecr.io", Username: "app"}
-			if !f.noFinish {
-				res.Finish = func(context.Context) error {
-					f.calls = append(f.calls, "remove old passwords")
-					return f.finishErr
-				}
+			if !f.noPassword {
+				res.Password = provision.NewPassword([]byte("s3cret"))
+				res.CredentialID = provision.CredentialID{Kind: provision.CredentialServicePrincipal, AppID: "app", KeyID: "key"}
 			}
 			return res, nil
 		},
@@ -58,17 +55,15 @@ func TestRunOrder(t *testing.T) {
 		stage Stage
 		fails bool
 	}{
-		{name: "old passwords go only after the write", calls: []string{"provision", "plan", "write", "remove old passwords"}},
-		{name: "a failed write keeps the old passwords", f: fake{writeErr: boom}, calls: []string{"provision", "plan", "write"}, stage: StageWrite, fails: true},
-		{name: "a failed plan writes nothing and keeps the old passwords", f: fake{planErr: boom}, calls: []string{"provision", "plan"}, stage: StagePlan, fails: true},
+		{name: "provision, plan, write", calls: []string{"provision", "plan", "write"}},
+		{name: "a failed write is reported", f: fake{writeErr: boom}, calls: []string{"provision", "plan", "write"}, stage: StageWrite, fails: true},
+		{name: "a failed plan writes nothing", f: fake{planErr: boom}, calls: []string{"provision", "plan"}, stage: StagePlan, fails: true},
 		{name: "a failed provision touches nothing", f: fake{provisionErr: boom}, calls: []string{"provision"}, stage: StageProvision, fails: true},
-		{name: "a failed removal is reported after the write", f: fake{finishErr: boom}, calls: []string{"provision", "plan", "write", "remove old passwords"}, stage: StageFinish, fails: true},
-		{name: "nothing to remove", f: fake{noFinish: true}, calls: []string{"provision", "plan", "write"}},
 		{name: "a dry run only asks Azure", dry: true, calls: []string{"provision"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := tc.f
-			out, err := Run(context.Background(), f.steps(), provision.Options{DryRun: tc.dry}, engine.Options{Dir: "tree"})
+			_, err := Run(context.Background(), f.steps(), provision.Options{DryRun: tc.dry}, engine.Options{Dir: "tree"})
 			if !slices.Equal(f.calls, tc.calls) {
 				t.Errorf("steps %q, want %q", f.calls, tc.calls)
 			}
@@ -79,35 +74,34 @@ func TestRunOrder(t *testing.T) {
 			case tc.fails && (!errors.As(err, &rerr) || rerr.Stage != tc.stage || !errors.Is(err, boom)):
 				t.Fatalf("error %v, want stage %d wrapping boom", err, tc.stage)
 			}
-			if !tc.fails && !tc.dry && out.Removed == tc.f.noFinish {
-				t.Errorf("Removed = %v", out.Removed)
-			}
 		})
 	}
 }
 
-// The tree is planned for the login server Azure reports; without a new password (Azure never
-// returns an existing one) the Secret in the tree is kept: no credential reaches the plan.
-func TestRunPlansForAzuresLoginServer(t *testing.T) {
-	f := fake{noFinish: true}
-	out, err := Run(context.Background(), f.steps(), provision.Options{}, engine.Options{Dir: "tree", Registries: []string{"guess.azurecr.io"}})
-	if err != nil {
+// The tree is planned for the login server Azure reports, with the new credential and the
+// record of which password it is.
+func TestRunRecordsTheCredential(t *testing.T) {
+	f := fake{}
+	if _, err := Run(context.Background(), f.steps(), provision.Options{}, engine.Options{Dir: "tree", Registries: []string{"guess.azurecr.io"}}); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(f.planned.Registries, []string{"myregistry.azurecr.io"}) || f.planned.Dir != "tree" {
 		t.Errorf("planned %+v", f.planned)
 	}
-	if f.planned.Credential != nil || !out.KeptPassword {
-		t.Errorf("credential %v, KeptPassword %v: want none, and the Secret kept", f.planned.Credential, out.KeptPassword)
+	if f.planned.Credential == nil || f.planned.Credential.Username != "app" || f.planned.CredentialID != "sp/app/key" {
+		t.Errorf("credential %v, id %q", f.planned.Credential, f.planned.CredentialID)
 	}
 }
 
-func TestErrorMessage(t *testing.T) {
-	boom := errors.New("graph said no")
-	if got := (&Error{StageFinish, boom}).Error(); got != "removing older acrgen passwords: graph said no" {
-		t.Errorf("finish: %q", got)
+// Without a new password (Azure never returns an existing one) the Secret in the tree is
+// kept: no credential reaches the plan.
+func TestRunKeepsTheSecretWithoutANewPassword(t *testing.T) {
+	f := fake{noPassword: true}
+	out, err := Run(context.Background(), f.steps(), provision.Options{}, engine.Options{Dir: "tree"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := (&Error{StageWrite, boom}).Error(); got != "graph said no" {
-		t.Errorf("write: %q", got)
+	if f.planned.Credential != nil || f.planned.CredentialID != "" || !out.KeptPassword {
+		t.Errorf("credential %v, id %q, KeptPassword %v: want none, and the Secret kept", f.planned.Credential, f.planned.CredentialID, out.KeptPassword)
 	}
 }

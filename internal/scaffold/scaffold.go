@@ -1,6 +1,7 @@
 // Package scaffold renders and writes the files `acrgen init` gives a repository: a .sops.yaml,
 // a kustomization directory with an ACRPullSecret function config, a Flux Kustomization that
-// decrypts with SOPS, a pre-commit configuration and a CI workflow. Rendering is pure; [Write]
+// decrypts with SOPS, a pre-commit configuration, a CI workflow and a two-job credential
+// rotation workflow (rotate opens a pull request; retire runs after merge). Rendering is pure; [Write]
 // is the only function that touches the filesystem.
 package scaffold
 
@@ -134,6 +135,7 @@ func Render(o Options) ([]File, error) {
 		{FluxFile, "flux-kustomization.yaml.tmpl"},
 		{".pre-commit-config.yaml", "pre-commit-config.yaml.tmpl"},
 		{".github/workflows/acrgen.yaml", "workflow.yaml.tmpl"},
+		{".github/workflows/acrgen-rotation.yaml", "rotate-workflow.yaml.tmpl"},
 	}
 	var out []File
 	for _, f := range files {

@@ -153,27 +153,11 @@ type entryRef struct {
 // layers the build applies once k's own result leaves k (outer kustomizations, and components
 // that follow).
 func (l *loader) walk(k *Kustomization, after []layer, root bool, via *entryRef) error {
-	real, _, err := l.opts.Cache.evalSymlinks(k.Path)
-	if err != nil && k.Doc != nil {
+	leave, err := l.enter(k, via)
+	if err != nil {
 		return err
-	} else if err != nil {
-		real = k.Path // generated in memory
 	}
-	if i := slices.IndexFunc(l.stack, func(w walking) bool { return w.real == real }); i >= 0 {
-		// Name the kustomizations of the cycle, from k back to k.
-		var chain []string
-		for _, w := range l.stack[i:] {
-			chain = append(chain, l.display(w.path))
-		}
-		chain = append(chain, l.display(k.Path))
-		msg := "cycle: the kustomizations include each other: " + strings.Join(chain, " -> ") + "; kustomize refuses it too: remove one of the entries"
-		if via == nil {
-			return &InputError{Path: l.display(k.Path), Msg: msg}
-		}
-		return &InputError{Path: l.display(via.from.Path), Line: via.line, Msg: msg}
-	}
-	l.stack = append(l.stack, walking{real: real, path: k.Path})
-	defer func() { l.stack = l.stack[:len(l.stack)-1] }()
+	defer leave()
 
 	l.noteImages(k)
 	if len(k.K.HelmCharts) > 0 {
@@ -183,20 +167,22 @@ func (l *loader) walk(k *Kustomization, after []layer, root bool, via *entryRef)
 		l.warnings = append(l.warnings, fmt.Sprintf("%s: generators and transformers are not run: workloads they make or change are not seen", l.display(k.Path)))
 	}
 	l.unmodelled(k)
-	// Components run after the kustomization's resources, in order, then the kustomization's own
-	// transformers: resources of k go through every component and then k.
+	// kustomize builds k's resources (each base with its own transformers), then its
+	// generators, then runs each component in turn on everything gathered so far (a component's
+	// own resources join first, and its components run before its transformers), and last k's
+	// own transformers: resources of k go through every component, flattened, and then k.
 	self, err := l.layer(k, root)
 	if err != nil {
 		return err
 	}
 	comps := make([]*Kustomization, 0, len(k.K.Components))
-	compLayers := make([]layer, 0, len(k.K.Components))
+	compLayers := make([][]layer, 0, len(k.K.Components))
 	for _, c := range k.K.Components {
 		ck, err := l.entryKustomization(k, "components", c)
 		if err != nil {
 			return err
 		}
-		cl, err := l.layer(ck, false)
+		cl, err := l.componentLayers(ck, &entryRef{k, k.entryLine("components", c)})
 		if err != nil {
 			return err
 		}
@@ -204,8 +190,10 @@ func (l *loader) walk(k *Kustomization, after []layer, root bool, via *entryRef)
 		compLayers = append(compLayers, cl)
 	}
 	chainFor := func(from int) []layer {
-		ch := make([]layer, 0, len(comps)-from+1+len(after))
-		ch = append(ch, compLayers[from:]...)
+		var ch []layer
+		for _, cl := range compLayers[from:] {
+			ch = append(ch, cl...)
+		}
 		ch = append(ch, self)
 		return append(ch, after...)
 	}
@@ -231,12 +219,67 @@ func (l *loader) walk(k *Kustomization, after []layer, root bool, via *entryRef)
 		}
 	}
 	for i, ck := range comps {
-		// A component's own resources see the component and everything after it.
-		if err := l.walk(ck, chainFor(i)[1:], false, &entryRef{k, k.entryLine("components", k.K.Components[i])}); err != nil {
+		// A component's own resources (and its components') see the component and
+		// everything after it.
+		if err := l.walk(ck, chainFor(i+1), false, &entryRef{k, k.entryLine("components", k.K.Components[i])}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// enter pushes k, which via leads to (nil for the root), on the stack of kustomizations being
+// walked, refusing a cycle; leave pops it.
+func (l *loader) enter(k *Kustomization, via *entryRef) (leave func(), err error) {
+	real, _, err := l.opts.Cache.evalSymlinks(k.Path)
+	if err != nil && k.Doc != nil {
+		return nil, err
+	} else if err != nil {
+		real = k.Path // generated in memory
+	}
+	if i := slices.IndexFunc(l.stack, func(w walking) bool { return w.real == real }); i >= 0 {
+		// Name the kustomizations of the cycle, from k back to k.
+		var chain []string
+		for _, w := range l.stack[i:] {
+			chain = append(chain, l.display(w.path))
+		}
+		chain = append(chain, l.display(k.Path))
+		msg := "cycle: the kustomizations include each other: " + strings.Join(chain, " -> ") + "; kustomize refuses it too: remove one of the entries"
+		if via == nil {
+			return nil, &InputError{Path: l.display(k.Path), Msg: msg}
+		}
+		return nil, &InputError{Path: l.display(via.from.Path), Line: via.line, Msg: msg}
+	}
+	l.stack = append(l.stack, walking{real: real, path: k.Path})
+	return func() { l.stack = l.stack[:len(l.stack)-1] }, nil
+}
+
+// componentLayers is what component ck, which via leads to, does to the resources already
+// gathered when it runs: the layers of the components it lists, in order (each flattened
+// alike), then its own.
+func (l *loader) componentLayers(ck *Kustomization, via *entryRef) ([]layer, error) {
+	leave, err := l.enter(ck, via)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
+	var out []layer
+	for _, c := range ck.K.Components {
+		nk, err := l.entryKustomization(ck, "components", c)
+		if err != nil {
+			return nil, err
+		}
+		nl, err := l.componentLayers(nk, &entryRef{ck, ck.entryLine("components", c)})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, nl...)
+	}
+	own, err := l.layer(ck, false)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, own), nil
 }
 
 // unmodelled warns about the fields of k that acrgen does not run: what they do to images,

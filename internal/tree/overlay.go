@@ -63,4 +63,6 @@ type Overlay struct {
 	Adjust func(*types.Kustomization)
 	// Substitute rewrites an effective image reference after the build; nil leaves it.
 	Substitute func(string) string
+	// SubstituteNamespace rewrites an effective namespace after the build; nil leaves it.
+	SubstituteNamespace func(string) string
 }

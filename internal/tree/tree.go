@@ -142,7 +142,7 @@ func Load(dir string, opts Options) (*Tree, error) {
 	if fi, err := os.Stat(real); err != nil || !fi.IsDir() {
 		return nil, &InputError{Path: dir, Msg: "not a directory"}
 	}
-	if opts.Overlay != nil && opts.Overlay.Substitute != nil {
+	if opts.Overlay != nil && (opts.Overlay.Substitute != nil || opts.Overlay.SubstituteNamespace != nil) {
 		opts.Relevant = append(append([]string(nil), opts.Relevant...), "${")
 	}
 	l := &loader{opts: opts, root: real, files: map[string]*File{}}
@@ -199,6 +199,9 @@ func Load(dir string, opts Options) (*Tree, error) {
 							imgs[i] = opts.Overlay.Substitute(imgs[i])
 						}
 					}
+				}
+				if opts.Overlay != nil && opts.Overlay.SubstituteNamespace != nil {
+					inst.Namespace = opts.Overlay.SubstituteNamespace(inst.Namespace)
 				}
 				t.Instances = append(t.Instances, inst)
 			}

@@ -107,7 +107,7 @@ func (r *run) readCredential() (*render.Credential, string, error) {
 	case c.Username == "":
 		return nil, "no username and passwordFrom in the functionConfig", nil
 	case c.Password.Env != "" && !EnvAllowed(c.Password.Env, r.opts.AllowEnv):
-		return nil, "", fmt.Errorf("env:%s is not allowed: the function reads only variables named %s* or allowed by its runner (acrgen fn --allow-env %[1]s, or %s=%[1]s in its environment); a committed config may not choose which of the runner's variables it reads", c.Password.Env, EnvPrefix, AllowEnvVariable)
+		return nil, "", fmt.Errorf("env:%[1]s is not allowed: the function reads only variables named %[2]s* or allowed by its runner (acrgen fn --allow-env %[1]s, or %[3]s=%[1]s in its environment); a committed config may not choose which of the runner's variables it reads", c.Password.Env, EnvPrefix, AllowEnvVariable)
 	case c.Password.Env != "":
 		v := r.opts.Getenv(c.Password.Env)
 		if v == "" {

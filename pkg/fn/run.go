@@ -73,6 +73,13 @@ func (r *run) process() {
 			r.applyPod(o, specs[i][pd.PodSpec], pd)
 		}
 	}
+	for _, u := range d.Unplaced {
+		sev := framework.Warning
+		if u.Blocks {
+			sev = framework.Error
+		}
+		r.add(sev, objs[u.ID], "metadata.namespace", u.Reason)
+	}
 	for _, us := range render.GroupUnchecked(d.Unchecked) {
 		o := objs[us[0].ID]
 		r.add(framework.Warning, o, us[0].Field.Path, render.UncheckedMessage(o.res.Kind+" "+o.res.Name, us))

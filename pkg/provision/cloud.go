@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/acrgen/acrgen/pkg/render"
@@ -176,16 +178,42 @@ func (c Cloud) valid() error {
 // identity, managed identity, then the Azure CLI and developer tools. For a cloud given as a
 // file it disables instance discovery, as disconnected clouds need. TLS trust follows the
 // process's (SSL_CERT_FILE on Linux).
-func NewCredential(c Cloud) (azcore.TokenCredential, error) {
+//
+// tenantID, when not empty, is the tenant of the registry's subscription, when it is not the
+// login's default: every token is then requested from that tenant (azidentity's
+// TokenRequestOptions.TenantID, allowed through AdditionallyAllowedTenants), as
+// `az login --tenant` would.
+func NewCredential(c Cloud, tenantID string) (azcore.TokenCredential, error) {
 	if err := c.valid(); err != nil {
 		return nil, err
 	}
-	cred, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
+	if tenantID != "" && !isGUID(tenantID) && !strings.Contains(tenantID, ".") {
+		return nil, fmt.Errorf("%w: tenant %q is neither a tenant ID nor a domain name", ErrInvalidOptions, tenantID)
+	}
+	o := &azidentity.DefaultAzureCredentialOptions{
 		ClientOptions:            azcore.ClientOptions{Cloud: c.configuration()},
 		DisableInstanceDiscovery: c.DisableInstanceDiscovery,
-	})
+	}
+	if tenantID != "" {
+		o.TenantID, o.AdditionallyAllowedTenants = tenantID, []string{tenantID}
+	}
+	cred, err := azidentity.NewDefaultAzureCredential(o)
 	if err != nil {
 		return nil, fmt.Errorf("creating the Azure credential: %w", err)
 	}
-	return cred, nil
+	if tenantID == "" {
+		return cred, nil
+	}
+	return inTenant{cred, tenantID}, nil
+}
+
+// inTenant requests every token from one tenant.
+type inTenant struct {
+	azcore.TokenCredential
+	tenant string
+}
+
+func (c inTenant) GetToken(ctx context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	o.TenantID = c.tenant
+	return c.TokenCredential.GetToken(ctx, o)
 }

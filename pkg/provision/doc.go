@@ -18,8 +18,14 @@
 // principal and role). Azure never returns an existing secret, so a password is created only
 // for a principal or token created in the run, one without an unexpired password, or on
 // rotation; otherwise [Result.NeedsPassword] tells the caller to keep the Secret it has.
-// Rotation is two-phase: the new password is returned at once, and [Result.Finish] removes
-// the older acrgen-created passwords only when the caller has stored the new one.
+// Rotation is two-phase: Provision with Rotate adds a password and removes none, and
+// [Result.CredentialID] names it for the Secret to record; [Retire], run once the new Secret is
+// merged and applied, removes the acrgen passwords no Secret of the tree records.
+//
+// The role follows the registry's role assignment mode: on a registry in ABAC mode, where
+// AcrPull is not honoured, Container Registry Repository Reader with a condition naming the
+// tree's repositories. A password refused by the tenant's app management policy is an
+// [ErrPolicy] error that names the restriction and what to do.
 //
 // Clouds are chosen by name or by an `az cloud register --cloud-config` file ([ParseCloud]);
 // the same file, with SSL_CERT_FILE trusting its certificate, is how tests point the real

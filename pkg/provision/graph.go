@@ -115,6 +115,7 @@ func list[T any](ctx context.Context, g *graph, path, rawQuery string) ([]T, err
 type passwordCredential struct {
 	KeyID       string     `json:"keyId"`
 	DisplayName *string    `json:"displayName"`
+	Start       *time.Time `json:"startDateTime"`
 	End         *time.Time `json:"endDateTime"`
 }
 

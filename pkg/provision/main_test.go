@@ -107,7 +107,7 @@ func newEnv(t *testing.T, o fakeazure.Options) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cred, err := provision.NewCredential(c)
+	cred, err := provision.NewCredential(c, "")
 	if err != nil {
 		t.Fatal(err)
 	}

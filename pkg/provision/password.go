@@ -23,6 +23,13 @@ func newPassword(s string) Password {
 	return Password{v: &b}
 }
 
+// NewPassword holds a copy of secret, for a caller that has one from elsewhere (a decrypted
+// Secret, say).
+func NewPassword(secret []byte) Password {
+	b := append([]byte(nil), secret...)
+	return Password{v: &b}
+}
+
 // Bytes returns a copy of the secret. Keep it in memory; never log it.
 func (p Password) Bytes() []byte {
 	if p.v == nil {

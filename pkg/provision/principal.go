@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 )
@@ -21,6 +20,9 @@ func uniqueNameFor(displayName string) string {
 // ensureServicePrincipal is `az ad sp create-for-rbac --scopes <registry> --role <role>`
 // made idempotent, or `az role assignment create` for an existing principal.
 func (r *run) ensureServicePrincipal(ctx context.Context) error {
+	if err := r.readMode(ctx); err != nil {
+		return err
+	}
 	rl, err := r.resolveRole(ctx) // before any write: a bad role must not leave a principal behind
 	if err != nil {
 		return err
@@ -225,7 +227,7 @@ func (r *run) wantsPassword(created bool, usable int, what string) bool {
 
 // ensurePassword adds a password to the application when the principal is new, has no
 // unexpired password, or a rotation was asked for; otherwise it reports that the caller must
-// keep the password it has. On rotation, Result.Finish removes the older acrgen passwords.
+// keep the password it has. It never removes one: [Retire] does.
 func (r *run) ensurePassword(ctx context.Context, app *application, sp *servicePrincipal, created bool, label string) error {
 	now := r.now()
 	existing := 0
@@ -246,67 +248,75 @@ func (r *run) ensurePassword(ctx context.Context, app *application, sp *serviceP
 		return fmt.Errorf("adding a password to service principal %s: %w: its application is registered in another tenant; "+
 			"create the password there", label, ErrInvalidOptions)
 	}
-
-	var older []string
 	if app != nil && r.opts.Rotate {
-		for _, pc := range app.PasswordCredentials {
-			if pc.DisplayName != nil && *pc.DisplayName == PasswordLabel {
-				older = append(older, pc.KeyID)
-			}
+		if pending := pendingPasswords(app, r.opts.Recorded); len(pending) >= MaxPending {
+			return fmt.Errorf("rotating the password of service principal %s: %w: %d acrgen passwords (%s) are newer than the one the tree records "+
+				"and no Secret holds them: their rotations were never merged. Merge the open rotation pull request, "+
+				"or close it and run acrgen provision --retire --abandoned to remove them", label, ErrInvalidOptions, len(pending), strings.Join(pending, ", "))
 		}
 	}
 	end := r.expiry()
-	if r.act("add password %q to application %s (expires %s)", PasswordLabel, label, end.Format(time.DateOnly)) {
-		var s *newSecret
-		err := r.replicated(ctx, func() error {
-			var err error
-			s, err = r.graph.addPassword(ctx, app.ID, PasswordLabel, end)
-			return err
-		}, graphNotFound)
-		if err != nil {
-			return fmt.Errorf("adding a password to application %s: %w", label, r.summarize(err, needGraphWrite))
-		}
-		r.res.Password = newPassword(s.SecretText)
-		r.res.Expires = s.End.UTC()
-		if r.res.Expires.IsZero() {
-			r.res.Expires = end
-		}
-		r.step("new password %s for application %s expires %s", s.KeyID, label, r.res.Expires.Format(time.RFC3339))
-	}
-	if len(older) == 0 {
+	if !r.act("add password %q to application %s (expires %s)", PasswordLabel, label, end.Format(time.DateOnly)) {
 		return nil
 	}
-	desc := fmt.Sprintf("after the new Secret is written: remove %d older %q password(s) from application %s", len(older), PasswordLabel, label)
-	r.res.Plan = append(r.res.Plan, desc)
-	if r.opts.DryRun {
-		r.step("dry run: would %s", desc)
-		return nil
+	var s *newSecret
+	err := r.replicated(ctx, func() error {
+		var err error
+		s, err = r.graph.addPassword(ctx, app.ID, PasswordLabel, end)
+		return err
+	}, graphNotFound)
+	if err != nil {
+		return r.passwordRefused(fmt.Errorf("adding a password to application %s: %w", label, r.summarize(err, needGraphWrite)))
 	}
-	r.step("%s", desc)
-	appObjectID := app.ID
-	r.res.Finish = func(ctx context.Context) error {
-		for _, k := range older {
-			r.step("removing older password %s from application %s", k, label)
-			err := r.graph.removePassword(ctx, appObjectID, k)
-			if err == nil {
-				continue
-			}
-			if st, _ := statusOf(err); st == http.StatusBadRequest || st == http.StatusNotFound {
-				// Maybe gone already (a previous Finish was interrupted): check.
-				if a, gerr := r.graph.getApplication(ctx, "applications/"+appObjectID); gerr == nil && !hasKey(a, k) {
-					continue
-				}
-			}
-			return fmt.Errorf("removing older password %s from application %s: %w", k, label, r.summarize(err, needGraphWrite))
-		}
-		return nil
+	r.res.Password = newPassword(s.SecretText)
+	r.res.Expires = s.End.UTC()
+	if r.res.Expires.IsZero() {
+		r.res.Expires = end
 	}
+	r.res.CredentialID = CredentialID{Kind: CredentialServicePrincipal, AppID: strings.ToLower(app.AppID), KeyID: strings.ToLower(s.KeyID)}
+	r.step("new password %s for application %s expires %s", s.KeyID, label, r.res.Expires.Format(time.RFC3339))
 	return nil
 }
 
-func hasKey(a *application, keyID string) bool {
-	for _, pc := range a.PasswordCredentials {
-		if strings.EqualFold(pc.KeyID, keyID) {
+// pendingPasswords lists the acrgen passwords of app that no Secret records and that are newer
+// than the newest one recorded: rotations not merged (yet). Nothing is pending when the tree
+// records none of app's passwords.
+func pendingPasswords(app *application, recorded []Recorded) []string {
+	newest, ok := newestRecorded(app, recorded)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, pc := range app.PasswordCredentials {
+		if isAcrgen(pc) && !recordsKey(recorded, app.AppID, pc.KeyID) && pc.Start != nil && pc.Start.After(newest) {
+			out = append(out, pc.KeyID)
+		}
+	}
+	return out
+}
+
+// newestRecorded returns the creation time of the newest password of app that a Secret records.
+func newestRecorded(app *application, recorded []Recorded) (time.Time, bool) {
+	var newest time.Time
+	ok := false
+	for _, pc := range app.PasswordCredentials {
+		if recordsKey(recorded, app.AppID, pc.KeyID) && pc.Start != nil {
+			if !ok || pc.Start.After(newest) {
+				newest = *pc.Start
+			}
+			ok = true
+		}
+	}
+	return newest, ok
+}
+
+func isAcrgen(pc passwordCredential) bool {
+	return pc.DisplayName != nil && *pc.DisplayName == PasswordLabel
+}
+
+func recordsKey(recorded []Recorded, appID, keyID string) bool {
+	for _, rc := range recorded {
+		if rc.ID.Kind == CredentialServicePrincipal && strings.EqualFold(rc.ID.AppID, appID) && strings.EqualFold(rc.ID.KeyID, keyID) {
 			return true
 		}
 	}

@@ -29,9 +29,19 @@ const (
 	CredentialToken CredentialKind = "token"
 )
 
-// PasswordLabel is the displayName of every password acrgen adds to an application. Rotation
-// removes older passwords carrying it, and never any other.
+// PasswordLabel is the displayName of every password acrgen adds to an application.
+// [Retire] removes passwords carrying it, and never any other.
 const PasswordLabel = "acrgen"
+
+// MaxPending is how many acrgen passwords newer than the one the tree records (rotations
+// whose pull request is not merged yet, or was abandoned) a rotation tolerates before it
+// refuses to add another: without a bound, a scheduled rotation whose pull requests are never
+// merged would pile up passwords on the application. Graph documents no fixed cap on a
+// single-tenant application's passwordCredentials, only a global limit of about 1,000 items
+// across all of an application's collection properties, and a cap of two client secrets on
+// applications that accept personal Microsoft accounts ("Validation differences by supported
+// account types", learn.microsoft.com/entra/identity-platform/supported-accounts-validation).
+const MaxPending = 2
 
 // DefaultTokenName is the ACR token name used when Options.TokenName is empty.
 const DefaultTokenName = "acrgen-pull"
@@ -59,23 +69,35 @@ type Options struct {
 	// SPID names an existing service principal by appId or servicePrincipalName; it is
 	// never created.
 	SPID string
-	// Role is assigned to the service principal at registry scope: acrpull (empty),
-	// acrpush, owner, any role name, a role definition GUID or a full role definition ID.
+	// Role is assigned to the service principal at registry scope: acrpull, acrpush, owner,
+	// any role name, a role definition GUID or a full role definition ID. Empty means acrpull
+	// on a registry in the legacy mode, and Container Registry Repository Reader on a registry
+	// in ABAC mode, where the legacy roles (acrpull, acrpush, acrdelete) are refused: they are
+	// not honoured there.
 	Role string
+	// AllRepositories grants the ABAC-mode role registry-wide. Without it, the role's
+	// condition limits it to Repositories.
+	AllRepositories bool
 
 	// TokenName is the ACR token's name (5-40 characters of [a-zA-Z0-9-]); its scope map
 	// is named TokenName+"-scope-map". Empty means [DefaultTokenName].
 	TokenName string
-	// Repositories are the repositories the token may pull from. Required for a token.
+	// Repositories are the repositories the credential may pull from: a token's scope map,
+	// and on a registry in ABAC mode the service principal's role condition. Required for a
+	// token, and for a service principal in ABAC mode unless AllRepositories.
 	Repositories []string
 
 	// Years is the lifetime of a new password in years; EndDate sets its expiry instead.
 	// Both zero means one year. At most one may be set.
 	Years   int
 	EndDate time.Time
-	// Rotate adds a new password even when the principal (or token) already has one, and
-	// returns a Finish step that removes the older ones acrgen created.
+	// Rotate adds a new password even when the principal (or token) already has one. It
+	// removes nothing: [Retire] does, once the new password is merged and applied.
 	Rotate bool
+	// Recorded are the credentials the tree's Secrets record. A token rotation writes the
+	// password slot none of them holds; a service principal rotation refuses to add more than
+	// MaxPending passwords newer than the newest one recorded.
+	Recorded []Recorded
 	// DryRun makes no write call: Result.Plan lists what would be done.
 	DryRun bool
 
@@ -93,6 +115,9 @@ type Options struct {
 	// PollFrequency is how often long-running ARM operations are polled. Zero means the
 	// SDK's default (30s, or what the service's Retry-After asks).
 	PollFrequency time.Duration
+
+	// retiring is set by Retire, which needs no repositories.
+	retiring bool
 }
 
 // ReplicationOptions bound the retries of calls that fail because a newly created
@@ -127,13 +152,11 @@ type Result struct {
 	AppID, ObjectID string
 	// RoleDefinitionID is the role assigned (service principal only).
 	RoleDefinitionID string
+	// CredentialID names the new password; zero when there is none.
+	CredentialID CredentialID
 	// Plan lists the write steps done, or that a dry run would do, in order. Empty when
 	// everything was already in place.
 	Plan []string
-	// Finish removes the older passwords acrgen created, after a rotation. Call it only
-	// once the new password is safely stored (the new Secret written). Nil when there is
-	// nothing to remove.
-	Finish func(ctx context.Context) error
 }
 
 // run holds one Provision call's clients and settings.
@@ -149,6 +172,7 @@ type run struct {
 	tokens      *armcontainerregistry.TokensClient
 	assignments *armauthorization.RoleAssignmentsClient
 	roleDefs    *armauthorization.RoleDefinitionsClient
+	arm         *arm.Client // raw ARM calls the typed clients cannot make
 	graph       *graph
 
 	reg registryInfo
@@ -204,15 +228,12 @@ func validate(o *Options, now time.Time) error {
 		if (o.SPName == "") == (o.SPID == "") {
 			return bad("give either a service principal name or an existing service principal's appId, not both or neither")
 		}
-		if len(o.Repositories) > 0 || o.TokenName != "" {
-			return bad("repositories and a token name apply to the token credential only")
-		}
-		if o.Role == "" {
-			o.Role = "acrpull"
+		if o.TokenName != "" {
+			return bad("a token name applies to the token credential only")
 		}
 	case "token":
 		o.Credential = CredentialToken
-		if o.SPName != "" || o.SPID != "" || o.Role != "" {
+		if o.SPName != "" || o.SPID != "" || o.Role != "" || o.AllRepositories {
 			return bad("a service principal and a role apply to the service principal credential only")
 		}
 		if o.TokenName == "" {
@@ -221,16 +242,16 @@ func validate(o *Options, now time.Time) error {
 		if !tokenNameRE.MatchString(o.TokenName) {
 			return bad("token name %q must have 5-40 characters from [a-zA-Z0-9-]", o.TokenName)
 		}
-		if len(o.Repositories) == 0 {
+		if len(o.Repositories) == 0 && !o.retiring {
 			return bad("a token needs at least one repository")
-		}
-		for _, repo := range o.Repositories {
-			if !repositoryRE.MatchString(repo) {
-				return bad("%q is not a repository name (lowercase path components, optionally ending in /*)", repo)
-			}
 		}
 	default:
 		return bad("unknown credential %q: use %q or %q", o.Credential, CredentialServicePrincipal, CredentialToken)
+	}
+	for _, repo := range o.Repositories {
+		if !repositoryRE.MatchString(repo) {
+			return bad("%q is not a repository name (lowercase path components, optionally ending in /*)", repo)
+		}
 	}
 	if o.Years < 0 {
 		return bad("years must not be negative")
@@ -295,6 +316,9 @@ func newRun(cred azcore.TokenCredential, opts Options) (*run, error) {
 	r.tokens = acr.NewTokensClient()
 	r.assignments = authz.NewRoleAssignmentsClient()
 	r.roleDefs = authz.NewRoleDefinitionsClient()
+	if r.arm, err = arm.NewClient(moduleName+"/arm", moduleVersion, cred, armOpts); err != nil {
+		return nil, fmt.Errorf("creating the ARM client: %w", err)
+	}
 	if opts.Credential != CredentialToken {
 		if r.graph, err = newGraph(cred, opts.Cloud, co); err != nil {
 			return nil, err

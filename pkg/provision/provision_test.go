@@ -38,8 +38,8 @@ func TestCreateServicePrincipal(t *testing.T) {
 	if got := string(res.Password.Bytes()); got != app.Passwords[0].Secret {
 		t.Errorf("returned password is not the one Graph created")
 	}
-	if res.NeedsPassword || res.Finish != nil {
-		t.Errorf("NeedsPassword=%v Finish!=nil=%v, want false false", res.NeedsPassword, res.Finish != nil)
+	if res.NeedsPassword || res.CredentialID.Kind != provision.CredentialServicePrincipal {
+		t.Errorf("NeedsPassword=%v CredentialID=%v, want false and a service principal password", res.NeedsPassword, res.CredentialID)
 	}
 	if want := e.now.AddDate(1, 0, 0); !res.Expires.Equal(want) || !app.Passwords[0].End.Equal(want) {
 		t.Errorf("expires %s (Graph %s), want %s", res.Expires, app.Passwords[0].End, want)
@@ -78,7 +78,7 @@ func TestSecondRunMakesNoWrites(t *testing.T) {
 	if n := e.srv.WriteCalls(); n != 0 {
 		t.Errorf("second run made %d write calls: %v", n, writesByOp(e.srv.Calls()))
 	}
-	if !res.NeedsPassword || !res.Password.IsZero() || len(res.Plan) != 0 || res.Finish != nil || !res.Expires.IsZero() {
+	if !res.NeedsPassword || !res.Password.IsZero() || len(res.Plan) != 0 || !res.CredentialID.IsZero() || !res.Expires.IsZero() {
 		t.Errorf("second run result = %+v, want NeedsPassword, no password, no plan", res)
 	}
 	app := e.app(t, "acr-pull-test")
@@ -141,18 +141,15 @@ func TestExistingServicePrincipalByID(t *testing.T) {
 	})
 }
 
-func TestRotate(t *testing.T) {
+// A rotation adds a password and removes none: the Secret the cluster holds keeps working
+// until retire, after the new one is merged and applied.
+func TestRotateAddsOnly(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, fakeazure.Options{})
-	first := e.mustProvision(t, e.options())
-	app := e.app(t, "acr-pull-test")
-	manual, err := e.srv.AddApplicationPassword(app.ID, "hand-made", e.now.AddDate(1, 0, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-
+	first, app := e.withHandMadePassword(t)
 	o := e.options()
 	o.Rotate, o.Years = true, 2
+	e.srv.ResetCalls()
 	res := e.mustProvision(t, o)
 	if res.Password.IsZero() || string(res.Password.Bytes()) == string(first.Password.Bytes()) || res.NeedsPassword {
 		t.Fatalf("rotation did not return a new password")
@@ -160,31 +157,14 @@ func TestRotate(t *testing.T) {
 	if want := e.now.AddDate(2, 0, 0); !res.Expires.Equal(want) {
 		t.Errorf("expires %s, want %s", res.Expires, want)
 	}
-	if res.Finish == nil {
-		t.Fatal("rotation returned no Finish step")
-	}
 	if n := len(e.app(t, "acr-pull-test").Passwords); n != 3 {
-		t.Errorf("before Finish: %d passwords, want 3 (old, new, hand-made)", n)
+		t.Errorf("after rotation: %d passwords, want 3 (old, new, hand-made)", n)
 	}
-	if !slices.ContainsFunc(res.Plan, func(s string) bool { return strings.Contains(s, "remove 1 older") }) {
-		t.Errorf("plan %q does not announce the removal", res.Plan)
+	if w := writesByOp(e.srv.Calls()); len(w) != 1 || w[fakeazure.OpAddPassword] != 1 {
+		t.Errorf("rotation writes %v, want one addPassword", w)
 	}
-	if err := res.Finish(context.Background()); err != nil {
-		t.Fatalf("Finish: %v", err)
-	}
-	var kept []string
-	for _, p := range e.app(t, "acr-pull-test").Passwords {
-		kept = append(kept, p.Secret)
-	}
-	slices.Sort(kept)
-	want := []string{string(res.Password.Bytes()), manual.Secret}
-	slices.Sort(want)
-	if !slices.Equal(kept, want) {
-		t.Errorf("after Finish the application keeps %d passwords; want the new one and the hand-made one", len(kept))
-	}
-	// Finish again (an interrupted caller retrying) is harmless.
-	if err := res.Finish(context.Background()); err != nil {
-		t.Errorf("second Finish: %v", err)
+	if res.CredentialID.AppID != strings.ToLower(app.AppID) || res.CredentialID == first.CredentialID {
+		t.Errorf("credential %v (first %v)", res.CredentialID, first.CredentialID)
 	}
 	e.checkNoLeak(t, res, nil)
 }
@@ -474,15 +454,8 @@ func TestRepositoryToken(t *testing.T) {
 	o.Rotate = true
 	rot := e.mustProvision(t, o)
 	toks = e.srv.Tokens()
-	if len(toks[0].Passwords) != 2 || rot.Finish == nil || string(rot.Password.Bytes()) == string(res.Password.Bytes()) {
-		t.Fatalf("rotation: %d passwords, Finish set=%v", len(toks[0].Passwords), rot.Finish != nil)
-	}
-	if err := rot.Finish(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	toks = e.srv.Tokens()
-	if len(toks[0].Passwords) != 1 || toks[0].Passwords[0].KeyID != "password2" || toks[0].Passwords[0].Secret != string(rot.Password.Bytes()) {
-		t.Errorf("after Finish: %+v, want password2 only", toks[0].Passwords)
+	if len(toks[0].Passwords) != 2 || rot.CredentialID.Slot != "password2" || string(rot.Password.Bytes()) == string(res.Password.Bytes()) {
+		t.Fatalf("rotation: %d passwords, credential %v", len(toks[0].Passwords), rot.CredentialID)
 	}
 	e.checkNoLeak(t, rot, nil)
 }
@@ -499,7 +472,7 @@ func TestDryRun(t *testing.T) {
 	if len(res.Plan) != 4 || !strings.Contains(res.Plan[0], `create application "acr-pull-test"`) {
 		t.Errorf("plan = %q", res.Plan)
 	}
-	if res.LoginServer != loginServer || !res.Password.IsZero() || res.Finish != nil {
+	if res.LoginServer != loginServer || !res.Password.IsZero() || !res.CredentialID.IsZero() {
 		t.Errorf("dry run result = %+v", res)
 	}
 	if !strings.Contains(e.progress.String(), "dry run: would assign role \"AcrPull\"") {
@@ -515,8 +488,8 @@ func TestDryRun(t *testing.T) {
 		if n := e.srv.WriteCalls(); n != 0 {
 			t.Errorf("dry run made %d write calls", n)
 		}
-		if len(res.Plan) != 2 || res.Finish != nil {
-			t.Errorf("plan = %q (Finish set=%v), want add password + remove older", res.Plan, res.Finish != nil)
+		if len(res.Plan) != 1 || !strings.Contains(res.Plan[0], "add password") {
+			t.Errorf("plan = %q, want add password only", res.Plan)
 		}
 	})
 	t.Run("token", func(t *testing.T) {

@@ -7,12 +7,60 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerregistry/armcontainerregistry"
 )
 
 // registryInfo is the registry as ARM describes it.
 type registryInfo struct {
 	id, resourceGroup, name, loginServer string
+	// abac is true when the registry's roleAssignmentMode is AbacRepositoryPermissions.
+	abac bool
+}
+
+// modeAPIVersion is an ARM api-version whose registry model has properties.roleAssignmentMode,
+// which armcontainerregistry v1.2.0 (2023-07-01) predates: the property has been in the
+// registry model since the TypeSpec definition of Microsoft.ContainerRegistry
+// (azure-rest-api-specs, specification/containerregistry/resource-manager/
+// Microsoft.ContainerRegistry/Registry/Registry.models.tsp, RoleAssignmentMode), whose stable
+// version is 2025-11-01.
+const modeAPIVersion = "2025-11-01"
+
+// ABAC mode: "RBAC Registry + ABAC Repository Permissions"
+// (learn.microsoft.com/azure/container-registry/container-registry-rbac-abac-repository-permissions).
+const roleModeABAC = "AbacRepositoryPermissions"
+
+// readMode reads the registry's roleAssignmentMode through the ARM pipeline with
+// modeAPIVersion. A missing property is the legacy mode, its default.
+func (r *run) readMode(ctx context.Context) error {
+	req, err := runtime.NewRequest(ctx, http.MethodGet, runtime.JoinPaths(r.arm.Endpoint(), r.reg.id))
+	if err != nil {
+		return err
+	}
+	q := req.Raw().URL.Query()
+	q.Set("api-version", modeAPIVersion)
+	req.Raw().URL.RawQuery = q.Encode()
+	req.Raw().Header.Set("Accept", "application/json")
+	resp, err := r.arm.Pipeline().Do(req)
+	if err == nil && !runtime.HasStatusCode(resp, http.StatusOK) {
+		err = runtime.NewResponseError(resp)
+	}
+	if err != nil {
+		return fmt.Errorf("reading the role assignment mode of registry %q: %w", r.reg.name, r.summarize(err, needRegistryRead))
+	}
+	var body struct {
+		Properties struct {
+			RoleAssignmentMode string `json:"roleAssignmentMode"`
+		} `json:"properties"`
+	}
+	if err := runtime.UnmarshalAsJSON(resp, &body); err != nil {
+		return fmt.Errorf("reading the role assignment mode of registry %q: %w", r.reg.name, err)
+	}
+	r.reg.abac = strings.EqualFold(body.Properties.RoleAssignmentMode, roleModeABAC)
+	if r.reg.abac {
+		r.step("registry %q is in ABAC mode (RBAC Registry + ABAC Repository Permissions): AcrPull, AcrPush and AcrDelete are not honoured there", r.reg.name)
+	}
+	return nil
 }
 
 // findRegistry looks the registry up by name (or login server) in the resource group, or in

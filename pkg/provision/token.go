@@ -137,7 +137,10 @@ func (r *run) ensureToken(ctx context.Context) error {
 	if !r.wantsPassword(created, usableN, fmt.Sprintf("token %q", name)) {
 		return nil
 	}
-	slot, other, otherExists := chooseSlot(pws)
+	slot, err := r.tokenSlot(name, pws)
+	if err != nil {
+		return err
+	}
 	end := r.expiry()
 	if r.act("generate %s for token %q (expires %s)", slot, name, end.Format(time.DateOnly)) {
 		tokenID := deref(tok.ID)
@@ -168,30 +171,8 @@ func (r *run) ensureToken(ctx context.Context) error {
 		}
 		r.res.Password = newPassword(value)
 		r.res.Expires = end
+		r.res.CredentialID = CredentialID{Kind: CredentialToken, LoginServer: r.reg.loginServer, TokenName: name, Slot: string(slot)}
 		r.step("new %s for token %q expires %s", slot, name, end.Format(time.RFC3339))
-	}
-	if !r.opts.Rotate || !otherExists {
-		return nil
-	}
-	desc := fmt.Sprintf("after the new Secret is written: remove %s of token %q", other, name)
-	r.res.Plan = append(r.res.Plan, desc)
-	if r.opts.DryRun {
-		r.step("dry run: would %s", desc)
-		return nil
-	}
-	r.step("%s", desc)
-	r.res.Finish = func(ctx context.Context) error {
-		r.step("removing %s of token %q", other, name)
-		p, err := r.tokens.BeginUpdate(ctx, rg, reg, name, armcontainerregistry.TokenUpdateParameters{Properties: &armcontainerregistry.TokenUpdateProperties{
-			Credentials: &armcontainerregistry.TokenCredentialsProperties{Passwords: []*armcontainerregistry.TokenPassword{{Name: to.Ptr(slot)}}},
-		}}, nil)
-		if err == nil {
-			_, err = p.PollUntilDone(ctx, r.pollOptions())
-		}
-		if err != nil {
-			return fmt.Errorf("removing %s of token %q: %w", other, name, r.summarize(err, needTokenWrite))
-		}
-		return nil
 	}
 	return nil
 }
@@ -216,10 +197,20 @@ func (r *run) putScopeMap(ctx context.Context, name string, actions []string) er
 	return nil
 }
 
-// chooseSlot picks the token password slot for a new password: a free one, else the one
-// created first. other is the remaining slot, which a rotation's Finish removes.
-func chooseSlot(pws []*armcontainerregistry.TokenPassword) (slot, other armcontainerregistry.TokenPasswordName, otherExists bool) {
+// tokenSlot picks the password slot for a new token password: the one no Secret of the tree
+// records; when the tree records none, a free slot, else the one created first.
+func (r *run) tokenSlot(name string, pws []*armcontainerregistry.TokenPassword) (armcontainerregistry.TokenPasswordName, error) {
 	p1, p2 := armcontainerregistry.TokenPasswordNamePassword1, armcontainerregistry.TokenPasswordNamePassword2
+	held := recordedSlots(r.opts.Recorded, r.reg.loginServer, name)
+	switch {
+	case held[string(p1)] && held[string(p2)]:
+		return "", fmt.Errorf("rotating token %q: %w: Secrets in the tree hold both its passwords (%s): "+
+			"render one credential into all of them before rotating", name, ErrInvalidOptions, strings.Join(heldBy(r.opts.Recorded, r.reg.loginServer, name), "; "))
+	case held[string(p1)]:
+		return p2, nil
+	case held[string(p2)]:
+		return p1, nil
+	}
 	var have1, have2 *armcontainerregistry.TokenPassword
 	for _, pw := range pws {
 		if pw == nil || pw.Name == nil {
@@ -234,12 +225,34 @@ func chooseSlot(pws []*armcontainerregistry.TokenPassword) (slot, other armconta
 	}
 	switch {
 	case have1 == nil:
-		return p1, p2, have2 != nil
+		return p1, nil
 	case have2 == nil:
-		return p2, p1, true
+		return p2, nil
 	case have2.CreationTime != nil && have1.CreationTime != nil && have2.CreationTime.Before(*have1.CreationTime):
-		return p2, p1, true
+		return p2, nil
 	default:
-		return p1, p2, true
+		return p1, nil
 	}
+}
+
+// recordedSlots returns the password slots of a token that Secrets record.
+func recordedSlots(recorded []Recorded, loginServer, token string) map[string]bool {
+	out := map[string]bool{}
+	for _, rc := range recorded {
+		if rc.ID.Kind == CredentialToken && strings.EqualFold(rc.ID.LoginServer, loginServer) && rc.ID.TokenName == token {
+			out[rc.ID.Slot] = true
+		}
+	}
+	return out
+}
+
+// heldBy names the Secrets that record a password of the token.
+func heldBy(recorded []Recorded, loginServer, token string) []string {
+	var out []string
+	for _, rc := range recorded {
+		if rc.ID.Kind == CredentialToken && strings.EqualFold(rc.ID.LoginServer, loginServer) && rc.ID.TokenName == token {
+			out = append(out, rc.Where+": "+rc.ID.Slot)
+		}
+	}
+	return out
 }

@@ -99,6 +99,8 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 	needed := map[string]bool{}
 	users := map[[2]string]int{} // a ServiceAccount -> the first pod that runs as it
 	for wi, w := range in.Workloads {
+		nsErr := ValidateNamespace(w.Namespace)
+		pulls := false
 		for pi, p := range w.PodSpecs {
 			var servers, warnings []string
 			for _, img := range p.Images {
@@ -112,12 +114,15 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 			if len(servers) == 0 {
 				continue
 			}
+			pulls = true
 			for _, sv := range servers {
 				used[sv] = true
 			}
 			pd := PodDecision{Workload: wi, PodSpec: pi, ID: w.ID, Servers: servers, Account: p.RunsAs()}
-			if err := ValidateNamespace(w.Namespace); err != nil {
-				pd.Action, pd.Reason = PodBadNamespace, err.Error()
+			if nsErr != nil {
+				// The Secret's file would be named after the namespace, and the pod's
+				// namespace needs the Secret: acrgen cannot go on.
+				pd.Action, pd.Reason = PodBadNamespace, UnplacedReason(w.Namespace, nsErr, "it pulls from "+strings.Join(servers, ", "))
 				d.Pods = append(d.Pods, pd)
 				continue
 			}
@@ -156,6 +161,9 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 			}
 			d.Pods = append(d.Pods, pd)
 		}
+		if nsErr != nil && !pulls {
+			d.Unplaced = append(d.Unplaced, Unplaced{ID: w.ID, Namespace: w.Namespace, Reason: UnplacedReason(w.Namespace, nsErr, "")})
+		}
 	}
 	for _, k := range slices.SortedFunc(maps.Keys(users), func(a, b [2]string) int {
 		return strings.Compare(a[0]+"/"+a[1], b[0]+"/"+b[1])
@@ -182,6 +190,10 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 			needed[ns] = true
 		}
 	}
+	d.Unplaced = append(d.Unplaced, unplaced(in, d.Accounts)...)
+	slices.SortStableFunc(d.Unplaced, func(a, b Unplaced) int { return a.ID - b.ID })
+	// A Secret with image fields is among the Others too.
+	d.Unplaced = slices.CompactFunc(d.Unplaced, func(a, b Unplaced) bool { return a.ID == b.ID })
 	d.Unchecked = uncheckedImages(in.Others, s, match)
 	d.Secrets, d.Namespaces = judgeSecrets(in.Secrets, needed, s)
 	for i, nd := range d.Namespaces {
@@ -192,6 +204,45 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 		}
 	}
 	return d
+}
+
+// unplaced returns the ServiceAccounts, pull Secrets and resources of other kinds whose
+// namespace is no namespace name. A ServiceAccount is one acrgen may have to patch (Blocks)
+// when pods that pull run as a ServiceAccount of its name that is missing from their
+// namespace (accounts are the AccountDecisions): its namespace may be theirs.
+func unplaced(in Occurrences, accounts []AccountDecision) []Unplaced {
+	missing := map[string]string{} // ServiceAccount name -> the namespace its pods run in
+	for _, ad := range accounts {
+		if len(ad.Accounts) == 0 {
+			missing[ad.Name] = ad.Namespace
+		}
+	}
+	var out []Unplaced
+	add := func(id int, ns, refused string) {
+		if err := ValidateNamespace(ns); err != nil {
+			out = append(out, Unplaced{ID: id, Namespace: ns, Blocks: refused != "", Reason: UnplacedReason(ns, err, refused)})
+		}
+	}
+	for _, a := range in.ServiceAccounts {
+		refused := ""
+		if ns, ok := missing[a.Name]; ok {
+			where := "their namespace " + ns
+			if ns == "" {
+				where = "the default namespace"
+			}
+			refused = fmt.Sprintf("pods that pull from the registry run as a ServiceAccount %s that is missing from %s (this may be it)", a.Name, where)
+		}
+		add(a.ID, a.Namespace, refused)
+	}
+	for _, sec := range in.Secrets {
+		if !sec.Generated {
+			add(sec.ID, sec.Namespace, "")
+		}
+	}
+	for _, o := range in.Others {
+		add(o.ID, o.Namespace, "")
+	}
+	return out
 }
 
 type hit struct {

@@ -140,6 +140,48 @@ func TestDecide(t *testing.T) {
 			"unchecked 2 other.azurecr.io Thing.example.com at spec.image:3",
 		},
 	}, {
+		name: "namespaces that are no namespace names (a ${VAR} nothing substituted, a typo): a pod that pulls is refused, the others are warned about",
+		in: Occurrences{
+			Workloads: []Workload{
+				workload(1, "${CLUSTER_NAME}", pod("myregistry.azurecr.io/web:1")),
+				workload(2, "${CLUSTER_NAME}", pod("nginx")),
+				workload(6, "apps", pod("myregistry.azurecr.io/web:1")),
+			},
+			ServiceAccounts: []Account{{ID: 3, Namespace: "${CLUSTER_NAME}", Name: "app"}},
+			Secrets:         []ExistingSecret{good(4, "team-${TEAM:=a}", nil)},
+			Others: []Other{{ID: 5, Namespace: "Bad_NS", APIVersion: "argoproj.io/v1alpha1", Kind: "Rollout", Images: []ImageField{{Path: "spec.template.spec.containers[0].image", Image: "myregistry.azurecr.io/web:1"}}},
+				{ID: 4, Namespace: "team-${TEAM:=a}", APIVersion: "v1", Kind: "Secret", Images: []ImageField{{Path: "data.image", Image: "nginx"}}}},
+		},
+		s: base,
+		want: []string{
+			`pod 1/0 bad-namespace servers=myregistry.azurecr.io account=default reason="${CLUSTER_NAME}" holds a variable that nothing acrgen reads substitutes (CLUSTER_NAME), and it pulls from myregistry.azurecr.io: acrgen cannot tell which namespace. Set CLUSTER_NAME in spec.postBuild.substitute of the Flux Kustomization that applies this directory (or in a ConfigMap of the repository it substitutes from) and run acrgen on the directory holding that Kustomization, or write the namespace out`,
+			"pod 6/0 patch servers=myregistry.azurecr.io account=default",
+			"namespace apps new servers=myregistry.azurecr.io",
+			"secret 4 keep fit",
+			"used myregistry.azurecr.io",
+			`unplaced 2 reason="${CLUSTER_NAME}" holds a variable that nothing acrgen reads substitutes (CLUSTER_NAME; Flux's postBuild substitutes it when it applies the directory): acrgen cannot tell the namespace, and leaves the object out of its verdict`,
+			`unplaced 3 reason="${CLUSTER_NAME}" holds a variable that nothing acrgen reads substitutes (CLUSTER_NAME; Flux's postBuild substitutes it when it applies the directory): acrgen cannot tell the namespace, and leaves the object out of its verdict`,
+			`unplaced 4 reason="team-${TEAM:=a}" holds a variable that nothing acrgen reads substitutes (TEAM; Flux's postBuild substitutes it when it applies the directory): acrgen cannot tell the namespace, and leaves the object out of its verdict`,
+			`unplaced 5 reason="Bad_NS" is not a valid namespace: want at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit (a DNS-1123 label): Kubernetes will refuse the object; acrgen leaves it out of its verdict`,
+		},
+	}, {
+		name: "with ServiceAccount, a ServiceAccount of the name pods run as, whose namespace is a variable, blocks",
+		in: Occurrences{
+			Workloads: []Workload{
+				workload(1, "apps", PodUse{Images: []string{"myregistry.azurecr.io/a"}, ServiceAccountName: "builder"}),
+			},
+			ServiceAccounts: []Account{{ID: 2, Namespace: "${NS}", Name: "builder"}, {ID: 3, Namespace: "${NS}", Name: "other"}},
+		},
+		s: with(func(s *DecideSettings) { s.ServiceAccount = true }),
+		want: []string{
+			"pod 1/0 account-missing servers=myregistry.azurecr.io account=builder",
+			"account apps/builder user=pod 1/0 occurrences=none",
+			"namespace apps new servers=myregistry.azurecr.io",
+			"used myregistry.azurecr.io",
+			`unplaced 2 blocks reason="${NS}" holds a variable that nothing acrgen reads substitutes (NS), and pods that pull from the registry run as a ServiceAccount builder that is missing from their namespace apps (this may be it): acrgen cannot tell which namespace. Set NS in spec.postBuild.substitute of the Flux Kustomization that applies this directory (or in a ConfigMap of the repository it substitutes from) and run acrgen on the directory holding that Kustomization, or write the namespace out`,
+			`unplaced 3 reason="${NS}" holds a variable that nothing acrgen reads substitutes (NS; Flux's postBuild substitutes it when it applies the directory): acrgen cannot tell the namespace, and leaves the object out of its verdict`,
+		},
+	}, {
 		name: "a generator call wants the Secret in each filtered namespace, or without one",
 		in:   Occurrences{Generate: true},
 		s:    with(func(s *DecideSettings) { s.Namespaces = []string{"web", "apps"} }),
@@ -372,6 +414,13 @@ func summarize(in Occurrences, d Decisions) []string {
 	}
 	if len(d.Used) > 0 {
 		out = append(out, "used "+strings.Join(d.Used, ","))
+	}
+	for _, u := range d.Unplaced {
+		line := fmt.Sprintf("unplaced %d", u.ID)
+		if u.Blocks {
+			line += " blocks"
+		}
+		out = append(out, line+" reason="+u.Reason)
 	}
 	for _, u := range d.Unchecked {
 		kind := u.Kind

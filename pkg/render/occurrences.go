@@ -175,6 +175,22 @@ type Decisions struct {
 	// Unchecked are the images from a configured registry in resources of kinds acrgen does
 	// not know as workloads, in the order of the occurrences: acrgen did not check them.
 	Unchecked []UncheckedImage
+	// Unplaced are the occurrences whose namespace is no namespace name (a ${VAR} that nothing
+	// substituted, a typo), but for pod specs that pull from a configured registry (those are
+	// PodBadNamespace), by ID. A front end warns about each, and refuses the run for one that
+	// Blocks.
+	Unplaced []Unplaced
+}
+
+// Unplaced is an occurrence whose namespace is no namespace name.
+type Unplaced struct {
+	ID        int
+	Namespace string
+	// Blocks is true when acrgen may have to edit the object: a ServiceAccount of the name
+	// pods that pull run as, with DecideSettings.ServiceAccount.
+	Blocks bool
+	// Reason says why, after "metadata.namespace " (see [UnplacedReason]).
+	Reason string
 }
 
 // PodAction is what to do with a pod spec.

@@ -15,6 +15,10 @@ const (
 	AnnotationRegistry = "acrgen.dev/registry"
 	AnnotationUsername = "acrgen.dev/username"
 	AnnotationExpires  = "acrgen.dev/expires"
+	// AnnotationCredential names the credential the Secret holds, as acrgen provision made
+	// it: which password of which principal or token (see provision.CredentialID). Retiring
+	// old passwords keeps every one a Secret records.
+	AnnotationCredential = "acrgen.dev/credential"
 )
 
 // SecretType is the type of an image pull Secret.
@@ -27,6 +31,8 @@ type SecretSpec struct {
 	Credential      Credential
 	// Expires is the credential's expiry; zero when unknown.
 	Expires time.Time
+	// CredentialID names the credential (AnnotationCredential); empty when unknown.
+	CredentialID string
 }
 
 // Annotations returns the non-secret annotations recorded on the Secret.
@@ -39,6 +45,9 @@ func (s SecretSpec) Annotations() map[string]string {
 	}
 	if !s.Expires.IsZero() {
 		a[AnnotationExpires] = s.Expires.UTC().Format(time.RFC3339)
+	}
+	if s.CredentialID != "" {
+		a[AnnotationCredential] = s.CredentialID
 	}
 	return a
 }

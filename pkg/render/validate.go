@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 // Limits on the names acrgen puts into file names and manifests.
@@ -51,4 +52,37 @@ func ValidateNamespace(ns string) error {
 		return fmt.Errorf("%q is not a valid namespace: want at most %d lower-case letters, digits and '-', starting and ending with a letter or digit (a DNS-1123 label)", ns, MaxNamespaceLength)
 	}
 	return nil
+}
+
+// varRef is a ${NAME} reference, as Flux's postBuild substitutes it (with or without a default
+// or another shell form after the name).
+var varRef = regexp.MustCompile(`\$\{([_a-zA-Z][_a-zA-Z0-9]*)`)
+
+// NamespaceVariables returns the names of the ${VAR} references in a namespace, in order; none
+// for a namespace written out.
+func NamespaceVariables(ns string) []string {
+	var out []string
+	for _, m := range varRef.FindAllStringSubmatch(ns, -1) {
+		out = AppendUnique(out, m[1])
+	}
+	return out
+}
+
+// UnplacedReason says why an object's namespace ns, which [ValidateNamespace] refused with
+// err, keeps acrgen from placing the object, after "metadata.namespace ". refused is what
+// acrgen would have to do there (it then refuses the run); empty when nothing in that
+// namespace needs the pull secret (acrgen warns and goes on).
+func UnplacedReason(ns string, err error, refused string) string {
+	vars := NamespaceVariables(ns)
+	if len(vars) == 0 {
+		if refused == "" {
+			return err.Error() + ": Kubernetes will refuse the object; acrgen leaves it out of its verdict"
+		}
+		return err.Error()
+	}
+	names := strings.Join(vars, ", ")
+	if refused == "" {
+		return fmt.Sprintf("%q holds a variable that nothing acrgen reads substitutes (%s; Flux's postBuild substitutes it when it applies the directory): acrgen cannot tell the namespace, and leaves the object out of its verdict", ns, names)
+	}
+	return fmt.Sprintf("%q holds a variable that nothing acrgen reads substitutes (%s), and %s: acrgen cannot tell which namespace. Set %s in spec.postBuild.substitute of the Flux Kustomization that applies this directory (or in a ConfigMap of the repository it substitutes from) and run acrgen on the directory holding that Kustomization, or write the namespace out", ns, names, refused, names)
 }

@@ -24,7 +24,7 @@ func (s *Server) aadRoute(r *http.Request) *route {
 }
 
 func (s *Server) knownTenant(t string) bool {
-	return strings.EqualFold(t, s.opts.TenantID) || t == "organizations" || t == "common"
+	return strings.EqualFold(t, s.opts.TenantID) || strings.EqualFold(t, s.opts.SubscriptionTenantID) || t == "organizations" || t == "common"
 }
 
 func writeOAuthError(w http.ResponseWriter, status int, code, desc string) {
@@ -57,7 +57,7 @@ func (s *Server) openIDConfig(w http.ResponseWriter, tenant string) {
 // any application in the emulated directory that has a service principal, authenticated
 // with one of the application's unexpired passwords.
 func (s *Server) token(w http.ResponseWriter, r *http.Request, tenant string) {
-	if !strings.EqualFold(tenant, s.opts.TenantID) {
+	if !strings.EqualFold(tenant, s.opts.TenantID) && !strings.EqualFold(tenant, s.opts.SubscriptionTenantID) {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_tenant", fmt.Sprintf("AADSTS90002: Tenant '%s' not found.", tenant))
 		return
 	}
@@ -100,7 +100,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, tenant string) {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	tok := "fakeazure-" + audience + "-" + hex.EncodeToString(b)
-	s.tokens[tok] = issuedToken{audience: audience, clientID: clientID}
+	s.tokens[tok] = issuedToken{audience: audience, clientID: clientID, tenant: strings.ToLower(tenant)}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"token_type":     "Bearer",
 		"expires_in":     3599,

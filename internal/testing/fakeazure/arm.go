@@ -66,7 +66,7 @@ func (s *Server) armRoute(r *http.Request) *route {
 		name := rest[0]
 		return &route{OpGetRegistry, apiARM, func(w http.ResponseWriter, r *http.Request) {
 			if reg := s.findRegistry(w, sub, rg, name); reg != nil {
-				writeJSON(w, http.StatusOK, registryJSON(reg))
+				writeJSON(w, http.StatusOK, registryJSON(reg, r.URL.Query().Get("api-version")))
 			}
 		}}
 	case len(rest) == 2 && eqf(rest[1], "generateCredentials") && m == http.MethodPost:
@@ -117,14 +117,25 @@ func (s *Server) writeList(w http.ResponseWriter, r *http.Request, items []any) 
 	writeJSON(w, http.StatusOK, body)
 }
 
-func registryJSON(r *Registry) map[string]any {
+// registryJSON is a registry as ARM returns it for an api-version. roleAssignmentMode is
+// part of the registry model only in the api-versions of the TypeSpec definition (2025 on,
+// azure-rest-api-specs Microsoft.ContainerRegistry/Registry/Registry.models.tsp); the
+// 2023-07-01 model armcontainerregistry v1.2.0 uses has no such property.
+func registryJSON(r *Registry, apiVersion string) map[string]any {
+	props := map[string]any{
+		"loginServer": r.LoginServer, "provisioningState": "Succeeded", "adminUserEnabled": false,
+		"publicNetworkAccess": "Enabled", "creationDate": "2024-01-01T00:00:00.0000000Z",
+	}
+	if apiVersion >= "2025" {
+		mode := r.RoleAssignmentMode
+		if mode == "" {
+			mode = RoleModeLegacy
+		}
+		props["roleAssignmentMode"] = mode
+	}
 	return map[string]any{
 		"id": r.ID, "name": r.Name, "type": "Microsoft.ContainerRegistry/registries", "location": r.Location,
-		"sku": map[string]any{"name": "Standard", "tier": "Standard"},
-		"properties": map[string]any{
-			"loginServer": r.LoginServer, "provisioningState": "Succeeded", "adminUserEnabled": false,
-			"publicNetworkAccess": "Enabled", "creationDate": "2024-01-01T00:00:00.0000000Z",
-		},
+		"sku": map[string]any{"name": "Standard", "tier": "Standard"}, "properties": props,
 	}
 }
 
@@ -135,7 +146,7 @@ func (s *Server) listRegistries(w http.ResponseWriter, r *http.Request, sub, rg 
 	items := []any{}
 	for _, reg := range s.st.registries {
 		if rg == "" || eqf(reg.ResourceGroup, rg) {
-			items = append(items, registryJSON(reg))
+			items = append(items, registryJSON(reg, r.URL.Query().Get("api-version")))
 		}
 	}
 	s.writeList(w, r, items)
@@ -209,8 +220,16 @@ func (s *Server) roleAssignmentJSON(ra *RoleAssignment) map[string]any {
 		"properties": map[string]any{
 			"scope": ra.Scope, "roleDefinitionId": ra.RoleDefinitionID, "principalId": ra.PrincipalID,
 			"principalType": ra.PrincipalType, "createdOn": "2024-01-01T00:00:00.0000000Z",
+			"condition": nilIfEmpty(ra.Condition), "conditionVersion": nilIfEmpty(ra.ConditionVersion),
 		},
 	}
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // related reports whether an assignment at scope a applies at, above or below scope b.
@@ -284,6 +303,8 @@ func (s *Server) createRoleAssignment(w http.ResponseWriter, r *http.Request, sc
 			RoleDefinitionID string `json:"roleDefinitionId"`
 			PrincipalID      string `json:"principalId"`
 			PrincipalType    string `json:"principalType"`
+			Condition        string `json:"condition"`
+			ConditionVersion string `json:"conditionVersion"`
 		} `json:"properties"`
 	}
 	if err := readJSON(r, &body); err != nil {
@@ -300,14 +321,36 @@ func (s *Server) createRoleAssignment(w http.ResponseWriter, r *http.Request, sc
 		writeError(w, http.StatusBadRequest, "RoleDefinitionDoesNotExist", fmt.Sprintf("The specified role definition with ID '%s' does not exist.", guid))
 		return
 	}
+	if p.Condition != "" {
+		// Conditions need conditionVersion 2.0 (conditions-format), and the emulator must be
+		// able to evaluate them on the data plane.
+		if p.ConditionVersion != "2.0" {
+			writeError(w, http.StatusBadRequest, "InvalidConditionVersion", "A condition requires conditionVersion 2.0.")
+			return
+		}
+		if _, err := parseCondition(p.Condition); err != nil {
+			writeError(w, http.StatusBadRequest, "InvalidCondition", err.Error())
+			return
+		}
+	}
 	same := func(ra *RoleAssignment) bool {
 		return eqf(ra.PrincipalID, p.PrincipalID) && eqf(path.Base(ra.RoleDefinitionID), guid) &&
 			eqf(strings.TrimRight(ra.Scope, "/"), strings.TrimRight(scope, "/"))
 	}
 	if ra := s.findAssignment(scope, name); ra != nil {
-		if same(ra) {
+		switch {
+		case same(ra) && ra.Condition != p.Condition:
+			// A PUT on the same assignment edits its condition ("Add or edit Azure role
+			// assignment conditions using the REST API", learn.microsoft.com/azure/
+			// role-based-access-control/conditions-role-assignments-rest).
+			ra.Condition, ra.ConditionVersion = p.Condition, p.ConditionVersion
+			if p.Condition == "" {
+				ra.ConditionVersion = ""
+			}
+			writeJSON(w, http.StatusOK, s.roleAssignmentJSON(ra))
+		case same(ra):
 			writeError(w, http.StatusConflict, "RoleAssignmentExists", "The role assignment already exists.")
-		} else {
+		default:
 			writeError(w, http.StatusBadRequest, "RoleAssignmentUpdateNotPermitted", "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")
 		}
 		return
@@ -332,6 +375,7 @@ func (s *Server) createRoleAssignment(w http.ResponseWriter, r *http.Request, sc
 	ra := &RoleAssignment{
 		ID: strings.TrimRight(scope, "/") + "/providers/Microsoft.Authorization/roleAssignments/" + name, Name: name,
 		Scope: scope, RoleDefinitionID: p.RoleDefinitionID, PrincipalID: p.PrincipalID, PrincipalType: pt,
+		Condition: p.Condition, ConditionVersion: p.ConditionVersion,
 	}
 	s.st.assignments = append(s.st.assignments, ra)
 	writeJSON(w, http.StatusCreated, s.roleAssignmentJSON(ra))

@@ -1,7 +1,9 @@
 // Package fakeazure is an in-memory emulator of the few Azure APIs acrgen uses: the Entra ID
 // (AAD v2) client-credentials token endpoint and its OpenID discovery document, the Azure
 // Resource Manager APIs for container registries, scope maps, ACR tokens, role definitions
-// and role assignments, and the Microsoft Graph v1.0 applications and servicePrincipals APIs.
+// and role assignments, the Microsoft Graph v1.0 applications and servicePrincipals APIs, and
+// each registry's data plane (ACR's token flow in front of go-containerregistry's in-memory
+// registry; see dataplane.go), which lets pull only what the control plane's state allows.
 //
 // It exists so that tests (and `make demo`, where it is announced as an emulator) can run the
 // real Azure SDK clients, the real azcore pipeline and azidentity against something that

@@ -9,7 +9,9 @@ import (
 	"time"
 )
 
-const graphTime = "2006-01-02T15:04:05Z"
+// graphTime is how Graph writes DateTimeOffset values: ISO 8601 in UTC, with a fraction of a
+// second when there is one.
+const graphTime = "2006-01-02T15:04:05.9999999Z"
 
 // graphSegment matches "applications", "servicePrincipals" and their alternate-key forms
 // such as "applications(uniqueName='x')" or "servicePrincipals(appId='x')".
@@ -263,7 +265,7 @@ func (s *Server) addPassword(w http.ResponseWriter, r *http.Request, key, val st
 		return
 	}
 	pcb := body.PasswordCredential
-	start := s.now().Truncate(time.Second)
+	start := s.now()
 	if pcb.StartDateTime != nil {
 		start = pcb.StartDateTime.UTC()
 	}
@@ -273,6 +275,9 @@ func (s *Server) addPassword(w http.ResponseWriter, r *http.Request, key, val st
 	}
 	if !end.After(start) {
 		writeError(w, http.StatusBadRequest, "Request_BadRequest", "endDateTime must be after startDateTime.")
+		return
+	}
+	if s.refusePassword(w, start, end) {
 		return
 	}
 	pc := a.addPassword(pcb.DisplayName, start, end)

@@ -61,9 +61,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, http.StatusNotFound, "NotFound", fmt.Sprintf("fakeazure does not emulate %s %s", r.Method, r.URL.Path))
 		return
 	}
-	if rt.api != apiAAD && !s.authorized(r, rt.api) {
-		writeError(rec, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token is missing, invalid, or for another audience.")
-		return
+	if rt.api != apiAAD {
+		switch tenant, ok := s.authorized(r, rt.api); {
+		case !ok:
+			writeError(rec, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token is missing, invalid, or for another audience.")
+			return
+		case !strings.EqualFold(tenant, s.opts.SubscriptionTenantID):
+			// ARM's answer to a token from a tenant other than the subscription's.
+			writeError(rec, http.StatusUnauthorized, "InvalidAuthenticationTokenTenant", fmt.Sprintf(
+				"The access token is from the wrong issuer 'https://sts.windows.net/%s/'. It must match the tenant 'https://sts.windows.net/%s/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/%s' to get the token.",
+				tenant, s.opts.SubscriptionTenantID, s.opts.SubscriptionTenantID))
+			return
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -90,19 +99,20 @@ func (s *Server) route(r *http.Request) *route {
 	}
 }
 
-func (s *Server) authorized(r *http.Request, a api) bool {
+// authorized returns the tenant of the request's token when it is valid for the API.
+func (s *Server) authorized(r *http.Request, a api) (string, bool) {
 	h := r.Header.Get("Authorization")
 	tok, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok {
-		return false
+		return "", false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	it, ok := s.tokens[tok]
 	if !ok {
-		return false
+		return "", false
 	}
-	return (a == apiARM && it.audience == "arm") || (a == apiGraph && it.audience == "graph")
+	return it.tenant, (a == apiARM && it.audience == "arm") || (a == apiGraph && it.audience == "graph")
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -45,6 +45,12 @@ type Options struct {
 	PageSize int
 	// Registries are created before the server starts.
 	Registries []Registry
+	// SubscriptionTenantID is the tenant that owns the subscription, its registries and the
+	// directory of applications: ARM and Graph accept only tokens issued in it, as Azure
+	// answers a token from another tenant with 401 InvalidAuthenticationTokenTenant. The
+	// caller identity (ClientID) can get tokens in both tenants, as a multi-tenant
+	// application consented in both can. Empty means TenantID.
+	SubscriptionTenantID string
 }
 
 // Server is a running emulator. Its methods are safe for concurrent use.
@@ -60,6 +66,8 @@ type Server struct {
 	faults     []*faultState
 	replDelay  int
 	tokens     map[string]issuedToken
+	policy     AppPolicy
+	data       *dataPlane
 	caFile     string
 	cloudFile  string
 	envFile    string
@@ -69,6 +77,7 @@ type Server struct {
 type issuedToken struct {
 	audience string // "arm" or "graph"
 	clientID string
+	tenant   string
 }
 
 // Start starts an emulator on a local TLS listener and writes its CA certificate, cloud file
@@ -95,6 +104,9 @@ func Start(opts Options) (*Server, error) {
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:0"
 	}
+	if opts.SubscriptionTenantID == "" {
+		opts.SubscriptionTenantID = opts.TenantID
+	}
 	s := &Server{opts: opts, tokens: map[string]issuedToken{}}
 	s.st.init(opts)
 	for _, r := range opts.Registries {
@@ -110,6 +122,10 @@ func Start(opts Options) (*Server, error) {
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	s.ts.Listener = ln
 	s.ts.StartTLS()
+	if err := s.startDataPlane(); err != nil {
+		s.ts.Close()
+		return nil, fmt.Errorf("starting the registry data plane: %w", err)
+	}
 
 	s.dir = opts.Dir
 	if s.dir == "" {
@@ -133,6 +149,7 @@ func Start(opts Options) (*Server, error) {
 // Close stops the server and removes the files [Start] wrote into a temporary directory.
 func (s *Server) Close() {
 	s.closedOnce.Do(func() {
+		s.data.close()
 		s.ts.Close()
 		if s.tempDir {
 			_ = os.RemoveAll(s.dir)
@@ -146,9 +163,9 @@ func (s *Server) URL() string { return s.ts.URL }
 // Client returns an HTTP client that trusts the server's certificate.
 func (s *Server) Client() *http.Client { return s.ts.Client() }
 
-// CAFile is the path of the PEM file holding the certificate to trust (for SSL_CERT_FILE).
-// All emulators in one process share the same certificate (httptest's), so one SSL_CERT_FILE
-// serves them all.
+// CAFile is the path of the PEM file holding the certificates to trust (for SSL_CERT_FILE):
+// the control plane's, which all emulators in one process share (httptest's), and this
+// emulator's registry data plane CA.
 func (s *Server) CAFile() string { return s.caFile }
 
 // CloudFile is the path of the custom cloud JSON file (az cloud register --cloud-config shape).
@@ -158,7 +175,10 @@ func (s *Server) CloudFile() string { return s.cloudFile }
 // authenticate to the emulator, for scripts (`. env.sh`).
 func (s *Server) EnvFile() string { return s.envFile }
 
-// TenantID returns the emulated tenant.
+// SubscriptionTenantID returns the tenant that owns the subscription.
+func (s *Server) SubscriptionTenantID() string { return s.opts.SubscriptionTenantID }
+
+// TenantID returns the caller identity's home tenant (AZURE_TENANT_ID).
 func (s *Server) TenantID() string { return s.opts.TenantID }
 
 // SubscriptionID returns the emulated subscription.
@@ -228,7 +248,7 @@ func (s *Server) writeFiles() error {
 	s.cloudFile = filepath.Join(s.dir, "cloud.json")
 	s.envFile = filepath.Join(s.dir, "env.sh")
 
-	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.ts.Certificate().Raw})
+	ca := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.ts.Certificate().Raw}), s.data.caPEM...)
 	if err := writeAtomic(s.caFile, ca); err != nil {
 		return err
 	}
@@ -247,6 +267,7 @@ func (s *Server) writeFiles() error {
 	}
 	fmt.Fprintf(&env, "export FAKEAZURE_CLOUD_FILE='%s'\n", s.cloudFile)
 	fmt.Fprintf(&env, "export FAKEAZURE_URL='%s'\n", s.ts.URL)
+	fmt.Fprintf(&env, "# the registries' login servers are reached through the emulator's proxy\nexport HTTPS_PROXY='%s'\n", s.ProxyURL())
 	return writeAtomic(s.envFile, []byte(env.String()))
 }
 

@@ -24,7 +24,17 @@ type Registry struct {
 	Location string
 	// ID is the ARM resource ID; it is set by the server.
 	ID string
+	// RoleAssignmentMode is RoleModeLegacy (empty) or RoleModeABAC.
+	RoleAssignmentMode string
 }
+
+// A registry's role assignment permissions mode, properties.roleAssignmentMode (TypeSpec
+// RoleAssignmentMode, azure-rest-api-specs Microsoft.ContainerRegistry/Registry/Registry.models.tsp;
+// its default is LegacyRegistryPermissions).
+const (
+	RoleModeLegacy = "LegacyRegistryPermissions"
+	RoleModeABAC   = "AbacRepositoryPermissions"
+)
 
 // PasswordCredential is a password on an application or an ACR token.
 type PasswordCredential struct {
@@ -69,6 +79,8 @@ type RoleAssignment struct {
 	RoleDefinitionID string
 	PrincipalID      string
 	PrincipalType    string
+	// Condition and ConditionVersion are the assignment's ABAC condition, if any.
+	Condition, ConditionVersion string
 }
 
 // ScopeMap is an emulated ACR scope map.
@@ -229,6 +241,52 @@ func (a *app) addPassword(displayName string, start, end time.Time) PasswordCred
 	return pc
 }
 
+// SetRoleAssignmentMode switches a registry (by name) between RoleModeLegacy and RoleModeABAC,
+// as `az acr update --role-assignment-mode` does.
+func (s *Server) SetRoleAssignmentMode(registry, mode string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.st.registries {
+		if strings.EqualFold(r.Name, registry) {
+			r.RoleAssignmentMode = mode
+			return nil
+		}
+	}
+	return fmt.Errorf("no registry %q", registry)
+}
+
+// AddToken creates an enabled ACR token on a registry (by ID) with a scope map granting
+// actions, and a password1 expiring at end; it returns the password.
+func (s *Server) AddToken(registryID, name string, actions []string, end time.Time) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sm := &ScopeMap{ID: registryID + "/scopeMaps/" + name + "-scope-map", Name: name + "-scope-map", RegistryID: registryID, Actions: slices.Clone(actions)}
+	s.st.scopeMaps = append(s.st.scopeMaps, sm)
+	pc := PasswordCredential{KeyID: "password1", Start: time.Now().UTC(), End: end, Secret: newSecret()}
+	s.st.acrTokens = append(s.st.acrTokens, &Token{ID: registryID + "/tokens/" + name, Name: name, RegistryID: registryID,
+		ScopeMapID: sm.ID, Status: "enabled", Passwords: []PasswordCredential{pc}})
+	return pc.Secret
+}
+
+// MoveSubscription hands the subscription, its registries and its directory to another tenant:
+// from now on ARM and Graph accept only that tenant's tokens (Options.SubscriptionTenantID).
+func (s *Server) MoveSubscription(tenant string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.SubscriptionTenantID = tenant
+}
+
+// SetTokenStatus enables or disables a token (by name), as `az acr token update --status` does.
+func (s *Server) SetTokenStatus(name, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.st.acrTokens {
+		if t.Name == name {
+			t.Status = status
+		}
+	}
+}
+
 // AddRoleDefinition adds a custom role definition and returns it.
 func (s *Server) AddRoleDefinition(roleName string) RoleDefinition {
 	s.mu.Lock()
@@ -238,8 +296,9 @@ func (s *Server) AddRoleDefinition(roleName string) RoleDefinition {
 	return rd
 }
 
-// AddRoleAssignment creates a role assignment. roleGUID is the role definition's GUID.
-func (s *Server) AddRoleAssignment(scope, roleGUID, principalID string) RoleAssignment {
+// AddRoleAssignment creates a role assignment. roleGUID is the role definition's GUID;
+// condition, when given, is its ABAC condition (conditionVersion 2.0).
+func (s *Server) AddRoleAssignment(scope, roleGUID, principalID string, condition ...string) RoleAssignment {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	name := newGUID()
@@ -247,6 +306,9 @@ func (s *Server) AddRoleAssignment(scope, roleGUID, principalID string) RoleAssi
 		ID: scope + "/providers/Microsoft.Authorization/roleAssignments/" + name, Name: name, Scope: scope,
 		RoleDefinitionID: "/subscriptions/" + s.st.sub + "/providers/Microsoft.Authorization/roleDefinitions/" + roleGUID,
 		PrincipalID:      principalID, PrincipalType: "ServicePrincipal",
+	}
+	if len(condition) > 0 && condition[0] != "" {
+		ra.Condition, ra.ConditionVersion = condition[0], "2.0"
 	}
 	s.st.assignments = append(s.st.assignments, ra)
 	return *ra

@@ -2,7 +2,7 @@
 // `make demo` and for trying acrgen offline. It prints where its cloud file, CA certificate
 // and environment file are; `. env.sh` then points acrgen at it:
 //
-//	fakeazure -dir /tmp/fake -registry myregistry &
+//	fakeazure -dir /tmp/fake -registry myregistry -image myregistry.azurecr.io/app:v1 &
 //	. /tmp/fake/env.sh
 //	acrgen provision --cloud "$FAKEAZURE_CLOUD_FILE" --registry myregistry ...
 package main
@@ -27,11 +27,15 @@ func main() {
 	var (
 		opts       fakeazure.Options
 		registries list
+		abac       list
+		images     list
 		replDelay  int
 	)
 	flag.StringVar(&opts.Dir, "dir", "", "directory for ca.pem, cloud.json and env.sh (default: a new temporary directory)")
 	flag.StringVar(&opts.Addr, "addr", "127.0.0.1:0", "listen address")
 	flag.Var(&registries, "registry", "a registry to create, NAME or RESOURCEGROUP/NAME (repeatable)")
+	flag.Var(&abac, "abac", "a registry (by name) in ABAC mode, RBAC Registry + ABAC Repository Permissions (repeatable)")
+	flag.Var(&images, "image", "an image to hold, LOGINSERVER/REPOSITORY:TAG (repeatable)")
 	flag.IntVar(&replDelay, "replication-delay", 0, "hide new applications and service principals from the next N calls that depend on them")
 	flag.Parse()
 
@@ -49,11 +53,30 @@ func main() {
 	}
 	defer srv.Close()
 	srv.SetReplicationDelay(replDelay)
+	for _, r := range abac {
+		if err := srv.SetRoleAssignmentMode(r, fakeazure.RoleModeABAC); err != nil {
+			fmt.Fprintf(os.Stderr, "fakeazure: error: %v\n", err)
+			os.Exit(1)
+		}
+	}
+	for _, img := range images {
+		host, rest, _ := strings.Cut(img, "/")
+		repo, tag, ok := strings.Cut(rest, ":")
+		if !ok {
+			fmt.Fprintf(os.Stderr, "fakeazure: error: -image %q: want LOGINSERVER/REPOSITORY:TAG\n", img)
+			os.Exit(1)
+		}
+		if _, err := srv.PushImage(host, repo, tag); err != nil {
+			fmt.Fprintf(os.Stderr, "fakeazure: error: %v\n", err)
+			os.Exit(1)
+		}
+	}
 
 	fmt.Printf("fakeazure: Azure EMULATOR (not Azure) listening on %s\n", srv.URL())
 	fmt.Printf("cloud file: %s\n", srv.CloudFile())
 	fmt.Printf("CA file:    %s\n", srv.CAFile())
 	fmt.Printf("env file:   %s\n", srv.EnvFile())
+	fmt.Printf("registries' data plane through the proxy %s (HTTPS_PROXY in the env file)\n", srv.ProxyURL())
 	for _, r := range srv.Registries() {
 		fmt.Printf("registry:   %s (%s)\n", r.Name, r.LoginServer)
 	}
