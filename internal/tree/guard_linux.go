@@ -69,7 +69,7 @@ func openGuarded(path, name string, create bool, perm fs.FileMode) (*guarded, er
 		return nil, &InputError{Path: name, Msg: "is not a regular file: acrgen rewrites only regular files; nothing was written"}
 	case st.Nlink > 1:
 		g.release()
-		return nil, errLinked(name, st.Nlink)
+		return nil, errLinked(name, uint64(st.Nlink))
 	case st.Nlink == 0:
 		// Renamed over (saved by rename) since it was opened.
 		g.release()
