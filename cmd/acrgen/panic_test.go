@@ -24,7 +24,7 @@ func TestPanicIsAnInternalError(t *testing.T) {
 		want  string
 	}{
 		{"a value of acrgen's", func() { panic("decrypting " + testPassword) }, "panic: a value of type string (withheld"},
-		{"the runtime's", func() { var m map[string]int; m["x"]++ }, "panic: assignment to entry in nil map"},
+		{"the runtime's", func() { s, i := []int{1}, three(); s[i]++ }, "panic: runtime error: index out of range [3] with length 1"},
 		{"in a worker goroutine", func() {
 			tree.ForEach(8, func(i int) error {
 				if i == 3 {
@@ -52,3 +52,6 @@ func TestPanicIsAnInternalError(t *testing.T) {
 		})
 	}
 }
+
+// three is 3, out of sight of static checks.
+func three() int { return len("abc") }
