@@ -5,14 +5,18 @@ import (
 	"strings"
 
 	"github.com/acrgen/acrgen/pkg/render"
+	"sigs.k8s.io/kustomize/api/types"
 )
 
-func (l *loader) noteImages(k *Kustomization) { l.images = append(l.images, k.K.Images...) }
+// The prefilter decides which documents of the files the walk found are worth a full parse
+// (parse.go parses them): those that mention a trigger. The others are recorded as skipped.
 
-// triggers returns the lower-case strings that make a file worth parsing, or nil when every
-// file must be parsed.
-func (l *loader) triggers() []string {
-	if len(l.opts.Registries) == 0 && len(l.opts.Relevant) == 0 {
+// triggers returns the lower-case strings that make a document worth parsing, or nil when
+// every document must be parsed: the registries, the names that images: entries map onto
+// them, and the relevant strings. images and patchTexts are every images: entry and patch of
+// the build.
+func triggers(registries, relevantStrings []string, images []types.Image, patchTexts []string) []string {
+	if len(registries) == 0 && len(relevantStrings) == 0 {
 		return nil
 	}
 	set := map[string]bool{}
@@ -23,7 +27,7 @@ func (l *loader) triggers() []string {
 			out = append(out, s)
 		}
 	}
-	for _, r := range l.opts.Registries {
+	for _, r := range registries {
 		if r == "docker.io" {
 			return nil // Docker Hub short names ("nginx") carry no host to search for
 		}
@@ -33,7 +37,7 @@ func (l *loader) triggers() []string {
 	// makes its name a trigger too.
 	for changed := true; changed; {
 		changed = false
-		for _, im := range l.images {
+		for _, im := range images {
 			if im.Name == "" || set[strings.ToLower(im.Name)] || im.NewName == "" {
 				continue
 			}
@@ -48,12 +52,12 @@ func (l *loader) triggers() []string {
 		}
 	}
 	// A patch that mentions a trigger can point any workload at the registry: parse everything.
-	for _, p := range l.patchTexts {
+	for _, p := range patchTexts {
 		if relevant([]byte(p), out) {
 			return nil
 		}
 	}
-	for _, r := range l.opts.Relevant {
+	for _, r := range relevantStrings {
 		add(r)
 	}
 	return out

@@ -38,8 +38,7 @@ func TestTriggers(t *testing.T) {
 			want: []string{".toolkit.fluxcd.io"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			l := &loader{opts: Options{Registries: tc.registries, Relevant: tc.relevant}, images: tc.images, patchTexts: tc.patches}
-			if got := l.triggers(); !reflect.DeepEqual(got, tc.want) {
+			if got := triggers(tc.registries, tc.relevant, tc.images, tc.patches); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("triggers() = %q, want %q", got, tc.want)
 			}
 		})
