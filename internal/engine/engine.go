@@ -180,14 +180,11 @@ func plan(opts Options) (*run, error) {
 	if !opts.Expires.IsZero() && !opts.Now().Before(opts.Expires) {
 		return nil, &UsageError{Msg: fmt.Sprintf("--expires %s is in the past: give the expiry of a credential that is still valid", opts.Expires.UTC().Format(time.RFC3339))}
 	}
-	// A ServiceAccount is read when it lists the secret, or (below) when it may be patched to;
-	// without --service-account, also when a patch in a kustomization may add the secret to it.
-	relevant := []string{opts.SecretName, "kind: ServiceAccount", `"ServiceAccount"`, "'ServiceAccount'"}
-	if opts.ServiceAccount {
-		relevant = append(relevant, "ServiceAccount")
-	}
+	// The documents that matter: those that may pull from the registries (and, through the
+	// kinds, the ServiceAccounts pods pull through), and the Secrets of the name.
+	interest := tree.Interest{Registries: opts.Registries, Names: []string{opts.SecretName}}
 	t, err := tree.Load(opts.Dir, tree.Options{MaxFileSize: opts.MaxFileSize, Kinds: opts.Kinds, Display: opts.Display,
-		Registries: opts.Registries, Relevant: relevant, Overlay: opts.Overlay, Cache: opts.cache})
+		Interest: interest, Overlay: opts.Overlay, Cache: opts.cache})
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package tree
 
 import (
 	"io/fs"
-	"strings"
 	"sync"
 
 	"github.com/acrgen/acrgen/pkg/render"
@@ -23,7 +22,7 @@ type Cache struct {
 type cached struct {
 	mode     fs.FileMode
 	full     *render.Manifest
-	relevant map[string]*render.Manifest // by triggers
+	relevant map[string]*render.Manifest // by the key of the triggers
 }
 
 // NewCache returns an empty cache.
@@ -36,10 +35,8 @@ func (c *Cache) Parses() int {
 	return c.parses
 }
 
-func triggersKey(triggers []string) string { return strings.Join(triggers, "\x00") }
-
-// get returns a cached parse of path that serves triggers (nil: a full parse).
-func (c *Cache) get(path string, triggers []string) (*render.Manifest, fs.FileMode, bool) {
+// get returns a cached parse of path that serves the triggers of key ("": a full parse).
+func (c *Cache) get(path, key string) (*render.Manifest, fs.FileMode, bool) {
 	if c == nil {
 		return nil, 0, false
 	}
@@ -51,8 +48,8 @@ func (c *Cache) get(path string, triggers []string) (*render.Manifest, fs.FileMo
 		return nil, 0, false
 	case e.full != nil:
 		return e.full, e.mode, true
-	case triggers != nil && e.relevant[triggersKey(triggers)] != nil:
-		return e.relevant[triggersKey(triggers)], e.mode, true
+	case key != "" && e.relevant[key] != nil:
+		return e.relevant[key], e.mode, true
 	}
 	return nil, 0, false
 }
@@ -108,7 +105,8 @@ func (c *Cache) putKustomization(k *Kustomization) {
 	c.kusts[k.Path] = &cp
 }
 
-func (c *Cache) put(path string, triggers []string, m *render.Manifest, mode fs.FileMode) {
+// put records a parse of path made with the triggers of key ("": a full parse).
+func (c *Cache) put(path, key string, m *render.Manifest, mode fs.FileMode) {
 	if c == nil {
 		return
 	}
@@ -121,9 +119,9 @@ func (c *Cache) put(path string, triggers []string, m *render.Manifest, mode fs.
 		c.files[path] = e
 	}
 	e.mode = mode
-	if triggers == nil {
+	if key == "" {
 		e.full = m
 		return
 	}
-	e.relevant[triggersKey(triggers)] = m
+	e.relevant[key] = m
 }

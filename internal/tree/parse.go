@@ -1,9 +1,6 @@
 package tree
 
-import (
-	"slices"
-	"sort"
-)
+import "sort"
 
 // Parsing the manifests is the fifth step of a load: every file the walk found is read and
 // its documents parsed, on every core, those the prefilter (prefilter.go) keeps in full.
@@ -12,21 +9,18 @@ import (
 // one are parsed in full (nil: every document); objectsOnly leaves out the duplicate-key scan
 // of the others (see render.SelectManifest). A parse the cache holds for the same triggers is
 // not made again.
-func parse(files map[string]*File, rd reader, cache *Cache, triggers []string, objectsOnly bool) error {
+func parse(files map[string]*File, rd reader, cache *Cache, trig *triggers, objectsOnly bool) error {
 	list := make([]*File, 0, len(files))
 	for _, f := range files {
 		list = append(list, f)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Path < list[j].Path })
-	key := triggers // what a cached parse must have been made with
-	if objectsOnly && triggers != nil {
+	key := trig.key() // what a cached parse must have been made with
+	if objectsOnly && key != "" {
 		// Its skipped documents are not scanned for duplicate keys: it serves no other Load.
-		key = append(slices.Clip(triggers), "\x00objects only")
+		key += "\x02objects only"
 	}
-	var fs []finder // nil: parse every document
-	if triggers != nil {
-		fs = finders(triggers)
-	}
+	keep := trig.keep()
 	return ForEach(len(list), func(i int) error {
 		f := list[i]
 		if m, mode, ok := cache.get(f.Path, key); ok {
@@ -41,7 +35,7 @@ func parse(files map[string]*File, rd reader, cache *Cache, triggers []string, o
 			}
 		}
 		f.Mode = mode
-		m, err := parseFiltered(b, fs, objectsOnly)
+		m, err := parseFiltered(b, keep, objectsOnly)
 		if err != nil {
 			return lineErr(rd.display(f.Path), err)
 		}

@@ -49,14 +49,9 @@ type Options struct {
 	Kinds *render.Kinds
 	// Display turns an absolute path into the form used in messages; nil keeps it.
 	Display func(string) string
-	// Registries and Relevant, when set, let Load skip the full parse of files that cannot
-	// matter: a file is parsed only if it mentions (ignoring case) a registry, an image name
-	// that some kustomization's images: entry maps onto a registry, or one of the Relevant
-	// strings. Other files are still checked for size, encoding and templates. Relevant alone
-	// (no Registries) parses only the documents that mention one of its strings, as the Flux
-	// scan does; neither set means every document is parsed.
-	Registries []string
-	Relevant   []string
+	// Interest, when set, lets Load parse in full only the documents that may matter to the
+	// caller (see Interest); the zero Interest parses every document.
+	Interest Interest
 	// Overlay, when set, is what a deployer adds to the root before building it.
 	Overlay *Overlay
 	// Cache, when set, shares the files read with other Loads of the same run.
@@ -101,11 +96,8 @@ func Load(dir string, opts Options) (*Tree, error) {
 		return nil, err
 	}
 
-	relevant := opts.Relevant
-	if ov.Substitute != nil || ov.SubstituteNamespace != nil {
-		relevant = append(append([]string(nil), relevant...), "${")
-	}
-	if err := parse(b.files, rd, opts.Cache, triggers(opts.Registries, relevant, b.images, b.patchTexts), opts.ObjectsOnly); err != nil {
+	trig := deriveTriggers(opts.Interest, opts.Kinds, b.images, b.patchTexts)
+	if err := parse(b.files, rd, opts.Cache, trig, opts.ObjectsOnly); err != nil {
 		return nil, err
 	}
 
