@@ -31,6 +31,7 @@ const (
 	// package of ours imports any of them; sops reaches Key Vault through its own imports.
 	azureSDK = "github.com/Azure/"
 	msal     = "github.com/AzureAD/"
+	argoCD   = "github.com/argoproj/argo-cd/v3"
 )
 
 // pkg is the part of `go list -json` the rules read, plus the qualified calls found in the
@@ -105,6 +106,15 @@ var rules = []rule{
 			return depsMatching(pkgs, not(hasPrefix(testing_)), hasPrefix(fakeazure))
 		},
 		bad: []pkg{{ImportPath: module + "/cmd/acrgen", Imports: []string{provision}, Deps: []string{provision, fakeazure}}},
+	},
+	{
+		// argo-cd is a very large module; its code serves only the tests that prove
+		// internal/argocd against it (internal/testing/argoproof).
+		name: "nothing but test infrastructure links argo-cd",
+		check: func(pkgs []pkg) []string {
+			return depsMatching(pkgs, not(hasPrefix(testing_)), hasPrefix(argoCD))
+		},
+		bad: []pkg{{ImportPath: module + "/internal/argocd", Imports: []string{argoCD + "/pkg/apis/application/v1alpha1"}, Deps: []string{argoCD + "/pkg/apis/application/v1alpha1"}}},
 	},
 }
 

@@ -1,0 +1,631 @@
+package argocd
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	"sigs.k8s.io/kustomize/api/konfig"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/render"
+)
+
+// SourceType is how Argo CD builds a source (argo-cd ApplicationSourceType).
+type SourceType string
+
+// The source types acrgen works on.
+const (
+	KustomizeType SourceType = "Kustomize"
+	DirectoryType SourceType = "Directory"
+	helmType      SourceType = "Helm"
+	pluginType    SourceType = "Plugin"
+)
+
+// Target is a directory of this repository that an Application source applies.
+type Target struct {
+	// Dir is the absolute directory (the source's path under the source root).
+	Dir string
+	App *Application
+	// Source is the index of the source in App.Spec.AllSources().
+	Source int
+	Type   SourceType
+	// Overlay is what the repo-server writes into Dir's kustomization (spec.source.kustomize);
+	// nil when there is nothing to write, or for a Directory source.
+	Overlay *tree.Overlay
+	// Directory says how a Directory source is read.
+	Directory Directory
+	// DestinationNamespace is spec.destination.namespace: the application controller puts the
+	// namespaced resources that carry no namespace there (see EffectiveNamespace).
+	DestinationNamespace string
+	failures             *Failures
+}
+
+// Failures are what makes Argo CD's build of the target fail, found when its Overlay was last
+// applied (by tree.Load).
+func (t Target) Failures() []string { return t.failures.List() }
+
+// EffectiveNamespace is the namespace Argo CD applies inst in (argo-cd controller/state.go
+// DeduplicateTargetObjects): none for a kind known to be cluster-scoped, else its namespace
+// after the build, else the destination namespace. A kind the cluster does not describe counts
+// as namespaced there, and here a kind kyaml's built-in schema does not know does too.
+func (t Target) EffectiveNamespace(inst tree.Instance) string {
+	if openapi.IsCertainlyClusterScoped(yaml.TypeMeta{APIVersion: inst.Resource.APIVersion, Kind: inst.Resource.Kind}) {
+		return "" // the controller clears it
+	}
+	if inst.Namespace != "" {
+		return inst.Namespace
+	}
+	return t.DestinationNamespace
+}
+
+// Warning is something acrgen cannot see into, or that Argo CD would refuse, named by the
+// object and the file that holds it.
+type Warning struct {
+	// Code is stable: argocd-helm, argocd-plugin, argocd-other-repository, argocd-revision,
+	// argocd-partly-seen, argocd-directory, argocd-unknown-field, argocd-build-fails,
+	// argocd-generator, argocd-no-remote.
+	Code   string
+	Object string
+	File   string
+	Line   int
+	Msg    string
+}
+
+func (w Warning) String() string {
+	loc := w.File
+	if w.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", w.File, w.Line)
+	}
+	if w.Object == "" {
+		return fmt.Sprintf("%s: %s", loc, w.Msg)
+	}
+	return fmt.Sprintf("%s: %s: %s", loc, w.Object, w.Msg)
+}
+
+// Options controls Resolve.
+type Options struct {
+	// SourceRoot is the directory that spec.source.path is relative to; empty means the git
+	// top level of the file holding the Application.
+	SourceRoot string
+	// RepoURLs name this repository, besides the remotes of the source root's git repository.
+	// When there are none at all, every git source is taken as this repository (a warning
+	// says so).
+	RepoURLs    []string
+	MaxFileSize int64
+	Kinds       *render.Kinds
+	// Display turns an absolute path into the form used in messages; nil keeps it.
+	Display func(string) string
+	// Cache shares the files read with the caller's later Loads.
+	Cache *tree.Cache
+}
+
+// Repo is what Resolve found.
+type Repo struct {
+	// Targets are the directories Argo CD applies from this repository, once per source.
+	Targets []Target
+	// Plain are the directories given that hold no Application nor ApplicationSet: the caller
+	// works on them as they are.
+	Plain    []string
+	Warnings []Warning
+	// Applications are every Application found or generated, followed or not.
+	Applications []*Application
+}
+
+// Resolve finds the Argo CD Applications and ApplicationSets in dirs (every manifest below a
+// directory without a kustomization; the build of one with a kustomization), follows the
+// sources that are this repository, and the Applications that those sources apply in turn
+// (app of apps).
+func Resolve(dirs []string, opts Options) (*Repo, error) {
+	if opts.Display == nil {
+		opts.Display = func(s string) string { return s }
+	}
+	if opts.Kinds == nil {
+		opts.Kinds = render.NewKinds()
+	}
+	if opts.MaxFileSize <= 0 {
+		opts.MaxFileSize = tree.DefaultMaxFileSize
+	}
+	r := &resolver{opts: opts, repo: &Repo{}, seen: map[string]bool{}, gits: map[string]*gitRepo{}}
+	for _, d := range dirs {
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			return nil, err
+		}
+		n := r.objectsFound
+		var apps []*Application
+		if hasKustomization(abs) {
+			apps, err = r.build(abs, nil)
+		} else {
+			apps, err = r.scan(abs, true)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if r.objectsFound == n {
+			r.repo.Plain = append(r.repo.Plain, abs)
+		}
+		for _, a := range apps {
+			if err := r.follow(a); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return r.repo, nil
+}
+
+type resolver struct {
+	opts Options
+	repo *Repo
+	seen map[string]bool
+	gits map[string]*gitRepo
+	// objectsFound counts the Applications and ApplicationSets read.
+	objectsFound int
+}
+
+func (r *resolver) warn(code string, obj fmt.Stringer, file string, line int, format string, args ...any) {
+	w := Warning{Code: code, File: r.opts.Display(file), Line: line, Msg: fmt.Sprintf(format, args...)}
+	if obj != nil {
+		w.Object = obj.String()
+	}
+	for _, x := range r.repo.Warnings {
+		if x == w {
+			return
+		}
+	}
+	r.repo.Warnings = append(r.repo.Warnings, w)
+}
+
+func (r *resolver) inputErr(file string, err error) error {
+	var le *lineError
+	if errors.As(err, &le) {
+		return &tree.InputError{Path: r.opts.Display(file), Line: le.line, Msg: le.msg}
+	}
+	var ie *tree.InputError
+	if errors.As(err, &ie) {
+		return err
+	}
+	return &tree.InputError{Path: r.opts.Display(file), Msg: err.Error()}
+}
+
+func hasKustomization(dir string) bool { return findKustomization(dir) != "" }
+
+func findKustomization(dir string) string {
+	for _, n := range konfig.RecognizedKustomizationFileNames() {
+		p := filepath.Join(dir, n)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p
+		}
+	}
+	return ""
+}
+
+// scan reads the Argo CD objects of every manifest in dir (below it too when recurse), skipping
+// hidden directories and Helm charts.
+func (r *resolver) scan(dir string, recurse bool) ([]*Application, error) {
+	var out []*Application
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p == dir {
+				return nil
+			}
+			if !recurse || strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if _, err := os.Stat(filepath.Join(p, "Chart.yaml")); err == nil {
+				r.chartWithApplications(p)
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if ext := filepath.Ext(p); ext != ".yaml" && ext != ".yml" {
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			// A symlink may lead out of the repository.
+			r.warn("argocd-symlink", nil, p, 0, "not a regular file: not read for Argo CD objects")
+			return nil
+		}
+		b, _, err := tree.ReadRegular(p, r.opts.MaxFileSize)
+		if err != nil {
+			return &tree.InputError{Path: r.opts.Display(p), Msg: err.Error()}
+		}
+		if !strings.Contains(string(b), Group) {
+			return nil
+		}
+		m, err := render.ParseManifest(b)
+		if err != nil {
+			return r.inputErr(p, err)
+		}
+		apps, err := r.objects(p, m.Resources())
+		out = append(out, apps...)
+		return err
+	})
+	var ie *tree.InputError
+	if err != nil && !errors.As(err, &ie) {
+		err = &tree.InputError{Path: r.opts.Display(dir), Msg: err.Error()}
+	}
+	return out, err
+}
+
+// chartWithApplications warns when a Helm chart's templates make Argo CD objects (an app of
+// apps written as a chart): acrgen cannot see which.
+func (r *resolver) chartWithApplications(chart string) {
+	templates, err := filepath.Glob(filepath.Join(chart, "templates", "*.y*ml"))
+	if err != nil {
+		return
+	}
+	for _, f := range templates {
+		b, _, err := tree.ReadRegular(f, r.opts.MaxFileSize)
+		if err == nil && strings.Contains(string(b), Group) && strings.Contains(string(b), "kind: Application") {
+			r.warn("argocd-helm", nil, chart, 0, "a Helm chart whose templates make Argo CD Applications (%s): acrgen cannot see which, nor follow them; run acrgen on the directories they apply", r.opts.Display(f))
+			return
+		}
+	}
+}
+
+// build reads the Argo CD objects of dir's kustomize build, with the overlay of the source
+// that builds it, if any.
+func (r *resolver) build(dir string, overlay *tree.Overlay) ([]*Application, error) {
+	t, err := tree.Load(dir, tree.Options{MaxFileSize: r.opts.MaxFileSize, Kinds: r.opts.Kinds, Display: r.opts.Display, Overlay: overlay, Cache: r.opts.Cache, ObjectsOnly: true, Relevant: []string{Group}})
+	if err != nil {
+		return nil, err
+	}
+	var out []*Application
+	for _, inst := range t.Instances {
+		res := inst.Resource
+		res.Namespace = inst.Namespace
+		apps, err := r.objects(inst.File.Path, []render.Resource{res})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, apps...)
+	}
+	return out, nil
+}
+
+// objects decodes the Applications of resources, and expands their ApplicationSets.
+func (r *resolver) objects(file string, resources []render.Resource) ([]*Application, error) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Application
+	for _, res := range resources {
+		if res.APIVersion != APIVersion {
+			continue
+		}
+		switch res.Kind {
+		case "Application", "ApplicationSet":
+			r.objectsFound++
+		}
+		switch res.Kind {
+		case "Application":
+			app, unknown, err := decodeApplication(res.Node)
+			if err != nil {
+				return nil, r.inputErr(file, err)
+			}
+			app.File, app.Namespace = abs, res.Namespace
+			for _, u := range unknown {
+				r.warn("argocd-unknown-field", app, abs, app.Line, "%s is not a field acrgen knows (Argo CD v3.2): what it does is not seen", u)
+			}
+			out = append(out, app)
+		case "ApplicationSet":
+			set := &ApplicationSet{Name: res.Name, Namespace: res.Namespace, File: abs, Line: res.Node.Line}
+			apps, warnings, err := expandSet(set, res.Node)
+			if err != nil {
+				return nil, r.inputErr(file, err)
+			}
+			for _, w := range warnings {
+				r.warn("argocd-generator", set, abs, set.Line, "%s", w)
+			}
+			out = append(out, apps...)
+		}
+	}
+	return out, nil
+}
+
+// follow adds the targets of app's sources that are this repository, then the Applications
+// that they apply.
+func (r *resolver) follow(app *Application) error {
+	id := app.File + "\x00" + app.Set + "\x00" + app.Namespace + "\x00" + app.Name
+	if r.seen[id] {
+		return nil
+	}
+	r.seen[id] = true
+	r.repo.Applications = append(r.repo.Applications, app)
+	sources := app.Spec.AllSources()
+	if len(sources) == 0 {
+		r.warn("argocd-build-fails", app, app.File, app.Line, "no spec.source nor spec.sources: Argo CD applies nothing")
+		return nil
+	}
+	var unseen []string
+	var children []*Application
+	for i := range sources {
+		src := sources[i]
+		label := "spec.source"
+		if len(app.Spec.Sources) > 0 {
+			label = fmt.Sprintf("spec.sources[%d]", i)
+		}
+		t, why, err := r.target(app, i, &src, label)
+		if err != nil {
+			return err
+		}
+		if t == nil {
+			if why != "" {
+				unseen = append(unseen, label)
+			}
+			continue
+		}
+		r.repo.Targets = append(r.repo.Targets, *t)
+		apps, err := r.childrenOf(t)
+		if err != nil {
+			return err
+		}
+		children = append(children, apps...)
+	}
+	if len(unseen) > 0 && len(unseen) < len(sources) {
+		r.warn("argocd-partly-seen", app, app.File, app.Line, "acrgen cannot see %s: its verdict covers the other sources only", strings.Join(unseen, ", "))
+	}
+	for _, c := range children {
+		if err := r.follow(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// childrenOf reads the Applications that a target applies (app of apps).
+func (r *resolver) childrenOf(t *Target) ([]*Application, error) {
+	if t.Type == KustomizeType {
+		return r.build(t.Dir, t.Overlay)
+	}
+	return r.scan(t.Dir, t.Directory.Recurse)
+}
+
+// target resolves one source of app. It returns nil and why when the source is not followed
+// (why is empty for a source that applies nothing of its own, such as a values-only ref).
+func (r *resolver) target(app *Application, i int, src *Source, label string) (*Target, string, error) {
+	unseen := func(code, format string, args ...any) (*Target, string, error) {
+		msg := fmt.Sprintf(format, args...)
+		r.warn(code, app, app.File, app.Line, "%s: %s", label, msg)
+		return nil, msg, nil
+	}
+	if src.Ref != "" && src.Path == "" && src.Chart == "" {
+		return nil, "", nil // values for another source's Helm chart
+	}
+	if src.Chart != "" {
+		return unseen("argocd-helm", "Helm chart %s from %s: acrgen cannot see what it renders (its pods may pull from the registry without the secret)", src.Chart, src.RepoURL)
+	}
+	root, git, err := r.sourceRoot(app)
+	if err != nil {
+		return nil, "", err
+	}
+	urls := append(append([]string(nil), r.opts.RepoURLs...), git.remotes...)
+	if len(urls) == 0 {
+		r.warn("argocd-no-remote", nil, root, 0, "neither a git remote nor a repository URL names this repository: acrgen takes every Application's git source as this repository")
+	} else if !sameRepository(src.RepoURL, urls) {
+		return unseen("argocd-other-repository", "repository %s is not this one (%s): acrgen cannot see what it applies", src.RepoURL, strings.Join(urls, ", "))
+	}
+	seen, known := git.revision(src.TargetRevision)
+	switch {
+	case !known:
+		r.warn("argocd-revision", app, app.File, app.Line, "%s: acrgen cannot tell whether targetRevision %s is what is checked out here: it checks the files as they are", label, src.TargetRevision)
+	case !seen:
+		r.warn("argocd-revision", app, app.File, app.Line, "%s: targetRevision %s is not what is checked out here (%s): acrgen checks these files, which Argo CD applies only once %s has them", label, src.TargetRevision, git.describe(), src.TargetRevision)
+	}
+	dir := filepath.Join(root, filepath.FromSlash(src.Path))
+	if !tree.Within(root, dir) {
+		return nil, "", &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s.path %q leaves the source root %s", app, label, src.Path, r.opts.Display(root))}
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		if !seen {
+			return unseen("argocd-revision", "path %q is not a directory here: acrgen cannot see what revision %s holds there", src.Path, src.TargetRevision)
+		}
+		return nil, "", &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s.path %q is not a directory under the source root %s: fix the path, or pass --source-root", app, label, src.Path, r.opts.Display(root))}
+	}
+	if err := r.mergeOverrides(app, src, dir); err != nil {
+		return nil, "", err
+	}
+	typ, err := sourceType(src, dir)
+	if err != nil {
+		return nil, "", &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s: %v", app, label, err)}
+	}
+	t := &Target{Dir: dir, App: app, Source: i, DestinationNamespace: app.Spec.Destination.Namespace}
+	switch typ {
+	case helmType:
+		return unseen("argocd-helm", "path %s is a Helm chart: acrgen cannot see what it renders (its pods may pull from the registry without the secret)", src.Path)
+	case pluginType:
+		return unseen("argocd-plugin", "a config management plugin builds path %s: acrgen cannot see what it renders", src.Path)
+	case DirectoryType:
+		t.Type = DirectoryType
+		if src.Directory != nil {
+			t.Directory = *src.Directory
+			if d := src.Directory; d.Include != "" || d.Exclude != "" || d.Jsonnet != nil {
+				r.warn("argocd-directory", app, app.File, app.Line, "%s: directory include, exclude and jsonnet are not modelled: acrgen reads every manifest of %s", label, src.Path)
+			}
+		}
+		return t, "", nil
+	}
+	t.Type = KustomizeType
+	if !hasKustomization(dir) {
+		r.warn("argocd-build-fails", app, app.File, app.Line, "%s: a kustomize source, but %s has no kustomization: Argo CD's build fails", label, src.Path)
+		return nil, "", nil
+	}
+	if src.Kustomize != nil {
+		ov, f, err := overlayFor(src.Kustomize, dir, r.env(app, src, git))
+		if err != nil {
+			return nil, "", &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s.%v", app, label, err)}
+		}
+		t.Overlay, t.failures = ov, f
+	}
+	return t, "", nil
+}
+
+// sourceType is how Argo CD builds src (argo-cd reposerver GetAppSourceType): the type its
+// fields name, else what dir holds (a kustomization, else a Chart.yaml, else plain manifests).
+func sourceType(src *Source, dir string) (SourceType, error) {
+	var named []SourceType
+	if src.Kustomize != nil {
+		named = append(named, KustomizeType)
+	}
+	if src.Helm != nil {
+		named = append(named, helmType)
+	}
+	if src.Directory != nil {
+		named = append(named, DirectoryType)
+	}
+	if src.Plugin != nil {
+		named = append(named, pluginType)
+	}
+	switch {
+	case len(named) > 1:
+		return "", fmt.Errorf("multiple application sources defined: %v (Argo CD refuses it)", named)
+	case len(named) == 1:
+		return named[0], nil
+	case hasKustomization(dir):
+		return KustomizeType, nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, "Chart.yaml")); err == nil {
+		return helmType, nil
+	}
+	return DirectoryType, nil
+}
+
+// overrideFiles are the files in a source's path whose fields the repo-server merges into the
+// source (argo-cd reposerver mergeSourceParameters); Argo CD Image Updater writes the second.
+func overrideFiles(dir, app string) []string {
+	return []string{filepath.Join(dir, ".argocd-source.yaml"), filepath.Join(dir, ".argocd-source-"+app+".yaml")}
+}
+
+// mergeOverrides merges the override files of dir into src, as a JSON merge patch each;
+// repoURL, path, targetRevision and chart stay the Application's.
+func (r *resolver) mergeOverrides(app *Application, src *Source, dir string) error {
+	for _, f := range overrideFiles(dir, app.Name) {
+		b, _, err := tree.ReadRegular(f, r.opts.MaxFileSize)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return &tree.InputError{Path: r.opts.Display(f), Msg: err.Error()}
+		}
+		merged, err := mergeSource(*src, b)
+		if err != nil {
+			return &tree.InputError{Path: r.opts.Display(f), Msg: fmt.Sprintf("merging it into the source of %s: %v", app, err)}
+		}
+		merged.RepoURL, merged.Path, merged.TargetRevision, merged.Chart = src.RepoURL, src.Path, src.TargetRevision, src.Chart
+		*src = merged
+	}
+	return nil
+}
+
+// mergeSource applies patch (YAML) to src as a JSON merge patch.
+func mergeSource(src Source, patch []byte) (Source, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(patch, &doc); err != nil {
+		return src, err
+	}
+	if len(doc.Content) == 0 {
+		return src, nil
+	}
+	pj, err := yaml.NewRNode(doc.Content[0]).MarshalJSON()
+	if err != nil {
+		return src, err
+	}
+	var node yaml.Node
+	if err := node.Encode(src); err != nil {
+		return src, err
+	}
+	sj, err := yaml.NewRNode(&node).MarshalJSON()
+	if err != nil {
+		return src, err
+	}
+	out, err := jsonpatch.MergePatch(sj, pj)
+	if err != nil {
+		return src, err
+	}
+	var merged yaml.Node
+	if err := yaml.Unmarshal(out, &merged); err != nil {
+		return src, err
+	}
+	var res Source
+	if err := decodeNode(merged.Content[0], &res); err != nil {
+		return src, err
+	}
+	return res, nil
+}
+
+// env is the repo-server's build environment for a source of app.
+func (r *resolver) env(app *Application, src *Source, git *gitRepo) Env {
+	rev := ""
+	if seen, _ := git.revision(src.TargetRevision); seen {
+		rev = git.head
+	}
+	short := func(n int) string {
+		if len(rev) > n {
+			return rev[:n]
+		}
+		return rev
+	}
+	return Env{
+		"ARGOCD_APP_NAME":                   app.Name,
+		"ARGOCD_APP_NAMESPACE":              app.Spec.Destination.Namespace,
+		"ARGOCD_APP_PROJECT_NAME":           app.Spec.Project,
+		"ARGOCD_APP_REVISION":               rev,
+		"ARGOCD_APP_REVISION_SHORT":         short(7),
+		"ARGOCD_APP_REVISION_SHORT_8":       short(8),
+		"ARGOCD_APP_SOURCE_REPO_URL":        src.RepoURL,
+		"ARGOCD_APP_SOURCE_PATH":            src.Path,
+		"ARGOCD_APP_SOURCE_TARGET_REVISION": src.TargetRevision,
+	}
+}
+
+// sameRepository reports whether url names one of urls.
+func sameRepository(url string, urls []string) bool {
+	n := NormalizeURL(url)
+	for _, u := range urls {
+		if NormalizeURL(u) == n {
+			return true
+		}
+	}
+	return false
+}
+
+// sourceRoot is --source-root, or the git top level of the file holding app; and what acrgen
+// reads of its git repository.
+func (r *resolver) sourceRoot(app *Application) (string, *gitRepo, error) {
+	root := r.opts.SourceRoot
+	if root == "" {
+		for d := filepath.Dir(app.File); ; d = filepath.Dir(d) {
+			if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+				root = d
+				break
+			}
+			if filepath.Dir(d) == d {
+				return "", nil, &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s is not in a git repository: pass --source-root DIR, the directory its source paths are relative to", app)}
+			}
+		}
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return "", nil, err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return "", nil, &tree.InputError{Path: root, Msg: "source root: " + err.Error()}
+	}
+	if g, ok := r.gits[real]; ok {
+		return real, g, nil
+	}
+	g := openGit(real)
+	r.gits[real] = g
+	return real, g, nil
+}
