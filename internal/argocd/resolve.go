@@ -272,10 +272,15 @@ func (r *resolver) chartWithApplications(chart string) {
 	}
 }
 
+// objectKinds are the kinds of the Argo CD objects acrgen reads: the only documents a build
+// parses for them.
+var objectKinds = []tree.GroupKind{{Group: Group, Kind: "Application"}, {Group: Group, Kind: "ApplicationSet"}}
+
 // build reads the Argo CD objects of dir's kustomize build, with the overlay of the source
 // that builds it, if any.
 func (r *resolver) build(dir string, overlay *tree.Overlay) ([]*Application, error) {
-	t, err := tree.Load(dir, tree.Options{MaxFileSize: r.opts.MaxFileSize, Kinds: r.opts.Kinds, Display: r.opts.Display, Overlay: overlay, Cache: r.opts.Cache, ObjectsOnly: true, Relevant: []string{Group}})
+	t, err := tree.Load(dir, tree.Options{MaxFileSize: r.opts.MaxFileSize, Kinds: r.opts.Kinds, Display: r.opts.Display, Overlay: overlay, Cache: r.opts.Cache, ObjectsOnly: true,
+		Interest: tree.Interest{Kinds: objectKinds}})
 	if err != nil {
 		return nil, err
 	}
