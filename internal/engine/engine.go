@@ -352,10 +352,15 @@ func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]boo
 // unplaced reports the resources whose effective namespace is no namespace name (a ${VAR} that
 // nothing substituted, a typo): a warning for each that acrgen leaves out of its verdict, and
 // an input error, for check too, for the first that it would have to edit or place the Secret
-// beside (acrgen names Secret files after namespaces; it cannot tell which one).
+// beside (acrgen names Secret files after namespaces; it cannot tell which one). A namespace
+// that a kustomization's namespace: field gives is named there; the loader warned about the
+// field once, for every resource it places.
 func (r *run) unplaced(d render.Decisions) error {
 	at := func(id int, reason string) *tree.InputError {
 		inst := r.t.Instances[id]
+		if inst.NamespaceFile != "" {
+			return &tree.InputError{Path: r.display(inst.NamespaceFile), Line: inst.NamespaceLine, Msg: fmt.Sprintf("%s %s (%s): namespace %s", inst.Resource.Kind, inst.Resource.Name, r.display(inst.File.Path), reason)}
+		}
 		line := inst.Resource.Node.Line
 		if n := render.MapValue(render.MapValue(inst.Resource.Node, "metadata"), "namespace"); n != nil {
 			line = n.Line
@@ -372,7 +377,9 @@ func (r *run) unplaced(d render.Decisions) error {
 		if u.Blocks {
 			return err
 		}
-		r.res.Warnings = append(r.res.Warnings, err.Error())
+		if r.t.Instances[u.ID].NamespaceFile == "" {
+			r.res.Warnings = append(r.res.Warnings, err.Error())
+		}
 	}
 	return nil
 }

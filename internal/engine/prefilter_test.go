@@ -151,7 +151,7 @@ func (g *filterTree) generate() (map[string][][]string, engine.Options) {
 			k += "- " + n + "\n"
 		}
 		if g.chance(0.3) {
-			k += "namespace: " + g.pick("team-k", "team-a") + "\n"
+			k += "namespace: " + g.pick("team-k", "team-a", "${CLUSTER}") + "\n"
 		}
 		if g.chance(0.3) {
 			k += "images:\n- name: nginx\n  newName: " + registry + "/nginx\n"

@@ -67,14 +67,25 @@ func (ks kustomizations) parse(p string) (*Kustomization, error) {
 		return nil, &InputError{Path: display(p), Msg: err.Error()}
 	}
 	k.K.FixKustomization()
-	if err := render.ValidateNamespace(k.K.Namespace); err != nil {
-		line := 0
-		if n := render.MapValue(k.Doc, "namespace"); n != nil {
-			line = n.Line
-		}
-		return nil, &InputError{Path: display(p), Line: line, Msg: "namespace: " + err.Error()}
+	// A namespace that holds a variable (Flux's postBuild substitutes it in the build's
+	// output) is resolved, or reported, with the resources it places (see walker.placed).
+	if err := render.ValidateNamespace(k.K.Namespace); err != nil && len(render.NamespaceVariables(k.K.Namespace)) == 0 {
+		return nil, &InputError{Path: display(p), Line: k.namespaceLine(), Msg: "namespace: " + err.Error()}
 	}
 	return k, nil
+}
+
+// namespaceLine is the line of k's namespace: field when it holds k's namespace (an overlay
+// may have set another); 0 when it does not.
+func (k *Kustomization) namespaceLine() int {
+	if k.Doc == nil {
+		return 0 // generated in memory
+	}
+	n := render.MapValue(k.Doc, "namespace")
+	if n == nil || n.Value != k.K.Namespace {
+		return 0
+	}
+	return n.Line
 }
 
 // entryLine finds the line of a list entry in a kustomization, for error messages.
@@ -118,7 +129,11 @@ func (k *Kustomization) patchLine(path string) int {
 
 // layer is what one kustomization (or component) does to the resources that pass through it.
 type layer struct {
-	namespace      string
+	namespace string
+	// nsFile and nsLine are where namespace is written: the kustomization's file and the line
+	// of its namespace: field; "" and 0 when it comes from elsewhere (an overlay).
+	nsFile         string
+	nsLine         int
 	prefix, suffix string
 	images         []types.Image
 	root           bool
@@ -146,8 +161,12 @@ func (ks kustomizations) layer(k *Kustomization, root bool) (layer, error) {
 			labels[key] = v
 		}
 	}
-	return layer{namespace: k.K.Namespace, prefix: k.K.NamePrefix, suffix: k.K.NameSuffix, images: k.K.Images, patches: patches, root: root,
-		labels: labels, annotations: k.K.CommonAnnotations}, nil
+	ly := layer{namespace: k.K.Namespace, prefix: k.K.NamePrefix, suffix: k.K.NameSuffix, images: k.K.Images, patches: patches, root: root,
+		labels: labels, annotations: k.K.CommonAnnotations}
+	if ly.nsLine = k.namespaceLine(); ly.nsLine > 0 {
+		ly.nsFile = k.Path
+	}
+	return ly, nil
 }
 
 // patches reads and parses the patches of k (patches, patchesStrategicMerge,

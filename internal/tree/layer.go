@@ -21,6 +21,10 @@ type Instance struct {
 	Resource render.Resource
 	// Namespace is the resource's effective namespace after every kustomization's namespace:.
 	Namespace string
+	// NamespaceFile and NamespaceLine are where a kustomization's namespace: field sets
+	// Namespace; "" and 0 when the resource's own metadata.namespace (or an overlay) does.
+	NamespaceFile string
+	NamespaceLine int
 	// Name is the resource's effective name after every namePrefix and nameSuffix.
 	Name string
 	// PodSpecs are the resource's pod specs; Images[i] holds the effective images of
@@ -119,7 +123,7 @@ func (ly *layering) instance(f *File, r render.Resource, chain []layer) (Instanc
 	inst := Instance{File: f, Resource: r, Namespace: r.Namespace, Name: r.Name, PatchName: r.Name, PatchNamespace: r.Namespace}
 	for _, step := range chain {
 		if step.namespace != "" {
-			inst.Namespace = step.namespace
+			inst.Namespace, inst.NamespaceFile, inst.NamespaceLine = step.namespace, step.nsFile, step.nsLine
 		}
 		inst.Name = step.prefix + inst.Name + step.suffix
 		if !step.root {

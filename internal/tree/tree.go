@@ -91,7 +91,7 @@ func Load(dir string, opts Options) (*Tree, error) {
 		ov = *opts.Overlay
 	}
 
-	b, err := walk(ps, kustomizations{reader: rd, cache: opts.Cache}, ov.Adjust)
+	b, err := walk(ps, kustomizations{reader: rd, cache: opts.Cache}, ov)
 	if err != nil {
 		return nil, err
 	}

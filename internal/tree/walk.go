@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/render"
 	gitignore "github.com/monochromegane/go-gitignore"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/ext"
@@ -56,6 +57,9 @@ type walker struct {
 	kusts kustomizations
 	stack []walking // the kustomizations being walked, outermost first
 	b     *build
+	// placed are the layers whose namespace: field, not a namespace name as written (it
+	// holds a variable), is the one a file of the build ends in; each once.
+	placed []layer
 }
 
 // walking is a kustomization being walked: its real path and the path it was reached by.
@@ -68,30 +72,67 @@ type entryRef struct {
 }
 
 // walk walks the root: its kustomization, parsed afresh (not shared through the cache, as
-// adjust changes it), with adjust applied; without one, a kustomization that adjust makes
-// (as Flux generates one), or else the directory as plain manifests. adjust may be nil.
-func walk(ps paths, ks kustomizations, adjust func(*types.Kustomization)) (*build, error) {
+// the overlay changes it), with the overlay's Adjust applied; without one, a kustomization
+// that Adjust makes (as Flux generates one), or else the directory as plain manifests. The
+// namespaces the build gives are then substituted as the overlay says.
+func walk(ps paths, ks kustomizations, ov Overlay) (*build, error) {
 	w := &walker{paths: ps, kusts: ks, b: &build{files: map[string]*File{}}}
+	if err := w.root(ov.Adjust); err != nil {
+		return nil, err
+	}
+	w.substitute(ov.SubstituteNamespace)
+	return w.b, nil
+}
+
+// root walks the root directory (see walk); adjust may be nil.
+func (w *walker) root(adjust func(*types.Kustomization)) error {
+	ps, ks := w.paths, w.kusts
 	if kpath := findKustomization(ps.root); kpath != "" {
 		// acrgen may edit the root's kustomization: a symlink out of the root is refused, as
 		// for the manifests it edits.
 		if _, _, err := ps.resolve(kpath, kpath, 0); err != nil {
-			return nil, err
+			return err
 		}
 		k, err := ks.parse(kpath)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if adjust != nil {
 			adjust(&k.K)
 		}
 		w.b.root = k
-		return w.b, w.kustomization(k, nil, true, nil)
+		return w.kustomization(k, nil, true, nil)
 	}
 	if adjust != nil {
-		return w.b, w.generated(ps.root, adjust)
+		return w.generated(ps.root, adjust)
 	}
-	return w.b, w.plain(ps.root)
+	return w.plain(ps.root)
+}
+
+// substitute runs a deployer's substitution (nil: none) on the namespaces the kustomizations
+// give, as it runs on the build's output: the root's, the generated Secrets'. A namespace:
+// field that is still no namespace name is reported once, for all the resources it places:
+// what needs the pull secret there stops the run later (the instances name the field).
+func (w *walker) substitute(sub func(string) string) {
+	if sub == nil {
+		sub = func(ns string) string { return ns }
+	}
+	w.b.rootNS = sub(w.b.rootNS)
+	for i := range w.b.generated {
+		w.b.generated[i].Namespace = sub(w.b.generated[i].Namespace)
+	}
+	for _, ly := range w.placed {
+		ns := sub(ly.namespace)
+		err := render.ValidateNamespace(ns)
+		if err == nil {
+			continue
+		}
+		what := err.Error()
+		if vars := render.NamespaceVariables(ns); len(vars) > 0 {
+			what = fmt.Sprintf("%q holds a variable that nothing acrgen reads substitutes (%s; Flux's postBuild substitutes it when it applies the directory)", ns, strings.Join(vars, ", "))
+		}
+		w.b.warnings = append(w.b.warnings, fmt.Sprintf("%s:%d: namespace: %s: acrgen cannot tell the namespace of the resources this kustomization places, and leaves those that need no pull secret out of its verdict", w.display(ly.nsFile), ly.nsLine, what))
+	}
 }
 
 func (w *walker) display(p string) string { return w.paths.display(p) }
@@ -101,6 +142,16 @@ func (w *walker) addFile(p string, chain []layer) {
 		w.b.files[p] = &File{Path: p, InRoot: w.paths.inRoot(p)}
 	}
 	w.b.order = append(w.b.order, occurrence{path: p, chain: chain})
+	// The last namespace on the way is the one the file's resources end in.
+	for i := len(chain) - 1; i >= 0; i-- {
+		if ly := chain[i]; ly.namespace != "" {
+			if ly.nsFile != "" && render.ValidateNamespace(ly.namespace) != nil &&
+				!slices.ContainsFunc(w.placed, func(p layer) bool { return p.nsFile == ly.nsFile }) {
+				w.placed = append(w.placed, ly)
+			}
+			break
+		}
+	}
 }
 
 // layer is what k does (see kustomizations.layer); its patches are noted for the prefilter.
