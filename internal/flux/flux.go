@@ -581,9 +581,10 @@ func (s *substituter) substitute(in string) string {
 	return s.eval(in)
 }
 
-// eval resolves the variables of in that it can, and leaves the others as written. Namespaces
-// are resolved with it alone: a namespace left with a variable is no namespace name, and is
-// reported with the object that has it (render.Unplaced).
+// eval resolves the variables of in; when one of them has no value (and no default), in is
+// left as written, whole: envsubst fails on the first, so a partial answer would be a guess.
+// Namespaces are resolved with it alone: a namespace left with a variable is no namespace
+// name, and is reported with the object that has it (render.Unplaced).
 func (s *substituter) eval(in string) string {
 	if !strings.Contains(in, "$") {
 		return in
