@@ -86,10 +86,18 @@ type layering struct {
 // instances are the occurrences of every resource of the files in the build, in build order,
 // but for those a patch deletes.
 func (ly *layering) instances(files map[string]*File, order []occurrence) ([]Instance, error) {
-	var out []Instance
-	for _, o := range order {
+	// The resources first, to size the result: thousands of instances grown one append at a
+	// time would allocate them several times over.
+	resources := make([][]render.Resource, len(order))
+	n := 0
+	for i, o := range order {
+		resources[i] = files[o.path].Manifest.Resources()
+		n += len(resources[i])
+	}
+	out := make([]Instance, 0, n)
+	for i, o := range order {
 		f := files[o.path]
-		for _, r := range f.Manifest.Resources() {
+		for _, r := range resources[i] {
 			if len(r.Items()) > 0 {
 				continue // the List's items stand for it
 			}
