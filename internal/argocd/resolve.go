@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
-	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -193,17 +192,7 @@ func (r *resolver) inputErr(file string, err error) error {
 	return &tree.InputError{Path: r.opts.Display(file), Msg: err.Error()}
 }
 
-func hasKustomization(dir string) bool { return findKustomization(dir) != "" }
-
-func findKustomization(dir string) string {
-	for _, n := range konfig.RecognizedKustomizationFileNames() {
-		p := filepath.Join(dir, n)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p
-		}
-	}
-	return ""
-}
+func hasKustomization(dir string) bool { return tree.FindKustomization(dir) != "" }
 
 // scan reads the Argo CD objects of every manifest in dir (below it too when recurse), skipping
 // hidden directories and Helm charts.

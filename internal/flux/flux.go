@@ -22,7 +22,6 @@ import (
 
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/render"
-	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -268,14 +267,7 @@ func (rs *resolver) helmRelease(inst tree.Instance, dir string, by *Kustomizatio
 	return nil
 }
 
-func hasKustomization(dir string) bool {
-	for _, n := range konfig.RecognizedKustomizationFileNames() {
-		if fi, err := os.Stat(filepath.Join(dir, n)); err == nil && !fi.IsDir() {
-			return true
-		}
-	}
-	return false
-}
+func hasKustomization(dir string) bool { return tree.FindKustomization(dir) != "" }
 
 // scan finds the Flux Kustomizations in every manifest under a directory without a
 // kustomization (the repository root, or clusters/): files that are not manifests (a chart's

@@ -31,6 +31,19 @@ func object(spec string) string {
 	return "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  path: ./app\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n" + spec
 }
 
+// succeeds reports whether err is nil, as want "" says it should be; for another want, it
+// checks that err holds want.
+func succeeds(t *testing.T, err error, want string) bool {
+	t.Helper()
+	switch {
+	case want == "" && err != nil:
+		t.Fatal(err)
+	case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+		t.Fatalf("got %v, want an error with %q", err, want)
+	}
+	return err == nil
+}
+
 func TestDecode(t *testing.T) {
 	for _, tc := range []struct {
 		name, doc string
@@ -53,14 +66,8 @@ func TestDecode(t *testing.T) {
 				t.Fatal(err)
 			}
 			k, err := decode(n.YNode(), strings.TrimPrefix(n.GetApiVersion(), Group+"/"))
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("got %v, want an error with %q", err, tc.err)
-				}
+			if !succeeds(t, err, tc.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got := k.Spec.Path + " " + k.Spec.TargetNamespace; got != tc.want || k.Name != "app" {
 				t.Errorf("got %s %q, want app %q", k.Name, got, tc.want)

@@ -181,14 +181,8 @@ func TestResolve(t *testing.T) {
 				dirs[i] = filepath.Join(dir, dirs[i])
 			}
 			repo, err := Resolve(dirs, tc.opts)
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("got %v, want an error with %q", err, tc.err)
-				}
+			if !succeeds(t, err, tc.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			var targets, releases []string
 			for _, tg := range repo.Targets {

@@ -75,9 +75,9 @@ func unreadable(name string, err error) string {
 	return fmt.Sprintf("cannot read %s: %s", name, strings.TrimPrefix(err.Error(), "EvalSymlinks: "))
 }
 
-// findKustomization returns the kustomization file of dir, by the names kustomize
+// FindKustomization returns the kustomization file of dir, by the names kustomize
 // recognizes; "" when it has none.
-func findKustomization(dir string) string {
+func FindKustomization(dir string) string {
 	for _, n := range konfig.RecognizedKustomizationFileNames() {
 		p := filepath.Join(dir, n)
 		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {

@@ -87,7 +87,7 @@ func walk(ps paths, ks kustomizations, ov Overlay) (*build, error) {
 // root walks the root directory (see walk); adjust may be nil.
 func (w *walker) root(adjust func(*types.Kustomization)) error {
 	ps, ks := w.paths, w.kusts
-	if kpath := findKustomization(ps.root); kpath != "" {
+	if kpath := FindKustomization(ps.root); kpath != "" {
 		// acrgen may edit the root's kustomization: a symlink out of the root is refused, as
 		// for the manifests it edits.
 		if _, _, err := ps.resolve(kpath, kpath, 0); err != nil {
@@ -331,7 +331,7 @@ func (w *walker) entry(k *Kustomization, field, entry string) (*Kustomization, e
 	if err != nil {
 		return nil, err
 	}
-	kp := findKustomization(p)
+	kp := FindKustomization(p)
 	if kp == "" {
 		return nil, &InputError{Path: w.display(k.Path), Line: line, Msg: fmt.Sprintf("%s %q has no kustomization.yaml", field, entry)}
 	}
@@ -350,7 +350,7 @@ func (w *walker) resource(k *Kustomization, entry string, chain []layer) error {
 		return err
 	}
 	if typ.IsDir() {
-		kp := findKustomization(p)
+		kp := FindKustomization(p)
 		if kp == "" {
 			return &InputError{Path: w.display(k.Path), Line: line, Msg: fmt.Sprintf("resource directory %q has no kustomization.yaml", entry)}
 		}
@@ -444,7 +444,7 @@ func (w *walker) generated(dir string, adjust func(*types.Kustomization)) error 
 			if strings.HasPrefix(d.Name(), ".") {
 				return filepath.SkipDir
 			}
-			if findKustomization(p) != "" {
+			if FindKustomization(p) != "" {
 				resources = append(resources, p)
 				return filepath.SkipDir
 			}
