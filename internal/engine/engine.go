@@ -185,14 +185,11 @@ func plan(opts Options) (*run, error) {
 	if !opts.Expires.IsZero() && !opts.Now().Before(opts.Expires) {
 		return nil, &UsageError{Msg: fmt.Sprintf("--expires %s is in the past: give the expiry of a credential that is still valid", opts.Expires.UTC().Format(time.RFC3339))}
 	}
-	// A ServiceAccount is read when it lists the secret, or (below) when it may be patched to;
-	// without --service-account, also when a patch in a kustomization may add the secret to it.
-	relevant := []string{opts.SecretName, "kind: ServiceAccount", `"ServiceAccount"`, "'ServiceAccount'"}
-	if opts.ServiceAccount {
-		relevant = append(relevant, "ServiceAccount")
-	}
+	// The documents that matter: those that may pull from the registries (and, through the
+	// kinds, the ServiceAccounts pods pull through), and the Secrets of the name.
+	interest := tree.Interest{Registries: opts.Registries, Names: []string{opts.SecretName}}
 	t, err := tree.Load(opts.Dir, tree.Options{MaxFileSize: opts.MaxFileSize, Kinds: opts.Kinds, Display: opts.Display,
-		Registries: opts.Registries, Relevant: relevant, Overlay: opts.Overlay, Cache: opts.cache})
+		Interest: interest, Overlay: opts.Overlay, Cache: opts.cache})
 	if err != nil {
 		return nil, err
 	}
@@ -360,10 +357,15 @@ func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]boo
 // unplaced reports the resources whose effective namespace is no namespace name (a ${VAR} that
 // nothing substituted, a typo): a warning for each that acrgen leaves out of its verdict, and
 // an input error, for check too, for the first that it would have to edit or place the Secret
-// beside (acrgen names Secret files after namespaces; it cannot tell which one).
+// beside (acrgen names Secret files after namespaces; it cannot tell which one). A namespace
+// that a kustomization's namespace: field gives is named there; the loader warned about the
+// field once, for every resource it places.
 func (r *run) unplaced(d render.Decisions) error {
 	at := func(id int, reason string) *tree.InputError {
 		inst := r.t.Instances[id]
+		if inst.NamespaceFile != "" {
+			return &tree.InputError{Path: r.display(inst.NamespaceFile), Line: inst.NamespaceLine, Msg: fmt.Sprintf("%s %s (%s): namespace %s", inst.Resource.Kind, inst.Resource.Name, r.display(inst.File.Path), reason)}
+		}
 		line := inst.Resource.Node.Line
 		if n := render.MapValue(render.MapValue(inst.Resource.Node, "metadata"), "namespace"); n != nil {
 			line = n.Line
@@ -380,7 +382,9 @@ func (r *run) unplaced(d render.Decisions) error {
 		if u.Blocks {
 			return err
 		}
-		r.res.Warnings = append(r.res.Warnings, err.Error())
+		if r.t.Instances[u.ID].NamespaceFile == "" {
+			r.res.Warnings = append(r.res.Warnings, err.Error())
+		}
 	}
 	return nil
 }

@@ -112,7 +112,7 @@ const testRegistry = "myregistry.azurecr.io"
 func loadAndRender(t testing.TB, dir string) []byte {
 	t.Helper()
 	kinds := render.NewKinds()
-	tr, err := Load(dir, Options{Kinds: kinds, Registries: []string{testRegistry}, Relevant: []string{"acr-secret"}})
+	tr, err := Load(dir, Options{Kinds: kinds, Interest: Interest{Registries: []string{testRegistry}, Names: []string{"acr-secret"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func BenchmarkLoad(b *testing.B) {
 	}{{"serial", 1}, {fmt.Sprintf("parallel-%d", procs), procs}} {
 		b.Run(c.name, func(b *testing.B) {
 			runtime.GOMAXPROCS(c.procs)
-			opts := Options{Kinds: render.NewKinds(), Registries: []string{testRegistry}, Relevant: []string{"acr-secret"}}
+			opts := Options{Kinds: render.NewKinds(), Interest: Interest{Registries: []string{testRegistry}, Names: []string{"acr-secret"}}}
 			for b.Loop() {
 				if _, err := Load(dir, opts); err != nil {
 					b.Fatal(err)

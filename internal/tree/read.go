@@ -6,8 +6,44 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"syscall"
+	"unicode/utf8"
 )
+
+// Reading is the second step of a load: every file the loader reads (a kustomization, a
+// patch, a manifest) is read here, as a regular file of bounded size.
+
+// reader reads the files of one load.
+type reader struct {
+	max     int64 // the largest file read
+	display func(string) string
+}
+
+// read reads the manifest or kustomization at p (its real path): a regular file, no larger
+// than the limit, and UTF-8, as YAML must be.
+func (rd reader) read(p string) ([]byte, fs.FileMode, error) {
+	b, fi, err := ReadRegular(p, rd.max)
+	if err != nil {
+		return nil, 0, &InputError{Path: rd.display(p), Msg: err.Error()}
+	}
+	if !utf8.Valid(b) {
+		line := 1 + strings.Count(string(b[:firstInvalidUTF8(b)]), "\n")
+		return nil, 0, &InputError{Path: rd.display(p), Line: line, Msg: "not valid UTF-8 (YAML files must be UTF-8)"}
+	}
+	return b, fi.Mode().Perm(), nil
+}
+
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, w := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && w <= 1 {
+			return i
+		}
+		i += w
+	}
+	return len(b)
+}
 
 // ErrNotRegular is returned for a path that is not a regular file: a FIFO, a socket or a
 // device, which would block a read forever or never end.
