@@ -9,10 +9,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/acrgen/acrgen/internal/crash"
 	"github.com/acrgen/acrgen/internal/engine"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
@@ -28,6 +30,8 @@ const (
 	exitUsage  = 2
 	exitRemote = 3
 	exitWrite  = 4 // the run was planned but the tree could not be written
+	// exitInternal is a bug: an unexpected panic (sysexits.h's EX_SOFTWARE).
+	exitInternal = 70
 )
 
 // writeTree writes a planned run; tests replace it to fail the way a full disk does.
@@ -36,8 +40,17 @@ var writeTree = engine.Write
 // env reads an environment variable; tests pass their own.
 type env func(string) string
 
-// run builds the app and runs it; it returns the exit code.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv env) int {
+// run builds the app and runs it; it returns the exit code. A panic, in its goroutine or
+// carried from one acrgen started ([crash.Panic]), is an internal error: reported without its
+// value unless the Go runtime made it, exit 70.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv env) (code int) {
+	app := newApp(stdin, stdout, stderr, getenv)
+	defer func() {
+		if v := recover(); v != nil {
+			crash.Report(stderr, version, commandOf(app, args), v, debug.Stack())
+			code = exitInternal
+		}
+	}()
 	for _, a := range args[1:] {
 		if a == "--" {
 			break
@@ -55,7 +68,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			}
 		}
 	}
-	app := newApp(stdin, stdout, stderr, getenv)
 	err := app.RunContext(ctx, interspersed(app, args))
 	if err == nil {
 		return exitOK
@@ -70,6 +82,26 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// Flag parsing and other usage errors from urfave/cli.
 	fmt.Fprintln(stderr, "acrgen: error: "+err.Error())
 	return exitUsage
+}
+
+// commandOf describes a command line for a bug report: the subcommand and the names of the
+// flags given, never a value (a path, or a password given by mistake).
+func commandOf(app *cli.App, args []string) string {
+	var out []string
+	for _, a := range args[1:] {
+		if a == "--" {
+			break
+		}
+		if name, _, _ := strings.Cut(a, "="); strings.HasPrefix(a, "-") {
+			out = append(out, name)
+		} else if len(out) == 0 && app.Command(a) != nil {
+			out = append(out, a)
+		}
+	}
+	if len(out) == 0 {
+		return "acrgen"
+	}
+	return "acrgen " + strings.Join(out, " ")
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.App {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/fn"
 	"github.com/acrgen/acrgen/pkg/render"
@@ -100,8 +101,12 @@ func recipients(r fn.Recipients) encrypt.Recipients {
 	return encrypt.Recipients{Age: r.Age, PGP: r.PGP, AzureKV: r.AzureKeyVault}
 }
 
+// configFor finds the keys for file (relative to the working directory, the package): the
+// functionConfig's, or the .sops.yaml creation rule for file, looked for up to the git top level
+// of the working directory (outside git, as the sops CLI looks for it).
 func configFor(file string, keys fn.Recipients) (*encrypt.Config, error) {
-	cfg, err := encrypt.ConfigFor(file, recipients(keys))
+	top, _ := tree.GitTop(".")
+	cfg, err := encrypt.ConfigFor(file, top, recipients(keys))
 	var nk *encrypt.NoKeysError
 	if errors.As(err, &nk) {
 		fix := "add a .sops.yaml creation rule for " + file

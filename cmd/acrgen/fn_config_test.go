@@ -23,7 +23,8 @@ func TestNoRecipientsMessage(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			_, err := configFor(filepath.Join(dir, "acr-secret.enc.yaml"), fn.Recipients{})
+			t.Chdir(dir) // the function's working directory: its package
+			_, err := configFor("acr-secret.enc.yaml", fn.Recipients{})
 			if err == nil {
 				t.Fatal("no error")
 			}

@@ -64,6 +64,7 @@ func (s *fakeSealer) Sync(existing, plain []byte, now time.Time) ([]byte, bool, 
 }
 
 func (s *fakeSealer) SameRecipients(encrypt.Info) bool { return s.sameRecipients }
+func (s *fakeSealer) Source() string                   { return "" }
 
 func fakeTree(t *testing.T) string {
 	t.Helper()

@@ -81,7 +81,8 @@ type Options struct {
 	partOf bool
 	// cache shares the files read between the runs of one PlanAll.
 	cache *tree.Cache
-	// Encrypter encrypts the Secrets; nil means SOPS.
+	// Encrypter encrypts the Secrets; nil means SOPS, with .sops.yaml looked for up to the
+	// git top level (sopsTop).
 	Encrypter Encrypter
 
 	// CredentialID names the credential, recorded on the Secret (render.AnnotationCredential);
@@ -161,7 +162,11 @@ func plan(opts Options) (*run, error) {
 		opts.Kinds = render.NewKinds()
 	}
 	if opts.Encrypter == nil {
-		opts.Encrypter = SOPS{}
+		top, err := sopsTop(opts)
+		if err != nil {
+			return nil, err
+		}
+		opts.Encrypter = SOPS{Top: top}
 	}
 	// ServiceAccounts are read in every mode: a workload that lists no pull secrets gets those
 	// of the ServiceAccount it runs as.

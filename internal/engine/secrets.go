@@ -239,7 +239,7 @@ func (r *run) createSecret(ns string, missing *[]string) error {
 		return &EncryptionError{Err: fmt.Errorf("encrypting %s: %w", r.display(path), err)}
 	}
 	r.res.Changes = append(r.res.Changes, FileChange{Path: path, New: enc, Created: true, Mode: 0o644, secret: r.secretKey(ns, nil)})
-	r.res.Actions = append(r.res.Actions, fmt.Sprintf("%s: new encrypted Secret %s%s", r.display(path), r.opts.SecretName, nsSuffix(ns)))
+	r.res.Actions = append(r.res.Actions, fmt.Sprintf("%s: new encrypted Secret %s%s%s", r.display(path), r.opts.SecretName, nsSuffix(ns), r.recipientsFrom(cfg)))
 	return r.listResource(path)
 }
 
@@ -376,8 +376,16 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 		return &EncryptionError{Err: fmt.Errorf("encrypting %s: %w", r.display(path), err)}
 	}
 	r.res.Changes = append(r.res.Changes, FileChange{Path: path, Old: old, New: out, Mode: mode, secret: r.secretKey(ns, oldAnn)})
-	r.res.Actions = append(r.res.Actions, fmt.Sprintf("%s: Secret %s%s updated", r.display(path), r.opts.SecretName, nsSuffix(ns)))
+	r.res.Actions = append(r.res.Actions, fmt.Sprintf("%s: Secret %s%s updated%s", r.display(path), r.opts.SecretName, nsSuffix(ns), r.recipientsFrom(cfg)))
 	return nil
+}
+
+// recipientsFrom says which .sops.yaml chose a Secret's recipients, when one did.
+func (r *run) recipientsFrom(cfg Sealer) string {
+	if src := cfg.Source(); src != "" {
+		return " (recipients from " + r.display(src) + ")"
+	}
+	return ""
 }
 
 // refuse is the error for a Secret that must change and cannot without the credential.

@@ -428,14 +428,8 @@ func (rs *resolver) follow(k *Kustomization) error {
 func (rs *resolver) sourceRoot(file string) (string, error) {
 	root := rs.opts.SourceRoot
 	if root == "" {
-		for d := filepath.Dir(file); ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
-				root = d
-				break
-			}
-			if filepath.Dir(d) == d {
-				return "", &tree.InputError{Path: rs.opts.Display(file), Msg: "holds a Flux Kustomization but is not in a git repository: pass --source-root DIR, the directory its spec.path is relative to"}
-			}
+		if root, _ = tree.GitTop(filepath.Dir(file)); root == "" {
+			return "", &tree.InputError{Path: rs.opts.Display(file), Msg: "holds a Flux Kustomization but is not in a git repository: pass --source-root DIR, the directory its spec.path is relative to"}
 		}
 	}
 	abs, err := filepath.Abs(root)

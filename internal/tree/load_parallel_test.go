@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/acrgen/acrgen/internal/crash"
 	"github.com/acrgen/acrgen/pkg/render"
 )
 
@@ -225,5 +226,26 @@ func BenchmarkLoad(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A panic in a worker goroutine (of the loader, or of the writer) does not end the process
+// from there: it is raised again in the caller's goroutine, where main recovers it, with the
+// worker's stack.
+func TestWorkerPanicsReachTheCaller(t *testing.T) {
+	boom := func(i int) error {
+		if i == 5 {
+			panic("boom")
+		}
+		return nil
+	}
+	for name, run := range map[string]func(){
+		"loader": func() { forEach(20, 4, boom) },
+		"writer": func() { forEachFile(20, func() {}, boom) },
+	} {
+		p := crash.Capture(run)
+		if p == nil || p.Value != "boom" || !strings.Contains(string(p.Stack), "TestWorkerPanicsReachTheCaller") {
+			t.Errorf("%s: the caller saw %+v, want the worker's panic with its stack", name, p)
+		}
 	}
 }

@@ -67,15 +67,25 @@ func ReadRegular(p string, max int64) ([]byte, fs.FileInfo, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, nil, ErrNotRegular
 	}
-	if max > 0 && fi.Size() > max {
-		return nil, nil, &sizeError{fi.Size(), max}
+	b, err := readAll(f, fi.Size(), max)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, fi, nil
+}
+
+// readAll reads f, just opened, to its end: at most max bytes plus one (max <= 0: no limit), so
+// that a file that grows meanwhile cannot exhaust memory, into one buffer sized from size (its
+// stat), as os.ReadFile does.
+func readAll(f *os.File, size, max int64) ([]byte, error) {
+	if max > 0 && size > max {
+		return nil, &sizeError{size, max}
 	}
 	var r io.Reader = f
 	if max > 0 {
-		r = io.LimitReader(f, max+1)
+		r = io.LimitReader(r, max+1)
 	}
-	// Sized from the stat, as os.ReadFile does: one allocation unless the file grows meanwhile.
-	b := make([]byte, 0, fi.Size()+1)
+	b := make([]byte, 0, size+1)
 	for {
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
@@ -83,16 +93,16 @@ func ReadRegular(p string, max int64) ([]byte, fs.FileInfo, error) {
 			break
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}
 	}
 	if max > 0 && int64(len(b)) > max {
-		return nil, nil, &sizeError{int64(len(b)), max}
+		return nil, &sizeError{int64(len(b)), max}
 	}
-	return b, fi, nil
+	return b, nil
 }
 
 // sizeError is a file over the size limit.

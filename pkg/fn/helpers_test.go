@@ -33,7 +33,7 @@ var testNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 type testEncrypter struct{ dir string }
 
 func (e testEncrypter) config(file string, keys fn.Recipients) (*encrypt.Config, error) {
-	cfg, err := encrypt.ConfigFor(filepath.Join(e.dir, file), encrypt.Recipients{Age: keys.Age, PGP: keys.PGP, AzureKV: keys.AzureKeyVault})
+	cfg, err := encrypt.ConfigFor(filepath.Join(e.dir, file), e.dir, encrypt.Recipients{Age: keys.Age, PGP: keys.PGP, AzureKV: keys.AzureKeyVault})
 	if err != nil && keys.Empty() {
 		// The pkg/encrypt message names the absolute path, which differs between machines.
 		return nil, fmt.Errorf("no SOPS recipients for %s: none in the functionConfig, no .sops.yaml creation rule", file)
