@@ -9,10 +9,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/acrgen/acrgen/internal/crash"
 	"github.com/acrgen/acrgen/internal/engine"
 	"github.com/acrgen/acrgen/internal/report"
 	"github.com/acrgen/acrgen/internal/tree"
@@ -30,6 +32,8 @@ const (
 	exitUsage  = 2
 	exitRemote = 3
 	exitWrite  = 4 // the run was planned but the tree could not be written
+	// exitInternal is a bug: an unexpected panic (sysexits.h's EX_SOFTWARE).
+	exitInternal = 70
 )
 
 // writeTree writes a planned run; tests replace it to fail the way a full disk does.
@@ -38,8 +42,17 @@ var writeTree = engine.Write
 // env reads an environment variable; tests pass their own.
 type env func(string) string
 
-// run builds the app and runs it; it returns the exit code.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv env) int {
+// run builds the app and runs it; it returns the exit code. A panic, in its goroutine or
+// carried from one acrgen started ([crash.Panic]), is an internal error: reported without its
+// value unless the Go runtime made it, exit 70.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv env) (code int) {
+	app := newApp(stdin, stdout, stderr, getenv)
+	defer func() {
+		if v := recover(); v != nil {
+			crash.Report(stderr, version, commandOf(app, args), v, debug.Stack())
+			code = exitInternal
+		}
+	}()
 	for _, a := range args[1:] {
 		if a == "--" {
 			break
@@ -57,7 +70,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			}
 		}
 	}
-	app := newApp(stdin, stdout, stderr, getenv)
 	err := app.RunContext(ctx, interspersed(app, args))
 	if err == nil {
 		return exitOK
@@ -85,6 +97,26 @@ func printError(w io.Writer, msg string) {
 		b.WriteString("acrgen: error: " + finding.Quote(line) + "\n")
 	}
 	io.WriteString(w, b.String())
+}
+
+// commandOf describes a command line for a bug report: the subcommand and the names of the
+// flags given, never a value (a path, or a password given by mistake).
+func commandOf(app *cli.App, args []string) string {
+	var out []string
+	for _, a := range args[1:] {
+		if a == "--" {
+			break
+		}
+		if name, _, _ := strings.Cut(a, "="); strings.HasPrefix(a, "-") {
+			out = append(out, name)
+		} else if len(out) == 0 && app.Command(a) != nil {
+			out = append(out, a)
+		}
+	}
+	if len(out) == 0 {
+		return "acrgen"
+	}
+	return "acrgen " + strings.Join(out, " ")
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.App {
@@ -188,14 +220,32 @@ func helmReleaseFlag() cli.Flag {
 }
 
 // treeArgs reads the trees a command works on into opts: DIR... (at least one),
-// --source-root and --helm-release.
+// --source-root and --helm-release; and gives the run its encrypter, whose search for
+// .sops.yaml stops where the trees end.
 func treeArgs(c *cli.Context, opts *engine.Options) error {
 	if c.NArg() == 0 {
 		return cli.Exit("want at least one DIR argument: a kustomization directory, or one holding Flux Kustomizations", exitUsage)
 	}
 	opts.Dir, opts.Dirs, opts.SourceRoot = c.Args().First(), c.Args().Slice(), c.String("source-root")
 	opts.HelmReleases = c.StringSlice("helm-release")
+	top, err := sopsTop(opts.Dirs, opts.SourceRoot)
+	if err != nil {
+		return exitFor(err)
+	}
+	opts.Encrypter = encrypt.SOPS{Top: top}
 	return nil
+}
+
+// sopsTop is where a run's search for .sops.yaml stops: with --source-root, the directory that
+// holds the DIRs and the source root (the one the run locks); else the git top level of the
+// first DIR; outside git, nowhere short of the filesystem root, as for the sops CLI. A
+// .sops.yaml above the repository does not choose the recipients of its Secrets.
+func sopsTop(dirs []string, sourceRoot string) (string, error) {
+	if sourceRoot != "" {
+		return tree.LockRoot(dirs, sourceRoot)
+	}
+	top, _ := tree.GitTop(dirs[0])
+	return top, nil
 }
 
 func maxFileSizeFlag() cli.Flag {
@@ -306,7 +356,7 @@ func engineOptions(s render.Settings, mode engine.Mode) engine.Options {
 	return engine.Options{
 		Mode: mode, Registries: s.Registries, SecretName: s.SecretName, Namespaces: s.Namespaces, Kinds: s.Kinds,
 		ServiceAccount: s.ServiceAccount, Expires: s.Expires, ExpiryWarning: s.ExpiryWarning, MaxFileSize: s.MaxFileSize,
-		Display: pathDisplay(), Encrypter: encrypt.SOPS{},
+		Display: pathDisplay(),
 	}
 }
 

@@ -3,9 +3,10 @@ package main
 import (
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 )
 
 // A FIFO among the files acrgen scans for Flux objects is refused, naming it, as the tree
@@ -13,7 +14,7 @@ import (
 func TestFluxScanSkipsFIFO(t *testing.T) {
 	dir, _ := fluxRepo(t)
 	t.Chdir(dir)
-	if err := syscall.Mkfifo(filepath.Join(dir, "clusters", "prod", "fifo.yaml"), 0o644); err != nil {
+	if err := testtool.Mkfifo(filepath.Join(dir, "clusters", "prod", "fifo.yaml")); err != nil {
 		t.Skipf("no FIFOs here: %v", err)
 	}
 	done := make(chan result, 1)

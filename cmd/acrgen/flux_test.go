@@ -471,6 +471,24 @@ func TestFluxSpecFields(t *testing.T) {
 				"nsvars/sa.yaml":            "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: reconciler\n  namespace: \"${CLUSTER}\"\n",
 			},
 		},
+		{
+			name: "postBuild substitutes the root kustomization's own namespace:",
+			spec: "  path: ./kvars\n  postBuild:\n    substitute:\n      CLUSTER: prod\n",
+			files: map[string]string{
+				"kvars/kustomization.yaml": "namespace: ${CLUSTER}\nresources:\n- app.yaml\n- sa.yaml\n",
+				"kvars/app.yaml":           "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: v\nspec:\n  selector:\n    matchLabels:\n      app: v\n  template:\n    metadata:\n      labels:\n        app: v\n    spec:\n      containers:\n      - name: v\n        image: myregistry.azurecr.io/v:1\n",
+				"kvars/sa.yaml":            "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: reconciler\n",
+			},
+		},
+		{
+			name: "postBuild substitutes the namespace: of a base",
+			spec: "  path: ./kvars\n  postBuild:\n    substitute:\n      CLUSTER: prod\n",
+			files: map[string]string{
+				"kvars/kustomization.yaml":  "resources:\n- ../kvbase\n",
+				"kvbase/kustomization.yaml": "namespace: ${CLUSTER}-base\nresources:\n- app.yaml\n",
+				"kvbase/app.yaml":           "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: v\nspec:\n  selector:\n    matchLabels:\n      app: v\n  template:\n    metadata:\n      labels:\n        app: v\n    spec:\n      containers:\n      - name: v\n        image: myregistry.azurecr.io/v:1\n",
+			},
+		},
 	}
 	want := kubectlDockerConfig(t, "myregistry.azurecr.io")
 	for _, c := range cases {

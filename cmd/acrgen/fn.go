@@ -40,7 +40,9 @@ func fnCommand(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.Comma
 					return cli.Exit("fn reads a ResourceList on standard input: run it from kustomize or kpt (see functions.yaml), or pipe one in", exitUsage)
 				}
 			}
-			p := fn.Processor(fn.Options{Encrypter: encrypt.SOPS{}, Getenv: getenv, AllowEnv: render.SplitList(append(c.StringSlice("allow-env"), getenv(fn.AllowEnvVariable))),
+			// The working directory is the package: .sops.yaml is looked for up to its git top.
+			top, _ := sopsTop([]string{"."}, "")
+			p := fn.Processor(fn.Options{Encrypter: encrypt.SOPS{Top: top}, Getenv: getenv, AllowEnv: render.SplitList(append(c.StringSlice("allow-env"), getenv(fn.AllowEnvVariable))),
 				ReadFile: func(name string) ([]byte, error) { return readInDir(".", name) }, Now: time.Now})
 			cmd := command.Build(p, command.StandaloneDisabled, true)
 			cmd.SetArgs([]string{})

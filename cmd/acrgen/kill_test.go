@@ -27,17 +27,7 @@ const killTries = 52
 // the journal lives in the git directory. A SIGTERM that stops the write exits 143 with the
 // tree as before, at once.
 func TestKillAtAnyMoment(t *testing.T) {
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", bin, "./cmd/acrgen", "./bench/gentree")
-	build.Dir = testtool.RepoRoot(t)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	acrgenBin := filepath.Join(bin, "acrgen")
-	base := filepath.Join(t.TempDir(), "tree")
-	if out, err := exec.Command(filepath.Join(bin, "gentree"), "-out", base, "-workloads", "300", "-files", "200", "-namespaces", "8", "-seed", "7").CombinedOutput(); err != nil {
-		t.Fatalf("gentree: %v\n%s", err, out)
-	}
+	acrgenBin, base := generatedTree(t, "-workloads", "300", "-files", "200", "-namespaces", "8", "-seed", "7")
 	env := append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir(), "ACRGEN_TEST_WRITE_DELAY=200us")
 	args := func(dir string) []string { return []string{"patch", dir, "-r", "myregistry"} }
 
@@ -109,6 +99,23 @@ func TestKillAtAnyMoment(t *testing.T) {
 	if asBefore == 0 || asAfter == 0 || midWrite == 0 {
 		t.Fatalf("the kills missed the write phase (before %d, after %d, mid-write %d): the test proves nothing", asBefore, asAfter, midWrite)
 	}
+}
+
+// generatedTree builds the real acrgen binary and bench/gentree, and generates a tree with
+// gentree's flags. It returns the binary and the tree.
+func generatedTree(t *testing.T, flags ...string) (acrgenBin, tree string) {
+	t.Helper()
+	bin := t.TempDir()
+	build := exec.Command("go", "build", "-o", bin, "./cmd/acrgen", "./bench/gentree")
+	build.Dir = testtool.RepoRoot(t)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	tree = filepath.Join(t.TempDir(), "tree")
+	if out, err := exec.Command(filepath.Join(bin, "gentree"), append([]string{"-out", tree}, flags...)...).CombinedOutput(); err != nil {
+		t.Fatalf("gentree: %v\n%s", err, out)
+	}
+	return filepath.Join(bin, "acrgen"), tree
 }
 
 // killOnce runs acrgen on a fresh copy of base, sends it sig after delay, runs acrgen check,

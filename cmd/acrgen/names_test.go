@@ -119,6 +119,34 @@ func TestNamespaceVariables(t *testing.T) {
 	runAll(t, root, dir, false, `sa\.yaml:5: ServiceAccount sa: metadata\.namespace "\$\{CLUSTER_NAME\}" holds a variable .* pods that pull from the registry run as a ServiceAccount sa that is missing from the default namespace \(this may be it\)`, "--service-account")
 }
 
+// A kustomization's own namespace: holding a ${VAR} follows the same rule (kustomize and Flux
+// build it; Flux's postBuild fills it in): one warning naming the field when nothing in that
+// namespace needs the pull secret, exit 2 naming the field and the object where something
+// does. TestFluxSpecFields proves the case a Flux Kustomization substitutes with Flux's build.
+func TestKustomizationNamespaceVariable(t *testing.T) {
+	sa := "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n"
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "kustomization.yaml"), "namespace: ${CLUSTER_NAME}\nresources: [sa.yaml, cm.yaml]\n")
+	write(t, filepath.Join(dir, "sa.yaml"), sa)
+	write(t, filepath.Join(dir, "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n")
+	r := acrgen(t, "", map[string]string{}, "check", dir, "-r", "myregistry")
+	want := `kustomization.yaml:1: warning: namespace: "${CLUSTER_NAME}" holds a variable that nothing acrgen reads substitutes (CLUSTER_NAME; Flux's postBuild substitutes it when it applies the directory): acrgen cannot tell the namespace of the resources this kustomization places, and leaves those that need no pull secret out of its verdict`
+	if r.code != exitOK || strings.Count(r.stderr, want) != 1 || strings.Contains(r.stderr, "ServiceAccount sa") {
+		t.Fatalf("want exit 0 and one warning naming kustomization.yaml:1 (none per object), got %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	root, dir := nestedTree(t, map[string]string{"kustomization.yaml": "resources:\n- good.yaml\nnamespace: \"${CLUSTER_NAME}\"\n"})
+	runAll(t, root, dir, false, `kustomization\.yaml:3: Deployment good \(.*good\.yaml\): namespace "\$\{CLUSTER_NAME\}" holds a variable that nothing acrgen reads substitutes \(CLUSTER_NAME\), and it pulls from myregistry\.azurecr\.io: acrgen cannot tell which namespace\. Set CLUSTER_NAME in spec\.postBuild\.substitute`)
+
+	// With --service-account, a ServiceAccount that a base puts in an unknown namespace may be
+	// the one the workload runs as.
+	root, dir = nestedTree(t, map[string]string{"kustomization.yaml": "resources:\n- good.yaml\n- ../base\n",
+		"good.yaml": strings.Replace(goodDeployment, "    spec:\n", "    spec:\n      serviceAccountName: sa\n", 1)})
+	write(t, filepath.Join(root, "a/b/base/kustomization.yaml"), "resources:\n- sa.yaml\nnamespace: team-${TEAM}\n")
+	write(t, filepath.Join(root, "a/b/base/sa.yaml"), sa)
+	runAll(t, root, dir, false, `base/kustomization\.yaml:3: ServiceAccount sa \(.*base/sa\.yaml\): namespace "team-\$\{TEAM\}" holds a variable .* pods that pull from the registry run as a ServiceAccount sa that is missing from the default namespace \(this may be it\)`, "--service-account")
+}
+
 // The longest Secret name and the longest namespace together still make a file name that
 // fits in 255 bytes: the limits are exactly right.
 func TestLongestNamesRender(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
-	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -193,17 +192,7 @@ func (r *resolver) inputErr(file string, err error) error {
 	return &tree.InputError{Path: r.opts.Display(file), Msg: err.Error()}
 }
 
-func hasKustomization(dir string) bool { return findKustomization(dir) != "" }
-
-func findKustomization(dir string) string {
-	for _, n := range konfig.RecognizedKustomizationFileNames() {
-		p := filepath.Join(dir, n)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p
-		}
-	}
-	return ""
-}
+func hasKustomization(dir string) bool { return tree.FindKustomization(dir) != "" }
 
 // scan reads the Argo CD objects of every manifest in dir (below it too when recurse), skipping
 // hidden directories and Helm charts.
@@ -272,10 +261,15 @@ func (r *resolver) chartWithApplications(chart string) {
 	}
 }
 
+// objectKinds are the kinds of the Argo CD objects acrgen reads: the only documents a build
+// parses for them.
+var objectKinds = []tree.GroupKind{{Group: Group, Kind: "Application"}, {Group: Group, Kind: "ApplicationSet"}}
+
 // build reads the Argo CD objects of dir's kustomize build, with the overlay of the source
 // that builds it, if any.
 func (r *resolver) build(dir string, overlay *tree.Overlay) ([]*Application, error) {
-	t, err := tree.Load(dir, tree.Options{MaxFileSize: r.opts.MaxFileSize, Kinds: r.opts.Kinds, Display: r.opts.Display, Overlay: overlay, Cache: r.opts.Cache, ObjectsOnly: true, Relevant: []string{Group}})
+	t, err := tree.Load(dir, tree.Options{MaxFileSize: r.opts.MaxFileSize, Kinds: r.opts.Kinds, Display: r.opts.Display, Overlay: overlay, Cache: r.opts.Cache, ObjectsOnly: true,
+		Interest: tree.Interest{Kinds: objectKinds}})
 	if err != nil {
 		return nil, err
 	}

@@ -209,16 +209,11 @@ func plan(opts Options, p part) (*run, error) {
 	if !opts.Expires.IsZero() && !opts.Now().Before(opts.Expires) {
 		return nil, &UsageError{Msg: fmt.Sprintf("--expires %s is in the past: give the expiry of a credential that is still valid", opts.Expires.UTC().Format(time.RFC3339))}
 	}
-	// A ServiceAccount is read when it lists the secret, or (below) when it may be patched to;
-	// without --service-account, also when a patch in a kustomization may add the secret to it.
-	// A ${VAR} namespace is warned about wherever it is, as the function does (Decide's
-	// Unplaced): a file that holds one is read in full.
-	relevant := []string{opts.SecretName, "kind: ServiceAccount", `"ServiceAccount"`, "'ServiceAccount'", "${"}
-	if opts.ServiceAccount {
-		relevant = append(relevant, "ServiceAccount")
-	}
+	// The documents that matter: those that may pull from the registries (and, through the
+	// kinds, the ServiceAccounts pods pull through), and the Secrets of the name.
+	interest := tree.Interest{Registries: opts.Registries, Names: []string{opts.SecretName}}
 	t, err := tree.Load(opts.Dir, tree.Options{MaxFileSize: opts.MaxFileSize, Kinds: opts.Kinds, Display: opts.Display,
-		Registries: opts.Registries, Relevant: relevant, Overlay: opts.Overlay, Cache: p.cache})
+		Interest: interest, Overlay: opts.Overlay, Cache: p.cache})
 	if err != nil {
 		return nil, err
 	}
@@ -384,10 +379,15 @@ func (r *run) locate(f finding.Finding, inst tree.Instance, line int) finding.Fi
 // unplaced reports the resources whose effective namespace is no namespace name (a ${VAR} that
 // nothing substituted, a typo): a warning for each that acrgen leaves out of its verdict, and
 // an input error, for check too, for the first that it would have to edit or place the Secret
-// beside (acrgen names Secret files after namespaces; it cannot tell which one).
+// beside (acrgen names Secret files after namespaces; it cannot tell which one). A namespace
+// that a kustomization's namespace: field gives is named there; the loader warned about the
+// field once, for every resource it places.
 func (r *run) unplaced(d judge.Decisions) error {
 	at := func(id int, reason string) *tree.InputError {
 		inst := r.t.Instances[id]
+		if inst.NamespaceFile != "" {
+			return &tree.InputError{Path: r.display(inst.NamespaceFile), Line: inst.NamespaceLine, Msg: fmt.Sprintf("%s %s (%s): namespace %s", finding.Quote(inst.Resource.Kind), finding.Quote(inst.Resource.Name), r.display(inst.File.Path), reason)}
+		}
 		return &tree.InputError{Path: r.display(inst.File.Path), Line: namespaceLine(inst), Msg: fmt.Sprintf("%s %s: metadata.namespace %s", finding.Quote(inst.Resource.Kind), finding.Quote(inst.Resource.Name), reason)}
 	}
 	for _, pd := range d.Pods {
@@ -399,8 +399,9 @@ func (r *run) unplaced(d judge.Decisions) error {
 		if u.Blocks {
 			return at(u.ID, u.Reason)
 		}
-		inst := r.t.Instances[u.ID]
-		r.add(r.locate(judge.UnplacedFinding(u), inst, namespaceLine(inst)))
+		if inst := r.t.Instances[u.ID]; inst.NamespaceFile == "" {
+			r.add(r.locate(judge.UnplacedFinding(u), inst, namespaceLine(inst)))
+		}
 	}
 	return nil
 }

@@ -237,7 +237,8 @@ func (g *genTree) transform(k *genKust, views []view) []view {
 		}
 	}
 	if g.chance(0.4) {
-		k.namespace = g.pick("ns-a", "ns-b", "ns-c")
+		// ${CLUSTER} is a namespace Flux's postBuild would fill in, written in the kustomization.
+		k.namespace = g.pick("ns-a", "ns-b", "ns-c", "ns-a", "ns-b", "${CLUSTER}")
 	}
 	if !k.component && g.chance(0.3) {
 		k.prefix = g.pick("p-", "q-")

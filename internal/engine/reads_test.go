@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -69,7 +68,7 @@ func TestPatchFileReadChecks(t *testing.T) {
 		want  string
 	}{
 		{"fifo", func(t *testing.T, patch string) {
-			if err := syscall.Mkfifo(patch, 0o644); err != nil {
+			if err := testtool.Mkfifo(patch); err != nil {
 				t.Skipf("no FIFOs here: %v", err)
 			}
 		}, "overlay/acr-secret.patch.yaml: not a regular file"},

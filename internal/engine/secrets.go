@@ -138,7 +138,7 @@ func (r *run) createSecret(ns string, servers []string) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	missing := judge.SecretMissingFinding(r.opts.SecretName, ns, servers, "")
+	missing := judge.SecretMissingFinding(r.opts.SecretName, ns, servers, "", "")
 	if !r.writes() || r.opts.Credential == nil || r.blocked() {
 		// Not created: in check, without a credential, or in a run that writes nothing.
 		at := r.t.Root // where the Secret would be listed
@@ -162,6 +162,7 @@ func (r *run) createSecret(ns string, servers []string) error {
 		return &EncryptionError{Err: fmt.Errorf("encrypting %s: %w", r.display(path), err)}
 	}
 	r.res.Changes = append(r.res.Changes, FileChange{Path: path, New: enc, Created: true, Mode: 0o644, secret: r.secretKey(ns, nil)})
+	missing = judge.SecretMissingFinding(r.opts.SecretName, ns, servers, "", r.recipientsFrom(cfg))
 	missing.Fixed = true
 	r.add(missing.At(path, 0))
 	return r.listResource(path)
@@ -270,7 +271,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 		v = judge.JudgeSecret(sec, r.settings())
 	}
 	var out []byte
-	updated := judge.SecretUpdatedFinding(r.opts.SecretName, ns, "")
+	updated := judge.SecretUpdatedFinding(r.opts.SecretName, ns, "", r.recipientsFrom(cfg))
 	switch v.Action {
 	case judge.Keep:
 		return nil
@@ -309,6 +310,15 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 	r.res.Changes = append(r.res.Changes, FileChange{Path: path, Old: old, New: out, Mode: mode, secret: r.secretKey(ns, oldAnn)})
 	r.add(at(updated))
 	return nil
+}
+
+// recipientsFrom is the .sops.yaml that chose a Secret's recipients, as shown to the user;
+// "" when the flags gave them.
+func (r *run) recipientsFrom(keys render.Keys) string {
+	if src := keys.Source(); src != "" {
+		return r.display(src)
+	}
+	return ""
 }
 
 // fixed reports the encryption problems of a Secret that the run re-encrypts or re-creates.

@@ -25,7 +25,6 @@ import (
 
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/render"
-	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -34,8 +33,18 @@ import (
 // Group is the API group of Flux Kustomizations.
 const Group = "kustomize.toolkit.fluxcd.io"
 
-// fluxGroupSuffix ends the API group of every Flux object.
-const fluxGroupSuffix = ".toolkit.fluxcd.io"
+// The kinds of the Flux objects acrgen reads.
+var (
+	kustomizationKind = tree.GroupKind{Group: Group, Kind: "Kustomization"}
+	helmReleaseKind   = tree.GroupKind{Group: render.HelmGroup, Kind: "HelmRelease"}
+)
+
+// isKustomization reports whether apiVersion and kind are a Flux Kustomization's; version is
+// the API version.
+func isKustomization(apiVersion, kind string) (version string, ok bool) {
+	group, version, _ := strings.Cut(apiVersion, "/")
+	return version, group == kustomizationKind.Group && kind == kustomizationKind.Kind
+}
 
 // Kustomization is a Flux Kustomization found in the repository.
 type Kustomization struct {
@@ -207,9 +216,10 @@ func (rs *resolver) objects(dir string, overlay *tree.Overlay, by *Kustomization
 // load loads dir as its build (with the overlay of by, the Flux Kustomization that builds it,
 // if any), records its HelmReleases and returns its Flux Kustomizations.
 func (rs *resolver) load(dir string, overlay *tree.Overlay, by *Kustomization) ([]*Kustomization, error) {
-	// Only documents that name a Flux API group can be Flux objects: the others are left
-	// unparsed here (the run that follows reads what it needs of them).
-	t, err := tree.Load(dir, tree.Options{MaxFileSize: rs.opts.MaxFileSize, Kinds: rs.opts.Kinds, Display: rs.opts.Display, Overlay: overlay, Cache: rs.opts.Cache, ObjectsOnly: true, Relevant: []string{fluxGroupSuffix}})
+	// Only the Flux objects are parsed: the other documents are left unparsed here (the run
+	// that follows reads what it needs of them).
+	t, err := tree.Load(dir, tree.Options{MaxFileSize: rs.opts.MaxFileSize, Kinds: rs.opts.Kinds, Display: rs.opts.Display, Overlay: overlay, Cache: rs.opts.Cache, ObjectsOnly: true,
+		Interest: tree.Interest{Kinds: []tree.GroupKind{kustomizationKind, helmReleaseKind}}})
 	if err != nil {
 		return nil, err
 	}
@@ -222,8 +232,8 @@ func (rs *resolver) load(dir string, overlay *tree.Overlay, by *Kustomization) (
 			}
 			continue
 		}
-		group, version, _ := strings.Cut(res.APIVersion, "/")
-		if group != Group || res.Kind != "Kustomization" {
+		version, ok := isKustomization(res.APIVersion, res.Kind)
+		if !ok {
 			continue
 		}
 		k, err := decode(res.Node, version)
@@ -261,14 +271,7 @@ func (rs *resolver) helmRelease(inst tree.Instance, dir string, by *Kustomizatio
 	return nil
 }
 
-func hasKustomization(dir string) bool {
-	for _, n := range konfig.RecognizedKustomizationFileNames() {
-		if fi, err := os.Stat(filepath.Join(dir, n)); err == nil && !fi.IsDir() {
-			return true
-		}
-	}
-	return false
-}
+func hasKustomization(dir string) bool { return tree.FindKustomization(dir) != "" }
 
 // scan finds the Flux Kustomizations in every manifest under a directory without a
 // kustomization (the repository root, or clusters/): files that are not manifests (a chart's
@@ -321,8 +324,8 @@ func (rs *resolver) scan(dir string) ([]*Kustomization, error) {
 			return err
 		}
 		for _, res := range m.Resources() {
-			group, version, _ := strings.Cut(res.APIVersion, "/")
-			if group != Group || res.Kind != "Kustomization" {
+			version, ok := isKustomization(res.APIVersion, res.Kind)
+			if !ok {
 				continue
 			}
 			k, err := decode(res.Node, version)
@@ -429,14 +432,8 @@ func (rs *resolver) follow(k *Kustomization) error {
 func (rs *resolver) sourceRoot(file string) (string, error) {
 	root := rs.opts.SourceRoot
 	if root == "" {
-		for d := filepath.Dir(file); ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
-				root = d
-				break
-			}
-			if filepath.Dir(d) == d {
-				return "", &tree.InputError{Path: rs.opts.Display(file), Msg: "holds a Flux Kustomization but is not in a git repository: pass --source-root DIR, the directory its spec.path is relative to"}
-			}
+		if root, _ = tree.GitTop(filepath.Dir(file)); root == "" {
+			return "", &tree.InputError{Path: rs.opts.Display(file), Msg: "holds a Flux Kustomization but is not in a git repository: pass --source-root DIR, the directory its spec.path is relative to"}
 		}
 	}
 	abs, err := filepath.Abs(root)
@@ -574,9 +571,10 @@ func (s *substituter) substitute(in string) string {
 	return s.eval(in)
 }
 
-// eval resolves the variables of in that it can, and leaves the others as written. Namespaces
-// are resolved with it alone: a namespace left with a variable is no namespace name, and is
-// reported with the object that has it (judge.Unplaced).
+// eval resolves the variables of in; when one of them has no value (and no default), in is
+// left as written, whole: envsubst fails on the first, so a partial answer would be a guess.
+// Namespaces are resolved with it alone: a namespace left with a variable is no namespace
+// name, and is reported with the object that has it (judge.Unplaced).
 func (s *substituter) eval(in string) string {
 	if !strings.Contains(in, "$") {
 		return in

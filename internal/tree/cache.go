@@ -2,9 +2,6 @@ package tree
 
 import (
 	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/acrgen/acrgen/pkg/render"
@@ -25,7 +22,7 @@ type Cache struct {
 type cached struct {
 	mode     fs.FileMode
 	full     *render.Manifest
-	relevant map[string]*render.Manifest // by triggers
+	relevant map[string]*render.Manifest // by the key of the triggers
 }
 
 // NewCache returns an empty cache.
@@ -38,10 +35,8 @@ func (c *Cache) Parses() int {
 	return c.parses
 }
 
-func triggersKey(triggers []string) string { return strings.Join(triggers, "\x00") }
-
-// get returns a cached parse of path that serves triggers (nil: a full parse).
-func (c *Cache) get(path string, triggers []string) (*render.Manifest, fs.FileMode, bool) {
+// get returns a cached parse of path that serves the triggers of key ("": a full parse).
+func (c *Cache) get(path, key string) (*render.Manifest, fs.FileMode, bool) {
 	if c == nil {
 		return nil, 0, false
 	}
@@ -53,8 +48,8 @@ func (c *Cache) get(path string, triggers []string) (*render.Manifest, fs.FileMo
 		return nil, 0, false
 	case e.full != nil:
 		return e.full, e.mode, true
-	case triggers != nil && e.relevant[triggersKey(triggers)] != nil:
-		return e.relevant[triggersKey(triggers)], e.mode, true
+	case key != "" && e.relevant[key] != nil:
+		return e.relevant[key], e.mode, true
 	}
 	return nil, 0, false
 }
@@ -110,75 +105,8 @@ func (c *Cache) putKustomization(k *Kustomization) {
 	c.kusts[k.Path] = &cp
 }
 
-// evalSymlinks is filepath.EvalSymlinks, remembered for the run: the Flux scan and the run
-// after it resolve the same paths (the writer resolves them afresh before it writes). It also
-// returns the type bits of the file p leads to. Without a cache, nothing is remembered.
-func (c *Cache) evalSymlinks(p string) (string, fs.FileMode, error) {
-	if c == nil {
-		return evalStat(p)
-	}
-	return c.real.eval(p)
-}
-
-// realPaths resolves symlinks as filepath.EvalSymlinks does, remembering every path it
-// resolved, directories included: the files of a tree share their directories, so resolving a
-// file costs one lstat of the file instead of one per component of its path.
-type realPaths struct {
-	mu sync.Mutex
-	m  map[string]realPath // by clean absolute path
-}
-
-type realPath struct {
-	real string      // the path with its symlinks resolved
-	typ  fs.FileMode // the type bits of what it leads to
-}
-
-func (r *realPaths) eval(p string) (string, fs.FileMode, error) {
-	if !filepath.IsAbs(p) || filepath.Clean(p) != p {
-		return evalStat(p)
-	}
-	r.mu.Lock()
-	v, ok := r.m[p]
-	r.mu.Unlock()
-	if ok {
-		return v.real, v.typ, nil
-	}
-	dir := filepath.Dir(p)
-	fi, err := os.Lstat(p)
-	if dir == p || err != nil || fi.Mode()&fs.ModeSymlink != 0 {
-		// The root, a path that cannot be read (for EvalSymlinks' error) or a symlink.
-		v.real, v.typ, err = evalStat(p)
-	} else {
-		// p itself is no symlink: it resolves to where its directory does.
-		v.real, _, err = r.eval(dir)
-		v.real, v.typ = filepath.Join(v.real, filepath.Base(p)), fi.Mode().Type()
-	}
-	if err != nil {
-		return "", 0, err
-	}
-	r.mu.Lock()
-	if r.m == nil {
-		r.m = map[string]realPath{}
-	}
-	r.m[p] = v
-	r.mu.Unlock()
-	return v.real, v.typ, nil
-}
-
-// evalStat is filepath.EvalSymlinks, with the type bits of the file p leads to.
-func evalStat(p string) (string, fs.FileMode, error) {
-	real, err := filepath.EvalSymlinks(p)
-	if err != nil {
-		return "", 0, err
-	}
-	fi, err := os.Stat(real)
-	if err != nil {
-		return "", 0, err
-	}
-	return real, fi.Mode().Type(), nil
-}
-
-func (c *Cache) put(path string, triggers []string, m *render.Manifest, mode fs.FileMode) {
+// put records a parse of path made with the triggers of key ("": a full parse).
+func (c *Cache) put(path, key string, m *render.Manifest, mode fs.FileMode) {
 	if c == nil {
 		return
 	}
@@ -191,38 +119,9 @@ func (c *Cache) put(path string, triggers []string, m *render.Manifest, mode fs.
 		c.files[path] = e
 	}
 	e.mode = mode
-	if triggers == nil {
+	if key == "" {
 		e.full = m
 		return
 	}
-	e.relevant[triggersKey(triggers)] = m
-}
-
-// memoImages is effectiveImages, remembered for the images and the chain's images: workloads
-// of one base share both, and kustomize's image filter compiles a regular expression per call.
-func (l *loader) memoImages(images []string, chain []layer) ([]string, error) {
-	var key strings.Builder
-	for _, im := range images {
-		key.WriteString(im)
-		key.WriteByte(0)
-	}
-	for _, ly := range chain {
-		key.WriteByte(1)
-		for _, im := range ly.images {
-			key.WriteString(im.Name + "\x00" + im.NewName + "\x00" + im.NewTag + "\x00" + im.Digest + "\x00")
-		}
-	}
-	k := key.String()
-	if out, ok := l.memo[k]; ok {
-		return append([]string(nil), out...), nil
-	}
-	out, err := effectiveImages(images, chain)
-	if err != nil {
-		return nil, err
-	}
-	if l.memo == nil {
-		l.memo = map[string][]string{}
-	}
-	l.memo[k] = append([]string(nil), out...)
-	return out, nil
+	e.relevant[key] = m
 }

@@ -10,10 +10,15 @@
 // imagetag filter) along the way, but it never runs a whole kustomize build: that is
 // quadratic in the number of resources, and acrgen must stay linear.
 //
-// The package is split by job: tree.go loads files under the filesystem rules (symlinks,
-// size, regular files, encoding) and walks a plain directory; model.go and patches.go are the
-// kustomize model (layers, components, patches, prefixes, namespaces, images); prefilter.go
-// decides which documents are worth a full parse (and records the ones it skips). Their tests
+// A load runs in steps, each in a file of its own, each handing its result to the next, so
+// that a reader follows one load in one direction (TestLoadStepsCallDownward keeps it so):
+// resolve.go resolves paths (symlinks, the root's bounds); read.go reads files (regular, of
+// bounded size, UTF-8); kustomization.go parses a kustomization into its layer (patches.go
+// is a patch: its parse, its targets, its run); walk.go walks the kustomizations and finds
+// every manifest file of the build with the chain of layers its resources go through;
+// prefilter.go decides which documents are worth a full parse, and parse.go parses them;
+// layer.go runs each resource through its chain (namespaces, names, labels, patches,
+// images: entries) into an Instance. tree.go's Load calls them in that order. Their tests
 // need no external tool: the model's answers under testdata/model were recorded once from
 // kustomize build (make tree-goldens), and testdata/load holds the trees the loader refuses.
 package tree

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // durable makes the files of a write durable at once, before the journal goes. On Linux it
@@ -59,7 +58,7 @@ var errNoSyncfs = errors.New("syncfs is not supported")
 func syncEach(es []journalEntry) error {
 	var errs []error
 	for _, e := range es {
-		f, err := os.OpenFile(e.Target, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+		f, err := openFile(e.Target)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -86,6 +85,28 @@ func syncDirs(es []journalEntry) {
 			syncDir(d)
 		}
 	}
+}
+
+// openFile opens the regular file at p for reading, or fails if p is a symlink or anything
+// else: the file opened is the one named p (checked after the open, so a symlink put in its
+// place meanwhile is found too).
+func openFile(p string) (*os.File, error) {
+	named, err := os.Lstat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !named.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: errors.New("replaced by a symlink or another kind of file while acrgen wrote")}
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !os.SameFile(fi, named) {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: p, Err: errors.New("replaced by a symlink or another file while acrgen wrote")}
+	}
+	return f, nil
 }
 
 func syncDir(d string) {

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/acrgen/acrgen/internal/crash"
 	"github.com/acrgen/acrgen/pkg/render"
 )
 
@@ -111,7 +112,7 @@ const testRegistry = "myregistry.azurecr.io"
 func loadAndRender(t testing.TB, dir string) []byte {
 	t.Helper()
 	kinds := render.NewKinds()
-	tr, err := Load(dir, Options{Kinds: kinds, Registries: []string{testRegistry}, Relevant: []string{"acr-secret"}})
+	tr, err := Load(dir, Options{Kinds: kinds, Interest: Interest{Registries: []string{testRegistry}, Names: []string{"acr-secret"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,12 +221,33 @@ func BenchmarkLoad(b *testing.B) {
 	}{{"serial", 1}, {fmt.Sprintf("parallel-%d", procs), procs}} {
 		b.Run(c.name, func(b *testing.B) {
 			runtime.GOMAXPROCS(c.procs)
-			opts := Options{Kinds: render.NewKinds(), Registries: []string{testRegistry}, Relevant: []string{"acr-secret"}}
+			opts := Options{Kinds: render.NewKinds(), Interest: Interest{Registries: []string{testRegistry}, Names: []string{"acr-secret"}}}
 			for b.Loop() {
 				if _, err := Load(dir, opts); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
+	}
+}
+
+// A panic in a worker goroutine (of the loader, or of the writer) does not end the process
+// from there: it is raised again in the caller's goroutine, where main recovers it, with the
+// worker's stack.
+func TestWorkerPanicsReachTheCaller(t *testing.T) {
+	boom := func(i int) error {
+		if i == 5 {
+			panic("boom")
+		}
+		return nil
+	}
+	for name, run := range map[string]func(){
+		"loader": func() { forEach(20, 4, boom) },
+		"writer": func() { forEachFile(20, func() {}, boom) },
+	} {
+		p := crash.Capture(run)
+		if p == nil || p.Value != "boom" || !strings.Contains(string(p.Stack), "TestWorkerPanicsReachTheCaller") {
+			t.Errorf("%s: the caller saw %+v, want the worker's panic with its stack", name, p)
+		}
 	}
 }

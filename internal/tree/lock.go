@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"gopkg.in/ini.v1"
 )
 
 // Lock is a run's hold on a tree: one writer, or any number of readers, at a time. In git,
@@ -61,6 +63,9 @@ func (e *BusyError) Error() string {
 // finishes or undoes what an interrupted run left (which a reader does under a brief exclusive
 // lock). command describes the run in the lock file, for the message another run shows.
 func LockTree(dir string, exclusive bool, command string) (*Lock, error) {
+	if err := writesSupported(); exclusive && err != nil {
+		return nil, &InputError{Path: dir, Msg: err.Error() + "; nothing was written: run render and patch on Linux (WSL, a container, CI); check, --check and --diff work here"}
+	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -71,7 +76,7 @@ func LockTree(dir string, exclusive bool, command string) (*Lock, error) {
 	}
 	l := &Lock{root: root, roots: []string{root}, dir: root, prefix: ".", exclusive: exclusive}
 	var path, info string // what is locked, and where the holders are described
-	if g := gitDir(root); g != "" {
+	if _, g := GitTop(root); g != "" {
 		l.dir, l.prefix = g, ""
 		path = filepath.Join(g, "acrgen.lock")
 		info = path
@@ -208,37 +213,117 @@ func (l *Lock) Unlock() {
 	}
 }
 
-// gitDir finds the git directory of the repository holding dir: the nearest .git
-// directory, or the one a .git file (a worktree, a submodule) points to. "" outside git.
-func gitDir(dir string) string {
-	for d := dir; ; d = filepath.Dir(d) {
+// GitTop returns the top level of the git work tree holding dir and that tree's git
+// directory, or "", "" outside git. The nearest .git on the way up decides, if acrgen can verify
+// where it leads: a directory named .git (not a symlink), or a .git file that names the git
+// directory of this very work tree ([linkedGitDir]). Any other .git (a file naming some other
+// directory, a symlink) is passed over as if it were absent: acrgen never puts its lock, or looks
+// for a repository's settings, where a file inside the tree alone says.
+func GitTop(dir string) (top, gitDir string) {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return "", ""
+	}
+	for ; ; d = filepath.Dir(d) {
 		p := filepath.Join(d, ".git")
-		fi, err := os.Stat(p)
-		if err == nil && fi.IsDir() {
-			return p
-		}
-		if err == nil && fi.Mode().IsRegular() {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return ""
+		fi, err := os.Lstat(p)
+		switch {
+		case err == nil && fi.IsDir():
+			return d, p
+		case err == nil && fi.Mode().IsRegular():
+			if g := linkedGitDir(p); g != "" {
+				return d, g
 			}
-			g, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir:")
-			if !ok {
-				return ""
-			}
-			g = strings.TrimSpace(g)
-			if !filepath.IsAbs(g) {
-				g = filepath.Join(d, g)
-			}
-			if fi, err := os.Stat(g); err == nil && fi.IsDir() {
-				return g
-			}
-			return ""
 		}
 		if filepath.Dir(d) == d {
-			return ""
+			return "", ""
 		}
 	}
+}
+
+// linkedGitDir returns the git directory that the .git file at dotgit names ("gitdir: DIR"),
+// if that directory verifiably belongs to the work tree holding dotgit, as git itself sets
+// them up, and "" otherwise:
+//   - a linked work tree (git worktree add): DIR is REPO/worktrees/NAME, its gitdir file names
+//     dotgit back, and its commondir file leads to REPO;
+//   - a submodule whose git directory lies in its superproject's: DIR is .../modules/NAME, and
+//     its config's core.worktree names the work tree back.
+//
+// DIR must hold a HEAD file. Only these few small files of DIR are read, and none is printed.
+func linkedGitDir(dotgit string) string {
+	named := pointer(filepath.Dir(dotgit), dotgit, "gitdir:")
+	dir, err := filepath.EvalSymlinks(named)
+	if named == "" || err != nil {
+		return ""
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, "HEAD")); err != nil || !fi.Mode().IsRegular() {
+		return ""
+	}
+	switch filepath.Base(filepath.Dir(dir)) {
+	case "worktrees":
+		back := pointer(dir, filepath.Join(dir, "gitdir"), "")
+		common := pointer(dir, filepath.Join(dir, "commondir"), "")
+		if sameFile(back, dotgit) && sameFile(common, filepath.Dir(filepath.Dir(dir))) {
+			return dir
+		}
+	case "modules":
+		if sameFile(coreWorktree(dir), filepath.Dir(dotgit)) {
+			return dir
+		}
+	}
+	return ""
+}
+
+// pointer reads the small file at p, which holds a path (after prefix, when given), and returns
+// that path, made absolute against base; "" when p is not such a file.
+func pointer(base, p, prefix string) string {
+	b, _, err := ReadRegular(p, 4096)
+	if err != nil {
+		return ""
+	}
+	v, ok := strings.CutPrefix(strings.TrimSpace(string(b)), prefix)
+	v = strings.TrimSpace(v)
+	if !ok || v == "" || strings.ContainsAny(v, "\n\x00") {
+		return ""
+	}
+	if !filepath.IsAbs(v) {
+		v = filepath.Join(base, v)
+	}
+	return v
+}
+
+// coreWorktree returns core.worktree of the git directory dir's config, made absolute against
+// dir; "" when it has none.
+func coreWorktree(dir string) string {
+	b, _, err := ReadRegular(filepath.Join(dir, "config"), 1<<20)
+	if err != nil {
+		return ""
+	}
+	cfg, err := ini.LoadSources(ini.LoadOptions{Insensitive: true, IgnoreInlineComment: true, SkipUnrecognizableLines: true}, b)
+	if err != nil {
+		return ""
+	}
+	wt := strings.Trim(cfg.Section("core").Key("worktree").String(), `"`)
+	if wt == "" {
+		return ""
+	}
+	if !filepath.IsAbs(wt) {
+		wt = filepath.Join(dir, wt)
+	}
+	return wt
+}
+
+// sameFile reports whether paths a and b lead to the same file.
+func sameFile(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
 }
 
 // LockRoot is the directory a run over dirs locks: the top level of the git work tree holding
@@ -261,13 +346,8 @@ func LockRoot(dirs []string, sourceRoot string) (string, error) {
 			return "", &InputError{Path: d, Msg: "cannot read the directory: " + err.Error()}
 		}
 		if i == 0 && sourceRoot == "" {
-			for t := real; ; t = filepath.Dir(t) {
-				if _, err := os.Lstat(filepath.Join(t, ".git")); err == nil {
-					return t, nil
-				}
-				if filepath.Dir(t) == t {
-					break
-				}
+			if top, _ := GitTop(real); top != "" {
+				return top, nil
 			}
 		}
 		if i == 0 {

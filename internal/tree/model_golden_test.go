@@ -149,7 +149,7 @@ func kustomizeWorkloads(root string) ([]workload, error) {
 		bin = "../../bin/kustomize"
 	}
 	dir := root
-	if findKustomization(root) == "" {
+	if FindKustomization(root) == "" {
 		tmp, err := plainAsKustomization(root)
 		if err != nil {
 			return nil, err

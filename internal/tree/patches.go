@@ -3,11 +3,9 @@ package tree
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"strings"
 
-	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/api/filters/imagetag"
 	"sigs.k8s.io/kustomize/api/filters/patchjson6902"
 	"sigs.k8s.io/kustomize/api/filters/patchstrategicmerge"
@@ -17,6 +15,10 @@ import (
 	k8syaml "sigs.k8s.io/yaml"
 )
 
+// A patch is read with its kustomization (kustomization.go) and applied in the layering step
+// (layer.go); this file is the patch itself: how its text is classified, which resources it
+// targets, and how it runs, each as kustomize does it.
+
 // patch is one patch of a kustomization, parsed: strategic-merge documents, or a JSON 6902
 // patch, with the target selector it was listed with.
 type patch struct {
@@ -24,6 +26,7 @@ type patch struct {
 	json   string
 	target *types.Selector
 	source string // where it was listed, for messages
+	text   string // as written, for the prefilter
 	// late is true for patchesJson6902, which kustomize runs after the kustomization's
 	// namespace and name changes instead of before.
 	late bool
@@ -40,49 +43,12 @@ func effectiveNamespace(ns string) string {
 	return ns
 }
 
-// readPatches parses the patches of k (patches, patchesStrategicMerge, patchesJson6902).
-func (l *loader) readPatches(k *Kustomization) ([]patch, error) {
-	// kustomize's order: patchesStrategicMerge, patches, then (late) patchesJson6902.
-	var entries []types.Patch
-	//lint:ignore SA1019 users still write the deprecated fields, and kustomize still applies them
-	for _, p := range k.K.PatchesStrategicMerge {
-		if strings.ContainsAny(string(p), "\n:") {
-			entries = append(entries, types.Patch{Patch: string(p)})
-		} else {
-			entries = append(entries, types.Patch{Path: string(p)})
-		}
-	}
-	//lint:ignore SA1019 as above
-	entries = append(append(entries, k.K.Patches...), k.K.PatchesJson6902...)
-	var out []patch
-	for i, e := range entries {
-		source := l.display(k.Path)
-		content := strings.TrimSpace(e.Patch) // as kustomize reads an inline patch
-		if e.Path != "" {
-			b, _, err := ReadRegular(filepath.Join(k.Dir, e.Path), l.opts.MaxFileSize)
-			if err != nil {
-				return nil, &InputError{Path: source, Line: k.patchLine(e.Path), Msg: unreadable(l.display(filepath.Join(k.Dir, e.Path)), err)}
-			}
-			content, source = string(b), l.display(filepath.Join(k.Dir, e.Path))
-		}
-		l.patchTexts = append(l.patchTexts, content)
-		p, err := classifyPatch(content, e.Target, source)
-		if err != nil {
-			return nil, err
-		}
-		//lint:ignore SA1019 as above
-		p.late = i >= len(entries)-len(k.K.PatchesJson6902)
-		out = append(out, p)
-	}
-	return out, nil
-}
-
 // classifyPatch reads a patch's text the way kustomize's PatchTransformer does: it is a
 // strategic-merge patch when it parses as YAML documents, a JSON 6902 patch when it reads (as
 // JSON, or as YAML turned into JSON) as a list of operations, and an error when it is both or
 // neither. Comments and "---" lines before a list of operations are fine.
 func classifyPatch(content string, target *types.Selector, source string) (patch, error) {
-	p := patch{target: target, source: source}
+	p := patch{target: target, source: source, text: content}
 	docs, errSM := smPatchDocs(content)
 	ops, errJSON := jsonPatchOps(content)
 	switch {
@@ -135,37 +101,6 @@ func jsonPatchOps(content string) (int, error) {
 		return 0, err
 	}
 	return len(ops), nil
-}
-
-// brief shortens an error from a YAML or patch library, some of which quote the whole input,
-// to its first line.
-func brief(err error) string {
-	s, _, _ := strings.Cut(err.Error(), "\n")
-	if len(s) > 160 {
-		s = s[:160] + "..."
-	}
-	return s
-}
-
-// patchLine is the line of the entry in patches, patchesJson6902 (a mapping with path) or
-// patchesStrategicMerge (a plain path) that names the patch file path; 0 when none does.
-func (k *Kustomization) patchLine(path string) int {
-	for i := 0; i+1 < len(k.Doc.Content); i += 2 {
-		switch k.Doc.Content[i].Value {
-		case "patches", "patchesJson6902", "patchesStrategicMerge":
-		default:
-			continue
-		}
-		for _, it := range k.Doc.Content[i+1].Content {
-			if it.Kind == yaml.MappingNode {
-				it = render.MapValue(it, "path")
-			}
-			if it != nil && it.Kind == yaml.ScalarNode && it.Value == path {
-				return it.Line
-			}
-		}
-	}
-	return 0
 }
 
 // apply runs the patch on obj when it targets it; the result is nil when the patch deletes

@@ -5,27 +5,67 @@ import (
 	"strings"
 
 	"github.com/acrgen/acrgen/pkg/render"
+	"sigs.k8s.io/kustomize/api/types"
 )
 
-func (l *loader) noteImages(k *Kustomization) { l.images = append(l.images, k.K.Images...) }
+// The prefilter decides which documents of the files the walk found are worth a full parse
+// (parse.go parses them): those that mention a trigger. The others are recorded as skipped.
+// The triggers are derived from what the caller needs (an Interest), the workload kinds, and
+// the tree itself (its images: entries and patches): no caller lists strings to search for.
 
-// triggers returns the lower-case strings that make a file worth parsing, or nil when every
-// file must be parsed.
-func (l *loader) triggers() []string {
-	if len(l.opts.Registries) == 0 && len(l.opts.Relevant) == 0 {
+// Interest is what a caller of [Load] needs of a tree's documents. The prefilter derives from
+// it and from [Options.Kinds] what makes a document worth a full parse; the others are recorded as skipped (render.Manifest.Skipped), once every file has
+// been checked for size, encoding and templates. The zero Interest parses every document.
+//
+// The triggers are found in a document's text as written: a value spelled with YAML escapes
+// ("\x41") is not recognized.
+type Interest struct {
+	// Registries are login servers: a document that may pull from one is parsed. It names one
+	// (ignoring case), or an image name that an images: entry of the tree maps onto one; a
+	// patch that names one may point any workload there, and makes every document parsed.
+	// With Registries, the objects of the kinds of Options.Kinds whose pull secrets serve
+	// other objects (a ServiceAccount's serve the pods that run as it: see
+	// render.WorkloadKind.Lends) are parsed too, whatever they mention, and so is a document
+	// that holds a variable ("${": once substituted, it may name a registry). Docker Hub
+	// ("docker.io") makes every document parsed: its short names ("nginx") carry no host.
+	//
+	// A document that names none of these can matter to no run: it is not parsed, and so an
+	// invalid namespace written out in it (not a variable) is not reported.
+	Registries []string
+	// Names are object names: a document that mentions one (ignoring case) is parsed.
+	Names []string
+	// Kinds are kinds whose every object is parsed.
+	Kinds []GroupKind
+}
+
+// GroupKind is an API group and kind; Group is "" for the core group.
+type GroupKind struct{ Group, Kind string }
+
+// triggers are what makes a document worth a full parse: a word it mentions (ignoring
+// case), or a kind it may be an object of (see kindFinder).
+type triggers struct {
+	words []string // lower case
+	kinds []GroupKind
+}
+
+// deriveTriggers returns the triggers of a load that needs in, or nil when every document
+// must be parsed. kinds are the workload kinds, and images and patchTexts are every images:
+// entry and patch of the build.
+func deriveTriggers(in Interest, kinds *render.Kinds, images []types.Image, patchTexts []string) *triggers {
+	if len(in.Registries) == 0 && len(in.Names) == 0 && len(in.Kinds) == 0 {
 		return nil
 	}
+	t := &triggers{kinds: in.Kinds}
 	set := map[string]bool{}
-	var out []string
 	add := func(s string) {
 		if s = strings.ToLower(s); s != "" && !set[s] {
 			set[s] = true
-			out = append(out, s)
+			t.words = append(t.words, s)
 		}
 	}
-	for _, r := range l.opts.Registries {
-		if r == "docker.io" {
-			return nil // Docker Hub short names ("nginx") carry no host to search for
+	for _, r := range in.Registries {
+		if strings.EqualFold(r, "docker.io") {
+			return nil
 		}
 		add(r)
 	}
@@ -33,13 +73,13 @@ func (l *loader) triggers() []string {
 	// makes its name a trigger too.
 	for changed := true; changed; {
 		changed = false
-		for _, im := range l.images {
+		for _, im := range images {
 			if im.Name == "" || set[strings.ToLower(im.Name)] || im.NewName == "" {
 				continue
 			}
 			nn := strings.ToLower(im.NewName)
-			for _, t := range out {
-				if strings.Contains(nn, t) {
+			for _, w := range t.words {
+				if strings.Contains(nn, w) {
 					add(im.Name)
 					changed = true
 					break
@@ -47,16 +87,95 @@ func (l *loader) triggers() []string {
 			}
 		}
 	}
-	// A patch that mentions a trigger can point any workload at the registry: parse everything.
-	for _, p := range l.patchTexts {
-		if relevant([]byte(p), out) {
+	for _, p := range patchTexts {
+		if relevant([]byte(p), t.words) {
 			return nil
 		}
 	}
-	for _, r := range l.opts.Relevant {
-		add(r)
+	if len(in.Registries) > 0 {
+		for _, wk := range kinds.List() {
+			if wk.Lends() {
+				t.kinds = append(t.kinds, GroupKind{wk.Group, wk.Kind})
+			}
+		}
+		// A variable may become a registry once substituted (Flux's postBuild); in a namespace
+		// that nothing substitutes, it is reported with the object.
+		add("${")
 	}
-	return out
+	for _, n := range in.Names {
+		add(n)
+	}
+	return t
+}
+
+// key identifies the triggers, for the cache: a parse made with the same triggers serves
+// another Load. It is "" for nil, which parses every document.
+func (t *triggers) key() string {
+	if t == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, w := range t.words {
+		b.WriteString(w + "\x00")
+	}
+	for _, k := range t.kinds {
+		b.WriteString("\x01" + k.Group + "\x01" + k.Kind + "\x00")
+	}
+	return b.String()
+}
+
+// keep returns whether a document mentions a trigger; nil for nil triggers (every document
+// is kept).
+func (t *triggers) keep() func(doc []byte) bool {
+	if t == nil {
+		return nil
+	}
+	fs := finders(t.words)
+	ks := make([]kindFinder, len(t.kinds))
+	for i, k := range t.kinds {
+		ks[i] = kindFinder{kind: []byte(k.Kind), group: []byte(k.Group)}
+	}
+	return func(doc []byte) bool {
+		if anyIn(doc, fs) {
+			return true
+		}
+		for _, k := range ks {
+			if k.in(doc) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// kindFinder finds a document that may be an object of a kind: it names the kind as a word
+// (not inside a longer one), in the kind's case (kinds are case-sensitive:
+// "serviceAccountName" is no ServiceAccount), and, but for the core group, names the group.
+// However the document spells its kind (kind: X, kind: "X", {"kind":"X"}, a tag, extra
+// spaces), the kind is a word of it.
+type kindFinder struct{ kind, group []byte }
+
+func (f kindFinder) in(b []byte) bool {
+	if len(f.kind) == 0 || len(f.group) > 0 && !bytes.Contains(b, f.group) {
+		return false
+	}
+	for i := 0; ; {
+		j := bytes.Index(b[i:], f.kind)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(f.kind)
+		if (j == 0 || !wordByte(b[j-1])) && (end == len(b) || !wordByte(b[end])) {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+// wordByte reports whether c may be part of a kind's name.
+func wordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_'
 }
 
 // relevant reports whether b mentions a trigger (triggers are lower case; b's ASCII letters
@@ -195,21 +314,21 @@ func asciiEqualFold(b []byte, t string) bool {
 	return true
 }
 
-// parseFiltered parses a file's documents, only those that contain the string of a finder
-// when there are finders (nil: every document); the others are recorded as skipped in the
-// manifest. objectsOnly leaves out the duplicate-key scan of the skipped documents (see
+// parseFiltered parses a file's documents, only those that keep returns true for when keep is
+// not nil (nil: every document); the others are recorded as skipped in the manifest.
+// objectsOnly leaves out the duplicate-key scan of the skipped documents (see
 // render.SelectManifest).
-func parseFiltered(b []byte, fs []finder, objectsOnly bool) (*render.Manifest, error) {
-	if fs == nil {
+func parseFiltered(b []byte, keep func([]byte) bool, objectsOnly bool) (*render.Manifest, error) {
+	if keep == nil {
 		return render.ParseManifest(b)
 	}
-	// Documents that mention no trigger cannot pull from the registry or be the Secret;
-	// templates are parsed anyway so that they are reported.
-	keep := func(doc []byte) bool {
-		return anyIn(doc, fs) || bytes.Contains(doc, []byte("{{"))
+	// Documents that mention no trigger cannot matter; templates are parsed anyway so that
+	// they are reported.
+	parse := func(doc []byte) bool {
+		return keep(doc) || bytes.Contains(doc, []byte("{{"))
 	}
 	if objectsOnly {
-		return render.SelectManifest(b, keep)
+		return render.SelectManifest(b, parse)
 	}
-	return render.ParseManifestRelevant(b, keep)
+	return render.ParseManifestRelevant(b, parse)
 }

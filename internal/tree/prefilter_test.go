@@ -13,36 +13,76 @@ import (
 
 func TestTriggers(t *testing.T) {
 	const reg = "myregistry.azurecr.io"
+	sa := GroupKind{Kind: "ServiceAccount"}
+	flux := GroupKind{Group: "kustomize.toolkit.fluxcd.io", Kind: "Kustomization"}
+	withSA := render.NewKinds().With(render.ServiceAccountKind)
 	for _, tc := range []struct {
-		name       string
-		registries []string
-		images     []types.Image
-		patches    []string
-		relevant   []string
-		want       []string
+		name    string
+		in      Interest
+		kinds   *render.Kinds
+		images  []types.Image
+		patches []string
+		want    *triggers
 	}{
-		{name: "no registries: parse everything"},
-		{name: "registries, lower-cased", registries: []string{"MyRegistry.azurecr.io"}, want: []string{reg}},
-		{name: "Docker Hub: parse everything", registries: []string{reg, "docker.io"}},
-		{name: "an images: entry onto the registry", registries: []string{reg},
+		{name: "no interest: parse everything", kinds: withSA},
+		{name: "registries, lower-cased; what holds a variable", in: Interest{Registries: []string{"MyRegistry.azurecr.io"}}, kinds: render.NewKinds(), want: &triggers{words: []string{reg, "${"}}},
+		{name: "Docker Hub: parse everything", in: Interest{Registries: []string{reg, "docker.io"}}, kinds: withSA},
+		{name: "an images: entry onto the registry", in: Interest{Registries: []string{reg}},
 			images: []types.Image{{Name: "web", NewName: reg + "/web"}, {Name: "other", NewName: "elsewhere.io/other"}},
-			want:   []string{reg, "web"}},
-		{name: "images: entries chained onto the registry", registries: []string{reg},
+			want:   &triggers{words: []string{reg, "web", "${"}}},
+		{name: "images: entries chained onto the registry", in: Interest{Registries: []string{reg}},
 			images: []types.Image{{Name: "short", NewName: "Web"}, {Name: "web", NewName: reg + "/web"}},
-			want:   []string{reg, "web", "short"}},
-		{name: "a patch that mentions the registry: parse everything", registries: []string{reg},
+			want:   &triggers{words: []string{reg, "web", "short", "${"}}},
+		{name: "a patch that mentions the registry: parse everything", in: Interest{Registries: []string{reg}}, kinds: withSA,
 			patches: []string{"- op: replace\n  path: /spec/template/spec/containers/0/image\n  value: MYREGISTRY.azurecr.io/x\n"}},
-		{name: "a patch that does not", registries: []string{reg}, patches: []string{"metadata:\n  labels: {a: b}\n"},
-			relevant: []string{"acr-secret", "kind: ServiceAccount"}, want: []string{reg, "acr-secret", "kind: serviceaccount"}},
-		{name: "relevant strings alone (the Flux scan): parse only what names them", relevant: []string{".toolkit.fluxcd.io"},
-			want: []string{".toolkit.fluxcd.io"}},
+		{name: "a patch that does not; the Secret's name; the kinds that lend their pull secrets", in: Interest{Registries: []string{reg}, Names: []string{"ACR-secret"}},
+			kinds: withSA, patches: []string{"metadata:\n  labels: {a: b}\n"}, want: &triggers{words: []string{reg, "${", "acr-secret"}, kinds: []GroupKind{sa}}},
+		{name: "kinds alone (the Flux scan): their objects, not the ServiceAccounts nor variables", in: Interest{Kinds: []GroupKind{flux}}, kinds: withSA,
+			want: &triggers{kinds: []GroupKind{flux}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			l := &loader{opts: Options{Registries: tc.registries, Relevant: tc.relevant}, images: tc.images, patchTexts: tc.patches}
-			if got := l.triggers(); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("triggers() = %q, want %q", got, tc.want)
+			got := deriveTriggers(tc.in, tc.kinds, tc.images, tc.patches)
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("deriveTriggers() = %+v, want %+v", got, tc.want)
+			}
+			if (got.key() == "") != (tc.want == nil) || (got.keep() == nil) != (tc.want == nil) {
+				t.Errorf("key %q: want a key and a filter exactly when there are triggers", got.key())
 			}
 		})
+	}
+}
+
+// A kind is found however a document spells it, in its case, as a word; with its group when
+// it has one.
+func TestKindFinder(t *testing.T) {
+	sa := kindFinder{kind: []byte("ServiceAccount")}
+	hr := kindFinder{kind: []byte("HelmRelease"), group: []byte("helm.toolkit.fluxcd.io")}
+	for _, tc := range []struct {
+		f    kindFinder
+		doc  string
+		want bool
+	}{
+		{sa, "apiVersion: v1\nkind: ServiceAccount\n", true},
+		{sa, "kind:   ServiceAccount # the app's\n", true},
+		{sa, "kind: \"ServiceAccount\"\n", true},
+		{sa, "kind: 'ServiceAccount'\n", true},
+		{sa, "kind: !!str ServiceAccount\n", true},
+		{sa, "{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\"}", true},
+		{sa, "{apiVersion: v1, kind: ServiceAccount, metadata: {name: a}}", true},
+		{sa, "kind: >-\n  ServiceAccount\n", true},
+		{sa, "ServiceAccount", true},
+		{sa, "spec:\n  serviceAccountName: app\n", false},
+		{sa, "kind: serviceaccount\n", false}, // no ServiceAccount: kinds are case-sensitive
+		{sa, "kind: ServiceAccountList\n", false},
+		{sa, "kind: MyServiceAccount\n", false},
+		{sa, "kind: ServiceAccount2\nkind: ServiceAccount\n", true},
+		{hr, "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n", true},
+		{hr, "apiVersion: example.com/v1\nkind: HelmRelease\n", false},
+		{hr, "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRepository\n", false},
+	} {
+		if got := tc.f.in([]byte(tc.doc)); got != tc.want {
+			t.Errorf("kind %s in %q = %v, want %v", tc.f.kind, tc.doc, got, tc.want)
+		}
 	}
 }
 
@@ -92,7 +132,7 @@ func TestPrefilterKeepsRegistryWorkloads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		opts := Options{Kinds: render.NewKinds(), Registries: []string{reg}}
+		opts := Options{Kinds: render.NewKinds(), Interest: Interest{Registries: []string{reg}}}
 		got, err := modelWorkloads(root, opts)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -122,12 +162,12 @@ func TestParseFiltered(t *testing.T) {
 		template = "kind: ConfigMap\ndata:\n  a: {{ .Values.a }}\n"
 		bad      = "kind: ConfigMap\nmetadata:\n  name: x\n   bad: indent\n"
 	)
-	triggers := []string{"myregistry.azurecr.io"}
-	m, err := parseFiltered([]byte(pulls+"---\n"+other+"---\n"+bad), finders(triggers), false)
+	keep := (&triggers{words: []string{"myregistry.azurecr.io"}}).keep()
+	m, err := parseFiltered([]byte(pulls+"---\n"+other+"---\n"+bad), keep, false)
 	if err != nil || len(m.Docs) != 1 || len(m.Skipped) != 2 || m.Skipped[0].Line != 5 || m.Skipped[1].Line != 9 {
 		t.Fatalf("with triggers: %v, %d docs, skipped %v; want 1 doc and lines 5 and 9 skipped", err, len(m.Docs), m.Skipped)
 	}
-	if _, err := parseFiltered([]byte(pulls+"---\n"+template), finders(triggers), false); err == nil || !strings.Contains(err.Error(), "line 8") {
+	if _, err := parseFiltered([]byte(pulls+"---\n"+template), keep, false); err == nil || !strings.Contains(err.Error(), "line 8") {
 		t.Fatalf("a template that mentions no trigger: got %v, want it parsed and refused at line 8", err)
 	}
 	if _, err := parseFiltered([]byte(pulls+"---\n"+bad), nil, false); err == nil || !strings.Contains(err.Error(), "line 9") {

@@ -5,10 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/pkg/render"
 )
 
@@ -28,7 +28,7 @@ func TestLoadRefusesFIFO(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if err := syscall.Mkfifo(filepath.Join(dir, "fifo.yaml"), 0o644); err != nil {
+			if err := testtool.Mkfifo(filepath.Join(dir, "fifo.yaml")); err != nil {
 				t.Skipf("no FIFOs here: %v", err)
 			}
 			done := make(chan error, 1)

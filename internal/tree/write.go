@@ -12,8 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 )
 
@@ -34,14 +32,6 @@ type Write struct {
 // ErrInterrupted is returned by [Lock.WriteAll] when its context was cancelled (a signal)
 // before any file was replaced: nothing was written.
 var ErrInterrupted = errors.New("interrupted: nothing was written")
-
-// ConflictError is a file that changed on disk after the run read it (or that appeared
-// where the run creates one). Nothing was written.
-type ConflictError struct{ Path string }
-
-func (e *ConflictError) Error() string {
-	return fmt.Sprintf("%s changed on disk while acrgen ran; nothing was written: run acrgen again", e.Path)
-}
 
 // OutsideError is a path the writer refuses because, once symlinks are resolved, it is not
 // inside the tree's root. Nothing was written.
@@ -73,20 +63,24 @@ func sum(b []byte) string {
 }
 
 // WriteAll writes every file all-or-nothing, safe against a kill at any moment and against
-// edits made while acrgen ran:
+// edits made while acrgen runs:
 //
 //  1. every path must lie inside the allowed directories once symlinks are resolved, and every
-//     file must still hold what the run read (or, for a new file, still not exist);
+//     file must still hold what the run read (or, for a new file, still not exist), have one
+//     name, and let the writer guard it (guard.go);
 //  2. the journal, holding each target, its old and new hash and its new bytes, is written and
 //     fsynced: from here on the run is done even if it is killed, as the next run finishes it;
-//  3. each file is rewritten in place (a new file is created); then everything written is
-//     made durable at once (one syncfs per filesystem on Linux, else an fsync per file and
-//     directory), and only then is the journal removed.
+//  3. each file is rewritten in place under its guard, once what it holds is read through the
+//     guard and found to be still what the run read (a new file is created exclusively); then
+//     everything written is made durable at once (one syncfs per filesystem on Linux, else an
+//     fsync per file and directory), and only then is the journal removed.
 //
-// Files are rewritten in place rather than through a temporary file and a rename: a new inode
-// per changed file is what made large runs spend most of their time in the kernel (ext4 scans
-// past recently freed inodes for every file it creates), and in place a file keeps its inode,
-// owner, mode and hard links. The journal gives the all-or-nothing a rename gave per file.
+// A file saved by someone else after the run read it, even in the instant before its write, is
+// never overwritten: the run puts back the files it wrote and returns a [*ConflictError] naming
+// it. Files are rewritten in place rather than through a temporary file and a rename: a new
+// inode per changed file is what made large runs spend most of their time in the kernel (ext4
+// scans past recently freed inodes for every file it creates), and in place a file keeps its
+// inode, owner and mode. The journal gives the all-or-nothing a rename gave per file.
 //
 // A cancelled ctx (SIGINT, SIGTERM) before step 2 returns ErrInterrupted with nothing written;
 // after it, the write is finished. The lock must be exclusive.
@@ -133,23 +127,35 @@ func (l *Lock) WriteAll(ctx context.Context, ws []Write) (err error) {
 	// Opened before the first write, so that a write-back error of any of them is reported.
 	ds := openDurable(j.Entries)
 	defer ds.close()
-	if err := writeInPlace(j.Entries, l.delay); err != nil {
-		if rerr := undo(ws, j.Entries); rerr != nil {
-			return fmt.Errorf("%w; putting the other files back failed too (%v): the next acrgen run finishes the write", err, rerr)
-		}
-		if rerr := ds.sync(); rerr != nil {
-			return fmt.Errorf("%w; putting the other files back: %v: the next acrgen run finishes the write", err, rerr)
-		}
-		if rerr := l.removeJournal(); rerr != nil {
-			return fmt.Errorf("%w; the files are as before, but %v", err, rerr)
-		}
-		return fmt.Errorf("%w; nothing was written", err)
+	if err := writeFiles(ws, j.Entries, l.delay); err != nil {
+		return l.rollBack(err, ws, j.Entries, ds)
 	}
 	// The journal goes only once the files are on disk: until then a crash is rolled forward.
 	if err := ds.sync(); err != nil {
 		return fmt.Errorf("writing the files to disk: %w: the next acrgen run finishes the write", err)
 	}
 	return l.removeJournal()
+}
+
+// rollBack puts the tree back as it was after writeFiles failed with err (a file saved
+// meanwhile, a full disk), and removes the journal: nothing was written. If that fails too, the
+// journal stays and the next run finishes the write.
+func (l *Lock) rollBack(err error, ws []Write, es []journalEntry, ds *durable) error {
+	if rerr := undo(ws, es); rerr != nil {
+		return fmt.Errorf("%w; putting the other files back failed too (%v): the next acrgen run finishes the write", err, rerr)
+	}
+	if rerr := ds.sync(); rerr != nil {
+		return fmt.Errorf("%w; putting the other files back: %v: the next acrgen run finishes the write", err, rerr)
+	}
+	if rerr := l.removeJournal(); rerr != nil {
+		return fmt.Errorf("%w; the files are as before, but %v", err, rerr)
+	}
+	var ce *ConflictError
+	var ie *InputError
+	if errors.As(err, &ce) || errors.As(err, &ie) {
+		return err // their message says that nothing was written
+	}
+	return fmt.Errorf("%w; nothing was written", err)
 }
 
 // check applies the writer's guards to w: it returns the real path to write (the parent
@@ -193,15 +199,21 @@ func (l *Lock) check(w Write, dirs map[string]string) (string, fs.FileMode, erro
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return "", 0, &InputError{Path: w.Path, Msg: "is a symlink: acrgen rewrites only regular files; nothing was written"}
 	}
-	cur, _, err := ReadRegular(target, int64(len(w.Old))+1)
+	cur, mode, err := readGuarded(target, w.Path, int64(len(w.Old))+1)
 	var tooLarge *sizeError
-	if err != nil && !errors.As(err, &tooLarge) {
+	var ce *ConflictError
+	var ie *InputError
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ie):
+		return "", 0, err
+	case errors.As(err, &tooLarge):
+		return "", 0, &ConflictError{Path: w.Path}
+	case err != nil:
 		return "", 0, fmt.Errorf("writing %s: %w", w.Path, err)
-	}
-	if err != nil || !bytes.Equal(cur, w.Old) {
+	case !bytes.Equal(cur, w.Old):
 		return "", 0, &ConflictError{Path: w.Path}
 	}
-	return target, fi.Mode().Perm(), nil
+	return target, mode, nil
 }
 
 var errDangling = errors.New("a dangling symlink")
@@ -268,65 +280,57 @@ func Within(root, p string) bool {
 	return p == root || strings.HasPrefix(p, root+string(filepath.Separator))
 }
 
-// writeInPlace writes each entry's bytes over its target (creating it if need be), a few at a
-// time; the caller makes them durable ([durable]). step runs before each file is handed out (a
-// test's delay).
-func writeInPlace(es []journalEntry, step func()) error {
-	errs := make([]error, len(es))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if err := writeOver(es[i].Target, es[i].Data, es[i].Mode); err != nil {
-					errs[i] = fmt.Errorf("writing %s: %w", es[i].Target, err)
-				}
+// writeFiles writes each entry's bytes into its target under the guard, a few at a time: a
+// file must still hold what the run read (ws[i].Old), a new one must still not exist. step runs
+// before each file is handed out (a test's delay). The caller makes them durable ([durable]).
+func writeFiles(ws []Write, es []journalEntry, step func()) error {
+	errs := forEachFile(len(es), step, func(i int) error {
+		e, w := es[i], ws[i]
+		err := replaceGuarded(e.Target, w.Path, e.Data, e.Mode, w.Created, int64(len(w.Old))+1, func(cur []byte) verdict {
+			if bytes.Equal(cur, w.Old) {
+				return writeIt
 			}
-		}()
-	}
-	for i := range es {
-		step()
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+			return keepTheirs
+		})
+		return wrapWrite(w.Path, err)
+	})
 	return errors.Join(errs...)
 }
 
-// undo puts back what a failed writeInPlace may have changed: each file's old bytes, and no
-// file the run was creating.
+// wrapWrite names the file in a write error, unless the error already does.
+func wrapWrite(name string, err error) error {
+	var ce *ConflictError
+	var ie *InputError
+	if err == nil || errors.As(err, &ce) || errors.As(err, &ie) {
+		return err
+	}
+	return fmt.Errorf("writing %s: %w", name, err)
+}
+
+// undo puts back what a failed writeFiles may have changed: each file holding its new bytes,
+// or a prefix of them (cut short), gets its old bytes back, and a file the run created goes. A
+// file that holds anything else was saved by someone since: it is kept.
 func undo(ws []Write, es []journalEntry) error {
 	var errs []error
 	for i, w := range ws {
-		var err error
+		e := es[i]
 		if w.Created {
-			err = os.Remove(es[i].Target)
-			if errors.Is(err, fs.ErrNotExist) {
-				err = nil
+			errs = append(errs, removeGuarded(e.Target, e.Data))
+			continue
+		}
+		err := replaceGuarded(e.Target, w.Path, w.Old, e.Mode, false, int64(max(len(e.Data), len(w.Old)))+1, func(cur []byte) verdict {
+			if !bytes.Equal(cur, w.Old) && bytes.HasPrefix(e.Data, cur) {
+				return writeIt
 			}
-		} else {
-			err = writeOver(es[i].Target, w.Old, es[i].Mode)
+			return leaveIt
+		})
+		var ce *ConflictError
+		if errors.As(err, &ce) && !ce.Open {
+			err = nil // saved by someone since: theirs
 		}
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
-}
-
-// writeOver replaces the bytes of the file at path in place (creating it with mode if it does
-// not exist). It does not fsync: [durable] does, for all the files of a write at once.
-func writeOver(path string, data []byte, mode fs.FileMode) error {
-	// O_NOFOLLOW: a symlink put in the file's place since it was checked is not followed.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, mode.Perm())
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 func writeTemp(path string, data []byte, mode fs.FileMode) error {
@@ -406,27 +410,36 @@ func (l *Lock) recover() error {
 			return fmt.Errorf("the journal %s of an interrupted run names %s, %v: acrgen wrote no such journal for this tree; nothing was written: check it, then remove it", l.journalPath(), e.Target, err)
 		}
 	}
-	var todo []journalEntry
-	for _, e := range j.Entries {
-		cur, err := os.ReadFile(e.Target)
-		switch {
-		case errors.Is(err, fs.ErrNotExist) && e.Old == "":
-			todo = append(todo, e) // not created yet
-		case err != nil:
-			return fmt.Errorf("finishing an interrupted run: %w", err)
-		case sum(cur) == e.New:
-			// written before the kill
-		case sum(cur) == e.Old || bytes.HasPrefix(e.Data, cur):
-			// not written yet, or cut short by the kill (truncated, then partly written)
-			todo = append(todo, e)
-		default:
+	ds := openDurable(j.Entries)
+	defer ds.close()
+	kept := make([]bool, len(j.Entries)) // changed after the kill: kept as it is
+	errs := forEachFile(len(j.Entries), func() {}, func(i int) error {
+		e := j.Entries[i]
+		_, err := os.Lstat(e.Target)
+		create := e.Old == "" && errors.Is(err, fs.ErrNotExist) // not created yet
+		err = replaceGuarded(e.Target, e.Target, e.Data, e.Mode, create, int64(max(len(e.Data), DefaultMaxFileSize)), func(cur []byte) verdict {
+			switch {
+			case sum(cur) == e.New:
+				return leaveIt // written before the kill
+			case sum(cur) == e.Old || bytes.HasPrefix(e.Data, cur):
+				return writeIt // not written yet, or cut short by the kill (truncated, then partly written)
+			}
+			return keepTheirs
+		})
+		var ce *ConflictError
+		if errors.As(err, &ce) && !ce.Open {
+			kept[i] = true
+			return nil
+		}
+		return wrapWrite(e.Target, err)
+	})
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("finishing an interrupted run: %w", err)
+	}
+	for i, e := range j.Entries {
+		if kept[i] {
 			l.Warnings = append(l.Warnings, fmt.Sprintf("%s changed after an acrgen run was interrupted: kept as it is; run acrgen again", e.Target))
 		}
-	}
-	ds := openDurable(todo)
-	defer ds.close()
-	if err := writeInPlace(todo, func() {}); err != nil {
-		return fmt.Errorf("finishing an interrupted run: %w", err)
 	}
 	if err := ds.sync(); err != nil {
 		return fmt.Errorf("finishing an interrupted run: writing the files to disk: %w", err)

@@ -3,6 +3,8 @@ package encrypt
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -23,7 +25,7 @@ type Config struct {
 	shamir  int
 	macOnly bool
 	indent  int
-	// source says where the keys come from ("flags" or the .sops.yaml path), for messages.
+	// source is the .sops.yaml whose rule gave the keys; "" when they came from flags.
 	source string
 }
 
@@ -31,9 +33,12 @@ type Config struct {
 // file; a relative path is made absolute against the working directory).
 //
 // Non-empty flags win (one key group, like the sops CLI); otherwise it finds .sops.yaml by
-// walking up from the file's directory (config.LookupConfigFile with the file path) and uses
-// the creation rule that matches the path, exactly as the sops CLI picks it (first match, path
-// relative to the .sops.yaml dir).
+// walking up from the file's directory, as the sops CLI does, but never above top, the
+// repository's top level: a .sops.yaml above the repository is not the repository's to choose
+// its recipients. top "" (outside any repository) walks up to the filesystem root, as the sops
+// CLI. A .sops.yaml that is a symlink leading out of top, or not a regular file, is an error. It
+// uses the creation rule that matches the path, exactly as the sops CLI picks it (first match,
+// path relative to the .sops.yaml dir). [Config.Source] says which .sops.yaml chose.
 //
 // The encrypted_regex is always ^(data|stringData)$ (never the CLI's _unencrypted default,
 // which would encrypt kind/metadata and break kustomize); any suffix or regex setting of the
@@ -48,7 +53,7 @@ type Config struct {
 // Network: an Azure Key Vault URL without a version, in flags or in the matching rule, makes
 // sops ask Key Vault for the latest version here (Azure default credential, no timeout of ours).
 // Other key types need no network until Encrypt.
-func ConfigFor(path string, flags Recipients) (*Config, error) {
+func ConfigFor(path, top string, flags Recipients) (*Config, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("resolve path %s: %w", path, err)
@@ -56,7 +61,10 @@ func ConfigFor(path string, flags Recipients) (*Config, error) {
 	c := &Config{}
 
 	var rule *config.Config
-	confPath := findSopsConfig(abs)
+	confPath, err := findSopsConfig(abs, top)
+	if err != nil {
+		return nil, err
+	}
 	if confPath != "" {
 		rule, err = config.LoadCreationRuleForFile(confPath, abs, nil)
 		if err != nil && !isNoMatchingRule(err) {
@@ -78,7 +86,6 @@ func ConfigFor(path string, flags Recipients) (*Config, error) {
 			return nil, err
 		}
 		c.groups = []sops.KeyGroup{group}
-		c.source = "flags"
 		if rule != nil {
 			c.macOnly = rule.MACOnlyEncrypted
 		}
@@ -86,7 +93,7 @@ func ConfigFor(path string, flags Recipients) (*Config, error) {
 	}
 
 	if rule == nil {
-		where := "no .sops.yaml was found in its directory or any parent"
+		where := "no .sops.yaml was found in its directory or " + searched(top)
 		if confPath != "" {
 			where = "no creation rule in " + confPath + " matches it"
 		}
@@ -109,14 +116,80 @@ func ConfigFor(path string, flags Recipients) (*Config, error) {
 	return c, nil
 }
 
+// Source is the .sops.yaml whose creation rule chose the recipients, or "" when they came from
+// the caller's flags.
+func (c *Config) Source() string { return c.source }
+
 // findSopsConfig returns the nearest .sops.yaml at or above the directory of the file at abs,
-// or "" if there is none.
-func findSopsConfig(abs string) string {
-	res, err := config.LookupConfigFile(filepath.ToSlash(abs))
-	if err != nil {
-		return ""
+// up to top (inclusive; "" is the filesystem root), or "" if there is none. It walks up abs as
+// written, as sops does (so that a rule's path_regex sees the same relative path), and stops
+// where a directory, its symlinks resolved, is no longer inside top.
+func findSopsConfig(abs, top string) (string, error) {
+	stop := ""
+	if top != "" {
+		var err error
+		if stop, err = realDir(top); err != nil {
+			return "", err
+		}
 	}
-	return filepath.FromSlash(res.Path)
+	for d := filepath.Dir(abs); ; d = filepath.Dir(d) {
+		real, err := filepath.EvalSymlinks(d)
+		switch {
+		case err == nil && stop != "" && !within(stop, real):
+			return "", nil // above top
+		case err == nil:
+			if p, err := sopsConfigIn(d, stop); p != "" || err != nil {
+				return p, err
+			}
+			if real == stop {
+				return "", nil
+			}
+		case !errors.Is(err, fs.ErrNotExist):
+			return "", err
+		}
+		if filepath.Dir(d) == d {
+			return "", nil
+		}
+	}
+}
+
+// sopsConfigIn returns dir's .sops.yaml, "" if it has none. It must be a regular file, and
+// inside stop (unless "") once its symlinks are resolved.
+func sopsConfigIn(dir, stop string) (string, error) {
+	p := filepath.Join(dir, ".sops.yaml")
+	if _, err := os.Lstat(p); err != nil {
+		return "", nil
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil || stop != "" && !within(stop, real) {
+		return "", fmt.Errorf("%s is a symlink that leads out of %s: acrgen takes recipients only from a .sops.yaml of the repository", p, stop)
+	}
+	if fi, err := os.Stat(real); err != nil || !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file", p)
+	}
+	return p, nil
+}
+
+// searched says where the search for .sops.yaml went, for messages.
+func searched(top string) string {
+	if top == "" {
+		return "any parent"
+	}
+	return "any parent up to " + top
+}
+
+// realDir is dir made absolute, its symlinks resolved.
+func realDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
+}
+
+// within reports whether p is root or lies under it (both clean and absolute).
+func within(root, p string) bool {
+	return p == root || strings.HasPrefix(p, root+string(filepath.Separator))
 }
 
 // isNoMatchingRule recognises the error sops returns when no creation rule matches a file.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,7 +38,10 @@ creation_rules:
 
 	encryptAt := func(t *testing.T, rel string, flags Recipients) ([]byte, Info) {
 		t.Helper()
-		c := mustConfig(t, filepath.Join(repo, filepath.FromSlash(rel)), flags)
+		c, err := ConfigFor(filepath.Join(repo, filepath.FromSlash(rel)), repo, flags)
+		if err != nil {
+			t.Fatal(err)
+		}
 		enc, err := c.Encrypt(plain, testNow)
 		if err != nil {
 			t.Fatal(err)
@@ -99,7 +103,10 @@ creation_rules:
 	t.Run("path is relative to the .sops.yaml directory", func(t *testing.T) {
 		// ^clusters/prod/ must not match when the repo itself sits under such a path.
 		nested := filepath.Join(repo, "apps", "clusters", "prod", "regcred.yaml")
-		c := mustConfig(t, nested, Recipients{})
+		c, err := ConfigFor(nested, repo, Recipients{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if c.source != filepath.Join(repo, ".sops.yaml") {
 			t.Errorf("config source = %q", c.source)
 		}
@@ -133,7 +140,7 @@ creation_rules:
 	t.Run("shamir threshold 1 is rejected early", func(t *testing.T) {
 		dir := t.TempDir()
 		writeFile(t, dir, ".sops.yaml", fmt.Sprintf("creation_rules:\n  - shamir_threshold: 1\n    key_groups:\n      - age: [%s]\n      - age: [%s]\n", shamirA.recipient, shamirB.recipient))
-		if _, err := ConfigFor(filepath.Join(dir, "s.yaml"), Recipients{}); err == nil || !strings.Contains(err.Error(), "shamir_threshold") {
+		if _, err := ConfigFor(filepath.Join(dir, "s.yaml"), dir, Recipients{}); err == nil || !strings.Contains(err.Error(), "shamir_threshold") {
 			t.Fatalf("err = %v, want a shamir_threshold error", err)
 		}
 	})
@@ -163,7 +170,7 @@ creation_rules:
 
 	t.Run("no rule matches", func(t *testing.T) {
 		path := filepath.Join(repo, "apps", "regcred.json")
-		_, err := ConfigFor(path, Recipients{})
+		_, err := ConfigFor(path, repo, Recipients{})
 		if err == nil {
 			t.Fatal("ConfigFor succeeded without a matching rule")
 		}
@@ -181,8 +188,9 @@ creation_rules:
 }
 
 func TestConfigForWithoutSopsYAML(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "deep", "dir", "regcred.yaml")
-	_, err := ConfigFor(path, Recipients{})
+	top := t.TempDir()
+	path := filepath.Join(top, "deep", "dir", "regcred.yaml")
+	_, err := ConfigFor(path, top, Recipients{})
 	if err == nil {
 		t.Fatal("ConfigFor succeeded without flags or .sops.yaml")
 	}
@@ -201,7 +209,7 @@ func TestConfigForRuleWithoutKeys(t *testing.T) {
 	repo := t.TempDir()
 	writeFile(t, repo, ".sops.yaml", "creation_rules:\n  - path_regex: \\.yaml$\n    mac_only_encrypted: true\n")
 	path := filepath.Join(repo, "regcred.yaml")
-	if _, err := ConfigFor(path, Recipients{}); err == nil || !strings.Contains(err.Error(), "no keys") {
+	if _, err := ConfigFor(path, repo, Recipients{}); err == nil || !strings.Contains(err.Error(), "no keys") {
 		t.Fatalf("err = %v, want a no-keys error", err)
 	}
 	// Flags supply the keys; the rule still supplies mac_only_encrypted.
@@ -214,7 +222,55 @@ func TestConfigForRuleWithoutKeys(t *testing.T) {
 func TestConfigForBrokenSopsYAML(t *testing.T) {
 	repo := t.TempDir()
 	writeFile(t, repo, ".sops.yaml", "creation_rules:\n  - path_regex: \"(\"\n    age: x\n")
-	if _, err := ConfigFor(filepath.Join(repo, "regcred.yaml"), Recipients{}); err == nil {
+	if _, err := ConfigFor(filepath.Join(repo, "regcred.yaml"), repo, Recipients{}); err == nil {
 		t.Fatal("ConfigFor accepted an invalid path_regex")
+	}
+}
+
+// The search for .sops.yaml stops at top (the repository's top level): a .sops.yaml above it
+// does not choose the recipients (issue 18), one at or below it does and is named by Source,
+// and one that is a symlink leading out of top is an error.
+func TestConfigForStopsAtTheTop(t *testing.T) {
+	above, inside := newAgeKey(t), newAgeKey(t)
+	parent := t.TempDir()
+	repo := filepath.Join(parent, "repo")
+	secret := filepath.Join(repo, "clusters", "prod", "regcred.yaml")
+	writeFile(t, parent, ".sops.yaml", "creation_rules:\n  - age: "+above.recipient+"\n")
+	writeFile(t, filepath.Dir(secret), "kustomization.yaml", "resources: []\n")
+
+	_, err := ConfigFor(secret, repo, Recipients{})
+	var nk *NoKeysError
+	if !errors.As(err, &nk) || !strings.Contains(err.Error(), "up to "+repo) {
+		t.Fatalf("a .sops.yaml above the top was used, or the error does not say where the search stopped: %v", err)
+	}
+
+	writeFile(t, repo, ".sops.yaml", "creation_rules:\n  - age: "+inside.recipient+"\n")
+	c, err := ConfigFor(secret, repo, Recipients{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Source() != filepath.Join(repo, ".sops.yaml") || flatKeyIDs(c.groups)[0] != "age:"+inside.recipient {
+		t.Errorf("source %q, keys %v: want the repository's .sops.yaml", c.Source(), flatKeyIDs(c.groups))
+	}
+	if c, err := ConfigFor(secret, repo, Recipients{Age: []string{above.recipient}}); err != nil || c.Source() != "" {
+		t.Errorf("with flags, source %q (%v): want none", c.Source(), err)
+	}
+
+	// A symlink in the repository that leads to the .sops.yaml above it is refused.
+	if err := os.Remove(filepath.Join(repo, ".sops.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(parent, ".sops.yaml"), filepath.Join(repo, ".sops.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ConfigFor(secret, repo, Recipients{}); err == nil || !strings.Contains(err.Error(), "symlink that leads out of "+repo) {
+		t.Errorf("want the symlink leading out refused, got %v", err)
+	}
+	// Without a top (outside any repository), the nearest .sops.yaml above counts, as for sops.
+	if err := os.Remove(filepath.Join(repo, ".sops.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := ConfigFor(secret, "", Recipients{}); err != nil || c.Source() != filepath.Join(parent, ".sops.yaml") {
+		t.Errorf("without a top: source %q, %v", c.Source(), err)
 	}
 }

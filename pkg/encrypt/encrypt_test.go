@@ -235,7 +235,7 @@ func TestConfigForFlagValidation(t *testing.T) {
 		"bad pgp":   {PGP: []string{"not-hex"}},
 		"bad azure": {AzureKV: []string{"http://vault.example.com/keys/k/v"}},
 	} {
-		if _, err := ConfigFor(path, r); err == nil {
+		if _, err := ConfigFor(path, "", r); err == nil {
 			t.Errorf("%s: ConfigFor accepted %+v", name, r)
 		}
 	}

@@ -253,9 +253,10 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
+// mustConfig is ConfigFor for a file whose .sops.yaml, if any, is in its own directory.
 func mustConfig(t *testing.T, path string, flags Recipients) *Config {
 	t.Helper()
-	c, err := ConfigFor(path, flags)
+	c, err := ConfigFor(path, "", flags)
 	if err != nil {
 		t.Fatalf("ConfigFor(%s): %v", path, err)
 	}

@@ -92,7 +92,7 @@ func TestPGPRoundTrip(t *testing.T) {
 func TestAzureKeyVault(t *testing.T) {
 	t.Parallel()
 	const url = "https://acrgen-test.vault.invalid/keys/acrgen-sops/0123456789abcdef0123456789abcdef"
-	c, err := ConfigFor(filepath.Join(t.TempDir(), "s.yaml"), Recipients{AzureKV: []string{url}})
+	c, err := ConfigFor(filepath.Join(t.TempDir(), "s.yaml"), "", Recipients{AzureKV: []string{url}})
 	if err != nil {
 		t.Fatalf("ConfigFor with a versioned key URL: %v", err)
 	}
@@ -118,7 +118,7 @@ func TestAzureKeyVault(t *testing.T) {
 		"https://acrgen-test.vault.invalid/secrets/k/v",
 		"https://acrgen-test.vault.invalid/keys/k/v/extra",
 	} {
-		if _, err := ConfigFor(filepath.Join(t.TempDir(), "s.yaml"), Recipients{AzureKV: []string{bad}}); err == nil {
+		if _, err := ConfigFor(filepath.Join(t.TempDir(), "s.yaml"), "", Recipients{AzureKV: []string{bad}}); err == nil {
 			t.Errorf("ConfigFor accepted %s", bad)
 		}
 	}

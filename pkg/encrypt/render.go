@@ -11,13 +11,17 @@ import (
 // SOPS is acrgen's [render.Encrypter]: the keys [ConfigFor] finds (the recipients given, or the
 // matching .sops.yaml creation rule) and sops itself. cmd/acrgen gives it to the engine and to
 // the KRM function.
-type SOPS struct{}
+type SOPS struct {
+	// Top is where the search for .sops.yaml stops (see [ConfigFor]); "" means the filesystem
+	// root, as for the sops CLI.
+	Top string
+}
 
 var _ render.Encrypter = SOPS{}
 
 // Keys returns the keys of the Secret file at path.
-func (SOPS) Keys(path string, r render.Recipients) (render.Keys, error) {
-	c, err := ConfigFor(path, Recipients{Age: r.Age, PGP: r.PGP, AzureKV: r.AzureKV})
+func (s SOPS) Keys(path string, r render.Recipients) (render.Keys, error) {
+	c, err := ConfigFor(path, s.Top, Recipients{Age: r.Age, PGP: r.PGP, AzureKV: r.AzureKV})
 	var nk *NoKeysError
 	if errors.As(err, &nk) {
 		return nil, &render.NoKeysError{Path: nk.Path, Reason: nk.Reason, RuleWithoutKeys: nk.RuleWithoutKeys}
@@ -50,3 +54,5 @@ func (k fileKeys) Sync(existing, plain []byte, now time.Time) ([]byte, bool, err
 	}
 	return out, changed, err
 }
+
+func (k fileKeys) Source() string { return k.c.Source() }

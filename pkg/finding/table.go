@@ -254,13 +254,13 @@ var Rules = []Rule{
 
 	{
 		Code: SecretMissing, Name: "secret-missing", Check: Problem,
-		Params:     []string{"secret", "namespace", "servers", "reason"},
+		Params:     []string{"secret", "namespace", "servers", "reason", "source"},
 		Message:    "no Secret {secret} in {namespace}[, where workloads pull from {servers}][: {reason}]",
-		FixMessage: "new encrypted Secret {secret} in {namespace}",
+		FixMessage: "new encrypted Secret {secret} in {namespace}[ (recipients from {source})]",
 		Hint:       "run acrgen render with the credential (or acrgen provision); the function needs username and passwordFrom",
 		Help: "A namespace whose workloads pull from the registry has no pull Secret: acrgen render writes one, SOPS-encrypted, and lists it " +
 			"in the kustomization; without a credential it cannot.",
-		Example: []string{"acr-secret", "namespace apps", "myregistry.azurecr.io", "no credential to create it (no username and passwordFrom in the functionConfig)"},
+		Example: []string{"acr-secret", "namespace apps", "myregistry.azurecr.io", "no credential to create it (no username and passwordFrom in the functionConfig)", ".sops.yaml"},
 	},
 	{
 		Code: SecretDuplicate, Name: "secret-duplicate", Check: Problem,
@@ -394,10 +394,10 @@ var Rules = []Rule{
 	},
 	{
 		Code: SecretUpdated, Name: "secret-updated", Check: Action,
-		Params:  []string{"secret", "namespace", "why"},
-		Message: "Secret {secret}[ in namespace {namespace}] updated[: {why}]",
+		Params:  []string{"secret", "namespace", "why", "source"},
+		Message: "Secret {secret}[ in namespace {namespace}] updated[: {why}][ (recipients from {source})]",
 		Help:    "The pull Secret held something else than wanted (or could not be compared) and is written again, encrypted.",
-		Example: []string{"acr-secret", "apps", "it holds credentials for otherregistry.azurecr.io, not for myregistry.azurecr.io"},
+		Example: []string{"acr-secret", "apps", "it holds credentials for otherregistry.azurecr.io, not for myregistry.azurecr.io", ".sops.yaml"},
 	},
 	{
 		Code: SecretReEncrypted, Name: "secret-re-encrypted", Check: Action,

@@ -32,7 +32,7 @@ var testNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 type dirEncrypter struct{ dir string }
 
 func (e dirEncrypter) Keys(file string, r render.Recipients) (render.Keys, error) {
-	keys, err := encrypt.SOPS{}.Keys(filepath.Join(e.dir, file), r)
+	keys, err := encrypt.SOPS{Top: e.dir}.Keys(filepath.Join(e.dir, file), r)
 	var nk *render.NoKeysError
 	if errors.As(err, &nk) {
 		// The absolute paths differ between machines.

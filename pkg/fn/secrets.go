@@ -30,10 +30,10 @@ func (r *run) secrets(objs []*object, secrets []judge.ExistingSecret, d judge.De
 				continue
 			}
 			if r.credential() == nil {
-				r.reportConfig(judge.SecretMissingFinding(r.cfg.SecretName, nd.Namespace, nd.Servers, "no credential to create it ("+r.credWhy+")"), "passwordFrom")
+				r.reportConfig(judge.SecretMissingFinding(r.cfg.SecretName, nd.Namespace, nd.Servers, "no credential to create it ("+r.credWhy+")", ""), "passwordFrom")
 				continue
 			}
-			r.report(nil, judge.SecretMissingFinding(r.cfg.SecretName, nd.Namespace, nd.Servers, ""))
+			r.report(nil, judge.SecretMissingFinding(r.cfg.SecretName, nd.Namespace, nd.Servers, "", ""))
 			continue
 		}
 		v, sec := d.Secrets[nd.Secret], secrets[nd.Secret]
@@ -212,7 +212,7 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 		}
 		r.rl.Items[old.index] = node
 		r.stats.replaced++
-		r.report(&object{item: node, index: old.index, res: ref.res}, judge.SecretUpdatedFinding(ref.res.Name, ns, why))
+		r.report(&object{item: node, index: old.index, res: ref.res}, judge.SecretUpdatedFinding(ref.res.Name, ns, why, ""))
 		return true
 	}
 	if err := node.PipeE(yaml.SetAnnotation(annotationPath, file)); err != nil {
@@ -221,7 +221,7 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 	}
 	r.rl.Items = append(r.rl.Items, node)
 	r.stats.created++
-	created := judge.SecretMissingFinding(ref.res.Name, ns, nil, "")
+	created := judge.SecretMissingFinding(ref.res.Name, ns, nil, "", "")
 	created.Fixed = true
 	r.report(&object{item: node, index: len(r.rl.Items) - 1, res: ref.res}, created)
 	return true

@@ -154,15 +154,17 @@ func field(f finding.Finding, path string) finding.Finding {
 
 // SecretMissingFinding is the finding about namespace ns, whose workloads pull from servers,
 // without the pull Secret called name; reason says why no credential is at hand to create it
-// ("" for none given).
-func SecretMissingFinding(name, ns string, servers []string, reason string) finding.Finding {
-	return finding.New(finding.SecretMissing, name, finding.Namespace(ns), strings.Join(servers, ", "), reason).On(SecretObject(name, ns), "")
+// ("" for none given), and source names the .sops.yaml that chose the recipients of the one
+// the run creates ("" when the configuration gave them).
+func SecretMissingFinding(name, ns string, servers []string, reason, source string) finding.Finding {
+	return finding.New(finding.SecretMissing, name, finding.Namespace(ns), strings.Join(servers, ", "), reason, source).On(SecretObject(name, ns), "")
 }
 
 // SecretUpdatedFinding is the action on the pull Secret called name in namespace ns, written
-// again because of why ("" for no reason to say).
-func SecretUpdatedFinding(name, ns, why string) finding.Finding {
-	return finding.New(finding.SecretUpdated, name, ns, why).On(SecretObject(name, ns), "")
+// again because of why ("" for no reason to say), for the recipients source chose (as for
+// [SecretMissingFinding]).
+func SecretUpdatedFinding(name, ns, why, source string) finding.Finding {
+	return finding.New(finding.SecretUpdated, name, ns, why, source).On(SecretObject(name, ns), "")
 }
 
 // SecretObject is the finding object of the pull Secret called name in namespace ns.

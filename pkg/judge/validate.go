@@ -2,32 +2,17 @@ package judge
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/acrgen/acrgen/pkg/render"
 )
-
-// varRef is a ${NAME} reference, as Flux's postBuild substitutes it (with or without a default
-// or another shell form after the name).
-var varRef = regexp.MustCompile(`\$\{([_a-zA-Z][_a-zA-Z0-9]*)`)
-
-// NamespaceVariables returns the names of the ${VAR} references in a namespace, in order; none
-// for a namespace written out.
-func NamespaceVariables(ns string) []string {
-	var out []string
-	for _, m := range varRef.FindAllStringSubmatch(ns, -1) {
-		out = render.AppendUnique(out, m[1])
-	}
-	return out
-}
 
 // UnplacedReason says why an object's namespace ns, which [ValidateNamespace] refused with
 // err, keeps acrgen from placing the object, after "metadata.namespace ". refused is what
 // acrgen would have to do there (it then refuses the run); empty when nothing in that
 // namespace needs the pull secret (acrgen warns and goes on).
 func UnplacedReason(ns string, err error, refused string) string {
-	vars := NamespaceVariables(ns)
+	vars := render.NamespaceVariables(ns)
 	if len(vars) == 0 {
 		if refused == "" {
 			return err.Error() + ": Kubernetes will refuse the object; acrgen leaves it out of its verdict"

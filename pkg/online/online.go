@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/acrgen/acrgen/internal/crash"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -105,19 +106,23 @@ func Check(ctx context.Context, server, username string, password []byte, images
 	out := make([]Result, len(images))
 	sem := make(chan struct{}, o.Concurrency)
 	var wg sync.WaitGroup
+	var panicked crash.First // a panic in a question is raised again here, where main recovers it
 	for i, img := range images {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			ictx, cancel := context.WithTimeout(ctx, o.Timeout)
-			defer cancel()
-			out[i] = one(ictx, server, img, opts)
-			out[i].Detail = redact(out[i].Detail, password)
+			panicked.Go(func() {
+				ictx, cancel := context.WithTimeout(ctx, o.Timeout)
+				defer cancel()
+				out[i] = one(ictx, server, img, opts)
+				out[i].Detail = redact(out[i].Detail, password)
+			})
 		}()
 	}
 	wg.Wait()
+	panicked.Wait()
 	return out
 }
 

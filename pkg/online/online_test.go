@@ -3,10 +3,12 @@ package online_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/acrgen/acrgen/internal/crash"
 	"github.com/acrgen/acrgen/internal/testing/fakeazure"
 	"github.com/acrgen/acrgen/pkg/online"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -178,4 +180,21 @@ func TestConcurrency(t *testing.T) {
 		}
 	}
 	expect(t, w.check(t, w.appID, w.password, imgs...), want...)
+}
+
+// panicky is a transport that panics, as a bug below Check would.
+type panicky struct{}
+
+func (panicky) RoundTrip(*http.Request) (*http.Response, error) { panic("transport bug") }
+
+// A panic in one of Check's question goroutines does not end the process from there: it is
+// raised again in Check's caller, where acrgen's main recovers it (an internal error, exit 70).
+func TestPanicReachesTheCaller(t *testing.T) {
+	t.Parallel()
+	p := crash.Capture(func() {
+		online.Check(context.Background(), "myregistry.azurecr.io", "u", []byte("p"), []string{"myregistry.azurecr.io/app:v1", "myregistry.azurecr.io/app:v2"}, online.Options{Transport: panicky{}})
+	})
+	if p == nil || p.Value != "transport bug" {
+		t.Fatalf("Check's caller saw %+v, want the goroutine's panic", p)
+	}
 }

@@ -47,6 +47,8 @@ type Keys interface {
 	// plain, or (plain nil) when its keys are not these; changed says whether it did. An error
 	// wrapping ErrNoDecryptionKey means that no available key decrypts existing.
 	Sync(existing, plain []byte, now time.Time) (out []byte, changed bool, err error)
+	// Source is the .sops.yaml whose creation rule chose the keys; "" when they were given.
+	Source() string
 }
 
 // ErrNoDecryptionKey reports that no available key decrypts an existing Secret.

@@ -52,3 +52,17 @@ func ValidateNamespace(ns string) error {
 	}
 	return nil
 }
+
+// varRef is a ${NAME} reference, as Flux's postBuild substitutes it (with or without a default
+// or another shell form after the name).
+var varRef = regexp.MustCompile(`\$\{([_a-zA-Z][_a-zA-Z0-9]*)`)
+
+// NamespaceVariables returns the names of the ${VAR} references in a namespace, in order; none
+// for a namespace written out.
+func NamespaceVariables(ns string) []string {
+	var out []string
+	for _, m := range varRef.FindAllStringSubmatch(ns, -1) {
+		out = AppendUnique(out, m[1])
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/acrgen/acrgen/pkg/yamledit"
@@ -43,6 +44,12 @@ var BuiltinKinds = []WorkloadKind{
 // at the root of the object, and the kubelet gets them for every pod that runs as it and
 // lists no pull secrets of its own.
 var ServiceAccountKind = WorkloadKind{Group: "", Kind: "ServiceAccount", Path: nil}
+
+// Lends reports whether the kind's pull secrets serve other objects rather than a pod spec of
+// its own: its imagePullSecrets sit at the root of the object, beside no containers (a
+// ServiceAccount's serve the pods that run as it). Such an object matters to a run whatever
+// images it names (none), so a reader that skips what names no registry must still read it.
+func (w WorkloadKind) Lends() bool { return len(w.Path) == 0 }
 
 // ParseWorkloadKind reads KIND.GROUP=PATH (for example
 // "Rollout.argoproj.io=spec.template.spec"): a custom kind whose pod spec sits at PATH. The
@@ -90,11 +97,25 @@ func NewKinds(extra ...WorkloadKind) *Kinds {
 
 // With returns a copy of k with extra kinds added.
 func (k *Kinds) With(extra ...WorkloadKind) *Kinds {
+	return NewKinds(append(k.List(), extra...)...)
+}
+
+// List returns the kinds, sorted by kind and group; none for a nil Kinds.
+func (k *Kinds) List() []WorkloadKind {
+	if k == nil {
+		return nil
+	}
 	var all []WorkloadKind
 	for _, list := range k.byKind {
 		all = append(all, list...)
 	}
-	return NewKinds(append(all, extra...)...)
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].Kind != all[j].Kind {
+			return all[i].Kind < all[j].Kind
+		}
+		return all[i].Group < all[j].Group
+	})
+	return all
 }
 
 // Lookup returns the workload kind for an apiVersion and kind.

@@ -72,7 +72,7 @@ func encryptedSecret(t *testing.T, recipient string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := encrypt.ConfigFor(filepath.Join(t.TempDir(), "secret.enc.yaml"), encrypt.Recipients{Age: []string{recipient}})
+	cfg, err := encrypt.ConfigFor(filepath.Join(t.TempDir(), "secret.enc.yaml"), "", encrypt.Recipients{Age: []string{recipient}})
 	if err != nil {
 		t.Fatal(err)
 	}
