@@ -63,7 +63,7 @@ func (s *fakeSealer) Sync(existing, plain []byte, now time.Time) ([]byte, bool, 
 }
 
 func (s *fakeSealer) SameRecipients([]byte) (bool, error) { return s.sameRecipients, nil }
-func (s *fakeSealer) Source() string                       { return "" }
+func (s *fakeSealer) Source() string                      { return "" }
 
 func fakeTree(t *testing.T) string {
 	t.Helper()
