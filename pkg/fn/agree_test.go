@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/fn"
-	"github.com/acrgen/acrgen/pkg/render"
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -129,54 +127,4 @@ func keys(fs []finding.Finding) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// tree writes the items of rl into a directory, one file each (the file an orchestrator names,
-// else one of the item's own), with a kustomization that lists them and the case's .sops.yaml.
-func tree(t *testing.T, dir string, rl *yaml.RNode) string {
-	root := t.TempDir()
-	items, err := rl.Pipe(yaml.Lookup("items"))
-	if err != nil || items == nil {
-		return root // no items: an empty directory
-	}
-	var files []string
-	for i, it := range items.Content() {
-		item := yaml.NewRNode(it)
-		name := item.GetAnnotations()["config.kubernetes.io/path"]
-		if name == "" && item.GetKind() == "Secret" {
-			name = render.SecretFileName(item.GetName(), item.GetNamespace()) // as render names it
-		}
-		if name == "" || slices.Contains(files, name) {
-			name = fmt.Sprintf("%02d-%s-%s.yaml", i, strings.ToLower(item.GetKind()), item.GetName())
-		}
-		files = append(files, name)
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		writeFile(t, filepath.Join(root, name), string(stripOrchestratorAnnotations(t, item)))
-	}
-	writeFile(t, filepath.Join(root, "kustomization.yaml"), "resources:\n- "+strings.Join(files, "\n- ")+"\n")
-	if b, err := os.ReadFile(filepath.Join(dir, ".sops.yaml")); err == nil {
-		writeFile(t, filepath.Join(root, ".sops.yaml"), string(b))
-	}
-	return root
-}
-
-// credential is the credential the function reads for the case, as the CLI is given it.
-func credential(dir string, cfg *fn.Config) *render.Credential {
-	var pw []byte
-	switch {
-	case cfg.Username == "":
-		return nil
-	case cfg.Password.Env == testPassEnv:
-		pw = []byte(testPassword)
-	case cfg.Password.File != "":
-		b, err := os.ReadFile(filepath.Join(dir, cfg.Password.File))
-		if pw = bytes.TrimSpace(b); err != nil || len(pw) == 0 {
-			return nil
-		}
-	default:
-		return nil
-	}
-	return &render.Credential{Username: cfg.Username, Password: pw}
 }

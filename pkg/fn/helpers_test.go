@@ -1,9 +1,12 @@
 package fn_test
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -99,4 +102,54 @@ func stripOrchestratorAnnotations(t *testing.T, item *yaml.RNode) []byte {
 // idOf names an item for messages and matching.
 func idOf(n *yaml.RNode) string {
 	return n.GetApiVersion() + "/" + n.GetKind() + " " + n.GetNamespace() + "/" + n.GetName()
+}
+
+// tree writes the items of rl into a directory, one file each (the file an orchestrator names,
+// else one of the item's own), with a kustomization that lists them and the case's .sops.yaml.
+func tree(t *testing.T, dir string, rl *yaml.RNode) string {
+	root := t.TempDir()
+	items, err := rl.Pipe(yaml.Lookup("items"))
+	if err != nil || items == nil {
+		return root // no items: an empty directory
+	}
+	var files []string
+	for i, it := range items.Content() {
+		item := yaml.NewRNode(it)
+		name := item.GetAnnotations()["config.kubernetes.io/path"]
+		if name == "" && item.GetKind() == "Secret" {
+			name = render.SecretFileName(item.GetName(), item.GetNamespace()) // as render names it
+		}
+		if name == "" || slices.Contains(files, name) {
+			name = strconv.Itoa(100 + i)[1:] + "-" + strings.ToLower(item.GetKind()) + "-" + item.GetName() + ".yaml"
+		}
+		files = append(files, name)
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(root, name), string(stripOrchestratorAnnotations(t, item)))
+	}
+	writeFile(t, filepath.Join(root, "kustomization.yaml"), "resources:\n- "+strings.Join(files, "\n- ")+"\n")
+	if b, err := os.ReadFile(filepath.Join(dir, ".sops.yaml")); err == nil {
+		writeFile(t, filepath.Join(root, ".sops.yaml"), string(b))
+	}
+	return root
+}
+
+// credential is the credential the function reads for the case, as the CLI is given it.
+func credential(dir string, cfg *fn.Config) *render.Credential {
+	var pw []byte
+	switch {
+	case cfg.Username == "":
+		return nil
+	case cfg.Password.Env == testPassEnv:
+		pw = []byte(testPassword)
+	case cfg.Password.File != "":
+		b, err := os.ReadFile(filepath.Join(dir, cfg.Password.File))
+		if pw = bytes.TrimSpace(b); err != nil || len(pw) == 0 {
+			return nil
+		}
+	default:
+		return nil
+	}
+	return &render.Credential{Username: cfg.Username, Password: pw}
 }
