@@ -63,7 +63,7 @@ func TestFindingsAgreeWithTheCLI(t *testing.T) {
 	for _, in := range inputs {
 		dir := filepath.Dir(in)
 		name := filepath.Base(dir)
-		if why, ok := notAlike[name]; ok || strings.HasPrefix(name, "bad-") && !slices.Contains([]string{"bad-namespace", "bad-custom-serviceaccount", "bad-helm-release-namespace"}, name) {
+		if why, ok := notAlike[name]; ok || strings.HasPrefix(name, "bad-") && !slices.Contains([]string{"bad-namespace", "bad-namespace-variable", "bad-custom-serviceaccount", "bad-helm-release-namespace"}, name) {
 			if !ok {
 				why = "a functionConfig error, as the CLI's flag errors"
 			}
