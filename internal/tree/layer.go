@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/acrgen/acrgen/pkg/render"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -80,7 +81,17 @@ type layering struct {
 	// substitute and substituteNamespace rewrite effective images and namespaces after the
 	// build (an [Overlay]); nil leaves them.
 	substitute, substituteNamespace func(string) string
-	memo                            map[string][]string // effectiveImages by images and chain
+	// defaultNamespace is what the namespaced resources that the build leaves without a
+	// namespace are applied in (an [Overlay]); empty for none.
+	defaultNamespace string
+	memo             map[string][]string // effectiveImages by images and chain
+}
+
+// clusterScoped reports whether r is of a kind kyaml's built-in schema knows as cluster-scoped;
+// a kind it does not know counts as namespaced, as Argo CD counts a kind its cluster does not
+// describe.
+func clusterScoped(r render.Resource) bool {
+	return openapi.IsCertainlyClusterScoped(yaml.TypeMeta{APIVersion: r.APIVersion, Kind: r.Kind})
 }
 
 // instances are the occurrences of every resource of the files in the build, in build order,
@@ -120,6 +131,9 @@ func (ly *layering) instances(files map[string]*File, order []occurrence) ([]Ins
 			}
 			if ly.substituteNamespace != nil {
 				inst.Namespace = ly.substituteNamespace(inst.Namespace)
+			}
+			if inst.Namespace == "" && ly.defaultNamespace != "" && !clusterScoped(inst.Resource) {
+				inst.Namespace = ly.defaultNamespace
 			}
 			out = append(out, inst)
 		}
