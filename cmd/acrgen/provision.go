@@ -46,7 +46,9 @@ func provisionCommand() *cli.Command {
 			workloadFlag(),
 			serviceAccountFlag(),
 			sourceRootFlag(),
+			repoURLFlag(),
 			helmReleaseFlag(),
+			decryptorFlag(),
 		}, append(recipientFlags(), maxFileSizeFlag())...),
 		Action: func(c *cli.Context) error { return runProvision(c, c.App.ErrWriter) },
 	}

@@ -594,3 +594,13 @@ func (r *resolver) sourceRoot(app *Application) (string, *gitRepo, error) {
 	r.gits[real] = g
 	return real, g, nil
 }
+
+// FailureFindings are the findings of what makes Argo CD's build of the target fail (see
+// Failures), one each, about its Application.
+func (t Target) FailureFindings() []finding.Finding {
+	var out []finding.Finding
+	for _, msg := range t.Failures() {
+		out = append(out, t.App.finding(finding.ArgoBuildFails, t.Label, msg))
+	}
+	return out
+}

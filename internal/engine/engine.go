@@ -83,6 +83,13 @@ type Options struct {
 	// CredentialID names the credential, recorded on the Secret (render.AnnotationCredential);
 	// empty when unknown.
 	CredentialID string
+
+	// RepoURLs name this repository for Argo CD Applications' repoURL, besides its git
+	// remotes.
+	RepoURLs []string
+	// Decryptor says what decrypts the pull Secret where the trees are built: it decides
+	// whether a new Secret is listed under resources: or in a KSOPS generator.
+	Decryptor judge.Decryptor
 }
 
 // FileChange is a file a run writes.
@@ -146,6 +153,10 @@ type run struct {
 	res     *Result
 	kustoms []yamledit.Edit // edits to the root kustomization
 	used    map[string]bool // the registries some workload pulls from
+	// ksops is set when the tree decrypts with KSOPS; ksopsFiles are the Secret files (relative
+	// to the root kustomization, slash-separated) to add to its generator.
+	ksops      bool
+	ksopsFiles []string
 }
 
 // writes reports whether the run writes (render, patch) rather than only reads (check).
@@ -175,6 +186,9 @@ type part struct {
 	ofMany bool
 	// cache shares the files read between the runs.
 	cache *tree.Cache
+	// flux is set for the run of a Flux Kustomization: kustomize-controller decrypts the
+	// Secret itself, and runs no kustomize plugin.
+	flux bool
 }
 
 // plan computes the run of one directory, opts.Dir, with what the other runs of its Plan
@@ -218,6 +232,9 @@ func plan(opts Options, p part) (*run, error) {
 		return nil, err
 	}
 	r := &run{opts: opts, part: p, t: t, res: &Result{Roots: []string{opts.Dir}}}
+	if r.ksops, err = r.usesKSOPS(); err != nil {
+		return nil, err
+	}
 	for _, w := range t.Warnings {
 		r.add(w)
 	}
@@ -238,6 +255,9 @@ func plan(opts Options, p part) (*run, error) {
 		if err := r.secrets(occ, d); err != nil {
 			return nil, err
 		}
+	}
+	if err := r.finishKSOPS(); err != nil {
+		return nil, err
 	}
 	if err := r.finishKustomization(); err != nil {
 		return nil, err

@@ -36,6 +36,7 @@ func (r *run) secrets(occ occurrences, d judge.Decisions) error {
 				Msg: fmt.Sprintf("Secret %s %s; acrgen re-encrypts whole files: move it to a file of its own", finding.Quote(inst.Resource.Name), why)}
 		}
 		r.describeSecret(inst, occ.Secrets[i], d.Secrets[i])
+		r.placeSecret(inst, occ.Secrets[i])
 	}
 	for _, nd := range d.Namespaces {
 		ns := nd.Namespace
@@ -94,8 +95,8 @@ func (r *run) describeSecret(inst tree.Instance, sec judge.ExistingSecret, v jud
 // still pull from them.
 func (r *run) secretSpec(ns string, old map[string]string) render.SecretSpec {
 	field := ns
-	if r.t.Kustomization != nil && r.t.Kustomization.K.Namespace != "" {
-		field = "" // the root kustomization's namespace: sets it
+	if r.secretSpecNamespaceless(ns) {
+		field = ""
 	}
 	servers := append([]string(nil), r.opts.Registries...)
 	for _, s := range render.SplitList([]string{old[render.AnnotationRegistry]}) {
@@ -106,14 +107,20 @@ func (r *run) secretSpec(ns string, old map[string]string) render.SecretSpec {
 
 // secretFileName is where a new Secret for ns goes.
 func (r *run) secretFileName(ns string) string {
-	if r.secretSpecNamespaceless() {
+	if r.secretSpecNamespaceless(ns) {
 		ns = ""
 	}
 	return render.SecretFileName(r.opts.SecretName, ns)
 }
 
-func (r *run) secretSpecNamespaceless() bool {
-	return r.t.Kustomization != nil && r.t.Kustomization.K.Namespace != ""
+// secretSpecNamespaceless reports whether the Secret for namespace ns is written without a
+// namespace, as a resource of the root without one ends in ns: the root kustomization's
+// namespace: sets it, or the deployer's default namespace is ns (Argo CD's destination).
+func (r *run) secretSpecNamespaceless(ns string) bool {
+	if r.t.Kustomization != nil && r.t.Kustomization.K.Namespace != "" {
+		return true
+	}
+	return ns != "" && r.opts.Overlay != nil && ns == r.opts.Overlay.DefaultNamespace
 }
 
 // createSecret writes a new Secret for namespace ns, whose workloads pull from servers, or
@@ -168,11 +175,15 @@ func (r *run) createSecret(ns string, servers []string) error {
 	return r.listResource(path)
 }
 
-// listResource adds a file of the root directory to the root kustomization's resources.
+// listResource adds a file of the root directory to the root kustomization's resources, or,
+// in a tree that decrypts with KSOPS, to its KSOPS generator.
 func (r *run) listResource(path string) error {
 	k := r.t.Kustomization
 	if k == nil {
 		return nil // a plain directory: every file in it is a resource
+	}
+	if r.ksops {
+		return r.listGenerated(path)
 	}
 	rel, err := filepath.Rel(k.Dir, path)
 	if err != nil {
