@@ -34,7 +34,8 @@ func (m *merger) argoTargets(repo *argocd.Repo, opts Options, cache *tree.Cache)
 		o := opts
 		o.Dir, o.Overlay = t.Dir, t.Overlay
 		label := fmt.Sprintf("%s (%s)", finding.Quote(t.App.String()), opts.Display(t.App.File))
-		r, err := plan(o, part{ofMany: true, cache: cache})
+		patches := fmt.Sprintf("%s.kustomize.patches of %s", t.Label, finding.Quote(t.App.String()))
+		r, err := plan(o, part{ofMany: true, cache: cache, argo: &t, deployerPatches: patches})
 		if err != nil {
 			return fmt.Errorf("%s: %w", label, err)
 		}
@@ -48,7 +49,7 @@ func (m *merger) argoTargets(repo *argocd.Repo, opts Options, cache *tree.Cache)
 			return err
 		}
 		for _, f := range r.ksopsDecryption() {
-			m.add(f.At(t.App.File, t.App.Line).On(t.App.Object(), ""))
+			m.add(f)
 		}
 	}
 	return nil

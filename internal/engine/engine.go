@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acrgen/acrgen/internal/argocd"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/judge"
@@ -189,6 +190,11 @@ type part struct {
 	// flux is set for the run of a Flux Kustomization: kustomize-controller decrypts the
 	// Secret itself, and runs no kustomize plugin.
 	flux bool
+	// argo is the Argo CD Application source whose run it is; nil for none.
+	argo *argocd.Target
+	// deployerPatches names the patches the deployer appends to the root's (those of an
+	// Overlay's Adjust), for messages.
+	deployerPatches string
 }
 
 // plan computes the run of one directory, opts.Dir, with what the other runs of its Plan
@@ -453,6 +459,9 @@ func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []s
 	}
 	if inst.EditLost(ps) && inst.RootPatchLost(ps) {
 		lost := finding.New(finding.PullSecretOverridden, ps.Path(), strings.Join(r.opts.Registries, ", "), r.display(r.t.Kustomization.Path), r.opts.SecretName)
+		if inst.DeployerPatchLost(ps) {
+			lost = finding.New(finding.DeployerPatchOverrides, ps.Path(), strings.Join(r.opts.Registries, ", "), r.part.deployerPatches, r.opts.SecretName)
+		}
 		lost.Field = f.Field
 		r.add(r.locate(lost, inst, ps.Node.Line))
 		return nil

@@ -88,6 +88,9 @@ func Plan(opts Options) (*Result, error) {
 		o := opts
 		o.Dir, o.Overlay = t.Dir, t.Overlay
 		p := part{ofMany: true, cache: cache, flux: t.Object != nil}
+		if t.Object != nil {
+			p.deployerPatches = "spec.patches of " + t.Object.String()
+		}
 		for _, h := range helm {
 			if h.By != t.Object || realDir(h.Dir) != realDir(t.Dir) {
 				continue

@@ -38,6 +38,9 @@ func (r *run) usesKSOPS() (bool, error) {
 	if !judge.UsesKSOPS(d, len(r.t.KSOPS)) {
 		return false, nil
 	}
+	if r.t.Kustomization == nil && r.part.argo != nil {
+		return false, nil // a directory source: ksopsDecryption says that nothing decrypts it
+	}
 	if r.t.Kustomization == nil {
 		return false, &tree.InputError{Path: r.display(r.t.Root), Msg: "--decryptor ksops: KSOPS is a kustomize plugin, and this directory has no kustomization: add a kustomization.yaml listing its manifests"}
 	}
@@ -195,8 +198,29 @@ func (r *run) ksopsDecryption() []finding.Finding {
 	for _, f := range r.res.Findings {
 		applies = applies || f.Code == finding.SecretMissing
 	}
-	if !applies {
+	if !applies || r.part.argo == nil {
 		return nil
 	}
-	return []finding.Finding{finding.New(finding.ArgoDecryptionMissing, r.opts.SecretName)}
+	why := ""
+	if r.t.Kustomization == nil {
+		why = "a directory source, which Argo CD reads without kustomize: no KSOPS generator runs there"
+	}
+	app := r.part.argo.App
+	return []finding.Finding{finding.New(finding.ArgoDecryptionMissing, r.opts.SecretName, r.part.argo.Label, why).At(app.File, app.Line).On(app.Object(), "")}
+}
+
+// unread reports a Secret file that the deployer would not read where a run would place it (an
+// Argo CD directory source's include and exclude leave it out): acrgen does not write it.
+func (r *run) unread(path string) bool {
+	ov := r.opts.Overlay
+	if r.t.Kustomization != nil || ov == nil || ov.Select == nil || r.part.argo == nil {
+		return false
+	}
+	rel, err := filepath.Rel(r.t.Root, path)
+	if err != nil || ov.Select(filepath.ToSlash(rel), false) {
+		return false
+	}
+	app := r.part.argo.App
+	r.add(finding.New(finding.ArgoSecretUnread, app.Set, rel, r.part.argo.Label).At(app.File, app.Line).On(app.Object(), ""))
+	return true
 }

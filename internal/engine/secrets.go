@@ -132,6 +132,9 @@ func (r *run) createSecret(ns string, servers []string) error {
 		return nil
 	}
 	path := filepath.Join(r.t.Root, r.secretFileName(ns))
+	if r.unread(path) {
+		return nil
+	}
 	if old, mode, err := r.readFile(path); err == nil {
 		// A Secret file from an earlier run that never made it into resources: reuse it.
 		sec, err := r.leftoverSecret(path, old, ns)

@@ -67,8 +67,8 @@ func readKSOPS(rd reader, k *Kustomization, entry, p string) (*KSOPS, error) {
 	if err != nil {
 		return nil, lineErr(rd.display(p), err)
 	}
-	if len(gen.Files) == 0 && !gen.SecretFrom {
-		return nil, &InputError{Path: rd.display(p), Msg: fmt.Sprintf("KSOPS generator %q lists no files: and no secretFrom: KSOPS fails on it", res[0].Name)}
+	if gen.FilesLine == 0 && !gen.SecretFrom {
+		return nil, &InputError{Path: rd.display(p), Msg: fmt.Sprintf("KSOPS generator %q has neither files: nor secretFrom: KSOPS fails on it", res[0].Name)}
 	}
 	return &KSOPS{Path: p, Kustomization: k.Path, Entry: entry, Gen: gen, Src: m.Src, Doc: res[0].Node, Mode: mode}, nil
 }

@@ -45,9 +45,11 @@ type Instance struct {
 	// lost[i] is true when the patches on the way replace the imagePullSecrets of
 	// PodSpecs[i], so that a secret added in the file never reaches the build.
 	lost []bool
-	// rootLost[i] is true when a patchesJson6902 of the root drops imagePullSecrets that the
-	// root's patches gave PodSpecs[i]: not even acrgen's patch of the root reaches the build.
-	rootLost []bool
+	// rootLost[i] is true when a patchesJson6902 of the root, or a patch a deployer appends to
+	// the root's, drops imagePullSecrets that the root's patches gave PodSpecs[i]: not even
+	// acrgen's patch of the root reaches the build. deployerLost[i] is true when it is the
+	// deployer's patch.
+	rootLost, deployerLost []bool
 }
 
 // EditLost reports whether a secret added to ps (one of PodSpecs) in the file would be
@@ -62,11 +64,24 @@ func (i Instance) EditLost(ps render.PodSpec) bool {
 }
 
 // RootPatchLost reports whether a secret that acrgen's patch of the root gives ps would be
-// dropped by a patchesJson6902 of the root, which kustomize runs after every other patch.
+// dropped by a patchesJson6902 of the root, which kustomize runs after every other patch, or by
+// a patch that a deployer appends after acrgen's (see [Instance.DeployerPatchLost]).
 func (i Instance) RootPatchLost(ps render.PodSpec) bool {
+	return lostAt(i, i.rootLost, ps)
+}
+
+// DeployerPatchLost reports whether what drops the secret of acrgen's patch of the root (see
+// [Instance.RootPatchLost]) is a patch that the Overlay's deployer appends to the root's patches
+// (Argo CD's spec.source.kustomize.patches, a Flux Kustomization's spec.patches).
+func (i Instance) DeployerPatchLost(ps render.PodSpec) bool {
+	return lostAt(i, i.deployerLost, ps)
+}
+
+// lostAt is lost's entry for ps, one of i.PodSpecs.
+func lostAt(i Instance, lost []bool, ps render.PodSpec) bool {
 	for j, p := range i.PodSpecs {
 		if p.Node == ps.Node {
-			return j < len(i.rootLost) && i.rootLost[j]
+			return j < len(lost) && lost[j]
 		}
 	}
 	return false
@@ -256,10 +271,11 @@ func (ly *layering) patchedInstance(inst Instance, chain []layer) (Instance, err
 	return ly.runChain(inst, chain, marked, true)
 }
 
-// markerSecret and rootMarkerSecret are pull secret names no tree uses.
+// markerSecret, rootMarkerSecret and deployerMarkerSecret are pull secret names no tree uses.
 const (
-	markerSecret     = "acrgen.marker.invalid"
-	rootMarkerSecret = "acrgen.root-marker.invalid"
+	markerSecret         = "acrgen.marker.invalid"
+	rootMarkerSecret     = "acrgen.root-marker.invalid"
+	deployerMarkerSecret = "acrgen.deployer-marker.invalid"
 )
 
 // markSecrets adds a marker secret to every pod spec of obj.
@@ -286,9 +302,9 @@ func addSecret(ps render.PodSpec, name string) {
 
 // applyChain runs the patches, labels and images: entries of every layer of chain on obj (a
 // copy of inst's resource), in kustomize's order, and returns the result; nil when a patch
-// deletes it. atRoot, when not nil, runs on obj where the root kustomization's own late
-// patches start.
-func (ly *layering) applyChain(inst Instance, chain []layer, obj *yaml.RNode, atRoot func(*yaml.RNode)) (*yaml.RNode, error) {
+// deletes it. atRoot, when not nil, runs on obj where the root kustomization's patches of a
+// phase after the first start (phaseDeployer, phaseLate).
+func (ly *layering) applyChain(inst Instance, chain []layer, obj *yaml.RNode, atRoot func(obj *yaml.RNode, phase int)) (*yaml.RNode, error) {
 	r := inst.Resource
 	// ids are the namespace and name the resource had after each layer, as kustomize records
 	// them to match patches against.
@@ -296,7 +312,8 @@ func (ly *layering) applyChain(inst Instance, chain []layer, obj *yaml.RNode, at
 	for _, step := range chain {
 		// patchesStrategicMerge and patches run before the layer's namespace and names change;
 		// patchesJson6902 after.
-		for _, late := range []bool{false, true} {
+		for _, phase := range []int{phaseOwn, phaseDeployer, phaseLate} {
+			late := phase == phaseLate
 			if late {
 				// kustomize records an id after the namespace, after the prefix and after
 				// the suffix.
@@ -313,11 +330,11 @@ func (ly *layering) applyChain(inst Instance, chain []layer, obj *yaml.RNode, at
 					return nil, &InputError{Path: ly.display(inst.File.Path), Msg: fmt.Sprintf("%s %q: applying labels: %v", r.Kind, r.Name, err)}
 				}
 			}
-			if atRoot != nil && late && step.root {
-				atRoot(obj)
+			if atRoot != nil && phase != phaseOwn && step.root {
+				atRoot(obj, phase)
 			}
 			for _, p := range step.patches {
-				if p.late != late {
+				if p.phase() != phase {
 					continue
 				}
 				out, err := p.apply(obj, ids)
@@ -341,9 +358,17 @@ func (ly *layering) applyChain(inst Instance, chain []layer, obj *yaml.RNode, at
 // With marked, obj carries markerSecret and only inst.lost is filled in.
 func (ly *layering) runChain(inst Instance, chain []layer, obj *yaml.RNode, marked bool) (Instance, error) {
 	r := inst.Resource
-	var atRoot func(*yaml.RNode)
+	var atRoot func(*yaml.RNode, int)
 	if marked {
-		atRoot = func(obj *yaml.RNode) { markSecrets(ly.kinds, obj, rootMarkerSecret) }
+		// acrgen's patch of the root runs after the file's own patches; the deployer's
+		// patches after it.
+		atRoot = func(obj *yaml.RNode, phase int) {
+			if phase == phaseDeployer {
+				markSecrets(ly.kinds, obj, rootMarkerSecret)
+			} else {
+				markSecrets(ly.kinds, obj, deployerMarkerSecret)
+			}
+		}
 	}
 	obj, err := ly.applyChain(inst, chain, obj, atRoot)
 	if err != nil {
@@ -366,10 +391,12 @@ func (ly *layering) runChain(inst Instance, chain []layer, obj *yaml.RNode, mark
 		return Instance{}, &InputError{Path: ly.display(inst.File.Path), Msg: "after the patches on the way: " + err.Error()}
 	}
 	if marked {
-		inst.lost, inst.rootLost = make([]bool, len(inst.PodSpecs)), make([]bool, len(inst.PodSpecs))
+		n := len(inst.PodSpecs)
+		inst.lost, inst.rootLost, inst.deployerLost = make([]bool, n), make([]bool, n), make([]bool, n)
 		for i := range inst.lost {
 			inst.lost[i] = i >= len(specs) || !specs[i].HasSecret(markerSecret)
 			inst.rootLost[i] = i >= len(specs) || !specs[i].HasSecret(rootMarkerSecret)
+			inst.deployerLost[i] = inst.rootLost[i] && i < len(specs) && specs[i].HasSecret(deployerMarkerSecret)
 		}
 		return inst, nil
 	}

@@ -106,6 +106,7 @@ func (w *walker) root(adjust func(*types.Kustomization), sel func(string, bool) 
 			return err
 		}
 		if adjust != nil {
+			k.ownPatches = len(k.K.Patches)
 			adjust(&k.K)
 		}
 		w.b.root = k

@@ -24,6 +24,8 @@ const (
 	KSOPSSecretNotListed   Code = "ACR121"
 	ArgoDecryptionMissing  Code = "ACR122"
 	KSOPSUnmodelled        Code = "ACR123"
+	ArgoSecretUnread       Code = "ACR124"
+	DeployerPatchOverrides Code = "ACR125"
 )
 
 // ArgoApplication is the finding object of an Argo CD Application named name in namespace ns.
@@ -203,13 +205,33 @@ var argocdRules = []Rule{
 	},
 	{
 		Code: ArgoDecryptionMissing, Name: "argocd-decryption-missing", Check: Problem,
-		Params:  []string{"secret"},
-		Message: "{object} builds the SOPS-encrypted Secret {secret} with kustomize, but nothing decrypts it there: Argo CD would apply the ciphertext",
-		Hint:    "run acrgen render --decryptor ksops (a KSOPS generator decrypts it in the repo-server), or pass --decryptor sops if something else decrypts it",
-		Help: "Argo CD's repo-server runs plain kustomize: a SOPS-encrypted Secret under resources: reaches the cluster encrypted. " +
+		Params:  []string{"secret", "source", "why"},
+		Message: "{object}: the SOPS-encrypted Secret {secret} is (or would be) applied from {source}[ ({why})], where nothing decrypts it: Argo CD would apply the ciphertext",
+		Hint:    "run acrgen render --decryptor ksops on a kustomize source (a KSOPS generator decrypts it in the repo-server), or pass --decryptor sops if something else decrypts it",
+		Help: "Argo CD's repo-server runs plain kustomize (or reads a directory as it is): a SOPS-encrypted Secret under resources: reaches the cluster encrypted. " +
 			"KSOPS (a kustomize exec plugin) decrypts it there.",
-		Example:       []string{"acr-secret"},
+		Example:       []string{"acr-secret", "spec.source", ""},
 		ExampleObject: argoExample,
+	},
+	{
+		Code: ArgoSecretUnread, Name: "argocd-secret-unread", Check: Problem,
+		Params:        []string{"set", "file", "source"},
+		Message:       "{object}[ (made by ApplicationSet {set})]: {source} does not read {file} (its directory include and exclude leave it out), so acrgen cannot place the pull Secret there",
+		Hint:          "let the directory source read the file (directory.include, directory.exclude), or add the Secret yourself where it reads",
+		Help:          "A directory source reads only the files its include and exclude patterns choose: a Secret file acrgen wrote elsewhere would never be applied.",
+		Example:       []string{"", "acr-secret.apps.enc.yaml", "spec.source"},
+		ExampleObject: argoExample,
+	},
+	{
+		Code: DeployerPatchOverrides, Name: "deployer-patch-overrides", Check: Problem,
+		Params:  []string{"podspec", "servers", "patches", "secret"},
+		Message: "{object} ({podspec}) pulls from {servers}, but {patches} replace its imagePullSecrets after every patch acrgen can write, so acrgen cannot add {secret}",
+		Hint:    "add {secret} to the imagePullSecrets those patches set",
+		Help: "Argo CD appends an Application's spec.source.kustomize.patches (and Flux a Kustomization's spec.patches) to the kustomization's patches " +
+			"when it builds, after the patch acrgen writes there: one that replaces imagePullSecrets drops the entry acrgen adds. acrgen refuses rather " +
+			"than write an edit that never reaches the cluster.",
+		Example:       []string{"spec.template.spec", "myregistry.azurecr.io", `spec.source.kustomize.patches of Application "argocd/guestbook"`, "acr-secret"},
+		ExampleObject: Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "apps", Name: "web"},
 	},
 	{
 		Code: KSOPSUnmodelled, Name: "ksops-unmodelled", Check: Warning,

@@ -37,7 +37,16 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-	os.Exit(m.Run())
+	tools, err := os.MkdirTemp("", "argoproof-ksops-")
+	if err != nil {
+		panic(err)
+	}
+	if err := setUpKSOPS(tools); err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(tools)
+	os.Exit(code)
 }
 
 var seeds = flag.Uint64("seeds", 150, "how many generated repositories TestGeneratedApplications checks")
