@@ -206,7 +206,7 @@ func (r *run) ksopsDecryption() []finding.Finding {
 		why = "a directory source, which Argo CD reads without kustomize: no KSOPS generator runs there"
 	}
 	app := r.part.argo.App
-	return []finding.Finding{finding.New(finding.ArgoDecryptionMissing, r.opts.SecretName, r.part.argo.Label, why).At(app.File, app.Line).On(app.Object(), "")}
+	return []finding.Finding{finding.New(finding.ArgoDecryptionMissing, app.Set, r.opts.SecretName, r.part.argo.Label, why).At(app.File, app.Line).On(app.Object(), "")}
 }
 
 // unread reports a Secret file that the deployer would not read where a run would place it (an

@@ -205,12 +205,12 @@ var argocdRules = []Rule{
 	},
 	{
 		Code: ArgoDecryptionMissing, Name: "argocd-decryption-missing", Check: Problem,
-		Params:  []string{"secret", "source", "why"},
-		Message: "{object}: the SOPS-encrypted Secret {secret} is (or would be) applied from {source}[ ({why})], where nothing decrypts it: Argo CD would apply the ciphertext",
+		Params:  []string{"set", "secret", "source", "why"},
+		Message: "{object}[ (made by ApplicationSet {set})]: the SOPS-encrypted Secret {secret} is (or would be) applied from {source}[ ({why})], where nothing decrypts it: Argo CD would apply the ciphertext",
 		Hint:    "run acrgen render --decryptor ksops on a kustomize source (a KSOPS generator decrypts it in the repo-server), or pass --decryptor sops if something else decrypts it",
 		Help: "Argo CD's repo-server runs plain kustomize (or reads a directory as it is): a SOPS-encrypted Secret under resources: reaches the cluster encrypted. " +
 			"KSOPS (a kustomize exec plugin) decrypts it there.",
-		Example:       []string{"acr-secret", "spec.source", ""},
+		Example:       []string{"", "acr-secret", "spec.source", ""},
 		ExampleObject: argoExample,
 	},
 	{
