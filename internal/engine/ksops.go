@@ -88,9 +88,9 @@ func (r *run) placeSecret(inst tree.Instance, sec judge.ExistingSecret) {
 	r.add(r.locate(f, inst, inst.Resource.Node.Line))
 }
 
-// listGenerated adds a Secret file of the root directory to the files: of the root's KSOPS
-// generator, as listResource adds one to resources:.
-func (r *run) listGenerated(path string) error {
+// listGenerated adds a Secret file of the root directory, the Secret for namespace ns, to the
+// files: of the root's KSOPS generator, as listResource adds one to resources:.
+func (r *run) listGenerated(path, ns string) error {
 	if r.generatorOf(path) != nil {
 		return nil
 	}
@@ -103,6 +103,7 @@ func (r *run) listGenerated(path string) error {
 		return err
 	}
 	f, _ := judge.KSOPSPlacement(judge.Unlisted, rel, "", "", r.display(gen))
+	f = f.On(judge.SecretObject(r.opts.SecretName, ns), "")
 	f.File, f.Fixed = r.t.Kustomization.Path, r.writes()
 	r.add(f)
 	if f.Fixed {

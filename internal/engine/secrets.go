@@ -144,7 +144,7 @@ func (r *run) createSecret(ns string, servers []string) error {
 		if err := r.syncFile(path, old, ns, mode, sec, judge.JudgeSecret(sec, r.settings())); err != nil {
 			return err
 		}
-		return r.listResource(path)
+		return r.listResource(path, ns)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -175,18 +175,18 @@ func (r *run) createSecret(ns string, servers []string) error {
 	missing = judge.SecretMissingFinding(r.opts.SecretName, ns, servers, "", r.recipientsFrom(cfg))
 	missing.Fixed = true
 	r.add(missing.At(path, 0))
-	return r.listResource(path)
+	return r.listResource(path, ns)
 }
 
-// listResource adds a file of the root directory to the root kustomization's resources, or,
-// in a tree that decrypts with KSOPS, to its KSOPS generator.
-func (r *run) listResource(path string) error {
+// listResource adds a file of the root directory, the Secret for namespace ns, to the root
+// kustomization's resources, or, in a tree that decrypts with KSOPS, to its KSOPS generator.
+func (r *run) listResource(path, ns string) error {
 	k := r.t.Kustomization
 	if k == nil {
 		return nil // a plain directory: every file in it is a resource
 	}
 	if r.ksops {
-		return r.listGenerated(path)
+		return r.listGenerated(path, ns)
 	}
 	rel, err := filepath.Rel(k.Dir, path)
 	if err != nil {

@@ -55,14 +55,12 @@ const (
 // that decrypts with KSOPS; ok is false where it belongs (a generator lists it). kustomization
 // names the kustomization that lists it under resources (InResources), generator the
 // generator it belongs in ("" when none exists yet).
-func KSOPSPlacement(p Placement, file, secret, kustomization, generator string) (f finding.Finding, ok bool) {
+func KSOPSPlacement(p Placement, file, secret, kustomization, generator string) (finding.Finding, bool) {
 	switch p {
 	case InResources:
 		return finding.New(finding.KSOPSSecretInResources, file, secret, kustomization), true
 	case Unlisted:
-		f = finding.New(finding.KSOPSSecretNotListed, file, generator)
-		f.Field = "files"
-		return f, true
+		return finding.New(finding.KSOPSSecretNotListed, file, generator), true
 	}
 	return finding.Finding{}, false
 }
