@@ -220,3 +220,21 @@ func TestKSOPSPlacement(t *testing.T) {
 		t.Fatalf("--decryptor ksops on Flux: want a usage error, got %v", err)
 	}
 }
+
+// A directory of Applications beside the Helm chart one of them applies (a common layout) is
+// followed: the chart is named in a warning, not read as manifests, which its templates are
+// not.
+func TestApplicationsBesideAChart(t *testing.T) {
+	dir := argoTree(t, argoApp("web", "base", "shop", "      images:\n      - app=myregistry.azurecr.io/app:2\n"),
+		"---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: chart\n  namespace: argocd\nspec:\n  source:\n    repoURL: "+argoRepo+"\n    path: argocd/chart\n  destination:\n    namespace: web\n")
+	testtool.WriteTree(t, dir, map[string]string{
+		"argocd/chart/Chart.yaml":                "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+		"argocd/chart/templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+	})
+	opts := argoOpts(dir, &fakeEncrypter{sealer: &fakeSealer{sameRecipients: true}})
+	opts.Mode = engine.Check
+	res, err := engine.Plan(opts)
+	if err != nil || !slices.Contains(codes(res, finding.Warning), finding.ArgoHelmSource) || !slices.Contains(codes(res, finding.Problem), finding.PullSecretMissing) {
+		t.Fatalf("want the chart named and the other Application checked, got %v, %v", err, res)
+	}
+}

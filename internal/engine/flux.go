@@ -31,11 +31,12 @@ func Plan(opts Options) (*Result, error) {
 		dirs = []string{opts.Dir}
 	}
 	cache := tree.NewCache()
-	repo, err := flux.Resolve(dirs, flux.Options{SourceRoot: opts.SourceRoot, Kinds: opts.Kinds, MaxFileSize: opts.MaxFileSize, Display: opts.Display, Cache: cache})
+	argo, err := argocd.Resolve(dirs, argocd.Options{SourceRoot: opts.SourceRoot, RepoURLs: opts.RepoURLs, Kinds: opts.Kinds, MaxFileSize: opts.MaxFileSize, Display: opts.Display, Cache: cache})
 	if err != nil {
 		return nil, err
 	}
-	argo, err := argocd.Resolve(dirs, argocd.Options{SourceRoot: opts.SourceRoot, RepoURLs: opts.RepoURLs, Kinds: opts.Kinds, MaxFileSize: opts.MaxFileSize, Display: opts.Display, Cache: cache})
+	plain := func(dir string) bool { return argoPlain(argo, dir) }
+	repo, err := flux.Resolve(dirs, flux.Options{SourceRoot: opts.SourceRoot, Kinds: opts.Kinds, MaxFileSize: opts.MaxFileSize, Display: opts.Display, Cache: cache, Plain: plain})
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +54,7 @@ func Plan(opts Options) (*Result, error) {
 	}
 	// One plain directory goes straight to Plan, unless it holds HelmReleases: their values
 	// are checked below (a chart's pods are out of acrgen's sight).
-	if len(repo.Targets) == 1 && repo.Targets[0].Object == nil && len(repo.Warnings) == 0 && len(repo.HelmReleases) == 0 && argoPlain(argo, dirs[0]) && len(argo.Findings) == 0 {
+	if len(repo.Targets) == 1 && repo.Targets[0].Object == nil && len(repo.Warnings) == 0 && len(repo.HelmReleases) == 0 && len(argo.Targets) == 0 && len(argo.Findings) == 0 {
 		o := opts
 		o.Dir = dirs[0]
 		r, err := plan(o, part{cache: cache})
@@ -82,8 +83,8 @@ func Plan(opts Options) (*Result, error) {
 		return m.res, nil // it writes nothing: nothing more to plan (or encrypt)
 	}
 	for _, t := range repo.Targets {
-		if t.Object == nil && (built[realDir(t.Dir)] || !argoPlain(argo, t.Dir)) {
-			continue // a Flux Kustomization builds it, or it holds Argo CD objects: their runs stand for this one
+		if t.Object == nil && built[realDir(t.Dir)] {
+			continue // a Flux Kustomization builds it: its run stands for this one
 		}
 		o := opts
 		o.Dir, o.Overlay = t.Dir, t.Overlay
