@@ -123,6 +123,7 @@ func TestRenderedExamples(t *testing.T) {
 	if n < 6 {
 		t.Errorf("only %d workloads pulling from the registry were rendered in examples/argocd", n)
 	}
+	t.Logf("%d workloads pulling from the registry rendered", n)
 }
 
 // TestRenderedApplications runs the proof on generated repositories (seeds 1 to
