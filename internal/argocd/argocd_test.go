@@ -288,3 +288,28 @@ func TestPlainDirectories(t *testing.T) {
 		t.Errorf("want the clusters generator named, got %v", fs)
 	}
 }
+
+// TestChartSourceMakingApplications: an Application whose source is a chart of this repository
+// that makes Applications (argoproj/argocd-example-apps' apps/, an app of apps written as a
+// chart) is named as a Helm source, and the chart as one whose Applications acrgen cannot
+// follow, even when acrgen is given only the directory of the Application.
+func TestChartSourceMakingApplications(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	testtool.WriteTree(t, dir, map[string]string{
+		"apps/Chart.yaml":                  "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+		"apps/templates/applications.yaml": "{{- range .Values.applications }}\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {{ .name }}\n{{ end }}\n",
+		"argocd/apps.yaml":                 "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: apps\n  namespace: argocd\nspec:\n  source:\n    repoURL: " + repoURL + "\n    path: apps\n  destination:\n    namespace: argocd\n",
+	})
+	repo, err := Resolve([]string{filepath.Join(dir, "argocd")}, Options{SourceRoot: dir, RepoURLs: []string{repoURL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []finding.Code
+	for _, f := range repo.Findings {
+		got = append(got, f.Code)
+	}
+	if !slices.Equal(got, []finding.Code{finding.ArgoHelmSource, finding.ArgoChartApplications}) || repo.Findings[1].File != filepath.Join(dir, "apps", "Chart.yaml") {
+		t.Fatalf("want the Helm source and the chart's Applications named, got %v", repo.Findings)
+	}
+}

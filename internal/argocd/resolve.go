@@ -403,7 +403,9 @@ func (r *resolver) target(app *Application, i int, src *Source, label string) (*
 	t := &Target{Dir: dir, App: app, Source: i, Label: label, Overlay: &tree.Overlay{DefaultNamespace: app.Spec.Destination.Namespace}}
 	switch typ {
 	case helmType:
-		return unseen(finding.ArgoHelmSource, src.Path, "")
+		r.about(app, finding.ArgoHelmSource, label, src.Path, "")
+		r.chartWithApplications(dir) // an app of apps written as a chart
+		return nil, true, nil
 	case pluginType:
 		return unseen(finding.ArgoPluginSource, src.Path)
 	case DirectoryType:
