@@ -146,6 +146,8 @@ type run struct {
 	res     *Result
 	kustoms []yamledit.Edit // edits to the root kustomization
 	used    map[string]bool // the registries some workload pulls from
+	// hosts are each namespace's host forms besides the registries (judge.NamespaceDecision.Hosts).
+	hosts map[string][]string
 }
 
 // writes reports whether the run writes (render, patch) rather than only reads (check).
@@ -223,6 +225,10 @@ func plan(opts Options, p part) (*run, error) {
 	}
 	occ := r.occurrences()
 	d := judge.Decide(occ.Occurrences, r.settings())
+	r.hosts = map[string][]string{}
+	for _, nd := range d.Namespaces {
+		r.hosts[nd.Namespace] = nd.Hosts
+	}
 	r.res.Repositories, r.res.Recorded = r.repositories(d), r.recorded(occ)
 	needs, targets, err := r.workloads(occ, d)
 	if err != nil {
@@ -314,6 +320,12 @@ func (r *run) occurrences() occurrences {
 		}
 	}
 	return o
+}
+
+// settingsFor are the run's settings for judging the Secret of namespace ns: its host forms
+// included.
+func (r *run) settingsFor(ns string) judge.DecideSettings {
+	return judge.NamespaceDecision{Hosts: r.hosts[ns]}.Settings(r.settings())
 }
 
 // settings are the run's settings for judge.Decide. The CLI decrypts an existing Secret to

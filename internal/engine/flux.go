@@ -274,9 +274,5 @@ func (r *run) secretKey(ns string, old map[string]string) string {
 	if r.secretSpecNamespaceless() {
 		field = ""
 	}
-	servers := append([]string(nil), r.opts.Registries...)
-	for _, s := range render.SplitList([]string{old[render.AnnotationRegistry]}) {
-		servers = render.AppendUnique(servers, s)
-	}
-	return strings.Join(append([]string{r.opts.SecretName, field}, servers...), "\x00")
+	return strings.Join(append([]string{r.opts.SecretName, field}, r.secretServers(ns, old)...), "\x00")
 }

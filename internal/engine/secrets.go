@@ -90,18 +90,20 @@ func (r *run) describeSecret(inst tree.Instance, sec judge.ExistingSecret, v jud
 }
 
 // secretSpec is the Secret acrgen wants in namespace ns. It serves the configured registries
-// and keeps serving those the existing Secret (with annotations old) served: workloads may
-// still pull from them.
+// in every host form the namespace's workloads use, and keeps serving those the existing
+// Secret (with annotations old) served: workloads may still pull from them.
 func (r *run) secretSpec(ns string, old map[string]string) render.SecretSpec {
 	field := ns
 	if r.t.Kustomization != nil && r.t.Kustomization.K.Namespace != "" {
 		field = "" // the root kustomization's namespace: sets it
 	}
-	servers := append([]string(nil), r.opts.Registries...)
-	for _, s := range render.SplitList([]string{old[render.AnnotationRegistry]}) {
-		servers = render.AppendUnique(servers, s)
-	}
-	return render.SecretSpec{Name: r.opts.SecretName, Namespace: field, Servers: servers, Credential: *r.opts.Credential, Expires: r.opts.Expires, CredentialID: r.opts.CredentialID}
+	return render.SecretSpec{Name: r.opts.SecretName, Namespace: field, Servers: r.secretServers(ns, old), Credential: *r.opts.Credential, Expires: r.opts.Expires, CredentialID: r.opts.CredentialID}
+}
+
+// secretServers are the hosts the Secret of namespace ns holds entries for (see
+// judge.SecretServers).
+func (r *run) secretServers(ns string, old map[string]string) []string {
+	return judge.SecretServers(r.opts.Registries, r.hosts[ns], old[render.AnnotationRegistry])
 }
 
 // secretFileName is where a new Secret for ns goes.
@@ -131,7 +133,7 @@ func (r *run) createSecret(ns string, servers []string) error {
 		if err != nil {
 			return err
 		}
-		if err := r.syncFile(path, old, ns, mode, sec, judge.JudgeSecret(sec, r.settings())); err != nil {
+		if err := r.syncFile(path, old, ns, mode, sec, judge.JudgeSecret(sec, r.settingsFor(ns))); err != nil {
 			return err
 		}
 		return r.listResource(path)
@@ -268,7 +270,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 				sec.Current = judge.Same
 			}
 		}
-		v = judge.JudgeSecret(sec, r.settings())
+		v = judge.JudgeSecret(sec, r.settingsFor(ns))
 	}
 	var out []byte
 	updated := judge.SecretUpdatedFinding(r.opts.SecretName, ns, "", r.recipientsFrom(cfg))
