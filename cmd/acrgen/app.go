@@ -168,7 +168,9 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: string(report.Text), Usage: "how findings are printed: text (FILE:LINE: severity: message), json (docs/findings.schema.json), sarif (SARIF 2.1.0) or github (workflow commands)"},
 	}
 	if mode == engine.Check {
-		return fs
+		return append(fs,
+			&cli.BoolFlag{Name: "strict", Usage: "make every warning a problem (exit 1): what acrgen could not see or check fails the check too"},
+		)
 	}
 	fs = append(fs,
 		&cli.BoolFlag{Name: "check", Usage: "write nothing; exit 1 if anything would change"},
@@ -536,6 +538,9 @@ func reportRun(c *cli.Context, mode engine.Mode, res *engine.Result, display fun
 	rep := &report.Report{Command: modeNames[mode].name, Version: version, Findings: res.Findings, Plain: plainPath(), Rel: repoRelative(c)}
 	for _, ch := range res.Changes {
 		rep.Changes = append(rep.Changes, report.Change{File: ch.Path, Created: ch.Created})
+	}
+	if mode == engine.Check && c.Bool("strict") {
+		finding.Strict(res.Findings)
 	}
 	problems := res.Count(finding.Problem)
 	if mode == engine.Check {

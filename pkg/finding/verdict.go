@@ -25,3 +25,14 @@ func Verdict(fs []Finding) string {
 	}
 	return "ok: " + seen
 }
+
+// Strict makes every warning of fs a problem, for check --strict: a CI job that reads only
+// the exit code then fails on what acrgen could not see or check, not only on what it found
+// wrong. Notes and actions stay as they are.
+func Strict(fs []Finding) {
+	for i := range fs {
+		if fs[i].Severity == Warning {
+			fs[i].Severity = Problem
+		}
+	}
+}
