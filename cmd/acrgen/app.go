@@ -168,9 +168,10 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: string(report.Text), Usage: "how findings are printed: text (FILE:LINE: severity: message), json (docs/findings.schema.json), sarif (SARIF 2.1.0) or github (workflow commands)"},
 	}
 	if mode == engine.Check {
-		return append(fs,
+		fs = append(fs,
 			&cli.BoolFlag{Name: "strict", Usage: "make every warning a problem (exit 1): what acrgen could not see or check fails the check too"},
 		)
+		return append(fs, recipientFlags()...)
 	}
 	fs = append(fs,
 		&cli.BoolFlag{Name: "check", Usage: "write nothing; exit 1 if anything would change"},
@@ -234,7 +235,8 @@ func treeArgs(c *cli.Context, opts *engine.Options) error {
 	if err != nil {
 		return exitFor(err)
 	}
-	opts.Encrypter = encrypt.SOPS{Top: top}
+	sops := encrypt.SOPS{Top: top, Offline: c.Command.Name == modeNames[engine.Check].name && !c.Bool("online")}
+	opts.Encrypter, opts.Decrypter = sops, sops
 	return nil
 }
 
@@ -374,10 +376,13 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 	if err := treeArgs(c, &opts); err != nil {
 		return opts, err
 	}
-	if mode != engine.Render {
+	if mode == engine.Patch {
 		return opts, nil
 	}
 	opts.Recipients = recipientsFrom(c)
+	if mode == engine.Check {
+		return opts, nil
+	}
 	pw, err := readPassword(c, stdin, getenv)
 	if err != nil {
 		return opts, err

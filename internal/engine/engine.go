@@ -77,8 +77,12 @@ type Options struct {
 	HelmReleases []string
 
 	// Encrypter encrypts the Secrets (cmd/acrgen gives pkg/encrypt's); nil means none: a
-	// run that must encrypt fails.
+	// run that must encrypt fails. check asks it which recipients each Secret's file should be
+	// encrypted for.
 	Encrypter render.Encrypter
+	// Decrypter lets check verify each encrypted Secret's MAC, with the age and PGP keys at
+	// hand (cmd/acrgen gives pkg/encrypt's); nil means check does not verify it.
+	Decrypter render.Decrypter
 
 	// CredentialID names the credential, recorded on the Secret (render.AnnotationCredential);
 	// empty when unknown.

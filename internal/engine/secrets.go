@@ -36,6 +36,11 @@ func (r *run) secrets(occ occurrences, d judge.Decisions) error {
 				Msg: fmt.Sprintf("Secret %s %s; acrgen re-encrypts whole files: move it to a file of its own", finding.Quote(inst.Resource.Name), why)}
 		}
 		r.describeSecret(inst, occ.Secrets[i], d.Secrets[i])
+		if !r.writes() {
+			if err := r.verifySecret(inst, occ.Secrets[i]); err != nil {
+				return err
+			}
+		}
 	}
 	for _, nd := range d.Namespaces {
 		ns := nd.Namespace

@@ -51,8 +51,29 @@ type Keys interface {
 	Source() string
 }
 
+// Decrypter decrypts a SOPS-encrypted Secret file as `sops -d` does, verifying its MAC: check
+// uses it to verify a Secret's integrity (the MAC covers its plaintext metadata too) and, with
+// --online, to read the credential it holds. pkg/encrypt implements it with the keys sops finds
+// in the environment.
+type Decrypter interface {
+	// Decrypt returns doc's plaintext, which holds the password: the caller clears it after
+	// use and never shows it. With local, only keys that need no network are tried (age,
+	// PGP). An error wrapping ErrNoDecryptionKey: no available key decrypts it; ErrTampered:
+	// it does not authenticate. Errors never hold plaintext.
+	Decrypt(doc []byte, local bool) ([]byte, error)
+}
+
 // ErrNoDecryptionKey reports that no available key decrypts an existing Secret.
 var ErrNoDecryptionKey = errors.New("no available key can decrypt the file")
+
+// ErrTampered reports an encrypted Secret that does not match its MAC: a value or its
+// plaintext metadata was changed after it was encrypted. sops -d, and Flux, refuse it.
+var ErrTampered = errors.New("it does not match its sops MAC")
+
+// ErrNeedsNetwork reports keys that only a network service can name (an Azure Key Vault key
+// without a version, whose latest version sops asks Key Vault for), in a run that stays
+// offline.
+var ErrNeedsNetwork = errors.New("naming the keys needs the network")
 
 // NoKeysError is an Encrypter's answer when no recipient is given and no .sops.yaml creation
 // rule supplies keys for the file; each front end says how its users give recipients.
