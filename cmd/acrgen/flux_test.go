@@ -695,3 +695,38 @@ func TestSeveralDirs(t *testing.T) {
 		t.Errorf("check without a DIR: want exit 2, got %d", c.code)
 	}
 }
+
+// A Flux Kustomization with decryption provider sops but no secretRef gives kustomize-controller
+// no age key, unless the controller runs with --sops-age-secret: check refuses it, render warns
+// (issue 18 §2). The Secret here is age-encrypted.
+func TestFluxDecryptionWithoutKey(t *testing.T) {
+	dir, _ := fluxRepo(t)
+	t.Chdir(dir)
+	if r := acrgen(t, testPassword, nil, "render", "clusters/prod", "--registry", "myregistry", "--username", testUser, "--password-stdin"); r.code != exitOK {
+		t.Fatalf("render: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	edit(t, "clusters/prod/web.yaml", `\n    secretRef:\n      name: sops-age`, "")
+	r := acrgen(t, "", nil, "check", "clusters/prod", "--registry", "myregistry")
+	want := `clusters/prod/web.yaml: problem: Kustomization web in namespace flux-system has no spec.decryption.secretRef, but Secret acr-secret is encrypted only for age keys: kustomize-controller would have no key to decrypt it [ACR084]`
+	if r.code != exitDrift || !strings.Contains(r.stdout, want) {
+		t.Fatalf("check: want exit 1 and\n%s\ngot %d\n%s%s", want, r.code, r.stdout, r.stderr)
+	}
+	if r := acrgen(t, "", nil, "render", "clusters/prod", "--registry", "myregistry", "--check"); !strings.Contains(r.stderr, "warning: Kustomization web in namespace flux-system has no spec.decryption.secretRef") {
+		t.Fatalf("render --check: want the warning, got %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// The controller's own age keys, set where the repository configures it.
+	write(t, "clusters/prod/flux-system/kustomization.yaml", `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- gotk-sync.yaml
+patches:
+- target: {kind: Deployment, name: kustomize-controller}
+  patch: |
+    - op: add
+      path: /spec/template/spec/containers/0/args/-
+      value: --sops-age-secret=sops-age-keys
+`)
+	if r := acrgen(t, "", nil, "check", "clusters/prod", "--registry", "myregistry"); r.code != exitOK || strings.Contains(r.stdout, "ACR084") {
+		t.Fatalf("check with --sops-age-secret: want exit 0, got %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
