@@ -418,7 +418,7 @@ func fluxSpecRepo(t *testing.T, spec string, files map[string]string) string {
 	}
 	all := map[string]string{
 		"clusters/c/sync.yaml":    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./clusters/c\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
-		"clusters/c/app.yaml":     "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  decryption:\n    provider: sops\n" + spec,
+		"clusters/c/app.yaml":     "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n" + spec,
 		"base/kustomization.yaml": "resources:\n- app.yaml\n",
 		"base/app.yaml":           "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  selector:\n    matchLabels:\n      app: app\n  template:\n    metadata:\n      labels:\n        app: app\n    spec:\n      containers:\n      - name: app\n        image: app:v1\n",
 	}
@@ -532,7 +532,7 @@ func TestFluxFaults(t *testing.T) {
 		render(t)
 		p := filepath.Join(dir, "clusters/c/app.yaml")
 		b, _ := os.ReadFile(p)
-		if err := os.WriteFile(p, []byte(strings.Replace(string(b), "  decryption:\n    provider: sops\n", "", 1)), 0o644); err != nil {
+		if err := os.WriteFile(p, []byte(strings.Replace(string(b), "  decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n", "", 1)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		r := acrgen(t, "", nil, "check", "clusters/c", "--registry", "myregistry")
@@ -542,10 +542,6 @@ func TestFluxFaults(t *testing.T) {
 	})
 	t.Run("a decryption secretRef nothing describes is a warning; one the repository has is not", func(t *testing.T) {
 		dir := fluxSpecRepo(t, app, overlay)
-		p := filepath.Join(dir, "clusters/c/app.yaml")
-		if err := os.WriteFile(p, []byte(strings.Replace(mustRead(t, p), "    provider: sops\n", "    provider: sops\n    secretRef:\n      name: sops-age\n", 1)), 0o644); err != nil {
-			t.Fatal(err)
-		}
 		t.Chdir(dir)
 		render(t)
 		r := acrgen(t, "", nil, "check", "clusters/c", "--registry", "myregistry")
