@@ -16,10 +16,12 @@ import (
 
 	"github.com/acrgen/acrgen/internal/crash"
 	"github.com/acrgen/acrgen/internal/engine"
+	"github.com/acrgen/acrgen/internal/pullcheck"
 	"github.com/acrgen/acrgen/internal/report"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/finding"
+	"github.com/acrgen/acrgen/pkg/online"
 	"github.com/acrgen/acrgen/pkg/render"
 	"github.com/pmezard/go-difflib/difflib"
 	"github.com/urfave/cli/v2"
@@ -170,6 +172,7 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 	if mode == engine.Check {
 		fs = append(fs,
 			&cli.BoolFlag{Name: "strict", Usage: "make every warning a problem (exit 1): what acrgen could not see or check fails the check too"},
+			&cli.BoolFlag{Name: "online", Usage: "also ask the registry whether each Secret's credential pulls each image the workloads name: decrypts the Secrets with the keys sops finds, uses the network; exit 1 unless every image pulls"},
 		)
 		return append(fs, recipientFlags()...)
 	}
@@ -350,9 +353,19 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 			if err := lk.Allow(res.Roots); err != nil {
 				return exitFor(err)
 			}
+			if mode == engine.Check && c.Bool("online") {
+				res.Findings = append(res.Findings, pullcheck.Run(c.Context, res.Pulls, opts.Decrypter, askRegistry)...)
+			}
 			return reportRun(c, mode, res, opts.Display, lk)
 		},
 	}
+}
+
+// askRegistry is check --online's question to a registry: pkg/online with its defaults (four
+// images at a time, 30 seconds each, retries on 429 and 5xx), through the proxy and the trust
+// roots of the environment (HTTPS_PROXY, SSL_CERT_FILE).
+func askRegistry(ctx context.Context, server, username string, password []byte, images []string) []online.Result {
+	return online.Check(ctx, server, username, password, images, online.Options{})
 }
 
 // engineOptions starts the engine's options from validated settings.

@@ -119,6 +119,9 @@ type Result struct {
 	// Recorded are the pull Secrets the trees apply, as their plaintext metadata describes
 	// them: what acrgen provision --retire must keep working.
 	Recorded []RecordedSecret
+	// Pulls are, for check, each namespace's images from the registries and its pull Secret:
+	// what check --online asks the registry about.
+	Pulls []Pull
 }
 
 // Count returns the number of findings of severity s.
@@ -248,6 +251,9 @@ func plan(opts Options, p part) (*run, error) {
 		if err := r.secrets(occ, d); err != nil {
 			return nil, err
 		}
+	}
+	if opts.Mode == Check {
+		r.res.Pulls = r.pulls(occ, d)
 	}
 	if err := r.finishKustomization(); err != nil {
 		return nil, err

@@ -201,6 +201,7 @@ func (m *merger) merge(t flux.Target, label string, r *run, repo *flux.Repo, opt
 		}
 	}
 	slices.Sort(m.res.Repositories)
+	m.res.Pulls = mergePulls(m.res.Pulls, r.res.Pulls)
 	for _, rec := range r.res.Recorded {
 		if !slices.ContainsFunc(m.res.Recorded, func(x RecordedSecret) bool { return x.File == rec.File && x.Namespace == rec.Namespace }) {
 			m.res.Recorded = append(m.res.Recorded, rec)

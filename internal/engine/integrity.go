@@ -40,7 +40,7 @@ func (r *run) verifySecret(inst tree.Instance, sec judge.ExistingSecret) error {
 	switch {
 	case err == nil:
 	case errors.Is(err, render.ErrNoDecryptionKey):
-		at(finding.New(finding.SecretUnverified, name, "no age or PGP key here decrypts it"+keysOf(err)), "sops.mac")
+		at(finding.New(finding.SecretUnverified, name, "no age or PGP key here decrypts it"+render.EncryptedFor(err)), "sops.mac")
 	default:
 		at(finding.New(finding.SecretTampered, name, strings.TrimPrefix(err.Error(), "decrypt: ")), "sops.mac")
 	}
@@ -84,15 +84,4 @@ func secretDocument(inst tree.Instance) ([]byte, bool) {
 		return nil, false
 	}
 	return m.Src.Bytes(), true
-}
-
-// keysOf is the part of a no-key error that names the keys a Secret is encrypted for (", it
-// is encrypted for ..."), "" when it does not say.
-func keysOf(err error) string {
-	_, keys, ok := strings.Cut(err.Error(), "it is encrypted for ")
-	if !ok {
-		return ""
-	}
-	keys, _, _ = strings.Cut(keys, ";")
-	return ": it is encrypted for " + keys
 }

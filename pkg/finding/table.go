@@ -70,7 +70,7 @@ const (
 	OnlineNoPermission    Code = "ACR092"
 	OnlineManifestUnknown Code = "ACR093"
 	OnlineUnreachable     Code = "ACR094"
-	OnlineNoKey           Code = "ACR095"
+	OnlineUnchecked       Code = "ACR095"
 	OnlineNoCredential    Code = "ACR096"
 )
 
@@ -569,13 +569,15 @@ var Rules = []Rule{
 		Example: []string{"myregistry.azurecr.io/app:v1", "acr-secret", "Get \"https://myregistry.azurecr.io/v2/\": dial tcp: lookup myregistry.azurecr.io: no such host"},
 	},
 	{
-		Code: OnlineNoKey, Name: "online-no-key", Check: Problem,
-		Params:  []string{"secret", "images", "detail"},
-		Message: "Secret {secret}: no key decrypts it here, so whether it pulls {images} could not be checked[ ({detail})]",
-		Hint:    "make a key that decrypts it available to sops (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, gpg, or Azure credentials for Key Vault)",
-		Help: "check --online decrypts each Secret as sops -d does, with the keys sops finds in the environment. Without one, the online " +
-			"verdict was asked for and could not be reached: that is not ok.",
-		Example: []string{"acr-secret", "myregistry.azurecr.io/app:v1", "it is encrypted for age:age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq"},
+		Code: OnlineUnchecked, Name: "online-unchecked", Check: Problem,
+		Params:  []string{"secret", "images", "reason"},
+		Message: "Secret {secret}: whether its credential pulls {images} could not be checked: {reason}",
+		Hint: "make a key that decrypts it available to sops (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, gpg, or Azure credentials for Key Vault), " +
+			"or give the Secret a file of its own",
+		Help: "check --online decrypts each Secret as sops -d does, with the keys sops finds in the environment, and reads the credential " +
+			"its .dockerconfigjson holds. When it cannot (no key, a Secret made by a secretGenerator or sharing its file, a MAC that does not " +
+			"match, a .dockerconfigjson it cannot read), the online verdict was asked for and could not be reached: that is not ok.",
+		Example: []string{"acr-secret", "myregistry.azurecr.io/app:v1", "no key decrypts it here: it is encrypted for age:age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq"},
 	},
 	{
 		Code: OnlineNoCredential, Name: "online-no-credential", Check: Problem,

@@ -66,6 +66,19 @@ type Decrypter interface {
 // ErrNoDecryptionKey reports that no available key decrypts an existing Secret.
 var ErrNoDecryptionKey = errors.New("no available key can decrypt the file")
 
+// EncryptedFor is the part of an error wrapping ErrNoDecryptionKey that names the keys the file
+// is encrypted for, as ": it is encrypted for KEYS", or "" when the error does not say. The
+// keys are public names (age recipients, PGP fingerprints, key URLs).
+func EncryptedFor(err error) string {
+	const lead = "it is encrypted for "
+	_, keys, ok := strings.Cut(err.Error(), lead)
+	if !ok || !errors.Is(err, ErrNoDecryptionKey) {
+		return ""
+	}
+	keys, _, _ = strings.Cut(keys, ";")
+	return ": " + lead + keys
+}
+
 // ErrTampered reports an encrypted Secret that does not match its MAC: a value or its
 // plaintext metadata was changed after it was encrypted. sops -d, and Flux, refuse it.
 var ErrTampered = errors.New("it does not match its sops MAC")

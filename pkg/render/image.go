@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"sync"
@@ -75,9 +74,9 @@ func (m *Matcher) Match(image string) (string, bool) {
 	if host == "" {
 		return "", false
 	}
-	name, port, err := net.SplitHostPort(host)
+	name, https := strings.CutSuffix(host, ":443")
 	for _, s := range m.servers {
-		if strings.EqualFold(host, s) || (err == nil && port == "443" && strings.EqualFold(name, s)) {
+		if strings.EqualFold(host, s) || (https && !strings.Contains(s, ":") && strings.EqualFold(name, s)) {
 			return s, true
 		}
 	}
