@@ -238,7 +238,7 @@ func treeArgs(c *cli.Context, opts *engine.Options) error {
 	if err != nil {
 		return exitFor(err)
 	}
-	sops := encrypt.SOPS{Top: top, Offline: c.Command.Name == modeNames[engine.Check].name && !c.Bool("online")}
+	sops := encrypt.SOPS{Top: top, Offline: opts.Mode == engine.Check && !opts.Online}
 	opts.Encrypter, opts.Decrypter = sops, sops
 	return nil
 }
@@ -386,6 +386,7 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 		return engine.Options{}, err
 	}
 	opts := engineOptions(set, mode)
+	opts.Online = mode == engine.Check && c.Bool("online")
 	if err := treeArgs(c, &opts); err != nil {
 		return opts, err
 	}

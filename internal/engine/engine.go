@@ -83,6 +83,9 @@ type Options struct {
 	// Decrypter lets check verify each encrypted Secret's MAC, with the age and PGP keys at
 	// hand (cmd/acrgen gives pkg/encrypt's); nil means check does not verify it.
 	Decrypter render.Decrypter
+	// Online is check --online: verifying a MAC may use every key sops can, key services
+	// (Azure Key Vault) included, as sops -d would.
+	Online bool
 
 	// CredentialID names the credential, recorded on the Secret (render.AnnotationCredential);
 	// empty when unknown.

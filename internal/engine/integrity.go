@@ -12,8 +12,8 @@ import (
 
 // verifySecret is what check verifies of an encrypted, well-formed pull Secret beyond its
 // plaintext: that it is encrypted for the recipients that the applicable .sops.yaml rule (or
-// the recipients given) names now, and, when a key at hand decrypts it, that it matches its
-// MAC as sops -d would verify it. What it could not verify is a note, which check's verdict
+// the recipients given) names now, and, when a key at hand decrypts it (an age or PGP key; with
+// Options.Online, any key sops can use), that it matches its MAC as sops -d would verify it. What it could not verify is a note, which check's verdict
 // names. An error is a .sops.yaml that cannot be loaded, as for render.
 func (r *run) verifySecret(inst tree.Instance, sec judge.ExistingSecret) error {
 	if !sec.Encrypted || len(sec.Problems) > 0 || sec.Generated {
@@ -35,12 +35,16 @@ func (r *run) verifySecret(inst tree.Instance, sec judge.ExistingSecret) error {
 	if r.opts.Decrypter == nil {
 		return nil
 	}
-	plain, err := r.opts.Decrypter.Decrypt(doc, true)
+	plain, err := r.opts.Decrypter.Decrypt(doc, !r.opts.Online)
 	clear(plain)
+	keys := "no age or PGP key here decrypts it"
+	if r.opts.Online {
+		keys = "no key here decrypts it"
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, render.ErrNoDecryptionKey):
-		at(finding.New(finding.SecretUnverified, name, "no age or PGP key here decrypts it"+render.EncryptedFor(err)), "sops.mac")
+		at(finding.New(finding.SecretUnverified, name, keys+render.EncryptedFor(err)), "sops.mac")
 	default:
 		at(finding.New(finding.SecretTampered, name, strings.TrimPrefix(err.Error(), "decrypt: ")), "sops.mac")
 	}

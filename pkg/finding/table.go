@@ -494,7 +494,7 @@ var Rules = []Rule{
 		Params:  []string{"secret", "reason"},
 		Message: "Secret {secret}: its sops MAC was not verified ({reason})",
 		Hint:    "make a key that decrypts it available to sops (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, gpg) to verify it as sops -d would",
-		Caveat:  "the sops MAC of a Secret (and the annotations it covers) was not verified, for lack of a key",
+		Caveat:  "a Secret's sops MAC, which covers its annotations, for lack of a key",
 		Help: "No key at hand decrypts the Secret, so check could not verify its MAC, which covers its plaintext annotations too: what check " +
 			"read from them (registry, expiry) is as the file says, unverified. This is a note, not a warning: check usually runs where " +
 			"the key is not (CI, pre-commit: only the cluster holds it), and a warning there would make every check --strict fail. Its " +
@@ -506,7 +506,7 @@ var Rules = []Rule{
 		Params:  []string{"secret", "reason"},
 		Message: "Secret {secret}: its recipients were not compared with the configured ones ({reason})",
 		Hint:    "run acrgen check --online, which may ask Key Vault, or pin the key's version in .sops.yaml",
-		Caveat:  "the recipients of a Secret were not compared, which needs the network",
+		Caveat:  "a Secret's recipients, whose keys only the network can name",
 		Help: "Naming the configured keys needs the network (an Azure Key Vault key without a version, whose latest version sops asks Key " +
 			"Vault for), and a plain check stays offline.",
 		Example: []string{"acr-secret", "naming the keys needs the network: .sops.yaml names Azure Key Vault key https://myvault.vault.azure.net/keys/sops without a version, which only Key Vault can resolve"},
