@@ -27,39 +27,15 @@ const (
 	repositoryReader = "b93aa761-3e63-49ed-ac28-beffa264f7ac"
 )
 
-// world is an emulated registry holding app:v1, other:v1 and team/api:v1, a service principal
-// with one password, and an age key that sops finds.
+// world is the emulator's pull world (fakeazure.StartPullWorld) and an age key that sops finds.
 type world struct {
-	srv      *fakeazure.Server
-	reg      fakeazure.Registry
-	app      fakeazure.Application
-	spID     string
-	password fakeazure.PasswordCredential
-	recip    string
+	*fakeazure.PullWorld
+	recip string
 }
 
 func newWorld(t *testing.T, mode string) *world {
 	t.Helper()
-	srv, err := fakeazure.Start(fakeazure.Options{Dir: t.TempDir(), Registries: []fakeazure.Registry{{Name: "myregistry", RoleAssignmentMode: mode}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	reg := srv.Registries()[0]
-	for _, repo := range []string{"app", "other", "team/api"} {
-		if _, err := srv.PushImage(reg.LoginServer, repo, "v1"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	app := srv.AddApplication("puller")
-	sp, err := srv.AddServicePrincipal(app.AppID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc, err := srv.AddApplicationPassword(app.ID, "acrgen", time.Now().Add(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pw := fakeazure.NewPullWorld(t, mode)
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +45,21 @@ func newWorld(t *testing.T, mode string) *world {
 		t.Fatal(err)
 	}
 	t.Setenv("SOPS_AGE_KEY_FILE", keyFile)
-	return &world{srv: srv, reg: reg, app: app, spID: sp.ID, password: pc, recip: id.Recipient().String()}
+	return &world{PullWorld: pw, recip: id.Recipient().String()}
+}
+
+// granted is a world whose service principal has AcrPull on the registry.
+func granted(t *testing.T) *world {
+	t.Helper()
+	w := newWorld(t, "")
+	w.Server.AddRoleAssignment(w.Registry.ID, acrPull, w.SPID)
+	return w
+}
+
+// spTree is tree with the service principal's credential, for the registry's login server.
+func (w *world) spTree(t *testing.T, images ...string) []engine.Pull {
+	t.Helper()
+	return w.tree(t, w.App.AppID, w.Password.Secret, []string{w.Registry.LoginServer}, images...)
 }
 
 // tree writes a directory whose Pod in namespace apps pulls images (NAME:TAG on the registry,
@@ -81,7 +71,7 @@ func (w *world) tree(t *testing.T, username, password string, servers []string, 
 	var containers strings.Builder
 	for i, img := range images {
 		if !strings.Contains(img, "/") || !strings.Contains(strings.SplitN(img, "/", 2)[0], ".") {
-			img = w.reg.LoginServer + "/" + img
+			img = w.Registry.LoginServer + "/" + img
 		}
 		fmt.Fprintf(&containers, "  - name: c%d\n    image: %s\n", i, img)
 	}
@@ -107,7 +97,7 @@ func (w *world) tree(t *testing.T, username, password string, servers []string, 
 			t.Fatal(err)
 		}
 	}
-	res, err := engine.Plan(engine.Options{Dir: dir, Mode: engine.Check, Registries: []string{w.reg.LoginServer}, SecretName: "acr-secret", Encrypter: encrypt.SOPS{Offline: true}, Decrypter: encrypt.SOPS{}})
+	res, err := engine.Plan(engine.Options{Dir: dir, Mode: engine.Check, Registries: []string{w.Registry.LoginServer}, SecretName: "acr-secret", Encrypter: encrypt.SOPS{Offline: true}, Decrypter: encrypt.SOPS{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +107,7 @@ func (w *world) tree(t *testing.T, username, password string, servers []string, 
 // ask asks the emulated registry, through its proxy and trusting its CA, with quick retries.
 func (w *world) ask(ctx context.Context, server, username string, password []byte, images []string) []online.Result {
 	return online.Check(ctx, server, username, password, images, online.Options{
-		Transport: w.srv.RegistryTransport(), Timeout: 10 * time.Second,
+		Transport: w.Server.RegistryTransport(), Timeout: 10 * time.Second,
 		Backoff: remote.Backoff{Duration: time.Millisecond, Factor: 2, Steps: 3},
 	})
 }
@@ -130,7 +120,7 @@ func (w *world) run(t *testing.T, pulls []engine.Pull, passwords ...string) []st
 	var out []string
 	for _, f := range fs {
 		line := fmt.Sprintf("%s %s: %s", f.Severity, f.Code, f.Message())
-		for _, pw := range append(passwords, w.password.Secret) {
+		for _, pw := range append(passwords, w.Password.Secret) {
 			if strings.Contains(line+f.Hint()+fmt.Sprintf("%#v", f), pw) {
 				t.Fatalf("a password reached a finding: %s", line)
 			}
@@ -154,9 +144,8 @@ func want(t *testing.T, lines []string, wants ...string) {
 }
 
 func TestPulls(t *testing.T) {
-	w := newWorld(t, "")
-	w.srv.AddRoleAssignment(w.reg.ID, acrPull, w.spID)
-	pulls := w.tree(t, w.app.AppID, w.password.Secret, []string{w.reg.LoginServer}, "app:v1", "team/api:v1")
+	w := granted(t)
+	pulls := w.spTree(t, "app:v1", "team/api:v1")
 	want(t, w.run(t, pulls),
 		"note ACR090: myregistry.azurecr.io/app:v1 pulls with the credential in Secret acr-secret",
 		"note ACR090: myregistry.azurecr.io/team/api:v1 pulls with the credential in Secret acr-secret")
@@ -165,10 +154,9 @@ func TestPulls(t *testing.T) {
 // A password removed in Azure (a reset, a retire that ran before the Secret that records the new
 // one was applied) is refused at the token endpoint, for every image.
 func TestRotatedAwayPassword(t *testing.T) {
-	w := newWorld(t, "")
-	w.srv.AddRoleAssignment(w.reg.ID, acrPull, w.spID)
-	pulls := w.tree(t, w.app.AppID, w.password.Secret, []string{w.reg.LoginServer}, "app:v1", "other:v1")
-	if err := w.srv.RemoveApplicationPassword(w.app.ID, w.password.KeyID); err != nil {
+	w := granted(t)
+	pulls := w.spTree(t, "app:v1", "other:v1")
+	if err := w.Server.RemoveApplicationPassword(w.App.ID, w.Password.KeyID); err != nil {
 		t.Fatal(err)
 	}
 	want(t, w.run(t, pulls),
@@ -180,15 +168,15 @@ func TestRotatedAwayPassword(t *testing.T) {
 // the repositories its condition names.
 func TestABACCondition(t *testing.T) {
 	w := newWorld(t, fakeazure.RoleModeABAC)
-	w.srv.AddRoleAssignment(w.reg.ID, acrPull, w.spID)
-	pulls := w.tree(t, w.app.AppID, w.password.Secret, []string{w.reg.LoginServer}, "app:v1", "other:v1")
+	w.Server.AddRoleAssignment(w.Registry.ID, acrPull, w.SPID)
+	pulls := w.spTree(t, "app:v1", "other:v1")
 	want(t, w.run(t, pulls),
 		"problem ACR092: myregistry.azurecr.io/app:v1: the credential in Secret acr-secret authenticates but may not pull the repository",
 		"problem ACR092: myregistry.azurecr.io/other:v1")
 	cond := "((!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/read'}) AND " +
 		"!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/metadata/read'})) OR " +
 		"(@Request[Microsoft.ContainerRegistry/registries/repositories:name] StringEqualsIgnoreCase 'app'))"
-	w.srv.AddRoleAssignment(w.reg.ID, repositoryReader, w.spID, cond)
+	w.Server.AddRoleAssignment(w.Registry.ID, repositoryReader, w.SPID, cond)
 	want(t, w.run(t, pulls),
 		"note ACR090: myregistry.azurecr.io/app:v1 pulls",
 		"problem ACR092: myregistry.azurecr.io/other:v1: the credential in Secret acr-secret authenticates but may not pull the repository")
@@ -198,8 +186,8 @@ func TestABACCondition(t *testing.T) {
 // unknown manifest.
 func TestTokenScopeAndMissingTag(t *testing.T) {
 	w := newWorld(t, "")
-	pw := w.srv.AddToken(w.reg.ID, "staging-pull", []string{"repositories/app/content/read", "repositories/app/metadata/read"}, time.Now().Add(time.Hour))
-	pulls := w.tree(t, "staging-pull", pw, []string{w.reg.LoginServer}, "app:v1", "app:v9", "other:v1")
+	pw := w.Server.AddToken(w.Registry.ID, "staging-pull", []string{"repositories/app/content/read", "repositories/app/metadata/read"}, time.Now().Add(time.Hour))
+	pulls := w.tree(t, "staging-pull", pw, []string{w.Registry.LoginServer}, "app:v1", "app:v9", "other:v1")
 	want(t, w.run(t, pulls, pw),
 		"note ACR090: myregistry.azurecr.io/app:v1 pulls",
 		"problem ACR093: myregistry.azurecr.io/app:v9: the registry has no such manifest (the registry answered 404): pods would fail with ImagePullBackOff",
@@ -208,9 +196,8 @@ func TestTokenScopeAndMissingTag(t *testing.T) {
 
 // Without a key, the online verdict cannot be reached: a problem, not an ok.
 func TestNoKey(t *testing.T) {
-	w := newWorld(t, "")
-	w.srv.AddRoleAssignment(w.reg.ID, acrPull, w.spID)
-	pulls := w.tree(t, w.app.AppID, w.password.Secret, []string{w.reg.LoginServer}, "app:v1")
+	w := granted(t)
+	pulls := w.spTree(t, "app:v1")
 	t.Setenv("SOPS_AGE_KEY_FILE", filepath.Join(t.TempDir(), "absent.agekey"))
 	want(t, w.run(t, pulls),
 		"problem ACR095: Secret acr-secret: whether its credential pulls myregistry.azurecr.io/app:v1 could not be checked: no key decrypts it here: it is encrypted for age:"+w.recip)
@@ -220,14 +207,13 @@ func TestNoKey(t *testing.T) {
 // entry for myregistry.azurecr.io:443 gives it none; with one, the image pulls through that
 // host form.
 func TestHostForms(t *testing.T) {
-	w := newWorld(t, "")
-	w.srv.AddRoleAssignment(w.reg.ID, acrPull, w.spID)
-	port := w.reg.LoginServer + ":443/app:v1"
-	pulls := w.tree(t, w.app.AppID, w.password.Secret, []string{w.reg.LoginServer}, "app:v1", port)
+	w := granted(t)
+	port := w.Registry.LoginServer + ":443/app:v1"
+	pulls := w.spTree(t, "app:v1", port)
 	want(t, w.run(t, pulls),
 		"note ACR090: myregistry.azurecr.io/app:v1 pulls",
 		"problem ACR096: myregistry.azurecr.io:443/app:v1: Secret acr-secret holds no credential for myregistry.azurecr.io:443, the host the image names: the kubelet would pull without one")
-	pulls = w.tree(t, w.app.AppID, w.password.Secret, []string{w.reg.LoginServer, w.reg.LoginServer + ":443"}, "app:v1", port)
+	pulls = w.tree(t, w.App.AppID, w.Password.Secret, []string{w.Registry.LoginServer, w.Registry.LoginServer + ":443"}, "app:v1", port)
 	want(t, w.run(t, pulls),
 		"note ACR090: myregistry.azurecr.io/app:v1 pulls",
 		"note ACR090: myregistry.azurecr.io:443/app:v1 pulls")
@@ -235,18 +221,16 @@ func TestHostForms(t *testing.T) {
 
 // A registry that keeps failing after the retries gives no verdict: a problem.
 func TestUnreachable(t *testing.T) {
-	w := newWorld(t, "")
-	w.srv.AddRoleAssignment(w.reg.ID, acrPull, w.spID)
-	pulls := w.tree(t, w.app.AppID, w.password.Secret, []string{w.reg.LoginServer}, "app:v1")
-	w.srv.FailRegistry(503, 100)
+	w := granted(t)
+	pulls := w.spTree(t, "app:v1")
+	w.Server.FailRegistry(503, 100)
 	want(t, w.run(t, pulls), "problem ACR094: myregistry.azurecr.io/app:v1: the registry could not be asked (the registry answered 503")
 }
 
 // Two namespaces with the same credential and image ask the registry once.
 func TestAnswersAreShared(t *testing.T) {
-	w := newWorld(t, "")
-	w.srv.AddRoleAssignment(w.reg.ID, acrPull, w.spID)
-	pulls := w.tree(t, w.app.AppID, w.password.Secret, []string{w.reg.LoginServer}, "app:v1")
+	w := granted(t)
+	pulls := w.spTree(t, "app:v1")
 	second := pulls[0]
 	second.Namespace = "web"
 	asked := 0
