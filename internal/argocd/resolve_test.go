@@ -90,8 +90,8 @@ func describe(t *testing.T, dir string) string {
 		}
 		for _, inst := range tr.Instances {
 			fmt.Fprintf(&b, "  %s %s/%s", inst.Resource.Kind, tg.EffectiveNamespace(inst), inst.Name)
-			for _, imgs := range inst.Images {
-				fmt.Fprintf(&b, " %v", imgs)
+			for _, ps := range inst.PodSpecs {
+				fmt.Fprintf(&b, " %v", ps.Images)
 			}
 			for _, f := range inst.ImageFields {
 				fmt.Fprintf(&b, " %s=%s", f.Path, f.Image)

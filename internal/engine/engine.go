@@ -299,8 +299,8 @@ func (r *run) occurrences() occurrences {
 	objs := make([]judge.Object, len(r.t.Instances))
 	for i := range r.t.Instances {
 		inst := &r.t.Instances[i]
-		objs[i] = judge.Object{ID: i, Res: inst.Resource, Namespace: inst.Namespace, PodSpecs: inst.PodSpecs,
-			Images: inst.Images, Secrets: inst.Secrets, ImageFields: inst.ImageFields, Outside: !inst.File.InRoot}
+		objs[i] = judge.Object{ID: i, Res: inst.Resource, Namespace: inst.Namespace, PodSpecs: podUses(inst.PodSpecs),
+			ImageFields: inst.ImageFields, Outside: !inst.File.InRoot}
 	}
 	o := occurrences{Occurrences: judge.Gather(objs, r.opts.SecretName)}
 	o.Namespaces = r.part.helmNamespaces
@@ -314,6 +314,19 @@ func (r *run) occurrences() occurrences {
 		}
 	}
 	return o
+}
+
+// podUses are what judge.Decide needs of an instance's pod specs: their effective images and
+// pull secrets.
+func podUses(specs []tree.PodSpec) []judge.PodUse {
+	if len(specs) == 0 {
+		return nil
+	}
+	out := make([]judge.PodUse, len(specs))
+	for i, ps := range specs {
+		out[i] = judge.NewPodUse(ps.Spec, ps.Images, ps.Secrets)
+	}
+	return out
 }
 
 // settings are the run's settings for judge.Decide. The CLI decrypts an existing Secret to
@@ -340,14 +353,14 @@ func (r *run) workloads(occ occurrences, d judge.Decisions) (map[*yaml.Node]bool
 	for _, pd := range d.Pods {
 		inst := r.t.Instances[pd.ID]
 		ps := inst.PodSpecs[pd.PodSpec]
-		for _, f := range judge.PodFindings(pd, ps.Path()) {
-			r.add(r.locate(f, inst, ps.Node.Line))
+		for _, f := range judge.PodFindings(pd, ps.Spec.Path()) {
+			r.add(r.locate(f, inst, ps.Spec.Node.Line))
 		}
 		if pd.Action == judge.PodPatch || pd.Action == judge.PodPatchOwnSecrets {
 			missing := func(from string) finding.Finding {
-				return judge.MissingPullSecret(pd, ps.Path(), from, r.opts.SecretName)
+				return judge.MissingPullSecret(pd, ps.Spec.Path(), from, r.opts.SecretName)
 			}
-			if err := r.require(w, inst, ps, inst.Secrets[pd.PodSpec], missing); err != nil {
+			if err := r.require(w, inst, ps, missing); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -422,22 +435,22 @@ type wanted struct {
 }
 
 // require records that a pod spec (or ServiceAccount) of an instance, which judge.Decide
-// found lacking the secret, must list it; have is what it lists after the patches on the way,
-// and missing makes the finding that says so (from: the file of a workload from outside the
-// root). A pod spec in the root that cannot be edited in place (see render.PodSpec.Shared) is
-// an input error, in check too.
-func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []string, missing func(from string) finding.Finding) error {
+// found lacking the secret, must list it; missing makes the finding that says so (from: the
+// file of a workload from outside the root). A pod spec in the root that cannot be edited in
+// place (see render.PodSpec.Shared) is an input error, in check too.
+func (r *run) require(w *wanted, inst tree.Instance, tps tree.PodSpec, missing func(from string) finding.Finding) error {
 	f := missing("")
+	ps := tps.Spec
 	if inst.File.InRoot && ps.Shared != "" {
 		return &tree.InputError{Path: r.display(inst.File.Path), Line: ps.SharedLine, Msg: describe(inst) + ": " + ps.SharedError().Msg}
 	}
-	if inst.EditLost(ps) && inst.RootPatchLost(ps) {
+	if tps.EditLost && tps.RootPatchLost {
 		lost := finding.New(finding.PullSecretOverridden, ps.Path(), strings.Join(r.opts.Registries, ", "), r.display(r.t.Kustomization.Path), r.opts.SecretName)
 		lost.Field = f.Field
 		r.add(r.locate(lost, inst, ps.Node.Line))
 		return nil
 	}
-	if inst.File.InRoot && !inst.EditLost(ps) {
+	if inst.File.InRoot && !tps.EditLost {
 		if !w.needs[ps.Node] {
 			w.needs[ps.Node] = true
 			f.Fixed = r.writes() // patchFiles edits it
@@ -445,7 +458,8 @@ func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []s
 		}
 		return nil
 	}
-	t := render.PatchTarget{APIVersion: inst.Resource.APIVersion, Kind: inst.Resource.Kind, Name: inst.PatchName, Namespace: inst.PatchNamespace, Path: ps.Kind.Path, Secrets: append(append([]string(nil), have...), r.opts.SecretName)}
+	// The patch lists what the pod spec lists after the patches on the way, and the secret.
+	t := render.PatchTarget{APIVersion: inst.Resource.APIVersion, Kind: inst.Resource.Kind, Name: inst.PatchName, Namespace: inst.PatchNamespace, Path: ps.Kind.Path, Secrets: append(append([]string(nil), tps.Secrets...), r.opts.SecretName)}
 	key := strings.Join([]string{t.APIVersion, t.Kind, t.Namespace, t.Name, ps.Path()}, "\x00")
 	if !w.seen[key] {
 		w.seen[key] = true
@@ -470,7 +484,7 @@ func (r *run) serviceAccounts(w *wanted, occ occurrences, d judge.Decisions) err
 				continue
 			}
 			missing := func(from string) finding.Finding { return judge.MissingAccountSecret(user, from, r.opts.SecretName) }
-			if err := r.require(w, inst, inst.PodSpecs[0], inst.Secrets[0], missing); err != nil {
+			if err := r.require(w, inst, inst.PodSpecs[0], missing); err != nil {
 				return err
 			}
 		}
@@ -612,10 +626,10 @@ func (r *run) keptPatchTargets(old []byte, targets []render.PatchTarget) ([]rend
 	exists := map[string]bool{}
 	for _, inst := range r.t.Instances {
 		for _, ps := range inst.PodSpecs {
-			if inst.File.InRoot && !inst.EditLost(ps) {
+			if inst.File.InRoot && !ps.EditLost {
 				continue
 			}
-			exists[id(inst.Resource.APIVersion, inst.Resource.Kind, inst.PatchNamespace, inst.PatchName, ps.Path())] = true
+			exists[id(inst.Resource.APIVersion, inst.Resource.Kind, inst.PatchNamespace, inst.PatchName, ps.Spec.Path())] = true
 		}
 	}
 	var kept []render.PatchTarget

@@ -279,10 +279,10 @@ func build(root string) (resmap.ResMap, error) {
 	return krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), root)
 }
 
-func answer(kind, ns, name string, images, secrets [][]string) string {
+func answer(kind, ns, name string, pods []tree.PodSpec) string {
 	s := fmt.Sprintf("%s %s/%s", kind, ns, name)
-	for i := range images {
-		s += fmt.Sprintf(" images=%v secrets=%v", images[i], secrets[i])
+	for _, ps := range pods {
+		s += fmt.Sprintf(" images=%v secrets=%v", ps.Images, ps.Secrets)
 	}
 	return s
 }
@@ -297,7 +297,7 @@ func compare(root string) string {
 	var got []string
 	for _, inst := range tr.Instances {
 		if len(inst.PodSpecs) > 0 {
-			got = append(got, answer(inst.Resource.Kind, inst.Namespace, inst.Name, inst.Images, inst.Secrets))
+			got = append(got, answer(inst.Resource.Kind, inst.Namespace, inst.Name, inst.PodSpecs))
 		}
 	}
 	m, err := build(root)
@@ -317,14 +317,14 @@ func compare(root string) string {
 		if len(specs) == 0 {
 			continue
 		}
-		images, secrets := make([][]string, len(specs)), make([][]string, len(specs))
+		pods := make([]tree.PodSpec, len(specs))
 		for i, ps := range specs {
 			for _, im := range ps.Images {
-				images[i] = append(images[i], im.Value)
+				pods[i].Images = append(pods[i].Images, im.Value)
 			}
-			secrets[i] = ps.SecretNames()
+			pods[i].Secrets = ps.SecretNames()
 		}
-		want = append(want, answer(res.Kind, res.Namespace, res.Name, images, secrets))
+		want = append(want, answer(res.Kind, res.Namespace, res.Name, pods))
 	}
 	sort.Strings(got)
 	sort.Strings(want)

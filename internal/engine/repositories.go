@@ -21,7 +21,7 @@ func (r *run) repositories(d judge.Decisions) []string {
 		if pd.Action == judge.PodOutOfScope || pd.Action == judge.PodBadNamespace {
 			continue
 		}
-		for _, img := range r.t.Instances[pd.ID].Images[pd.PodSpec] {
+		for _, img := range r.t.Instances[pd.ID].PodSpecs[pd.PodSpec].Images {
 			if done[img] {
 				continue
 			}

@@ -30,7 +30,7 @@ func TestCacheParsesSharedBaseOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(tr.Instances) != 3 || tr.Instances[0].Namespace != ns || tr.Instances[0].Images[0][0] != "myregistry.azurecr.io/a" {
+		if len(tr.Instances) != 3 || tr.Instances[0].Namespace != ns || tr.Instances[0].PodSpecs[0].Images[0] != "myregistry.azurecr.io/a" {
 			t.Fatalf("overlay %s: want the 3 pods of the base in %s, got %d", ns, ns, len(tr.Instances))
 		}
 	}
@@ -199,8 +199,8 @@ func TestCacheSharesKustomizationsNotTheAdjustedRoot(t *testing.T) {
 	}
 	check := func(what string, in Instance, ns, image string) {
 		t.Helper()
-		if in.Namespace != ns || in.Images[0][0] != image {
-			t.Errorf("%s: got namespace %q image %q, want %q %q", what, in.Namespace, in.Images[0][0], ns, image)
+		if in.Namespace != ns || in.PodSpecs[0].Images[0] != image {
+			t.Errorf("%s: got namespace %q image %q, want %q %q", what, in.Namespace, in.PodSpecs[0].Images[0], ns, image)
 		}
 	}
 	for _, adjustedFirst := range []bool{true, false} {

@@ -120,15 +120,17 @@ func loadAndRender(t testing.TB, dir string) []byte {
 	match := render.NewMatcher([]string{testRegistry})
 	needs := map[any]bool{}
 	for _, inst := range tr.Instances {
-		fmt.Fprintf(&out, "instance %s %s/%s in %q as %s/%s: images %q, secrets %q\n",
-			inst.File.Path, inst.Resource.Kind, inst.Resource.Name, inst.Namespace, inst.PatchNamespace, inst.PatchName, inst.Images, inst.Secrets)
-		for i, ps := range inst.PodSpecs {
-			for _, img := range inst.Images[i] {
+		fmt.Fprintf(&out, "instance %s %s/%s in %q as %s/%s:",
+			inst.File.Path, inst.Resource.Kind, inst.Resource.Name, inst.Namespace, inst.PatchNamespace, inst.PatchName)
+		for _, ps := range inst.PodSpecs {
+			fmt.Fprintf(&out, " images %q, secrets %q;", ps.Images, ps.Secrets)
+			for _, img := range ps.Images {
 				if _, ok := match.Match(img); ok {
-					needs[ps.Node] = true
+					needs[ps.Spec.Node] = true
 				}
 			}
 		}
+		out.WriteString("\n")
 	}
 	paths := make([]string, 0, len(tr.Files))
 	for p := range tr.Files {

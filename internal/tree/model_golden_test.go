@@ -131,8 +131,8 @@ func modelWorkloads(root string, opts Options) ([]workload, error) {
 			continue
 		}
 		w := workload{Kind: inst.Resource.Kind, Namespace: inst.Namespace, Name: inst.Name}
-		for i := range inst.PodSpecs {
-			w.PodSpecs = append(w.PodSpecs, podSpec{Images: inst.Images[i], PullSecrets: inst.Secrets[i]})
+		for _, ps := range inst.PodSpecs {
+			w.PodSpecs = append(w.PodSpecs, podSpec{Images: ps.Images, PullSecrets: ps.Secrets})
 		}
 		out = append(out, w)
 	}

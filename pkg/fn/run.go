@@ -188,7 +188,10 @@ func (r *run) occurrences(objs []*object) (judge.Occurrences, [][]render.PodSpec
 			kinds = accounts
 		}
 		specs[i], specErr[i] = kinds.PodSpecs(o.res)
-		gathered[i] = judge.Object{ID: i, Res: o.res, Namespace: o.res.Namespace, PodSpecs: specs[i], InList: o.inList}
+		gathered[i] = judge.Object{ID: i, Res: o.res, Namespace: o.res.Namespace, InList: o.inList}
+		for _, ps := range specs[i] {
+			gathered[i].PodSpecs = append(gathered[i].PodSpecs, judge.WrittenPodUse(ps))
+		}
 		if _, known := r.cfg.Kinds.Lookup(o.res.APIVersion, o.res.Kind); !known && len(specs[i]) == 0 && specErr[i] == nil {
 			gathered[i].ImageFields = render.ImageFields(o.res.Node)
 		}

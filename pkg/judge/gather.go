@@ -16,11 +16,9 @@ type Object struct {
 	Res render.Resource
 	// Namespace is its effective namespace ("" for none).
 	Namespace string
-	// PodSpecs are its pod specs (of a ServiceAccount: the account itself), Images[i] and
-	// Secrets[i] the effective images and pull secrets of PodSpecs[i]; nil Images or Secrets
-	// mean those written in the pod spec.
-	PodSpecs        []render.PodSpec
-	Images, Secrets [][]string
+	// PodSpecs are its pod specs (of a ServiceAccount: the account itself), with their
+	// effective images and pull secrets.
+	PodSpecs []PodUse
 	// ImageFields are the image fields of a resource of a kind acrgen does not know as a
 	// workload.
 	ImageFields []render.ImageField
@@ -63,7 +61,7 @@ func Gather(objs []Object, name string) Occurrences {
 		if IsServiceAccount(res.APIVersion, res.Kind) {
 			a := Account{ID: obj.ID, Namespace: obj.Namespace, Name: res.Name}
 			if len(obj.PodSpecs) == 1 {
-				a.Secrets = obj.secrets(0)
+				a.Secrets = obj.PodSpecs[0].Secrets
 			}
 			o.ServiceAccounts = append(o.ServiceAccounts, a)
 			continue
@@ -80,34 +78,9 @@ func Gather(objs []Object, name string) Occurrences {
 			}
 			continue
 		}
-		w := Workload{ID: obj.ID, Namespace: obj.Namespace}
-		for j, ps := range obj.PodSpecs {
-			w.PodSpecs = append(w.PodSpecs, NewPodUse(ps, obj.images(j), obj.secrets(j)))
-		}
-		o.Workloads = append(o.Workloads, w)
+		o.Workloads = append(o.Workloads, Workload{ID: obj.ID, Namespace: obj.Namespace, PodSpecs: obj.PodSpecs})
 	}
 	return o
-}
-
-// images are the effective images of pod spec j.
-func (obj Object) images(j int) []string {
-	if obj.Images != nil {
-		return obj.Images[j]
-	}
-	ps := obj.PodSpecs[j]
-	out := make([]string, len(ps.Images))
-	for i, img := range ps.Images {
-		out[i] = img.Value
-	}
-	return out
-}
-
-// secrets are the effective pull secrets of pod spec j.
-func (obj Object) secrets(j int) []string {
-	if obj.Secrets != nil {
-		return obj.Secrets[j]
-	}
-	return obj.PodSpecs[j].SecretNames()
 }
 
 // PreviousName is the first name kustomize records an object had before namePrefix or

@@ -54,6 +54,16 @@ func NewPodUse(ps render.PodSpec, images, secrets []string) PodUse {
 	}
 }
 
+// WrittenPodUse returns the PodUse of ps with the images and pull secrets written in it: what
+// a pod spec of a build's output (the function's items) uses.
+func WrittenPodUse(ps render.PodSpec) PodUse {
+	images := make([]string, len(ps.Images))
+	for i, img := range ps.Images {
+		images[i] = img.Value
+	}
+	return NewPodUse(ps, images, ps.SecretNames())
+}
+
 // RunsAs is the ServiceAccount the pod runs as: serviceAccountName, else the deprecated
 // serviceAccount, else "default".
 func (p PodUse) RunsAs() string {
