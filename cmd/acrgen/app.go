@@ -323,6 +323,9 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 		ArgsUsage: "DIR...",
 		Flags:     treeFlags(mode),
 		Action: func(c *cli.Context) error {
+			if _, err := outputFormat(c); err != nil {
+				return err
+			}
 			opts, err := treeOptions(c, mode, stdin, getenv)
 			if err != nil {
 				return err
@@ -334,18 +337,24 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 			if err != nil {
 				return exitFor(err)
 			}
-			lk, err := lockTree(c, root, mode != engine.Check && !c.Bool("check") && !c.Bool("diff"), getenv)
+			lk, err := lockTree(root, mode != engine.Check && !c.Bool("check") && !c.Bool("diff"), getenv)
 			if err != nil {
 				return err
 			}
 			defer lk.Unlock()
+			recovery := recovered(lk, mode != engine.Check)
 			res, err := engine.Plan(opts)
+			if err == nil {
+				err = lk.Allow(res.Roots)
+			}
 			if err != nil {
+				// No report follows: what finishing an interrupted write found is said here.
+				if perr := printFindings(c, recovery); perr != nil {
+					return perr
+				}
 				return exitFor(err)
 			}
-			if err := lk.Allow(res.Roots); err != nil {
-				return exitFor(err)
-			}
+			res.Findings = append(recovery, res.Findings...)
 			return reportRun(c, mode, res, opts.Display, lk)
 		},
 	}

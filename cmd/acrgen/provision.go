@@ -105,11 +105,16 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	if err != nil {
 		return exitFor(err)
 	}
-	lk, err := lockTree(c, root, !popts.DryRun && !retire, nil)
+	lk, err := lockTree(root, !popts.DryRun && !retire, nil)
 	if err != nil {
 		return err
 	}
 	defer lk.Unlock()
+	// provision prints text only, and may end before the tree's report (retire, a dry run, an
+	// Azure error): what finishing an interrupted write found is said now.
+	if err := printFindings(c, recovered(lk, true)); err != nil {
+		return err
+	}
 	// What the trees hold now: the credentials their Secrets record, the repositories their
 	// workloads pull from the registry. The same plan as render's, changing nothing.
 	survey := ropts
