@@ -12,7 +12,8 @@ import (
 	"github.com/acrgen/acrgen/internal/rotation"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/provision"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
+	"github.com/acrgen/acrgen/pkg/settings"
 	"github.com/urfave/cli/v2"
 )
 
@@ -63,7 +64,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	if err != nil {
 		return cli.Exit(err.Error(), exitUsage)
 	}
-	set, err := settingsFrom(c, render.SettingsInput{Registries: []string{c.String("registry")}, LoginServerSuffix: cloud.ACRSuffix})
+	set, err := settingsFrom(c, settings.Input{Registries: []string{c.String("registry")}, LoginServerSuffix: cloud.ACRSuffix})
 	if err != nil {
 		return err
 	}
@@ -78,7 +79,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 		Cloud: cloud, SubscriptionID: c.String("subscription"), ResourceGroup: c.String("resource-group"), Registry: c.String("registry"),
 		Credential: provision.CredentialKind(c.String("credential")), SPName: c.String("sp-name"), SPID: c.String("sp-id"),
 		Role: c.String("role"), AllRepositories: c.Bool("all-repositories"), TokenName: c.String("token-name"),
-		Repositories: render.SplitList(c.StringSlice("repository")),
+		Repositories: settings.SplitList(c.StringSlice("repository")),
 		Years:        c.Int("years"), Rotate: c.Bool("rotate"), DryRun: c.Bool("dry-run"), Progress: progress,
 	}
 	// Role and principal apply to service principals, token name to tokens.
@@ -88,7 +89,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 		popts.TokenName = ""
 	}
 	if e := c.String("end-date"); e != "" {
-		if popts.EndDate, err = render.ParseExpiry(e); err != nil {
+		if popts.EndDate, err = secret.ParseExpiry(e); err != nil {
 			return cli.Exit("--end-date: "+err.Error(), exitUsage)
 		}
 	}
@@ -219,7 +220,7 @@ func recordedCredentials(secs []engine.RecordedSecret, secretName string) ([]pro
 		rc := provision.Recorded{Where: where, Registries: s.Registries}
 		if s.Credential != "" {
 			if rc.ID, err = provision.ParseCredentialID(s.Credential); err != nil {
-				return nil, cli.Exit(fmt.Sprintf("%s: Secret %s: annotation %s: %v", s.File, secretName, render.AnnotationCredential, err), exitUsage)
+				return nil, cli.Exit(fmt.Sprintf("%s: Secret %s: annotation %s: %v", s.File, secretName, secret.AnnotationCredential, err), exitUsage)
 			}
 		}
 		out = append(out, rc)

@@ -25,7 +25,8 @@ import (
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
 )
 
 // The differential test: acrgen's own model of kustomize (internal/tree) must give, for every
@@ -178,7 +179,7 @@ func TestModelAgainstKustomizeRepoTrees(t *testing.T) {
 				t.Fatal(err)
 			}
 			root := filepath.Join(dir, r)
-			tr, err := tree.Load(root, tree.Options{Kinds: render.NewKinds()})
+			tr, err := tree.Load(root, tree.Options{Kinds: manifest.NewKinds()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -216,7 +217,7 @@ func checkSeed(t *testing.T, seed uint64, recipient string) bool {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr, err := tree.Load(root, tree.Options{Kinds: render.NewKinds()})
+		tr, err := tree.Load(root, tree.Options{Kinds: manifest.NewKinds()})
 		if err != nil {
 			t.Fatalf("seed %d: %v\n%s", seed, err, g.describe(nil))
 		}
@@ -289,7 +290,7 @@ func answer(kind, ns, name string, pods []tree.PodSpec) string {
 
 // compare returns how acrgen's per-workload answers differ from kustomize's, or "".
 func compare(root string) string {
-	kinds := render.NewKinds()
+	kinds := manifest.NewKinds()
 	tr, err := tree.Load(root, tree.Options{Kinds: kinds})
 	if err != nil {
 		return "acrgen: " + err.Error()
@@ -306,7 +307,7 @@ func compare(root string) string {
 	}
 	var want []string
 	for _, r := range m.Resources() {
-		res, ok := render.ResourceOf(r.RNode.YNode())
+		res, ok := manifest.ResourceOf(r.RNode.YNode())
 		if !ok {
 			continue
 		}
@@ -338,10 +339,10 @@ func compare(root string) string {
 // a workload pulling from the registry without the secret, or without the Secret in its
 // namespace.
 func renderAndVerify(root, recipient string) string {
-	kinds := render.NewKinds()
+	kinds := manifest.NewKinds()
 	res, err := engine.Plan(engine.Options{Dir: root, Mode: engine.Render, Registries: []string{registry}, SecretName: secretName, Kinds: kinds,
-		Credential: &render.Credential{Username: "00000000-0000-0000-0000-000000000000", Password: []byte("fake-for-tests")},
-		Recipients: render.Recipients{Age: []string{recipient}}, Encrypter: encrypt.SOPS{}})
+		Credential: &secret.Credential{Username: "00000000-0000-0000-0000-000000000000", Password: []byte("fake-for-tests")},
+		Recipients: secret.Recipients{Age: []string{recipient}}, Encrypter: encrypt.SOPS{}})
 	if err != nil {
 		var ie *tree.InputError
 		if errors.As(err, &ie) && strings.Contains(err.Error(), "holds a variable that nothing acrgen reads substitutes") {
@@ -377,14 +378,14 @@ func renderAndVerify(root, recipient string) string {
 	// it, so the Secret is found by acrgen's annotation, not by name.
 	secrets := map[string]bool{}
 	for _, r := range m.Resources() {
-		if r.GetKind() == "Secret" && strings.Contains(r.GetAnnotations()[render.AnnotationRegistry], registry) {
+		if r.GetKind() == "Secret" && strings.Contains(r.GetAnnotations()[secret.AnnotationRegistry], registry) {
 			secrets[r.GetNamespace()+"/"+r.GetName()] = true
 		}
 	}
-	match := render.NewMatcher([]string{registry})
+	match := manifest.NewMatcher([]string{registry})
 	var problems []string
 	for _, r := range m.Resources() {
-		rs, ok := render.ResourceOf(r.RNode.YNode())
+		rs, ok := manifest.ResourceOf(r.RNode.YNode())
 		if !ok {
 			continue
 		}
@@ -424,10 +425,10 @@ func pullsInVariableNamespace(root string) bool {
 	if err != nil {
 		return false
 	}
-	kinds := render.NewKinds()
-	match := render.NewMatcher([]string{registry})
+	kinds := manifest.NewKinds()
+	match := manifest.NewMatcher([]string{registry})
 	for _, r := range m.Resources() {
-		rs, ok := render.ResourceOf(r.RNode.YNode())
+		rs, ok := manifest.ResourceOf(r.RNode.YNode())
 		if !ok || !strings.Contains(rs.Namespace, "${") {
 			continue
 		}

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/api/types"
 )
 
@@ -26,7 +26,7 @@ func TestCacheParsesSharedBaseOnce(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		ns := "ns" + string(rune('a'+i))
 		write("overlays/"+ns+"/kustomization.yaml", "namespace: "+ns+"\nresources:\n- ../../base\n")
-		tr, err := Load(filepath.Join(dir, "overlays", ns), Options{Kinds: render.NewKinds(), Interest: Interest{Registries: []string{"myregistry.azurecr.io"}}, Cache: cache})
+		tr, err := Load(filepath.Join(dir, "overlays", ns), Options{Kinds: manifest.NewKinds(), Interest: Interest{Registries: []string{"myregistry.azurecr.io"}}, Cache: cache})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,13 +51,13 @@ func TestCacheReadsFileOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := NewCache()
-	if _, err := Load(dir, Options{Kinds: render.NewKinds(), Interest: Interest{Kinds: []GroupKind{{Group: "kustomize.toolkit.fluxcd.io", Kind: "Kustomization"}}}, ObjectsOnly: true, Cache: cache}); err != nil {
+	if _, err := Load(dir, Options{Kinds: manifest.NewKinds(), Interest: Interest{Kinds: []GroupKind{{Group: "kustomize.toolkit.fluxcd.io", Kind: "Kustomization"}}}, ObjectsOnly: true, Cache: cache}); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(p, []byte(fmt.Sprintf(pod, "second")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tr, err := Load(dir, Options{Kinds: render.NewKinds(), Interest: Interest{Registries: []string{"myregistry.azurecr.io"}}, Cache: cache})
+	tr, err := Load(dir, Options{Kinds: manifest.NewKinds(), Interest: Interest{Registries: []string{"myregistry.azurecr.io"}}, Cache: cache})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestCacheSharesKustomizationsNotTheAdjustedRoot(t *testing.T) {
 	}}
 	load := func(c *Cache, d string, o *Overlay) Instance {
 		t.Helper()
-		tr, err := Load(filepath.Join(dir, d), Options{Kinds: render.NewKinds(), Interest: Interest{Registries: []string{"myregistry.azurecr.io"}}, Cache: c, Overlay: o})
+		tr, err := Load(filepath.Join(dir, d), Options{Kinds: manifest.NewKinds(), Interest: Interest{Registries: []string{"myregistry.azurecr.io"}}, Cache: c, Overlay: o})
 		if err != nil {
 			t.Fatal(err)
 		}

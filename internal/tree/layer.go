@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -18,7 +18,7 @@ import (
 // Instance is one occurrence of a resource in the build of the root.
 type Instance struct {
 	File     *File
-	Resource render.Resource
+	Resource manifest.Resource
 	// Namespace is the resource's effective namespace after every kustomization's namespace:.
 	Namespace string
 	// NamespaceFile and NamespaceLine are where a kustomization's namespace: field sets
@@ -30,8 +30,8 @@ type Instance struct {
 	// PodSpecs are the resource's pod specs, each with what the build makes of it.
 	PodSpecs []PodSpec
 	// ImageFields are the image fields of a resource of a kind acrgen does not know as a
-	// workload (see render.ImageFields), their images after every images: transformer.
-	ImageFields []render.ImageField
+	// workload (see manifest.ImageFields), their images after every images: transformer.
+	ImageFields []manifest.ImageField
 	// PatchName and PatchNamespace identify the resource as the root kustomization's patches
 	// see it: after the transformers of everything below the root.
 	PatchName, PatchNamespace string
@@ -43,7 +43,7 @@ type Instance struct {
 // what the kustomizations on the way make of it in the build.
 type PodSpec struct {
 	// Spec is the pod spec as the file has it.
-	Spec render.PodSpec
+	Spec manifest.PodSpec
 	// Images are its effective images, after every images: transformer and patch on the way.
 	Images []string
 	// Secrets are its imagePullSecrets after the patches on the way.
@@ -60,7 +60,7 @@ type PodSpec struct {
 
 // layering runs the chains of one load.
 type layering struct {
-	kinds   *render.Kinds
+	kinds   *manifest.Kinds
 	display func(string) string
 	// objectsOnly leaves the pod specs, images and secrets out.
 	objectsOnly bool
@@ -75,7 +75,7 @@ type layering struct {
 func (ly *layering) instances(files map[string]*File, order []occurrence) ([]Instance, error) {
 	// The resources first, to size the result: thousands of instances grown one append at a
 	// time would allocate them several times over.
-	resources := make([][]render.Resource, len(order))
+	resources := make([][]manifest.Resource, len(order))
 	n := 0
 	for i, o := range order {
 		resources[i] = files[o.path].Manifest.Resources()
@@ -114,7 +114,7 @@ func (ly *layering) instances(files map[string]*File, order []occurrence) ([]Ins
 	return out, nil
 }
 
-func (ly *layering) instance(f *File, r render.Resource, chain []layer) (Instance, error) {
+func (ly *layering) instance(f *File, r manifest.Resource, chain []layer) (Instance, error) {
 	inst := Instance{File: f, Resource: r, Namespace: r.Namespace, Name: r.Name, PatchName: r.Name, PatchNamespace: r.Namespace}
 	for _, step := range chain {
 		if step.namespace != "" {
@@ -174,7 +174,7 @@ func (ly *layering) imageFields(inst *Instance, chain []layer) error {
 		if len(step.patches) == 0 {
 			continue
 		}
-		expanded, err := render.Expand(inst.Resource.Node)
+		expanded, err := manifest.Expand(inst.Resource.Node)
 		if err != nil {
 			return lineErr(ly.display(inst.File.Path), err)
 		}
@@ -186,14 +186,14 @@ func (ly *layering) imageFields(inst *Instance, chain []layer) error {
 			inst.Deleted = true
 			return nil
 		}
-		inst.ImageFields = render.ImageFields(obj.YNode())
+		inst.ImageFields = manifest.ImageFields(obj.YNode())
 		for i := range inst.ImageFields {
 			// A field a patch wrote has a line of the patch: name the resource's.
 			inst.ImageFields[i].Line = inst.Resource.Node.Line
 		}
 		return nil
 	}
-	fields := render.ImageFields(inst.Resource.Node)
+	fields := manifest.ImageFields(inst.Resource.Node)
 	if len(fields) == 0 {
 		return nil
 	}
@@ -217,7 +217,7 @@ func (ly *layering) imageFields(inst *Instance, chain []layer) error {
 // on a copy of the resource. The original nodes stay what acrgen edits.
 func (ly *layering) patchedInstance(inst Instance, chain []layer) (Instance, error) {
 	// kustomize expands aliases and merge keys when it reads a file; so does the model.
-	expanded, err := render.Expand(inst.Resource.Node)
+	expanded, err := manifest.Expand(inst.Resource.Node)
 	if err != nil {
 		return Instance{}, lineErr(ly.display(inst.File.Path), err)
 	}
@@ -238,8 +238,8 @@ const (
 )
 
 // markSecrets adds a marker secret to every pod spec of obj.
-func markSecrets(kinds *render.Kinds, obj *yaml.RNode, name string) {
-	if res, ok := render.ResourceOf(obj.YNode()); ok {
+func markSecrets(kinds *manifest.Kinds, obj *yaml.RNode, name string) {
+	if res, ok := manifest.ResourceOf(obj.YNode()); ok {
 		if specs, err := kinds.PodSpecs(res); err == nil {
 			for _, ps := range specs {
 				addSecret(ps, name)
@@ -249,7 +249,7 @@ func markSecrets(kinds *render.Kinds, obj *yaml.RNode, name string) {
 }
 
 // addSecret appends name to a pod spec's imagePullSecrets, on a copy the model runs.
-func addSecret(ps render.PodSpec, name string) {
+func addSecret(ps manifest.PodSpec, name string) {
 	entry := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "name"}, {Kind: yaml.ScalarNode, Value: name}}}
 	switch {
 	case ps.PullSecrets == nil:
@@ -329,13 +329,13 @@ func (ly *layering) runChain(inst Instance, chain []layer, obj *yaml.RNode, mark
 		inst.Deleted = true
 		return inst, nil
 	}
-	patched, ok := render.ResourceOf(obj.YNode())
+	patched, ok := manifest.ResourceOf(obj.YNode())
 	if !ok {
 		return Instance{}, &InputError{Path: ly.display(inst.File.Path), Msg: fmt.Sprintf("%s %q: a patch leaves it without apiVersion or kind", r.Kind, r.Name)}
 	}
 	specs, err := ly.kinds.PodSpecs(patched)
 	if err != nil {
-		var le *render.LineError
+		var le *manifest.LineError
 		if errors.As(err, &le) {
 			err = errors.New(le.Msg) // a line of the patched copy is no line of the file
 		}

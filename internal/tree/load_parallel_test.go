@@ -13,7 +13,8 @@ import (
 	"testing"
 
 	"github.com/acrgen/acrgen/internal/crash"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
 // forEach runs every index once, never more at a time than asked, and reports the errors in
@@ -86,7 +87,7 @@ func TestParallelLoadErrorsMatchSerial(t *testing.T) {
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	load := func() string {
-		_, err := Load(dir, Options{Kinds: render.NewKinds()})
+		_, err := Load(dir, Options{Kinds: manifest.NewKinds()})
 		if err == nil {
 			t.Fatal("Load accepted two broken files")
 		}
@@ -111,13 +112,13 @@ const testRegistry = "myregistry.azurecr.io"
 // holding every instance the load found and the patched bytes of every file.
 func loadAndRender(t testing.TB, dir string) []byte {
 	t.Helper()
-	kinds := render.NewKinds()
+	kinds := manifest.NewKinds()
 	tr, err := Load(dir, Options{Kinds: kinds, Interest: Interest{Registries: []string{testRegistry}, Names: []string{"acr-secret"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	match := render.NewMatcher([]string{testRegistry})
+	match := manifest.NewMatcher([]string{testRegistry})
 	needs := map[any]bool{}
 	for _, inst := range tr.Instances {
 		fmt.Fprintf(&out, "instance %s %s/%s in %q as %s/%s:",
@@ -139,7 +140,11 @@ func loadAndRender(t testing.TB, dir string) []byte {
 	sort.Strings(paths)
 	for _, p := range paths {
 		f := tr.Files[p]
-		b, _, err := render.PatchManifest(f.Manifest, kinds, func(_ render.Resource, ps render.PodSpec) bool { return needs[ps.Node] }, "acr-secret")
+		edits, err := manifest.PlanPatch(f.Manifest, kinds, func(_ manifest.Resource, ps manifest.PodSpec) bool { return needs[ps.Node] }, "acr-secret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := yamledit.Apply(f.Manifest.Src.Bytes(), edits)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -223,7 +228,7 @@ func BenchmarkLoad(b *testing.B) {
 	}{{"serial", 1}, {fmt.Sprintf("parallel-%d", procs), procs}} {
 		b.Run(c.name, func(b *testing.B) {
 			runtime.GOMAXPROCS(c.procs)
-			opts := Options{Kinds: render.NewKinds(), Interest: Interest{Registries: []string{testRegistry}, Names: []string{"acr-secret"}}}
+			opts := Options{Kinds: manifest.NewKinds(), Interest: Interest{Registries: []string{testRegistry}, Names: []string{"acr-secret"}}}
 			for b.Loop() {
 				if _, err := Load(dir, opts); err != nil {
 					b.Fatal(err)

@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"strings"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -13,7 +13,7 @@ import (
 type Object struct {
 	// ID is the front end's handle on it; the occurrences hand it back.
 	ID  int
-	Res render.Resource
+	Res manifest.Resource
 	// Namespace is its effective namespace ("" for none).
 	Namespace string
 	// PodSpecs are its pod specs (of a ServiceAccount: the account itself), with their
@@ -21,7 +21,7 @@ type Object struct {
 	PodSpecs []PodUse
 	// ImageFields are the image fields of a resource of a kind acrgen does not know as a
 	// workload.
-	ImageFields []render.ImageField
+	ImageFields []manifest.ImageField
 	// InList, Outside and Generated describe a Secret: inside a List item, from outside the
 	// directory the CLI writes, made by a kustomize secretGenerator.
 	InList, Outside, Generated bool
@@ -36,7 +36,7 @@ func IsServiceAccount(apiVersion, kind string) bool {
 // IsPullSecret reports whether res is the pull Secret called name: a core Secret of that name,
 // or of that name before kustomize's namePrefix/nameSuffix renamed it (the first name of its
 // previousNames annotation, which kustomize hands a function).
-func IsPullSecret(res render.Resource, name string) bool {
+func IsPullSecret(res manifest.Resource, name string) bool {
 	return res.APIVersion == "v1" && res.Kind == "Secret" && (res.Name == name || PreviousName(res.Node) == name)
 }
 
@@ -48,7 +48,7 @@ func ReleaseNamespace(targetNamespace, namespace string) (ns, field string, err 
 	if targetNamespace != "" {
 		field = "spec.targetNamespace"
 	}
-	return ns, field, render.ValidateNamespace(ns)
+	return ns, field, manifest.ValidateNamespace(ns)
 }
 
 // Gather sorts the objects into what [Decide] works on: the ServiceAccounts, the pull Secrets
@@ -86,7 +86,7 @@ func Gather(objs []Object, name string) Occurrences {
 // PreviousName is the first name kustomize records an object had before namePrefix or
 // nameSuffix renamed it ("" for none).
 func PreviousName(node *yaml.Node) string {
-	prev, _, _ := strings.Cut(render.Scalar(render.MapValue(render.MapValue(render.MapValue(node, "metadata"), "annotations"), annotationPreviousNames)), ",")
+	prev, _, _ := strings.Cut(manifest.Scalar(manifest.MapValue(manifest.MapValue(manifest.MapValue(node, "metadata"), "annotations"), annotationPreviousNames)), ",")
 	return prev
 }
 
@@ -100,6 +100,6 @@ const (
 
 // madeByGenerator reports an object that kustomize says a generator made.
 func madeByGenerator(node *yaml.Node) bool {
-	a := render.MapValue(render.MapValue(node, "metadata"), "annotations")
-	return render.Scalar(render.MapValue(a, annotationNeedsHash)) != "" || render.Scalar(render.MapValue(a, annotationGeneratorBehavior)) != ""
+	a := manifest.MapValue(manifest.MapValue(node, "metadata"), "annotations")
+	return manifest.Scalar(manifest.MapValue(a, annotationNeedsHash)) != "" || manifest.Scalar(manifest.MapValue(a, annotationGeneratorBehavior)) != ""
 }

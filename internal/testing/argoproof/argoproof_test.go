@@ -19,7 +19,7 @@ import (
 	"github.com/acrgen/acrgen/internal/argocd"
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/tree"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 // The differential test: for every source of this repository that internal/argocd follows,
@@ -179,7 +179,7 @@ func argoApplication(a *argocd.Application) (*v1alpha1.Application, error) {
 
 // model is acrgen's answer for a target: its per-workload answers, or why the build fails.
 func model(tg argocd.Target) ([]string, string) {
-	opts := tree.Options{Kinds: render.NewKinds(), Overlay: tg.Overlay}
+	opts := tree.Options{Kinds: manifest.NewKinds(), Overlay: tg.Overlay}
 	tr, err := tree.Load(tg.Dir, opts)
 	if err != nil {
 		return nil, err.Error()
@@ -200,14 +200,14 @@ func model(tg argocd.Target) ([]string, string) {
 // answers are the per-workload answers of Argo CD's output.
 func answers(t *testing.T, objs []*unstructured.Unstructured) []string {
 	t.Helper()
-	kinds := render.NewKinds()
+	kinds := manifest.NewKinds()
 	var out []string
 	for _, o := range objs {
 		b, err := sigsyaml.Marshal(o.Object)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := render.ParseManifest(b)
+		m, err := manifest.Parse(b)
 		if err != nil {
 			t.Fatal(err)
 		}
