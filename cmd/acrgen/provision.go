@@ -11,6 +11,7 @@ import (
 	"github.com/acrgen/acrgen/internal/engine"
 	"github.com/acrgen/acrgen/internal/rotation"
 	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/provision"
 	"github.com/acrgen/acrgen/pkg/secret"
 	"github.com/acrgen/acrgen/pkg/settings"
@@ -127,6 +128,18 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	if popts.Recorded, err = recordedCredentials(held.Recorded, ropts.SecretName); err != nil {
 		return err
 	}
+	if retire {
+		// The grace counts from when the trees began to record their credentials where the
+		// cluster applies them from, not only from the passwords' creation.
+		now := time.Now()
+		for i, s := range held.Recorded {
+			since, ok := committedSince(c.Context, s.Path, now)
+			if !ok {
+				fmt.Fprintf(progress, "%s: not in a git repository, so acrgen cannot tell when it was committed: --grace counts from the password's creation\n", finding.Quote(s.File))
+			}
+			popts.Recorded[i].Since = since
+		}
+	}
 	cred, err := provision.NewCredential(cloud, c.String("tenant"))
 	if err != nil {
 		return cli.Exit("Azure credentials: "+err.Error(), exitRemote)
@@ -220,7 +233,7 @@ func recordedCredentials(secs []engine.RecordedSecret, secretName string) ([]pro
 		rc := provision.Recorded{Where: where, Registries: s.Registries}
 		if s.Credential != "" {
 			if rc.ID, err = provision.ParseCredentialID(s.Credential); err != nil {
-				return nil, cli.Exit(fmt.Sprintf("%s: Secret %s: annotation %s: %v", s.File, secretName, secret.AnnotationCredential, err), exitUsage)
+				return nil, cli.Exit(fmt.Sprintf("%s: Secret %s: annotation %s: %v", finding.Quote(s.File), secretName, secret.AnnotationCredential, err), exitUsage)
 			}
 		}
 		out = append(out, rc)
@@ -238,7 +251,7 @@ func reportRetire(out io.Writer, res *provision.RetireResult, dryRun bool) {
 	case len(res.Removed) == 0:
 		fmt.Fprintf(out, "nothing to remove on %s: no acrgen password is older than the one the tree records\n", res.LoginServer)
 	case !res.WaitUntil.IsZero():
-		fmt.Fprintf(out, "nothing removed on %s: the password the tree records is younger than --grace; a retire after %s will remove:\n",
+		fmt.Fprintf(out, "nothing removed on %s: the credential the tree records was created or committed less than --grace ago (Flux may not have applied it yet); a retire after %s will remove:\n",
 			res.LoginServer, res.WaitUntil.UTC().Format(time.RFC3339))
 		printPlan(out, res.Removed, "")
 	default:

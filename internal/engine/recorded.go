@@ -8,8 +8,8 @@ import (
 // RecordedSecret is a pull Secret of the tree as its plaintext annotations describe it: what
 // `acrgen provision --retire` must keep working.
 type RecordedSecret struct {
-	// File is the file holding the Secret, as Options.Display shows it.
-	File string
+	// File is the file holding the Secret, as Options.Display shows it; Path is its path.
+	File, Path string
 	// Namespace is the Secret's effective namespace.
 	Namespace string
 	// Registries are the login servers it holds credentials for (secret.AnnotationRegistry).
@@ -31,7 +31,7 @@ func (r *run) recorded(occ occurrences) []RecordedSecret {
 		}
 		ann := occ.Secrets[i].Annotations
 		out = append(out, RecordedSecret{
-			File: r.display(inst.File.Path), Namespace: inst.Namespace,
+			File: r.display(inst.File.Path), Path: inst.File.Path, Namespace: inst.Namespace,
 			Registries: settings.SplitList([]string{ann[secret.AnnotationRegistry]}),
 			Username:   ann[secret.AnnotationUsername], Credential: ann[secret.AnnotationCredential],
 		})
