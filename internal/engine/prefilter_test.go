@@ -87,7 +87,8 @@ func describeRun(res *engine.Result, err error, dir, mark string) string {
 	for i := 0; i < v.NumField(); i++ {
 		fmt.Fprintf(&b, "%s: %+v\n", v.Type().Field(i).Name, v.Field(i).Interface())
 	}
-	return strings.ReplaceAll(b.String(), mark, "#")
+	// The directory differs between the two runs (RecordedSecret.Path holds it).
+	return strings.ReplaceAll(strings.ReplaceAll(b.String(), mark, "#"), dir, "DIR")
 }
 
 // skippedDocs counts the documents a load of dir with the run's interest leaves unparsed.
