@@ -90,7 +90,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 		popts.TokenName = ""
 	}
 	if e := c.String("end-date"); e != "" {
-		if popts.EndDate, err = secret.ParseExpiry(e); err != nil {
+		if popts.EndDate, err = settings.ParseExpiry(e); err != nil {
 			return cli.Exit("--end-date: "+err.Error(), exitUsage)
 		}
 	}

@@ -138,8 +138,8 @@ func New(in Input) (Settings, []*Error) {
 		}
 	}
 	if e := strings.TrimSpace(in.Expires); e != "" {
-		if s.Expires, err = secret.ParseExpiry(e); err != nil {
-			bad(FieldExpires, -1, "%v", err)
+		if s.Expires, err = ParseExpiry(e); err != nil {
+			bad(FieldExpires, -1, "%q: %s", e, expiryFormats)
 		}
 	}
 	if in.MaxFileSize != nil {
