@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/acrgen/acrgen/pkg/yamledit"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -148,8 +147,8 @@ type PodSpec struct {
 	Node *yaml.Node
 	// Images are the images its containers use, in document order.
 	Images []Image
-	// PullSecretsKey and PullSecrets are the imagePullSecrets key and value nodes, nil when absent.
-	PullSecretsKey, PullSecrets *yaml.Node
+	// PullSecrets is the imagePullSecrets value node, nil when absent.
+	PullSecrets *yaml.Node
 	// Shared, when not empty, says why imagePullSecrets cannot be added in place: the pod
 	// spec or its imagePullSecrets is reached through a YAML alias or merge key, or carries an
 	// anchor, so an edit would change other places too. SharedLine is the line to name.
@@ -257,7 +256,6 @@ func (k *Kinds) PodSpecs(r Resource) ([]PodSpec, error) {
 	if ps.Shared == "" {
 		ps.Shared, ps.SharedLine = sharedField(n, "imagePullSecrets", wk.Path)
 	}
-	ps.PullSecretsKey, _ = yamledit.Pair(n, "imagePullSecrets")
 	ps.PullSecrets, _ = lookup(n, "imagePullSecrets")
 	if wk.AnyImage {
 		collectAnyImages(n, &ps.Images, map[*yaml.Node]bool{})

@@ -49,9 +49,7 @@ type Input struct {
 type Settings struct {
 	// Registries are login servers, lower case, without duplicates, in the order given.
 	Registries []string
-	// LoginServerSuffix is the suffix a bare registry name took, from the cloud.
-	LoginServerSuffix string
-	SecretName        string
+	SecretName string
 	// Namespaces limits the run to these effective namespaces; empty means all.
 	Namespaces     []string
 	Kinds          *manifest.Kinds
@@ -92,7 +90,6 @@ func New(in Input) (Settings, []*Error) {
 		bad(FieldCloud, -1, "%v", err)
 		suffix = defaultLoginServerSuffix
 	}
-	s.LoginServerSuffix = suffix
 	registries := SplitList(in.Registries)
 	if len(registries) == 0 {
 		bad(FieldRegistries, -1, "required: the login servers (or bare registry names) whose images need the pull secret")

@@ -16,12 +16,11 @@ func TestNewDefaults(t *testing.T) {
 		t.Fatalf("errors: %v", errs)
 	}
 	want := Settings{
-		Registries:        []string{"b.azurecr.io", "a.azurecr.io"},
-		LoginServerSuffix: "azurecr.io",
-		SecretName:        DefaultSecretName,
-		Namespaces:        []string{"x", "y"},
-		Kinds:             manifest.NewKinds(),
-		ExpiryWarning:     defaultExpiryWarning,
+		Registries:    []string{"b.azurecr.io", "a.azurecr.io"},
+		SecretName:    DefaultSecretName,
+		Namespaces:    []string{"x", "y"},
+		Kinds:         manifest.NewKinds(),
+		ExpiryWarning: defaultExpiryWarning,
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("got  %+v\nwant %+v", s, want)
@@ -36,7 +35,7 @@ func TestNewValues(t *testing.T) {
 	if len(errs) != 0 {
 		t.Fatalf("errors: %v", errs)
 	}
-	if s.Registries[0] != "reg.azurecr.cn" || s.LoginServerSuffix != "azurecr.cn" || s.SecretName != "pull" || !s.ServiceAccount ||
+	if s.Registries[0] != "reg.azurecr.cn" || s.SecretName != "pull" || !s.ServiceAccount ||
 		!s.Expires.Equal(time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)) || s.ExpiryWarning != 0 || s.MaxFileSize != 10 {
 		t.Errorf("got %+v", s)
 	}
