@@ -7,7 +7,7 @@ import (
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/judge"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
 )
 
 // verifySecret is what check verifies of an encrypted, well-formed pull Secret beyond its
@@ -43,8 +43,8 @@ func (r *run) verifySecret(inst tree.Instance, sec judge.ExistingSecret) error {
 	}
 	switch {
 	case err == nil:
-	case errors.Is(err, render.ErrNoDecryptionKey):
-		at(finding.New(finding.SecretUnverified, name, keys+render.EncryptedFor(err)), "sops.mac")
+	case errors.Is(err, secret.ErrNoDecryptionKey):
+		at(finding.New(finding.SecretUnverified, name, keys+secret.EncryptedFor(err)), "sops.mac")
 	default:
 		at(finding.New(finding.SecretTampered, name, strings.TrimPrefix(err.Error(), "decrypt: ")), "sops.mac")
 	}
@@ -56,11 +56,11 @@ func (r *run) verifySecret(inst tree.Instance, sec judge.ExistingSecret) error {
 // given).
 func (r *run) verifyRecipients(inst tree.Instance, doc []byte, at func(finding.Finding, string)) error {
 	keys, err := r.opts.Encrypter.Keys(inst.File.Path, r.opts.Recipients)
-	var nk *render.NoKeysError
+	var nk *secret.NoKeysError
 	switch {
 	case errors.As(err, &nk):
 		return nil
-	case errors.Is(err, render.ErrNeedsNetwork):
+	case errors.Is(err, secret.ErrNeedsNetwork):
 		at(finding.New(finding.RecipientsUnchecked, inst.Resource.Name, err.Error()), "sops")
 		return nil
 	case err != nil:

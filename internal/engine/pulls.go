@@ -7,7 +7,7 @@ import (
 
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/judge"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 // Pull is what `acrgen check --online` asks the registry about one namespace: whether the
@@ -33,14 +33,14 @@ type Pull struct {
 // pulls lists, for each namespace that has a pull Secret, the images its in-scope workloads
 // pull from the configured registries.
 func (r *run) pulls(occ occurrences, d judge.Decisions) []Pull {
-	match := render.NewMatcher(r.opts.Registries)
+	match := manifest.NewMatcher(r.opts.Registries)
 	images := map[string]map[string]bool{}
 	for _, pd := range d.Pods {
 		if pd.Action == judge.PodOutOfScope || pd.Action == judge.PodBadNamespace {
 			continue
 		}
 		inst := r.t.Instances[pd.ID]
-		for _, img := range inst.Images[pd.PodSpec] {
+		for _, img := range inst.PodSpecs[pd.PodSpec].Images {
 			if _, ok := match.Match(img); !ok || strings.Contains(img, "${") {
 				continue
 			}

@@ -21,8 +21,9 @@ import (
 
 	"github.com/acrgen/acrgen/internal/engine"
 	"github.com/acrgen/acrgen/pkg/finding"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"github.com/acrgen/acrgen/pkg/online"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -32,7 +33,7 @@ type Asker func(ctx context.Context, server, username string, password []byte, i
 
 // Run asks about every pull and returns the findings, resolved for check. dec decrypts with
 // every key sops finds (key services included: the user asked for the network).
-func Run(ctx context.Context, pulls []engine.Pull, dec render.Decrypter, ask Asker) []finding.Finding {
+func Run(ctx context.Context, pulls []engine.Pull, dec secret.Decrypter, ask Asker) []finding.Finding {
 	c := &checker{ask: ask, answers: map[[32]byte]online.Result{}}
 	for _, p := range pulls {
 		c.pull(ctx, p, dec)
@@ -57,7 +58,7 @@ func (c *checker) add(p engine.Pull, f finding.Finding) {
 	c.out = append(c.out, f)
 }
 
-func (c *checker) pull(ctx context.Context, p engine.Pull, dec render.Decrypter) {
+func (c *checker) pull(ctx context.Context, p engine.Pull, dec secret.Decrypter) {
 	unchecked := func(reason string) {
 		c.add(p, finding.New(finding.OnlineUnchecked, p.Secret.Name, strings.Join(p.Images, ", "), reason))
 	}
@@ -68,10 +69,10 @@ func (c *checker) pull(ctx context.Context, p engine.Pull, dec render.Decrypter)
 	plain, err := dec.Decrypt(p.Doc, false)
 	defer clear(plain)
 	switch {
-	case errors.Is(err, render.ErrNoDecryptionKey):
-		unchecked("no key decrypts it here" + render.EncryptedFor(err))
+	case errors.Is(err, secret.ErrNoDecryptionKey):
+		unchecked("no key decrypts it here" + secret.EncryptedFor(err))
 		return
-	case errors.Is(err, render.ErrTampered):
+	case errors.Is(err, secret.ErrTampered):
 		unchecked("it does not match its sops MAC, so sops -d and Flux refuse it")
 		return
 	case err != nil:
@@ -92,7 +93,7 @@ func (c *checker) pull(ctx context.Context, p engine.Pull, dec render.Decrypter)
 	byHost := map[string][]string{}
 	var hosts []string
 	for _, img := range p.Images {
-		h := render.ImageHost(img)
+		h := manifest.ImageHost(img)
 		if _, ok := byHost[h]; !ok {
 			hosts = append(hosts, h)
 		}
@@ -232,7 +233,7 @@ func credentials(plain []byte) (map[string]credential, error) {
 // image's repository (kubernetes pkg/credentialprovider/keyring.go, urlsMatch; the most specific
 // entry first).
 func lookup(creds map[string]credential, image string) (credential, bool) {
-	host := render.ImageHost(image)
+	host := manifest.ImageHost(image)
 	repo := strings.TrimPrefix(image, host+"/")
 	var best credential
 	found := false

@@ -17,7 +17,7 @@ import (
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/online"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
@@ -79,11 +79,11 @@ func (w *world) tree(t *testing.T, username, password string, servers []string, 
 		"kustomization.yaml": "resources:\n- pod.yaml\n- acr-secret.enc.yaml\n",
 		"pod.yaml":           "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  imagePullSecrets:\n  - name: acr-secret\n  containers:\n" + containers.String(),
 	}
-	plain, err := render.Secret(render.SecretSpec{Name: "acr-secret", Namespace: "apps", Servers: servers, Credential: render.Credential{Username: username, Password: []byte(password)}})
+	plain, err := secret.Plaintext(secret.Spec{Name: "acr-secret", Namespace: "apps", Servers: servers, Credential: secret.Credential{Username: username, Password: []byte(password)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := encrypt.SOPS{}.Keys(filepath.Join(dir, "acr-secret.enc.yaml"), render.Recipients{Age: []string{w.recip}})
+	keys, err := encrypt.SOPS{}.Keys(filepath.Join(dir, "acr-secret.enc.yaml"), secret.Recipients{Age: []string{w.recip}})
 	if err != nil {
 		t.Fatal(err)
 	}

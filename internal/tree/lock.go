@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/acrgen/acrgen/pkg/finding"
 	"gopkg.in/ini.v1"
 )
 
@@ -27,8 +28,10 @@ type Lock struct {
 	f         *os.File
 	exclusive bool
 	info      string // outside git: the holders file, removed by a writer's Unlock
-	// Warnings are what recovering an interrupted run found.
-	Warnings []string
+	// Warnings are what finishing an interrupted run's write found
+	// ([finding.InterruptedWriteFinished], [finding.InterruptedWriteKept]), their severity
+	// not resolved yet.
+	Warnings []finding.Finding
 	// StepDelay slows each step of a write down; for tests that kill acrgen mid-write.
 	StepDelay time.Duration
 	// beforeCommit, when set, runs after the temporary files are written and before the

@@ -11,8 +11,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/acrgen/acrgen/pkg/finding"
 )
 
 // Write is one file to write: its path, new bytes and mode (used when the file is new), and
@@ -438,13 +441,13 @@ func (l *Lock) recover() error {
 	}
 	for i, e := range j.Entries {
 		if kept[i] {
-			l.Warnings = append(l.Warnings, fmt.Sprintf("%s changed after an acrgen run was interrupted: kept as it is; run acrgen again", e.Target))
+			l.Warnings = append(l.Warnings, finding.New(finding.InterruptedWriteKept).At(e.Target, 0))
 		}
 	}
 	if err := ds.sync(); err != nil {
 		return fmt.Errorf("finishing an interrupted run: writing the files to disk: %w", err)
 	}
-	l.Warnings = append(l.Warnings, fmt.Sprintf("finished the writes of an interrupted acrgen run (%d file(s))", len(j.Entries)))
+	l.Warnings = append(l.Warnings, finding.New(finding.InterruptedWriteFinished, strconv.Itoa(len(j.Entries))).At(l.root, 0))
 	return l.removeJournal()
 }
 

@@ -9,10 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
+	"github.com/acrgen/acrgen/pkg/settings"
 )
 
-// SOPS is acrgen's [render.Encrypter]: the keys [ConfigFor] finds (the recipients given, or the
+// SOPS is acrgen's [secret.Encrypter]: the keys [ConfigFor] finds (the recipients given, or the
 // matching .sops.yaml creation rule) and sops itself. cmd/acrgen gives it to the engine and to
 // the KRM function.
 type SOPS struct {
@@ -26,15 +27,15 @@ type SOPS struct {
 }
 
 // Decrypt decrypts a Secret file as `sops -d` does, MAC verified, with the keys sops finds in
-// the environment; with local, only age and PGP keys. Errors wrap [render.ErrNoDecryptionKey]
-// when no key decrypts it and [render.ErrTampered] when it does not authenticate.
+// the environment; with local, only age and PGP keys. Errors wrap [secret.ErrNoDecryptionKey]
+// when no key decrypts it and [secret.ErrTampered] when it does not authenticate.
 func (s SOPS) Decrypt(doc []byte, local bool) ([]byte, error) {
 	plain, err := decrypt(doc, local)
 	switch {
 	case errors.Is(err, ErrNoDecryptionKey):
-		err = also{err, render.ErrNoDecryptionKey}
+		err = also{err, secret.ErrNoDecryptionKey}
 	case errors.Is(err, ErrIntegrity):
-		err = also{err, render.ErrTampered}
+		err = also{err, secret.ErrTampered}
 	}
 	return plain, err
 }
@@ -46,13 +47,13 @@ func (a also) Error() string   { return a.err.Error() }
 func (a also) Unwrap() []error { return []error{a.err, a.target} }
 
 var (
-	_ render.Encrypter = SOPS{}
-	_ render.Decrypter = SOPS{}
+	_ secret.Encrypter = SOPS{}
+	_ secret.Decrypter = SOPS{}
 )
 
 // Keys returns the keys of the Secret file at path. With Offline set, keys that only the
-// network can name are an error wrapping [render.ErrNeedsNetwork] (see [SOPS.Offline]).
-func (s SOPS) Keys(path string, r render.Recipients) (render.Keys, error) {
+// network can name are an error wrapping [secret.ErrNeedsNetwork] (see [SOPS.Offline]).
+func (s SOPS) Keys(path string, r secret.Recipients) (secret.Keys, error) {
 	rc := Recipients{Age: r.Age, PGP: r.PGP, AzureKV: r.AzureKV}
 	if s.Offline {
 		if err := offline(path, s.Top, rc); err != nil {
@@ -62,7 +63,7 @@ func (s SOPS) Keys(path string, r render.Recipients) (render.Keys, error) {
 	c, err := ConfigFor(path, s.Top, rc)
 	var nk *NoKeysError
 	if errors.As(err, &nk) {
-		return nil, &render.NoKeysError{Path: nk.Path, Reason: nk.Reason, RuleWithoutKeys: nk.RuleWithoutKeys}
+		return nil, &secret.NoKeysError{Path: nk.Path, Reason: nk.Reason, RuleWithoutKeys: nk.RuleWithoutKeys}
 	}
 	if err != nil {
 		return nil, err
@@ -70,7 +71,7 @@ func (s SOPS) Keys(path string, r render.Recipients) (render.Keys, error) {
 	return fileKeys{c}, nil
 }
 
-// fileKeys are a Config as [render.Keys].
+// fileKeys are a Config as [secret.Keys].
 type fileKeys struct{ c *Config }
 
 func (k fileKeys) Encrypt(plain []byte, now time.Time) ([]byte, error) {
@@ -88,7 +89,7 @@ func (k fileKeys) SameRecipients(doc []byte) (bool, error) {
 func (k fileKeys) Sync(existing, plain []byte, now time.Time) ([]byte, bool, error) {
 	out, changed, err := k.c.Sync(existing, plain, now)
 	if errors.Is(err, ErrNoDecryptionKey) {
-		err = fmt.Errorf("%w: %w", render.ErrNoDecryptionKey, err)
+		err = fmt.Errorf("%w: %w", secret.ErrNoDecryptionKey, err)
 	}
 	return out, changed, err
 }
@@ -102,12 +103,12 @@ var versionless = regexp.MustCompile(`^https://[^/]+/keys/[^/]+/?$`)
 // azureKeyVaultLine is a .sops.yaml creation rule's azure_keyvault: list (comma-separated URLs).
 var azureKeyVaultLine = regexp.MustCompile(`(?m)^\s*-?\s*azure_keyvault:\s*["']?([^"'#\n]*)`)
 
-// offline returns an error wrapping render.ErrNeedsNetwork when the keys of the file at path
+// offline returns an error wrapping secret.ErrNeedsNetwork when the keys of the file at path
 // (the recipients r, else the .sops.yaml that ConfigFor would load) name an Azure Key Vault key
 // without a version. Key groups (azure_kv: entries with vaultUrl, key, version) never need
 // the network to be named.
 func offline(path, top string, r Recipients) error {
-	urls := render.SplitList(r.AzureKV)
+	urls := settings.SplitList(r.AzureKV)
 	source := "--azure-kv"
 	if r.Empty() {
 		abs, err := filepath.Abs(path)
@@ -123,13 +124,13 @@ func offline(path, top string, r Recipients) error {
 			return err
 		}
 		for _, m := range azureKeyVaultLine.FindAllStringSubmatch(string(b), -1) {
-			urls = append(urls, render.SplitList([]string{m[1]})...)
+			urls = append(urls, settings.SplitList([]string{m[1]})...)
 		}
 		source = conf
 	}
 	for _, u := range urls {
 		if versionless.MatchString(strings.TrimSpace(u)) {
-			return fmt.Errorf("%w: %s names Azure Key Vault key %s without a version, which only Key Vault can resolve", render.ErrNeedsNetwork, source, strings.TrimSpace(u))
+			return fmt.Errorf("%w: %s names Azure Key Vault key %s without a version, which only Key Vault can resolve", secret.ErrNeedsNetwork, source, strings.TrimSpace(u))
 		}
 	}
 	return nil

@@ -56,6 +56,10 @@ const (
 	// What acrgen does not model.
 	Unmodelled Code = "ACR070"
 
+	// An interrupted run's write, finished when the next run locks the tree.
+	InterruptedWriteFinished Code = "ACR071"
+	InterruptedWriteKept     Code = "ACR072"
+
 	// What check verifies of an encrypted Secret: its recipients, its MAC; and what Flux can
 	// decrypt it with.
 	SecretRecipientsChanged Code = "ACR080"
@@ -596,5 +600,23 @@ var Rules = []Rule{
 		Hint:    "{hint}",
 		Help:    "A part of the tree acrgen cannot see into (a Helm chart, generators, replacements, vars): it names it instead of passing it silently.",
 		Example: []string{"helmCharts are not inspected: the workloads a chart renders get no imagePullSecrets from acrgen", "render the chart into files, or set the chart's imagePullSecrets value"},
+	},
+
+	{
+		Code: InterruptedWriteFinished, Name: "interrupted-write-finished", Check: Warning,
+		Params:  []string{"files"},
+		Message: "finished the writes of an interrupted acrgen run ({files} file(s))",
+		Hint:    "review git diff as usual: the files hold what the interrupted run wrote, which this run's changes do not list",
+		Help: "An earlier run was killed during its write, after its commit point. Before anything else, this run (check too) finished that write " +
+			"from the journal, so that no file is left half-written; the finding is located at the tree's root. A file changed by hand since is " +
+			"left alone (ACR072).",
+		Example: []string{"3"},
+	},
+	{
+		Code: InterruptedWriteKept, Name: "interrupted-write-kept", Check: Warning,
+		Message: "the file changed after an acrgen run that was rewriting it was interrupted: kept as it is",
+		Hint:    "review the file: the interrupted run's version of it was dropped, and this run works from the file as it is",
+		Help: "While finishing an interrupted run's write (ACR071), acrgen found a file that holds neither what it held before that run nor what " +
+			"the run was writing, nor a part of it: it was changed after the kill. acrgen never overwrites such a file; the finding is located at it.",
 	},
 }
