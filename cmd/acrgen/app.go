@@ -472,6 +472,7 @@ func report(c *cli.Context, mode engine.Mode, res *engine.Result, display func(s
 	if err := writeChanges(c.Context, lk, res); err != nil {
 		return err
 	}
+	printNotes(errw, lk)
 	for _, ch := range res.Changes {
 		verb := "updated"
 		if ch.Created {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -18,13 +19,19 @@ import (
 // lockTree takes the lock of DIR, exclusive when the run writes, which also finishes or
 // undoes what an interrupted run left there. getenv may be nil.
 func lockTree(c *cli.Context, dir string, writes bool, getenv env) (*tree.Lock, error) {
-	lk, err := tree.LockTree(dir, writes, strings.Join(os.Args, " "))
+	guard := tree.GuardAuto
+	if getenv != nil && getenv("ACRGEN_TEST_GUARD") == "rename" {
+		// A test hook: write every file under the rename guard, as where no lease is granted.
+		guard = tree.GuardRename
+	}
+	lk, err := tree.LockTreeGuarded(dir, writes, strings.Join(os.Args, " "), guard)
 	if err != nil {
 		return nil, exitFor(err)
 	}
 	for _, w := range lk.Warnings {
 		fmt.Fprintln(c.App.ErrWriter, "acrgen: warning: "+w)
 	}
+	printNotes(c.App.ErrWriter, lk)
 	if getenv != nil {
 		// A test hook: slow each step of a write down, so that a test can kill acrgen in it.
 		if d, err := time.ParseDuration(getenv("ACRGEN_TEST_WRITE_DELAY")); err == nil {
@@ -32,6 +39,14 @@ func lockTree(c *cli.Context, dir string, writes bool, getenv env) (*tree.Lock, 
 		}
 	}
 	return lk, nil
+}
+
+// printNotes prints what the lock noted about how files were written (which guard, where the
+// usual one was refused).
+func printNotes(w io.Writer, lk *tree.Lock) {
+	for _, n := range lk.TakeNotes() {
+		fmt.Fprintln(w, "acrgen: note: "+n)
+	}
 }
 
 // writeChanges writes a planned result. SIGINT and SIGTERM stop it cleanly: before the
