@@ -5,6 +5,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -61,5 +64,68 @@ func TestWriteAllWaitsForAnOpenFileThenGivesUp(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(b); string(got) != "new\n" {
 		t.Errorf("b.yaml holds %q after the other program closed it", got)
+	}
+}
+
+// Where the kernel refuses a write lease (a filesystem without leases: EINVAL; a file of
+// another user: EACCES), the rename guard writes the file instead, and the run notes it once,
+// naming how many files, the first of them and the kernel's reason; never silently. With
+// guardLease (undoing a write made under a lease) the refusal stands.
+func TestLeaseRefusedFallsBackToTheRenameGuard(t *testing.T) {
+	for errno, reason := range map[syscall.Errno]string{
+		syscall.EINVAL: "its filesystem does not grant write leases (fcntl F_SETLEASE): invalid argument",
+		syscall.EACCES: "the kernel grants a write lease only to the file's owner or to CAP_LEASE: permission denied",
+	} {
+		t.Run(errno.Error(), func(t *testing.T) {
+			saved := setLease
+			setLease = func(*os.File) error { return errno }
+			t.Cleanup(func() { setLease = saved })
+			lk, a, b, ws := guardedTree(t, GuardAuto, nil)
+			before := inode(t, b)
+			if err := lk.WriteAll(context.Background(), ws); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range []string{a, b} {
+				if got, _ := os.ReadFile(p); string(got) != "new\n" {
+					t.Errorf("%s holds %q", filepath.Base(p), got)
+				}
+			}
+			if inode(t, b) == before {
+				t.Errorf("b.yaml kept its inode: not written by the rename guard")
+			}
+			want := []string{"the rename guard wrote 2 file(s), each through a temporary file exchanged with it atomically, since the kernel granted no write lease (" + a + ": " + reason + ")"}
+			if got := lk.TakeNotes(); !slices.Equal(got, want) {
+				t.Errorf("notes:\n%q\nwant\n%q", got, want)
+			}
+			if got := lk.TakeNotes(); got != nil {
+				t.Errorf("the note was taken twice: %q", got)
+			}
+			if _, err := openGuarded(&guarding{mode: guardLease}, a, a, false, 0); err == nil || !strings.Contains(err.Error(), reason) {
+				t.Errorf("a lease alone: want the refusal, got %v", err)
+			}
+		})
+	}
+}
+
+// Without a lease and without an atomic exchange (NFS, say), nothing is written, and the
+// refusal gives both reasons.
+func TestLeaseRefusedAndNoExchangeIsRefused(t *testing.T) {
+	savedLease, savedExchange := setLease, exchange
+	setLease = func(*os.File) error { return syscall.EINVAL }
+	exchange = func(a, b string) error { return renameErr("exchange", a, b, syscall.EINVAL) }
+	t.Cleanup(func() { setLease, exchange = savedLease, savedExchange })
+	lk, a, b, ws := guardedTree(t, GuardAuto, nil)
+	err := lk.WriteAll(context.Background(), ws)
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "no write lease (its filesystem does not grant write leases") || !strings.Contains(err.Error(), "cannot exchange two files atomically") {
+		t.Fatalf("want a refusal giving both reasons, got %v", err)
+	}
+	for _, p := range []string{a, b} {
+		if got, _ := os.ReadFile(p); string(got) != "old\n" {
+			t.Errorf("%s holds %q", filepath.Base(p), got)
+		}
+	}
+	if len(lk.TakeNotes()) != 0 {
+		t.Errorf("a note although nothing was written")
 	}
 }

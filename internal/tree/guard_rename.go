@@ -49,8 +49,9 @@ import (
 func writesSupported() error { return nil }
 
 // renameStep, when set, runs in the rename guard's replace right before the exchange
-// ("exchange", once the file is checked) and right after it ("exchanged", before the check of
-// what was exchanged); for tests that save the file in those instants.
+// ("exchange", once the file is checked), right after it ("exchanged", before the check of what
+// was exchanged), and right before a new file is renamed into place ("create"); for tests that
+// save the file in those instants.
 var renameStep func(step, path string)
 
 // exchange swaps the files named a and b atomically (swapFiles); a variable for tests that
@@ -100,9 +101,6 @@ type renamed struct {
 // writable by this user; it also refuses a file whose owner a new file could not keep.
 func openRenamed(gd *guarding, path, name string, create bool, perm fs.FileMode, noLease error) (*renamed, error) {
 	g := &renamed{gd: gd, path: path, name: name, aside: asideName(path), mode: perm, uid: -1, gid: -1, noLease: noLease}
-	if _, err := os.Lstat(g.aside); err == nil {
-		return nil, &InputError{Path: name, Msg: fmt.Sprintf("acrgen's temporary file for it, %s, is in the way (left by a run whose journal is gone?): look at it, remove it, and run acrgen again; nothing was written", g.aside)}
-	}
 	if err := unix.Faccessat(unix.AT_FDCWD, filepath.Dir(path), unix.W_OK|unix.X_OK, unix.AT_EACCESS); err != nil {
 		return nil, &fs.PathError{Op: "write into the directory of", Path: path, Err: err}
 	}
@@ -146,7 +144,7 @@ func (g *renamed) hold(f *os.File) error {
 	}
 	g.f, g.fi, g.mode, g.uid, g.gid = f, fi, fi.Mode().Perm(), int(st.Uid), int(st.Gid)
 	if !mayOwn(g.uid, g.gid) {
-		return g.refuse(fmt.Errorf("it belongs to user %d, group %d", g.uid, g.gid), "the rename guard replaces it with a new file, which this user cannot give that owner: run acrgen as the owner of the tree's files")
+		return g.refuse(fmt.Sprintf("the rename guard would give it a new owner (it belongs to user %d, group %d)", g.uid, g.gid), "run acrgen as the owner of the tree's files")
 	}
 	return nil
 }
@@ -164,13 +162,14 @@ func mayOwn(uid, gid int) bool {
 	return gid == os.Getegid() || slices.Contains(groups, gid)
 }
 
-// refuse is the input error of a file the rename guard cannot write (err, and what to do).
-func (g *renamed) refuse(err error, what string) error {
-	why := "the rename guard cannot write it: " + what
+// refuse is the input error of a file the rename guard cannot write: what stops it, and what
+// to do; on Linux, with why there was no lease either.
+func (g *renamed) refuse(what, fix string) error {
+	msg := "acrgen cannot keep other programs from saving it while it writes: "
 	if g.noLease != nil && !errors.Is(g.noLease, errRenameChosen) {
-		why = fmt.Sprintf("the kernel grants no write lease on it (%v), and %s", g.noLease, why)
+		msg += fmt.Sprintf("no write lease (%v), and ", g.noLease)
 	}
-	return errUnguarded(g.name, why, err)
+	return &InputError{Path: g.name, Msg: msg + what + "; nothing was written: " + fix}
 }
 
 // read reads the original from its start through the descriptor held (at most max bytes, plus
@@ -205,7 +204,7 @@ func (g *renamed) release() {
 // the original aside until it is dropped.
 func (g *renamed) replace(data, cur []byte) (change, error) {
 	if err := g.gd.canExchange(filepath.Dir(g.path)); err != nil {
-		return nil, g.refuse(err, "it needs a filesystem that exchanges two files atomically: work on a local filesystem (APFS, ext4, XFS, btrfs, tmpfs)")
+		return nil, g.refuse(err.Error(), "work on a local filesystem (ext4, XFS, btrfs, tmpfs; APFS on macOS)")
 	}
 	fresh, err := g.writeAside(data)
 	if err != nil {
@@ -213,6 +212,9 @@ func (g *renamed) replace(data, cur []byte) (change, error) {
 	}
 	s := &swap{path: g.path, name: g.name, aside: g.aside, created: g.f == nil, new: fresh, newSum: sum(data), newLen: len(data)}
 	if s.created {
+		if renameStep != nil {
+			renameStep("create", g.path)
+		}
 		if err := renameNoReplace(g.aside, g.path); err != nil {
 			os.Remove(g.aside)
 			if errors.Is(err, fs.ErrExist) {
@@ -270,6 +272,9 @@ func (g *renamed) fellBack() {
 // and owner. It returns the new file's identity; on an error, the temporary file is gone.
 func (g *renamed) writeAside(data []byte) (fs.FileInfo, error) {
 	t, err := os.OpenFile(g.aside, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil, &InputError{Path: g.name, Msg: fmt.Sprintf("acrgen's temporary file for it, %s, is in the way (an original kept by an earlier run, or left by a run whose journal is gone): look at it, remove it, and run acrgen again; nothing was written", g.aside)}
+	}
 	if err != nil {
 		return nil, err
 	}
