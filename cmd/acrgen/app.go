@@ -16,8 +16,10 @@ import (
 
 	"github.com/acrgen/acrgen/internal/crash"
 	"github.com/acrgen/acrgen/internal/engine"
+	"github.com/acrgen/acrgen/internal/report"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/render"
 	"github.com/pmezard/go-difflib/difflib"
 	"github.com/urfave/cli/v2"
@@ -74,14 +76,27 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	var ec cli.ExitCoder
 	if errors.As(err, &ec) {
-		if msg := ec.Error(); msg != "" {
-			fmt.Fprintln(stderr, "acrgen: error: "+msg)
-		}
+		printError(stderr, ec.Error())
 		return ec.ExitCode()
 	}
 	// Flag parsing and other usage errors from urfave/cli.
-	fmt.Fprintln(stderr, "acrgen: error: "+err.Error())
+	printError(stderr, err.Error())
 	return exitUsage
+}
+
+// printError prints an error message, each of its lines after "acrgen: error: ": a line of a
+// message (a name from the tree that slipped through unquoted) can never stand alone as a
+// line of acrgen's output or a CI workflow command. A control character other than a line
+// break is quoted.
+func printError(w io.Writer, msg string) {
+	if msg == "" {
+		return
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimRight(msg, "\n"), "\n") {
+		b.WriteString("acrgen: error: " + finding.Quote(line) + "\n")
+	}
+	io.WriteString(w, b.String())
 }
 
 // commandOf describes a command line for a bug report: the subcommand and the names of the
@@ -148,8 +163,9 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 		&cli.StringFlag{Name: "cloud", Value: "AzureCloud", Usage: "cloud whose login-server suffix a bare registry name takes: AzureCloud, AzureChinaCloud, AzureUSGovernment"},
 		maxFileSizeFlag(),
 		&cli.StringFlag{Name: "expiry-warning", Value: "30d", Usage: "warn this long before a Secret's credential expires: days (30d), hours (720h), or 0 for no warning; an expired one fails check"},
-		&cli.StringFlag{Name: "source-root", Usage: "directory that Flux Kustomizations' spec.path is relative to; default the git top level of the file holding them"},
-		&cli.StringSliceFlag{Name: "helm-release", Usage: "a Flux HelmRelease (namespace/name, name, or all; repeatable) whose chart's pods get the secret through a spec.postRenderers kustomize patch, with the Secret in its release namespace"},
+		sourceRootFlag(),
+		helmReleaseFlag(),
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: string(report.Text), Usage: "how findings are printed: text (FILE:LINE: severity: message), json (docs/findings.schema.json), sarif (SARIF 2.1.0) or github (workflow commands)"},
 	}
 	if mode == engine.Check {
 		return fs
@@ -194,6 +210,44 @@ func serviceAccountFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "service-account", Usage: "add the secret to the ServiceAccount each workload runs as (it must be in the tree) instead of to the workload"}
 }
 
+// sourceRootFlag and helmReleaseFlag say what the trees are, as engine.Plan follows them.
+func sourceRootFlag() cli.Flag {
+	return &cli.StringFlag{Name: "source-root", Usage: "directory that Flux Kustomizations' spec.path is relative to; default the git top level of the file holding them"}
+}
+
+func helmReleaseFlag() cli.Flag {
+	return &cli.StringSliceFlag{Name: "helm-release", Usage: "a Flux HelmRelease (namespace/name, name, or all; repeatable) whose chart's pods get the secret through a spec.postRenderers kustomize patch, with the Secret in its release namespace"}
+}
+
+// treeArgs reads the trees a command works on into opts: DIR... (at least one),
+// --source-root and --helm-release; and gives the run its encrypter, whose search for
+// .sops.yaml stops where the trees end.
+func treeArgs(c *cli.Context, opts *engine.Options) error {
+	if c.NArg() == 0 {
+		return cli.Exit("want at least one DIR argument: a kustomization directory, or one holding Flux Kustomizations", exitUsage)
+	}
+	opts.Dir, opts.Dirs, opts.SourceRoot = c.Args().First(), c.Args().Slice(), c.String("source-root")
+	opts.HelmReleases = c.StringSlice("helm-release")
+	top, err := sopsTop(opts.Dirs, opts.SourceRoot)
+	if err != nil {
+		return exitFor(err)
+	}
+	opts.Encrypter = encrypt.SOPS{Top: top}
+	return nil
+}
+
+// sopsTop is where a run's search for .sops.yaml stops: with --source-root, the directory that
+// holds the DIRs and the source root (the one the run locks); else the git top level of the
+// first DIR; outside git, nowhere short of the filesystem root, as for the sops CLI. A
+// .sops.yaml above the repository does not choose the recipients of its Secrets.
+func sopsTop(dirs []string, sourceRoot string) (string, error) {
+	if sourceRoot != "" {
+		return tree.LockRoot(dirs, sourceRoot)
+	}
+	top, _ := tree.GitTop(dirs[0])
+	return top, nil
+}
+
 func maxFileSizeFlag() cli.Flag {
 	return &cli.Int64Flag{Name: "max-file-size", Value: tree.DefaultMaxFileSize, Usage: "largest manifest file read, in bytes (at least 1)"}
 }
@@ -207,8 +261,8 @@ func recipientFlags() []cli.Flag {
 	}
 }
 
-func recipientsFrom(c *cli.Context) encrypt.Recipients {
-	return encrypt.Recipients{Age: render.SplitList(c.StringSlice("age")), PGP: render.SplitList(c.StringSlice("pgp")), AzureKV: render.SplitList(c.StringSlice("azure-kv"))}
+func recipientsFrom(c *cli.Context) render.Recipients {
+	return render.Recipients{Age: render.SplitList(c.StringSlice("age")), PGP: render.SplitList(c.StringSlice("pgp")), AzureKV: render.SplitList(c.StringSlice("azure-kv"))}
 }
 
 // hasFlag reports whether the command defines the flag name.
@@ -285,14 +339,14 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 				return err
 			}
 			defer lk.Unlock()
-			res, err := engine.PlanAll(opts)
+			res, err := engine.Plan(opts)
 			if err != nil {
 				return exitFor(err)
 			}
 			if err := lk.Allow(res.Roots); err != nil {
 				return exitFor(err)
 			}
-			return report(c, mode, res, opts.Display, lk)
+			return reportRun(c, mode, res, opts.Display, lk)
 		},
 	}
 }
@@ -308,15 +362,16 @@ func engineOptions(s render.Settings, mode engine.Mode) engine.Options {
 
 func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) (engine.Options, error) {
 	if c.NArg() == 0 {
-		return engine.Options{}, cli.Exit("want at least one DIR argument: a kustomization directory, or one holding Flux Kustomizations", exitUsage)
+		return engine.Options{}, treeArgs(c, nil)
 	}
 	set, err := settingsFrom(c, render.SettingsInput{Registries: c.StringSlice("registry"), Cloud: c.String("cloud")})
 	if err != nil {
 		return engine.Options{}, err
 	}
 	opts := engineOptions(set, mode)
-	opts.Dir, opts.Dirs, opts.SourceRoot = c.Args().First(), c.Args().Slice(), c.String("source-root")
-	opts.HelmReleases = c.StringSlice("helm-release")
+	if err := treeArgs(c, &opts); err != nil {
+		return opts, err
+	}
 	if mode != engine.Render {
 		return opts, nil
 	}
@@ -392,9 +447,18 @@ func readPasswordFile(name string) ([]byte, error) {
 	return render.ReadPassword(f)
 }
 
-// pathDisplay returns a function that shows a path relative to the working directory when it
-// is below it. The working directory is read once: the engine names files in every message.
+// pathDisplay returns a function that shows a path in a message: relative to the working
+// directory when it is below it, quoted when it holds a control character (see
+// [finding.Quote]), so that no file name forges a line of output.
 func pathDisplay() func(string) string {
+	plain := plainPath()
+	return func(p string) string { return finding.Quote(plain(p)) }
+}
+
+// plainPath returns a function that shows a path relative to the working directory when it
+// is below it, unquoted (for JSON, which escapes it). The working directory is read once: the
+// engine names files in every message.
+func plainPath() func(string) string {
 	wd, err := os.Getwd()
 	if err != nil {
 		return func(p string) string { return p }
@@ -407,6 +471,37 @@ func pathDisplay() func(string) string {
 			return rel
 		}
 		return p
+	}
+}
+
+// repoRelative returns a function that gives a path relative to the repository root, with
+// forward slashes ("" outside it), for SARIF and GitHub annotations: the root is the git top
+// level above the first DIR, else the working directory.
+func repoRelative(c *cli.Context) func(string) string {
+	root, _ := os.Getwd()
+	if dir, err := filepath.Abs(c.Args().First()); err == nil {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			dir = real
+		}
+		for d := dir; ; d = filepath.Dir(d) {
+			if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+				root = d
+				break
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
+	if real, err := filepath.EvalSymlinks(root); err == nil {
+		root = real
+	}
+	return func(p string) string {
+		rel, err := filepath.Rel(root, p)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return ""
+		}
+		return filepath.ToSlash(rel)
 	}
 }
 
@@ -425,26 +520,34 @@ func exitFor(err error) error {
 	}
 }
 
-func report(c *cli.Context, mode engine.Mode, res *engine.Result, display func(string) string, lk *tree.Lock) error {
+// reportRun prints what a run found in the --output format and, for render and patch, writes its
+// changes. check exits 1 on a problem; render and patch refuse to write (exit 2) when they
+// found one, and with --check exit 1 when a file would change.
+func reportRun(c *cli.Context, mode engine.Mode, res *engine.Result, display func(string) string, lk *tree.Lock) error {
+	format, err := outputFormat(c)
+	if err != nil {
+		return err
+	}
 	// One write per line was one system call per line: ten thousand of them on a large tree.
 	bw := bufio.NewWriterSize(c.App.Writer, 64<<10)
 	defer bw.Flush()
 	var out io.Writer = bw
 	errw := c.App.ErrWriter
-	for _, w := range res.Warnings {
-		fmt.Fprintln(errw, "acrgen: warning: "+w)
+	rep := &report.Report{Command: modeNames[mode].name, Version: version, Findings: res.Findings, Plain: plainPath(), Rel: repoRelative(c)}
+	for _, ch := range res.Changes {
+		rep.Changes = append(rep.Changes, report.Change{File: ch.Path, Created: ch.Created})
 	}
+	problems := res.Count(finding.Problem)
 	if mode == engine.Check {
-		for _, n := range res.Notes {
-			fmt.Fprintln(out, n)
+		if err := rep.Write(format, out, errw); err != nil {
+			return err
 		}
-		for _, p := range res.Problems {
-			fmt.Fprintln(out, "problem: "+p)
+		if format == report.Text {
+			fmt.Fprintln(out, finding.Verdict(res.Findings))
 		}
-		if len(res.Problems) > 0 {
-			return cli.Exit(fmt.Sprintf("%d problem(s) found", len(res.Problems)), exitDrift)
+		if problems > 0 {
+			return cli.Exit("", exitDrift)
 		}
-		fmt.Fprintln(out, okVerdict(len(res.Warnings)))
 		return nil
 	}
 	diff := c.Bool("diff")
@@ -455,32 +558,67 @@ func report(c *cli.Context, mode engine.Mode, res *engine.Result, display func(s
 		}
 		out = errw
 	}
-	for _, a := range res.Actions {
-		fmt.Fprintln(out, a)
+	if problems > 0 {
+		// The run fails: in text, what it found goes to stderr with the error.
+		if format == report.Text {
+			out = errw
+		}
+		if err := rep.Write(format, out, errw); err != nil {
+			return err
+		}
+		return cli.Exit(fmt.Sprintf("%d problem(s) found: nothing was written", problems), exitUsage)
 	}
-	if len(res.Changes) == 0 {
-		fmt.Fprintln(out, "nothing to do")
-		return nil
+	write := len(res.Changes) > 0 && !c.Bool("check") && !diff
+	if write {
+		if err := writeChanges(c.Context, lk, res); err != nil {
+			return err
+		}
+		printNotes(errw, lk)
+		rep.Written = true
 	}
-	if c.Bool("check") {
-		return cli.Exit(fmt.Sprintf("%d file(s) would change", len(res.Changes)), exitDrift)
-	}
-	if diff {
-		fmt.Fprintf(out, "%d file(s) would change; nothing written (--diff previews)\n", len(res.Changes))
-		return nil
-	}
-	if err := writeChanges(c.Context, lk, res); err != nil {
+	if err := rep.Write(format, out, errw); err != nil {
 		return err
 	}
-	printNotes(errw, lk)
-	for _, ch := range res.Changes {
-		verb := "updated"
-		if ch.Created {
-			verb = "created"
+	if format != report.Text {
+		if len(res.Changes) > 0 && c.Bool("check") {
+			return cli.Exit("", exitDrift)
 		}
-		fmt.Fprintf(out, "%s %s\n", verb, display(ch.Path))
+		return nil
+	}
+	switch {
+	case len(res.Changes) == 0:
+		fmt.Fprintln(out, "nothing to do")
+	case c.Bool("check"):
+		fmt.Fprintf(out, "%d file(s) would change\n", len(res.Changes))
+		return cli.Exit("", exitDrift)
+	case diff:
+		fmt.Fprintf(out, "%d file(s) would change; nothing written (--diff previews)\n", len(res.Changes))
+	default:
+		for _, ch := range res.Changes {
+			verb := "updated"
+			if ch.Created {
+				verb = "created"
+			}
+			fmt.Fprintf(out, "%s %s\n", verb, display(ch.Path))
+		}
 	}
 	return nil
+}
+
+// outputFormat is the --output format; --diff prints the patch on standard output and takes
+// the text format only.
+func outputFormat(c *cli.Context) (report.Format, error) {
+	if !hasFlag(c, "output") {
+		return report.Text, nil
+	}
+	format, err := report.ParseFormat(c.String("output"))
+	if err != nil {
+		return "", cli.Exit("--output: "+err.Error(), exitUsage)
+	}
+	if format != report.Text && c.Bool("diff") {
+		return "", cli.Exit("--diff prints a patch on standard output: use it with --output text", exitUsage)
+	}
+	return format, nil
 }
 
 // lines splits text into lines that keep their line endings, without the phantom empty last
@@ -512,14 +650,4 @@ func printDiff(w io.Writer, res *engine.Result, display func(string) string) err
 		}
 	}
 	return nil
-}
-
-// okVerdict is check's verdict when it found no problem. It promises only what acrgen could
-// see: with warnings, it says that they name what it could not see or check.
-func okVerdict(warnings int) string {
-	const seen = "every workload that pulls from the registry references its Secret, and every Secret is encrypted"
-	if warnings == 0 {
-		return "ok: " + seen
-	}
-	return fmt.Sprintf("ok, as far as acrgen could see: %s; the %d warning(s) above name what it could not see or check", seen, warnings)
 }

@@ -580,7 +580,7 @@ func TestFluxFaults(t *testing.T) {
 			t.Fatalf("want exit 0, got %d\n%s%s", r.code, r.stdout, r.stderr)
 		}
 		for _, want := range []string{"postBuild.substituteFrom ConfigMap cluster-vars is not in the repository",
-			`nsvars/sa.yaml:5: ServiceAccount reconciler: metadata.namespace "${CLUSTER}" holds a variable that nothing acrgen reads substitutes (CLUSTER;`} {
+			`nsvars/sa.yaml:5: warning: ServiceAccount reconciler: metadata.namespace "${CLUSTER}" holds a variable that nothing acrgen reads substitutes (CLUSTER;`} {
 			if !strings.Contains(r.stderr, want) {
 				t.Errorf("no warning %q:\n%s", want, r.stderr)
 			}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/fn"
 	"github.com/acrgen/acrgen/pkg/render"
@@ -41,7 +40,9 @@ func fnCommand(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.Comma
 					return cli.Exit("fn reads a ResourceList on standard input: run it from kustomize or kpt (see functions.yaml), or pipe one in", exitUsage)
 				}
 			}
-			p := fn.Processor(fn.Options{Encrypter: sopsEncrypter{}, Getenv: getenv, AllowEnv: render.SplitList(append(c.StringSlice("allow-env"), getenv(fn.AllowEnvVariable))),
+			// The working directory is the package: .sops.yaml is looked for up to its git top.
+			top, _ := sopsTop([]string{"."}, "")
+			p := fn.Processor(fn.Options{Encrypter: encrypt.SOPS{Top: top}, Getenv: getenv, AllowEnv: render.SplitList(append(c.StringSlice("allow-env"), getenv(fn.AllowEnvVariable))),
 				ReadFile: func(name string) ([]byte, error) { return readInDir(".", name) }, Now: time.Now})
 			cmd := command.Build(p, command.StandaloneDisabled, true)
 			cmd.SetArgs([]string{})
@@ -90,52 +91,6 @@ func describeResult(r *framework.Result) string {
 	}
 	b.WriteString(r.Message)
 	return b.String()
-}
-
-// sopsEncrypter is the function's encryption, with pkg/encrypt.
-type sopsEncrypter struct{}
-
-var _ fn.Encrypter = sopsEncrypter{}
-
-func recipients(r fn.Recipients) encrypt.Recipients {
-	return encrypt.Recipients{Age: r.Age, PGP: r.PGP, AzureKV: r.AzureKeyVault}
-}
-
-// configFor finds the keys for file (relative to the working directory, the package): the
-// functionConfig's, or the .sops.yaml creation rule for file, looked for up to the git top level
-// of the working directory (outside git, as the sops CLI looks for it).
-func configFor(file string, keys fn.Recipients) (*encrypt.Config, error) {
-	top, _ := tree.GitTop(".")
-	cfg, err := encrypt.ConfigFor(file, top, recipients(keys))
-	var nk *encrypt.NoKeysError
-	if errors.As(err, &nk) {
-		fix := "add a .sops.yaml creation rule for " + file
-		if nk.RuleWithoutKeys {
-			fix = "add keys to the rule"
-		}
-		return nil, fmt.Errorf("no SOPS recipients for %s (%s): set age, pgp or azureKeyVault in the functionConfig, or %s", file, nk.Reason, fix)
-	}
-	return cfg, err
-}
-
-func (sopsEncrypter) Encrypt(file string, keys fn.Recipients, plain []byte, now time.Time) ([]byte, error) {
-	cfg, err := configFor(file, keys)
-	if err != nil {
-		return nil, err
-	}
-	return cfg.Encrypt(plain, now)
-}
-
-func (sopsEncrypter) SameRecipients(file string, keys fn.Recipients, doc []byte) (bool, error) {
-	cfg, err := configFor(file, keys)
-	if err != nil {
-		return false, err
-	}
-	info, err := encrypt.Inspect(doc)
-	if err != nil {
-		return false, err
-	}
-	return cfg.SameRecipients(info), nil
 }
 
 // readInDir reads a passwordFrom file, which the functionConfig (committed to the repository)

@@ -5,15 +5,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/acrgen/acrgen/pkg/fn"
 )
 
 // The function has no flags: without recipients it names the functionConfig fields, never
 // --age, and for the CLI the flags stay in the message.
 func TestNoRecipientsMessage(t *testing.T) {
+	const in = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" +
+		"- {apiVersion: v1, kind: Pod, metadata: {name: p, namespace: apps}, spec: {containers: [{name: a, image: myregistry.azurecr.io/app:1}]}}\n" +
+		"functionConfig: {apiVersion: acrgen.dev/v1alpha1, kind: ACRPullSecret, metadata: {name: c}, spec: {registries: [myregistry], username: u, passwordFrom: env:ACRGEN_PASSWORD}}\n"
 	for _, tc := range []struct{ name, sopsYAML, want string }{
-		{"no .sops.yaml", "", "add a .sops.yaml creation rule for"},
+		{"no .sops.yaml", "", "add a .sops.yaml creation rule for acr-secret.apps.enc.yaml"},
 		{"rule without keys", "creation_rules:\n  - path_regex: .*\n", "add keys to the rule"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -23,14 +24,10 @@ func TestNoRecipientsMessage(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			t.Chdir(dir) // the function's working directory: its package
-			_, err := configFor("acr-secret.enc.yaml", fn.Recipients{})
-			if err == nil {
-				t.Fatal("no error")
-			}
-			msg := err.Error()
-			if strings.Contains(msg, "--") || !strings.Contains(msg, "set age, pgp or azureKeyVault in the functionConfig") || !strings.Contains(msg, tc.want) {
-				t.Errorf("got %q, want the functionConfig fields and %q, no flags", msg, tc.want)
+			t.Chdir(dir)
+			r := acrgen(t, in, map[string]string{"ACRGEN_PASSWORD": testPassword}, "fn")
+			if r.code != exitDrift || strings.Contains(r.stderr, "--age") || !strings.Contains(r.stderr, "set age, pgp or azureKeyVault in the functionConfig") || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("want exit 1 naming the functionConfig fields and %q, no flags; got %d\n%s", tc.want, r.code, r.stderr)
 			}
 		})
 	}

@@ -34,7 +34,7 @@ func TestFluxHelmRelease(t *testing.T) {
 	if before.code != exitDrift {
 		t.Fatalf("check before render: want exit 1, got %d\n%s%s", before.code, before.stdout, before.stderr)
 	}
-	for _, want := range []string{"HelmRelease flux-system/hello (clusters/prod/hello.yaml): no spec.postRenderers patch", "no Secret acr-secret in namespace hello"} {
+	for _, want := range []string{"clusters/prod/hello.yaml:3: problem: HelmRelease hello in namespace flux-system has no spec.postRenderers patch", "no Secret acr-secret in namespace hello"} {
 		if !strings.Contains(before.stdout, want) {
 			t.Errorf("check before render does not report %q:\n%s", want, before.stdout)
 		}
@@ -81,10 +81,15 @@ func TestFluxHelmRelease(t *testing.T) {
 			t.Errorf("second render changed %s", rel)
 		}
 	}
-	// Without the flag, check keeps today's warning.
+	// Without the flag, check judges the release as the function does: it carries acrgen's
+	// post-renderer, so its chart's pods get the secret and its namespace has the Secret.
 	plain := acrgen(t, "", nil, "check", "clusters/prod", "--registry", "myregistry")
-	if !strings.Contains(plain.stderr, "cannot see into the chart") {
-		t.Errorf("without --helm-release check must warn about the chart:\n%s", plain.stderr)
+	if plain.code != exitOK || strings.Contains(plain.stderr, "HelmRelease hello in namespace flux-system: its values name") {
+		t.Errorf("without --helm-release, check must take the post-renderer the release carries: exit %d\n%s%s", plain.code, plain.stdout, plain.stderr)
+	}
+	rm(t, filepath.Join(dir, "clusters/prod/acr-secret.hello.enc.yaml"))
+	if gone := acrgen(t, "", nil, "check", "clusters/prod", "--registry", "myregistry"); gone.code != exitDrift || !strings.Contains(gone.stdout, "no Secret acr-secret in namespace hello") {
+		t.Errorf("its release namespace needs the Secret: exit %d\n%s%s", gone.code, gone.stdout, gone.stderr)
 	}
 	assertNoLeak(t, dir, r.stdout, r.stderr, after.stdout, after.stderr)
 }
@@ -303,7 +308,7 @@ func TestHelmReleaseInPlainTree(t *testing.T) {
 	if got.code != exitOK {
 		t.Fatalf("check: exit %d\n%s%s", got.code, got.stdout, got.stderr)
 	}
-	if !strings.Contains(got.stderr, "HelmRelease web/web (app/release.yaml): its values name myregistry.azurecr.io, but acrgen cannot see into the chart") {
+	if !strings.Contains(got.stderr, "app/release.yaml: warning: HelmRelease web in namespace web: its values name myregistry.azurecr.io, but acrgen cannot see into the chart") {
 		t.Errorf("check must warn that it cannot see into the chart:\n%s", got.stderr)
 	}
 	if strings.Contains(got.stderr, "a typo") {
@@ -316,7 +321,7 @@ func TestHelmReleaseInPlainTree(t *testing.T) {
 		t.Errorf("the verdict must say it is limited to what acrgen could see:\n%s", got.stdout)
 	}
 	other := acrgen(t, "", nil, "check", "app", "--registry", "otherregistry.azurecr.io")
-	if !strings.Contains(other.stderr, "no workload in app pulls from otherregistry.azurecr.io (after namespaces and images: transformers): a typo, unless only the charts of the HelmReleases above pull from it?") {
+	if !strings.Contains(other.stderr, "app: warning: no workload in app pulls from otherregistry.azurecr.io (after namespaces and images: transformers)") || !strings.Contains(other.stderr, "app: hint: is it a typo? (unless only the charts of the HelmReleases above pull from it)") {
 		t.Errorf("a registry nothing names: want the plain directory's typo warning:\n%s", other.stderr)
 	}
 }
@@ -360,7 +365,7 @@ func TestHelmReleaseFoundWhereverItIs(t *testing.T) {
 		t.Chdir(dir)
 		testtool.WriteTree(t, dir, map[string]string{"apps/podinfo.yaml": fmt.Sprintf(podinfoRelease, "  namespace: apps\n")})
 		got := acrgen(t, "", nil, "check", "apps", "--registry", "myregistry")
-		if !strings.Contains(got.stderr, "HelmRelease apps/podinfo (apps/podinfo.yaml): its values name myregistry.azurecr.io, but acrgen cannot see into the chart") {
+		if !strings.Contains(got.stderr, "apps/podinfo.yaml: warning: HelmRelease podinfo in namespace apps: its values name myregistry.azurecr.io, but acrgen cannot see into the chart") {
 			t.Errorf("check must warn about the chart:\n%s", got.stderr)
 		}
 		sel := acrgen(t, "", nil, "check", "apps", "--registry", "myregistry", "--helm-release", "podinfo")
@@ -383,7 +388,7 @@ func TestHelmReleaseFoundWhereverItIs(t *testing.T) {
 			"apps/podinfo/podinfo.yaml":       fmt.Sprintf(podinfoRelease, ""),
 		})
 		plain := acrgen(t, "", nil, "check", "clusters", "--registry", "myregistry")
-		for _, want := range []string{"HelmRelease prod/podinfo", "HelmRelease staging/podinfo"} {
+		for _, want := range []string{"HelmRelease podinfo in namespace prod", "HelmRelease podinfo in namespace staging"} {
 			if !strings.Contains(plain.stderr, want) {
 				t.Errorf("check must warn about %s:\n%s", want, plain.stderr)
 			}
@@ -430,7 +435,7 @@ func TestHelmReleaseOutsideDIR(t *testing.T) {
 		"apps/prod/kustomization.yaml": "resources:\n- ../base\n",
 	})
 	before := testtool.Snapshot(t, dir)
-	want := "HelmRelease podinfo/podinfo (apps/base/podinfo.yaml): the file is outside every directory acrgen works on"
+	want := "apps/base/podinfo.yaml: problem: HelmRelease podinfo in namespace podinfo: the file is outside every directory acrgen works on"
 	chk := acrgen(t, "", nil, "check", "apps/prod", "--registry", "myregistry", "--helm-release", "all")
 	if chk.code != exitDrift || !strings.Contains(chk.stdout, want) {
 		t.Errorf("check: want exit 1 and %q, got %d\n%s%s", want, chk.code, chk.stdout, chk.stderr)
@@ -446,5 +451,13 @@ func TestHelmReleaseOutsideDIR(t *testing.T) {
 	}
 	if got := len(testtool.Snapshot(t, dir)); got != len(before) {
 		t.Errorf("render added files: %d, before %d", got, len(before))
+	}
+}
+
+// rm removes a file, which must exist.
+func rm(t *testing.T, path string) {
+	t.Helper()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/acrgen/acrgen/internal/engine"
 	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/urfave/cli/v2"
 )
 
@@ -29,7 +30,7 @@ func lockTree(c *cli.Context, dir string, writes bool, getenv env) (*tree.Lock, 
 		return nil, exitFor(err)
 	}
 	for _, w := range lk.Warnings {
-		fmt.Fprintln(c.App.ErrWriter, "acrgen: warning: "+w)
+		fmt.Fprintln(c.App.ErrWriter, "acrgen: warning: "+finding.Quote(w))
 	}
 	printNotes(c.App.ErrWriter, lk)
 	if getenv != nil {
@@ -42,10 +43,10 @@ func lockTree(c *cli.Context, dir string, writes bool, getenv env) (*tree.Lock, 
 }
 
 // printNotes prints what the lock noted about how files were written (which guard, where the
-// usual one was refused).
+// usual one was refused); a path holding a control character is quoted.
 func printNotes(w io.Writer, lk *tree.Lock) {
 	for _, n := range lk.TakeNotes() {
-		fmt.Fprintln(w, "acrgen: note: "+n)
+		fmt.Fprintln(w, "acrgen: note: "+finding.Quote(n))
 	}
 }
 

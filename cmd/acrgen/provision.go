@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/acrgen/acrgen/internal/engine"
 	"github.com/acrgen/acrgen/internal/rotation"
+	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/provision"
 	"github.com/acrgen/acrgen/pkg/render"
 	"github.com/urfave/cli/v2"
@@ -18,7 +20,7 @@ func provisionCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "provision",
 		Usage:     "look up or create a service principal (or repository-scoped token) with a role on the registry, then render its credential into DIR",
-		ArgsUsage: "DIR",
+		ArgsUsage: "DIR...",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "registry", Aliases: []string{"r"}, Required: true, Usage: "the registry's name (or login server)"},
 			&cli.StringFlag{Name: "tenant", Usage: "the tenant of the registry's subscription, when it is not your login's default tenant"},
@@ -43,14 +45,16 @@ func provisionCommand() *cli.Command {
 			namespaceFlag(),
 			workloadFlag(),
 			serviceAccountFlag(),
+			sourceRootFlag(),
+			helmReleaseFlag(),
 		}, append(recipientFlags(), maxFileSizeFlag())...),
 		Action: func(c *cli.Context) error { return runProvision(c, c.App.ErrWriter) },
 	}
 }
 
 func runProvision(c *cli.Context, progress io.Writer) error {
-	if c.NArg() != 1 {
-		return cli.Exit(fmt.Sprintf("want exactly one DIR argument, got %d", c.NArg()), exitUsage)
+	if c.NArg() == 0 {
+		return treeArgs(c, nil)
 	}
 	// --cloud may name a cloud file, which provision.ParseCloud reads. The registries to
 	// render come from Azure: the one named here is checked against the cloud's suffix, and
@@ -63,8 +67,13 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The trees are planned as render plans them (engine.Plan): several DIRs, the directories
+	// Flux Kustomizations build, --helm-release.
 	ropts := engineOptions(set, engine.Render)
-	ropts.Dir, ropts.Registries, ropts.Recipients = c.Args().First(), nil, recipientsFrom(c)
+	if err := treeArgs(c, &ropts); err != nil {
+		return err
+	}
+	ropts.Registries, ropts.Recipients = nil, recipientsFrom(c)
 	popts := provision.Options{
 		Cloud: cloud, SubscriptionID: c.String("subscription"), ResourceGroup: c.String("resource-group"), Registry: c.String("registry"),
 		Credential: provision.CredentialKind(c.String("credential")), SPName: c.String("sp-name"), SPID: c.String("sp-id"),
@@ -92,12 +101,24 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	}
 	// Locked before Azure is touched: a busy tree must not cost a new password. Retire
 	// writes nothing in DIR, and reads it under a shared lock.
-	lk, err := lockTree(c, ropts.Dir, !popts.DryRun && !retire, nil)
+	root, err := tree.LockRoot(ropts.Dirs, ropts.SourceRoot)
+	if err != nil {
+		return exitFor(err)
+	}
+	lk, err := lockTree(c, root, !popts.DryRun && !retire, nil)
 	if err != nil {
 		return err
 	}
 	defer lk.Unlock()
-	if popts.Recorded, err = recordedCredentials(ropts); err != nil {
+	// What the trees hold now: the credentials their Secrets record, the repositories their
+	// workloads pull from the registry. The same plan as render's, changing nothing.
+	survey := ropts
+	survey.Mode, survey.Registries = engine.Check, []string{set.Registries[0]}
+	held, err := engine.Plan(survey)
+	if err != nil {
+		return exitFor(err)
+	}
+	if popts.Recorded, err = recordedCredentials(held.Recorded, ropts.SecretName); err != nil {
 		return err
 	}
 	cred, err := provision.NewCredential(cloud, c.String("tenant"))
@@ -115,14 +136,10 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	if len(popts.Repositories) == 0 {
 		// A token may pull exactly what the tree's workloads pull; so may a service principal
 		// on a registry in ABAC mode (its role's condition names them).
-		guess := set.Registries[0]
-		ropts.Registries = []string{guess}
-		if popts.Repositories, err = engine.Repositories(ropts); err != nil {
-			return exitFor(err)
-		}
+		popts.Repositories = held.Repositories
 		if popts.Credential == provision.CredentialToken {
 			if len(popts.Repositories) == 0 {
-				return cli.Exit(fmt.Sprintf("no workload in %s pulls from %s: nothing for a token to grant; pass --repository", ropts.Dir, guess), exitUsage)
+				return cli.Exit(fmt.Sprintf("no workload in %s pulls from %s: nothing for a token to grant; pass --repository", strings.Join(ropts.Dirs, ", "), set.Registries[0]), exitUsage)
 			}
 			fmt.Fprintf(progress, "token scope from the tree: %v\n", popts.Repositories)
 		}
@@ -138,7 +155,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 			}
 			return engine.Plan(o)
 		},
-		Write: func(plan *engine.Result) error { return report(c, engine.Render, plan, ropts.Display, lk) },
+		Write: func(plan *engine.Result) error { return reportRun(c, engine.Render, plan, ropts.Display, lk) },
 	}
 	done, err := rotation.Run(c.Context, steps, popts, ropts)
 	var rerr *rotation.Error
@@ -185,13 +202,10 @@ func printPlan(out io.Writer, plan []string, none string) {
 	}
 }
 
-// recordedCredentials reads which credential each pull Secret of the tree records.
-func recordedCredentials(ropts engine.Options) ([]provision.Recorded, error) {
-	secs, err := engine.Recorded(ropts)
-	if err != nil {
-		return nil, exitFor(err)
-	}
+// recordedCredentials reads which credential each pull Secret of the trees records.
+func recordedCredentials(secs []engine.RecordedSecret, secretName string) ([]provision.Recorded, error) {
 	var out []provision.Recorded
+	var err error
 	for _, s := range secs {
 		where := s.File
 		if s.Namespace != "" {
@@ -200,7 +214,7 @@ func recordedCredentials(ropts engine.Options) ([]provision.Recorded, error) {
 		rc := provision.Recorded{Where: where, Registries: s.Registries}
 		if s.Credential != "" {
 			if rc.ID, err = provision.ParseCredentialID(s.Credential); err != nil {
-				return nil, cli.Exit(fmt.Sprintf("%s: Secret %s: annotation %s: %v", s.File, ropts.SecretName, render.AnnotationCredential, err), exitUsage)
+				return nil, cli.Exit(fmt.Sprintf("%s: Secret %s: annotation %s: %v", s.File, secretName, render.AnnotationCredential, err), exitUsage)
 			}
 		}
 		out = append(out, rc)

@@ -7,42 +7,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/acrgen/acrgen/internal/testing/fakeazure"
 	"github.com/acrgen/acrgen/internal/testing/testtool"
+	"github.com/google/go-cmp/cmp"
 )
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
-// acrgenBinary builds the real binary once: provisioning is tested the way users run it, in
-// its own process, with the Azure SDK trusting the emulator through SSL_CERT_FILE.
-func acrgenBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "acrgen-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "acrgen")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			binErr = err
-			t.Logf("%s", out)
-		}
-	})
-	if binErr != nil {
-		t.Fatalf("building acrgen: %v", binErr)
-	}
-	return binPath
-}
+// acrgenBinary is the real binary: provisioning is tested the way users run it, in its own
+// process, with the Azure SDK trusting the emulator through SSL_CERT_FILE. testtool.Acrgen
+// builds it once for the sources.
+func acrgenBinary(t *testing.T) string { return testtool.Acrgen(t) }
 
 type procResult struct {
 	code           int
@@ -220,4 +197,77 @@ func assertNoSecret(t *testing.T, dir, secret string, outputs ...string) {
 			t.Error("the password was printed")
 		}
 	}
+}
+
+// provision plans its trees exactly as render does (issue 15 §4): on a Flux cluster directory,
+// on several DIRs and with --helm-release, provision through the Azure emulator and render
+// with the same credential, each on its own copy, write the same files (ciphertext and the
+// credential's id and expiry, which only provision knows, aside). Before, provision planned
+// DIR alone: it wrote none of the Secrets of the directories the Flux Kustomizations build,
+// and refused several DIRs and --helm-release.
+func TestProvisionPlansAsRender(t *testing.T) {
+	srv, err := fakeazure.Start(fakeazure.Options{Dir: t.TempDir(), Registries: []fakeazure.Registry{{Name: "myregistry"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	examples := func(t *testing.T) (string, string) {
+		dir, keyFile, _ := examplesCopy(t)
+		return dir, keyFile
+	}
+	for _, c := range []struct {
+		name  string
+		setup func(*testing.T) (dir, keyFile string)
+		args  []string
+	}{
+		{"flux-cluster", fluxRepo, []string{"clusters/prod"}},
+		{"several-dirs", examples, []string{"overlays/prod", "overlays/staging"}},
+		{"helm-release", fluxRepo, []string{"clusters/prod", "--helm-release", "flux-system/hello"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			provDir, keyFile := c.setup(t)
+			before := testtool.Snapshot(t, provDir)
+			env := append(append(os.Environ(), srv.Env()...), "SOPS_AGE_KEY_FILE="+keyFile)
+			p := runBinary(t, env, provDir, append(append([]string{"provision"}, c.args...), "--registry", "myregistry", "--sp-name", "plan-"+c.name, "--cloud", srv.CloudFile())...)
+			if p.code != 0 {
+				t.Fatalf("provision: exit %d\n%s%s", p.code, p.stdout, p.stderr)
+			}
+			appID, secrets := acrgenPasswords(srv, "plan-"+c.name)
+			if len(secrets) != 1 {
+				t.Fatalf("want one password, got %d", len(secrets))
+			}
+
+			renderDir, _ := c.setup(t)
+			beforeRender := testtool.Snapshot(t, renderDir)
+			t.Chdir(renderDir)
+			r := acrgen(t, secrets[0], nil, append(append([]string{"render"}, c.args...), "--registry", "myregistry", "-u", appID, "--password-stdin")...)
+			if r.code != 0 {
+				t.Fatalf("render: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			prov, rend := written(before, testtool.Snapshot(t, provDir)), written(beforeRender, testtool.Snapshot(t, renderDir))
+			if len(rend) < 2 {
+				t.Fatalf("render wrote %d file(s): the case shows nothing", len(rend))
+			}
+			if d := cmp.Diff(rend, prov); d != "" {
+				t.Errorf("provision and render wrote different trees (-render +provision):\n%s", d)
+			}
+			assertNoSecret(t, provDir, secrets[0], p.stdout, p.stderr)
+		})
+	}
+}
+
+// written are the files of after that differ from before, with what changes on every
+// encryption and what only provision records (the credential's id and expiry) taken out.
+func written(before, after map[string]string) map[string]string {
+	out := map[string]string{}
+	for rel, content := range after {
+		if before[rel] == content || strings.HasPrefix(rel, ".git") {
+			continue
+		}
+		content = regexp.MustCompile(`ENC\[[^\]]*\]`).ReplaceAllString(content, "ENC[...]")
+		content = regexp.MustCompile(`(?ms)^sops:\n.*`).ReplaceAllString(content, "sops: ...\n")
+		content = regexp.MustCompile(`(?m)^ +acrgen\.dev/(credential|expires): .*\n`).ReplaceAllString(content, "")
+		out[rel] = content
+	}
+	return out
 }

@@ -165,7 +165,7 @@ func TestRenderNewRegistryNeedsCredential(t *testing.T) {
 	}
 	snap := testtool.Snapshot(t, dir)
 	r := acrgen(t, "", nil, "render", "overlays/prod", "-r", "myregistry", "-r", "other")
-	if r.code != exitUsage || !strings.Contains(r.stderr, "does not hold credentials for other.azurecr.io") {
+	if r.code != exitUsage || !strings.Contains(r.stderr, "not for other.azurecr.io") {
 		t.Fatalf("want exit 2 asking for the credential, got %d\n%s", r.code, r.stderr)
 	}
 	if d := diffSnap(snap, testtool.Snapshot(t, dir)); d != "" {

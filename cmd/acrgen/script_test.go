@@ -17,19 +17,7 @@ import (
 
 // TestMain lets the test binary be the acrgen command that testscript scripts run.
 func TestMain(m *testing.M) {
-	testscript.Main(cleanupM{m}, map[string]func(){"acrgen": main})
-}
-
-// cleanupM runs the tests, then removes the acrgen binary that acrgenBinary built for them,
-// so that test runs leave nothing in the temporary directory.
-type cleanupM struct{ m *testing.M }
-
-func (c cleanupM) Run() int {
-	code := c.m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
-	return code
+	testscript.Main(m, map[string]func(){"acrgen": main})
 }
 
 // TestScripts runs testdata/script/*.txtar: the CLI contract, and every command README.md and

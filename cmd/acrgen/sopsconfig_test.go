@@ -39,7 +39,7 @@ func TestRenderTakesRecipientsOnlyFromTheRepository(t *testing.T) {
 
 	write(t, filepath.Join(repo, ".sops.yaml"), sopsRule(inside))
 	r = acrgen(t, testPassword, nil, args...)
-	if r.code != 0 || !strings.Contains(r.stdout, "overlays/prod/acr-secret.enc.yaml: new encrypted Secret acr-secret (recipients from .sops.yaml)") {
+	if r.code != 0 || !strings.Contains(r.stdout, "overlays/prod/acr-secret.enc.yaml: action: new encrypted Secret acr-secret in the default namespace (recipients from .sops.yaml)") {
 		t.Fatalf("want the Secret made for the repository's .sops.yaml, which render names; got %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "acr-secret.enc.yaml")); !strings.Contains(string(b), inside) || strings.Contains(string(b), above) {

@@ -160,7 +160,7 @@ func TestServiceAccountMode(t *testing.T) {
 	write(t, filepath.Join(root, "app/extra.yaml"), podSpec("lonely", "      serviceAccountName: ghost\n", ""))
 	write(t, filepath.Join(root, "app/kustomization.yaml"), "namespace: prod\nresources:\n- ../base\n- local.yaml\n- extra.yaml\n")
 	m := acrgen(t, "", nil, "patch", dir, "-r", "myregistry", "--service-account")
-	if m.code != exitUsage || !strings.Contains(m.stderr, "ServiceAccount ghost in namespace prod") {
+	if m.code != exitUsage || !strings.Contains(m.stderr, "runs as ServiceAccount ghost, which is not among the resources") {
 		t.Fatalf("want exit 2 naming the missing ServiceAccount, got %d\n%s", m.code, m.stderr)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/acrgen/acrgen/pkg/finding"
 )
 
 // check's "ok" is a promise about what acrgen could see: when part of the tree is out of its
@@ -14,7 +16,7 @@ func TestOkVerdictNamesWhatWasNotSeen(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: busybox:1\n")
 	write(t, filepath.Join(dir, "kustomization.yaml"), "resources:\n- pod.yaml\n")
-	if v := okVerdict(0); !strings.HasPrefix(v, "ok: every workload") {
+	if v := finding.Verdict(nil); !strings.HasPrefix(v, "ok: every workload") {
 		t.Fatalf("with no warning: %q, want the plain ok", v)
 	}
 	write(t, filepath.Join(dir, "kustomization.yaml"), "resources:\n- pod.yaml\nhelmCharts:\n- name: app\n  repo: https://charts.example.com\n  version: 1.0.0\n")

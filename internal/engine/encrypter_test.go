@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/acrgen/acrgen/internal/engine"
-	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/render"
 )
 
@@ -18,11 +17,11 @@ import (
 // look for), and records what it was asked. No keys, no ciphertext, no sops.
 type fakeEncrypter struct {
 	paths      []string
-	recipients []encrypt.Recipients
+	recipients []render.Recipients
 	sealer     *fakeSealer
 }
 
-func (f *fakeEncrypter) Config(path string, r encrypt.Recipients) (engine.Sealer, error) {
+func (f *fakeEncrypter) Keys(path string, r render.Recipients) (render.Keys, error) {
 	f.paths = append(f.paths, path)
 	f.recipients = append(f.recipients, r)
 	return f.sealer, nil
@@ -63,8 +62,8 @@ func (s *fakeSealer) Sync(existing, plain []byte, now time.Time) ([]byte, bool, 
 	return existing, false, nil
 }
 
-func (s *fakeSealer) SameRecipients(encrypt.Info) bool { return s.sameRecipients }
-func (s *fakeSealer) Source() string                   { return "" }
+func (s *fakeSealer) SameRecipients([]byte) (bool, error) { return s.sameRecipients, nil }
+func (s *fakeSealer) Source() string                      { return "" }
 
 func fakeTree(t *testing.T) string {
 	t.Helper()
@@ -95,11 +94,11 @@ func renderedTree(t *testing.T) (string, *fakeEncrypter) {
 	return dir, enc
 }
 
-func renderOpts(dir string, enc engine.Encrypter) engine.Options {
+func renderOpts(dir string, enc render.Encrypter) engine.Options {
 	return engine.Options{
 		Dir: dir, Mode: engine.Render, Registries: []string{"myregistry.azurecr.io"}, SecretName: render.DefaultSecretName,
 		Credential: &render.Credential{Username: "app", Password: []byte("fake-password")},
-		Recipients: encrypt.Recipients{Age: []string{"age1fake"}},
+		Recipients: render.Recipients{Age: []string{"age1fake"}},
 		Now:        func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) },
 		Encrypter:  enc,
 	}

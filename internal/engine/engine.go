@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/acrgen/acrgen/internal/tree"
-	"github.com/acrgen/acrgen/pkg/encrypt"
+	"github.com/acrgen/acrgen/pkg/finding"
+	"github.com/acrgen/acrgen/pkg/judge"
 	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/yamledit"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -52,7 +54,7 @@ type Options struct {
 	// Expires is the credential's expiry, recorded on the Secret; zero when unknown. One in
 	// the past is refused.
 	Expires     time.Time
-	Recipients  encrypt.Recipients
+	Recipients  render.Recipients
 	MaxFileSize int64
 	Now         func() time.Time
 	// Display turns absolute paths into the form shown to the user.
@@ -63,7 +65,7 @@ type Options struct {
 	ExpiryWarning time.Duration
 	// Overlay is what a Flux Kustomization adds on top of Dir; nil for none.
 	Overlay *tree.Overlay
-	// Dirs are the directories PlanAll works on; empty means Dir.
+	// Dirs are the directories Plan works on; empty means Dir.
 	Dirs []string
 	// SourceRoot is what Flux Kustomizations' spec.path is relative to; empty means the git
 	// top level of the file holding the object.
@@ -74,16 +76,9 @@ type Options struct {
 	// release namespace.
 	HelmReleases []string
 
-	// helmNamespaces are the release namespaces of the selected HelmReleases that this run's
-	// directory applies: each needs the Secret there, as a workload would.
-	helmNamespaces []string
-	// partOf is set when the run is one of several: the caller reports unused registries.
-	partOf bool
-	// cache shares the files read between the runs of one PlanAll.
-	cache *tree.Cache
-	// Encrypter encrypts the Secrets; nil means SOPS, with .sops.yaml looked for up to the
-	// git top level (sopsTop).
-	Encrypter Encrypter
+	// Encrypter encrypts the Secrets (cmd/acrgen gives pkg/encrypt's); nil means none: a
+	// run that must encrypt fails.
+	Encrypter render.Encrypter
 
 	// CredentialID names the credential, recorded on the Secret (render.AnnotationCredential);
 	// empty when unknown.
@@ -101,24 +96,36 @@ type FileChange struct {
 	// same Secret produce different ciphertexts of it.
 	secret string
 	// proven is true when every edit from Old to New has a shape whose parse is known
-	// (render.Proven): verifyChanges need not parse New again.
+	// (yamledit.Proven): verifyChanges need not parse New again.
 	proven bool
 }
 
 // Result is what a run found and would write.
 type Result struct {
 	Changes []FileChange
-	// Actions are human-readable lines about what the changes do.
-	Actions []string
-	// Problems are what check reports (and exits 1 for).
-	Problems []string
-	// Warnings are worth a look but do not fail a run.
-	Warnings []string
-	// Notes describe the Secrets found, from their plaintext annotations.
-	Notes []string
+	// Findings are what the run found and what it does about it, in the order found, their
+	// severities resolved for the run (see [finding.Finding.Resolve]).
+	Findings []finding.Finding
 	// Roots are the directories the run may write in: each DIR it was given, and each path
 	// of a Flux Kustomization it followed. The writer refuses a change outside them.
 	Roots []string
+	// Repositories are the repositories the workloads pull from the configured registries,
+	// sorted: the scope a repository-scoped token (or an ABAC condition) needs.
+	Repositories []string
+	// Recorded are the pull Secrets the trees apply, as their plaintext metadata describes
+	// them: what acrgen provision --retire must keep working.
+	Recorded []RecordedSecret
+}
+
+// Count returns the number of findings of severity s.
+func (res *Result) Count(s finding.Severity) int {
+	n := 0
+	for _, f := range res.Findings {
+		if f.Severity == s {
+			n++
+		}
+	}
+	return n
 }
 
 // UsageError is a problem with the options or the credential; the CLI exits 2.
@@ -134,24 +141,45 @@ func (e *EncryptionError) Unwrap() error { return e.Err }
 
 type run struct {
 	opts    Options
+	part    part
 	t       *tree.Tree
 	res     *Result
-	kustoms []render.Edit   // edits to the root kustomization
+	kustoms []yamledit.Edit // edits to the root kustomization
 	used    map[string]bool // the registries some workload pulls from
-	refused []string        // workloads acrgen cannot give the secret: a usage error
 }
 
-// Plan computes a run without writing anything.
-func Plan(opts Options) (*Result, error) {
-	r, err := plan(opts)
-	if err != nil {
-		return nil, err
+// writes reports whether the run writes (render, patch) rather than only reads (check).
+func (r *run) writes() bool { return r.opts.Mode != Check }
+
+// add records a finding, its severity resolved for the run; a quiet one is dropped (the
+// action or the refusal that follows says it).
+func (r *run) add(f finding.Finding) {
+	f.Resolve(r.writes())
+	if f.Severity != finding.Quiet {
+		r.res.Findings = append(r.res.Findings, f)
 	}
-	r.res.Roots = []string{opts.Dir}
-	return r.res, nil
 }
 
-func plan(opts Options) (*run, error) {
+// blocked reports whether the run writes and found a problem: it will write nothing, so it
+// need not encrypt anything either.
+func (r *run) blocked() bool {
+	return r.writes() && r.res.Count(finding.Problem) > 0
+}
+
+// part is what one directory's run of a Plan takes from the others.
+type part struct {
+	// helmNamespaces are the release namespaces of the selected HelmReleases that the
+	// directory applies: each needs the Secret there, as a workload would.
+	helmNamespaces []string
+	// ofMany is set when the run is one of several: Plan reports unused registries.
+	ofMany bool
+	// cache shares the files read between the runs.
+	cache *tree.Cache
+}
+
+// plan computes the run of one directory, opts.Dir, with what the other runs of its Plan
+// give it.
+func plan(opts Options, p part) (*run, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -162,11 +190,7 @@ func plan(opts Options) (*run, error) {
 		opts.Kinds = render.NewKinds()
 	}
 	if opts.Encrypter == nil {
-		top, err := sopsTop(opts)
-		if err != nil {
-			return nil, err
-		}
-		opts.Encrypter = SOPS{Top: top}
+		opts.Encrypter = noEncrypter{}
 	}
 	// ServiceAccounts are read in every mode: a workload that lists no pull secrets gets those
 	// of the ServiceAccount it runs as.
@@ -189,13 +213,17 @@ func plan(opts Options) (*run, error) {
 	// kinds, the ServiceAccounts pods pull through), and the Secrets of the name.
 	interest := tree.Interest{Registries: opts.Registries, Names: []string{opts.SecretName}}
 	t, err := tree.Load(opts.Dir, tree.Options{MaxFileSize: opts.MaxFileSize, Kinds: opts.Kinds, Display: opts.Display,
-		Interest: interest, Overlay: opts.Overlay, Cache: opts.cache})
+		Interest: interest, Overlay: opts.Overlay, Cache: p.cache})
 	if err != nil {
 		return nil, err
 	}
-	r := &run{opts: opts, t: t, res: &Result{Warnings: t.Warnings}}
+	r := &run{opts: opts, part: p, t: t, res: &Result{Roots: []string{opts.Dir}}}
+	for _, w := range t.Warnings {
+		r.add(w)
+	}
 	occ := r.occurrences()
-	d := render.Decide(occ.Occurrences, r.settings())
+	d := judge.Decide(occ.Occurrences, r.settings())
+	r.res.Repositories, r.res.Recorded = r.repositories(d), r.recorded(occ)
 	needs, targets, err := r.workloads(occ, d)
 	if err != nil {
 		return nil, err
@@ -221,6 +249,13 @@ func plan(opts Options) (*run, error) {
 	return r, nil
 }
 
+// noEncrypter is the Encrypter of a run that was given none.
+type noEncrypter struct{}
+
+func (noEncrypter) Keys(string, render.Recipients) (render.Keys, error) {
+	return nil, errors.New("no encrypter: this build of acrgen cannot encrypt")
+}
+
 // Write writes a planned result under the tree's exclusive lock: only files that still hold
 // what Plan read, all or nothing (see [tree.Lock.WriteAll]).
 func Write(ctx context.Context, lk *tree.Lock, res *Result) error {
@@ -239,92 +274,80 @@ func (r *run) readFile(path string) ([]byte, fs.FileMode, error) {
 	return tree.ReadFile(r.t.Root, path, tree.Options{MaxFileSize: r.opts.MaxFileSize, Display: r.opts.Display})
 }
 
-func describe(inst tree.Instance) string {
-	s := inst.Resource.Kind + " " + inst.Resource.Name
-	if inst.Namespace != "" {
-		s += " in namespace " + inst.Namespace
-	}
-	return s
+// object is the finding object of an instance: its kind and name as written, in its effective
+// namespace.
+func object(inst tree.Instance) finding.Object {
+	res := inst.Resource
+	return finding.Object{APIVersion: res.APIVersion, Kind: res.Kind, Namespace: inst.Namespace, Name: res.Name}
 }
 
-// occurrences is what the run gathered from the tree for render.Decide, with the instances
+// describe names an instance in a message argument.
+func describe(inst tree.Instance) string { return object(inst).String() }
+
+// occurrences is what the run gathered from the tree for judge.Decide, with the instances
 // and generated Secrets that its IDs stand for.
 type occurrences struct {
-	render.Occurrences
+	judge.Occurrences
 	// secrets[i] is the Secret of Occurrences.Secrets[i]: an instance, or nil for one a
 	// secretGenerator makes.
 	secrets []*tree.Instance
 }
 
-// occurrences gathers the workloads, ServiceAccounts and pull Secrets of the tree. IDs index
-// r.t.Instances.
+// occurrences gathers the workloads, ServiceAccounts and pull Secrets of the tree (with
+// judge.Gather). IDs index r.t.Instances.
 func (r *run) occurrences() occurrences {
-	var o occurrences
-	o.Namespaces = r.opts.helmNamespaces
+	objs := make([]judge.Object, len(r.t.Instances))
 	for i := range r.t.Instances {
 		inst := &r.t.Instances[i]
-		res := inst.Resource
-		switch {
-		case res.Kind == "ServiceAccount" && res.APIVersion == "v1":
-			if len(inst.PodSpecs) == 1 && len(inst.Secrets) == 1 {
-				o.ServiceAccounts = append(o.ServiceAccounts, render.Account{ID: i, Namespace: inst.Namespace, Name: res.Name, Secrets: inst.Secrets[0]})
-			}
-			continue
-		case res.Kind == "Secret" && res.APIVersion == "v1" && res.Name == r.opts.SecretName:
-			sec := render.NewExistingSecret(i, inst.Namespace, res.Node)
-			sec.Outside = !inst.File.InRoot
-			o.Secrets = append(o.Secrets, sec)
-			o.secrets = append(o.secrets, inst)
-		}
-		if len(inst.PodSpecs) == 0 {
-			if len(inst.ImageFields) > 0 {
-				o.Others = append(o.Others, render.Other{ID: i, Namespace: inst.Namespace, APIVersion: res.APIVersion, Kind: res.Kind, Images: inst.ImageFields})
-			}
-			continue
-		}
-		w := render.Workload{ID: i, Namespace: inst.Namespace}
-		for j, ps := range inst.PodSpecs {
-			w.PodSpecs = append(w.PodSpecs, render.NewPodUse(ps, inst.Images[j], inst.Secrets[j]))
-		}
-		o.Workloads = append(o.Workloads, w)
+		objs[i] = judge.Object{ID: i, Res: inst.Resource, Namespace: inst.Namespace, PodSpecs: inst.PodSpecs,
+			Images: inst.Images, Secrets: inst.Secrets, ImageFields: inst.ImageFields, Outside: !inst.File.InRoot}
+	}
+	o := occurrences{Occurrences: judge.Gather(objs, r.opts.SecretName)}
+	o.Namespaces = r.part.helmNamespaces
+	for _, sec := range o.Secrets {
+		o.secrets = append(o.secrets, &r.t.Instances[sec.ID])
 	}
 	for _, g := range r.t.Generated {
 		if g.Name == r.opts.SecretName {
-			o.Secrets = append(o.Secrets, render.ExistingSecret{ID: -1, Namespace: g.Namespace, Generated: true})
+			o.Secrets = append(o.Secrets, judge.ExistingSecret{ID: -1, Namespace: g.Namespace, Generated: true})
 			o.secrets = append(o.secrets, nil)
 		}
 	}
 	return o
 }
 
-// settings are the run's settings for render.Decide. The CLI decrypts an existing Secret to
+// settings are the run's settings for judge.Decide. The CLI decrypts an existing Secret to
 // compare it (see syncFile), and can encrypt its content again for other keys.
-func (r *run) settings() render.DecideSettings {
-	s := render.DecideSettings{
+func (r *run) settings() judge.DecideSettings {
+	s := judge.DecideSettings{
 		Registries: r.opts.Registries, SecretName: r.opts.SecretName, Namespaces: r.opts.Namespaces,
 		ServiceAccount: r.opts.ServiceAccount, Now: r.opts.Now(), ExpiryWarning: r.opts.ExpiryWarning,
-		Credential: render.No, ReEncrypt: true,
+		Credential: judge.No, ReEncrypt: true,
 	}
 	if c := r.opts.Credential; c != nil {
-		s.Credential, s.Username, s.Expires = render.Yes, c.Username, r.opts.Expires
+		s.Credential, s.Username, s.Expires = judge.Yes, c.Username, r.opts.Expires
 	}
 	return s
 }
 
 // workloads applies the decisions on pod specs and ServiceAccounts: it returns the pod specs
 // to edit in place and the patch targets for workloads from outside the root.
-func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]bool, []external, error) {
+func (r *run) workloads(occ occurrences, d judge.Decisions) (map[*yaml.Node]bool, []external, error) {
 	if err := r.unplaced(d); err != nil {
 		return nil, nil, err
 	}
 	w := &wanted{needs: map[*yaml.Node]bool{}, seen: map[string]bool{}}
 	for _, pd := range d.Pods {
 		inst := r.t.Instances[pd.ID]
-		for _, warning := range pd.Warnings {
-			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: %s uses %s", r.display(inst.File.Path), describe(inst), warning))
+		ps := inst.PodSpecs[pd.PodSpec]
+		for _, f := range judge.PodFindings(pd, ps.Path()) {
+			r.add(r.locate(f, inst, ps.Node.Line))
 		}
-		if pd.Action == render.PodPatch || pd.Action == render.PodPatchOwnSecrets {
-			if err := r.require(w, inst, inst.PodSpecs[pd.PodSpec], inst.Secrets[pd.PodSpec], "pulls from "+strings.Join(pd.Servers, ", ")); err != nil {
+		if pd.Action == judge.PodPatch || pd.Action == judge.PodPatchOwnSecrets {
+			missing := func(from string) finding.Finding {
+				return judge.MissingPullSecret(pd, ps.Path(), from, r.opts.SecretName)
+			}
+			if err := r.require(w, inst, ps, inst.Secrets[pd.PodSpec], missing); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -333,25 +356,24 @@ func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]boo
 	for _, reg := range d.Used {
 		r.used[reg] = true
 	}
-	for _, us := range render.GroupUnchecked(d.Unchecked) {
-		inst := r.t.Instances[us[0].ID]
-		for _, u := range us {
-			r.used[u.Server] = true // the unchecked-image warning says more than "a typo?"
-		}
-		r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s:%d: %s", r.display(inst.File.Path), us[0].Field.Line, render.UncheckedMessage(inst.Resource.Kind+" "+inst.Resource.Name, us)))
+	for _, us := range judge.GroupUnchecked(d.Unchecked) {
+		r.add(r.locate(judge.UncheckedFinding(us), r.t.Instances[us[0].ID], us[0].Field.Line))
 	}
 	for _, reg := range r.opts.Registries {
-		if !r.used[reg] && !r.opts.partOf {
-			r.res.Warnings = append(r.res.Warnings, noWorkloadIn(r.display(r.t.Root), reg, "a typo?"))
+		if !r.used[reg] && !r.part.ofMany {
+			r.add(noWorkloadIn(r.t.Root, r.display(r.t.Root), reg, ""))
 		}
 	}
 	if err := r.serviceAccounts(w, occ, d); err != nil {
 		return nil, nil, err
 	}
-	if len(r.refused) > 0 {
-		return nil, nil, &UsageError{Msg: strings.Join(r.refused, "\n")}
-	}
 	return w.needs, w.targets, nil
+}
+
+// locate puts a finding about an instance at its file and line.
+func (r *run) locate(f finding.Finding, inst tree.Instance, line int) finding.Finding {
+	f.File, f.Line, f.Object = inst.File.Path, line, object(inst)
+	return f
 }
 
 // unplaced reports the resources whose effective namespace is no namespace name (a ${VAR} that
@@ -360,33 +382,36 @@ func (r *run) workloads(occ occurrences, d render.Decisions) (map[*yaml.Node]boo
 // beside (acrgen names Secret files after namespaces; it cannot tell which one). A namespace
 // that a kustomization's namespace: field gives is named there; the loader warned about the
 // field once, for every resource it places.
-func (r *run) unplaced(d render.Decisions) error {
+func (r *run) unplaced(d judge.Decisions) error {
 	at := func(id int, reason string) *tree.InputError {
 		inst := r.t.Instances[id]
 		if inst.NamespaceFile != "" {
-			return &tree.InputError{Path: r.display(inst.NamespaceFile), Line: inst.NamespaceLine, Msg: fmt.Sprintf("%s %s (%s): namespace %s", inst.Resource.Kind, inst.Resource.Name, r.display(inst.File.Path), reason)}
+			return &tree.InputError{Path: r.display(inst.NamespaceFile), Line: inst.NamespaceLine, Msg: fmt.Sprintf("%s %s (%s): namespace %s", finding.Quote(inst.Resource.Kind), finding.Quote(inst.Resource.Name), r.display(inst.File.Path), reason)}
 		}
-		line := inst.Resource.Node.Line
-		if n := render.MapValue(render.MapValue(inst.Resource.Node, "metadata"), "namespace"); n != nil {
-			line = n.Line
-		}
-		return &tree.InputError{Path: r.display(inst.File.Path), Line: line, Msg: fmt.Sprintf("%s %s: metadata.namespace %s", inst.Resource.Kind, inst.Resource.Name, reason)}
+		return &tree.InputError{Path: r.display(inst.File.Path), Line: namespaceLine(inst), Msg: fmt.Sprintf("%s %s: metadata.namespace %s", finding.Quote(inst.Resource.Kind), finding.Quote(inst.Resource.Name), reason)}
 	}
 	for _, pd := range d.Pods {
-		if pd.Action == render.PodBadNamespace {
+		if pd.Action == judge.PodBadNamespace {
 			return at(pd.ID, pd.Reason)
 		}
 	}
 	for _, u := range d.Unplaced {
-		err := at(u.ID, u.Reason)
 		if u.Blocks {
-			return err
+			return at(u.ID, u.Reason)
 		}
-		if r.t.Instances[u.ID].NamespaceFile == "" {
-			r.res.Warnings = append(r.res.Warnings, err.Error())
+		if inst := r.t.Instances[u.ID]; inst.NamespaceFile == "" {
+			r.add(r.locate(judge.UnplacedFinding(u), inst, namespaceLine(inst)))
 		}
 	}
 	return nil
+}
+
+// namespaceLine is the line of an instance's metadata.namespace, else of the instance.
+func namespaceLine(inst tree.Instance) int {
+	if n := render.MapValue(render.MapValue(inst.Resource.Node, "metadata"), "namespace"); n != nil {
+		return n.Line
+	}
+	return inst.Resource.Node.Line
 }
 
 // wanted collects the pod specs (or ServiceAccounts) that must list the secret.
@@ -396,30 +421,27 @@ type wanted struct {
 	seen    map[string]bool
 }
 
-// require records that a pod spec (or ServiceAccount) of an instance, which render.Decide
-// found lacking the secret, must list it; have is what it lists after the patches on the way. A pod spec in the root that cannot be
-// edited in place (see render.PodSpec.Shared) is an input error, in check too.
-func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []string, why string) error {
+// require records that a pod spec (or ServiceAccount) of an instance, which judge.Decide
+// found lacking the secret, must list it; have is what it lists after the patches on the way,
+// and missing makes the finding that says so (from: the file of a workload from outside the
+// root). A pod spec in the root that cannot be edited in place (see render.PodSpec.Shared) is
+// an input error, in check too.
+func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []string, missing func(from string) finding.Finding) error {
+	f := missing("")
 	if inst.File.InRoot && ps.Shared != "" {
 		return &tree.InputError{Path: r.display(inst.File.Path), Line: ps.SharedLine, Msg: describe(inst) + ": " + ps.SharedError().Msg}
 	}
-	where := ps.Path()
-	if where == "" {
-		where = "the object"
-	}
 	if inst.EditLost(ps) && inst.RootPatchLost(ps) {
-		msg := fmt.Sprintf("%s: %s (%s) pulls from %s, but a patchesJson6902 of %s replaces its imagePullSecrets after every other patch, so acrgen cannot add %s: add it to that patch, or move the patch under patches:", r.display(inst.File.Path), describe(inst), ps.Path(), strings.Join(r.opts.Registries, ", "), r.display(r.t.Kustomization.Path), r.opts.SecretName)
-		if r.opts.Mode == Check {
-			r.res.Problems = append(r.res.Problems, msg)
-		} else {
-			r.refused = append(r.refused, msg)
-		}
+		lost := finding.New(finding.PullSecretOverridden, ps.Path(), strings.Join(r.opts.Registries, ", "), r.display(r.t.Kustomization.Path), r.opts.SecretName)
+		lost.Field = f.Field
+		r.add(r.locate(lost, inst, ps.Node.Line))
 		return nil
 	}
 	if inst.File.InRoot && !inst.EditLost(ps) {
 		if !w.needs[ps.Node] {
 			w.needs[ps.Node] = true
-			r.note(fmt.Sprintf("%s:%d: %s (%s) %s", r.display(inst.File.Path), ps.Node.Line, describe(inst), where, why))
+			f.Fixed = r.writes() // patchFiles edits it
+			r.add(r.locate(f, inst, ps.Node.Line))
 		}
 		return nil
 	}
@@ -431,14 +453,15 @@ func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []s
 		if r.t.Kustomization != nil {
 			at = r.t.Kustomization.Path
 		}
-		w.targets = append(w.targets, external{target: t, msg: fmt.Sprintf("%s: %s (%s, from %s) %s", r.display(at), describe(inst), where, r.display(inst.File.Path), why)})
+		f = r.locate(missing(r.display(inst.File.Path)), inst, 0)
+		f.File = at
+		w.targets = append(w.targets, external{target: t, finding: f})
 	}
 	return nil
 }
 
 // serviceAccounts requires the secret on each ServiceAccount that matching workloads run as.
-func (r *run) serviceAccounts(w *wanted, occ occurrences, d render.Decisions) error {
-	var missing []string
+func (r *run) serviceAccounts(w *wanted, occ occurrences, d judge.Decisions) error {
 	for _, ad := range d.Accounts {
 		user := describe(r.t.Instances[d.Pods[ad.User].ID])
 		for _, a := range ad.Accounts {
@@ -446,38 +469,20 @@ func (r *run) serviceAccounts(w *wanted, occ occurrences, d render.Decisions) er
 			if !a.Patch {
 				continue
 			}
-			if err := r.require(w, inst, inst.PodSpecs[0], inst.Secrets[0], "is the ServiceAccount of "+user); err != nil {
+			missing := func(from string) finding.Finding { return judge.MissingAccountSecret(user, from, r.opts.SecretName) }
+			if err := r.require(w, inst, inst.PodSpecs[0], inst.Secrets[0], missing); err != nil {
 				return err
 			}
 		}
-		if len(ad.Accounts) == 0 {
-			missing = append(missing, fmt.Sprintf("ServiceAccount %s%s (used by %s)", ad.Name, nsSuffix(ad.Namespace), user))
-		}
 	}
-	if len(missing) == 0 {
-		return nil
-	}
-	msg := "not in the tree, so --service-account cannot add the secret to it: " + strings.Join(missing, "; ") + "; add the ServiceAccount to the tree, or drop --service-account"
-	if r.opts.Mode == Check {
-		r.res.Problems = append(r.res.Problems, msg)
-		return nil
-	}
-	return &UsageError{Msg: msg}
+	return nil
 }
 
-// external is a workload from outside the root that needs the patch file.
+// external is a workload from outside the root that needs the patch file, and the finding
+// that says so.
 type external struct {
-	target render.PatchTarget
-	msg    string
-}
-
-// note records a workload that lacks the secret: an action when fixing, a problem in check.
-func (r *run) note(msg string) {
-	if r.opts.Mode == Check {
-		r.res.Problems = append(r.res.Problems, msg+" but does not reference imagePullSecrets "+r.opts.SecretName)
-		return
-	}
-	r.res.Actions = append(r.res.Actions, msg+": adding imagePullSecrets "+r.opts.SecretName)
+	target  render.PatchTarget
+	finding finding.Finding
 }
 
 func (r *run) patchFiles(needs map[*yaml.Node]bool) error {
@@ -499,8 +504,8 @@ func (r *run) patchFiles(needs map[*yaml.Node]bool) error {
 		edits, _, err := render.PlanPatch(f.Manifest, r.opts.Kinds, func(_ render.Resource, ps render.PodSpec) bool { return needs[ps.Node] }, r.opts.SecretName)
 		if err == nil && len(edits) > 0 {
 			var out []byte
-			if out, err = render.Apply(f.Manifest.Src.Bytes(), edits); err == nil {
-				changes[i] = &FileChange{Path: paths[i], Old: f.Manifest.Src.Bytes(), New: out, Mode: f.Mode, proven: render.Proven(edits)}
+			if out, err = yamledit.Apply(f.Manifest.Src.Bytes(), edits); err == nil {
+				changes[i] = &FileChange{Path: paths[i], Old: f.Manifest.Src.Bytes(), New: out, Mode: f.Mode, proven: yamledit.Proven(edits)}
 			}
 		}
 		errs[i] = err
@@ -569,17 +574,18 @@ func (r *run) patchExternal(exts []external) error {
 		return nil // the patch already covers every one of them
 	}
 	for _, e := range exts {
-		r.note(e.msg)
+		e.finding.Fixed = r.writes() // by the patch file
+		r.add(e.finding)
 	}
-	if r.opts.Mode == Check {
+	if !r.writes() {
 		return nil
 	}
 	if string(old) != string(want) {
 		r.res.Changes = append(r.res.Changes, FileChange{Path: path, Old: old, New: want, Created: !exists, Mode: 0o644})
 	}
 	if !listed {
-		style := render.SeqStyleOf(k.Src, k.Doc, "resources", render.CompactSeq)
-		e, err := render.AppendListItem(k.Src, k.Doc, "patches", render.ListItem{Key: "path", Value: name}, style)
+		style := yamledit.SeqStyleOf(k.Src, k.Doc, "resources", yamledit.CompactSeq)
+		e, err := yamledit.AppendListItem(k.Src, k.Doc, "patches", yamledit.ListItem{Key: "path", Value: name}, style)
 		if err != nil {
 			return &tree.InputError{Path: r.display(k.Path), Msg: err.Error()}
 		}
@@ -627,16 +633,16 @@ func (r *run) finishKustomization() error {
 		return nil
 	}
 	k := r.t.Kustomization
-	out, err := render.Apply(k.Src.Bytes(), r.kustoms)
+	out, err := yamledit.Apply(k.Src.Bytes(), r.kustoms)
 	if err != nil {
 		return &tree.InputError{Path: r.display(k.Path), Msg: "adding to the kustomization: " + err.Error()}
 	}
-	r.res.Changes = append(r.res.Changes, FileChange{Path: k.Path, Old: k.Src.Bytes(), New: out, Mode: k.Mode, proven: render.Proven(r.kustoms)})
+	r.res.Changes = append(r.res.Changes, FileChange{Path: k.Path, Old: k.Src.Bytes(), New: out, Mode: k.Mode, proven: yamledit.Proven(r.kustoms)})
 	return nil
 }
 
-// noWorkloadIn is the warning about a registry that no workload of the directory shown as dir
-// pulls from; question ends it ("a typo?").
-func noWorkloadIn(dir, reg, question string) string {
-	return fmt.Sprintf("no workload in %s pulls from %s (after namespaces and images: transformers): %s", dir, reg, question)
+// noWorkloadIn is the warning about a registry that no workload of the directory at path
+// (shown as dir) pulls from; charts names HelmReleases whose charts may ("" for none).
+func noWorkloadIn(path, dir, reg, charts string) finding.Finding {
+	return finding.New(finding.RegistryUnused, "in "+dir, reg, "after namespaces and images: transformers", charts).At(path, 0)
 }

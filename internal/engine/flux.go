@@ -9,16 +9,19 @@ import (
 
 	"github.com/acrgen/acrgen/internal/flux"
 	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/finding"
+	"github.com/acrgen/acrgen/pkg/judge"
 	"github.com/acrgen/acrgen/pkg/render"
 )
 
-// PlanAll computes a run over opts.Dirs (or opts.Dir) without writing anything. A directory
-// holding Flux Kustomizations stands for every directory they build, followed through the
-// graph, each with what kustomize-controller adds there (targetNamespace, images, patches,
-// postBuild substitution...); other directories are worked on as they are. The changes of all
-// of them make one result: two runs that would write the same file differently are an error
-// naming both, and nothing is written.
-func PlanAll(opts Options) (*Result, error) {
+// Plan computes a run over opts.Dirs (or opts.Dir) without writing anything: the one entry
+// point of render, patch, check and provision. A directory holding Flux Kustomizations stands
+// for every directory they build, followed through the graph, each with what
+// kustomize-controller adds there (targetNamespace, images, patches, postBuild
+// substitution...); other directories are worked on as they are. The changes of all of them
+// make one result: two runs that would write the same file differently are an error naming
+// both, and nothing is written.
+func Plan(opts Options) (*Result, error) {
 	if opts.Display == nil {
 		opts.Display = func(s string) string { return s }
 	}
@@ -26,8 +29,8 @@ func PlanAll(opts Options) (*Result, error) {
 	if len(dirs) == 0 {
 		dirs = []string{opts.Dir}
 	}
-	opts.cache = tree.NewCache()
-	repo, err := flux.Resolve(dirs, flux.Options{SourceRoot: opts.SourceRoot, Kinds: opts.Kinds, MaxFileSize: opts.MaxFileSize, Display: opts.Display, Cache: opts.cache})
+	cache := tree.NewCache()
+	repo, err := flux.Resolve(dirs, flux.Options{SourceRoot: opts.SourceRoot, Kinds: opts.Kinds, MaxFileSize: opts.MaxFileSize, Display: opts.Display, Cache: cache})
 	if err != nil {
 		return nil, err
 	}
@@ -35,12 +38,24 @@ func PlanAll(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A release that already carries acrgen's post-renderer (an earlier --helm-release) gives
+	// its chart's pods the secret: its namespace needs the Secret, as the function judges it.
+	patches := render.HelmPullSecretPatches(opts.SecretName)
+	for _, h := range repo.HelmReleases {
+		if !slices.Contains(helm, h) && inScope(h, opts) && !render.HelmPostRendererMissing(h.SpecNode, patches) {
+			helm = append(helm, h)
+		}
+	}
 	// One plain directory goes straight to Plan, unless it holds HelmReleases: their values
 	// are checked below (a chart's pods are out of acrgen's sight).
 	if len(repo.Targets) == 1 && repo.Targets[0].Object == nil && len(repo.Warnings) == 0 && len(repo.HelmReleases) == 0 {
 		o := opts
 		o.Dir = dirs[0]
-		return Plan(o)
+		r, err := plan(o, part{cache: cache})
+		if err != nil {
+			return nil, err
+		}
+		return r.res, nil
 	}
 	built := map[string]bool{}
 	for _, t := range repo.Targets {
@@ -48,47 +63,56 @@ func PlanAll(opts Options) (*Result, error) {
 			built[realDir(t.Dir)] = true
 		}
 	}
-	m := &merger{res: &Result{}, by: map[string]int{}, who: map[string]string{}, used: map[string]bool{}, display: opts.Display}
-	m.res.Warnings = append(m.res.Warnings, repo.Warnings...)
+	m := &merger{res: &Result{}, by: map[string]int{}, who: map[string]string{}, used: map[string]bool{}, display: opts.Display, writes: opts.Mode != Check}
+	for _, w := range repo.Warnings {
+		m.add(w)
+	}
 	if err := m.helmPostRenderers(helm, repo.Targets, opts); err != nil {
 		return nil, err
+	}
+	if m.writes && m.res.Count(finding.Problem) > 0 {
+		return m.res, nil // it writes nothing: nothing more to plan (or encrypt)
 	}
 	for _, t := range repo.Targets {
 		if t.Object == nil && built[realDir(t.Dir)] {
 			continue // a Flux Kustomization builds it: its run stands for this one
 		}
 		o := opts
-		o.Dir, o.Overlay, o.partOf = t.Dir, t.Overlay, true
+		o.Dir, o.Overlay = t.Dir, t.Overlay
+		p := part{ofMany: true, cache: cache}
 		for _, h := range helm {
 			if h.By != t.Object || realDir(h.Dir) != realDir(t.Dir) {
 				continue
 			}
-			ns := h.ReleaseNamespace()
+			ns, _, _ := h.ReleaseNamespace() // checked by helmPostRenderers
 			if t.Object != nil && t.Object.Spec.TargetNamespace != "" && t.Object.Spec.TargetNamespace != ns {
-				return nil, &UsageError{Msg: fmt.Sprintf("%s (%s) releases into namespace %s, but %s puts everything of %s in namespace %s, the pull Secret too: add the Secret for namespace %s yourself elsewhere, or drop --helm-release %s/%s", h, opts.Display(h.File), ns, t.Object, opts.Display(t.Dir), t.Object.Spec.TargetNamespace, ns, h.Namespace, h.Name)}
+				return nil, &UsageError{Msg: fmt.Sprintf("%s (%s) releases into namespace %s, but %s puts everything of %s in namespace %s, the pull Secret too: add the Secret for namespace %s yourself elsewhere, or drop --helm-release %s/%s", h, opts.Display(h.File), finding.Quote(ns), t.Object, opts.Display(t.Dir), finding.Quote(t.Object.Spec.TargetNamespace), finding.Quote(ns), h.Namespace, h.Name)}
 			}
-			o.helmNamespaces = append(o.helmNamespaces, ns)
+			p.helmNamespaces = append(p.helmNamespaces, ns)
 		}
 		label := opts.Display(t.Dir)
 		if t.Object != nil {
-			label = fmt.Sprintf("%s (%s)", t.Object, opts.Display(t.Object.File))
+			label = fmt.Sprintf("%s (%s)", finding.Quote(t.Object.String()), opts.Display(t.Object.File))
 		}
-		r, err := plan(o)
+		r, err := plan(o, p)
 		if err != nil {
 			if t.Object == nil {
 				return nil, err
 			}
 			return nil, fmt.Errorf("%s: %w", label, err)
 		}
-		if err := m.add(t, label, r, repo, opts); err != nil {
+		if err := m.merge(t, label, r, repo, opts); err != nil {
 			return nil, err
 		}
 	}
 	var unseen []string // releases neither selected nor warned about
 	for _, h := range repo.HelmReleases {
+		if !inScope(h, opts) {
+			continue
+		}
 		var named []string
 		if h.Spec.Values != nil {
-			named = render.ValuesNamed(string(h.Spec.Values.Raw), opts.Registries)
+			named = judge.ValuesNamed(string(h.Spec.Values.Raw), opts.Registries)
 		}
 		for _, r := range named {
 			m.used[r] = true
@@ -96,31 +120,36 @@ func PlanAll(opts Options) (*Result, error) {
 		switch {
 		case slices.Contains(helm, h): // its post-renderer gives the chart's pods the secret
 		case len(named) > 0:
-			m.res.Warnings = append(m.res.Warnings, render.UnseenChartMessage(fmt.Sprintf("%s (%s)", h, opts.Display(h.File)), named[0]))
+			f := finding.New(finding.ChartUnseen, named[0]).At(h.File, 0).On(helmObject(h), "spec.values")
+			m.add(f)
 		default:
 			unseen = append(unseen, fmt.Sprintf("%s/%s", h.Namespace, h.Name))
 		}
 	}
+	charts := ""
 	if len(unseen) > 0 {
 		// Their values name no registry, but a chart's own defaults, or values from a
 		// ConfigMap or Secret (valuesFrom), may: the verdict must not vouch for them.
-		m.res.Warnings = append(m.res.Warnings, render.UnseenChartsMessage(unseen, "opt it in with --helm-release NAME"))
-	}
-	typo := "a typo?"
-	if len(unseen) > 0 {
-		typo = "a typo, unless only the charts of the HelmReleases above pull from it?"
+		m.add(judge.UnseenChartsFinding(unseen))
+		charts = "the charts of the HelmReleases above"
 	}
 	for _, reg := range opts.Registries {
 		switch {
 		case m.used[reg]:
 		case len(built) == 0 && len(dirs) == 1:
 			// No Flux Kustomization: the one directory, as without Flux.
-			m.res.Warnings = append(m.res.Warnings, noWorkloadIn(opts.Display(dirs[0]), reg, typo))
+			m.add(noWorkloadIn(dirs[0], opts.Display(dirs[0]), reg, charts))
 		default:
-			m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("no workload pulls from %s in any directory acrgen reached (after namespaces, images: and Flux's changes): %s", reg, typo))
+			m.add(finding.New(finding.RegistryUnused, "in any directory acrgen reached", reg, "after namespaces, images: and Flux's changes", charts))
 		}
 	}
 	return m.res, nil
+}
+
+// inScope reports whether a HelmRelease releases into a namespace the run works on.
+func inScope(h *flux.HelmRelease, opts Options) bool {
+	ns, _, _ := h.ReleaseNamespace()
+	return render.NamespaceAllowed(opts.Namespaces, ns)
 }
 
 func realDir(d string) string {
@@ -138,17 +167,45 @@ type merger struct {
 	used    map[string]bool
 	seen    map[string]bool
 	display func(string) string
+	writes  bool
 }
 
-func (m *merger) add(t flux.Target, label string, r *run, repo *flux.Repo, opts Options) error {
-	prefix := ""
+// add records a finding once (several runs may find the same), its severity resolved.
+func (m *merger) add(f finding.Finding) {
+	f.Resolve(m.writes)
+	if f.Severity == finding.Quiet {
+		return
+	}
+	if m.seen == nil {
+		m.seen = map[string]bool{}
+	}
+	key := fmt.Sprintf("%s\x00%s\x00%d\x00%s", f.Code, f.File, f.Line, f.Message())
+	if !m.seen[key] {
+		m.seen[key] = true
+		m.res.Findings = append(m.res.Findings, f)
+	}
+}
+
+func (m *merger) merge(t flux.Target, label string, r *run, repo *flux.Repo, opts Options) error {
+	via := ""
 	if t.Object != nil {
-		prefix = "via " + label + ": "
+		via = label
 	}
 	for reg := range r.used {
 		m.used[reg] = true
 	}
 	m.res.Roots = append(m.res.Roots, t.Dir)
+	for _, repo := range r.res.Repositories {
+		if !slices.Contains(m.res.Repositories, repo) {
+			m.res.Repositories = append(m.res.Repositories, repo)
+		}
+	}
+	slices.Sort(m.res.Repositories)
+	for _, rec := range r.res.Recorded {
+		if !slices.ContainsFunc(m.res.Recorded, func(x RecordedSecret) bool { return x.File == rec.File && x.Namespace == rec.Namespace }) {
+			m.res.Recorded = append(m.res.Recorded, rec)
+		}
+	}
 	for _, c := range r.res.Changes {
 		i, ok := m.by[c.Path]
 		if !ok {
@@ -162,28 +219,29 @@ func (m *merger) add(t flux.Target, label string, r *run, repo *flux.Repo, opts 
 		}
 		return &UsageError{Msg: fmt.Sprintf("%s and %s need different changes to %s (they share a path but differ in images, namespaces or patches): give each its own overlay; nothing was written", m.who[c.Path], label, m.display(c.Path))}
 	}
-	m.res.Actions = m.appendNew(m.res.Actions, prefix, r.res.Actions)
-	m.res.Problems = m.appendNew(m.res.Problems, prefix, r.res.Problems)
-	m.res.Notes = m.appendNew(m.res.Notes, "", r.res.Notes)
-	m.res.Warnings = m.appendNew(m.res.Warnings, "", r.res.Warnings)
+	for _, f := range r.res.Findings {
+		if f.Severity == finding.Problem || f.Severity == finding.Action {
+			f.Via = via
+		}
+		m.add(f)
+	}
 	if t.Object == nil {
 		return nil
 	}
+	obj := fluxObject(t.Object)
 	if names := t.Unresolved(); len(names) > 0 {
-		m.res.Warnings = m.appendNew(m.res.Warnings, "", []string{fmt.Sprintf("%s: postBuild cannot resolve %s in image references: acrgen cannot tell which registry they pull from; set them in spec.postBuild.substitute or a ConfigMap of the repository", label, strings.Join(names, ", "))})
+		m.add(finding.New(finding.VariablesUnresolved, strings.Join(names, ", ")).At(t.Object.File, 0).On(obj, "spec.postBuild"))
 	}
-	m.decryption(t, label, r, repo, opts)
+	m.decryption(t, obj, r, repo, opts)
 	return nil
 }
 
 // decryption reports a Flux Kustomization that applies the Secret without SOPS decryption,
 // and a decryption key Secret that the repository does not describe.
-func (m *merger) decryption(t flux.Target, label string, r *run, repo *flux.Repo, opts Options) {
+func (m *merger) decryption(t flux.Target, obj finding.Object, r *run, repo *flux.Repo, opts Options) {
 	applies := false
 	for _, inst := range r.t.Instances {
-		if inst.Resource.Kind == "Secret" && inst.Resource.APIVersion == "v1" && inst.Resource.Name == opts.SecretName {
-			applies = true
-		}
+		applies = applies || judge.IsPullSecret(inst.Resource, opts.SecretName)
 	}
 	for _, c := range r.res.Changes {
 		if c.secret != "" {
@@ -192,31 +250,21 @@ func (m *merger) decryption(t flux.Target, label string, r *run, repo *flux.Repo
 	}
 	dec := t.Object.Spec.Decryption
 	if applies && (dec == nil || dec.Provider != "sops") {
-		msg := fmt.Sprintf("%s applies the SOPS-encrypted Secret %s without spec.decryption.provider: sops: Flux would apply the ciphertext, or fail; add spec.decryption: {provider: sops, secretRef: {name: sops-age}}", label, opts.SecretName)
-		if opts.Mode == Check {
-			m.res.Problems = m.appendNew(m.res.Problems, "", []string{msg})
-		} else {
-			m.res.Warnings = m.appendNew(m.res.Warnings, "", []string{msg})
-		}
+		m.add(finding.New(finding.DecryptionMissing, opts.SecretName).At(t.Object.File, 0).On(obj, "spec.decryption"))
 	}
 	if dec != nil && dec.SecretRef != nil && repo.Index != nil && !repo.Index.Has("Secret", dec.SecretRef.Name, t.Object.Namespace) {
-		m.res.Warnings = m.appendNew(m.res.Warnings, "", []string{fmt.Sprintf("%s: spec.decryption.secretRef names Secret %s in namespace %s, which nothing in the repository describes: make sure it exists in the cluster (kubectl create secret generic %s --namespace=%s --from-file=age.agekey=KEYFILE)", label, dec.SecretRef.Name, t.Object.Namespace, dec.SecretRef.Name, t.Object.Namespace)})
+		m.add(finding.New(finding.DecryptionKeyUnseen, dec.SecretRef.Name, t.Object.Namespace).At(t.Object.File, 0).On(obj, "spec.decryption.secretRef"))
 	}
 }
 
-// appendNew appends the messages, each with prefix, that are not there yet.
-func (m *merger) appendNew(to []string, prefix string, msgs []string) []string {
-	if m.seen == nil {
-		m.seen = map[string]bool{}
-	}
-	for _, s := range msgs {
-		s = prefix + s
-		if !m.seen[s] {
-			m.seen[s] = true
-			to = append(to, s)
-		}
-	}
-	return to
+// fluxObject is the finding object of a Flux Kustomization.
+func fluxObject(k *flux.Kustomization) finding.Object {
+	return finding.Object{APIVersion: "kustomize.toolkit.fluxcd.io/v1", Kind: "Kustomization", Namespace: k.Namespace, Name: k.Name}
+}
+
+// helmObject is the finding object of a Flux HelmRelease.
+func helmObject(h *flux.HelmRelease) finding.Object {
+	return finding.Object{APIVersion: render.HelmGroup + "/v2", Kind: "HelmRelease", Namespace: h.Namespace, Name: h.Name}
 }
 
 // secretKey identifies the plaintext acrgen wants for the Secret of namespace ns, without the

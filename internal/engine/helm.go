@@ -9,7 +9,9 @@ import (
 
 	"github.com/acrgen/acrgen/internal/flux"
 	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
 // selectHelmReleases returns the HelmReleases that names select: "all", "namespace/name" or
@@ -63,18 +65,13 @@ func selectHelmReleases(names []string, repo *flux.Repo, display func(string) st
 func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, targets []flux.Target, opts Options) error {
 	patches := render.HelmPullSecretPatches(opts.SecretName)
 	var files []string
-	edits := map[string][]render.Edit{}
+	edits := map[string][]yamledit.Edit{}
 	srcs := map[string]*render.Manifest{}
 	modes := map[string]fs.FileMode{}
 	done := map[[2]string]bool{} // file, name: one file built into two namespaces is one object to edit
 	for _, h := range hs {
-		label := fmt.Sprintf("%s (%s)", h, opts.Display(h.File))
 		// The release namespace names the Secret's file: it must be a namespace name.
-		field := "metadata.namespace"
-		if h.Spec.TargetNamespace != "" {
-			field = "spec.targetNamespace"
-		}
-		if err := render.ValidateNamespace(h.ReleaseNamespace()); err != nil {
+		if _, field, err := h.ReleaseNamespace(); err != nil {
 			return &tree.InputError{Path: opts.Display(h.File), Msg: fmt.Sprintf("%s: %s: %v", h, field, err)}
 		}
 		k := [2]string{h.File, h.Name}
@@ -88,15 +85,12 @@ func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, targets []flux.Target
 			return tree.Within(realDir(t.Dir), realDir(filepath.Dir(h.File)))
 		})
 		if !inside {
-			msg := fmt.Sprintf("%s: the file is outside every directory acrgen works on (%s applies it from elsewhere): add the post-renderer there yourself (acrgen render --helm-release on that directory), or move the HelmRelease into %s", label, h.By, opts.Display(h.Dir))
-			if h.By == nil {
-				msg = fmt.Sprintf("%s: the file is outside every directory acrgen works on: run acrgen on the directory that holds it", label)
+			by, dir := "", ""
+			if h.By != nil {
+				by, dir = h.By.String(), opts.Display(h.Dir)
 			}
-			if opts.Mode == Check {
-				m.res.Problems = append(m.res.Problems, msg)
-				continue
-			}
-			return &UsageError{Msg: msg}
+			m.add(finding.New(finding.HelmReleaseOutside, by, dir).At(h.File, 0).On(helmObject(h), ""))
+			continue
 		}
 		man, ok := srcs[h.File]
 		if !ok {
@@ -119,8 +113,9 @@ func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, targets []flux.Target
 		if !render.HelmPostRendererMissing(spec, patches) {
 			continue
 		}
-		if opts.Mode == Check {
-			m.res.Problems = append(m.res.Problems, fmt.Sprintf("%s: no spec.postRenderers patch gives the chart's pods the secret %s: run acrgen render or patch with --helm-release %s/%s", label, opts.SecretName, h.Namespace, h.Name))
+		missing := finding.New(finding.PostRendererMissing, opts.SecretName, h.Namespace+"/"+h.Name).At(h.File, res.Node.Line).On(helmObject(h), "spec.postRenderers")
+		if !m.writes {
+			m.add(missing)
 			continue
 		}
 		e, err := render.AddHelmPostRenderer(man.Src, spec, patches)
@@ -128,14 +123,15 @@ func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, targets []flux.Target
 			return &tree.InputError{Path: opts.Display(h.File), Msg: fmt.Sprintf("%s: %v", h, err)}
 		}
 		edits[h.File] = append(edits[h.File], e)
-		m.res.Actions = append(m.res.Actions, fmt.Sprintf("%s: %s gets a post-renderer that adds %s to the imagePullSecrets of its chart's pods", opts.Display(h.File), h, opts.SecretName))
+		missing.Fixed = true
+		m.add(missing)
 	}
 	for _, f := range files {
 		if len(edits[f]) == 0 {
 			continue
 		}
 		old := srcs[f].Src.Bytes()
-		updated, err := render.Apply(old, edits[f])
+		updated, err := yamledit.Apply(old, edits[f])
 		if err != nil {
 			return fmt.Errorf("internal error: editing %s: %w", opts.Display(f), err)
 		}

@@ -4,16 +4,16 @@ import (
 	"testing"
 
 	"github.com/acrgen/acrgen/internal/tree"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
-// An edit render.Apply refuses reaches the user with the kustomization's name.
+// An edit yamledit.Apply refuses reaches the user with the kustomization's name.
 func TestFinishKustomizationNamesTheFile(t *testing.T) {
 	src := []byte("resources:\n- pod.yaml\n")
 	r := &run{
 		opts:    Options{Display: func(string) string { return "overlays/prod/kustomization.yaml" }},
-		t:       &tree.Tree{Kustomization: &tree.Kustomization{Path: "/abs/overlays/prod/kustomization.yaml", Src: render.NewSource(src)}},
-		kustoms: []render.Edit{{Start: 2, End: 8, Text: "x"}, {Start: 4, End: 5, Text: "y"}},
+		t:       &tree.Tree{Kustomization: &tree.Kustomization{Path: "/abs/overlays/prod/kustomization.yaml", Src: yamledit.NewSource(src)}},
+		kustoms: []yamledit.Edit{{Start: 2, End: 8, Text: "x"}, {Start: 4, End: 5, Text: "y"}},
 		res:     &Result{},
 	}
 	err := r.finishKustomization()

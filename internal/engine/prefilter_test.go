@@ -13,7 +13,7 @@ import (
 	"github.com/acrgen/acrgen/internal/engine"
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/tree"
-	"github.com/acrgen/acrgen/pkg/encrypt"
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/render"
 )
 
@@ -50,7 +50,7 @@ func TestPrefilterChangesNoVerdict(t *testing.T) {
 			results[i] = describeRun(res, err, dir, mark)
 			if i == 0 {
 				skipped += skippedDocs(t, dir, o)
-				if res != nil && len(res.Actions)+len(res.Problems) > 0 {
+				if res != nil && res.Count(finding.Action)+res.Count(finding.Problem) > 0 {
 					decided++
 				}
 			}
@@ -76,8 +76,12 @@ func describeRun(res *engine.Result, err error, dir, mark string) string {
 		rel, _ := filepath.Rel(dir, c.Path)
 		fmt.Fprintf(&b, "change %s (created %v, mode %v):\n%s\n", rel, c.Created, c.Mode, c.New)
 	}
+	for _, f := range res.Findings {
+		rel, _ := filepath.Rel(dir, f.File)
+		fmt.Fprintf(&b, "%s %s %s:%d %s\n", f.Code, f.Severity, rel, f.Line, f.Message())
+	}
 	cp := *res
-	cp.Changes, cp.Roots = nil, nil
+	cp.Changes, cp.Roots, cp.Findings = nil, nil, nil
 	v := reflect.ValueOf(cp)
 	for i := 0; i < v.NumField(); i++ {
 		fmt.Fprintf(&b, "%s: %+v\n", v.Type().Field(i).Name, v.Field(i).Interface())
@@ -165,7 +169,7 @@ func (g *filterTree) generate() (map[string][][]string, engine.Options) {
 	}
 	opts := engine.Options{
 		Mode: engine.Mode(g.rnd.IntN(2) + 1), Registries: []string{registry}, SecretName: secretName,
-		ServiceAccount: g.chance(0.4), Recipients: encrypt.Recipients{Age: []string{"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}},
+		ServiceAccount: g.chance(0.4), Recipients: render.Recipients{Age: []string{"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}},
 	}
 	if g.chance(0.15) {
 		opts.Namespaces = []string{"team-a"}

@@ -11,7 +11,9 @@ import (
 
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
 const readsPod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: apps\nspec:\n  containers:\n  - name: a\n    image: myregistry.azurecr.io/app:1\n"
@@ -27,8 +29,8 @@ func TestFinishKustomizationKeepsTheLoadedMode(t *testing.T) {
 	src := []byte("resources:\n- pod.yaml\n")
 	r := &run{
 		opts:    Options{Display: func(p string) string { return p }},
-		t:       &tree.Tree{Kustomization: &tree.Kustomization{Path: "/nonexistent/kustomization.yaml", Src: render.NewSource(src), Mode: 0o640}},
-		kustoms: []render.Edit{{Start: len(src), End: len(src), Text: "- secret.yaml\n"}},
+		t:       &tree.Tree{Kustomization: &tree.Kustomization{Path: "/nonexistent/kustomization.yaml", Src: yamledit.NewSource(src), Mode: 0o640}},
+		kustoms: []yamledit.Edit{{Start: len(src), End: len(src), Text: "- secret.yaml\n"}},
 		res:     &Result{},
 	}
 	if err := r.finishKustomization(); err != nil {
@@ -128,14 +130,17 @@ func TestCheckNamespaceFilterNamesItsOwnRegistries(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "no Secret acr-secret in namespace one, where workloads pull from aacr.azurecr.io"
-	if !slices.Contains(res.Problems, want) {
-		t.Errorf("problems %q, want %q among them", res.Problems, want)
-	}
-	var typos []string
-	for _, w := range res.Warnings {
-		if strings.Contains(w, "a typo?") {
-			typos = append(typos, w)
+	var problems, typos []string
+	for _, f := range res.Findings {
+		switch {
+		case f.Severity == finding.Problem:
+			problems = append(problems, f.Message())
+		case f.Code == finding.RegistryUnused:
+			typos = append(typos, f.Message())
 		}
+	}
+	if !slices.Contains(problems, want) {
+		t.Errorf("problems %q, want %q among them", problems, want)
 	}
 	if len(typos) != 1 || !strings.Contains(typos[0], "pulls from cacr.azurecr.io") {
 		t.Errorf("want one typo warning, for cacr.azurecr.io (bacr.azurecr.io is used in namespace two), got %q", typos)

@@ -1,9 +1,6 @@
 package engine
 
-import (
-	"github.com/acrgen/acrgen/internal/tree"
-	"github.com/acrgen/acrgen/pkg/render"
-)
+import "github.com/acrgen/acrgen/pkg/render"
 
 // RecordedSecret is a pull Secret of the tree as its plaintext annotations describe it: what
 // `acrgen provision --retire` must keep working.
@@ -21,33 +18,20 @@ type RecordedSecret struct {
 	Credential string
 }
 
-// Recorded lists the Secrets named Options.SecretName that the tree applies (its own, and
-// those of the bases it pulls in), with the credential each records. It reads only plaintext
-// metadata: no key is needed.
-func Recorded(opts Options) ([]RecordedSecret, error) {
-	if opts.Kinds == nil {
-		opts.Kinds = render.NewKinds()
-	}
-	display := opts.Display
-	if display == nil {
-		display = func(s string) string { return s }
-	}
-	t, err := tree.Load(opts.Dir, tree.Options{MaxFileSize: opts.MaxFileSize, Kinds: opts.Kinds, Display: display})
-	if err != nil {
-		return nil, err
-	}
+// recorded lists the pull Secrets of the tree (its own, and those of the bases it pulls in),
+// with the credential each records, from their plaintext metadata: no key is needed.
+func (r *run) recorded(occ occurrences) []RecordedSecret {
 	var out []RecordedSecret
-	for _, inst := range t.Instances {
-		res := inst.Resource
-		if res.Kind != "Secret" || res.APIVersion != "v1" || res.Name != opts.SecretName {
-			continue
+	for i, inst := range occ.secrets {
+		if inst == nil {
+			continue // made by a generator
 		}
-		ann := render.Annotations(res.Node)
+		ann := occ.Secrets[i].Annotations
 		out = append(out, RecordedSecret{
-			File: display(inst.File.Path), Namespace: inst.Namespace,
+			File: r.display(inst.File.Path), Namespace: inst.Namespace,
 			Registries: render.SplitList([]string{ann[render.AnnotationRegistry]}),
 			Username:   ann[render.AnnotationUsername], Credential: ann[render.AnnotationCredential],
 		})
 	}
-	return out, nil
+	return out
 }

@@ -5,39 +5,35 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/judge"
 	"github.com/acrgen/acrgen/pkg/render"
 	"github.com/distribution/reference"
 )
 
-// Repositories lists the repositories that the tree's workloads pull from the configured
-// registries (the scope a repository-scoped token needs), sorted.
-func Repositories(opts Options) ([]string, error) {
-	if opts.Kinds == nil {
-		opts.Kinds = render.NewKinds()
-	}
-	t, err := tree.Load(opts.Dir, tree.Options{MaxFileSize: opts.MaxFileSize, Kinds: opts.Kinds, Display: opts.Display})
-	if err != nil {
-		return nil, err
-	}
-	r := &run{opts: opts, t: t}
-	match := render.NewMatcher(opts.Registries)
+// repositories lists the repositories that the pod specs pulling from the configured
+// registries (in the namespaces the run works on) pull (the scope a repository-scoped token
+// or an ABAC condition needs), sorted.
+func (r *run) repositories(d judge.Decisions) []string {
+	match := render.NewMatcher(r.opts.Registries)
 	seen := map[string]bool{}
-	for _, inst := range t.Instances {
-		if !render.NamespaceAllowed(r.opts.Namespaces, inst.Namespace) {
+	done := map[string]bool{} // images: the same few repeat across thousands of workloads
+	for _, pd := range d.Pods {
+		if pd.Action == judge.PodOutOfScope || pd.Action == judge.PodBadNamespace {
 			continue
 		}
-		for _, imgs := range inst.Images {
-			for _, img := range imgs {
-				if _, ok := match.Match(img); ok {
-					if repo := repository(img); repo != "" {
-						seen[repo] = true
-					}
+		for _, img := range r.t.Instances[pd.ID].Images[pd.PodSpec] {
+			if done[img] {
+				continue
+			}
+			done[img] = true
+			if _, ok := match.Match(img); ok {
+				if repo := repository(img); repo != "" {
+					seen[repo] = true
 				}
 			}
 		}
 	}
-	return slices.Sorted(maps.Keys(seen)), nil
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // repository returns the path of an image reference below its registry host, without tag

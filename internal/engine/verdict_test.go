@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,11 +8,12 @@ import (
 	"time"
 
 	"github.com/acrgen/acrgen/internal/engine"
+	"github.com/acrgen/acrgen/pkg/finding"
 )
 
-// render and the function follow one rule for an expired Secret (render.JudgeSecret): it must
-// be re-created, so render without the credential refuses (exit 2) where it used to warn and
-// keep it; with the credential it is replaced; check reports it.
+// render and the function follow one rule for an expired Secret (judge.JudgeSecret): it must
+// be re-created, so render without the credential finds a problem (the CLI refuses, exit 2)
+// where it used to warn and keep it; with the credential it is replaced; check reports it.
 func TestRenderRefusesExpiredSecretWithoutCredential(t *testing.T) {
 	dir := fakeTree(t)
 	enc := &fakeEncrypter{sealer: &fakeSealer{sameRecipients: true}}
@@ -30,16 +30,15 @@ func TestRenderRefusesExpiredSecretWithoutCredential(t *testing.T) {
 
 	opts = renderOpts(dir, enc)
 	opts.Credential, opts.Now = nil, later
-	_, err = engine.Plan(opts)
-	var ue *engine.UsageError
-	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "acr-secret.apps.enc.yaml: Secret acr-secret cannot be kept (its credential expired on 2026-02-01T00:00:00Z)") {
-		t.Fatalf("render without a credential: got %v, want a usage error naming the file and the expiry", err)
+	res, err = engine.Plan(opts)
+	if err != nil || !hasProblem(res, filepath.Join(dir, "acr-secret.apps.enc.yaml"), "Secret acr-secret cannot be kept (its credential expired on 2026-02-01T00:00:00Z)") {
+		t.Fatalf("render without a credential: got %v, %+v, want a problem naming the file and the expiry", err, res)
 	}
 
 	opts.Mode = engine.Check
 	res, err = engine.Plan(opts)
-	if err != nil || len(res.Problems) != 1 || !strings.Contains(res.Problems[0], "expired on 2026-02-01T00:00:00Z") {
-		t.Fatalf("check: %v, problems %q", err, res.Problems)
+	if err != nil || res.Count(finding.Problem) != 1 || !hasProblem(res, "", "expired on 2026-02-01T00:00:00Z") {
+		t.Fatalf("check: %v, findings %+v", err, res.Findings)
 	}
 
 	opts = renderOpts(dir, enc)
@@ -64,23 +63,15 @@ func TestRenderRefusesSecretOfAnotherType(t *testing.T) {
 		t.Fatal(err)
 	}
 	enc := &fakeEncrypter{sealer: &fakeSealer{sameRecipients: true}}
-	_, err := engine.Plan(renderOpts(dir, enc))
-	var ue *engine.UsageError
-	if !errors.As(err, &ue) || !strings.Contains(err.Error(), `secret.yaml: Secret acr-secret is of type "Opaque", not kubernetes.io/dockerconfigjson: choose another --secret-name, or remove it`) {
-		t.Fatalf("render: got %v, want a usage error naming the file and the type", err)
+	res, err := engine.Plan(renderOpts(dir, enc))
+	if err != nil || !hasProblem(res, filepath.Join(dir, "secret.yaml"), `Secret acr-secret is of type "Opaque", not kubernetes.io/dockerconfigjson`) {
+		t.Fatalf("render: got %v, %+v, want a problem naming the file and the type", err, res)
 	}
 	opts := renderOpts(dir, enc)
 	opts.Mode = engine.Check
-	res, err := engine.Plan(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	for _, p := range res.Problems {
-		found = found || strings.Contains(p, `is of type "Opaque"`)
-	}
-	if !found {
-		t.Fatalf("check: want the type reported, got %q", res.Problems)
+	res, err = engine.Plan(opts)
+	if err != nil || !hasProblem(res, "", `is of type "Opaque"`) {
+		t.Fatalf("check: want the type reported, got %v, %+v", err, res)
 	}
 }
 
@@ -102,9 +93,18 @@ func TestRenderRefusesTwoSecretsInANamespace(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), append(k, "- copy.yaml\n"...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = engine.Plan(renderOpts(dir, enc))
-	var ue *engine.UsageError
-	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "acr-secret.apps.enc.yaml and "+filepath.Join(dir, "copy.yaml")+": two Secrets named acr-secret in namespace apps: keep one") {
-		t.Fatalf("got %v, want a usage error naming both files", err)
+	res, err := engine.Plan(renderOpts(dir, enc))
+	if err != nil || !hasProblem(res, filepath.Join(dir, "copy.yaml"), "2 Secrets named acr-secret in namespace apps, one of them in "+filepath.Join(dir, "acr-secret.apps.enc.yaml")) {
+		t.Fatalf("got %v, %+v, want a problem naming both files", err, res)
 	}
+}
+
+// hasProblem reports whether res holds a problem in file ("" for any) whose message holds msg.
+func hasProblem(res *engine.Result, file, msg string) bool {
+	for _, f := range res.Findings {
+		if f.Severity == finding.Problem && (file == "" || f.File == file) && strings.Contains(f.Message(), msg) {
+			return true
+		}
+	}
+	return false
 }

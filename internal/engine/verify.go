@@ -12,7 +12,7 @@ import (
 // parse (in the order of changes) and its error, or -1. A document acrgen did not edit is
 // left alone: it parsed when the tree was loaded, or the prefilter skipped it as irrelevant,
 // and either way an edit cannot have broken it. A change whose edits all have a proven shape
-// (render.Proven: an entry or item added in block style where the source shows exactly how it
+// (yamledit.Proven: an entry or item added in block style where the source shows exactly how it
 // parses) is not parsed either: its parse is the old one plus the additions.
 func verifyChanges(changes []FileChange) (int, error) {
 	errs := make([]error, len(changes))

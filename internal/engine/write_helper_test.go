@@ -7,12 +7,20 @@ import (
 	"github.com/acrgen/acrgen/internal/tree"
 )
 
-// writeResult writes a planned run into dir under its lock, as the CLI does.
+// writeResult writes a planned run of dir under its lock, as the CLI does: the lock of the
+// trees it works on, and the directories the plan may write in.
 func writeResult(dir string, res *engine.Result) error {
-	lk, err := tree.LockTree(dir, true, "test")
+	root, err := tree.LockRoot([]string{dir}, "")
+	if err != nil {
+		return err
+	}
+	lk, err := tree.LockTree(root, true, "test")
 	if err != nil {
 		return err
 	}
 	defer lk.Unlock()
+	if err := lk.Allow(res.Roots); err != nil {
+		return err
+	}
 	return engine.Write(context.Background(), lk, res)
 }

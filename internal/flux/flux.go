@@ -15,6 +15,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/finding"
+	"github.com/acrgen/acrgen/pkg/judge"
+
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	kustomizev1beta2 "github.com/fluxcd/kustomize-controller/api/v1beta2"
@@ -53,7 +56,7 @@ type Kustomization struct {
 
 // String names the object and its file, for messages.
 func (k *Kustomization) String() string {
-	return fmt.Sprintf("Kustomization %s/%s", k.Namespace, k.Name)
+	return "Kustomization " + finding.Quote(k.Namespace+"/"+k.Name)
 }
 
 // Target is a directory acrgen works on: a Flux Kustomization's spec.path with the overlay
@@ -96,7 +99,7 @@ type Repo struct {
 	// Targets are the directories to work on, each once per Flux object that builds it.
 	Targets []Target
 	// Warnings name what acrgen skipped or cannot resolve.
-	Warnings []string
+	Warnings []finding.Finding
 	// Root is the source root of the Flux objects found; empty when none were.
 	Root string
 	// Index describes the ConfigMaps and Secrets of the source root.
@@ -117,15 +120,14 @@ type HelmRelease struct {
 	// By is the Flux Kustomization that applies it; nil in a directory given as it is.
 	By   *Kustomization
 	Spec helmv2.HelmReleaseSpec
+	// SpecNode is its spec as parsed from the file.
+	SpecNode *yaml.Node
 }
 
-// ReleaseNamespace is the namespace the chart is installed in: spec.targetNamespace, else the
-// object's own.
-func (h *HelmRelease) ReleaseNamespace() string {
-	if h.Spec.TargetNamespace != "" {
-		return h.Spec.TargetNamespace
-	}
-	return h.Namespace
+// ReleaseNamespace is the namespace the chart is installed in, and the field that sets it
+// (see [judge.ReleaseNamespace]); err says when it is no namespace name.
+func (h *HelmRelease) ReleaseNamespace() (ns, field string, err error) {
+	return judge.ReleaseNamespace(h.Spec.TargetNamespace, h.Namespace)
 }
 
 // Is reports whether name ("namespace/name" or "name") names the release.
@@ -138,7 +140,7 @@ func (h *HelmRelease) Is(name string) bool {
 
 // String names the object, for messages.
 func (h *HelmRelease) String() string {
-	return fmt.Sprintf("HelmRelease %s/%s", h.Namespace, h.Name)
+	return "HelmRelease " + finding.Quote(h.Namespace+"/"+h.Name)
 }
 
 // Resolve finds the Flux Kustomizations in dirs (in the files Flux would read there), follows
@@ -191,14 +193,15 @@ type resolver struct {
 	indexes map[string]*Index
 }
 
-func (rs *resolver) warn(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+// warn records what acrgen skipped or cannot resolve in file, once, and what to do about it.
+func (rs *resolver) warn(file, hint, format string, args ...any) {
+	f := finding.New(finding.FluxSkipped, fmt.Sprintf(format, args...), hint).At(file, 0)
 	for _, w := range rs.repo.Warnings {
-		if w == msg {
+		if w.File == f.File && w.Args[0] == f.Args[0] {
 			return
 		}
 	}
-	rs.repo.Warnings = append(rs.repo.Warnings, msg)
+	rs.repo.Warnings = append(rs.repo.Warnings, f)
 }
 
 // objects returns the Flux Kustomizations that the build of dir holds (with the overlay of
@@ -263,7 +266,8 @@ func (rs *resolver) helmRelease(inst tree.Instance, dir string, by *Kustomizatio
 	if err := json.Unmarshal(b, &obj); err != nil {
 		return &tree.InputError{Path: rs.opts.Display(inst.File.Path), Line: inst.Resource.Node.Line, Msg: fmt.Sprintf("HelmRelease %s: %v", inst.Resource.Name, err)}
 	}
-	rs.repo.HelmReleases = append(rs.repo.HelmReleases, &HelmRelease{Name: obj.Name, Namespace: inst.Namespace, File: inst.File.Path, Dir: dir, By: by, Spec: obj.Spec})
+	rs.repo.HelmReleases = append(rs.repo.HelmReleases, &HelmRelease{Name: obj.Name, Namespace: inst.Namespace, File: inst.File.Path, Dir: dir, By: by, Spec: obj.Spec,
+		SpecNode: render.MapValue(inst.Resource.Node, "spec")})
 	return nil
 }
 
@@ -293,7 +297,7 @@ func (rs *resolver) scan(dir string) ([]*Kustomization, error) {
 		}
 		if d.Type()&os.ModeSymlink != 0 {
 			// It may lead out of the repository; the tree loader follows the ones that stay in.
-			rs.warn("%s: a symlink: not read for Flux objects", rs.opts.Display(p))
+			rs.warn(p, "if it holds Flux objects, put them in the repository itself", "a symlink: not read for Flux objects")
 			return nil
 		}
 		max := rs.opts.MaxFileSize
@@ -389,7 +393,7 @@ func (rs *resolver) follow(k *Kustomization) error {
 		refNS = k.Namespace
 	}
 	if ref.Kind != "GitRepository" || ref.Name != rs.opts.SourceName {
-		rs.warn("%s (%s): its source is %s %s/%s, not this repository's GitRepository %s: skipped, acrgen cannot see what it applies", k, rs.opts.Display(k.File), ref.Kind, refNS, ref.Name, rs.opts.SourceName)
+		rs.warn(k.File, "check what it applies yourself", "%s: its source is %s %s, not this repository's GitRepository %s: skipped, acrgen cannot see what it applies", k, finding.Quote(ref.Kind), finding.Quote(refNS+"/"+ref.Name), finding.Quote(rs.opts.SourceName))
 		return nil
 	}
 	root, err := rs.sourceRoot(k.File)
@@ -409,7 +413,7 @@ func (rs *resolver) follow(k *Kustomization) error {
 	}
 	ov, subst, warnings := overlay(k, dir, idx)
 	for _, w := range warnings {
-		rs.warn("%s (%s): %s", k, rs.opts.Display(k.File), w)
+		rs.warn(k.File, "set the variables in spec.postBuild.substitute or a ConfigMap of the repository", "%s: %s", k, w)
 	}
 	rs.repo.Targets = append(rs.repo.Targets, Target{Dir: dir, Object: k, Overlay: ov, subst: subst})
 	children, err := rs.objects(dir, ov, k)
@@ -570,7 +574,7 @@ func (s *substituter) substitute(in string) string {
 // eval resolves the variables of in; when one of them has no value (and no default), in is
 // left as written, whole: envsubst fails on the first, so a partial answer would be a guess.
 // Namespaces are resolved with it alone: a namespace left with a variable is no namespace
-// name, and is reported with the object that has it (render.Unplaced).
+// name, and is reported with the object that has it (judge.Unplaced).
 func (s *substituter) eval(in string) string {
 	if !strings.Contains(in, "$") {
 		return in

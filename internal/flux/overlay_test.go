@@ -235,12 +235,12 @@ func TestHelmRelease(t *testing.T) {
 			t.Errorf("Is(%q) = %v, want %v", name, got, want)
 		}
 	}
-	if h.ReleaseNamespace() != "apps" {
-		t.Errorf("release namespace %q, want the object's", h.ReleaseNamespace())
+	if ns, _, _ := h.ReleaseNamespace(); ns != "apps" {
+		t.Errorf("release namespace %q, want the object's", ns)
 	}
 	h.Spec.TargetNamespace = "team"
-	if h.ReleaseNamespace() != "team" {
-		t.Errorf("release namespace %q, want spec.targetNamespace", h.ReleaseNamespace())
+	if ns, field, _ := h.ReleaseNamespace(); ns != "team" || field != "spec.targetNamespace" {
+		t.Errorf("release namespace %q from %s, want spec.targetNamespace", ns, field)
 	}
 	if h.String() != "HelmRelease apps/web" {
 		t.Errorf("String() = %q", h.String())

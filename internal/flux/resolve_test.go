@@ -137,7 +137,7 @@ func TestResolve(t *testing.T) {
 				"clusters/c/other.yaml": strings.Replace(fluxObject("other", "./apps", ""), "    name: flux-system\n", "    name: upstream\n", 1),
 			},
 			targets:  []string{"flux-system@clusters/c"},
-			warnings: []string{"Kustomization flux-system/other (clusters/c/other.yaml): its source is GitRepository flux-system/upstream, not this repository's GitRepository flux-system: skipped"}},
+			warnings: []string{"clusters/c/other.yaml: Kustomization flux-system/other: its source is GitRepository flux-system/upstream, not this repository's GitRepository flux-system: skipped"}},
 		{name: "a symlink in a scanned directory is not read",
 			files:    map[string]string{"clusters/c/sub/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n"},
 			targets:  []string{"flux-system@clusters/c"},
@@ -205,7 +205,7 @@ func TestResolve(t *testing.T) {
 			if strings.Join(releases, ";") != strings.Join(tc.releases, ";") {
 				t.Errorf("releases %q, want %q", releases, tc.releases)
 			}
-			warnings := warningTexts(repo)
+			warnings := warningTexts(repo, rel)
 			if len(warnings) != len(tc.warnings) {
 				t.Fatalf("warnings %q, want %q", warnings, tc.warnings)
 			}
@@ -218,8 +218,14 @@ func TestResolve(t *testing.T) {
 	}
 }
 
-// warningTexts are the warnings of repo, as text.
-func warningTexts(repo *Repo) []string { return repo.Warnings }
+// warningTexts are the warnings of repo, as text: FILE: message, the file as rel shows it.
+func warningTexts(repo *Repo, rel func(string) string) []string {
+	var out []string
+	for _, w := range repo.Warnings {
+		out = append(out, rel(w.File)+": "+w.Message())
+	}
+	return out
+}
 
 // Without --source-root, spec.path is relative to the git work tree of the file holding the
 // object: a repository that is none is refused, saying what to pass.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/yamledit"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -20,7 +21,7 @@ type Kustomization struct {
 	Dir  string
 	K    types.Kustomization
 	// Src and Doc are the file's bytes and its root mapping, for in-place edits.
-	Src *render.Source
+	Src *yamledit.Source
 	Doc *yaml.Node
 	// Mode is the file's permission bits, as read with Src, kept when it is rewritten.
 	Mode fs.FileMode
@@ -86,6 +87,19 @@ func (k *Kustomization) namespaceLine() int {
 		return 0
 	}
 	return n.Line
+}
+
+// keyLine is the line of a top-level key of the kustomization; 0 when it has none there.
+func (k *Kustomization) keyLine(key string) int {
+	if k.Doc == nil {
+		return 0 // generated in memory
+	}
+	for i := 0; i+1 < len(k.Doc.Content); i += 2 {
+		if k.Doc.Content[i].Value == key {
+			return k.Doc.Content[i].Line
+		}
+	}
+	return 0
 }
 
 // entryLine finds the line of a list entry in a kustomization, for error messages.

@@ -3,10 +3,11 @@ package tree
 import (
 	"errors"
 
-	"github.com/acrgen/acrgen/internal/crash"
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/acrgen/acrgen/internal/crash"
 )
 
 // ForEach runs fn(i) for every i in [0, n) on up to GOMAXPROCS goroutines, so GOMAXPROCS=1

@@ -143,7 +143,9 @@ func loadAndRender(t testing.TB, dir string) []byte {
 		}
 		fmt.Fprintf(&out, "file %s %v %d docs\n%s", p, f.Mode, len(f.Manifest.Docs), b)
 	}
-	fmt.Fprintf(&out, "warnings %q\n", tr.Warnings)
+	for _, w := range tr.Warnings {
+		fmt.Fprintf(&out, "warning %s:%d %q\n", w.File, w.Line, w.Message())
+	}
 	return out.Bytes()
 }
 

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/api/types"
 )
@@ -35,7 +36,7 @@ type Tree struct {
 	// Generated lists the names and effective namespaces of Secrets made by secretGenerator.
 	Generated []GeneratedSecret
 	// Warnings are parts of the tree acrgen cannot see into.
-	Warnings []string
+	Warnings []finding.Finding
 	// RootNamespace is the namespace the root kustomization and its components put a resource
 	// listed in its resources in; empty when they set none.
 	RootNamespace string

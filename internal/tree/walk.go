@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/render"
 	gitignore "github.com/monochromegane/go-gitignore"
 	"sigs.k8s.io/kustomize/api/types"
@@ -31,7 +32,7 @@ type build struct {
 	order []occurrence
 	// generated are the Secrets of secretGenerators, warnings the parts acrgen cannot see into.
 	generated []GeneratedSecret
-	warnings  []string
+	warnings  []finding.Finding
 	// rootNS is the namespace the root and its components put its resources in; "" for none.
 	rootNS string
 	// images and patchTexts are every images: entry and patch met, for the prefilter.
@@ -131,7 +132,10 @@ func (w *walker) substitute(sub func(string) string) {
 		if vars := render.NamespaceVariables(ns); len(vars) > 0 {
 			what = fmt.Sprintf("%q holds a variable that nothing acrgen reads substitutes (%s; Flux's postBuild substitutes it when it applies the directory)", ns, strings.Join(vars, ", "))
 		}
-		w.b.warnings = append(w.b.warnings, fmt.Sprintf("%s:%d: namespace: %s: acrgen cannot tell the namespace of the resources this kustomization places, and leaves those that need no pull secret out of its verdict", w.display(ly.nsFile), ly.nsLine, what))
+		f := finding.New(finding.Unmodelled, "namespace: "+what+": acrgen cannot tell the namespace of the resources this kustomization places, and leaves those that need no pull secret out of its verdict",
+			"write the namespace out, or run acrgen on the directory of the Flux Kustomization that substitutes it").At(ly.nsFile, ly.nsLine)
+		f.Field = "namespace"
+		w.b.warnings = append(w.b.warnings, f)
 	}
 }
 
@@ -175,10 +179,13 @@ func (w *walker) kustomization(k *Kustomization, after []layer, root bool, via *
 
 	w.b.images = append(w.b.images, k.K.Images...)
 	if len(k.K.HelmCharts) > 0 {
-		w.b.warnings = append(w.b.warnings, fmt.Sprintf("%s: helmCharts are not inspected: the workloads a chart renders get no imagePullSecrets from acrgen (render the chart into files, or set the chart's imagePullSecrets value)", w.display(k.Path)))
+		w.warn(k, "helmCharts", "helmCharts are not inspected: the workloads a chart renders get no imagePullSecrets from acrgen", "render the chart into files, or set the chart's imagePullSecrets value")
 	}
-	if len(k.K.Generators)+len(k.K.Transformers) > 0 {
-		w.b.warnings = append(w.b.warnings, fmt.Sprintf("%s: generators and transformers are not run: workloads they make or change are not seen", w.display(k.Path)))
+	for _, key := range []string{"generators", "transformers"} {
+		if k.keyLine(key) > 0 || (k.Doc == nil && len(k.K.Generators)+len(k.K.Transformers) > 0) {
+			w.warn(k, key, "generators and transformers are not run: workloads they make or change are not seen", "check the built output (kustomize build) for workloads that pull from the registry")
+			break
+		}
 	}
 	w.unmodelled(k)
 	// kustomize builds k's resources (each base with its own transformers), then its
@@ -299,26 +306,33 @@ func (w *walker) componentLayers(ck *Kustomization, via *entryRef) ([]layer, err
 // unmodelled warns about the fields of k that acrgen does not run: what they do to images,
 // names, namespaces or pull secrets is not seen.
 func (w *walker) unmodelled(k *Kustomization) {
-	warn := func(format string, args ...any) {
-		w.b.warnings = append(w.b.warnings, w.display(k.Path)+": "+fmt.Sprintf(format, args...))
-	}
+	const build = "check the built output (kustomize build) for workloads that pull from the registry"
+	const labels = "check the built output (kustomize build) if a patch or replacement depends on them"
 	if len(k.K.Replacements) > 0 {
-		warn("replacements are not run: an image, name, namespace or imagePullSecrets they set is not seen; check the built output (kustomize build) for workloads that pull from the registry")
+		w.warn(k, "replacements", "replacements are not run: an image, name, namespace or imagePullSecrets they set is not seen", build)
 	}
 	//lint:ignore SA1019 users still write the deprecated field, and kustomize still applies it
 	if len(k.K.Vars) > 0 {
-		warn("vars are not substituted: an image or name that uses $(VAR) is seen as written; check the built output (kustomize build) for workloads that pull from the registry")
+		w.warn(k, "vars", "vars are not substituted: an image or name that uses $(VAR) is seen as written", build)
 	}
 	//lint:ignore SA1019 users still write the deprecated field, and kustomize still applies it
 	if len(k.K.CommonLabels) > 0 {
-		warn("commonLabels also rewrite selectors and pod template labels, which acrgen does not model (it adds them to metadata.labels only): check the built output (kustomize build) if a patch or replacement depends on them")
+		w.warn(k, "commonLabels", "commonLabels also rewrite selectors and pod template labels, which acrgen does not model (it adds them to metadata.labels only)", labels)
 	}
 	for _, lb := range k.K.Labels {
 		if lb.IncludeSelectors {
-			warn("labels with includeSelectors also rewrite selectors and pod template labels, which acrgen does not model (it adds them to metadata.labels only): check the built output (kustomize build) if a patch or replacement depends on them")
+			w.warn(k, "labels", "labels with includeSelectors also rewrite selectors and pod template labels, which acrgen does not model (it adds them to metadata.labels only)", labels)
 			break
 		}
 	}
+}
+
+// warn records what acrgen does not model in the field key of kustomization k, and what to do
+// about it.
+func (w *walker) warn(k *Kustomization, key, what, hint string) {
+	f := finding.New(finding.Unmodelled, what, hint).At(k.Path, k.keyLine(key))
+	f.Field = key
+	w.b.warnings = append(w.b.warnings, f)
 }
 
 // entry is the kustomization that an entry of k's field (components) leads to.
@@ -421,7 +435,8 @@ func (w *walker) plain(dir string) error {
 		w.addFile(p, []layer{{root: true}})
 	}
 	if nested != "" {
-		w.b.warnings = append(w.b.warnings, fmt.Sprintf("%s has no kustomization, but %s is one: acrgen reads the directory as plain manifests and ignores what kustomizations do (namespaces, images); run it on a kustomization directory instead", w.display(dir), w.display(nested)))
+		msg := fmt.Sprintf("%s has no kustomization, but %s is one: acrgen reads the directory as plain manifests and ignores what kustomizations do (namespaces, images)", w.display(dir), w.display(nested))
+		w.b.warnings = append(w.b.warnings, finding.New(finding.Unmodelled, msg, "run it on a kustomization directory instead").At(dir, 0))
 	}
 	return nil
 }

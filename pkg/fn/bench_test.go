@@ -150,7 +150,7 @@ func TestBenchInput(t *testing.T) {
 	if got := strings.Count(s, "- name: acr-secret"); got != 200 {
 		t.Errorf("%d workloads reference acr-secret, want 200", got)
 	}
-	if got := strings.Count(s, "created, encrypted"); got != 5 {
+	if got := strings.Count(s, "new encrypted Secret acr-secret"); got != 5 {
 		t.Errorf("%d Secrets created, want 5", got)
 	}
 }

@@ -66,17 +66,6 @@ type Spec struct {
 	Expires string `json:"expires,omitempty"`
 }
 
-// Recipients are the SOPS keys a Secret is encrypted for. All empty means: the .sops.yaml
-// creation rule matching the Secret's file.
-type Recipients struct {
-	Age, PGP, AzureKeyVault []string
-}
-
-// Empty reports whether no recipient is given.
-func (r Recipients) Empty() bool {
-	return len(r.Age) == 0 && len(r.PGP) == 0 && len(r.AzureKeyVault) == 0
-}
-
 // PasswordSource is where the password comes from.
 type PasswordSource struct {
 	// Env is an environment variable's name; File a file's path. At most one is set.
@@ -91,7 +80,7 @@ type Config struct {
 	Namespaces     []string
 	Kinds          *render.Kinds
 	ServiceAccount bool
-	Recipients     Recipients
+	Recipients     render.Recipients
 	// Username and Password say where the credential comes from; both empty when none is
 	// configured.
 	Username string
@@ -370,7 +359,7 @@ func validate(s Spec, prefix string) (*Config, []configError) {
 		Registries: set.Registries, SecretName: set.SecretName, Namespaces: set.Namespaces, Kinds: set.Kinds,
 		ServiceAccount: set.ServiceAccount, Expires: set.Expires,
 	}
-	cfg.Recipients = Recipients{Age: render.SplitList(s.Age), PGP: render.SplitList(s.PGP), AzureKeyVault: render.SplitList(s.AzureKeyVault)}
+	cfg.Recipients = render.Recipients{Age: render.SplitList(s.Age), PGP: render.SplitList(s.PGP), AzureKV: render.SplitList(s.AzureKeyVault)}
 
 	cfg.Username = strings.TrimSpace(s.Username)
 	if from := strings.TrimSpace(s.PasswordFrom); from != "" {

@@ -460,7 +460,7 @@ func TestKptRender(t *testing.T) {
 	mustRun(t, pkg, toolEnv(t, "ACRGEN_PASSWORD="+testPassword), "", kpt, "fn", "render", pkg, "--allow-exec", "--results-dir", results)
 	checkKptPackage(t, pkg, before)
 	res := mustRead(t, filepath.Join(results, "results.yaml"))
-	for _, want := range []string{"exitCode: 0", "added imagePullSecrets acr-secret", "created, encrypted", "2 workload(s) patched"} {
+	for _, want := range []string{"exitCode: 0", "adding imagePullSecrets acr-secret", "new encrypted Secret acr-secret", "2 workload(s) patched"} {
 		if !strings.Contains(res, want) {
 			t.Errorf("results.yaml lacks %q:\n%s", want, res)
 		}
@@ -549,7 +549,7 @@ func TestBinaryExitCodes(t *testing.T) {
 		code        int
 		stderr      []string
 	}{
-		{"error result", in, []string{"fn"}, 1, []string{"acrgen: error: ACRPullSecret acr-pull-secret: spec.passwordFrom: Secret acr-secret is needed in namespaces apps, web and without a namespace", "acrgen: error: fn: 1 error result(s)"}},
+		{"error result", in, []string{"fn"}, 1, []string{"acrgen: error: ACRPullSecret acr-pull-secret: spec.passwordFrom: no Secret acr-secret in namespace web, where workloads pull from myregistry.azurecr.io", "acrgen: error: fn: 3 error result(s)"}},
 		{"bad config", resourceList(t, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n", "apiVersion: acrgen.dev/v1alpha1\nkind: ACRPullSecret\nmetadata: {name: c}\nspec: {registries: [r], password: x}\n"), []string{"fn"}, 1, []string{"acrgen: error: ACRPullSecret c: spec.password: an inline password is not accepted"}},
 		{"argument", in, []string{"fn", "config.yaml"}, 2, []string{`acrgen: error: fn takes no arguments, got "config.yaml"`}},
 		{"malformed input", "items: [\n", []string{"fn"}, 2, []string{"acrgen: error:", "ResourceList"}},
@@ -574,7 +574,7 @@ func TestBinaryExitCodes(t *testing.T) {
 // TestAgreesWithRender: `acrgen render` on a directory and `acrgen fn` on the same resources
 // with the same options give the same resources: identical workloads, and Secrets with the
 // same plaintext. Then the function keeps the Secrets render wrote, byte for byte. Both take
-// their decisions from render.Decide (its table is render's TestDecide); this is the
+// their decisions from judge.Decide (its table is render's TestDecide); this is the
 // end-to-end check that the two front ends gather and apply them alike.
 func TestAgreesWithRender(t *testing.T) {
 	bin := acrgenBin(t)

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -288,4 +289,16 @@ func writeFile(t *testing.T, path, s string) {
 	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+var (
+	encValue = regexp.MustCompile(`ENC\[AES256_GCM,[^\]]*\]`)
+	ageBlock = regexp.MustCompile(`-----BEGIN AGE ENCRYPTED FILE-----[\s\S]*?-----END AGE ENCRYPTED FILE-----`)
+)
+
+// normalize replaces what changes on every encryption (values, the MAC, the wrapped data key)
+// with placeholders, so that goldens hold the shape of an encrypted Secret, never ciphertext.
+func normalize(s string) string {
+	s = encValue.ReplaceAllString(s, "ENC[AES256_GCM,normalized]")
+	return ageBlock.ReplaceAllString(s, "AGE ENCRYPTED DATA KEY (normalized)")
 }

@@ -1,17 +1,19 @@
 package fn_test
 
 import (
+	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/fn"
+	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -27,45 +29,27 @@ const (
 // testNow is the fixed clock of the tests (sops lastmodified).
 var testNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// testEncrypter is the function's encrypter over pkg/encrypt, as cmd/acrgen wires it, except
+// dirEncrypter is the function's encrypter, pkg/encrypt's, as cmd/acrgen wires it, except
 // that Secret files are resolved against dir (a test case's directory) instead of the working
 // directory, so that each case sees its own .sops.yaml.
-type testEncrypter struct{ dir string }
+type dirEncrypter struct{ dir string }
 
-func (e testEncrypter) config(file string, keys fn.Recipients) (*encrypt.Config, error) {
-	cfg, err := encrypt.ConfigFor(filepath.Join(e.dir, file), e.dir, encrypt.Recipients{Age: keys.Age, PGP: keys.PGP, AzureKV: keys.AzureKeyVault})
-	if err != nil && keys.Empty() {
-		// The pkg/encrypt message names the absolute path, which differs between machines.
-		return nil, fmt.Errorf("no SOPS recipients for %s: none in the functionConfig, no .sops.yaml creation rule", file)
+func (e dirEncrypter) Keys(file string, r render.Recipients) (render.Keys, error) {
+	keys, err := encrypt.SOPS{Top: e.dir}.Keys(filepath.Join(e.dir, file), r)
+	var nk *render.NoKeysError
+	if errors.As(err, &nk) {
+		// The absolute paths differ between machines.
+		abs, _ := filepath.Abs(e.dir)
+		nk.Path, nk.Reason = file, strings.ReplaceAll(nk.Reason, abs+string(filepath.Separator), "")
 	}
-	return cfg, err
-}
-
-func (e testEncrypter) Encrypt(file string, keys fn.Recipients, plain []byte, now time.Time) ([]byte, error) {
-	cfg, err := e.config(file, keys)
-	if err != nil {
-		return nil, err
-	}
-	return cfg.Encrypt(plain, now)
-}
-
-func (e testEncrypter) SameRecipients(file string, keys fn.Recipients, doc []byte) (bool, error) {
-	cfg, err := e.config(file, keys)
-	if err != nil {
-		return false, err
-	}
-	info, err := encrypt.Inspect(doc)
-	if err != nil {
-		return false, err
-	}
-	return cfg.SameRecipients(info), nil
+	return keys, err
 }
 
 // testOptions are the function's options for a case in dir: the test password in the
 // environment, files read from dir, the fixed clock.
 func testOptions(dir string) fn.Options {
 	return fn.Options{
-		Encrypter: testEncrypter{dir: dir},
+		Encrypter: dirEncrypter{dir: dir},
 		Getenv: func(k string) string {
 			if k == testPassEnv {
 				return testPassword
@@ -80,18 +64,6 @@ func testOptions(dir string) fn.Options {
 		},
 		Now: func() time.Time { return testNow },
 	}
-}
-
-var (
-	encValue = regexp.MustCompile(`ENC\[AES256_GCM,[^\]]*\]`)
-	ageBlock = regexp.MustCompile(`-----BEGIN AGE ENCRYPTED FILE-----[\s\S]*?-----END AGE ENCRYPTED FILE-----`)
-)
-
-// normalize replaces what changes on every encryption (values, the MAC, the wrapped data key)
-// with placeholders, so that goldens hold the shape of an encrypted Secret, never ciphertext.
-func normalize(s string) string {
-	s = encValue.ReplaceAllString(s, "ENC[AES256_GCM,normalized]")
-	return ageBlock.ReplaceAllString(s, "AGE ENCRYPTED DATA KEY (normalized)")
 }
 
 // useTestKey makes the test age identity available to sops for decryption.
@@ -129,5 +101,55 @@ func stripOrchestratorAnnotations(t *testing.T, item *yaml.RNode) []byte {
 
 // idOf names an item for messages and matching.
 func idOf(n *yaml.RNode) string {
-	return fmt.Sprintf("%s/%s %s/%s", n.GetApiVersion(), n.GetKind(), n.GetNamespace(), n.GetName())
+	return n.GetApiVersion() + "/" + n.GetKind() + " " + n.GetNamespace() + "/" + n.GetName()
+}
+
+// tree writes the items of rl into a directory, one file each (the file an orchestrator names,
+// else one of the item's own), with a kustomization that lists them and the case's .sops.yaml.
+func tree(t *testing.T, dir string, rl *yaml.RNode) string {
+	root := t.TempDir()
+	items, err := rl.Pipe(yaml.Lookup("items"))
+	if err != nil || items == nil {
+		return root // no items: an empty directory
+	}
+	var files []string
+	for i, it := range items.Content() {
+		item := yaml.NewRNode(it)
+		name := item.GetAnnotations()["config.kubernetes.io/path"]
+		if name == "" && item.GetKind() == "Secret" {
+			name = render.SecretFileName(item.GetName(), item.GetNamespace()) // as render names it
+		}
+		if name == "" || slices.Contains(files, name) {
+			name = strconv.Itoa(100 + i)[1:] + "-" + strings.ToLower(item.GetKind()) + "-" + item.GetName() + ".yaml"
+		}
+		files = append(files, name)
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(root, name), string(stripOrchestratorAnnotations(t, item)))
+	}
+	writeFile(t, filepath.Join(root, "kustomization.yaml"), "resources:\n- "+strings.Join(files, "\n- ")+"\n")
+	if b, err := os.ReadFile(filepath.Join(dir, ".sops.yaml")); err == nil {
+		writeFile(t, filepath.Join(root, ".sops.yaml"), string(b))
+	}
+	return root
+}
+
+// credential is the credential the function reads for the case, as the CLI is given it.
+func credential(dir string, cfg *fn.Config) *render.Credential {
+	var pw []byte
+	switch {
+	case cfg.Username == "":
+		return nil
+	case cfg.Password.Env == testPassEnv:
+		pw = []byte(testPassword)
+	case cfg.Password.File != "":
+		b, err := os.ReadFile(filepath.Join(dir, cfg.Password.File))
+		if pw = bytes.TrimSpace(b); err != nil || len(pw) == 0 {
+			return nil
+		}
+	default:
+		return nil
+	}
+	return &render.Credential{Username: cfg.Username, Password: pw}
 }

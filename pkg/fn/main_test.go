@@ -1,53 +1,25 @@
 package fn_test
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 )
 
-// binDir holds the acrgen binary the end-to-end tests build, once per test run.
+// binDir holds the acrgen binary the end-to-end tests run: testtool.Acrgen's, built once for
+// the sources and kept in the user's cache, so a run of this package's tests builds nothing
+// when cmd/acrgen did not change.
 var binDir string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "acrgen-fn-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-var (
-	buildOnce sync.Once
-	buildErr  error
-)
-
-// acrgenBin builds cmd/acrgen as the Dockerfile does (static, CGO_ENABLED=0) and returns its
-// path; the directory holding it goes first on PATH for kustomize and kpt.
+// acrgenBin returns the acrgen binary (static, as the Dockerfile builds it); the directory
+// holding it goes first on PATH for kustomize and kpt.
 func acrgenBin(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(binDir, "acrgen")
-	buildOnce.Do(func() {
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X main.version=e2e", "-o", bin, "./cmd/acrgen")
-		cmd.Dir = testtool.RepoRoot(t)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/acrgen: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
+	bin := testtool.Acrgen(t)
+	binDir = filepath.Dir(bin)
 	return bin
 }
 

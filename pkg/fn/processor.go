@@ -9,28 +9,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 )
 
-// Encrypter encrypts the pull Secrets the function creates and tells whether an encrypted
-// Secret in the items was made for the configured keys. cmd/acrgen implements it with
-// pkg/encrypt. Errors must never contain plaintext.
-type Encrypter interface {
-	// Encrypt returns plain, a Secret manifest, SOPS-encrypted (values under data and
-	// stringData only) for keys, or for the .sops.yaml creation rule that matches file
-	// when keys is empty. file is the Secret's file, relative to the working directory.
-	Encrypt(file string, keys Recipients, plain []byte, now time.Time) ([]byte, error)
-	// SameRecipients reports whether doc, a SOPS-encrypted Secret, is encrypted for exactly
-	// the keys Encrypt would use for file. It fails when no keys are known for file.
-	SameRecipients(file string, keys Recipients, doc []byte) (bool, error)
-}
-
 // Options are what the function may use beyond the ResourceList. The zero value is usable
 // for runs that need no credential and create no Secret.
 type Options struct {
-	// Encrypter encrypts new Secrets; nil means none can be created (an error result says so).
-	Encrypter Encrypter
+	// Encrypter encrypts new Secrets and tells whether an encrypted Secret among the items was
+	// made for the configured keys (cmd/acrgen gives pkg/encrypt's); files are relative to the
+	// working directory. nil means none can be created (an error result says so).
+	Encrypter render.Encrypter
 	// Getenv reads the environment for passwordFrom env:VAR; nil means an empty environment.
 	// Only variables named ACRGEN_* or listed in AllowEnv are ever read (see [EnvAllowed]).
 	Getenv func(string) string
@@ -44,6 +34,9 @@ type Options struct {
 	ReadFile func(name string) ([]byte, error)
 	// Now is the clock for the SOPS lastmodified field; nil means time.Now.
 	Now func() time.Time
+	// Findings, when set, is given the run's findings once it is done (before its results are
+	// written): what the results render, as data.
+	Findings func([]finding.Finding)
 }
 
 // Processor returns the function: a framework.ResourceListProcessor that patches
@@ -69,15 +62,18 @@ func Processor(opts Options) framework.ResourceListProcessor {
 		}
 		r := &run{cfg: cfg, opts: opts, rl: rl}
 		if !cfg.Expires.IsZero() && !opts.Now().Before(cfg.Expires) {
-			r.addConfig(framework.Error, "expires", "the expiry is in the past: give the expiry of a credential that is still valid")
-			rl.Results = append(rl.Results, r.results...)
+			rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, ResourceRef: cfg.ref, Field: &framework.Field{Path: cfg.prefix + ".expires"},
+				Message: "the expiry is in the past: give the expiry of a credential that is still valid"})
 			return rl.Results
 		}
 		r.process()
 		if r.cred != nil {
 			clear(r.cred.Password)
 		}
-		rl.Results = append(rl.Results, r.results...)
+		if opts.Findings != nil {
+			opts.Findings(r.findings())
+		}
+		rl.Results = append(rl.Results, r.results()...)
 		rl.Results = append(rl.Results, r.summary())
 		if rl.Results.ExitCode() != 0 {
 			return rl.Results

@@ -1,11 +1,13 @@
 package fn
 
 import (
-	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/finding"
+	"github.com/acrgen/acrgen/pkg/judge"
 	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -16,10 +18,10 @@ type run struct {
 	cfg      *Config
 	opts     Options
 	rl       *framework.ResourceList
-	settings render.DecideSettings
+	settings judge.DecideSettings
 
-	results framework.Results
-	stats   stats
+	found []located
+	stats stats
 
 	// cred is the credential, read once when first needed.
 	credRead bool
@@ -43,48 +45,54 @@ type object struct {
 	inList bool
 }
 
-// process does the work: it gathers the occurrences of the items, asks render.Decide what
+// process does the work: it gathers the occurrences of the items, asks judge.Decide what
 // to do, and applies the decisions in the order of the items. Problems become error results.
 func (r *run) process() {
 	objs := r.objects()
 	in, specs, specErr := r.occurrences(objs)
-	r.settings = render.DecideSettings{
+	r.settings = judge.DecideSettings{
 		Registries: r.cfg.Registries, SecretName: r.cfg.SecretName, Namespaces: r.cfg.Namespaces,
 		ServiceAccount: r.cfg.ServiceAccount, Username: r.cfg.Username, Expires: r.cfg.Expires,
-		Now: r.opts.Now(), Credential: render.Unknown,
+		Now: r.opts.Now(), Credential: judge.Unknown,
 	}
-	d := render.Decide(in, r.settings)
+	d := judge.Decide(in, r.settings)
 
-	accountsOf := map[int][]render.AccountUse{} // by the index of the first pod that runs as it
+	accountsOf := map[int][]judge.AccountUse{} // by the index of the first pod that runs as it
 	for _, a := range d.Accounts {
 		accountsOf[a.User] = a.Accounts
 	}
 	k := 0
 	for i, o := range objs {
 		if specErr[i] != nil && !isServiceAccount(o) {
-			r.add(framework.Error, o, "", specErr[i].Error())
+			r.report(o, finding.New(finding.PodSpecUnreadable, specErr[i].Error()))
 		}
 		for ; k < len(d.Pods) && d.Pods[k].ID == i; k++ {
 			pd := d.Pods[k]
 			for _, a := range accountsOf[k] {
 				sa := in.ServiceAccounts[a.Index].ID
-				r.patchAccount(objs[sa], specs[sa], specErr[sa], a.Patch, pd.Servers)
+				r.patchAccount(objs[sa], specs[sa], specErr[sa], a.Patch, objectOf(o).String())
 			}
 			r.applyPod(o, specs[i][pd.PodSpec], pd)
 		}
 	}
 	for _, u := range d.Unplaced {
-		sev := framework.Warning
-		if u.Blocks {
-			sev = framework.Error
+		r.report(objs[u.ID], judge.UnplacedFinding(u))
+	}
+	for _, us := range judge.GroupUnchecked(d.Unchecked) {
+		r.report(objs[us[0].ID], judge.UncheckedFinding(us))
+	}
+	used := map[string]bool{}
+	for _, reg := range d.Used {
+		used[reg] = true
+	}
+	// With an object it could not read, no verdict on the registries' use.
+	if charts := r.helmReleases(objs, used); len(objs) > 0 && !slices.ContainsFunc(specErr, func(err error) bool { return err != nil }) {
+		for _, reg := range r.cfg.Registries {
+			if !used[reg] {
+				r.report(nil, finding.New(finding.RegistryUnused, "among the resources", reg, "as kustomize or kpt built them", charts))
+			}
 		}
-		r.add(sev, objs[u.ID], "metadata.namespace", u.Reason)
 	}
-	for _, us := range render.GroupUnchecked(d.Unchecked) {
-		o := objs[us[0].ID]
-		r.add(framework.Warning, o, us[0].Field.Path, render.UncheckedMessage(o.res.Kind+" "+o.res.Name, us))
-	}
-	r.helmReleases(objs)
 	r.secrets(objs, in.Secrets, d)
 }
 
@@ -93,159 +101,139 @@ func (r *run) process() {
 // vouch for the pods they render, unless the release carries acrgen's post-renderer (added by
 // acrgen render --helm-release), which gives every pod the secret; its namespace then gets the
 // Secret.
-func (r *run) helmReleases(objs []*object) {
+//
+// The registries their values name are added to used; charts names the releases whose charts
+// may pull from a registry no workload uses ("" for none).
+func (r *run) helmReleases(objs []*object, used map[string]bool) (charts string) {
 	var unseen []string
 	for _, o := range objs {
-		ns, patched, ok := r.release(o)
+		rel, ok := r.release(o)
 		if !ok {
 			continue
 		}
 		name := o.res.Namespace + "/" + o.res.Name
-		if err := render.ValidateNamespace(ns); err != nil {
-			r.add(framework.Error, o, "", fmt.Sprintf("HelmRelease %s: its release namespace: %v", name, err))
-			continue
-		}
-		if patched {
+		if rel.patched {
+			// Its namespace needs the Secret, whose file is named after it.
+			if rel.err != nil {
+				r.report(o, judge.NamespaceFinding(rel.field, rel.err))
+			}
 			continue
 		}
 		text := ""
 		if values := render.MapValue(render.MapValue(o.res.Node, "spec"), "values"); values != nil {
 			text, _ = yaml.NewRNode(values).String()
 		}
-		if named := render.ValuesNamed(text, r.settings.Registries); len(named) > 0 {
-			r.add(framework.Warning, o, "spec.values", render.UnseenChartMessage("HelmRelease "+name, named[0]))
+		named := judge.ValuesNamed(text, r.settings.Registries)
+		for _, reg := range named {
+			used[reg] = true
+		}
+		if len(named) > 0 {
+			f := finding.New(finding.ChartUnseen, named[0])
+			f.Field = "spec.values"
+			r.report(o, f)
 		} else {
 			unseen = append(unseen, name)
 		}
 	}
-	if len(unseen) > 0 {
-		r.add(framework.Warning, nil, "", render.UnseenChartsMessage(unseen, "give its pods the secret through its values or a spec.postRenderers kustomize patch (acrgen render --helm-release adds one)"))
+	if len(unseen) == 0 {
+		return ""
 	}
+	r.report(nil, judge.UnseenChartsFinding(unseen))
+	return "the charts of the HelmReleases above"
 }
 
-// release reports, of a Flux HelmRelease that releases into a configured namespace (ok), that
-// namespace (spec.targetNamespace, else its own) and whether it carries the post-renderer
-// patches that add the secret to its chart's pods.
-func (r *run) release(o *object) (ns string, patched, ok bool) {
+// release is a Flux HelmRelease among the objects.
+type release struct {
+	// ns is the namespace it installs its chart in, set by field; err says when that is no
+	// namespace name.
+	ns, field string
+	err       error
+	// patched reports the post-renderer patches that add the secret to its chart's pods.
+	patched bool
+}
+
+// release reports, of a Flux HelmRelease that releases into a configured namespace (ok), where
+// and whether it carries acrgen's post-renderer.
+func (r *run) release(o *object) (release, bool) {
 	if !render.IsHelmRelease(o.res.APIVersion, o.res.Kind) {
-		return "", false, false
+		return release{}, false
 	}
 	spec := render.MapValue(o.res.Node, "spec")
-	ns = cmp.Or(render.Scalar(render.MapValue(spec, "targetNamespace")), o.res.Namespace)
-	if !render.NamespaceAllowed(r.cfg.Namespaces, ns) {
-		return "", false, false
+	var rel release
+	rel.ns, rel.field, rel.err = judge.ReleaseNamespace(render.Scalar(render.MapValue(spec, "targetNamespace")), o.res.Namespace)
+	if !render.NamespaceAllowed(r.cfg.Namespaces, rel.ns) {
+		return release{}, false
 	}
-	return ns, !render.HelmPostRendererMissing(spec, render.HelmPullSecretPatches(r.cfg.SecretName)), true
+	rel.patched = !render.HelmPostRendererMissing(spec, render.HelmPullSecretPatches(r.cfg.SecretName))
+	return rel, true
 }
 
 // isServiceAccount reports a core ServiceAccount (a custom kind of that name is a workload
 // kind like any other).
-func isServiceAccount(o *object) bool {
-	return o.res.APIVersion == "v1" && o.res.Kind == "ServiceAccount"
-}
+func isServiceAccount(o *object) bool { return judge.IsServiceAccount(o.res.APIVersion, o.res.Kind) }
 
-// occurrences gathers what render.Decide needs of the objects; IDs index objs. It returns the
-// pod specs of each object (of a ServiceAccount: the account itself) and the error reading
-// them, if any. No objects at all is a kustomize generator call: the items hold only the
-// function's own config.
-func (r *run) occurrences(objs []*object) (render.Occurrences, [][]render.PodSpec, []error) {
-	in := render.Occurrences{Generate: len(objs) == 0}
+// occurrences gathers what judge.Decide needs of the objects (with judge.Gather); IDs
+// index objs. It returns the pod specs of each object (of a ServiceAccount: the account
+// itself) and the error reading them, if any. No objects at all is a kustomize generator call:
+// the items hold only the function's own config.
+func (r *run) occurrences(objs []*object) (judge.Occurrences, [][]render.PodSpec, []error) {
 	specs := make([][]render.PodSpec, len(objs))
 	specErr := make([]error, len(objs))
+	gathered := make([]judge.Object, len(objs))
+	var namespaces []string
+	accounts := render.NewKinds(render.ServiceAccountKind)
 	for i, o := range objs {
+		kinds := r.cfg.Kinds
 		if isServiceAccount(o) {
-			sps, err := render.NewKinds(render.ServiceAccountKind).PodSpecs(o.res)
-			specs[i], specErr[i] = sps, err
-			a := render.Account{ID: i, Namespace: o.res.Namespace, Name: o.res.Name}
-			if len(sps) == 1 {
-				a.Secrets = sps[0].SecretNames()
-			}
-			in.ServiceAccounts = append(in.ServiceAccounts, a)
-			continue
+			kinds = accounts
 		}
-		if ns, patched, ok := r.release(o); ok && patched && render.ValidateNamespace(ns) == nil {
+		specs[i], specErr[i] = kinds.PodSpecs(o.res)
+		gathered[i] = judge.Object{ID: i, Res: o.res, Namespace: o.res.Namespace, PodSpecs: specs[i], InList: o.inList}
+		if _, known := r.cfg.Kinds.Lookup(o.res.APIVersion, o.res.Kind); !known && len(specs[i]) == 0 && specErr[i] == nil {
+			gathered[i].ImageFields = render.ImageFields(o.res.Node)
+		}
+		if rel, ok := r.release(o); ok && rel.patched && rel.err == nil {
 			// Its post-renderer gives the chart's pods the secret: its namespace needs it.
-			in.Namespaces = append(in.Namespaces, ns)
+			namespaces = append(namespaces, rel.ns)
 		}
-		if o.res.APIVersion == "v1" && o.res.Kind == "Secret" && r.isOurSecret(o) {
-			sec := render.NewExistingSecret(i, o.res.Namespace, o.res.Node)
-			sec.InList = o.inList
-			ann := sec.Annotations
-			sec.Generated = ann[annotationNeedsHash] != "" || ann[annotationGeneratorBehavior] != ""
-			in.Secrets = append(in.Secrets, sec)
-		}
-		sps, err := r.cfg.Kinds.PodSpecs(o.res)
-		if err != nil {
-			specErr[i] = err
-			continue
-		}
-		specs[i] = sps
-		if len(sps) == 0 {
-			if _, ok := r.cfg.Kinds.Lookup(o.res.APIVersion, o.res.Kind); !ok {
-				if imgs := render.ImageFields(o.res.Node); len(imgs) > 0 {
-					in.Others = append(in.Others, render.Other{ID: i, Namespace: o.res.Namespace, APIVersion: o.res.APIVersion, Kind: o.res.Kind, Images: imgs})
-				}
-			}
-			continue
-		}
-		w := render.Workload{ID: i, Namespace: o.res.Namespace}
-		for _, ps := range sps {
-			images := make([]string, len(ps.Images))
-			for j, img := range ps.Images {
-				images[j] = img.Value
-			}
-			w.PodSpecs = append(w.PodSpecs, render.NewPodUse(ps, images, ps.SecretNames()))
-		}
-		in.Workloads = append(in.Workloads, w)
 	}
+	in := judge.Gather(gathered, r.cfg.SecretName)
+	in.Namespaces, in.Generate = namespaces, len(objs) == 0
 	return in, specs, specErr
 }
 
 // applyPod applies the decision on one pod spec that pulls from a configured registry.
-func (r *run) applyPod(o *object, ps render.PodSpec, pd render.PodDecision) {
-	for _, w := range pd.Warnings {
-		r.add(framework.Warning, o, ps.Path(), w)
+func (r *run) applyPod(o *object, ps render.PodSpec, pd judge.PodDecision) {
+	for _, f := range judge.PodFindings(pd, ps.Path()) {
+		r.report(o, f)
 	}
 	servers := strings.Join(pd.Servers, ", ")
 	name := r.cfg.SecretName
 	switch pd.Action {
-	case render.PodBadNamespace:
-		// The Secret's file would be named after it.
-		r.add(framework.Error, o, "metadata.namespace", pd.Reason)
-	case render.PodOutOfScope:
+	case judge.PodOutOfScope:
 		r.stats.skipped++
-		r.workloadInfo(o, fmt.Sprintf("skipped: namespace %q is not among the configured namespaces (pulls from %s)", o.res.Namespace, servers))
-	case render.PodHasSecret:
+		r.report(o, finding.New(finding.PodOutOfScope, servers))
+	case judge.PodHasSecret:
 		r.stats.present++
-		r.workloadInfo(o, fmt.Sprintf("already references %s (pulls from %s)", name, servers))
-	case render.PodPatch:
-		r.patchWorkload(o, ps, servers, "")
-	case render.PodPatchOwnSecrets:
-		r.patchWorkload(o, ps, servers, fmt.Sprintf(": it lists imagePullSecrets of its own, so those of ServiceAccount %q do not apply to it", pd.Account))
-	case render.PodAccountMissing:
-		r.add(framework.Error, o, ps.Path()+".serviceAccountName", fmt.Sprintf("pulls from %s and runs as ServiceAccount %q, which is not among the items: add the ServiceAccount, or set serviceAccount: false to patch the workload", servers, pd.Account))
-	case render.PodViaAccount:
+		r.report(o, finding.New(finding.PodHasSecret, ps.Path(), name, servers))
+	case judge.PodPatch, judge.PodPatchOwnSecrets:
+		r.patch(o, ps, judge.MissingPullSecret(pd, ps.Path(), "", name))
+	case judge.PodViaAccount:
 		r.stats.viaSA++
-		r.workloadInfo(o, fmt.Sprintf("pulls from %s through ServiceAccount %q, which references %s", servers, pd.Account, name))
+		r.report(o, finding.New(finding.PodViaAccount, servers, pd.Account, name))
 	}
 }
 
-// patchAccount adds the secret to a ServiceAccount that workloads pulling from servers run as.
-func (r *run) patchAccount(sa *object, specs []render.PodSpec, err error, patch bool, servers []string) {
-	name := r.cfg.SecretName
+// patchAccount adds the secret to a ServiceAccount that workloads run as (user names the
+// first of them).
+func (r *run) patchAccount(sa *object, specs []render.PodSpec, err error, patch bool, user string) {
 	switch {
 	case err != nil || len(specs) != 1:
-		r.add(framework.Error, sa, "imagePullSecrets", fmt.Sprintf("cannot read the ServiceAccount: %v", err))
+		r.report(sa, finding.New(finding.PodSpecUnreadable, fmt.Sprintf("cannot read the ServiceAccount: %v", err)))
 	case !patch:
-		r.add(framework.Info, sa, "", "already references "+name)
-	case specs[0].Shared != "":
-		r.add(framework.Error, sa, "imagePullSecrets", specs[0].SharedError().Error())
+		r.report(sa, finding.New(finding.AccountHasSecret, r.cfg.SecretName))
 	default:
-		if err := addPullSecret(sa.res.Node, name); err != nil {
-			r.add(framework.Error, sa, "imagePullSecrets", err.Error())
-			return
-		}
-		r.add(framework.Info, sa, "", "added imagePullSecrets "+name+" (workloads that run as it pull from "+strings.Join(servers, ", ")+")")
+		r.patch(sa, specs[0], judge.MissingAccountSecret(user, "", r.cfg.SecretName))
 	}
 }
 
@@ -288,21 +276,25 @@ func skipped(res render.Resource) bool {
 	return res.Kind == "Kptfile"
 }
 
-// patchWorkload adds the secret to a pod spec's imagePullSecrets; why is said after the
-// result's message.
-func (r *run) patchWorkload(o *object, ps render.PodSpec, servers, why string) {
-	name := r.cfg.SecretName
-	field := ps.Path() + ".imagePullSecrets"
+// patch adds the secret to the imagePullSecrets of a pod spec (or ServiceAccount) that f says
+// lacks it.
+func (r *run) patch(o *object, ps render.PodSpec, f finding.Finding) {
 	if ps.Shared != "" {
-		r.add(framework.Error, o, field, ps.SharedError().Error())
+		r.report(o, field(finding.New(finding.PodSpecShared, ps.SharedError().Error()), f.Field))
 		return
 	}
-	if err := addPullSecret(ps.Node, name); err != nil {
-		r.add(framework.Error, o, field, err.Error())
+	if err := addPullSecret(ps.Node, r.cfg.SecretName); err != nil {
+		r.report(o, field(finding.New(finding.PodSpecUnreadable, err.Error()), f.Field))
 		return
 	}
 	r.stats.patched++
-	r.workloadInfo(o, fmt.Sprintf("added imagePullSecrets %s (pulls from %s)%s", name, servers, why))
+	f.Fixed = true
+	r.report(o, f)
+}
+
+func field(f finding.Finding, path string) finding.Finding {
+	f.Field = path
+	return f
 }
 
 // addPullSecret appends {name: name} to the imagePullSecrets of mapping m, creating the
@@ -328,42 +320,106 @@ func addPullSecret(m *yaml.Node, name string) error {
 	return nil
 }
 
-// add records a result about an object; field is a path inside it ("" for none).
-func (r *run) add(sev framework.Severity, o *object, field, msg string) {
-	res := &framework.Result{Severity: sev, Message: msg}
+// located is a finding with the object it came from (nil for none), or the functionConfig.
+type located struct {
+	f      finding.Finding
+	o      *object
+	config bool
+}
+
+// report records a finding about o (nil for none), its severity resolved for a run that writes;
+// a quiet one is dropped.
+func (r *run) report(o *object, f finding.Finding) {
 	if o != nil {
-		res.ResourceRef = &yaml.ResourceIdentifier{
-			TypeMeta: yaml.TypeMeta{APIVersion: o.res.APIVersion, Kind: o.res.Kind},
-			NameMeta: yaml.NameMeta{Name: o.res.Name, Namespace: o.res.Namespace},
+		f.Object = objectOf(o)
+		if file := fileOf(o.item); file != nil {
+			f.File = file.Path
 		}
-		res.File = fileOf(o.item)
 	}
-	if field != "" && sev != framework.Info {
-		res.Field = &framework.Field{Path: field}
+	f.Resolve(true)
+	if f.Severity != finding.Quiet {
+		r.found = append(r.found, located{f: f, o: o})
 	}
-	r.results = append(r.results, res)
 }
 
-// workloadInfo records the info result about a workload: one line that names it, without a
-// resourceRef. A run writes one per matching workload, thousands in a large tree, and kyaml
-// serialises results three times (marshal, parse, write into the ResourceList); structured
-// references would make the results cost more than the function's work. Warnings and errors
-// keep resourceRef and field.
-func (r *run) workloadInfo(o *object, msg string) {
-	name := o.res.Name
-	if o.res.Namespace != "" {
-		name = o.res.Namespace + "/" + name
-	}
-	r.results = append(r.results, &framework.Result{Severity: framework.Info, Message: o.res.Kind + " " + name + ": " + msg})
+// reportConfig records a finding about the functionConfig; field is relative to its settings.
+func (r *run) reportConfig(f finding.Finding, field string) {
+	f.Field = field
+	f.Resolve(true)
+	r.found = append(r.found, located{f: f, config: true})
 }
 
-// addConfig records a result about the functionConfig.
-func (r *run) addConfig(sev framework.Severity, field, msg string) {
-	res := &framework.Result{Severity: sev, Message: msg, ResourceRef: r.cfg.ref}
-	if field != "" {
-		res.Field = &framework.Field{Path: r.cfg.prefix + "." + field}
+// blocked reports whether the run found a problem: it fails, and kpt and kustomize write
+// nothing of its output.
+func (r *run) blocked() bool {
+	return slices.ContainsFunc(r.found, func(l located) bool { return l.f.Severity == finding.Problem })
+}
+
+// objectOf is the finding object of o.
+func objectOf(o *object) finding.Object {
+	return finding.Object{APIVersion: o.res.APIVersion, Kind: o.res.Kind, Namespace: o.res.Namespace, Name: o.res.Name}
+}
+
+// perWorkload are the codes of the info results a run writes for each matching workload.
+var perWorkload = map[finding.Code]bool{
+	finding.PullSecretMissing: true, finding.AccountPullSecretMissing: true, finding.PodHasSecret: true,
+	finding.PodOutOfScope: true, finding.PodViaAccount: true, finding.AccountHasSecret: true,
+}
+
+// results are the run's findings as kpt results: problems as errors, warnings as warnings,
+// notes and actions as info. A run writes an info result per matching workload, thousands in a
+// large tree, and kyaml serialises results three times (marshal, parse, write into the
+// ResourceList); structured references would make them cost more than the function's work, so
+// such a result is its message alone, which names the object. The others keep the
+// resourceRef, file and field; warnings and errors carry the code (tag "code") and the hint.
+func (r *run) results() framework.Results {
+	out := make(framework.Results, 0, len(r.found)+1)
+	for _, l := range r.found {
+		f := l.f
+		res := &framework.Result{Severity: framework.Info, Message: f.Message()}
+		switch {
+		case f.Severity == finding.Problem:
+			res.Severity = framework.Error
+		case f.Severity == finding.Warning:
+			res.Severity = framework.Warning
+		case perWorkload[f.Code]:
+			out = append(out, res)
+			continue
+		}
+		if h := f.Hint(); h != "" {
+			res.Message += "; " + h
+		}
+		if res.Severity != framework.Info {
+			res.Tags = map[string]string{"code": string(f.Code)}
+		}
+		switch {
+		case l.config:
+			res.ResourceRef = r.cfg.ref
+			res.Field = &framework.Field{Path: r.cfg.prefix + "." + f.Field}
+		case !f.Object.IsZero():
+			res.ResourceRef = &yaml.ResourceIdentifier{
+				TypeMeta: yaml.TypeMeta{APIVersion: f.Object.APIVersion, Kind: f.Object.Kind},
+				NameMeta: yaml.NameMeta{Name: f.Object.Name, Namespace: f.Object.Namespace},
+			}
+			if l.o != nil {
+				res.File = fileOf(l.o.item)
+			}
+			if f.Field != "" {
+				res.Field = &framework.Field{Path: f.Field}
+			}
+		}
+		out = append(out, res)
 	}
-	r.results = append(r.results, res)
+	return out
+}
+
+// findings are the run's findings, in order.
+func (r *run) findings() []finding.Finding {
+	out := make([]finding.Finding, len(r.found))
+	for i, l := range r.found {
+		out[i] = l.f
+	}
+	return out
 }
 
 // fileOf returns the file an item came from, when the orchestrator says (kpt does,
@@ -392,8 +448,8 @@ func fileOf(item *yaml.RNode) *framework.File {
 func (r *run) summary() *framework.Result {
 	s := r.stats
 	errs := 0
-	for _, res := range r.results {
-		if res.Severity == framework.Error {
+	for _, l := range r.found {
+		if l.f.Severity == finding.Problem {
 			errs++
 		}
 	}

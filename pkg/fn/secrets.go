@@ -1,129 +1,89 @@
 package fn
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/finding"
+	"github.com/acrgen/acrgen/pkg/judge"
 	"github.com/acrgen/acrgen/pkg/render"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-)
-
-// kustomize's bookkeeping annotations on resources it made with a generator, and the
-// original names of resources it renamed (namePrefix, nameSuffix).
-const (
-	annotationNeedsHash         = "internal.config.kubernetes.io/needsHashSuffix"
-	annotationGeneratorBehavior = "internal.config.kubernetes.io/generatorBehavior"
-	annotationPreviousNames     = "internal.config.kubernetes.io/previousNames"
 )
 
 // secrets applies the decisions on the pull Secret: in each namespace that needs it, an
 // encrypted one already in the items that fits is kept as it is; otherwise one is created
 // (or replaced) when a credential is available, and an error result says which namespaces
 // lack it when not.
-func (r *run) secrets(objs []*object, secrets []render.ExistingSecret, d render.Decisions) {
-	var missing []string
+func (r *run) secrets(objs []*object, secrets []judge.ExistingSecret, d judge.Decisions) {
+	for i, sec := range secrets {
+		for _, f := range judge.SecretFindings(sec, d.Secrets[i], r.cfg.SecretName) {
+			r.report(objs[sec.ID], f)
+		}
+	}
 	for _, nd := range d.Namespaces {
 		if nd.Secret < 0 {
-			if !r.createSecret(nd.Namespace, nil, "") {
-				missing = append(missing, nd.Namespace)
+			// A run that found a problem fails (kpt and kustomize write nothing of it): it
+			// encrypts nothing.
+			if !r.blocked() && r.createSecret(nd.Namespace, nil, "") {
+				continue
 			}
+			if r.credential() == nil {
+				r.reportConfig(judge.SecretMissingFinding(r.cfg.SecretName, nd.Namespace, nd.Servers, "no credential to create it ("+r.credWhy+")", ""), "passwordFrom")
+				continue
+			}
+			r.report(nil, judge.SecretMissingFinding(r.cfg.SecretName, nd.Namespace, nd.Servers, "", ""))
 			continue
 		}
 		v, sec := d.Secrets[nd.Secret], secrets[nd.Secret]
-		if v.Fit && sec.Encrypted && r.opts.Encrypter != nil && v.Refusal != render.RefuseDuplicate && v.Refusal != render.RefuseWrongType {
+		if v.NeedsFacts() && r.opts.Encrypter != nil {
 			// The verdict also depends on the Secret's keys: ask the encrypter.
 			var ok bool
 			if sec.SameRecipients, ok = r.sameRecipients(objs[sec.ID], nd.Namespace); !ok {
 				continue
 			}
-			v = render.JudgeSecret(sec, r.settings)
+			v = judge.JudgeSecret(sec, r.settings)
 			v.Index = nd.Secret
 		}
 		r.applySecret(objs, secrets, v, nd.Namespace)
 	}
-	if len(missing) > 0 {
-		r.addConfig(framework.Error, "passwordFrom", fmt.Sprintf(
-			"Secret %s is needed %s, and no credential is available to create it (%s): set username and passwordFrom (env:VAR or file:PATH), or add the encrypted Secret to the resources (acrgen render)",
-			r.cfg.SecretName, where(missing), r.credWhy))
-	}
 }
 
 // applySecret applies the verdict on the existing Secret of namespace ns.
-func (r *run) applySecret(objs []*object, secrets []render.ExistingSecret, v render.SecretVerdict, ns string) {
+func (r *run) applySecret(objs []*object, secrets []judge.ExistingSecret, v judge.SecretVerdict, ns string) {
 	o := objs[v.ID]
-	field := ""
-	if len(v.Findings) > 0 {
-		field = v.Findings[0].Field
-	}
+	name := r.cfg.SecretName
 	switch {
-	case v.Action == render.Keep && secrets[v.Index].Generated && !secrets[v.Index].Encrypted:
+	case v.Action == judge.Keep && secrets[v.Index].Generated && !secrets[v.Index].Encrypted:
 		r.stats.kept++
-		r.add(framework.Info, o, "", "kept: made by a kustomize secretGenerator, which acrgen leaves alone")
-	case v.Action == render.Keep:
+		r.report(o, finding.New(finding.SecretGenerated, name, ns))
+	case v.Action == judge.Keep:
 		r.stats.kept++
-		r.add(framework.Info, o, "", "kept: encrypted, for "+secrets[v.Index].Annotations[render.AnnotationRegistry])
-	case v.Refusal == render.RefuseDuplicate:
-		n := 0
-		for _, sec := range secrets {
-			if sec.Namespace == ns && !sec.Generated {
-				n++
+	case v.Refusal == judge.RefuseDuplicate:
+		r.report(objs[secrets[v.Other].ID], judge.DuplicateFinding(v, name, ns, secretFileOf(o)))
+	case v.Refusal == judge.RefuseWrongType:
+		r.report(o, judge.WrongTypeFinding(secrets[v.Index], name))
+	case v.Refusal == judge.RefuseInList:
+		r.report(o, judge.CannotKeepFinding(v, name, ""))
+	case r.credential() == nil:
+		r.report(o, judge.CannotKeepFinding(v, name, "no credential to re-create it ("+r.credWhy+")"))
+	default:
+		if r.createSecret(ns, o, v.Why()) {
+			for _, f := range judge.EncryptionFindings(v, name) {
+				f.Fixed = true
+				r.report(o, f)
 			}
 		}
-		r.add(framework.Error, objs[secrets[v.Other].ID], "metadata.name", fmt.Sprintf("%d Secrets named %s in %s: keep one", n, r.cfg.SecretName, nsName(ns)))
-	case v.Refusal == render.RefuseWrongType:
-		r.add(framework.Error, o, "type", fmt.Sprintf("a Secret of type %q has the pull Secret's name: choose another secretName, or remove it", secrets[v.Index].Type))
-	case v.Refusal == render.RefuseInList:
-		r.add(framework.Error, o, field, "does not fit ("+v.Why()+") and is inside a List, where acrgen cannot replace it")
-	case r.credential() == nil:
-		r.add(framework.Error, o, field, fmt.Sprintf("does not fit (%s), and no credential is available to re-create it (%s)", v.Why(), r.credWhy))
-	default:
-		r.createSecret(ns, o, v.Why())
 	}
 }
 
-// isOurSecret reports whether a Secret is the pull Secret by name: its name, or its name
-// before kustomize's namePrefix/nameSuffix.
-func (r *run) isOurSecret(o *object) bool {
-	if o.res.Name == r.cfg.SecretName {
-		return true
+// secretFileOf is the file an item came from, "" when the orchestrator does not say.
+func secretFileOf(o *object) string {
+	if f := fileOf(o.item); f != nil {
+		return f.Path
 	}
-	prev, _, _ := strings.Cut(annotation(o.res.Node, annotationPreviousNames), ",")
-	return prev == r.cfg.SecretName
-}
-
-// where says where Secrets are needed: "in namespace a", "in namespaces a, b and without
-// a namespace".
-func where(nss []string) string {
-	var named []string
-	none := false
-	for _, ns := range nss {
-		if ns == "" {
-			none = true
-		} else {
-			named = append(named, ns)
-		}
-	}
-	var parts []string
-	switch len(named) {
-	case 0:
-	case 1:
-		parts = append(parts, "in namespace "+named[0])
-	default:
-		parts = append(parts, "in namespaces "+strings.Join(named, ", "))
-	}
-	if none {
-		parts = append(parts, "without a namespace")
-	}
-	return strings.Join(parts, " and ")
-}
-
-func nsName(ns string) string {
-	if ns == "" {
-		return "no namespace"
-	}
-	return "namespace " + ns
+	return ""
 }
 
 // credential returns the configured credential, reading it once. nil means none is
@@ -135,7 +95,7 @@ func (r *run) credential() *render.Credential {
 	r.credRead = true
 	cred, why, err := r.readCredential()
 	if err != nil {
-		r.addConfig(framework.Error, "passwordFrom", err.Error())
+		r.reportConfig(finding.New(finding.SecretError, r.cfg.SecretName, "reading its password", err.Error()), "passwordFrom")
 		r.credWhy = "its password cannot be read"
 		return nil
 	}
@@ -145,25 +105,29 @@ func (r *run) credential() *render.Credential {
 
 // sameRecipients asks the encrypter whether an encrypted Secret is encrypted for the
 // configured keys. ok is false when an error result was recorded.
-func (r *run) sameRecipients(o *object, ns string) (same render.Fact, ok bool) {
+func (r *run) sameRecipients(o *object, ns string) (same judge.Fact, ok bool) {
 	file := secretFile(o, r.cfg.SecretName, ns)
 	doc, err := yaml.NewRNode(o.res.Node).String()
 	if err != nil {
-		r.add(framework.Error, o, "", "reading the Secret: "+err.Error())
-		return render.Unknown, false
+		r.report(o, finding.New(finding.SecretError, r.cfg.SecretName, "reading it", err.Error()))
+		return judge.Unknown, false
 	}
-	yes, err := r.opts.Encrypter.SameRecipients(file, r.cfg.Recipients, []byte(doc))
+	keys, err := r.keys(file)
+	yes := false
+	if err == nil {
+		yes, err = keys.SameRecipients([]byte(doc))
+	}
 	switch {
 	case err != nil && r.cfg.Recipients.Empty():
 		// No keys configured for it: nothing to compare with.
-		return render.Unknown, true
+		return judge.Unknown, true
 	case err != nil:
-		r.add(framework.Error, o, "sops", "checking its recipients: "+err.Error())
-		return render.Unknown, false
+		r.report(o, field(finding.New(finding.SecretError, r.cfg.SecretName, "checking its recipients", err.Error()), "sops"))
+		return judge.Unknown, false
 	case !yes:
-		return render.No, true
+		return judge.No, true
 	}
-	return render.Yes, true
+	return judge.Yes, true
 }
 
 // secretFile is the file of a Secret: where it came from, or where a new one goes (relative
@@ -202,7 +166,7 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 		ref = old
 	}
 	if r.opts.Encrypter == nil {
-		r.add(framework.Error, ref, "", "cannot create the Secret: this build of the function has no encrypter")
+		r.report(ref, finding.New(finding.SecretError, ref.res.Name, "creating it", "this build of the function has no encrypter"))
 		return true
 	}
 	name := r.cfg.SecretName
@@ -211,18 +175,22 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 	}
 	plain, err := render.Secret(render.SecretSpec{Name: name, Namespace: ns, Servers: r.cfg.Registries, Credential: *cred, Expires: r.cfg.Expires})
 	if err != nil {
-		r.add(framework.Error, ref, "", "building the Secret: "+err.Error())
+		r.report(ref, finding.New(finding.SecretError, ref.res.Name, "building it", err.Error()))
 		return true
 	}
-	enc, err := r.opts.Encrypter.Encrypt(file, r.cfg.Recipients, plain, r.opts.Now())
+	keys, err := r.keys(file)
+	var enc []byte
+	if err == nil {
+		enc, err = keys.Encrypt(plain, r.opts.Now())
+	}
 	clear(plain)
 	if err != nil {
-		r.add(framework.Error, ref, "sops", "encrypting the Secret: "+err.Error())
+		r.report(ref, field(finding.New(finding.SecretError, ref.res.Name, "encrypting it", err.Error()), "sops"))
 		return true
 	}
 	node, err := yaml.Parse(string(enc))
 	if err != nil {
-		r.add(framework.Error, ref, "", "reading the encrypted Secret: "+err.Error())
+		r.report(ref, finding.New(finding.SecretError, ref.res.Name, "reading it encrypted", err.Error()))
 		return true
 	}
 	if old != nil {
@@ -238,21 +206,38 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 		sort.Strings(keys)
 		for _, k := range keys {
 			if err := node.PipeE(yaml.SetAnnotation(k, ann[k])); err != nil {
-				r.add(framework.Error, ref, "", "annotating the Secret: "+err.Error())
+				r.report(ref, finding.New(finding.SecretError, ref.res.Name, "annotating it", err.Error()))
 				return true
 			}
 		}
 		r.rl.Items[old.index] = node
 		r.stats.replaced++
-		r.add(framework.Info, &object{item: node, index: old.index, res: ref.res}, "", "replaced with a new encrypted Secret: "+why)
+		r.report(&object{item: node, index: old.index, res: ref.res}, judge.SecretUpdatedFinding(ref.res.Name, ns, why, ""))
 		return true
 	}
 	if err := node.PipeE(yaml.SetAnnotation(annotationPath, file)); err != nil {
-		r.add(framework.Error, ref, "", "annotating the Secret: "+err.Error())
+		r.report(ref, finding.New(finding.SecretError, ref.res.Name, "annotating it", err.Error()))
 		return true
 	}
 	r.rl.Items = append(r.rl.Items, node)
 	r.stats.created++
-	r.add(framework.Info, &object{item: node, index: len(r.rl.Items) - 1, res: ref.res}, "", "created, encrypted, for "+strings.Join(r.cfg.Registries, ", "))
+	created := judge.SecretMissingFinding(ref.res.Name, ns, nil, "", "")
+	created.Fixed = true
+	r.report(&object{item: node, index: len(r.rl.Items) - 1, res: ref.res}, created)
 	return true
+}
+
+// keys are the keys of the Secret file: the configured recipients, else the matching
+// .sops.yaml creation rule. Without any, the error names the functionConfig's fields.
+func (r *run) keys(file string) (render.Keys, error) {
+	keys, err := r.opts.Encrypter.Keys(file, r.cfg.Recipients)
+	var nk *render.NoKeysError
+	if errors.As(err, &nk) {
+		fix := "add a .sops.yaml creation rule for " + file
+		if nk.RuleWithoutKeys {
+			fix = "add keys to the rule"
+		}
+		return nil, fmt.Errorf("no SOPS recipients for %s (%s): set age, pgp or azureKeyVault in the functionConfig, or %s", file, nk.Reason, fix)
+	}
+	return keys, err
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/yamledit"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -78,7 +79,7 @@ func sharedField(m *yaml.Node, key string, parent []string) (string, int) {
 	if m == nil || m.Kind != yaml.MappingNode {
 		return "", 0
 	}
-	k, v := mapPair(m, key)
+	k, v := yamledit.Pair(m, key)
 	if k == nil {
 		if _, merge := lookup(m, key); merge != nil {
 			return fmt.Sprintf("%s comes from a YAML merge key (<<)", fieldPath(parent, key)), merge.Line

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
 // mayHaveDuplicateKeys is a fast, conservative test for documents the loader does not parse:
@@ -54,7 +56,7 @@ func mayHaveDuplicateKeys(doc []byte) bool {
 			continue
 		case strings.HasPrefix(trimmed, "\t") || trimmed[0] == '%':
 			return true
-		case indent == 0 && isDocMarker(trimmed):
+		case indent == 0 && yamledit.IsDocMarker(trimmed):
 			if strings.TrimSpace(trimmed[3:]) != "" {
 				return true
 			}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
 // Appending to the last list of a mapping and adding a new key after it insert at the same
@@ -16,19 +18,19 @@ func TestAppendToLastListAndNewKey(t *testing.T) {
 			t.Fatal(err)
 		}
 		doc := m.Docs[0]
-		add, err := AppendListItem(m.Src, doc, "resources", ListItem{Value: "c.yaml"}, CompactSeq)
+		add, err := yamledit.AppendListItem(m.Src, doc, "resources", yamledit.ListItem{Value: "c.yaml"}, yamledit.CompactSeq)
 		if err != nil {
 			t.Fatal(err)
 		}
-		key, err := AppendListItem(m.Src, doc, "patches", ListItem{Key: "path", Value: "p.yaml"}, CompactSeq)
+		key, err := yamledit.AppendListItem(m.Src, doc, "patches", yamledit.ListItem{Key: "path", Value: "p.yaml"}, yamledit.CompactSeq)
 		if err != nil {
 			t.Fatal(err)
 		}
-		edits := []Edit{add, key}
+		edits := []yamledit.Edit{add, key}
 		if newKeyFirst {
-			edits = []Edit{key, add}
+			edits = []yamledit.Edit{key, add}
 		}
-		got, err := Apply(src, edits)
+		got, err := yamledit.Apply(src, edits)
 		if err != nil {
 			t.Fatal(err)
 		}

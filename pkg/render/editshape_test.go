@@ -6,17 +6,17 @@ import (
 	"testing"
 
 	"github.com/acrgen/acrgen/internal/testing/yamlproof"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
+	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
 // checkProof applies edits to src and, when Proven claims the result is known without parsing
 // it, parses it and fails unless the claim holds: the result parses as src plus exactly one
 // addition per edit, each the entry or item the edit's text holds, in the collection the edit
 // names. It returns the new bytes and whether the edits were proven.
-func checkProof(t testing.TB, src []byte, edits []Edit) ([]byte, bool) {
+func checkProof(t testing.TB, src []byte, edits []yamledit.Edit) ([]byte, bool) {
 	t.Helper()
-	out, err := Apply(src, edits)
-	if err != nil || !Proven(edits) {
+	out, err := yamledit.Apply(src, edits)
+	if err != nil || !yamledit.Proven(edits) {
 		return out, false
 	}
 	if err := proofHolds(src, out, edits); err != nil {
@@ -25,41 +25,12 @@ func checkProof(t testing.TB, src []byte, edits []Edit) ([]byte, bool) {
 	return out, true
 }
 
-func proofHolds(src, out []byte, edits []Edit) error {
-	adds, err := yamlproof.Additions(src, out)
-	if err != nil {
-		return err
+func proofHolds(src, out []byte, edits []yamledit.Edit) error {
+	claims := make([]yamlproof.Claim, len(edits))
+	for i, e := range edits {
+		claims[i] = yamlproof.Claim{Text: e.Text, Entry: e.Shape == yamledit.ShapeNewBlockEntry, Target: e.Target(), Start: e.Start}
 	}
-	if len(adds) != len(edits) {
-		return fmt.Errorf("%d additions for %d edits", len(adds), len(edits))
-	}
-	for _, e := range edits {
-		want, err := yamlproof.Parse([]byte(e.Text))
-		if err != nil || len(want) != 1 || len(want[0].Content) != 1 || len(want[0].Content[0].Content) == 0 {
-			return fmt.Errorf("the edit's own text %q does not parse to one entry or item (%v)", e.Text, err)
-		}
-		root := want[0].Content[0]
-		wantKey, wantValue := "", root.Content[0]
-		if e.Shape == ShapeNewBlockEntry {
-			if root.Kind != yaml.MappingNode || len(root.Content) != 2 {
-				return fmt.Errorf("the edit's text %q is not one mapping entry", e.Text)
-			}
-			wantKey, wantValue = root.Content[0].Value, root.Content[1]
-		} else if root.Kind != yaml.SequenceNode || len(root.Content) != 1 {
-			return fmt.Errorf("the edit's text %q is not one sequence item", e.Text)
-		}
-		found := false
-		for _, a := range adds {
-			if a.Parent.Line == e.target.Line && a.Parent.Column == e.target.Column && a.Parent.Kind == e.target.Kind &&
-				a.Key == wantKey && yamlproof.Equal(wantValue, a.Value) == nil {
-				found = true
-			}
-		}
-		if !found {
-			return fmt.Errorf("the edit at byte %d (%q) added nothing to the collection at line %d", e.Start, e.Text, e.target.Line)
-		}
-	}
-	return nil
+	return yamlproof.Holds(src, out, claims)
 }
 
 // patchProof plans the patch of in with the golden options and checks the proof.
@@ -121,79 +92,6 @@ func TestEditShapes(t *testing.T) {
 				t.Fatalf("proven = %v, want %v\noutput:\n%s", proven, c.proven, out)
 			}
 		})
-	}
-}
-
-// The test's own check fails when a claim is wrong: an edit claimed proven whose text lands
-// inside a multi-line scalar (what the conditions exclude) is caught.
-func TestProofCheckCatchesAWrongClaim(t *testing.T) {
-	src := []byte("a:\n  b: \"x\n  y\"\n")
-	m, err := ParseManifest(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := m.Src.insertAfterLine(2, "  c:\n  - name: s\n")
-	e.Shape, e.next, e.target = ShapeNewBlockEntry, len(src), m.Docs[0].Content[1]
-	out, _ := Apply(src, []Edit{e})
-	if err := proofHolds(src, out, []Edit{e}); err == nil {
-		t.Fatalf("a wrong claim passed the check:\n%s", out)
-	}
-}
-
-// Two edits with no content between them are not proven together.
-func TestProvenNeedsContentBetweenEdits(t *testing.T) {
-	a := Edit{Start: 10, End: 10, Shape: ShapeBlockItem, next: 20}
-	b := Edit{Start: 20, End: 20, Shape: ShapeNewBlockEntry, next: 30}
-	if Proven([]Edit{b, a}) {
-		t.Fatal("edits touching each other's surroundings proven")
-	}
-	b.Start, b.End = 21, 21
-	if !Proven([]Edit{b, a}) {
-		t.Fatal("separate edits not proven")
-	}
-	if Proven([]Edit{a, {Start: 40, End: 40}}) || Proven(nil) {
-		t.Fatal("an unknown shape, or no edit, proven")
-	}
-}
-
-// quoteScalar answers a repeated string without building a YAML encoder again, and its
-// answers are those of yaml.Marshal, also once its memory has been cleared.
-func TestQuoteScalarIsMemoized(t *testing.T) {
-	if n := testing.AllocsPerRun(100, func() { quoteScalar("acr-secret", false) }); n != 0 {
-		t.Errorf("quoteScalar of a repeated string allocates %v times", n)
-	}
-	for i := range 200 {
-		for _, s := range []string{fmt.Sprint(i), "yes", "a: b", "x,y", "acr-secret", "it's"} {
-			for _, flow := range []bool{false, true} {
-				if got, want := quoteScalar(s, flow), quoteScalarUncached(s, flow); got != want {
-					t.Fatalf("quoteScalar(%q, %v) = %q, want %q", s, flow, got, want)
-				}
-			}
-		}
-	}
-}
-
-// NewSource indexes lines with one allocation for the index, and the same index and line
-// ending as a byte-by-byte scan.
-func TestNewSourceIndex(t *testing.T) {
-	for _, in := range []string{"", "\n", "a", "a\n", "a\nb", "a\r\nb\r\n", "\r\n\n", "x\ny\r\nz\n\n", "é\n\nü"} {
-		want, nl := []int{0}, "\n"
-		for i := range len(in) {
-			if in[i] == '\n' {
-				if len(want) == 1 && i > 0 && in[i-1] == '\r' {
-					nl = "\r\n"
-				}
-				want = append(want, i+1)
-			}
-		}
-		s := NewSource([]byte(in))
-		if fmt.Sprint(s.lines()) != fmt.Sprint(want) || s.newline() != nl {
-			t.Errorf("NewSource(%q): lines %v, line ending %q; want %v, %q", in, s.lines(), s.newline(), want, nl)
-		}
-	}
-	b := []byte(strings.Repeat("key: value\n", 1000))
-	if n := testing.AllocsPerRun(10, func() { NewSource(b).index() }); n > 2 {
-		t.Errorf("NewSource and its index allocate %v times for 1,000 lines, want 2", n)
 	}
 }
 

@@ -1,9 +1,11 @@
 package render
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/yamledit"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -21,7 +23,7 @@ type HelmPatch struct {
 // list exists and never twice (a JSON 6902 "add .../imagePullSecrets/-" fails without the
 // list). A kind the chart does not render matches nothing, which kustomize allows.
 func HelmPullSecretPatches(secret string) []HelmPatch {
-	entry := "imagePullSecrets:\n" + "- name: " + quoteScalar(secret, false) + "\n"
+	entry := "imagePullSecrets:\n" + "- name: " + yamledit.QuoteScalar(secret, false) + "\n"
 	indent := func(s string, n int) string {
 		pad := strings.Repeat(" ", n)
 		lines := strings.SplitAfter(strings.TrimSuffix(s, "\n"), "\n")
@@ -38,6 +40,38 @@ func HelmPullSecretPatches(secret string) []HelmPatch {
 		{Kind: "Pod",
 			Patch: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: any\nspec:\n" + indent(entry, 2)},
 	}
+}
+
+// AddHelmPostRenderer returns the edit that appends a post-renderer holding patches to the
+// spec.postRenderers list of a HelmRelease (spec is its spec mapping), creating the list when
+// it is missing. Existing post-renderers are kept as they are.
+func AddHelmPostRenderer(src *yamledit.Source, spec *yaml.Node, patches []HelmPatch) (yamledit.Edit, error) {
+	if spec == nil || spec.Kind != yaml.MappingNode || spec.Style&yaml.FlowStyle != 0 || len(spec.Content) == 0 {
+		return yamledit.Edit{}, fmt.Errorf("line %d: spec is not a block mapping: write it in block style", yamledit.NodeLine(spec))
+	}
+	// The item's lines, relative to the column after its "- ".
+	item := []string{"kustomize:", "  patches:"}
+	for _, p := range patches {
+		item = append(item, "  - target:", "      kind: "+yamledit.QuoteScalar(p.Kind, false), "    patch: |")
+		for _, l := range strings.Split(strings.TrimSuffix(p.Patch, "\n"), "\n") {
+			item = append(item, "      "+l)
+		}
+	}
+	e, err := yamledit.AppendBlockItem(src, spec, "postRenderers", item)
+	var nb *yamledit.NotBlockListError
+	if errors.As(err, &nb) {
+		return e, fmt.Errorf("line %d: spec.postRenderers is not a block list: write it as one (\"postRenderers:\" then \"- kustomize: ...\" items)", nb.Line)
+	}
+	return e, err
+}
+
+// HelmGroup is the API group of Flux HelmReleases.
+const HelmGroup = "helm.toolkit.fluxcd.io"
+
+// IsHelmRelease reports whether apiVersion and kind are a Flux HelmRelease's.
+func IsHelmRelease(apiVersion, kind string) bool {
+	group, _, _ := strings.Cut(apiVersion, "/")
+	return group == HelmGroup && kind == "HelmRelease"
 }
 
 // HelmPostRendererMissing reports whether the HelmRelease spec lacks one of the patches
@@ -67,88 +101,4 @@ func HelmPostRendererMissing(spec *yaml.Node, patches []HelmPatch) bool {
 		}
 	}
 	return false
-}
-
-// AddHelmPostRenderer returns the edit that appends a post-renderer holding patches to the
-// spec.postRenderers list of a HelmRelease (spec is its spec mapping), creating the list when
-// it is missing. Existing post-renderers are kept as they are.
-func AddHelmPostRenderer(src *Source, spec *yaml.Node, patches []HelmPatch) (Edit, error) {
-	if spec == nil || spec.Kind != yaml.MappingNode || spec.Style&yaml.FlowStyle != 0 || len(spec.Content) == 0 {
-		return Edit{}, fmt.Errorf("line %d: spec is not a block mapping: write it in block style", nodeLine(spec))
-	}
-	// The item's lines, relative to the column after its "- ".
-	item := []string{"kustomize:", "  patches:"}
-	for _, p := range patches {
-		item = append(item, "  - target:", "      kind: "+quoteScalar(p.Kind, false), "    patch: |")
-		for _, l := range strings.Split(strings.TrimSuffix(p.Patch, "\n"), "\n") {
-			item = append(item, "      "+l)
-		}
-	}
-	lines := func(dash, gap int) string {
-		var b strings.Builder
-		for i, l := range item {
-			if i == 0 {
-				b.WriteString(strings.Repeat(" ", dash) + "-" + strings.Repeat(" ", gap) + l + src.newline())
-				continue
-			}
-			b.WriteString(strings.Repeat(" ", dash+1+gap) + l + src.newline())
-		}
-		return b.String()
-	}
-	k, v := mapPair(spec, "postRenderers")
-	switch {
-	case k == nil:
-		indent := spec.Content[0].Column - 1
-		last := spec.Content[len(spec.Content)-2]
-		end := src.blockEnd(last.Line, indent, true)
-		e := src.insertAfterLine(end, strings.Repeat(" ", indent)+"postRenderers:"+src.newline()+lines(indent, 1))
-		e.NewKey = true
-		return e, nil
-	case v.Kind == yaml.SequenceNode && v.Style&yaml.FlowStyle == 0 && len(v.Content) > 0:
-		dash, gap, ok := src.dashOf(v.Content[0])
-		if !ok {
-			return Edit{}, fmt.Errorf("line %d: cannot find the list item indicator of postRenderers", v.Content[0].Line)
-		}
-		end := src.blockEnd(v.Content[len(v.Content)-1].Line, dash, false)
-		return src.insertAfterLine(end, lines(dash, gap)), nil
-	case v.Kind == yaml.ScalarNode && v.Tag == "!!null" && strings.TrimSpace(src.line(k.Line)[k.Column-1+len(k.Value):]) == ":":
-		return src.insertAfterLine(k.Line, lines(k.Column-1, 1)), nil
-	default:
-		return Edit{}, fmt.Errorf("line %d: spec.postRenderers is not a block list: write it as one (\"postRenderers:\" then \"- kustomize: ...\" items)", k.Line)
-	}
-}
-
-// HelmGroup is the API group of Flux HelmReleases.
-const HelmGroup = "helm.toolkit.fluxcd.io"
-
-// IsHelmRelease reports whether apiVersion and kind are a Flux HelmRelease's.
-func IsHelmRelease(apiVersion, kind string) bool {
-	group, _, _ := strings.Cut(apiVersion, "/")
-	return group == HelmGroup && kind == "HelmRelease"
-}
-
-// ValuesNamed returns those of registries that a HelmRelease's values (spec.values, as text)
-// name, ignoring case, in their order.
-func ValuesNamed(values string, registries []string) []string {
-	lower := strings.ToLower(values)
-	var out []string
-	for _, r := range registries {
-		if strings.Contains(lower, strings.ToLower(r)) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// UnseenChartMessage is the warning about a HelmRelease (what) whose values name registry,
-// which acrgen did not patch: its chart is out of acrgen's sight.
-func UnseenChartMessage(what, registry string) string {
-	return fmt.Sprintf("%s: its values name %s, but acrgen cannot see into the chart: the pods it renders may pull without the secret; give the chart's pods the secret through its values, or a spec.postRenderers kustomize patch", what, registry)
-}
-
-// UnseenChartsMessage is the warning about the HelmReleases (namespace/name) whose values name
-// no registry given: their charts are out of acrgen's sight too. remedy says what to do about
-// one that does pull from a registry.
-func UnseenChartsMessage(releases []string, remedy string) string {
-	return fmt.Sprintf("acrgen cannot see into the charts of %d HelmRelease(s) (%s): their spec.values name no registry given, but a chart's defaults or spec.valuesFrom may; if one of them pulls from it, %s", len(releases), strings.Join(releases, ", "), remedy)
 }

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
 var updateHelm = flag.Bool("update-helm", false, "rewrite the golden files of testdata/helmrelease")
@@ -47,7 +49,7 @@ func TestAddHelmPostRenderer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := Apply(src, []Edit{e})
+			got, err := yamledit.Apply(src, []yamledit.Edit{e})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,12 +9,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/yamledit"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Manifest is a parsed YAML file: its bytes and its documents.
 type Manifest struct {
-	Src *Source
+	Src *yamledit.Source
 	// Docs holds each document's root node (a mapping for a Kubernetes object); empty
 	// documents are left out.
 	Docs []*yaml.Node
@@ -47,7 +48,7 @@ func ParseManifest(b []byte) (*Manifest, error) {
 	if err := refuseLoneCR(b); err != nil {
 		return nil, err
 	}
-	m := &Manifest{Src: NewSource(b)}
+	m := &Manifest{Src: yamledit.NewSource(b)}
 	return m, m.parse(b, 0)
 }
 
@@ -88,7 +89,7 @@ func parseRelevant(b []byte, relevant func([]byte) bool, scanSkipped bool) (*Man
 	if err := refuseLoneCR(b); err != nil {
 		return nil, err
 	}
-	m := &Manifest{Src: NewSource(b)}
+	m := &Manifest{Src: yamledit.NewSource(b)}
 	// The document being read starts at offset from, on line start. Documents are found
 	// with searches for "\n---", not line by line: most files of a large tree have no
 	// document worth parsing, and need no line index.
@@ -129,7 +130,7 @@ func parseRelevant(b []byte, relevant func([]byte) bool, scanSkipped bool) (*Man
 		if nl := bytes.IndexByte(line, '\n'); nl >= 0 {
 			line = line[:nl]
 		}
-		if !isDocMarker(string(bytes.TrimSuffix(line, []byte("\r")))) {
+		if !yamledit.IsDocMarker(string(bytes.TrimSuffix(line, []byte("\r")))) {
 			continue
 		}
 		if err := flush(at); err != nil {
@@ -155,10 +156,10 @@ func hasDocument(seg []byte) bool {
 			seg = nil
 		}
 		t := string(bytes.TrimSpace(line))
-		if i == 0 && strings.HasPrefix(t, "---") && isDocMarker(t) {
+		if i == 0 && strings.HasPrefix(t, "---") && yamledit.IsDocMarker(t) {
 			return true
 		}
-		if t != "" && !strings.HasPrefix(t, "#") && !strings.HasPrefix(t, "%") && !(strings.HasPrefix(t, "...") && isDocMarker(t)) {
+		if t != "" && !strings.HasPrefix(t, "#") && !strings.HasPrefix(t, "%") && !(strings.HasPrefix(t, "...") && yamledit.IsDocMarker(t)) {
 			return true
 		}
 	}
@@ -184,7 +185,7 @@ func (m *Manifest) parse(b []byte, offset int) error {
 			if le.Line > 0 {
 				le.Line += offset
 			}
-			if le.Line > 0 && bytes.Contains([]byte(m.Src.line(le.Line)), []byte("{{")) || le.Line == 0 && bytes.Contains(b, []byte("{{")) {
+			if le.Line > 0 && bytes.Contains([]byte(m.Src.Line(le.Line)), []byte("{{")) || le.Line == 0 && bytes.Contains(b, []byte("{{")) {
 				le.Msg = "unrendered template ({{ }}), as in a Helm chart: " + le.Msg
 			}
 			return le
@@ -308,15 +309,15 @@ func PatchManifest(m *Manifest, kinds *Kinds, needs NeedsSecret, secret string) 
 	if len(edits) == 0 {
 		return m.Src.Bytes(), nil, nil
 	}
-	out, err := Apply(m.Src.Bytes(), edits)
+	out, err := yamledit.Apply(m.Src.Bytes(), edits)
 	return out, changes, err
 }
 
 // PlanPatch returns the edits that add secret to the imagePullSecrets of every pod spec that
 // needs it, and the changes they make. [Apply] applies them; [Proven] says whether the result
 // must be parsed again to be trusted.
-func PlanPatch(m *Manifest, kinds *Kinds, needs NeedsSecret, secret string) ([]Edit, []Change, error) {
-	var edits []Edit
+func PlanPatch(m *Manifest, kinds *Kinds, needs NeedsSecret, secret string) ([]yamledit.Edit, []Change, error) {
+	var edits []yamledit.Edit
 	var changes []Change
 	for _, r := range m.Resources() {
 		specs, err := kinds.PodSpecs(r)

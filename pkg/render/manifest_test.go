@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
 // manifestInputs are files with every kind of document boundary: leading markers, empty and
@@ -128,7 +130,7 @@ func FuzzSplitDocuments(f *testing.F) {
 		lines := strings.SplitAfter(in, "\n")
 		cur, curLine := "", 1
 		for i, l := range lines {
-			if t := strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\r"); i > 0 && strings.HasPrefix(t, "---") && isDocMarker(t) {
+			if t := strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\r"); i > 0 && strings.HasPrefix(t, "---") && yamledit.IsDocMarker(t) {
 				if cur != "" {
 					want = append(want, doc{cur, curLine})
 				}

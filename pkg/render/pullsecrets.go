@@ -2,6 +2,8 @@ package render
 
 import (
 	"fmt"
+
+	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
 // SharedError is the error for adding imagePullSecrets to a pod spec whose Shared is set.
@@ -12,17 +14,17 @@ func (p PodSpec) SharedError() *LineError {
 // AddPullSecret returns the edit that appends {name: secret} to a pod spec's imagePullSecrets,
 // creating the list after the pod spec's last field when it is missing. A new list copies the
 // indentation of the pod spec's containers list. ok is false when the secret is already listed.
-func AddPullSecret(src *Source, ps PodSpec, secret string) (e Edit, ok bool, err error) {
+func AddPullSecret(src *yamledit.Source, ps PodSpec, secret string) (e yamledit.Edit, ok bool, err error) {
 	if ps.HasSecret(secret) {
-		return Edit{}, false, nil
+		return yamledit.Edit{}, false, nil
 	}
 	if ps.Shared != "" {
-		return Edit{}, false, ps.SharedError()
+		return yamledit.Edit{}, false, ps.SharedError()
 	}
-	style := SeqStyleOf(src, ps.Node, "containers", CompactSeq)
-	e, err = AppendListItem(src, ps.Node, "imagePullSecrets", ListItem{Key: "name", Value: secret}, style)
+	style := yamledit.SeqStyleOf(src, ps.Node, "containers", yamledit.CompactSeq)
+	e, err = yamledit.AppendListItem(src, ps.Node, "imagePullSecrets", yamledit.ListItem{Key: "name", Value: secret}, style)
 	if err != nil {
-		return Edit{}, false, fmt.Errorf("adding imagePullSecrets at %s: %w", ps.Path(), err)
+		return yamledit.Edit{}, false, fmt.Errorf("adding imagePullSecrets at %s: %w", ps.Path(), err)
 	}
 	return e, true, nil
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/yamledit"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -256,7 +257,7 @@ func (k *Kinds) PodSpecs(r Resource) ([]PodSpec, error) {
 	if ps.Shared == "" {
 		ps.Shared, ps.SharedLine = sharedField(n, "imagePullSecrets", wk.Path)
 	}
-	ps.PullSecretsKey, _ = mapPair(n, "imagePullSecrets")
+	ps.PullSecretsKey, _ = yamledit.Pair(n, "imagePullSecrets")
 	ps.PullSecrets, _ = lookup(n, "imagePullSecrets")
 	if wk.AnyImage {
 		collectAnyImages(n, &ps.Images, map[*yaml.Node]bool{})
@@ -353,18 +354,6 @@ func entries(n *yaml.Node, depth int) [][2]*yaml.Node {
 		}
 	}
 	return out
-}
-
-func mapPair(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil, nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i], n.Content[i+1]
-		}
-	}
-	return nil, nil
 }
 
 // mapValue returns the value under key in a mapping, read through aliases and merge keys.

@@ -19,7 +19,10 @@ import (
 const (
 	module    = "github.com/acrgen/acrgen"
 	render    = module + "/pkg/render"
+	judge     = module + "/pkg/judge"
 	fn        = module + "/pkg/fn"
+	engine    = module + "/internal/engine"
+	finding   = module + "/pkg/finding"
 	encrypt   = module + "/pkg/encrypt"
 	provision = module + "/pkg/provision"
 	fakeazure = module + "/internal/testing/fakeazure"
@@ -56,9 +59,9 @@ type rule struct {
 
 var rules = []rule{
 	{
-		name: "pkg/render imports no filesystem or network package",
+		name: "pkg/render, pkg/judge and pkg/finding import no filesystem or network package",
 		check: func(pkgs []pkg) []string {
-			return importsMatching(pkgs, exactly(render), func(imp string) bool {
+			return importsMatching(pkgs, oneOf(render, judge, finding), func(imp string) bool {
 				// net/url only parses strings: image references may be written as URLs.
 				return imp == "os" || strings.HasPrefix(imp, "os/") || imp == "syscall" || imp == "io/ioutil" ||
 					(imp == "net" || strings.HasPrefix(imp, "net/")) && imp != "net/url"
@@ -67,11 +70,11 @@ var rules = []rule{
 		bad: []pkg{{ImportPath: render, Imports: []string{"fmt", "os"}}},
 	},
 	{
-		name: "pkg/render never reads the clock",
+		name: "pkg/render, pkg/judge and pkg/finding never read the clock",
 		check: func(pkgs []pkg) []string {
 			var bad []string
 			for _, p := range pkgs {
-				if p.ImportPath == render && slices.Contains(p.Calls, "time.Now") {
+				if (p.ImportPath == render || p.ImportPath == judge || p.ImportPath == finding) && slices.Contains(p.Calls, "time.Now") {
 					bad = append(bad, p.ImportPath+" calls time.Now")
 				}
 			}
@@ -80,11 +83,11 @@ var rules = []rule{
 		bad: []pkg{{ImportPath: render, Imports: []string{"time"}, Calls: []string{"time.Now"}}},
 	},
 	{
-		name: "pkg/render and pkg/fn link neither sops nor the Azure SDK",
+		name: "pkg/render, pkg/judge, pkg/finding, pkg/fn and internal/engine link neither sops nor the Azure SDK",
 		check: func(pkgs []pkg) []string {
-			return depsMatching(pkgs, oneOf(render, fn), hasPrefix(sops, azureSDK, msal, encrypt, provision))
+			return depsMatching(pkgs, oneOf(render, judge, finding, fn, engine), hasPrefix(sops, azureSDK, msal, encrypt, provision))
 		},
-		bad: []pkg{{ImportPath: fn, Imports: []string{render}, Deps: []string{render, sops + "/aes"}}},
+		bad: []pkg{{ImportPath: engine, Imports: []string{encrypt}, Deps: []string{render, encrypt, sops + "/aes"}}},
 	},
 	{
 		name: "only pkg/encrypt imports sops",

@@ -1,5 +1,5 @@
 // Package yamlproof is test infrastructure: it compares the parse of a YAML file before and
-// after an edit, to check the claims of pkg/render's edit shapes (render.Proven) against
+// after an edit, to check the claims of pkg/yamledit's edit shapes (yamledit.Proven) against
 // the parser itself.
 package yamlproof
 
@@ -92,6 +92,54 @@ func diff(a, b *yaml.Node, adds *[]Addition) error {
 			add.Key, add.Value = b.Content[i-1].Value, b.Content[i]
 		}
 		*adds = append(*adds, add)
+	}
+	return nil
+}
+
+// Claim is what an edit claims to add: Text, one mapping entry (Entry) or one sequence item,
+// to the collection Target of the old file, at byte Start.
+type Claim struct {
+	Text   string
+	Entry  bool
+	Target *yaml.Node
+	Start  int
+}
+
+// Holds checks claims against the parser: updated parses as old plus exactly one addition per
+// claim, each the entry or item its text holds, in the collection it names.
+func Holds(old, updated []byte, claims []Claim) error {
+	adds, err := Additions(old, updated)
+	if err != nil {
+		return err
+	}
+	if len(adds) != len(claims) {
+		return fmt.Errorf("%d additions for %d edits", len(adds), len(claims))
+	}
+	for _, c := range claims {
+		want, err := Parse([]byte(c.Text))
+		if err != nil || len(want) != 1 || len(want[0].Content) != 1 || len(want[0].Content[0].Content) == 0 {
+			return fmt.Errorf("the edit's own text %q does not parse to one entry or item (%v)", c.Text, err)
+		}
+		root := want[0].Content[0]
+		wantKey, wantValue := "", root.Content[0]
+		if c.Entry {
+			if root.Kind != yaml.MappingNode || len(root.Content) != 2 {
+				return fmt.Errorf("the edit's text %q is not one mapping entry", c.Text)
+			}
+			wantKey, wantValue = root.Content[0].Value, root.Content[1]
+		} else if root.Kind != yaml.SequenceNode || len(root.Content) != 1 {
+			return fmt.Errorf("the edit's text %q is not one sequence item", c.Text)
+		}
+		found := false
+		for _, a := range adds {
+			if a.Parent.Line == c.Target.Line && a.Parent.Column == c.Target.Column && a.Parent.Kind == c.Target.Kind &&
+				a.Key == wantKey && Equal(wantValue, a.Value) == nil {
+				found = true
+			}
+		}
+		if !found {
+			return fmt.Errorf("the edit at byte %d (%q) added nothing to the collection at line %d", c.Start, c.Text, c.Target.Line)
+		}
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package render
+package yamledit
 
 import (
 	"bytes"
@@ -57,13 +57,13 @@ var (
 // provenItem reports whether item, and key when it is not empty, are written as plain
 // scalars that read back as the same strings.
 func provenItem(key string, item ListItem) bool {
-	if key != "" && !(plainKeyRe.MatchString(key) && quoteScalar(key, false) == key) {
+	if key != "" && !(plainKeyRe.MatchString(key) && QuoteScalar(key, false) == key) {
 		return false
 	}
-	if item.Key != "" && !(plainKeyRe.MatchString(item.Key) && quoteScalar(item.Key, false) == item.Key) {
+	if item.Key != "" && !(plainKeyRe.MatchString(item.Key) && QuoteScalar(item.Key, false) == item.Key) {
 		return false
 	}
-	return plainValueRe.MatchString(item.Value) && quoteScalar(item.Value, false) == item.Value
+	return plainValueRe.MatchString(item.Value) && QuoteScalar(item.Value, false) == item.Value
 }
 
 // plainAt reports whether n is a scalar whose position is its own first character: a plain
@@ -156,7 +156,7 @@ func (s *Source) lineKind(l int) (blank, comment, marker bool, ind int, tab bool
 		return true, false, false, ind, false
 	case trimmed[0] == '#':
 		return false, true, false, ind, false
-	case isDocMarker(t):
+	case IsDocMarker(t):
 		return false, false, true, ind, false
 	}
 	return false, false, false, ind, trimmed[0] == '\t'
@@ -251,3 +251,6 @@ func Proven(edits []Edit) bool {
 	}
 	return true
 }
+
+// Target is the mapping or sequence the edit adds to, when its Shape says what it adds.
+func (e Edit) Target() *yaml.Node { return e.target }

@@ -1,4 +1,4 @@
-package render
+package yamledit
 
 import (
 	"bytes"
@@ -64,6 +64,9 @@ func (s *Source) newline() string {
 func (s *Source) Bytes() []byte { return s.b }
 
 func (s *Source) numLines() int { return len(s.lines()) }
+
+// Line returns line n (1-based) without its line ending; "" past the end.
+func (s *Source) Line(n int) string { return s.line(n) }
 
 // line returns line n (1-based) without its line ending.
 func (s *Source) line(n int) string {
@@ -147,16 +150,16 @@ type ListItem struct {
 
 func (it ListItem) block() string {
 	if it.Key == "" {
-		return quoteScalar(it.Value, false)
+		return QuoteScalar(it.Value, false)
 	}
-	return it.Key + ": " + quoteScalar(it.Value, false)
+	return it.Key + ": " + QuoteScalar(it.Value, false)
 }
 
 func (it ListItem) flow() string {
 	if it.Key == "" {
-		return quoteScalar(it.Value, true)
+		return QuoteScalar(it.Value, true)
 	}
-	return "{" + it.Key + ": " + quoteScalar(it.Value, true) + "}"
+	return "{" + it.Key + ": " + QuoteScalar(it.Value, true) + "}"
 }
 
 // json is the item as JSON, for flow collections written as JSON (a .json manifest).
@@ -186,10 +189,10 @@ func jsonStyle(n *yaml.Node) bool {
 	return false
 }
 
-// quoteScalar renders s as a YAML string scalar, quoted only when a plain scalar would not
+// QuoteScalar renders s as a YAML string scalar, quoted only when a plain scalar would not
 // read back as the same string. A run quotes the same few names for every edit, and each
 // yaml.Marshal builds an encoder: the answers for the last few strings are kept.
-func quoteScalar(s string, flow bool) string {
+func QuoteScalar(s string, flow bool) string {
 	k := quoteKey{s, flow}
 	quoted.Lock()
 	q, ok := quoted.m[k]
@@ -239,7 +242,7 @@ var CompactSeq = SeqStyle{Offset: 0, Gap: 1}
 
 // SeqStyleOf reads the style of the block sequence under key in mapping m, or returns def.
 func SeqStyleOf(src *Source, m *yaml.Node, key string, def SeqStyle) SeqStyle {
-	k, v := mapPair(m, key)
+	k, v := Pair(m, key)
 	if k == nil || v.Kind != yaml.SequenceNode || v.Style&yaml.FlowStyle != 0 || len(v.Content) == 0 {
 		return def
 	}
@@ -278,8 +281,8 @@ func (s *Source) dashOf(item *yaml.Node) (dash, gap int, ok bool) {
 	return 0, 0, false
 }
 
-// isDocMarker reports whether a line is a document separator ("---") or end marker ("...").
-func isDocMarker(t string) bool {
+// IsDocMarker reports whether a line is a document separator ("---") or end marker ("...").
+func IsDocMarker(t string) bool {
 	for _, m := range []string{"---", "..."} {
 		if strings.HasPrefix(t, m) && (len(t) == 3 || t[3] == ' ' || t[3] == '\t') {
 			return true
@@ -296,7 +299,7 @@ func (s *Source) blockEnd(start, indent int, allowDash bool) int {
 	end := start
 	for l := start + 1; l <= s.numLines(); l++ {
 		t := s.line(l)
-		if isDocMarker(t) {
+		if IsDocMarker(t) {
 			break
 		}
 		trimmed := strings.TrimLeft(t, " ")
@@ -336,9 +339,9 @@ func (s *Source) insertAfterLine(n int, text string) Edit {
 // created. Flow-style mappings and lists get flow-style text.
 func AppendListItem(src *Source, m *yaml.Node, key string, item ListItem, style SeqStyle) (Edit, error) {
 	if m == nil || m.Kind != yaml.MappingNode {
-		return Edit{}, fmt.Errorf("line %d: expected a mapping", nodeLine(m))
+		return Edit{}, fmt.Errorf("line %d: expected a mapping", NodeLine(m))
 	}
-	k, v := mapPair(m, key)
+	k, v := Pair(m, key)
 	if k == nil && m.Style&yaml.FlowStyle != 0 {
 		if jsonStyle(m) {
 			return src.appendFlow(m, strconv.Quote(key)+": ["+item.json()+"]")
@@ -479,9 +482,60 @@ func (s *Source) flowClose(start int) (int, error) {
 	return 0, fmt.Errorf("unterminated flow collection")
 }
 
-func nodeLine(n *yaml.Node) int {
+func NodeLine(n *yaml.Node) int {
 	if n == nil {
 		return 0
 	}
 	return n.Line
+}
+
+// AppendBlockItem returns the edit that appends a list item of several lines to the block
+// list under key in block mapping m, creating the list after m's last entry when key is
+// missing (or holds null). item are the item's lines relative to the column after its "- ";
+// the new lines copy the list's indentation and the file's line ending.
+func AppendBlockItem(src *Source, m *yaml.Node, key string, item []string) (Edit, error) {
+	if m == nil || m.Kind != yaml.MappingNode || m.Style&yaml.FlowStyle != 0 || len(m.Content) == 0 {
+		return Edit{}, fmt.Errorf("line %d: not a block mapping: write it in block style", NodeLine(m))
+	}
+	lines := func(dash, gap int) string {
+		var b strings.Builder
+		for i, l := range item {
+			if i == 0 {
+				b.WriteString(strings.Repeat(" ", dash) + "-" + strings.Repeat(" ", gap) + l + src.newline())
+				continue
+			}
+			b.WriteString(strings.Repeat(" ", dash+1+gap) + l + src.newline())
+		}
+		return b.String()
+	}
+	k, v := Pair(m, key)
+	switch {
+	case k == nil:
+		indent := m.Content[0].Column - 1
+		last := m.Content[len(m.Content)-2]
+		end := src.blockEnd(last.Line, indent, true)
+		e := src.insertAfterLine(end, strings.Repeat(" ", indent)+key+":"+src.newline()+lines(indent, 1))
+		e.NewKey = true
+		return e, nil
+	case v.Kind == yaml.SequenceNode && v.Style&yaml.FlowStyle == 0 && len(v.Content) > 0:
+		dash, gap, ok := src.dashOf(v.Content[0])
+		if !ok {
+			return Edit{}, fmt.Errorf("line %d: cannot find the list item indicator of %s", v.Content[0].Line, key)
+		}
+		end := src.blockEnd(v.Content[len(v.Content)-1].Line, dash, false)
+		return src.insertAfterLine(end, lines(dash, gap)), nil
+	case v.Kind == yaml.ScalarNode && v.Tag == "!!null" && strings.TrimSpace(src.line(k.Line)[k.Column-1+len(k.Value):]) == ":":
+		return src.insertAfterLine(k.Line, lines(k.Column-1, 1)), nil
+	}
+	return Edit{}, &NotBlockListError{Line: k.Line, Key: key}
+}
+
+// NotBlockListError is AppendBlockItem's answer for a key whose value is not a block list.
+type NotBlockListError struct {
+	Line int
+	Key  string
+}
+
+func (e *NotBlockListError) Error() string {
+	return fmt.Sprintf("line %d: %s is not a block list", e.Line, e.Key)
 }

@@ -1,8 +1,9 @@
-package render
+package judge
 
 import (
 	"time"
 
+	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -20,7 +21,7 @@ type Occurrences struct {
 	// every namespace of the filter, or without a namespace when there is no filter.
 	Generate bool
 	// Others are the resources of kinds acrgen does not know as workloads that have image
-	// fields (see [ImageFields]).
+	// fields (see [render.ImageFields]).
 	Others []Other
 }
 
@@ -45,11 +46,11 @@ type PodUse struct {
 
 // NewPodUse returns the PodUse of ps with its effective images and pull secrets; the
 // ServiceAccount fields are read from the pod spec.
-func NewPodUse(ps PodSpec, images, secrets []string) PodUse {
+func NewPodUse(ps render.PodSpec, images, secrets []string) PodUse {
 	return PodUse{
 		Images: images, Secrets: secrets,
-		ServiceAccountName: Scalar(mapValue(ps.Node, "serviceAccountName")),
-		ServiceAccount:     Scalar(mapValue(ps.Node, "serviceAccount")),
+		ServiceAccountName: render.Scalar(render.MapValue(ps.Node, "serviceAccountName")),
+		ServiceAccount:     render.Scalar(render.MapValue(ps.Node, "serviceAccount")),
 	}
 }
 
@@ -124,16 +125,16 @@ type ExistingSecret struct {
 func NewExistingSecret(id int, namespace string, doc *yaml.Node) ExistingSecret {
 	return ExistingSecret{
 		ID: id, Namespace: namespace,
-		Type:        Scalar(mapValue(doc, "type")),
-		Annotations: Annotations(doc),
-		Encrypted:   mapValue(doc, "sops") != nil,
+		Type:        render.Scalar(render.MapValue(doc, "type")),
+		Annotations: render.Annotations(doc),
+		Encrypted:   render.MapValue(doc, "sops") != nil,
 		Problems:    SecretEncryptionProblems(doc),
 	}
 }
 
 // DecideSettings are the settings [Decide] works with.
 type DecideSettings struct {
-	// Registries are the login servers, as from [ParseLoginServer].
+	// Registries are the login servers, as from [render.ParseLoginServer].
 	Registries []string
 	SecretName string
 	// Namespaces limits the work to these effective namespaces; empty means all.
@@ -169,8 +170,9 @@ type Decisions struct {
 	Namespaces []NamespaceDecision
 	// Secrets is the verdict on each existing Secret, in the order of the occurrences.
 	Secrets []SecretVerdict
-	// Used are the configured registries some pod pulls from, in configured order: in the
-	// configured namespaces or not (a registry used elsewhere is no typo).
+	// Used are the configured registries some pod, or some image of a resource acrgen does not
+	// know as a workload, pulls from, in configured order: in the configured namespaces or not
+	// (a registry used elsewhere is no typo).
 	Used []string
 	// Unchecked are the images from a configured registry in resources of kinds acrgen does
 	// not know as workloads, in the order of the occurrences: acrgen did not check them.
@@ -224,9 +226,10 @@ type PodDecision struct {
 	Workload, PodSpec, ID int
 	// Servers are the configured login servers it pulls from, in order.
 	Servers []string
-	// Warnings are about its images (an upper-case host); only for pods in scope.
-	Warnings []string
-	Action   PodAction
+	// UpperCase are its images from a configured registry whose host has upper-case letters
+	// (the kubelet matches pull-secret hosts case-sensitively); only for pods in scope.
+	UpperCase []string
+	Action    PodAction
 	// Account is the ServiceAccount it runs as.
 	Account string
 	// Reason explains PodBadNamespace.
@@ -324,9 +327,11 @@ type SecretVerdict struct {
 	// Needed is true when its namespace needs the pull Secret; a Secret elsewhere is kept.
 	Needed bool
 	Action SecretAction
-	// Refusal says why, for Refuse; Other indexes the second Secret for RefuseDuplicate.
-	Refusal Refusal
-	Other   int
+	// Refusal says why, for Refuse; Other indexes the second Secret for RefuseDuplicate, and
+	// Duplicates counts the Secrets of the name in its namespace (made by no generator).
+	Refusal    Refusal
+	Other      int
+	Duplicates int
 	// Findings are what was found, in order. The settings are compared only with a Secret
 	// that is well-formed sops and has not expired.
 	Findings []Finding
@@ -335,6 +340,15 @@ type SecretVerdict struct {
 	// Fit is true when the Secret was compared with the settings: it is well-formed sops and
 	// has not expired. Only then do SameRecipients and Current count.
 	Fit bool
+}
+
+// NeedsFacts reports whether the verdict on a Secret depends on what only a side effect can
+// tell: whether it is encrypted for the configured keys, and what it decrypts to. Such a
+// Secret is well-formed sops, has not expired, and is neither a duplicate nor of another
+// type; a front end that can find those facts out sets SameRecipients and Current and judges
+// it again with [JudgeSecret].
+func (v SecretVerdict) NeedsFacts() bool {
+	return v.Fit && v.Refusal != RefuseDuplicate && v.Refusal != RefuseWrongType
 }
 
 // Has reports whether the verdict holds a finding of kind k.

@@ -1,0 +1,462 @@
+package finding
+
+// The codes. A code keeps its meaning for good; a retired code is never given to another rule.
+const (
+	// Workloads and ServiceAccounts.
+	PullSecretMissing        Code = "ACR001"
+	AccountPullSecretMissing Code = "ACR002"
+	PullSecretOverridden     Code = "ACR003"
+	ServiceAccountMissing    Code = "ACR004"
+	NamespaceInvalid         Code = "ACR005"
+	PodSpecShared            Code = "ACR006"
+	ImageHostUpperCase       Code = "ACR007"
+	ImageUnchecked           Code = "ACR008"
+	RegistryUnused           Code = "ACR009"
+	PodHasSecret             Code = "ACR010"
+	PodOutOfScope            Code = "ACR011"
+	PodViaAccount            Code = "ACR012"
+	AccountHasSecret         Code = "ACR013"
+	PodSpecUnreadable        Code = "ACR014"
+	NamespaceUnplaced        Code = "ACR015"
+
+	// Flux HelmReleases.
+	ChartUnseen         Code = "ACR020"
+	ChartsUnseen        Code = "ACR021"
+	PostRendererMissing Code = "ACR022"
+	HelmReleaseOutside  Code = "ACR023"
+
+	// The pull Secret.
+	SecretMissing          Code = "ACR030"
+	SecretDuplicate        Code = "ACR031"
+	SecretWrongType        Code = "ACR032"
+	SecretNotEncrypted     Code = "ACR033"
+	SecretMalformed        Code = "ACR034"
+	SecretRegistryMissing  Code = "ACR035"
+	SecretExpired          Code = "ACR036"
+	SecretExpiryUnreadable Code = "ACR037"
+	SecretExpiresSoon      Code = "ACR038"
+	SecretCannotKeep       Code = "ACR039"
+	SecretInList           Code = "ACR040"
+	SecretNamespaceFixed   Code = "ACR041"
+	SecretNotListed        Code = "ACR042"
+	SecretCompareNoKey     Code = "ACR044"
+	SecretFound            Code = "ACR050"
+	SecretGenerated        Code = "ACR051"
+	SecretOutside          Code = "ACR052"
+	SecretUpdated          Code = "ACR053"
+	SecretReEncrypted      Code = "ACR054"
+	SecretError            Code = "ACR055"
+
+	// Flux Kustomizations.
+	DecryptionMissing   Code = "ACR060"
+	DecryptionKeyUnseen Code = "ACR061"
+	VariablesUnresolved Code = "ACR062"
+	FluxSkipped         Code = "ACR063"
+
+	// What acrgen does not model.
+	Unmodelled Code = "ACR070"
+)
+
+// fluxExample is the Flux Kustomization of the examples.
+var fluxExample = Object{APIVersion: "kustomize.toolkit.fluxcd.io/v1", Kind: "Kustomization", Namespace: "flux-system", Name: "apps"}
+
+// give is how the two front ends take a credential, for hints.
+const give = "give the credential (acrgen render --username with --password-stdin, --password-file or ACRGEN_PASSWORD; username and passwordFrom in the function config)"
+
+// Rules is the findings table: every code, its name, severities, wording and help. A test
+// keeps docs/findings.md in step with it.
+var Rules = []Rule{
+	{
+		Code: PullSecretMissing, Name: "pull-secret-missing", Check: Problem,
+		Params:     []string{"podspec", "from", "servers", "secret", "own"},
+		Message:    "{object} ({podspec}[, from {from}]) pulls from {servers} but does not reference imagePullSecrets {secret}",
+		FixMessage: "{object} ({podspec}[, from {from}]) pulls from {servers}: adding imagePullSecrets {secret}[ (it lists pull secrets of its own, so those of ServiceAccount {own} do not reach it)]",
+		Hint:       "run acrgen patch (or render) on the directory, or add {secret} to its imagePullSecrets",
+		Help: "A pod spec pulls an image from a configured registry, and neither it nor the ServiceAccount it runs as lists the pull Secret: " +
+			"the kubelet would pull without credentials and the pod would fail with ImagePullBackOff. acrgen render and patch add the entry " +
+			"(in the file, or through a patch of the kustomization when the workload comes from outside the directory).",
+		Example:       []string{"spec.template.spec", "", "myregistry.azurecr.io", "acr-secret", ""},
+		ExampleObject: Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "apps", Name: "web"},
+	},
+	{
+		Code: AccountPullSecretMissing, Name: "account-pull-secret-missing", Check: Problem,
+		Params:     []string{"from", "user", "secret"},
+		Message:    "{object}[ (from {from})] is the ServiceAccount of {user} but does not reference imagePullSecrets {secret}",
+		FixMessage: "{object}[ (from {from})] is the ServiceAccount of {user}: adding imagePullSecrets {secret}",
+		Hint:       "run acrgen patch --service-account (or render) on the directory, or add {secret} to its imagePullSecrets",
+		Help: "With --service-account (serviceAccount: true in the function config), the pull Secret goes to the ServiceAccount each matching " +
+			"workload runs as; Kubernetes copies a ServiceAccount's pull secrets into the pods that list none of their own.",
+		Example:       []string{"", "Deployment web in namespace apps", "acr-secret"},
+		ExampleObject: Object{APIVersion: "v1", Kind: "ServiceAccount", Namespace: "apps", Name: "default"},
+	},
+	{
+		Code: PullSecretOverridden, Name: "pull-secret-overridden", Check: Problem,
+		Params:  []string{"podspec", "servers", "kustomization", "secret"},
+		Message: "{object} ({podspec}) pulls from {servers}, but a patchesJson6902 of {kustomization} replaces its imagePullSecrets after every other patch, so acrgen cannot add {secret}",
+		Hint:    "add {secret} to that patch, or move the patch under patches:",
+		Help: "kustomize applies patchesJson6902 after every other patch: one that replaces imagePullSecrets would drop the entry acrgen adds, " +
+			"in the file or through its own patch. acrgen refuses rather than write an edit that never reaches the build.",
+		Example:       []string{"spec.template.spec", "myregistry.azurecr.io", "overlays/prod/kustomization.yaml", "acr-secret"},
+		ExampleObject: Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "apps", Name: "web"},
+	},
+	{
+		Code: ServiceAccountMissing, Name: "service-account-missing", Check: Problem,
+		Params:  []string{"servers", "account"},
+		Message: "{object} pulls from {servers} and runs as ServiceAccount {account}, which is not among the resources, so the secret cannot be added to it",
+		Hint:    "add the ServiceAccount to the resources, or give the secret to the workloads themselves (drop --service-account; serviceAccount: false in the function config)",
+		Help: "With --service-account, acrgen adds the pull Secret to the ServiceAccount each matching workload runs as; that ServiceAccount " +
+			"must be among the resources acrgen works on.",
+		Example:       []string{"myregistry.azurecr.io", "puller"},
+		ExampleObject: Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "apps", Name: "web"},
+	},
+	{
+		Code: NamespaceInvalid, Name: "namespace-invalid", Check: Problem,
+		Params:  []string{"detail"},
+		Message: "{kindname}: {field} {detail}",
+		Hint:    "give it a namespace name Kubernetes accepts (a DNS-1123 label)",
+		Help: "acrgen names the pull Secret's file after the namespace the Secret goes to, and Kubernetes would refuse the object anyway: " +
+			"a namespace that is not a DNS-1123 label is refused where acrgen would have to place a Secret beside it.",
+		Example:       []string{`"Apps" is not a valid namespace: want at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit (a DNS-1123 label)`},
+		ExampleObject: Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "Apps", Name: "web"},
+	},
+	{
+		Code: PodSpecShared, Name: "pod-spec-shared", Check: Problem,
+		Params:  []string{"detail"},
+		Message: "{object}: {detail}",
+		Hint:    "expand the alias (write the pod spec out), so that the workload can be edited alone",
+		Help: "The pod spec that needs the secret is a YAML alias of a node other places use too: adding the entry there would change " +
+			"every one of them.",
+		Example:       []string{"its pod spec is a YAML alias (*tpl) of a node other places use too"},
+		ExampleObject: Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "apps", Name: "web"},
+	},
+	{
+		Code: ImageHostUpperCase, Name: "image-host-upper-case", Check: Warning,
+		Params:  []string{"image"},
+		Message: "{object} uses image {image}: the kubelet matches pull-secret hosts case-sensitively",
+		Hint:    "write the host in lower case",
+		Help: "A registry host with upper-case letters matches the registry ignoring case, but the kubelet looks the host up in the pull " +
+			"Secret as written: the Secret's lower-case entry would not be used.",
+		Example:       []string{`"MyRegistry.azurecr.io/app:1"`},
+		ExampleObject: Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "apps", Name: "web"},
+	},
+	{
+		Code: ImageUnchecked, Name: "image-unchecked", Check: Warning,
+		Params:  []string{"images", "kind", "decl"},
+		Message: "{object} has {images}, but {kind} is not a workload kind acrgen knows, so its pull secrets were not checked",
+		Hint:    "if it runs pods, declare the kind with --workload {decl} (workloads: in the function config; PATH leads to the pod spec)",
+		Help: "A resource of a kind acrgen does not know as a workload (an operator's custom resource) names an image from the registry: " +
+			"acrgen cannot tell where its pods' pull secrets go, and says so rather than pass it silently.",
+		Example:       []string{"image myregistry.azurecr.io/app:1 at spec.template.spec.containers[0].image", "Rollout.argoproj.io", "Rollout.argoproj.io=spec.template.spec"},
+		ExampleObject: Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Rollout", Namespace: "apps", Name: "web"},
+	},
+	{
+		Code: RegistryUnused, Name: "registry-unused", Check: Warning,
+		Params:  []string{"where", "registry", "after", "charts"},
+		Message: "no workload {where} pulls from {registry} ({after})",
+		Hint:    "is it a typo?[ (unless only {charts} pull from it)]",
+		Help: "No workload acrgen could see pulls from a configured registry (after namespaces, images: transformers and Flux's changes): " +
+			"often a typo in --registry.",
+		Example: []string{"in overlays/prod", "myregistry.azurecr.io", "after namespaces and images: transformers", ""},
+	},
+	{
+		Code: PodHasSecret, Name: "pod-has-secret", Check: Note,
+		Params:        []string{"podspec", "secret", "servers"},
+		Message:       "{object} ({podspec}) already references {secret} (pulls from {servers})",
+		Help:          "The function reports each workload that needs nothing as an info result; the CLI does not list them.",
+		Example:       []string{"spec.template.spec", "acr-secret", "myregistry.azurecr.io"},
+		ExampleObject: Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "apps", Name: "web"},
+	},
+	{
+		Code: PodOutOfScope, Name: "pod-out-of-scope", Check: Note,
+		Params:        []string{"servers"},
+		Message:       "{object} skipped: its namespace is not among the configured namespaces (it pulls from {servers})",
+		Help:          "The function reports each workload that --namespace (namespaces: in the function config) leaves out as an info result.",
+		Example:       []string{"myregistry.azurecr.io"},
+		ExampleObject: Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "other", Name: "web"},
+	},
+	{
+		Code: PodViaAccount, Name: "pod-via-account", Check: Note,
+		Params:        []string{"servers", "account", "secret"},
+		Message:       "{object} pulls from {servers} through ServiceAccount {account}, which references {secret}",
+		Help:          "The function reports each workload that gets the secret from its ServiceAccount as an info result.",
+		Example:       []string{"myregistry.azurecr.io", "default", "acr-secret"},
+		ExampleObject: Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "apps", Name: "web"},
+	},
+	{
+		Code: AccountHasSecret, Name: "account-has-secret", Check: Note,
+		Params:        []string{"secret"},
+		Message:       "{object} already references {secret}",
+		Help:          "The function reports each ServiceAccount that workloads run as and that lists the secret as an info result.",
+		Example:       []string{"acr-secret"},
+		ExampleObject: Object{APIVersion: "v1", Kind: "ServiceAccount", Namespace: "apps", Name: "default"},
+	},
+	{
+		Code: PodSpecUnreadable, Name: "pod-spec-unreadable", Check: Problem,
+		Params:        []string{"detail"},
+		Message:       "{detail}",
+		Hint:          "fix the object (the CLI names its file and line)",
+		Help:          "The function cannot read or edit a pod spec or imagePullSecrets field of the object (the CLI refuses the file with exit 2).",
+		Example:       []string{"imagePullSecrets is not a list (line 12): cannot add acr-secret"},
+		ExampleObject: Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "apps", Name: "web"},
+	},
+
+	{
+		Code: NamespaceUnplaced, Name: "namespace-unplaced", Check: Warning,
+		Params:  []string{"detail"},
+		Message: "{kindname}: {field} {detail}",
+		Hint:    "write the namespace out, or run acrgen on the directory of the Flux Kustomization that substitutes it",
+		Help: "An object acrgen need not edit has a namespace that is no namespace name (a ${VAR} that nothing acrgen reads substitutes, " +
+			"a typo): acrgen leaves it out of its verdict. Where it would have to edit the object or place the Secret beside it, that is " +
+			"a problem (ACR005) instead.",
+		Example:       []string{`"${CLUSTER_NAME}" holds a variable that nothing acrgen reads substitutes (CLUSTER_NAME; Flux's postBuild substitutes it when it applies the directory): acrgen cannot tell the namespace, and leaves the object out of its verdict`},
+		ExampleObject: Object{APIVersion: "v1", Kind: "ServiceAccount", Namespace: "${CLUSTER_NAME}", Name: "app"},
+	},
+
+	{
+		Code: ChartUnseen, Name: "chart-unseen", Check: Warning,
+		Params:  []string{"registry"},
+		Message: "{object}: its values name {registry}, but acrgen cannot see into the chart: the pods it renders may pull without the secret",
+		Hint:    "give the chart's pods the secret through its values, or a spec.postRenderers kustomize patch (acrgen render --helm-release adds one)",
+		Help: "A Flux HelmRelease renders a chart acrgen cannot see into. When its values name the registry, its pods probably pull from it; " +
+			"acrgen names it rather than vouch for what it did not see.",
+		Example:       []string{"myregistry.azurecr.io"},
+		ExampleObject: Object{APIVersion: "helm.toolkit.fluxcd.io/v2", Kind: "HelmRelease", Namespace: "flux-system", Name: "hello"},
+	},
+	{
+		Code: ChartsUnseen, Name: "charts-unseen", Check: Warning,
+		Params:  []string{"count", "releases"},
+		Message: "acrgen cannot see into the charts of {count} HelmRelease(s) ({releases}): their spec.values name no registry given, but a chart's defaults or spec.valuesFrom may",
+		Hint:    "if one of them pulls from the registry, give its pods the secret (acrgen render --helm-release NAME adds a post-renderer)",
+		Help: "HelmReleases whose values name no configured registry may still pull from it through the chart's defaults or values from a " +
+			"ConfigMap or Secret: the verdict does not vouch for them.",
+		Example: []string{"2", "monitoring/kube-prometheus-stack, flux-system/podinfo"},
+	},
+	{
+		Code: PostRendererMissing, Name: "post-renderer-missing", Check: Problem,
+		Params:     []string{"secret", "release"},
+		Message:    "{object} has no spec.postRenderers patch that gives the chart's pods the secret {secret}",
+		FixMessage: "{object} gets a post-renderer that adds {secret} to the imagePullSecrets of its chart's pods",
+		Hint:       "run acrgen render or patch with --helm-release {release}",
+		Help: "A HelmRelease chosen with --helm-release gets kustomize post-renderer patches that add the pull Secret to every pod its " +
+			"chart renders, and the Secret goes to its release namespace.",
+		Example:       []string{"acr-secret", "flux-system/hello"},
+		ExampleObject: Object{APIVersion: "helm.toolkit.fluxcd.io/v2", Kind: "HelmRelease", Namespace: "flux-system", Name: "hello"},
+	},
+	{
+		Code: HelmReleaseOutside, Name: "helm-release-outside", Check: Problem,
+		Params:        []string{"by", "dir"},
+		Message:       "{object}: the file is outside every directory acrgen works on[ ({by} applies it from elsewhere)]",
+		Hint:          "run acrgen render --helm-release on the directory that holds it[, or move the HelmRelease into {dir}]",
+		Help:          "acrgen writes only inside the directories it works on: a HelmRelease applied from elsewhere gets its post-renderer there.",
+		Example:       []string{"Kustomization flux-system/apps", "clusters/prod"},
+		ExampleObject: Object{APIVersion: "helm.toolkit.fluxcd.io/v2", Kind: "HelmRelease", Namespace: "flux-system", Name: "hello"},
+	},
+
+	{
+		Code: SecretMissing, Name: "secret-missing", Check: Problem,
+		Params:     []string{"secret", "namespace", "servers", "reason", "source"},
+		Message:    "no Secret {secret} in {namespace}[, where workloads pull from {servers}][: {reason}]",
+		FixMessage: "new encrypted Secret {secret} in {namespace}[ (recipients from {source})]",
+		Hint:       "run acrgen render with the credential (or acrgen provision); the function needs username and passwordFrom",
+		Help: "A namespace whose workloads pull from the registry has no pull Secret: acrgen render writes one, SOPS-encrypted, and lists it " +
+			"in the kustomization; without a credential it cannot.",
+		Example: []string{"acr-secret", "namespace apps", "myregistry.azurecr.io", "no credential to create it (no username and passwordFrom in the functionConfig)", ".sops.yaml"},
+	},
+	{
+		Code: SecretDuplicate, Name: "secret-duplicate", Check: Problem,
+		Params:  []string{"count", "secret", "namespace", "other"},
+		Message: "{count} Secrets named {secret} in {namespace}[, one of them in {other}]",
+		Hint:    "keep one",
+		Help:    "Two objects of the pull Secret's name in one namespace: one would overwrite the other in the cluster.",
+		Example: []string{"2", "acr-secret", "namespace apps", "overlays/prod/copy.yaml"},
+	},
+	{
+		Code: SecretWrongType, Name: "secret-wrong-type", Check: Problem,
+		Params:  []string{"secret", "type"},
+		Message: "Secret {secret} is of type {type}, not kubernetes.io/dockerconfigjson",
+		Hint:    "choose another Secret name (--secret-name, secretName in the function config), or remove it",
+		Help:    "A Secret that is not an image pull Secret has the pull Secret's name: acrgen neither overwrites nor uses it.",
+		Example: []string{"acr-secret", `"Opaque"`},
+	},
+	{
+		Code: SecretNotEncrypted, Name: "secret-not-encrypted", Check: Problem, Write: Quiet, Fixed: Warning,
+		Params:     []string{"secret", "detail"},
+		Message:    "Secret {secret}: {detail}",
+		FixMessage: "Secret {secret} was not encrypted; it is now",
+		Hint:       "run acrgen render: it encrypts it (and re-creates it, given the credential)",
+		Help:       "The pull Secret is in the tree without SOPS encryption: its password is readable by anyone who can read the repository.",
+		Example:    []string{"acr-secret", "data..dockerconfigjson is not encrypted (not an sops ENC[...] value)"},
+	},
+	{
+		Code: SecretMalformed, Name: "secret-malformed", Check: Problem, Write: Quiet, Fixed: Warning,
+		Params:     []string{"secret", "detail"},
+		Message:    "Secret {secret}: {detail}",
+		FixMessage: "Secret {secret} was not well-formed sops ({detail}); it is re-created with the credential given",
+		Hint:       "re-create it: run acrgen render with the credential",
+		Help: "The pull Secret carries sops metadata but is not what sops writes: a value left in plaintext, no recipient, no MAC, " +
+			"lastmodified or version. Flux (or sops -d) would fail on it, or decrypt something that was tampered with.",
+		Example: []string{"acr-secret", "its sops metadata has no mac: its integrity cannot be checked"},
+	},
+	{
+		Code: SecretRegistryMissing, Name: "secret-registry-missing", Check: Problem, Write: Quiet,
+		Params:  []string{"secret", "have", "want"},
+		Message: "Secret {secret} holds credentials for {have}, not for {want}",
+		Hint:    "run acrgen render with the credential for it",
+		Help:    "The pull Secret's acrgen.dev/registry annotation does not list a configured registry: pulls from it would go without credentials.",
+		Example: []string{"acr-secret", "otherregistry.azurecr.io", "myregistry.azurecr.io"},
+	},
+	{
+		Code: SecretExpired, Name: "secret-expired", Check: Problem, Write: Warning,
+		Params:  []string{"secret", "expires"},
+		Message: "the credential in Secret {secret} expired on {expires}",
+		Hint:    "rotate it (acrgen provision --rotate)",
+		Help:    "The credential recorded in the pull Secret (acrgen.dev/expires) has expired: the registry refuses it.",
+		Example: []string{"acr-secret", "2026-01-01T00:00:00Z"},
+	},
+	{
+		Code: SecretExpiryUnreadable, Name: "secret-expiry-unreadable", Check: Problem, Write: Warning,
+		Params:  []string{"secret", "detail"},
+		Message: "Secret {secret}: annotation acrgen.dev/expires: {detail}",
+		Hint:    "write the expiry as RFC 3339 or YYYY-MM-DD, or render the Secret again",
+		Help:    "The acrgen.dev/expires annotation cannot be read as a time: acrgen cannot tell whether the credential still works.",
+		Example: []string{"acr-secret", `"next year" is not a time: want RFC 3339 or YYYY-MM-DD`},
+	},
+	{
+		Code: SecretExpiresSoon, Name: "secret-expires-soon", Check: Warning,
+		Params:  []string{"secret", "expires"},
+		Message: "the credential in Secret {secret} expires on {expires}",
+		Hint:    "rotate it soon (acrgen provision --rotate)",
+		Help:    "The credential expires within --expiry-warning (30 days by default).",
+		Example: []string{"acr-secret", "2026-01-20T00:00:00Z"},
+	},
+	{
+		Code: SecretCannotKeep, Name: "secret-cannot-keep", Check: Problem,
+		Params:  []string{"secret", "why", "reason"},
+		Message: "Secret {secret} cannot be kept ({why})[: {reason}]",
+		Hint:    give + " to re-create it, or run acrgen provision --rotate",
+		Help: "The pull Secret must change (a registry it lacks, another username or expiry, expired, not well-formed, other recipients) and acrgen " +
+			"has no credential to write a new one (nor, for new recipients, a key to decrypt it).",
+		Example: []string{"acr-secret", "its credential expired on 2026-02-01T00:00:00Z", "no credential to re-create it (the environment variable ACRGEN_PASSWORD (passwordFrom) is not set)"},
+	},
+	{
+		Code: SecretInList, Name: "secret-in-list", Check: Problem,
+		Params:  []string{"secret", "why"},
+		Message: "Secret {secret} does not fit ({why}) and is inside a List, where acrgen cannot replace it",
+		Hint:    "move the Secret out of the List",
+		Help:    "A pull Secret that must be re-created is an item of a List object; acrgen replaces whole objects only.",
+		Example: []string{"acr-secret", "it holds credentials for otherregistry.azurecr.io, not for myregistry.azurecr.io"},
+	},
+	{
+		Code: SecretNamespaceFixed, Name: "secret-namespace-fixed", Check: Problem,
+		Params:  []string{"secret", "namespace", "kustomization", "root"},
+		Message: "Secret {secret} is needed in {namespace}, but {kustomization} and its components put every resource it lists in namespace {root}",
+		Hint:    "add the Secret yourself to a kustomization whose resources end in {namespace}",
+		Help: "A component of the directory sets a namespace that some of its workloads do not end in: a Secret listed there would land in the " +
+			"wrong namespace.",
+		Example: []string{"acr-secret", "namespace web", "overlays/prod/kustomization.yaml", "apps"},
+	},
+	{
+		Code: SecretNotListed, Name: "secret-not-listed", Check: Problem, Fixed: Quiet,
+		Params:  []string{"file"},
+		Message: "{file} is not listed under resources",
+		Hint:    "run acrgen render, or add it to resources:",
+		Help:    "A pull Secret file acrgen wrote earlier is not among the kustomization's resources, so the build leaves it out.",
+		Example: []string{"acr-secret.apps.enc.yaml"},
+	},
+	{
+		Code: SecretCompareNoKey, Name: "secret-compare-no-key", Check: Warning,
+		Params:  []string{"secret"},
+		Message: "no key to decrypt Secret {secret} and compare it: re-encrypting it with the credential given",
+		Hint:    "set SOPS_AGE_KEY_FILE (or similar) to keep an unchanged Secret as it is",
+		Help:    "acrgen rewrites an existing Secret only when what it holds changed; without a key it cannot tell, and writes it again.",
+		Example: []string{"acr-secret"},
+	},
+	{
+		Code: SecretFound, Name: "secret-found", Check: Note,
+		Params:  []string{"secret", "namespace", "registry", "username", "credential", "expires"},
+		Message: "Secret {secret}[ in namespace {namespace}][: registry {registry}][, username {username}][, credential {credential}][, expires {expires}]",
+		Help:    "An existing pull Secret, described from its plaintext annotations (no key is needed): registry, username, the credential acrgen provision recorded, expiry.",
+		Example: []string{"acr-secret", "apps", "myregistry.azurecr.io", "00000000-0000-0000-0000-000000000000", "", "2027-01-01T00:00:00Z"},
+	},
+	{
+		Code: SecretGenerated, Name: "secret-generated", Check: Note,
+		Params:  []string{"secret", "namespace"},
+		Message: "Secret {secret}[ in namespace {namespace}] is made by a secretGenerator: kept as it is",
+		Help:    "kustomize makes the Secret of that name; acrgen leaves it alone.",
+		Example: []string{"acr-secret", "apps"},
+	},
+	{
+		Code: SecretOutside, Name: "secret-outside", Check: Note,
+		Params:  []string{"secret", "namespace", "file"},
+		Message: "Secret {secret}[ in namespace {namespace}] comes from {file}, outside the directory: kept as it is",
+		Help:    "acrgen writes only inside the directories it works on.",
+		Example: []string{"acr-secret", "apps", "base/acr-secret.enc.yaml"},
+	},
+	{
+		Code: SecretUpdated, Name: "secret-updated", Check: Action,
+		Params:  []string{"secret", "namespace", "why", "source"},
+		Message: "Secret {secret}[ in namespace {namespace}] updated[: {why}][ (recipients from {source})]",
+		Help:    "The pull Secret held something else than wanted (or could not be compared) and is written again, encrypted.",
+		Example: []string{"acr-secret", "apps", "it holds credentials for otherregistry.azurecr.io, not for myregistry.azurecr.io", ".sops.yaml"},
+	},
+	{
+		Code: SecretReEncrypted, Name: "secret-re-encrypted", Check: Action,
+		Params:  []string{"secret", "namespace"},
+		Message: "Secret {secret}[ in namespace {namespace}] re-encrypted for the recipients wanted",
+		Help:    "The Secret's content is kept; only its SOPS recipients change.",
+		Example: []string{"acr-secret", "apps"},
+	},
+	{
+		Code: SecretError, Name: "secret-error", Check: Problem,
+		Params:  []string{"secret", "step", "detail"},
+		Message: "Secret {secret}: {step}: {detail}",
+		Hint:    "fix the cause and run again",
+		Help:    "The function could not build, encrypt or read the pull Secret (the CLI exits 2 or 3 with the same message).",
+		Example: []string{"acr-secret", "encrypting it", "no SOPS recipients for acr-secret.apps.enc.yaml"},
+	},
+
+	{
+		Code: DecryptionMissing, Name: "decryption-missing", Check: Problem, Write: Warning,
+		Params:        []string{"secret"},
+		Message:       "{object} applies the SOPS-encrypted Secret {secret} without spec.decryption.provider: sops: Flux would apply the ciphertext, or fail",
+		Hint:          "add spec.decryption: provider: sops, secretRef: name: sops-age to the Flux Kustomization",
+		Help:          "A Flux Kustomization applies the encrypted pull Secret without SOPS decryption.",
+		Example:       []string{"acr-secret"},
+		ExampleObject: fluxExample,
+	},
+	{
+		Code: DecryptionKeyUnseen, Name: "decryption-key-unseen", Check: Warning,
+		Params:        []string{"name", "namespace"},
+		Message:       "{object}: spec.decryption.secretRef names Secret {name} in namespace {namespace}, which nothing in the repository describes",
+		Hint:          "make sure it exists in the cluster (kubectl create secret generic {name} --namespace={namespace} --from-file=age.agekey=KEYFILE)",
+		Help:          "The key Flux decrypts with lives in the cluster only; acrgen cannot see it there.",
+		Example:       []string{"sops-age", "flux-system"},
+		ExampleObject: fluxExample,
+	},
+	{
+		Code: VariablesUnresolved, Name: "variables-unresolved", Check: Warning,
+		Params:        []string{"names"},
+		Message:       "{object}: postBuild cannot resolve {names} in image references: acrgen cannot tell which registry they pull from",
+		Hint:          "set them in spec.postBuild.substitute or a ConfigMap of the repository",
+		Help:          "An image reference uses a variable that Flux substitutes from outside the repository (or not at all).",
+		Example:       []string{"REGISTRY"},
+		ExampleObject: fluxExample,
+	},
+	{
+		Code: FluxSkipped, Name: "flux-skipped", Check: Warning,
+		Params:  []string{"detail", "hint"},
+		Message: "{detail}",
+		Hint:    "{hint}",
+		Help:    "A part of the Flux repository that acrgen does not follow (another source, a symlink, values from outside the repository).",
+		Example: []string{"Kustomization flux-system/infra (clusters/prod/infra.yaml): its source is OCIRepository flux-system/infra, not this repository's GitRepository flux-system/flux-system: skipped, acrgen cannot see what it applies", "check what it applies yourself"},
+	},
+
+	{
+		Code: Unmodelled, Name: "unmodelled", Check: Warning,
+		Params:  []string{"detail", "hint"},
+		Message: "{detail}",
+		Hint:    "{hint}",
+		Help:    "A part of the tree acrgen cannot see into (a Helm chart, generators, replacements, vars): it names it instead of passing it silently.",
+		Example: []string{"helmCharts are not inspected: the workloads a chart renders get no imagePullSecrets from acrgen", "render the chart into files, or set the chart's imagePullSecrets value"},
+	},
+}
