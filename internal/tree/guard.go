@@ -220,7 +220,10 @@ func replaceSettled(gd *guarding, path, name string, data []byte, perm fs.FileMo
 		return err
 	}
 	if err := ch.check(); err != nil {
-		return errors.Join(err, ch.undo())
+		if uerr := ch.undo(); uerr != nil {
+			return fmt.Errorf("%s changed while acrgen wrote it, and putting it back failed: %w", name, uerr)
+		}
+		return err
 	}
 	return ch.drop()
 }

@@ -90,7 +90,7 @@ type renamed struct {
 	fi                fs.FileInfo // the original's identity
 	path, name, aside string
 	mode              fs.FileMode
-	uid, gid          int   // the original's owner and group, which the new file keeps (-1: a new file)
+	uid, gid          int   // the original's owner and group, which the new file keeps
 	noLease           error // why the kernel granted no lease (Linux), for the run's note; nil elsewhere
 }
 
@@ -100,7 +100,7 @@ type renamed struct {
 // FIFO, refuses a file with more than one name, and needs the file (and its directory) to be
 // writable by this user; it also refuses a file whose owner a new file could not keep.
 func openRenamed(gd *guarding, path, name string, create bool, perm fs.FileMode, noLease error) (*renamed, error) {
-	g := &renamed{gd: gd, path: path, name: name, aside: asideName(path), mode: perm, uid: -1, gid: -1, noLease: noLease}
+	g := &renamed{gd: gd, path: path, name: name, aside: asideName(path), mode: perm, noLease: noLease}
 	if err := unix.Faccessat(unix.AT_FDCWD, filepath.Dir(path), unix.W_OK|unix.X_OK, unix.AT_EACCESS); err != nil {
 		return nil, &fs.PathError{Op: "write into the directory of", Path: path, Err: err}
 	}
@@ -268,17 +268,22 @@ func (g *renamed) fellBack() {
 	}
 }
 
-// writeAside writes data into the temporary file, created exclusively, with the original's mode
-// and owner. It returns the new file's identity; on an error, the temporary file is gone.
+// writeAside writes data into the temporary file, created exclusively: with the original's mode
+// and owner, or for a new file with the mode asked for (less the umask, as the lease creates
+// one). It returns the new file's identity; on an error, the temporary file is gone.
 func (g *renamed) writeAside(data []byte) (fs.FileInfo, error) {
-	t, err := os.OpenFile(g.aside, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+	perm := fs.FileMode(0o600)
+	if g.f == nil {
+		perm = g.mode
+	}
+	t, err := os.OpenFile(g.aside, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, perm)
 	if errors.Is(err, fs.ErrExist) {
 		return nil, &InputError{Path: g.name, Msg: fmt.Sprintf("acrgen's temporary file for it, %s, is in the way (an original kept by an earlier run, or left by a run whose journal is gone): look at it, remove it, and run acrgen again; nothing was written", g.aside)}
 	}
 	if err != nil {
 		return nil, err
 	}
-	fi, err := fillAside(t, data, g.mode, g.uid, g.gid)
+	fi, err := g.fill(t, data)
 	if cerr := t.Close(); err == nil {
 		err = cerr
 	}
@@ -289,25 +294,22 @@ func (g *renamed) writeAside(data []byte) (fs.FileInfo, error) {
 	return fi, nil
 }
 
-// fillAside writes data into t and gives it mode, and the owner uid and group gid unless they
-// are -1.
-func fillAside(t *os.File, data []byte, mode fs.FileMode, uid, gid int) (fs.FileInfo, error) {
+// fill writes data into t and, in place of an original, gives it the original's owner, group
+// and mode.
+func (g *renamed) fill(t *os.File, data []byte) (fs.FileInfo, error) {
 	if _, err := t.Write(data); err != nil {
 		return nil, err
 	}
 	fi, err := t.Stat()
-	if err != nil {
-		return nil, err
+	if err != nil || g.f == nil {
+		return fi, err
 	}
-	if st := fi.Sys().(*syscall.Stat_t); uid >= 0 && (int(st.Uid) != uid || int(st.Gid) != gid) {
-		if err := t.Chown(uid, gid); err != nil {
+	if st := fi.Sys().(*syscall.Stat_t); int(st.Uid) != g.uid || int(st.Gid) != g.gid {
+		if err := t.Chown(g.uid, g.gid); err != nil {
 			return nil, err
 		}
 	}
-	if err := t.Chmod(mode); err != nil {
-		return nil, err
-	}
-	return fi, nil
+	return fi, t.Chmod(g.mode)
 }
 
 // canExchange reports whether the filesystem holding dir exchanges two files atomically, trying
