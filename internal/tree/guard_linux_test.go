@@ -85,11 +85,7 @@ func TestLeaseRefusedFallsBackToTheRenameGuard(t *testing.T) {
 			if err := lk.WriteAll(context.Background(), ws); err != nil {
 				t.Fatal(err)
 			}
-			for _, p := range []string{a, b} {
-				if got, _ := os.ReadFile(p); string(got) != "new\n" {
-					t.Errorf("%s holds %q", filepath.Base(p), got)
-				}
-			}
+			wantFiles(t, map[string]string{a: "new\n", b: "new\n"})
 			if inode(t, b) == before {
 				t.Errorf("b.yaml kept its inode: not written by the rename guard")
 			}
@@ -120,11 +116,7 @@ func TestLeaseRefusedAndNoExchangeIsRefused(t *testing.T) {
 	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "no write lease (its filesystem does not grant write leases") || !strings.Contains(err.Error(), "cannot exchange two files atomically") {
 		t.Fatalf("want a refusal giving both reasons, got %v", err)
 	}
-	for _, p := range []string{a, b} {
-		if got, _ := os.ReadFile(p); string(got) != "old\n" {
-			t.Errorf("%s holds %q", filepath.Base(p), got)
-		}
-	}
+	wantFiles(t, map[string]string{a: "old\n", b: "old\n"})
 	if len(lk.TakeNotes()) != 0 {
 		t.Errorf("a note although nothing was written")
 	}

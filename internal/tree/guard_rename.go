@@ -424,20 +424,7 @@ func (s *swap) holds(p string, id fs.FileInfo, want string, n int) bool {
 // readNoFollow reads the regular file at p (at most max bytes, plus one to tell a longer file),
 // never through a symlink in its place.
 func readNoFollow(p string, max int64) ([]byte, fs.FileInfo, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, nil, ErrNotRegular
-	}
-	b, err := readAll(f, fi.Size(), max)
-	return b, fi, err
+	return readRegular(p, syscall.O_NOFOLLOW|syscall.O_CLOEXEC, max)
 }
 
 // removeProbes removes probeExchange's files from dir (left there if a run was killed while

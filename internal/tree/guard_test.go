@@ -36,24 +36,46 @@ func guardedTree(t *testing.T, g Guard, saveAt func(path string)) (lk *Lock, a, 
 // the conflict names the file.
 func TestGuardedWriteFindsASaveByRename(t *testing.T) {
 	forEachGuard(t, func(t *testing.T, g Guard) {
-		lk, a, b, ws := guardedTree(t, g, func(p string) {
-			tmp := p + ".save"
-			writeTestFile(t, tmp, "saved by the user\n")
-			if err := os.Rename(tmp, p); err != nil {
-				t.Error(err)
-			}
-		})
-		err := lk.WriteAll(context.Background(), ws)
-		var ce *ConflictError
-		if !errors.As(err, &ce) || ce.Path != b || !strings.Contains(err.Error(), "nothing was written") {
-			t.Fatalf("want a conflict naming b.yaml, got %v", err)
-		}
-		for p, want := range map[string]string{a: "old\n", b: "saved by the user\n"} {
-			if got, _ := os.ReadFile(p); string(got) != want {
-				t.Errorf("%s holds %q, want %q", filepath.Base(p), got, want)
-			}
-		}
+		lk, a, b, ws := guardedTree(t, g, func(p string) { saveByRename(t, p) })
+		wantAsBefore(t, lk.WriteAll(context.Background(), ws), lk, a, b)
 	})
+}
+
+// saveByRename saves "saved by the user" into p as most editors do: a new file renamed over it.
+func saveByRename(t *testing.T, p string) {
+	t.Helper()
+	writeTestFile(t, p+".save", "saved by the user\n")
+	if err := os.Rename(p+".save", p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantAsBefore checks that the run was refused with a conflict naming b.yaml, that b.yaml holds
+// the user's save and a.yaml its old bytes, and that nothing of acrgen's is left in the directory:
+// no temporary file, original kept aside, probe or journal.
+func wantAsBefore(t *testing.T, err error, lk *Lock, a, b string) {
+	t.Helper()
+	var ce *ConflictError
+	if !errors.As(err, &ce) || ce.Path != b || !strings.Contains(err.Error(), "nothing was written") {
+		t.Fatalf("want a conflict naming b.yaml, got %v", err)
+	}
+	wantFiles(t, map[string]string{a: "old\n", b: "saved by the user\n"})
+	if es := entries(t, filepath.Dir(a)); fmt.Sprint(es) != "[a.yaml b.yaml]" {
+		t.Errorf("the directory holds %v, want only a.yaml and b.yaml", es)
+	}
+	if _, err := os.Stat(lk.journalPath()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the journal is still there: %v", err)
+	}
+}
+
+// wantFiles checks that each file named in want holds what want says.
+func wantFiles(t *testing.T, want map[string]string) {
+	t.Helper()
+	for p, w := range want {
+		if got, _ := os.ReadFile(p); string(got) != w {
+			t.Errorf("%s holds %q, want %q", filepath.Base(p), got, w)
+		}
+	}
 }
 
 // A file of the tree with a second name (a hard link), inside the tree or out of it, is not
