@@ -20,7 +20,8 @@ import (
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
+	"github.com/acrgen/acrgen/pkg/settings"
 	"github.com/pmezard/go-difflib/difflib"
 	"github.com/urfave/cli/v2"
 )
@@ -188,14 +189,14 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 
 // The flags that more than one command takes, each defined once. A builder returns a new
 // flag on each call: urfave/cli flags hold state. Their values are validated together, by
-// [render.NewSettings] through settingsFrom.
+// [settings.New] through settingsFrom.
 
 func registriesFlag() cli.Flag {
 	return &cli.StringSliceFlag{Name: "registry", Aliases: []string{"r"}, Usage: "login server workloads pull from (repeatable); a bare NAME means NAME.azurecr.io", Required: true}
 }
 
 func secretNameFlag() cli.Flag {
-	return &cli.StringFlag{Name: "secret-name", Value: render.DefaultSecretName, Usage: "name of the pull Secret"}
+	return &cli.StringFlag{Name: "secret-name", Value: settings.DefaultSecretName, Usage: "name of the pull Secret"}
 }
 
 func namespaceFlag() cli.Flag {
@@ -261,8 +262,8 @@ func recipientFlags() []cli.Flag {
 	}
 }
 
-func recipientsFrom(c *cli.Context) render.Recipients {
-	return render.Recipients{Age: render.SplitList(c.StringSlice("age")), PGP: render.SplitList(c.StringSlice("pgp")), AzureKV: render.SplitList(c.StringSlice("azure-kv"))}
+func recipientsFrom(c *cli.Context) secret.Recipients {
+	return secret.Recipients{Age: settings.SplitList(c.StringSlice("age")), PGP: settings.SplitList(c.StringSlice("pgp")), AzureKV: settings.SplitList(c.StringSlice("azure-kv"))}
 }
 
 // hasFlag reports whether the command defines the flag name.
@@ -276,21 +277,21 @@ func hasFlag(c *cli.Context, name string) bool {
 }
 
 // settingFlags names the flag of each setting, for messages.
-var settingFlags = map[render.Field]string{
-	render.FieldRegistries:    "registry",
-	render.FieldCloud:         "cloud",
-	render.FieldSecretName:    "secret-name",
-	render.FieldNamespaces:    "namespace",
-	render.FieldWorkloads:     "workload",
-	render.FieldExpires:       "expires",
-	render.FieldExpiryWarning: "expiry-warning",
-	render.FieldMaxFileSize:   "max-file-size",
+var settingFlags = map[settings.Field]string{
+	settings.FieldRegistries:    "registry",
+	settings.FieldCloud:         "cloud",
+	settings.FieldSecretName:    "secret-name",
+	settings.FieldNamespaces:    "namespace",
+	settings.FieldWorkloads:     "workload",
+	settings.FieldExpires:       "expires",
+	settings.FieldExpiryWarning: "expiry-warning",
+	settings.FieldMaxFileSize:   "max-file-size",
 }
 
-// settingsFrom validates the settings a command's flags give with [render.NewSettings], as
+// settingsFrom validates the settings a command's flags give with [settings.New], as
 // the KRM function validates its config. A flag the command does not have reads as unset.
 // The first problem is the error, naming its flag.
-func settingsFrom(c *cli.Context, in render.SettingsInput) (render.Settings, error) {
+func settingsFrom(c *cli.Context, in settings.Input) (settings.Settings, error) {
 	secret := c.String("secret-name")
 	in.SecretName = &secret
 	in.Namespaces = c.StringSlice("namespace")
@@ -303,7 +304,7 @@ func settingsFrom(c *cli.Context, in render.SettingsInput) (render.Settings, err
 	}
 	size := c.Int64("max-file-size")
 	in.MaxFileSize = &size
-	s, errs := render.NewSettings(in)
+	s, errs := settings.New(in)
 	if len(errs) > 0 {
 		return s, cli.Exit("--"+settingFlags[errs[0].Field]+": "+errs[0].Msg, exitUsage)
 	}
@@ -323,6 +324,9 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 		ArgsUsage: "DIR...",
 		Flags:     treeFlags(mode),
 		Action: func(c *cli.Context) error {
+			if _, err := outputFormat(c); err != nil {
+				return err
+			}
 			opts, err := treeOptions(c, mode, stdin, getenv)
 			if err != nil {
 				return err
@@ -334,25 +338,31 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 			if err != nil {
 				return exitFor(err)
 			}
-			lk, err := lockTree(c, root, mode != engine.Check && !c.Bool("check") && !c.Bool("diff"), getenv)
+			lk, err := lockTree(root, mode != engine.Check && !c.Bool("check") && !c.Bool("diff"), getenv)
 			if err != nil {
 				return err
 			}
 			defer lk.Unlock()
+			recovery := recovered(lk, mode != engine.Check)
 			res, err := engine.Plan(opts)
+			if err == nil {
+				err = lk.Allow(res.Roots)
+			}
 			if err != nil {
+				// No report follows: what finishing an interrupted write found is said here.
+				if perr := printFindings(c, recovery); perr != nil {
+					return perr
+				}
 				return exitFor(err)
 			}
-			if err := lk.Allow(res.Roots); err != nil {
-				return exitFor(err)
-			}
+			res.Findings = append(recovery, res.Findings...)
 			return reportRun(c, mode, res, opts.Display, lk)
 		},
 	}
 }
 
 // engineOptions starts the engine's options from validated settings.
-func engineOptions(s render.Settings, mode engine.Mode) engine.Options {
+func engineOptions(s settings.Settings, mode engine.Mode) engine.Options {
 	return engine.Options{
 		Mode: mode, Registries: s.Registries, SecretName: s.SecretName, Namespaces: s.Namespaces, Kinds: s.Kinds,
 		ServiceAccount: s.ServiceAccount, Expires: s.Expires, ExpiryWarning: s.ExpiryWarning, MaxFileSize: s.MaxFileSize,
@@ -364,7 +374,7 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 	if c.NArg() == 0 {
 		return engine.Options{}, treeArgs(c, nil)
 	}
-	set, err := settingsFrom(c, render.SettingsInput{Registries: c.StringSlice("registry"), Cloud: c.String("cloud")})
+	set, err := settingsFrom(c, settings.Input{Registries: c.StringSlice("registry"), Cloud: c.String("cloud")})
 	if err != nil {
 		return engine.Options{}, err
 	}
@@ -388,7 +398,7 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 	case pw == nil && user != "":
 		return opts, cli.Exit("--username was given without a password: use --password-stdin, --password-file or ACRGEN_PASSWORD", exitUsage)
 	case pw != nil:
-		opts.Credential = &render.Credential{Username: user, Password: pw}
+		opts.Credential = &secret.Credential{Username: user, Password: pw}
 	}
 	return opts, nil
 }
@@ -416,11 +426,11 @@ func readPassword(c *cli.Context, stdin io.Reader, getenv env) ([]byte, error) {
 	var err error
 	switch sources[0] {
 	case "--password-stdin":
-		b, err = render.ReadPassword(stdin)
+		b, err = secret.ReadPassword(stdin)
 	case "--password-file":
 		b, err = readPasswordFile(c.String("password-file"))
 	default:
-		b, err = render.ReadPassword(strings.NewReader(getenv("ACRGEN_PASSWORD")))
+		b, err = secret.ReadPassword(strings.NewReader(getenv("ACRGEN_PASSWORD")))
 	}
 	if err != nil {
 		return nil, cli.Exit("reading the password from "+sources[0]+": "+err.Error(), exitUsage)
@@ -431,7 +441,7 @@ func readPassword(c *cli.Context, stdin io.Reader, getenv env) ([]byte, error) {
 	return b, nil
 }
 
-// readPasswordFile reads a password file with [render.ReadPassword]. Any file will do (a
+// readPasswordFile reads a password file with [secret.ReadPassword]. Any file will do (a
 // process substitution is a pipe), but no more than the limit is read. An error names
 // neither the path nor the bytes read: the path may be a password given by mistake.
 func readPasswordFile(name string) ([]byte, error) {
@@ -444,7 +454,7 @@ func readPasswordFile(name string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return render.ReadPassword(f)
+	return secret.ReadPassword(f)
 }
 
 // pathDisplay returns a function that shows a path in a message: relative to the working
@@ -573,7 +583,10 @@ func reportRun(c *cli.Context, mode engine.Mode, res *engine.Result, display fun
 		if err := writeChanges(c.Context, lk, res); err != nil {
 			return err
 		}
-		printNotes(errw, lk)
+		for _, f := range lk.TakeNotes() {
+			f.Resolve(true)
+			rep.Findings = append(rep.Findings, f)
+		}
 		rep.Written = true
 	}
 	if err := rep.Write(format, out, errw); err != nil {

@@ -28,7 +28,8 @@ import (
 	k8syaml "sigs.k8s.io/yaml"
 
 	"github.com/acrgen/acrgen/internal/testing/testtool"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
 )
 
 // fluxRepo copies examples/flux into a temporary git repository whose .sops.yaml encrypts for a
@@ -357,8 +358,8 @@ func verifyFluxOutput(objs []fluxObject, server, want string) (int, []string) {
 			secrets[ns(o)+"/"+o.obj.GetName()] = o
 		}
 	}
-	match := render.NewMatcher([]string{server})
-	kinds := render.NewKinds()
+	match := manifest.NewMatcher([]string{server})
+	kinds := manifest.NewKinds()
 	pulls := 0
 	var fails []string
 	for _, o := range objs {
@@ -366,7 +367,7 @@ func verifyFluxOutput(objs []fluxObject, server, want string) (int, []string) {
 		if err != nil {
 			return 0, []string{err.Error()}
 		}
-		m, err := render.ParseManifest(js)
+		m, err := manifest.Parse(js)
 		if err != nil || len(m.Resources()) != 1 {
 			return 0, []string{fmt.Sprintf("%s %s: %v", o.obj.GetKind(), o.obj.GetName(), err)}
 		}
@@ -375,7 +376,7 @@ func verifyFluxOutput(objs []fluxObject, server, want string) (int, []string) {
 			return 0, []string{err.Error()}
 		}
 		for _, ps := range specs {
-			if !render.MatchesRegistry(match)(m.Resources()[0], ps) {
+			if !manifest.MatchesRegistry(match)(m.Resources()[0], ps) {
 				continue
 			}
 			pulls++
@@ -389,7 +390,7 @@ func verifyFluxOutput(objs []fluxObject, server, want string) (int, []string) {
 					why = append(why, "no Secret "+name+" in its namespace")
 				case s.obj.Object["sops"] == nil:
 					why = append(why, "Secret "+name+" is not SOPS-encrypted")
-				case s.obj.Object["type"] != render.SecretType:
+				case s.obj.Object["type"] != secret.Type:
 					why = append(why, fmt.Sprintf("Secret %s has type %v", name, s.obj.Object["type"]))
 				case s.plain[".dockerconfigjson"] != want:
 					why = append(why, "Secret "+name+" does not decrypt to kubectl's .dockerconfigjson")

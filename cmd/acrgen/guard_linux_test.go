@@ -12,21 +12,21 @@ import (
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 )
 
-// On Linux, a run whose files the rename guard wrote instead of a lease says so, once, on
-// standard error (here the guard is chosen, as ACRGEN_TEST_GUARD=rename does for the kill and save
+// On Linux, a run whose files the rename guard wrote instead of a lease says so, once, as a note
+// in its report (ACR074; here the guard is chosen, as ACRGEN_TEST_GUARD=rename does for the kill and save
 // tests); the file is patched as under a lease.
 func TestPatchNotesTheRenameGuard(t *testing.T) {
 	dir := t.TempDir()
 	pod := filepath.Join(dir, "pod.yaml")
 	write(t, pod, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: myregistry.azurecr.io/app:1\n")
 	r := acrgen(t, "", map[string]string{"ACRGEN_TEST_GUARD": "rename"}, "patch", dir, "-r", "myregistry")
-	if r.code != 0 || strings.Count(r.stderr, "acrgen: note: the rename guard wrote 1 file(s), each through a temporary file exchanged with it atomically, since the kernel granted no write lease") != 1 {
+	if r.code != 0 || strings.Count(r.stdout, ": note: the rename guard wrote 1 file(s), each through a temporary file exchanged with it atomically, since the kernel granted no write lease") != 1 || strings.Count(r.stdout, "[ACR074]") != 1 {
 		t.Fatalf("want exit 0 and one note of the rename guard, got %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if b, _ := os.ReadFile(pod); !strings.Contains(string(b), "imagePullSecrets:\n  - name: acr-secret\n") {
 		t.Errorf("pod.yaml was not patched:\n%s", b)
 	}
-	if r := acrgen(t, "", nil, "patch", dir, "-r", "myregistry"); r.code != 0 || strings.Contains(r.stderr, "note:") {
+	if r := acrgen(t, "", nil, "patch", dir, "-r", "myregistry"); r.code != 0 || strings.Contains(r.stdout+r.stderr, "ACR074") {
 		t.Errorf("a run under a lease with nothing to write: want exit 0 and no note, got %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
@@ -85,7 +85,7 @@ func TestPatchAsAnotherUser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if code, out := patch(); code != 0 || strings.Contains(out, "note:") {
+	if code, out := patch(); code != 0 || strings.Contains(out, "ACR074") {
 		t.Fatalf("as the files' owner: want exit 0 under a lease, without a note, got %d\n%s", code, out)
 	}
 	fi, err := os.Stat(filepath.Join(dir, "pod.yaml"))

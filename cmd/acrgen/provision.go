@@ -11,8 +11,10 @@ import (
 	"github.com/acrgen/acrgen/internal/engine"
 	"github.com/acrgen/acrgen/internal/rotation"
 	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/provision"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
+	"github.com/acrgen/acrgen/pkg/settings"
 	"github.com/urfave/cli/v2"
 )
 
@@ -63,7 +65,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	if err != nil {
 		return cli.Exit(err.Error(), exitUsage)
 	}
-	set, err := settingsFrom(c, render.SettingsInput{Registries: []string{c.String("registry")}, LoginServerSuffix: cloud.ACRSuffix})
+	set, err := settingsFrom(c, settings.Input{Registries: []string{c.String("registry")}, LoginServerSuffix: cloud.ACRSuffix})
 	if err != nil {
 		return err
 	}
@@ -78,7 +80,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 		Cloud: cloud, SubscriptionID: c.String("subscription"), ResourceGroup: c.String("resource-group"), Registry: c.String("registry"),
 		Credential: provision.CredentialKind(c.String("credential")), SPName: c.String("sp-name"), SPID: c.String("sp-id"),
 		Role: c.String("role"), AllRepositories: c.Bool("all-repositories"), TokenName: c.String("token-name"),
-		Repositories: render.SplitList(c.StringSlice("repository")),
+		Repositories: settings.SplitList(c.StringSlice("repository")),
 		Years:        c.Int("years"), Rotate: c.Bool("rotate"), DryRun: c.Bool("dry-run"), Progress: progress,
 	}
 	// Role and principal apply to service principals, token name to tokens.
@@ -88,7 +90,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 		popts.TokenName = ""
 	}
 	if e := c.String("end-date"); e != "" {
-		if popts.EndDate, err = render.ParseExpiry(e); err != nil {
+		if popts.EndDate, err = settings.ParseExpiry(e); err != nil {
 			return cli.Exit("--end-date: "+err.Error(), exitUsage)
 		}
 	}
@@ -105,11 +107,16 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	if err != nil {
 		return exitFor(err)
 	}
-	lk, err := lockTree(c, root, !popts.DryRun && !retire, nil)
+	lk, err := lockTree(root, !popts.DryRun && !retire, nil)
 	if err != nil {
 		return err
 	}
 	defer lk.Unlock()
+	// provision prints text only, and may end before the tree's report (retire, a dry run, an
+	// Azure error): what finishing an interrupted write found is said now.
+	if err := printFindings(c, recovered(lk, true)); err != nil {
+		return err
+	}
 	// What the trees hold now: the credentials their Secrets record, the repositories their
 	// workloads pull from the registry. The same plan as render's, changing nothing.
 	survey := ropts
@@ -120,6 +127,18 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	}
 	if popts.Recorded, err = recordedCredentials(held.Recorded, ropts.SecretName); err != nil {
 		return err
+	}
+	if retire {
+		// The grace counts from when the trees began to record their credentials where the
+		// cluster applies them from, not only from the passwords' creation.
+		now := time.Now()
+		for i, s := range held.Recorded {
+			since, ok := committedSince(c.Context, s.Path, now)
+			if !ok {
+				fmt.Fprintf(progress, "%s: not in a git repository, so acrgen cannot tell when it was committed: --grace counts from the password's creation\n", finding.Quote(s.File))
+			}
+			popts.Recorded[i].Since = since
+		}
 	}
 	cred, err := provision.NewCredential(cloud, c.String("tenant"))
 	if err != nil {
@@ -214,7 +233,7 @@ func recordedCredentials(secs []engine.RecordedSecret, secretName string) ([]pro
 		rc := provision.Recorded{Where: where, Registries: s.Registries}
 		if s.Credential != "" {
 			if rc.ID, err = provision.ParseCredentialID(s.Credential); err != nil {
-				return nil, cli.Exit(fmt.Sprintf("%s: Secret %s: annotation %s: %v", s.File, secretName, render.AnnotationCredential, err), exitUsage)
+				return nil, cli.Exit(fmt.Sprintf("%s: Secret %s: annotation %s: %v", finding.Quote(s.File), secretName, secret.AnnotationCredential, err), exitUsage)
 			}
 		}
 		out = append(out, rc)
@@ -232,7 +251,7 @@ func reportRetire(out io.Writer, res *provision.RetireResult, dryRun bool) {
 	case len(res.Removed) == 0:
 		fmt.Fprintf(out, "nothing to remove on %s: no acrgen password is older than the one the tree records\n", res.LoginServer)
 	case !res.WaitUntil.IsZero():
-		fmt.Fprintf(out, "nothing removed on %s: the password the tree records is younger than --grace; a retire after %s will remove:\n",
+		fmt.Fprintf(out, "nothing removed on %s: the credential the tree records was created or committed less than --grace ago (Flux may not have applied it yet); a retire after %s will remove:\n",
 			res.LoginServer, res.WaitUntil.UTC().Format(time.RFC3339))
 		printPlan(out, res.Removed, "")
 	default:

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -143,7 +144,7 @@ func TestRotationTimeline(t *testing.T) {
 			tl.main = pr
 			tl.authenticates("merged, not applied", tl.applied)
 			early := tl.must(tl.main, "--retire")
-			if !strings.Contains(early.stdout, "younger than --grace") {
+			if !strings.Contains(early.stdout, "less than --grace ago") {
 				t.Errorf("retire within the grace period:\n%s", early.stdout)
 			}
 			tl.authenticates("retire within the grace period", tl.applied)
@@ -190,4 +191,55 @@ func TestRotationTimeline(t *testing.T) {
 			tl.authenticates("end", tl.applied)
 		})
 	}
+}
+
+// TestRetireWaitsForTheMerge: a rotation whose pull request stayed open longer than the grace
+// period is not retired at its merge, before Flux has applied it: the grace counts from the
+// merge commit (git), not only from the password's creation. Without that, the retire job that
+// runs on the push to main removed the password the cluster still used.
+func TestRetireWaitsForTheMerge(t *testing.T) {
+	testtool.Path(t, "sops")
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	tl := newTimeline(t, "--sp-name", "acr-pull-prod")
+	git := func(dir string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t",
+			"GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	tl.must(tl.main)
+	git(tl.main, "init", "-q", "-b", "main")
+	git(tl.main, "add", ".")
+	git(tl.main, "commit", "-q", "-m", "first provision")
+	tl.applied = tl.branch(tl.main)
+
+	const grace = 5 * time.Second // the margin: git keeps commit times to the second
+	git(tl.main, "checkout", "-q", "-b", "rotate")
+	tl.must(tl.main, "--rotate")
+	git(tl.main, "commit", "-q", "-am", "rotate")
+	time.Sleep(grace + 500*time.Millisecond) // the pull request waits for review longer than the grace
+	git(tl.main, "checkout", "-q", "main")
+	git(tl.main, "merge", "-q", "--no-ff", "-m", "merge the rotation", "rotate")
+
+	// The retire job on the push to main: the new password is older than the grace, its merge
+	// is not, and Flux has not applied it.
+	early := tl.must(tl.main, "--retire", "--grace", grace.String())
+	if !strings.HasPrefix(early.stdout, "nothing removed on") || !strings.Contains(early.stdout, "less than --grace ago") {
+		t.Errorf("retire at the merge of a rotation older than the grace:\n%s", early.stdout)
+	}
+	tl.authenticates("merged, retire at once, not applied", tl.applied)
+
+	tl.applied = tl.branch(tl.main)
+	time.Sleep(grace)
+	late := tl.must(tl.main, "--retire", "--grace", grace.String())
+	if !strings.HasPrefix(late.stdout, "removed on") {
+		t.Errorf("retire after the grace since the merge removed nothing:\n%s", late.stdout)
+	}
+	tl.authenticates("applied and retired", tl.applied)
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/tree"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/resolve/*/want.txt from what Resolve gives")
@@ -75,7 +75,7 @@ func describe(t *testing.T, dir string) string {
 	b.WriteString("targets:\n")
 	for _, tg := range repo.Targets {
 		fmt.Fprintf(&b, "- %s: %s (%s), destination namespace %q\n", tg.App, rel(tg.Dir), tg.Type, tg.DestinationNamespace)
-		opts := tree.Options{Kinds: render.NewKinds(), Overlay: tg.Overlay}
+		opts := tree.Options{Kinds: manifest.NewKinds(), Overlay: tg.Overlay}
 		if tg.Type == DirectoryType && !tg.Directory.Recurse {
 			// What the engine must do for a directory source (phase 2): only its own files.
 			fmt.Fprintf(&b, "  (not recursive)\n")
@@ -90,8 +90,8 @@ func describe(t *testing.T, dir string) string {
 		}
 		for _, inst := range tr.Instances {
 			fmt.Fprintf(&b, "  %s %s/%s", inst.Resource.Kind, tg.EffectiveNamespace(inst), inst.Name)
-			for _, imgs := range inst.Images {
-				fmt.Fprintf(&b, " %v", imgs)
+			for _, ps := range inst.PodSpecs {
+				fmt.Fprintf(&b, " %v", ps.Images)
 			}
 			for _, f := range inst.ImageFields {
 				fmt.Fprintf(&b, " %s=%s", f.Path, f.Image)

@@ -11,7 +11,7 @@ import (
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/judge"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 // Plan computes a run over opts.Dirs (or opts.Dir) without writing anything: the one entry
@@ -40,9 +40,9 @@ func Plan(opts Options) (*Result, error) {
 	}
 	// A release that already carries acrgen's post-renderer (an earlier --helm-release) gives
 	// its chart's pods the secret: its namespace needs the Secret, as the function judges it.
-	patches := render.HelmPullSecretPatches(opts.SecretName)
+	patches := manifest.HelmPullSecretPatches(opts.SecretName)
 	for _, h := range repo.HelmReleases {
-		if !slices.Contains(helm, h) && inScope(h, opts) && !render.HelmPostRendererMissing(h.SpecNode, patches) {
+		if !slices.Contains(helm, h) && inScope(h, opts) && !manifest.HelmPostRendererMissing(h.SpecNode, patches) {
 			helm = append(helm, h)
 		}
 	}
@@ -149,7 +149,7 @@ func Plan(opts Options) (*Result, error) {
 // inScope reports whether a HelmRelease releases into a namespace the run works on.
 func inScope(h *flux.HelmRelease, opts Options) bool {
 	ns, _, _ := h.ReleaseNamespace()
-	return render.NamespaceAllowed(opts.Namespaces, ns)
+	return judge.NamespaceAllowed(opts.Namespaces, ns)
 }
 
 func realDir(d string) string {
@@ -264,7 +264,7 @@ func fluxObject(k *flux.Kustomization) finding.Object {
 
 // helmObject is the finding object of a Flux HelmRelease.
 func helmObject(h *flux.HelmRelease) finding.Object {
-	return finding.Object{APIVersion: render.HelmGroup + "/v2", Kind: "HelmRelease", Namespace: h.Namespace, Name: h.Name}
+	return finding.Object{APIVersion: manifest.HelmGroup + "/v2", Kind: "HelmRelease", Namespace: h.Namespace, Name: h.Name}
 }
 
 // secretKey identifies the plaintext acrgen wants for the Secret of namespace ns, without the
@@ -274,9 +274,5 @@ func (r *run) secretKey(ns string, old map[string]string) string {
 	if r.secretSpecNamespaceless() {
 		field = ""
 	}
-	servers := append([]string(nil), r.opts.Registries...)
-	for _, s := range render.SplitList([]string{old[render.AnnotationRegistry]}) {
-		servers = render.AppendUnique(servers, s)
-	}
-	return strings.Join(append([]string{r.opts.SecretName, field}, servers...), "\x00")
+	return strings.Join(append([]string{r.opts.SecretName, field}, r.servers(old)...), "\x00")
 }

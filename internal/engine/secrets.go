@@ -12,7 +12,9 @@ import (
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/judge"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
+	"github.com/acrgen/acrgen/pkg/settings"
 	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
@@ -92,16 +94,24 @@ func (r *run) describeSecret(inst tree.Instance, sec judge.ExistingSecret, v jud
 // secretSpec is the Secret acrgen wants in namespace ns. It serves the configured registries
 // and keeps serving those the existing Secret (with annotations old) served: workloads may
 // still pull from them.
-func (r *run) secretSpec(ns string, old map[string]string) render.SecretSpec {
+func (r *run) secretSpec(ns string, old map[string]string) secret.Spec {
 	field := ns
 	if r.t.Kustomization != nil && r.t.Kustomization.K.Namespace != "" {
 		field = "" // the root kustomization's namespace: sets it
 	}
+	return secret.Spec{Name: r.opts.SecretName, Namespace: field, Servers: r.servers(old), Credential: *r.opts.Credential, Expires: r.opts.Expires, CredentialID: r.opts.CredentialID}
+}
+
+// servers are the login servers the Secret serves: the configured registries, and those the
+// existing Secret (with annotations old) served.
+func (r *run) servers(old map[string]string) []string {
 	servers := append([]string(nil), r.opts.Registries...)
-	for _, s := range render.SplitList([]string{old[render.AnnotationRegistry]}) {
-		servers = render.AppendUnique(servers, s)
+	for _, s := range settings.SplitList([]string{old[secret.AnnotationRegistry]}) {
+		if !slices.Contains(servers, s) {
+			servers = append(servers, s)
+		}
 	}
-	return render.SecretSpec{Name: r.opts.SecretName, Namespace: field, Servers: servers, Credential: *r.opts.Credential, Expires: r.opts.Expires, CredentialID: r.opts.CredentialID}
+	return servers
 }
 
 // secretFileName is where a new Secret for ns goes.
@@ -109,7 +119,7 @@ func (r *run) secretFileName(ns string) string {
 	if r.secretSpecNamespaceless() {
 		ns = ""
 	}
-	return render.SecretFileName(r.opts.SecretName, ns)
+	return secret.FileName(r.opts.SecretName, ns)
 }
 
 func (r *run) secretSpecNamespaceless() bool {
@@ -152,7 +162,7 @@ func (r *run) createSecret(ns string, servers []string) error {
 	if err != nil {
 		return &UsageError{Msg: err.Error() + keysHint(err)}
 	}
-	plain, err := render.Secret(r.secretSpec(ns, nil))
+	plain, err := secret.Plaintext(r.secretSpec(ns, nil))
 	if err != nil {
 		return &UsageError{Msg: err.Error()}
 	}
@@ -201,7 +211,7 @@ func (r *run) listResource(path string) error {
 
 // leftoverSecret reads a Secret file that an earlier run wrote but never listed.
 func (r *run) leftoverSecret(path string, old []byte, ns string) (judge.ExistingSecret, error) {
-	m, err := render.ParseManifest(old)
+	m, err := manifest.Parse(old)
 	if err == nil && len(m.Docs) != 1 {
 		err = fmt.Errorf("holds %d YAML documents, not one Secret", len(m.Docs))
 	}
@@ -240,7 +250,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 	oldAnn := sec.Annotations
 	var plain []byte // the Secret wanted, when a credential was given
 	if r.opts.Credential != nil {
-		if plain, err = render.Secret(r.secretSpec(ns, oldAnn)); err != nil {
+		if plain, err = secret.Plaintext(r.secretSpec(ns, oldAnn)); err != nil {
 			return &UsageError{Msg: err.Error()}
 		}
 		defer clear(plain)
@@ -258,7 +268,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 		if plain != nil {
 			out, changed, err := cfg.Sync(old, plain, r.opts.Now())
 			switch {
-			case errors.Is(err, render.ErrNoDecryptionKey):
+			case errors.Is(err, secret.ErrNoDecryptionKey):
 				sec.Current = judge.NoKey
 			case err != nil:
 				return &EncryptionError{Err: fmt.Errorf("encrypting %s: %w", r.display(path), err)}
@@ -287,7 +297,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 		}
 		var changed bool
 		out, changed, err = cfg.Sync(old, nil, r.opts.Now())
-		if errors.Is(err, render.ErrNoDecryptionKey) {
+		if errors.Is(err, secret.ErrNoDecryptionKey) {
 			r.add(at(judge.CannotKeepFinding(v, r.opts.SecretName, "no key can decrypt it to re-encrypt it for the new recipients (set SOPS_AGE_KEY_FILE or similar)")))
 			return nil
 		}
@@ -314,7 +324,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 
 // recipientsFrom is the .sops.yaml that chose a Secret's recipients, as shown to the user;
 // "" when the flags gave them.
-func (r *run) recipientsFrom(keys render.Keys) string {
+func (r *run) recipientsFrom(keys secret.Keys) string {
 	if src := keys.Source(); src != "" {
 		return r.display(src)
 	}
@@ -331,7 +341,7 @@ func (r *run) fixed(at func(finding.Finding) finding.Finding, v judge.SecretVerd
 
 // keysHint tells CLI users how to give SOPS recipients when none were found.
 func keysHint(err error) string {
-	var nk *render.NoKeysError
+	var nk *secret.NoKeysError
 	switch {
 	case !errors.As(err, &nk):
 		return ""

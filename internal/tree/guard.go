@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 	"sync"
 
 	"github.com/acrgen/acrgen/internal/crash"
+	"github.com/acrgen/acrgen/pkg/finding"
 )
 
 // A write replaces a file only while it is guarded: opened with [openGuarded], which makes sure
@@ -85,17 +87,17 @@ func (gd *guarding) fellBack(name string, why error) {
 	gd.renamed[name] = true
 }
 
-// note says which files the rename guard wrote in place of a lease since the last note, if
-// any, and why.
-func (gd *guarding) note() string {
+// note says which files the rename guard wrote in place of a lease since the last note, and
+// why (a [finding.RenameGuardUsed] located at root), or nothing.
+func (gd *guarding) note(root string) []finding.Finding {
 	gd.mu.Lock()
 	defer gd.mu.Unlock()
 	n := len(gd.renamed)
 	if n == 0 {
-		return ""
+		return nil
 	}
 	clear(gd.renamed)
-	return fmt.Sprintf("the rename guard wrote %d file(s), each through a temporary file exchanged with it atomically, since the kernel granted no write lease (%s: %v)", n, gd.first, gd.why)
+	return []finding.Finding{finding.New(finding.RenameGuardUsed, strconv.Itoa(n), gd.first, gd.why.Error()).At(root, 0)}
 }
 
 // verdict is what a guarded write does with a file, given the bytes it holds.

@@ -89,12 +89,12 @@ func TestLeaseRefusedFallsBackToTheRenameGuard(t *testing.T) {
 			if inode(t, b) == before {
 				t.Errorf("b.yaml kept its inode: not written by the rename guard")
 			}
-			want := []string{"the rename guard wrote 2 file(s), each through a temporary file exchanged with it atomically, since the kernel granted no write lease (" + a + ": " + reason + ")"}
-			if got := lk.TakeNotes(); !slices.Equal(got, want) {
+			want := []string{"ACR074 " + filepath.Dir(a) + ": the rename guard wrote 2 file(s), each through a temporary file exchanged with it atomically, since the kernel granted no write lease (" + a + ": " + reason + ")"}
+			if got := located(lk.TakeNotes()); !slices.Equal(got, want) {
 				t.Errorf("notes:\n%q\nwant\n%q", got, want)
 			}
 			if got := lk.TakeNotes(); got != nil {
-				t.Errorf("the note was taken twice: %q", got)
+				t.Errorf("the note was taken twice: %v", got)
 			}
 			if _, err := openGuarded(&guarding{mode: guardLease}, a, a, false, 0); err == nil || !strings.Contains(err.Error(), reason) {
 				t.Errorf("a lease alone: want the refusal, got %v", err)

@@ -439,8 +439,8 @@ func removeProbes(dir string) {
 // temporary name (asideName): its new bytes on their way in, or the original it kept aside,
 // which go; or the original holding a save made into it after the exchange, which goes back in
 // the target's place if the target still holds acrgen's bytes (or a prefix of them), and is
-// otherwise kept, with the warning returned.
-func clearAside(e journalEntry) (string, error) {
+// otherwise kept: kept is then its path, for the warning.
+func clearAside(e journalEntry) (kept string, err error) {
 	aside := asideName(e.Target)
 	limit := int64(max(len(e.Data), DefaultMaxFileSize))
 	b, _, err := readNoFollow(aside, limit)
@@ -460,5 +460,5 @@ func clearAside(e journalEntry) (string, error) {
 			return "", os.Remove(aside)
 		}
 	}
-	return fmt.Sprintf("%s and its original were both saved while an interrupted acrgen run wrote it: the original is kept as %s; compare the two, keep one, and remove the other", e.Target, aside), nil
+	return aside, nil
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/acrgen/acrgen/pkg/finding"
 )
 
 // renameGuard is the guard that selects the rename guard on this system.
@@ -44,6 +46,15 @@ func atSteps(t *testing.T, base string, do map[string]func(p string)) {
 		}
 	}
 	t.Cleanup(func() { renameStep = nil })
+}
+
+// located is each finding as "CODE FILE: message", to compare.
+func located(fs []finding.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, string(f.Code)+" "+f.File+": "+f.Message())
+	}
+	return out
 }
 
 // wantOriginalBack checks, after wantAsBefore, that b.yaml is the very file the user saved
@@ -90,7 +101,7 @@ func TestRenameGuardKeepsModeAndOwner(t *testing.T) {
 	if es := entries(t, dir); fmt.Sprint(es) != "[a.yaml]" {
 		t.Errorf("the directory holds %v, want only a.yaml", es)
 	}
-	notes := strings.Join(lk.TakeNotes(), "\n")
+	notes := strings.Join(located(lk.TakeNotes()), "\n")
 	if runtime.GOOS == "linux" && !strings.Contains(notes, "the rename guard wrote 1 file(s)") {
 		t.Errorf("no note of the rename guard: %q", notes)
 	}
@@ -249,9 +260,12 @@ func TestRecoveryClearsWhatTheRenameGuardLeft(t *testing.T) {
 				t.Errorf("beside %s: %q (%v), want %q", c.file, got, err, c.wantAside)
 			}
 		}
-		warnings := strings.Join(next.Warnings, "\n")
-		for _, w := range []string{"c.yaml changed after an acrgen run was interrupted", "d.yaml and its original were both saved while an interrupted acrgen run wrote it: the original is kept as " + asideName(path("d.yaml"))} {
-			if !strings.Contains(warnings, w) {
+		warnings := located(next.Warnings)
+		for _, w := range []string{
+			"ACR072 " + path("c.yaml") + ": the file changed after an acrgen run that was rewriting it was interrupted: kept as it is",
+			"ACR073 " + path("d.yaml") + ": the file and its original were both saved while an interrupted acrgen run wrote it: the original is kept as " + asideName(path("d.yaml")),
+		} {
+			if !slices.Contains(warnings, w) {
 				t.Errorf("no warning %q in %q", w, warnings)
 			}
 		}

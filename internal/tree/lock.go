@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/acrgen/acrgen/pkg/finding"
 	"gopkg.in/ini.v1"
 )
 
@@ -27,10 +28,13 @@ type Lock struct {
 	f         *os.File
 	exclusive bool
 	info      string // outside git: the holders file, removed by a writer's Unlock
-	// Warnings are what recovering an interrupted run found.
-	Warnings []string
+	// Warnings are what finishing an interrupted run's write found
+	// ([finding.InterruptedWriteFinished], [finding.InterruptedWriteKept],
+	// [finding.InterruptedWriteBothSaved], [finding.RenameGuardUsed]), their severity not
+	// resolved yet.
+	Warnings []finding.Finding
 	// notes say which guard wrote where a run did not use the usual one (TakeNotes).
-	notes []string
+	notes []finding.Finding
 	// guarding is the run's choice of guard for each file it writes (guard.go).
 	guarding guarding
 	// StepDelay slows each step of a write down; for tests that kill acrgen mid-write.
@@ -216,8 +220,9 @@ func holders(path string) []string {
 }
 
 // TakeNotes returns what the run noted since the last call: on Linux, how many files the
-// rename guard wrote because the kernel would not grant a write lease on them, and why.
-func (l *Lock) TakeNotes() []string {
+// rename guard wrote because the kernel would not grant a write lease on them, and why
+// ([finding.RenameGuardUsed], its severity not resolved yet).
+func (l *Lock) TakeNotes() []finding.Finding {
 	n := l.notes
 	l.notes = nil
 	return n

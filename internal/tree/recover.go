@@ -8,6 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+
+	"github.com/acrgen/acrgen/pkg/finding"
 )
 
 // recover finishes or undoes a write that a killed run left: a committed journal is rolled
@@ -68,16 +71,14 @@ func (l *Lock) recover() error {
 	}
 	for i, e := range j.Entries {
 		if kept[i] {
-			l.Warnings = append(l.Warnings, fmt.Sprintf("%s changed after an acrgen run was interrupted: kept as it is; run acrgen again", e.Target))
+			l.Warnings = append(l.Warnings, finding.New(finding.InterruptedWriteKept).At(e.Target, 0))
 		}
 	}
 	if err := ds.sync(); err != nil {
 		return fmt.Errorf("finishing an interrupted run: writing the files to disk: %w", err)
 	}
-	l.Warnings = append(l.Warnings, fmt.Sprintf("finished the writes of an interrupted acrgen run (%d file(s))", len(j.Entries)))
-	if n := l.guarding.note(); n != "" {
-		l.notes = append(l.notes, n)
-	}
+	l.Warnings = append(l.Warnings, finding.New(finding.InterruptedWriteFinished, strconv.Itoa(len(j.Entries))).At(l.root, 0))
+	l.Warnings = append(l.Warnings, l.guarding.note(l.root)...)
 	return l.removeJournal()
 }
 
@@ -90,12 +91,12 @@ func (l *Lock) clearAsides(es []journalEntry) error {
 			seen[d] = true
 			removeProbes(d)
 		}
-		w, err := clearAside(e)
+		kept, err := clearAside(e)
 		if err != nil {
 			return err
 		}
-		if w != "" {
-			l.Warnings = append(l.Warnings, w)
+		if kept != "" {
+			l.Warnings = append(l.Warnings, finding.New(finding.InterruptedWriteBothSaved, kept).At(e.Target, 0))
 		}
 	}
 	return nil

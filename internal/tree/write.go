@@ -139,7 +139,7 @@ func (l *Lock) WriteAll(ctx context.Context, ws []Write) (err error) {
 		err = eachChange(chs, change.check)
 	}
 	if err != nil {
-		l.guarding.note() // nothing was written: nothing to note
+		l.guarding.note(l.root) // nothing was written: nothing to note
 		return l.rollBack(err, chs, ds)
 	}
 	if err := eachChange(chs, change.drop); err != nil {
@@ -149,9 +149,7 @@ func (l *Lock) WriteAll(ctx context.Context, ws []Write) (err error) {
 	if err := ds.sync(); err != nil {
 		return fmt.Errorf("writing the files to disk: %w: the next acrgen run finishes the write", err)
 	}
-	if n := l.guarding.note(); n != "" {
-		l.notes = append(l.notes, n)
-	}
+	l.notes = append(l.notes, l.guarding.note(l.root)...)
 	return l.removeJournal()
 }
 

@@ -9,8 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/acrgen/acrgen/pkg/finding"
 )
 
 // lockFor takes the exclusive lock of a fresh tree in a temporary directory (outside git, so
@@ -354,8 +357,21 @@ func TestRecoveryRollsForwardOrBack(t *testing.T) {
 						t.Errorf("%s: %q, want %q", n, got[n], w)
 					}
 				}
-				if warned := strings.Contains(strings.Join(next.Warnings, "\n"), "e.yaml changed after an acrgen run was interrupted"); warned != committed {
-					t.Errorf("warning about e.yaml: %v, want %v (warnings %q)", warned, committed, next.Warnings)
+				var kept, finished []string
+				for _, w := range next.Warnings {
+					switch w.Code {
+					case finding.InterruptedWriteKept:
+						kept = append(kept, filepath.Base(w.File))
+					case finding.InterruptedWriteFinished:
+						finished = append(finished, w.Message())
+					}
+				}
+				wantKept, wantFinished := []string(nil), []string(nil)
+				if committed {
+					wantKept, wantFinished = []string{"e.yaml"}, []string{"finished the writes of an interrupted acrgen run (5 file(s))"}
+				}
+				if !slices.Equal(kept, wantKept) || !slices.Equal(finished, wantFinished) {
+					t.Errorf("files kept %q, want %q; finished %q, want %q", kept, wantKept, finished, wantFinished)
 				}
 			})
 		}

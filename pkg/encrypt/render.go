@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
 )
 
-// SOPS is acrgen's [render.Encrypter]: the keys [ConfigFor] finds (the recipients given, or the
+// SOPS is acrgen's [secret.Encrypter]: the keys [ConfigFor] finds (the recipients given, or the
 // matching .sops.yaml creation rule) and sops itself. cmd/acrgen gives it to the engine and to
 // the KRM function.
 type SOPS struct {
@@ -17,14 +17,14 @@ type SOPS struct {
 	Top string
 }
 
-var _ render.Encrypter = SOPS{}
+var _ secret.Encrypter = SOPS{}
 
 // Keys returns the keys of the Secret file at path.
-func (s SOPS) Keys(path string, r render.Recipients) (render.Keys, error) {
+func (s SOPS) Keys(path string, r secret.Recipients) (secret.Keys, error) {
 	c, err := ConfigFor(path, s.Top, Recipients{Age: r.Age, PGP: r.PGP, AzureKV: r.AzureKV})
 	var nk *NoKeysError
 	if errors.As(err, &nk) {
-		return nil, &render.NoKeysError{Path: nk.Path, Reason: nk.Reason, RuleWithoutKeys: nk.RuleWithoutKeys}
+		return nil, &secret.NoKeysError{Path: nk.Path, Reason: nk.Reason, RuleWithoutKeys: nk.RuleWithoutKeys}
 	}
 	if err != nil {
 		return nil, err
@@ -32,7 +32,7 @@ func (s SOPS) Keys(path string, r render.Recipients) (render.Keys, error) {
 	return fileKeys{c}, nil
 }
 
-// fileKeys are a Config as [render.Keys].
+// fileKeys are a Config as [secret.Keys].
 type fileKeys struct{ c *Config }
 
 func (k fileKeys) Encrypt(plain []byte, now time.Time) ([]byte, error) {
@@ -50,7 +50,7 @@ func (k fileKeys) SameRecipients(doc []byte) (bool, error) {
 func (k fileKeys) Sync(existing, plain []byte, now time.Time) ([]byte, bool, error) {
 	out, changed, err := k.c.Sync(existing, plain, now)
 	if errors.Is(err, ErrNoDecryptionKey) {
-		err = fmt.Errorf("%w: %w", render.ErrNoDecryptionKey, err)
+		err = fmt.Errorf("%w: %w", secret.ErrNoDecryptionKey, err)
 	}
 	return out, changed, err
 }

@@ -8,7 +8,8 @@ import (
 
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/judge"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -88,7 +89,7 @@ func secretFileOf(o *object) string {
 
 // credential returns the configured credential, reading it once. nil means none is
 // available (r.credWhy says why); a source that exists but cannot be read is an error result.
-func (r *run) credential() *render.Credential {
+func (r *run) credential() *secret.Credential {
 	if r.credRead {
 		return r.cred
 	}
@@ -138,7 +139,7 @@ func secretFile(o *object, name, ns string) string {
 			return f.Path
 		}
 	}
-	return render.SecretFileName(name, ns)
+	return secret.FileName(name, ns)
 }
 
 // orchestratorAnnotation reports the annotations that belong to kustomize and kpt, which a
@@ -161,7 +162,7 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 		return false
 	}
 	file := secretFile(old, r.cfg.SecretName, ns)
-	ref := &object{res: render.Resource{APIVersion: "v1", Kind: "Secret", Name: r.cfg.SecretName, Namespace: ns}}
+	ref := &object{res: manifest.Resource{APIVersion: "v1", Kind: "Secret", Name: r.cfg.SecretName, Namespace: ns}}
 	if old != nil {
 		ref = old
 	}
@@ -173,7 +174,7 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 	if old != nil {
 		name = old.res.Name // as kustomize's namePrefix/nameSuffix left it
 	}
-	plain, err := render.Secret(render.SecretSpec{Name: name, Namespace: ns, Servers: r.cfg.Registries, Credential: *cred, Expires: r.cfg.Expires})
+	plain, err := secret.Plaintext(secret.Spec{Name: name, Namespace: ns, Servers: r.cfg.Registries, Credential: *cred, Expires: r.cfg.Expires})
 	if err != nil {
 		r.report(ref, finding.New(finding.SecretError, ref.res.Name, "building it", err.Error()))
 		return true
@@ -196,7 +197,7 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 	if old != nil {
 		// Keep the orchestrator's annotations (file path, ids) so that kpt writes it back to
 		// the same file and kustomize tracks it.
-		ann := render.Annotations(old.res.Node)
+		ann := manifest.Annotations(old.res.Node)
 		keys := make([]string, 0, len(ann))
 		for k := range ann {
 			if orchestratorAnnotation(k) {
@@ -229,9 +230,9 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 
 // keys are the keys of the Secret file: the configured recipients, else the matching
 // .sops.yaml creation rule. Without any, the error names the functionConfig's fields.
-func (r *run) keys(file string) (render.Keys, error) {
+func (r *run) keys(file string) (secret.Keys, error) {
 	keys, err := r.opts.Encrypter.Keys(file, r.cfg.Recipients)
-	var nk *render.NoKeysError
+	var nk *secret.NoKeysError
 	if errors.As(err, &nk) {
 		fix := "add a .sops.yaml creation rule for " + file
 		if nk.RuleWithoutKeys {

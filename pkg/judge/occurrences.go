@@ -3,7 +3,7 @@ package judge
 import (
 	"time"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -21,7 +21,7 @@ type Occurrences struct {
 	// every namespace of the filter, or without a namespace when there is no filter.
 	Generate bool
 	// Others are the resources of kinds acrgen does not know as workloads that have image
-	// fields (see [render.ImageFields]).
+	// fields (see [manifest.ImageFields]).
 	Others []Other
 }
 
@@ -46,12 +46,22 @@ type PodUse struct {
 
 // NewPodUse returns the PodUse of ps with its effective images and pull secrets; the
 // ServiceAccount fields are read from the pod spec.
-func NewPodUse(ps render.PodSpec, images, secrets []string) PodUse {
+func NewPodUse(ps manifest.PodSpec, images, secrets []string) PodUse {
 	return PodUse{
 		Images: images, Secrets: secrets,
-		ServiceAccountName: render.Scalar(render.MapValue(ps.Node, "serviceAccountName")),
-		ServiceAccount:     render.Scalar(render.MapValue(ps.Node, "serviceAccount")),
+		ServiceAccountName: manifest.Scalar(manifest.MapValue(ps.Node, "serviceAccountName")),
+		ServiceAccount:     manifest.Scalar(manifest.MapValue(ps.Node, "serviceAccount")),
 	}
+}
+
+// WrittenPodUse returns the PodUse of ps with the images and pull secrets written in it: what
+// a pod spec of a build's output (the function's items) uses.
+func WrittenPodUse(ps manifest.PodSpec) PodUse {
+	images := make([]string, len(ps.Images))
+	for i, img := range ps.Images {
+		images[i] = img.Value
+	}
+	return NewPodUse(ps, images, ps.SecretNames())
 }
 
 // RunsAs is the ServiceAccount the pod runs as: serviceAccountName, else the deprecated
@@ -125,16 +135,16 @@ type ExistingSecret struct {
 func NewExistingSecret(id int, namespace string, doc *yaml.Node) ExistingSecret {
 	return ExistingSecret{
 		ID: id, Namespace: namespace,
-		Type:        render.Scalar(render.MapValue(doc, "type")),
-		Annotations: render.Annotations(doc),
-		Encrypted:   render.MapValue(doc, "sops") != nil,
+		Type:        manifest.Scalar(manifest.MapValue(doc, "type")),
+		Annotations: manifest.Annotations(doc),
+		Encrypted:   manifest.MapValue(doc, "sops") != nil,
 		Problems:    SecretEncryptionProblems(doc),
 	}
 }
 
 // DecideSettings are the settings [Decide] works with.
 type DecideSettings struct {
-	// Registries are the login servers, as from [render.ParseLoginServer].
+	// Registries are the login servers, as from [settings.ParseLoginServer].
 	Registries []string
 	SecretName string
 	// Namespaces limits the work to these effective namespaces; empty means all.

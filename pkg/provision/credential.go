@@ -4,12 +4,13 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // CredentialID names one password of one registry credential: a service principal's password
 // (its application's appId and the password's keyId) or a password slot of a repository-scoped
 // token (the registry's login server, the token name and password1 or password2). acrgen
-// records it on every Secret it renders from provision (render.AnnotationCredential), in
+// records it on every Secret it renders from provision (secret.AnnotationCredential), in
 // plaintext, so that retiring old passwords can keep every one the tree holds. It is no secret.
 // The zero value names nothing.
 type CredentialID struct {
@@ -61,6 +62,11 @@ type Recorded struct {
 	// ID is the credential it records; zero when it records none (rendered by hand, or
 	// before acrgen recorded credentials).
 	ID CredentialID
+	// Since is when the Secret began to record ID where the cluster applies it from: the
+	// commit time of the last commit of the checked-out branch that changed its file, or the
+	// current time when the file differs from that commit (not committed yet). Zero when
+	// unknown (no git history): Retire's grace then counts from the password's creation.
+	Since time.Time
 }
 
 // serves reports whether the Secret holds credentials for loginServer.

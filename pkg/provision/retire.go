@@ -109,10 +109,11 @@ type retirePlan struct {
 }
 
 // decide splits have into the passwords to remove and the pending ones kept, given the ids the
-// tree records. When a recorded password is younger than the grace period, waitUntil says
-// when the removal may happen, and nothing may be removed before. what names the credential
-// for messages.
-func (p retirePlan) decide(have []secret, recorded []string, what string) (remove, pending []secret, waitUntil time.Time, err error) {
+// tree records and since, the latest time one of its Secrets began to record them (zero when
+// unknown). When a recorded password was created, or recorded, less than the grace period ago,
+// waitUntil says when the removal may happen, and nothing may be removed before. what names
+// the credential for messages.
+func (p retirePlan) decide(have []secret, recorded []string, since time.Time, what string) (remove, pending []secret, waitUntil time.Time, err error) {
 	if len(recorded) == 0 {
 		return nil, nil, time.Time{}, fmt.Errorf("%w: no Secret of the tree records a password of %s: nothing to compare with; "+
 			"check the directory and --secret-name", ErrInvalidOptions, what)
@@ -131,7 +132,10 @@ func (p retirePlan) decide(have []secret, recorded []string, what string) (remov
 		return nil, nil, time.Time{}, fmt.Errorf("%w: the tree records password %s of %s, which Azure no longer has: the Secret cannot authenticate; "+
 			"removed nothing. Run acrgen provision --rotate and apply the new Secret", ErrRecordedMissing, strings.Join(missing, ", "), what)
 	}
-	if ready := newest.Add(p.grace); p.now.Before(ready) {
+	// The grace counts from the later of the recorded password's creation and the moment the
+	// tree began to record it where it is applied from (since): a rotation whose pull request
+	// waited longer than the grace is merged only now, and Flux has yet to apply it.
+	if ready := maxTime(newest, since).Add(p.grace); p.now.Before(ready) {
 		waitUntil = ready
 	}
 	for _, s := range have {
@@ -150,8 +154,8 @@ func (p retirePlan) decide(have []secret, recorded []string, what string) (remov
 // fill decides, and describes the decision in res (Removed, Pending, WaitUntil) as
 // "<kind><id> of <what>, created <time>"; it returns the passwords to remove, in the order of
 // res.Removed.
-func (p retirePlan) fill(res *RetireResult, have []secret, recorded []string, kind, what string) ([]secret, error) {
-	remove, pending, wait, err := p.decide(have, recorded, what)
+func (p retirePlan) fill(res *RetireResult, have []secret, recorded []string, since time.Time, kind, what string) ([]secret, error) {
+	remove, pending, wait, err := p.decide(have, recorded, since, what)
 	if err != nil {
 		return nil, err
 	}
@@ -201,12 +205,14 @@ func (r *run) retireSP(ctx context.Context, p retirePlan, res *RetireResult) err
 		have = append(have, s)
 	}
 	var recorded []string
+	var since time.Time
 	for _, rc := range p.recorded {
 		if rc.ID.Kind == CredentialServicePrincipal && strings.EqualFold(rc.ID.AppID, app.AppID) {
 			recorded = append(recorded, rc.ID.KeyID)
+			since = maxTime(since, rc.Since)
 		}
 	}
-	remove, err := p.fill(res, have, recorded, "password ", what)
+	remove, err := p.fill(res, have, recorded, since, "password ", what)
 	if err != nil {
 		return err
 	}
@@ -253,11 +259,13 @@ func (r *run) retireToken(ctx context.Context, p retirePlan, res *RetireResult) 
 	}
 	held := recordedSlots(p.recorded, r.reg.loginServer, name)
 	var recorded []string
-	for slot := range held {
+	var since time.Time
+	for slot, at := range held {
 		recorded = append(recorded, slot)
+		since = maxTime(since, at)
 	}
 	slices.Sort(recorded)
-	remove, err := p.fill(res, have, recorded, "", what)
+	remove, err := p.fill(res, have, recorded, since, "", what)
 	if err != nil || len(remove) == 0 || !res.WaitUntil.IsZero() || !r.act("remove %s", strings.Join(res.Removed, "; ")) {
 		return err
 	}

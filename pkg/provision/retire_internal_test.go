@@ -28,6 +28,7 @@ func TestRetireDecide(t *testing.T) {
 	for _, tc := range []struct {
 		name            string
 		recorded        []string
+		since           time.Time
 		grace           time.Duration
 		abandoned       bool
 		remove, pending string
@@ -40,10 +41,12 @@ func TestRetireDecide(t *testing.T) {
 		{name: "the newest of several recorded decides", recorded: []string{"old", "pending"}, grace: 0, remove: "recorded"},
 		{name: "a recorded password Azure lacks: nothing, an error", recorded: []string{"recorded", "gone"}, err: ErrRecordedMissing},
 		{name: "nothing recorded: an error", err: ErrInvalidOptions},
+		{name: "created long ago but committed an hour ago (a pull request open for days): wait", recorded: []string{"recorded"}, since: at(-1), grace: 24 * time.Hour, wait: true, remove: "old", pending: "pending"},
+		{name: "committed longer ago than the grace: remove", recorded: []string{"recorded"}, since: at(-30), grace: 24 * time.Hour, remove: "old", pending: "pending"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := retirePlan{now: now, grace: tc.grace, abandoned: tc.abandoned}
-			remove, pending, wait, err := p.decide(have, tc.recorded, "application x")
+			remove, pending, wait, err := p.decide(have, tc.recorded, tc.since, "application x")
 			if !errors.Is(err, tc.err) || (tc.err == nil) != (err == nil) {
 				t.Fatalf("error %v, want %v", err, tc.err)
 			}

@@ -202,13 +202,15 @@ func (r *run) putScopeMap(ctx context.Context, name string, actions []string) er
 func (r *run) tokenSlot(name string, pws []*armcontainerregistry.TokenPassword) (armcontainerregistry.TokenPasswordName, error) {
 	p1, p2 := armcontainerregistry.TokenPasswordNamePassword1, armcontainerregistry.TokenPasswordNamePassword2
 	held := recordedSlots(r.opts.Recorded, r.reg.loginServer, name)
+	_, held1 := held[string(p1)]
+	_, held2 := held[string(p2)]
 	switch {
-	case held[string(p1)] && held[string(p2)]:
+	case held1 && held2:
 		return "", fmt.Errorf("rotating token %q: %w: Secrets in the tree hold both its passwords (%s): "+
 			"render one credential into all of them before rotating", name, ErrInvalidOptions, strings.Join(heldBy(r.opts.Recorded, r.reg.loginServer, name), "; "))
-	case held[string(p1)]:
+	case held1:
 		return p2, nil
-	case held[string(p2)]:
+	case held2:
 		return p1, nil
 	}
 	var have1, have2 *armcontainerregistry.TokenPassword
@@ -235,12 +237,13 @@ func (r *run) tokenSlot(name string, pws []*armcontainerregistry.TokenPassword) 
 	}
 }
 
-// recordedSlots returns the password slots of a token that Secrets record.
-func recordedSlots(recorded []Recorded, loginServer, token string) map[string]bool {
-	out := map[string]bool{}
+// recordedSlots returns the password slots of a token that Secrets record, each with the latest
+// time a Secret began to record it (Recorded.Since; zero when unknown).
+func recordedSlots(recorded []Recorded, loginServer, token string) map[string]time.Time {
+	out := map[string]time.Time{}
 	for _, rc := range recorded {
 		if rc.ID.Kind == CredentialToken && strings.EqualFold(rc.ID.LoginServer, loginServer) && rc.ID.TokenName == token {
-			out[rc.ID.Slot] = true
+			out[rc.ID.Slot] = maxTime(out[rc.ID.Slot], rc.Since)
 		}
 	}
 	return out
