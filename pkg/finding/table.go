@@ -59,6 +59,11 @@ const (
 	// An interrupted run's write, finished when the next run locks the tree.
 	InterruptedWriteFinished Code = "ACR071"
 	InterruptedWriteKept     Code = "ACR072"
+	// InterruptedWriteBothSaved: a file and the original the rename guard kept aside were both
+	// saved meanwhile.
+	InterruptedWriteBothSaved Code = "ACR073"
+	// RenameGuardUsed: files written under the rename guard where Linux granted no lease.
+	RenameGuardUsed Code = "ACR074"
 )
 
 // fluxExample is the Flux Kustomization of the examples.
@@ -480,5 +485,25 @@ var Rules = []Rule{
 		Hint:    "review the file: the interrupted run's version of it was dropped, and this run works from the file as it is",
 		Help: "While finishing an interrupted run's write (ACR071), acrgen found a file that holds neither what it held before that run nor what " +
 			"the run was writing, nor a part of it: it was changed after the kill. acrgen never overwrites such a file; the finding is located at it.",
+	},
+	{
+		Code: InterruptedWriteBothSaved, Name: "interrupted-write-both-saved", Check: Warning,
+		Params:  []string{"kept"},
+		Message: "the file and its original were both saved while an interrupted acrgen run wrote it: the original is kept as {kept}",
+		Hint:    "compare the two, keep one, and remove the other",
+		Help: "An interrupted run's rename guard had exchanged the file with its new bytes and kept the original aside; before the next run " +
+			"finished the write (ACR071), someone saved into that original and into the file as well. acrgen keeps both, never choosing " +
+			"between two saves; the finding is located at the file.",
+		Example: []string{"/repo/apps/web/.acrgen.3f2a9c1d5e7b8a60.swap"},
+	},
+	{
+		Code: RenameGuardUsed, Name: "rename-guard-used", Check: Note,
+		Params:  []string{"files", "file", "why"},
+		Message: "the rename guard wrote {files} file(s), each through a temporary file exchanged with it atomically, since the kernel granted no write lease ({file}: {why})",
+		Hint:    "none needed: every file was still guarded against a save during the write (docs/security.md says what each guard keeps)",
+		Help: "On Linux acrgen writes each file under a write lease, which holds off another program's save until the write is done. Where the " +
+			"kernel refuses one (another user's file, NFS, FUSE, leases disabled), it writes through a temporary file exchanged atomically with " +
+			"the original held open, which finds a save instead of holding it off. The note says how many files and why; it is located at the tree's root.",
+		Example: []string{"2", "apps/web/deployment.yaml", "resource temporarily unavailable"},
 	},
 }
