@@ -607,6 +607,10 @@ func reportRun(c *cli.Context, mode engine.Mode, res *engine.Result, display fun
 		if err := writeChanges(c.Context, lk, res); err != nil {
 			return err
 		}
+		for _, f := range lk.TakeNotes() {
+			f.Resolve(true)
+			rep.Findings = append(rep.Findings, f)
+		}
 		rep.Written = true
 	}
 	if err := rep.Write(format, out, errw); err != nil {

@@ -59,6 +59,11 @@ const (
 	// An interrupted run's write, finished when the next run locks the tree.
 	InterruptedWriteFinished Code = "ACR071"
 	InterruptedWriteKept     Code = "ACR072"
+	// InterruptedWriteBothSaved: a file and the original the rename guard kept aside were both
+	// saved meanwhile.
+	InterruptedWriteBothSaved Code = "ACR073"
+	// RenameGuardUsed: files written under the rename guard where Linux granted no lease.
+	RenameGuardUsed Code = "ACR074"
 
 	// What check verifies of an encrypted Secret: its recipients, its MAC; and what Flux can
 	// decrypt it with.
@@ -179,6 +184,7 @@ var Rules = []Rule{
 			"often a typo in --registry.",
 		Example: []string{"in overlays/prod", "myregistry.azurecr.io", "after namespaces and images: transformers", ""},
 	},
+
 	{
 		Code: PodHasSecret, Name: "pod-has-secret", Check: Note,
 		Params:        []string{"podspec", "secret", "servers"},
@@ -220,7 +226,6 @@ var Rules = []Rule{
 		Example:       []string{"imagePullSecrets is not a list (line 12): cannot add acr-secret"},
 		ExampleObject: Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "apps", Name: "web"},
 	},
-
 	{
 		Code: NamespaceUnplaced, Name: "namespace-unplaced", Check: Warning,
 		Params:  []string{"detail"},
@@ -359,6 +364,7 @@ var Rules = []Rule{
 			"has no credential to write a new one (nor, for new recipients, a key to decrypt it).",
 		Example: []string{"acr-secret", "its credential expired on 2026-02-01T00:00:00Z", "no credential to re-create it (the environment variable ACRGEN_PASSWORD (passwordFrom) is not set)"},
 	},
+
 	{
 		Code: SecretInList, Name: "secret-in-list", Check: Problem,
 		Params:  []string{"secret", "why"},
@@ -392,6 +398,7 @@ var Rules = []Rule{
 		Help:    "acrgen rewrites an existing Secret only when what it holds changed; without a key it cannot tell, and writes it again.",
 		Example: []string{"acr-secret"},
 	},
+
 	{
 		Code: SecretFound, Name: "secret-found", Check: Note,
 		Params:  []string{"secret", "namespace", "registry", "username", "credential", "expires"},
@@ -470,6 +477,52 @@ var Rules = []Rule{
 		Hint:    "{hint}",
 		Help:    "A part of the Flux repository that acrgen does not follow (another source, a symlink, values from outside the repository).",
 		Example: []string{"Kustomization flux-system/infra (clusters/prod/infra.yaml): its source is OCIRepository flux-system/infra, not this repository's GitRepository flux-system/flux-system: skipped, acrgen cannot see what it applies", "check what it applies yourself"},
+	},
+
+	{
+		Code: Unmodelled, Name: "unmodelled", Check: Warning,
+		Params:  []string{"detail", "hint"},
+		Message: "{detail}",
+		Hint:    "{hint}",
+		Help:    "A part of the tree acrgen cannot see into (a Helm chart, generators, replacements, vars): it names it instead of passing it silently.",
+		Example: []string{"helmCharts are not inspected: the workloads a chart renders get no imagePullSecrets from acrgen", "render the chart into files, or set the chart's imagePullSecrets value"},
+	},
+	{
+		Code: InterruptedWriteFinished, Name: "interrupted-write-finished", Check: Warning,
+		Params:  []string{"files"},
+		Message: "finished the writes of an interrupted acrgen run ({files} file(s))",
+		Hint:    "review git diff as usual: the files hold what the interrupted run wrote, which this run's changes do not list",
+		Help: "An earlier run was killed during its write, after its commit point. Before anything else, this run (check too) finished that write " +
+			"from the journal, so that no file is left half-written; the finding is located at the tree's root. A file changed by hand since is " +
+			"left alone (ACR072).",
+		Example: []string{"3"},
+	},
+	{
+		Code: InterruptedWriteKept, Name: "interrupted-write-kept", Check: Warning,
+		Message: "the file changed after an acrgen run that was rewriting it was interrupted: kept as it is",
+		Hint:    "review the file: the interrupted run's version of it was dropped, and this run works from the file as it is",
+		Help: "While finishing an interrupted run's write (ACR071), acrgen found a file that holds neither what it held before that run nor what " +
+			"the run was writing, nor a part of it: it was changed after the kill. acrgen never overwrites such a file; the finding is located at it.",
+	},
+	{
+		Code: InterruptedWriteBothSaved, Name: "interrupted-write-both-saved", Check: Warning,
+		Params:  []string{"kept"},
+		Message: "the file and its original were both saved while an interrupted acrgen run wrote it: the original is kept as {kept}",
+		Hint:    "compare the two, keep one, and remove the other",
+		Help: "An interrupted run's rename guard had exchanged the file with its new bytes and kept the original aside; before the next run " +
+			"finished the write (ACR071), someone saved into that original and into the file as well. acrgen keeps both, never choosing " +
+			"between two saves; the finding is located at the file.",
+		Example: []string{"/repo/apps/web/.acrgen.3f2a9c1d5e7b8a60.swap"},
+	},
+	{
+		Code: RenameGuardUsed, Name: "rename-guard-used", Check: Note,
+		Params:  []string{"files", "file", "why"},
+		Message: "the rename guard wrote {files} file(s), each through a temporary file exchanged with it atomically, since the kernel granted no write lease ({file}: {why})",
+		Hint:    "none needed: every file was still guarded against a save during the write (docs/security.md says what each guard keeps)",
+		Help: "On Linux acrgen writes each file under a write lease, which holds off another program's save until the write is done. Where the " +
+			"kernel refuses one (another user's file, NFS, FUSE, leases disabled), it writes through a temporary file exchanged atomically with " +
+			"the original held open, which finds a save instead of holding it off. The note says how many files and why; it is located at the tree's root.",
+		Example: []string{"2", "apps/web/deployment.yaml", "resource temporarily unavailable"},
 	},
 
 	{
@@ -591,32 +644,5 @@ var Rules = []Rule{
 		Help: "check --online decrypted the Secret and found no auths entry for the image's host as the kubelet looks it up (host and port, " +
 			"exactly), or could not read its .dockerconfigjson.",
 		Example: []string{"myregistry.azurecr.io:443/app:v1", "acr-secret", "myregistry.azurecr.io:443", ""},
-	},
-
-	{
-		Code: Unmodelled, Name: "unmodelled", Check: Warning,
-		Params:  []string{"detail", "hint"},
-		Message: "{detail}",
-		Hint:    "{hint}",
-		Help:    "A part of the tree acrgen cannot see into (a Helm chart, generators, replacements, vars): it names it instead of passing it silently.",
-		Example: []string{"helmCharts are not inspected: the workloads a chart renders get no imagePullSecrets from acrgen", "render the chart into files, or set the chart's imagePullSecrets value"},
-	},
-
-	{
-		Code: InterruptedWriteFinished, Name: "interrupted-write-finished", Check: Warning,
-		Params:  []string{"files"},
-		Message: "finished the writes of an interrupted acrgen run ({files} file(s))",
-		Hint:    "review git diff as usual: the files hold what the interrupted run wrote, which this run's changes do not list",
-		Help: "An earlier run was killed during its write, after its commit point. Before anything else, this run (check too) finished that write " +
-			"from the journal, so that no file is left half-written; the finding is located at the tree's root. A file changed by hand since is " +
-			"left alone (ACR072).",
-		Example: []string{"3"},
-	},
-	{
-		Code: InterruptedWriteKept, Name: "interrupted-write-kept", Check: Warning,
-		Message: "the file changed after an acrgen run that was rewriting it was interrupted: kept as it is",
-		Hint:    "review the file: the interrupted run's version of it was dropped, and this run works from the file as it is",
-		Help: "While finishing an interrupted run's write (ACR071), acrgen found a file that holds neither what it held before that run nor what " +
-			"the run was writing, nor a part of it: it was changed after the kill. acrgen never overwrites such a file; the finding is located at it.",
 	},
 }
