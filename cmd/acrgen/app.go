@@ -16,10 +16,12 @@ import (
 
 	"github.com/acrgen/acrgen/internal/crash"
 	"github.com/acrgen/acrgen/internal/engine"
+	"github.com/acrgen/acrgen/internal/pullcheck"
 	"github.com/acrgen/acrgen/internal/report"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/finding"
+	"github.com/acrgen/acrgen/pkg/online"
 	"github.com/acrgen/acrgen/pkg/secret"
 	"github.com/acrgen/acrgen/pkg/settings"
 	"github.com/pmezard/go-difflib/difflib"
@@ -169,7 +171,11 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: string(report.Text), Usage: "how findings are printed: text (FILE:LINE: severity: message), json (docs/findings.schema.json), sarif (SARIF 2.1.0) or github (workflow commands)"},
 	}
 	if mode == engine.Check {
-		return fs
+		fs = append(fs,
+			&cli.BoolFlag{Name: "strict", Usage: "make every warning a problem (exit 1): what acrgen could not see or check fails the check too"},
+			&cli.BoolFlag{Name: "online", Usage: "also ask the registry whether each Secret's credential pulls each image the workloads name: decrypts the Secrets with the keys sops finds, uses the network; exit 1 unless every image pulls"},
+		)
+		return append(fs, recipientFlags()...)
 	}
 	fs = append(fs,
 		&cli.BoolFlag{Name: "check", Usage: "write nothing; exit 1 if anything would change"},
@@ -233,7 +239,8 @@ func treeArgs(c *cli.Context, opts *engine.Options) error {
 	if err != nil {
 		return exitFor(err)
 	}
-	opts.Encrypter = encrypt.SOPS{Top: top}
+	sops := encrypt.SOPS{Top: top, Offline: opts.Mode == engine.Check && !opts.Online}
+	opts.Encrypter, opts.Decrypter = sops, sops
 	return nil
 }
 
@@ -356,9 +363,19 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 				return exitFor(err)
 			}
 			res.Findings = append(recovery, res.Findings...)
+			if mode == engine.Check && c.Bool("online") {
+				res.Findings = append(res.Findings, pullcheck.Run(c.Context, res.Pulls, opts.Decrypter, askRegistry)...)
+			}
 			return reportRun(c, mode, res, opts.Display, lk)
 		},
 	}
+}
+
+// askRegistry is check --online's question to a registry: pkg/online with its defaults (four
+// images at a time, 30 seconds each, retries on 429 and 5xx), through the proxy and the trust
+// roots of the environment (HTTPS_PROXY, SSL_CERT_FILE).
+func askRegistry(ctx context.Context, server, username string, password []byte, images []string) []online.Result {
+	return online.Check(ctx, server, username, password, images, online.Options{})
 }
 
 // engineOptions starts the engine's options from validated settings.
@@ -379,13 +396,17 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 		return engine.Options{}, err
 	}
 	opts := engineOptions(set, mode)
+	opts.Online = mode == engine.Check && c.Bool("online")
 	if err := treeArgs(c, &opts); err != nil {
 		return opts, err
 	}
-	if mode != engine.Render {
+	if mode == engine.Patch {
 		return opts, nil
 	}
 	opts.Recipients = recipientsFrom(c)
+	if mode == engine.Check {
+		return opts, nil
+	}
 	pw, err := readPassword(c, stdin, getenv)
 	if err != nil {
 		return opts, err
@@ -546,6 +567,9 @@ func reportRun(c *cli.Context, mode engine.Mode, res *engine.Result, display fun
 	rep := &report.Report{Command: modeNames[mode].name, Version: version, Findings: res.Findings, Plain: plainPath(), Rel: repoRelative(c)}
 	for _, ch := range res.Changes {
 		rep.Changes = append(rep.Changes, report.Change{File: ch.Path, Created: ch.Created})
+	}
+	if mode == engine.Check && c.Bool("strict") {
+		finding.Strict(res.Findings)
 	}
 	problems := res.Count(finding.Problem)
 	if mode == engine.Check {

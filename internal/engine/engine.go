@@ -78,8 +78,15 @@ type Options struct {
 	HelmReleases []string
 
 	// Encrypter encrypts the Secrets (cmd/acrgen gives pkg/encrypt's); nil means none: a
-	// run that must encrypt fails.
+	// run that must encrypt fails. check asks it which recipients each Secret's file should be
+	// encrypted for.
 	Encrypter secret.Encrypter
+	// Decrypter lets check verify each encrypted Secret's MAC, with the age and PGP keys at
+	// hand (cmd/acrgen gives pkg/encrypt's); nil means check does not verify it.
+	Decrypter secret.Decrypter
+	// Online is check --online: verifying a MAC may use every key sops can, key services
+	// (Azure Key Vault) included, as sops -d would.
+	Online bool
 
 	// CredentialID names the credential, recorded on the Secret (secret.AnnotationCredential);
 	// empty when unknown.
@@ -116,6 +123,9 @@ type Result struct {
 	// Recorded are the pull Secrets the trees apply, as their plaintext metadata describes
 	// them: what acrgen provision --retire must keep working.
 	Recorded []RecordedSecret
+	// Pulls are, for check, each namespace's images from the registries and its pull Secret:
+	// what check --online asks the registry about.
+	Pulls []Pull
 }
 
 // Count returns the number of findings of severity s.
@@ -147,6 +157,8 @@ type run struct {
 	res     *Result
 	kustoms []yamledit.Edit // edits to the root kustomization
 	used    map[string]bool // the registries some workload pulls from
+	// hosts are each namespace's host forms besides the registries (judge.NamespaceDecision.Hosts).
+	hosts map[string][]string
 }
 
 // writes reports whether the run writes (render, patch) rather than only reads (check).
@@ -224,6 +236,10 @@ func plan(opts Options, p part) (*run, error) {
 	}
 	occ := r.occurrences()
 	d := judge.Decide(occ.Occurrences, r.settings())
+	r.hosts = map[string][]string{}
+	for _, nd := range d.Namespaces {
+		r.hosts[nd.Namespace] = nd.Hosts
+	}
 	r.res.Repositories, r.res.Recorded = r.repositories(d), r.recorded(occ)
 	needs, targets, err := r.workloads(occ, d)
 	if err != nil {
@@ -239,6 +255,9 @@ func plan(opts Options, p part) (*run, error) {
 		if err := r.secrets(occ, d); err != nil {
 			return nil, err
 		}
+	}
+	if opts.Mode == Check {
+		r.res.Pulls = r.pulls(occ, d)
 	}
 	if err := r.finishKustomization(); err != nil {
 		return nil, err
@@ -315,6 +334,12 @@ func (r *run) occurrences() occurrences {
 		}
 	}
 	return o
+}
+
+// settingsFor are the run's settings for judging the Secret of namespace ns: its host forms
+// included.
+func (r *run) settingsFor(ns string) judge.DecideSettings {
+	return judge.NamespaceDecision{Hosts: r.hosts[ns]}.Settings(r.settings())
 }
 
 // podUses are what judge.Decide needs of an instance's pod specs: their effective images and

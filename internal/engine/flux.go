@@ -201,6 +201,7 @@ func (m *merger) merge(t flux.Target, label string, r *run, repo *flux.Repo, opt
 		}
 	}
 	slices.Sort(m.res.Repositories)
+	m.res.Pulls = mergePulls(m.res.Pulls, r.res.Pulls)
 	for _, rec := range r.res.Recorded {
 		if !slices.ContainsFunc(m.res.Recorded, func(x RecordedSecret) bool { return x.File == rec.File && x.Namespace == rec.Namespace }) {
 			m.res.Recorded = append(m.res.Recorded, rec)
@@ -252,9 +253,65 @@ func (m *merger) decryption(t flux.Target, obj finding.Object, r *run, repo *flu
 	if applies && (dec == nil || dec.Provider != "sops") {
 		m.add(finding.New(finding.DecryptionMissing, opts.SecretName).At(t.Object.File, 0).On(obj, "spec.decryption"))
 	}
+	if dec != nil && dec.Provider == "sops" && dec.SecretRef == nil {
+		ageSecret := repo.Index != nil && repo.Index.SopsAgeSecret()
+		for _, types := range appliedKeyTypes(r, opts.SecretName) {
+			if keys := keylessTypes(types, ageSecret); keys != "" {
+				m.add(finding.New(finding.DecryptionNoKey, opts.SecretName, keys).At(t.Object.File, 0).On(obj, "spec.decryption.secretRef"))
+				break
+			}
+		}
+	}
 	if dec != nil && dec.SecretRef != nil && repo.Index != nil && !repo.Index.Has("Secret", dec.SecretRef.Name, t.Object.Namespace) {
 		m.add(finding.New(finding.DecryptionKeyUnseen, dec.SecretRef.Name, t.Object.Namespace).At(t.Object.File, 0).On(obj, "spec.decryption.secretRef"))
 	}
+}
+
+// appliedKeyTypes are the sops key types of each pull Secret a run's directory applies: those
+// of the tree, and those the run writes.
+func appliedKeyTypes(r *run, name string) [][]string {
+	var out [][]string
+	for _, inst := range r.t.Instances {
+		if judge.IsPullSecret(inst.Resource, name) {
+			out = append(out, judge.SopsKeyTypes(inst.Resource.Node))
+		}
+	}
+	for _, c := range r.res.Changes {
+		if c.secret == "" {
+			continue
+		}
+		if m, err := manifest.Parse(c.New); err == nil && len(m.Docs) == 1 {
+			out = append(out, judge.SopsKeyTypes(m.Docs[0]))
+		}
+	}
+	return out
+}
+
+// keylessTypes names the key types of a Secret (as judge.SopsKeyTypes gives them) when
+// kustomize-controller can decrypt it with none of them without a spec.decryption.secretRef,
+// "" when it can (or the Secret is not encrypted). Without a secretRef, it has the key services
+// it reaches with its own or the object's workload identity (Azure Key Vault, AWS KMS, GCP
+// KMS), Vault (VAULT_TOKEN, Kubernetes auth), and age only with --sops-age-secret (ageSecret);
+// PGP keys come from a secretRef only (Flux: kustomize-controller docs/spec/v1/kustomizations.md,
+// "Decryption" and "Controller global decryption"; internal/decryptor ImportKeys).
+func keylessTypes(types []string, ageSecret bool) string {
+	var names []string
+	for _, t := range types {
+		switch {
+		case t == "azure_kv" || t == "kms" || t == "gcp_kms" || t == "hc_vault" || (t == "age" && ageSecret):
+			return ""
+		case t == "age":
+			names = append(names, "age")
+		case t == "pgp":
+			names = append(names, "PGP")
+		default:
+			names = append(names, t)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return strings.Join(names, " and ") + " keys"
 }
 
 // fluxObject is the finding object of a Flux Kustomization.
@@ -274,5 +331,5 @@ func (r *run) secretKey(ns string, old map[string]string) string {
 	if r.secretSpecNamespaceless() {
 		field = ""
 	}
-	return strings.Join(append([]string{r.opts.SecretName, field}, r.servers(old)...), "\x00")
+	return strings.Join(append([]string{r.opts.SecretName, field}, r.secretServers(ns, old)...), "\x00")
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -376,10 +377,12 @@ func renderAndVerify(root, recipient string) string {
 	}
 	// kustomize renames the Secret with namePrefix/nameSuffix and rewrites the references to
 	// it, so the Secret is found by acrgen's annotation, not by name.
-	secrets := map[string]bool{}
+	// The Secret must hold an entry for each host form the pod's images use (the kubelet keys
+	// credentials by host and port): its annotation records them.
+	secrets := map[string][]string{}
 	for _, r := range m.Resources() {
 		if r.GetKind() == "Secret" && strings.Contains(r.GetAnnotations()[secret.AnnotationRegistry], registry) {
-			secrets[r.GetNamespace()+"/"+r.GetName()] = true
+			secrets[r.GetNamespace()+"/"+r.GetName()] = strings.Split(r.GetAnnotations()[secret.AnnotationRegistry], ",")
 		}
 	}
 	match := manifest.NewMatcher([]string{registry})
@@ -394,21 +397,26 @@ func renderAndVerify(root, recipient string) string {
 			return err.Error()
 		}
 		for _, ps := range specs {
-			pulls := false
+			var forms []string
 			for _, im := range ps.Images {
 				if _, ok := match.Match(im.Value); ok {
-					pulls = true
+					forms = append(forms, manifest.HostForm(im.Value))
 				}
 			}
-			if !pulls {
+			if len(forms) == 0 {
 				continue
 			}
-			ok := false
+			var hosts []string
+			found := false
 			for _, s := range ps.SecretNames() {
-				ok = ok || secrets[rs.Namespace+"/"+s]
+				hs, ok := secrets[rs.Namespace+"/"+s]
+				found, hosts = found || ok, append(hosts, hs...)
 			}
-			if !ok {
+			switch {
+			case !found:
 				problems = append(problems, fmt.Sprintf("%s %s/%s pulls from %s but none of its imagePullSecrets %v is acrgen's Secret in namespace %q", rs.Kind, rs.Namespace, rs.Name, registry, ps.SecretNames(), rs.Namespace))
+			case slices.ContainsFunc(forms, func(f string) bool { return !slices.Contains(hosts, f) }):
+				problems = append(problems, fmt.Sprintf("%s %s/%s pulls with host forms %v, but its Secret in namespace %q holds entries for %v", rs.Kind, rs.Namespace, rs.Name, forms, rs.Namespace, hosts))
 			}
 		}
 	}

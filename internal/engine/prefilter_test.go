@@ -81,8 +81,13 @@ func describeRun(res *engine.Result, err error, dir, mark string) string {
 		rel, _ := filepath.Rel(dir, f.File)
 		fmt.Fprintf(&b, "%s %s %s:%d %s\n", f.Code, f.Severity, rel, f.Line, f.Message())
 	}
+	for _, p := range res.Pulls {
+		doc := string(p.Doc) // as text, so that the marker comments are left out below
+		p.Doc = nil
+		fmt.Fprintf(&b, "pull %+v of:\n%s\n", p, doc)
+	}
 	cp := *res
-	cp.Changes, cp.Roots, cp.Findings = nil, nil, nil
+	cp.Changes, cp.Roots, cp.Findings, cp.Pulls = nil, nil, nil, nil
 	v := reflect.ValueOf(cp)
 	for i := 0; i < v.NumField(); i++ {
 		fmt.Fprintf(&b, "%s: %+v\n", v.Type().Field(i).Name, v.Field(i).Interface())

@@ -14,7 +14,6 @@ import (
 	"github.com/acrgen/acrgen/pkg/judge"
 	"github.com/acrgen/acrgen/pkg/manifest"
 	"github.com/acrgen/acrgen/pkg/secret"
-	"github.com/acrgen/acrgen/pkg/settings"
 	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
@@ -38,6 +37,11 @@ func (r *run) secrets(occ occurrences, d judge.Decisions) error {
 				Msg: fmt.Sprintf("Secret %s %s; acrgen re-encrypts whole files: move it to a file of its own", finding.Quote(inst.Resource.Name), why)}
 		}
 		r.describeSecret(inst, occ.Secrets[i], d.Secrets[i])
+		if !r.writes() {
+			if err := r.verifySecret(inst, occ.Secrets[i]); err != nil {
+				return err
+			}
+		}
 	}
 	for _, nd := range d.Namespaces {
 		ns := nd.Namespace
@@ -92,26 +96,20 @@ func (r *run) describeSecret(inst tree.Instance, sec judge.ExistingSecret, v jud
 }
 
 // secretSpec is the Secret acrgen wants in namespace ns. It serves the configured registries
-// and keeps serving those the existing Secret (with annotations old) served: workloads may
-// still pull from them.
+// in every host form the namespace's workloads use, and keeps serving those the existing
+// Secret (with annotations old) served: workloads may still pull from them.
 func (r *run) secretSpec(ns string, old map[string]string) secret.Spec {
 	field := ns
 	if r.t.Kustomization != nil && r.t.Kustomization.K.Namespace != "" {
 		field = "" // the root kustomization's namespace: sets it
 	}
-	return secret.Spec{Name: r.opts.SecretName, Namespace: field, Servers: r.servers(old), Credential: *r.opts.Credential, Expires: r.opts.Expires, CredentialID: r.opts.CredentialID}
+	return secret.Spec{Name: r.opts.SecretName, Namespace: field, Servers: r.secretServers(ns, old), Credential: *r.opts.Credential, Expires: r.opts.Expires, CredentialID: r.opts.CredentialID}
 }
 
-// servers are the login servers the Secret serves: the configured registries, and those the
-// existing Secret (with annotations old) served.
-func (r *run) servers(old map[string]string) []string {
-	servers := append([]string(nil), r.opts.Registries...)
-	for _, s := range settings.SplitList([]string{old[secret.AnnotationRegistry]}) {
-		if !slices.Contains(servers, s) {
-			servers = append(servers, s)
-		}
-	}
-	return servers
+// secretServers are the hosts the Secret of namespace ns holds entries for (see
+// judge.SecretServers).
+func (r *run) secretServers(ns string, old map[string]string) []string {
+	return judge.SecretServers(r.opts.Registries, r.hosts[ns], old[secret.AnnotationRegistry])
 }
 
 // secretFileName is where a new Secret for ns goes.
@@ -141,7 +139,7 @@ func (r *run) createSecret(ns string, servers []string) error {
 		if err != nil {
 			return err
 		}
-		if err := r.syncFile(path, old, ns, mode, sec, judge.JudgeSecret(sec, r.settings())); err != nil {
+		if err := r.syncFile(path, old, ns, mode, sec, judge.JudgeSecret(sec, r.settingsFor(ns))); err != nil {
 			return err
 		}
 		return r.listResource(path)
@@ -278,7 +276,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 				sec.Current = judge.Same
 			}
 		}
-		v = judge.JudgeSecret(sec, r.settings())
+		v = judge.JudgeSecret(sec, r.settingsFor(ns))
 	}
 	var out []byte
 	updated := judge.SecretUpdatedFinding(r.opts.SecretName, ns, "", r.recipientsFrom(cfg))

@@ -589,7 +589,18 @@ func (s *substituter) eval(in string) string {
 // Index describes the ConfigMaps and Secrets of a source root, by kind, namespace and name.
 type Index struct {
 	objs map[string]indexed
+	// ageSecret is set when a file of the root sets kustomize-controller's --sops-age-secret.
+	ageSecret bool
 }
+
+// sopsAgeSecretFlag is kustomize-controller's flag naming a Secret of age keys that it
+// decrypts with when a Kustomization has no spec.decryption.secretRef (Flux:
+// kustomize-controller docs/spec/v1/kustomizations.md, "SOPS Age Keys").
+const sopsAgeSecretFlag = "--sops-age-secret"
+
+// SopsAgeSecret reports whether the repository configures kustomize-controller with
+// --sops-age-secret (in its Deployment or a patch of it), so that it has age keys of its own.
+func (idx *Index) SopsAgeSecret() bool { return idx.ageSecret }
 
 type indexed struct {
 	data      map[string]string
@@ -615,6 +626,9 @@ func NewIndex(root string) (*Index, error) {
 			return nil // a symlink may lead out of the repository, a FIFO would block the read
 		}
 		b, _, err := tree.ReadRegular(p, tree.DefaultMaxFileSize)
+		if err == nil && strings.Contains(string(b), sopsAgeSecretFlag) {
+			idx.ageSecret = true
+		}
 		if err != nil || (!strings.Contains(string(b), "ConfigMap") && !strings.Contains(string(b), "Secret")) {
 			return nil
 		}

@@ -158,3 +158,12 @@ func TestVerdict(t *testing.T) {
 		}
 	}
 }
+
+// The table lists the rules in the order of their codes, as docs/findings.md does.
+func TestRulesInCodeOrder(t *testing.T) {
+	for i := 1; i < len(Rules); i++ {
+		if Rules[i-1].Code >= Rules[i].Code {
+			t.Errorf("rule %s follows %s: keep the table in code order", Rules[i].Code, Rules[i-1].Code)
+		}
+	}
+}

@@ -27,7 +27,7 @@ func (r *run) secrets(objs []*object, secrets []judge.ExistingSecret, d judge.De
 		if nd.Secret < 0 {
 			// A run that found a problem fails (kpt and kustomize write nothing of it): it
 			// encrypts nothing.
-			if !r.blocked() && r.createSecret(nd.Namespace, nil, "") {
+			if !r.blocked() && r.createSecret(nd, nil, "") {
 				continue
 			}
 			if r.credential() == nil {
@@ -44,16 +44,16 @@ func (r *run) secrets(objs []*object, secrets []judge.ExistingSecret, d judge.De
 			if sec.SameRecipients, ok = r.sameRecipients(objs[sec.ID], nd.Namespace); !ok {
 				continue
 			}
-			v = judge.JudgeSecret(sec, r.settings)
+			v = judge.JudgeSecret(sec, nd.Settings(r.settings))
 			v.Index = nd.Secret
 		}
-		r.applySecret(objs, secrets, v, nd.Namespace)
+		r.applySecret(objs, secrets, v, nd)
 	}
 }
 
-// applySecret applies the verdict on the existing Secret of namespace ns.
-func (r *run) applySecret(objs []*object, secrets []judge.ExistingSecret, v judge.SecretVerdict, ns string) {
-	o := objs[v.ID]
+// applySecret applies the verdict on the existing Secret of the namespace of nd.
+func (r *run) applySecret(objs []*object, secrets []judge.ExistingSecret, v judge.SecretVerdict, nd judge.NamespaceDecision) {
+	o, ns := objs[v.ID], nd.Namespace
 	name := r.cfg.SecretName
 	switch {
 	case v.Action == judge.Keep && secrets[v.Index].Generated && !secrets[v.Index].Encrypted:
@@ -70,7 +70,7 @@ func (r *run) applySecret(objs []*object, secrets []judge.ExistingSecret, v judg
 	case r.credential() == nil:
 		r.report(o, judge.CannotKeepFinding(v, name, "no credential to re-create it ("+r.credWhy+")"))
 	default:
-		if r.createSecret(ns, o, v.Why()) {
+		if r.createSecret(nd, o, v.Why()) {
 			for _, f := range judge.EncryptionFindings(v, name) {
 				f.Fixed = true
 				r.report(o, f)
@@ -154,9 +154,11 @@ func orchestratorAnnotation(k string) bool {
 	return false
 }
 
-// createSecret encrypts a new pull Secret for namespace ns and adds it to the items, or puts
-// it in place of old. It reports false when no credential is available (no result recorded).
-func (r *run) createSecret(ns string, old *object, why string) bool {
+// createSecret encrypts a new pull Secret for the namespace of nd, with an auths entry for
+// each registry and host form its workloads pull with, and adds it to the items, or puts it in
+// place of old. It reports false when no credential is available (no result recorded).
+func (r *run) createSecret(nd judge.NamespaceDecision, old *object, why string) bool {
+	ns := nd.Namespace
 	cred := r.credential()
 	if cred == nil {
 		return false
@@ -174,7 +176,7 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 	if old != nil {
 		name = old.res.Name // as kustomize's namePrefix/nameSuffix left it
 	}
-	plain, err := secret.Plaintext(secret.Spec{Name: name, Namespace: ns, Servers: r.cfg.Registries, Credential: *cred, Expires: r.cfg.Expires})
+	plain, err := secret.Plaintext(secret.Spec{Name: name, Namespace: ns, Servers: judge.SecretServers(r.cfg.Registries, nd.Hosts, ""), Credential: *cred, Expires: r.cfg.Expires})
 	if err != nil {
 		r.report(ref, finding.New(finding.SecretError, ref.res.Name, "building it", err.Error()))
 		return true

@@ -57,6 +57,7 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 	}
 	used := map[string]bool{}
 	nsUsed := map[[2]string]bool{} // namespace, registry: in-scope pods there pull from it
+	hosts := map[string][]string{} // namespace -> the host forms with a port its pods pull with
 	needed := map[string]bool{}
 	users := map[[2]string]int{} // a ServiceAccount -> the first pod that runs as it
 	for wi, w := range in.Workloads {
@@ -96,6 +97,11 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 			}
 			pd.UpperCase = upper
 			needed[w.Namespace] = true
+			for _, img := range p.Images {
+				if h := match(img); h.ok && h.form != "" && !slices.Contains(hosts[w.Namespace], h.form) {
+					hosts[w.Namespace] = append(hosts[w.Namespace], h.form)
+				}
+			}
 			for _, sv := range servers {
 				nsUsed[[2]string{w.Namespace, sv}] = true
 			}
@@ -161,7 +167,10 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 	slices.SortStableFunc(d.Unplaced, func(a, b Unplaced) int { return a.ID - b.ID })
 	// A Secret with image fields is among the Others too.
 	d.Unplaced = slices.CompactFunc(d.Unplaced, func(a, b Unplaced) bool { return a.ID == b.ID })
-	d.Secrets, d.Namespaces = judgeSecrets(in.Secrets, needed, s)
+	for _, hs := range hosts {
+		slices.Sort(hs)
+	}
+	d.Secrets, d.Namespaces = judgeSecrets(in.Secrets, needed, hosts, s)
 	for i, nd := range d.Namespaces {
 		for _, r := range s.Registries {
 			if nsUsed[[2]string{nd.Namespace, r}] {
@@ -212,7 +221,9 @@ func unplaced(in Occurrences, accounts []AccountDecision) []Unplaced {
 }
 
 type hit struct {
-	server    string
+	server string
+	// form is the image's host form when it is not the server's (an explicit port).
+	form      string
 	ok, upper bool
 }
 
@@ -228,6 +239,9 @@ func matcher(registries []string) func(string) hit {
 		var h hit
 		if h.server, h.ok = m.Match(image); h.ok {
 			h.upper = upperCaseHost(image)
+			if f := manifest.HostForm(image); f != h.server {
+				h.form = f
+			}
 		}
 		cache[image] = h
 		return h
@@ -235,10 +249,10 @@ func matcher(registries []string) func(string) hit {
 }
 
 // judgeSecrets gives the verdict on each existing Secret and says, for each namespace that
-// needs the Secret, which one is there. Of a namespace's Secrets the first that is not made
+// needs the Secret, which one is there; hosts are each namespace's other host forms. Of a namespace's Secrets the first that is not made
 // by a generator counts (a generator's Secret of the same name merges into it); a second one
 // is refused.
-func judgeSecrets(secrets []ExistingSecret, needed map[string]bool, s DecideSettings) ([]SecretVerdict, []NamespaceDecision) {
+func judgeSecrets(secrets []ExistingSecret, needed map[string]bool, hosts map[string][]string, s DecideSettings) ([]SecretVerdict, []NamespaceDecision) {
 	first := map[string]int{}
 	for i, sec := range secrets {
 		if j, ok := first[sec.Namespace]; !ok || (secrets[j].Generated && !sec.Generated) {
@@ -247,7 +261,7 @@ func judgeSecrets(secrets []ExistingSecret, needed map[string]bool, s DecideSett
 	}
 	verdicts := make([]SecretVerdict, len(secrets))
 	for i, sec := range secrets {
-		verdicts[i] = JudgeSecret(sec, s)
+		verdicts[i] = JudgeSecret(sec, NamespaceDecision{Hosts: hosts[sec.Namespace]}.Settings(s))
 		verdicts[i].Index = i
 		verdicts[i].Needed = needed[sec.Namespace] && first[sec.Namespace] == i
 		if !verdicts[i].Needed {
@@ -264,7 +278,7 @@ func judgeSecrets(secrets []ExistingSecret, needed map[string]bool, s DecideSett
 	}
 	var nss []NamespaceDecision
 	for _, ns := range slices.Sorted(maps.Keys(needed)) {
-		nd := NamespaceDecision{Namespace: ns, Secret: -1}
+		nd := NamespaceDecision{Namespace: ns, Secret: -1, Hosts: hosts[ns]}
 		if j, ok := first[ns]; ok {
 			nd.Secret = j
 		}
@@ -277,7 +291,8 @@ func judgeSecrets(secrets []ExistingSecret, needed map[string]bool, s DecideSett
 // it, encrypt its content again, replace it with a new one, or refuse. The findings are made
 // for every Secret, whatever the verdict, so that a check can report them.
 func JudgeSecret(sec ExistingSecret, s DecideSettings) SecretVerdict {
-	v := SecretVerdict{ID: sec.ID, Needed: true, Missing: MissingRegistries(sec.Annotations[secret.AnnotationRegistry], s.Registries)}
+	want := append(append([]string(nil), s.Registries...), s.Hosts...)
+	v := SecretVerdict{ID: sec.ID, Needed: true, Missing: MissingRegistries(sec.Annotations[secret.AnnotationRegistry], want)}
 	add := func(k FindingKind, field, msg string) {
 		v.Findings = append(v.Findings, Finding{Kind: k, Field: field, Msg: msg})
 	}

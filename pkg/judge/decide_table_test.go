@@ -54,6 +54,42 @@ func TestDecide(t *testing.T) {
 			"used myregistry.azurecr.io,other.azurecr.io",
 		},
 	}, {
+		name: "the explicit port 443 is the registry in another host form: the Secret of the namespace needs an entry for it; another port is not the registry (issue 18)",
+		in: Occurrences{
+			Workloads: []Workload{
+				workload(1, "apps", pod("myregistry.azurecr.io:443/web:1")),
+				workload(2, "apps", PodUse{Images: []string{"MyRegistry.azurecr.io:443/api:1", "myregistry.azurecr.io/api:1"}, Secrets: []string{"acr-secret"}}),
+				workload(3, "web", pod("myregistry.azurecr.io:443/web:1")),
+				workload(4, "jobs", pod("myregistry.azurecr.io:8443/web:1", "other.azurecr.io:443/x")),
+				workload(6, "jobs", pod("MYREGISTRY.azurecr.io:443/web:1")),
+				workload(5, "old", pod("myregistry.azurecr.io/web:1")),
+			},
+			Secrets: []ExistingSecret{
+				good(10, "apps", nil),
+				good(11, "web", map[string]string{secret.AnnotationRegistry: "myregistry.azurecr.io,myregistry.azurecr.io:443,other.azurecr.io"}),
+				good(12, "jobs", nil),
+				good(13, "old", map[string]string{secret.AnnotationRegistry: "myregistry.azurecr.io:443,myregistry.azurecr.io,other.azurecr.io"}),
+			},
+		},
+		s: base,
+		want: []string{
+			"pod 1/0 patch servers=myregistry.azurecr.io account=default",
+			"pod 2/0 has-secret servers=myregistry.azurecr.io account=default upper-case=MyRegistry.azurecr.io:443/api:1",
+			"pod 3/0 patch servers=myregistry.azurecr.io account=default",
+			"pod 4/0 patch servers=other.azurecr.io account=default",
+			"pod 6/0 patch servers=myregistry.azurecr.io account=default upper-case=MYREGISTRY.azurecr.io:443/web:1",
+			"pod 5/0 patch servers=myregistry.azurecr.io account=default",
+			"namespace apps secret=10 servers=myregistry.azurecr.io hosts=myregistry.azurecr.io:443",
+			"namespace jobs secret=12 servers=myregistry.azurecr.io,other.azurecr.io hosts=myregistry.azurecr.io:443,other.azurecr.io:443",
+			"namespace old secret=13 servers=myregistry.azurecr.io",
+			"namespace web secret=11 servers=myregistry.azurecr.io hosts=myregistry.azurecr.io:443",
+			"secret 10 needed replace fit missing=myregistry.azurecr.io:443: missing-registries(metadata.annotations.acrgen.dev/registry: it holds credentials for myregistry.azurecr.io,other.azurecr.io, not for myregistry.azurecr.io:443)",
+			"secret 11 needed keep fit",
+			"secret 12 needed replace fit missing=myregistry.azurecr.io:443,other.azurecr.io:443: missing-registries(metadata.annotations.acrgen.dev/registry: it holds credentials for myregistry.azurecr.io,other.azurecr.io, not for myregistry.azurecr.io:443, other.azurecr.io:443)",
+			"secret 13 needed keep fit",
+			"used myregistry.azurecr.io,other.azurecr.io",
+		},
+	}, {
 		name: "namespace filter: out of scope pods are neither patched nor warned about, and need no Secret; their registries are used",
 		in: Occurrences{Workloads: []Workload{
 			workload(1, "apps", pod("myregistry.azurecr.io/web:1")),
@@ -385,6 +421,9 @@ func summarize(in Occurrences, d Decisions) []string {
 		}
 		if len(n.Servers) > 0 {
 			line += " servers=" + strings.Join(n.Servers, ",")
+		}
+		if len(n.Hosts) > 0 {
+			line += " hosts=" + strings.Join(n.Hosts, ",")
 		}
 		out = append(out, line)
 	}

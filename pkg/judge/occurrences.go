@@ -1,9 +1,12 @@
 package judge
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/settings"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -152,6 +155,10 @@ type DecideSettings struct {
 	// ServiceAccount gives the secret to the ServiceAccount a matching pod runs as instead of
 	// to the pod.
 	ServiceAccount bool
+	// Hosts are host forms the Secret judged must hold an auths entry for besides Registries:
+	// those of its namespace (see [NamespaceDecision.Hosts] and [NamespaceDecision.Settings]).
+	// Decide sets them for each Secret.
+	Hosts []string
 	// Username and Expires are the credential's, when configured: a Secret that was not
 	// decrypted (Current NotCompared) must record the same ones.
 	Username string
@@ -269,9 +276,34 @@ type NamespaceDecision struct {
 	// Servers are the configured registries its pods pull from, in configured order; none
 	// when it needs the Secret for another reason (a generator, the function's namespaces).
 	Servers []string
+	// Hosts are the other host forms its pods pull with, sorted: a configured registry with
+	// an explicit port (myregistry.azurecr.io:443). The kubelet keys pull credentials by the
+	// host form, port included (see [manifest.HostForm]): the Secret needs an auths entry for
+	// each.
+	Hosts []string
 	// Secret indexes Decisions.Secrets (and Occurrences.Secrets): the Secret there; -1 when
 	// there is none and a new one is needed.
 	Secret int
+}
+
+// Settings are s for judging the Secret of the namespace: its host forms included.
+func (nd NamespaceDecision) Settings(s DecideSettings) DecideSettings {
+	s.Hosts = nd.Hosts
+	return s
+}
+
+// SecretServers are the hosts the Secret of a namespace holds auths entries for: the
+// configured registries, the namespace's other host forms ([NamespaceDecision.Hosts]), and
+// those an existing Secret's registry annotation records (old, comma-separated; "" for none),
+// which workloads may still pull with. Each host once, ignoring case, in that order.
+func SecretServers(registries, hosts []string, old string) []string {
+	out := append([]string(nil), registries...)
+	for _, h := range append(append([]string(nil), hosts...), settings.SplitList([]string{old})...) {
+		if !slices.ContainsFunc(out, func(s string) bool { return strings.EqualFold(s, h) }) {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // SecretAction is the verdict on an existing Secret.
@@ -345,7 +377,8 @@ type SecretVerdict struct {
 	// Findings are what was found, in order. The settings are compared only with a Secret
 	// that is well-formed sops and has not expired.
 	Findings []Finding
-	// Missing are the configured registries its registry annotation does not cover.
+	// Missing are the configured registries and host forms (DecideSettings.Hosts) its registry
+	// annotation does not cover.
 	Missing []string
 	// Fit is true when the Secret was compared with the settings: it is well-formed sops and
 	// has not expired. Only then do SameRecipients and Current count.

@@ -3,6 +3,7 @@ package judge
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 
 	"github.com/acrgen/acrgen/pkg/manifest"
@@ -71,23 +72,36 @@ func SecretEncryptionProblems(n *yaml.Node) []EncryptionProblem {
 
 // hasRecipient reports whether sops metadata holds at least one recipient with its encrypted
 // data key, at the top level or in a key group.
-func hasRecipient(meta *yaml.Node) bool {
+func hasRecipient(meta *yaml.Node) bool { return len(recipientTypes(meta)) > 0 }
+
+// SopsKeyTypes lists the types of the keys an encrypted object's sops metadata holds its data
+// key for, as sops names them (age, pgp, azure_kv, kms, gcp_kms, hc_vault, hckms), in that
+// order; none for an object that is not sops-encrypted.
+func SopsKeyTypes(n *yaml.Node) []string {
+	meta := manifest.MapValue(n, "sops")
+	if meta == nil || meta.Kind != yaml.MappingNode {
+		return nil
+	}
+	return recipientTypes(meta)
+}
+
+// recipientTypes are the key types of sops metadata with at least one recipient that holds
+// its encrypted data key, at the top level or in a key group.
+func recipientTypes(meta *yaml.Node) []string {
 	groups := []*yaml.Node{meta}
 	if kg := manifest.MapValue(meta, "key_groups"); kg != nil && kg.Kind == yaml.SequenceNode {
 		groups = append(groups, kg.Content...)
 	}
-	for _, g := range groups {
-		for _, t := range sopsKeyTypes {
-			list := manifest.MapValue(g, t)
-			if list == nil || list.Kind != yaml.SequenceNode {
-				continue
-			}
-			for _, k := range list.Content {
-				if manifest.Scalar(manifest.MapValue(k, "enc")) != "" {
-					return true
-				}
+	var out []string
+	for _, t := range sopsKeyTypes {
+		for _, g := range groups {
+			if list := manifest.MapValue(g, t); list != nil && list.Kind == yaml.SequenceNode && slices.ContainsFunc(list.Content, func(k *yaml.Node) bool {
+				return manifest.Scalar(manifest.MapValue(k, "enc")) != ""
+			}) {
+				out = append(out, t)
+				break
 			}
 		}
 	}
-	return false
+	return out
 }

@@ -20,19 +20,32 @@ func NewMatcher(loginServers []string) *Matcher {
 	return &Matcher{servers: append([]string(nil), loginServers...)}
 }
 
-// Match reports the login server an image pulls from, if it is one of the Matcher's.
+// Match reports the login server an image pulls from, if it is one of the Matcher's: the
+// image's host is the server or, for a server without a port, the server with the explicit
+// port 443 (myregistry.azurecr.io:443/app), which is the same HTTPS endpoint. Another port is
+// another endpoint, which Azure Container Registry does not serve. The host form the image
+// names is what its pull credential is keyed by (see [HostForm]).
 func (m *Matcher) Match(image string) (string, bool) {
 	host := ImageHost(image)
 	if host == "" {
 		return "", false
 	}
+	name, https := strings.CutSuffix(host, ":443")
 	for _, s := range m.servers {
-		if strings.EqualFold(host, s) {
+		if strings.EqualFold(host, s) || (https && !strings.Contains(s, ":") && strings.EqualFold(name, s)) {
 			return s, true
 		}
 	}
 	return "", false
 }
+
+// HostForm is the registry host of an image reference as the kubelet looks up its pull
+// credentials: lower case, its port kept. The kubelet matches the hosts of a pull Secret's
+// auths entries with the image's host part by part, and a port must be the same on both sides
+// (kubernetes/kubernetes pkg/credentialprovider/keyring.go, urlsMatch: "port doesn't match"),
+// so an entry for myregistry.azurecr.io does not serve myregistry.azurecr.io:443/app: the
+// Secret needs an entry for each form the workloads use.
+func HostForm(image string) string { return strings.ToLower(ImageHost(image)) }
 
 // ImageHost returns the registry host of an image reference as written (case kept), with
 // docker.io for short names. References the grammar rejects, such as ones whose tag is an

@@ -51,8 +51,42 @@ type Keys interface {
 	Source() string
 }
 
+// Decrypter decrypts a SOPS-encrypted Secret file as `sops -d` does, verifying its MAC: check
+// uses it to verify a Secret's integrity (the MAC covers its plaintext metadata too) and, with
+// --online, to read the credential it holds. pkg/encrypt implements it with the keys sops finds
+// in the environment.
+type Decrypter interface {
+	// Decrypt returns doc's plaintext, which holds the password: the caller clears it after
+	// use and never shows it. With local, only keys that need no network are tried (age,
+	// PGP). An error wrapping ErrNoDecryptionKey: no available key decrypts it; ErrTampered:
+	// it does not authenticate. Errors never hold plaintext.
+	Decrypt(doc []byte, local bool) ([]byte, error)
+}
+
 // ErrNoDecryptionKey reports that no available key decrypts an existing Secret.
 var ErrNoDecryptionKey = errors.New("no available key can decrypt the file")
+
+// EncryptedFor is the part of an error wrapping ErrNoDecryptionKey that names the keys the file
+// is encrypted for, as ": it is encrypted for KEYS", or "" when the error does not say. The
+// keys are public names (age recipients, PGP fingerprints, key URLs).
+func EncryptedFor(err error) string {
+	const lead = "it is encrypted for "
+	_, keys, ok := strings.Cut(err.Error(), lead)
+	if !ok || !errors.Is(err, ErrNoDecryptionKey) {
+		return ""
+	}
+	keys, _, _ = strings.Cut(keys, ";")
+	return ": " + lead + keys
+}
+
+// ErrTampered reports an encrypted Secret that does not match its MAC: a value or its
+// plaintext metadata was changed after it was encrypted. sops -d, and Flux, refuse it.
+var ErrTampered = errors.New("it does not match its sops MAC")
+
+// ErrNeedsNetwork reports keys that only a network service can name (an Azure Key Vault key
+// without a version, whose latest version sops asks Key Vault for), in a run that stays
+// offline.
+var ErrNeedsNetwork = errors.New("naming the keys needs the network")
 
 // NoKeysError is an Encrypter's answer when no recipient is given and no .sops.yaml creation
 // rule supplies keys for the file; each front end says how its users give recipients.
