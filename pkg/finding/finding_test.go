@@ -150,6 +150,8 @@ func TestVerdict(t *testing.T) {
 	}{
 		{nil, "ok: every workload"},
 		{[]Finding{warn}, "ok, as far as acrgen could see: every workload"},
+		{[]Finding{{Code: SecretUnverified, Severity: Note}}, "ok, as far as acrgen could see: every workload that pulls from the registry references its Secret, and every Secret is encrypted (not verified: a Secret's sops MAC"},
+		{[]Finding{{Code: PodHasSecret, Severity: Note}}, "ok: every workload"},
 		{[]Finding{prob}, "1 problem(s) found"},
 		{[]Finding{warn, prob, prob}, "2 problem(s) found; the 1 warning(s) above"},
 	} {

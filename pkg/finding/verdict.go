@@ -8,7 +8,7 @@ import (
 
 // Verdict is check's closing line, from its findings. It promises only what acrgen could see:
 // with warnings, it says that they name what it could not see or check; with notes of rules
-// that have a caveat (a MAC not verified), it says what it did not verify.
+// that have a caveat (a MAC not verified), it says so the same way, and what it did not verify.
 func Verdict(fs []Finding) string {
 	seen := "every workload that pulls from the registry references its Secret, and every Secret is encrypted"
 	problems, warnings := 0, 0
@@ -34,6 +34,8 @@ func Verdict(fs []Finding) string {
 		return fmt.Sprintf("%d problem(s) found", problems)
 	case warnings > 0:
 		return fmt.Sprintf("ok, as far as acrgen could see: %s; the %d warning(s) above name what it could not see or check", seen, warnings)
+	case len(caveats) > 0:
+		return "ok, as far as acrgen could see: " + seen
 	}
 	return "ok: " + seen
 }
