@@ -20,7 +20,8 @@ echo "recipient: $recipient"
 git init -q . && git add -A && git -c user.name=demo -c user.email=demo@example.com commit -qm "examples as they are"
 
 step "an Azure EMULATOR (internal/testing/fakeazure, not Azure) so provisioning runs offline"
-fakeazure -dir "$scratch/.fakeazure" -registry myregistry > "$scratch/.fakeazure.log" 2>&1 &
+fakeazure -dir "$scratch/.fakeazure" -registry myregistry \
+  -image myregistry.azurecr.io/my-awesome-app:v1 -image myregistry.azurecr.io/reports:2.4.1 > "$scratch/.fakeazure.log" 2>&1 &
 fake=$!
 trap 'kill $fake 2>/dev/null || true' EXIT
 for _ in $(seq 50); do [ -f "$scratch/.fakeazure/env.sh" ] && break; sleep 0.1; done
@@ -59,6 +60,10 @@ SOPS_AGE_KEY_FILE=demo.agekey sops -d overlays/prod/acr-secret.enc.yaml \
 step "acrgen check overlays/prod (read-only; exit 1 on drift)"
 acrgen check overlays/prod --registry myregistry
 
+step "acrgen check overlays/prod --online: the emulated registry's token flow and a manifest HEAD, for each image (the key decrypts the Secret)"
+SOPS_AGE_KEY_FILE=demo.agekey acrgen check overlays/prod --registry myregistry --online
+
+cp overlays/prod/acr-secret.enc.yaml "$scratch/.fakeazure/before-rotation.enc.yaml"
 step "rotation, phase 1: --rotate adds a password and renders it; the old one keeps working"
 SOPS_AGE_KEY_FILE=demo.agekey acrgen provision overlays/prod --registry myregistry --sp-name acr-pull-prod --cloud "$FAKEAZURE_CLOUD_FILE" --rotate
 acrgen check overlays/prod --registry myregistry | grep 'credential'
@@ -66,6 +71,20 @@ acrgen check overlays/prod --registry myregistry | grep 'credential'
 step "rotation, phase 2 (after merge and apply): --retire removes the passwords no Secret records"
 acrgen provision overlays/prod --registry myregistry --sp-name acr-pull-prod --cloud "$FAKEAZURE_CLOUD_FILE" --retire
 acrgen provision overlays/prod --registry myregistry --sp-name acr-pull-prod --cloud "$FAKEAZURE_CLOUD_FILE" --retire --grace 0s
+
+step "check --online after the retire: the Secret in the tree still pulls"
+SOPS_AGE_KEY_FILE=demo.agekey acrgen check overlays/prod --registry myregistry --online
+
+step "check --online on the Secret from before the rotation (as a cluster that never applied the rotation would hold): refused, exit 1"
+cp overlays/prod/acr-secret.enc.yaml "$scratch/.fakeazure/rotated.enc.yaml"
+cp "$scratch/.fakeazure/before-rotation.enc.yaml" overlays/prod/acr-secret.enc.yaml
+if SOPS_AGE_KEY_FILE=demo.agekey acrgen check overlays/prod --registry myregistry --online; then
+  echo "expected the retired password to be refused" >&2
+  exit 1
+else
+  echo "(exit $?)"
+fi
+cp "$scratch/.fakeazure/rotated.enc.yaml" overlays/prod/acr-secret.enc.yaml
 
 step "a second render of staging changes nothing"
 printf 'demo-only-not-a-real-password' | SOPS_AGE_KEY_FILE=demo.agekey acrgen render overlays/staging \

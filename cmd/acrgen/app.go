@@ -16,12 +16,15 @@ import (
 
 	"github.com/acrgen/acrgen/internal/crash"
 	"github.com/acrgen/acrgen/internal/engine"
+	"github.com/acrgen/acrgen/internal/pullcheck"
 	"github.com/acrgen/acrgen/internal/report"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/judge"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/online"
+	"github.com/acrgen/acrgen/pkg/secret"
+	"github.com/acrgen/acrgen/pkg/settings"
 	"github.com/pmezard/go-difflib/difflib"
 	"github.com/urfave/cli/v2"
 )
@@ -171,7 +174,11 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: string(report.Text), Usage: "how findings are printed: text (FILE:LINE: severity: message), json (docs/findings.schema.json), sarif (SARIF 2.1.0) or github (workflow commands)"},
 	}
 	if mode == engine.Check {
-		return fs
+		fs = append(fs,
+			&cli.BoolFlag{Name: "strict", Usage: "make every warning a problem (exit 1): what acrgen could not see or check fails the check too"},
+			&cli.BoolFlag{Name: "online", Usage: "also ask the registry whether each Secret's credential pulls each image the workloads name: decrypts the Secrets with the keys sops finds, uses the network; exit 1 unless every image pulls"},
+		)
+		return append(fs, recipientFlags()...)
 	}
 	fs = append(fs,
 		&cli.BoolFlag{Name: "check", Usage: "write nothing; exit 1 if anything would change"},
@@ -191,14 +198,14 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 
 // The flags that more than one command takes, each defined once. A builder returns a new
 // flag on each call: urfave/cli flags hold state. Their values are validated together, by
-// [render.NewSettings] through settingsFrom.
+// [settings.New] through settingsFrom.
 
 func registriesFlag() cli.Flag {
 	return &cli.StringSliceFlag{Name: "registry", Aliases: []string{"r"}, Usage: "login server workloads pull from (repeatable); a bare NAME means NAME.azurecr.io", Required: true}
 }
 
 func secretNameFlag() cli.Flag {
-	return &cli.StringFlag{Name: "secret-name", Value: render.DefaultSecretName, Usage: "name of the pull Secret"}
+	return &cli.StringFlag{Name: "secret-name", Value: settings.DefaultSecretName, Usage: "name of the pull Secret"}
 }
 
 func namespaceFlag() cli.Flag {
@@ -249,7 +256,8 @@ func treeArgs(c *cli.Context, opts *engine.Options) error {
 	if err != nil {
 		return exitFor(err)
 	}
-	opts.Encrypter = encrypt.SOPS{Top: top}
+	sops := encrypt.SOPS{Top: top, Offline: opts.Mode == engine.Check && !opts.Online}
+	opts.Encrypter, opts.Decrypter = sops, sops
 	return nil
 }
 
@@ -278,8 +286,8 @@ func recipientFlags() []cli.Flag {
 	}
 }
 
-func recipientsFrom(c *cli.Context) render.Recipients {
-	return render.Recipients{Age: render.SplitList(c.StringSlice("age")), PGP: render.SplitList(c.StringSlice("pgp")), AzureKV: render.SplitList(c.StringSlice("azure-kv"))}
+func recipientsFrom(c *cli.Context) secret.Recipients {
+	return secret.Recipients{Age: settings.SplitList(c.StringSlice("age")), PGP: settings.SplitList(c.StringSlice("pgp")), AzureKV: settings.SplitList(c.StringSlice("azure-kv"))}
 }
 
 // hasFlag reports whether the command defines the flag name.
@@ -293,21 +301,21 @@ func hasFlag(c *cli.Context, name string) bool {
 }
 
 // settingFlags names the flag of each setting, for messages.
-var settingFlags = map[render.Field]string{
-	render.FieldRegistries:    "registry",
-	render.FieldCloud:         "cloud",
-	render.FieldSecretName:    "secret-name",
-	render.FieldNamespaces:    "namespace",
-	render.FieldWorkloads:     "workload",
-	render.FieldExpires:       "expires",
-	render.FieldExpiryWarning: "expiry-warning",
-	render.FieldMaxFileSize:   "max-file-size",
+var settingFlags = map[settings.Field]string{
+	settings.FieldRegistries:    "registry",
+	settings.FieldCloud:         "cloud",
+	settings.FieldSecretName:    "secret-name",
+	settings.FieldNamespaces:    "namespace",
+	settings.FieldWorkloads:     "workload",
+	settings.FieldExpires:       "expires",
+	settings.FieldExpiryWarning: "expiry-warning",
+	settings.FieldMaxFileSize:   "max-file-size",
 }
 
-// settingsFrom validates the settings a command's flags give with [render.NewSettings], as
+// settingsFrom validates the settings a command's flags give with [settings.New], as
 // the KRM function validates its config. A flag the command does not have reads as unset.
 // The first problem is the error, naming its flag.
-func settingsFrom(c *cli.Context, in render.SettingsInput) (render.Settings, error) {
+func settingsFrom(c *cli.Context, in settings.Input) (settings.Settings, error) {
 	secret := c.String("secret-name")
 	in.SecretName = &secret
 	in.Namespaces = c.StringSlice("namespace")
@@ -320,7 +328,7 @@ func settingsFrom(c *cli.Context, in render.SettingsInput) (render.Settings, err
 	}
 	size := c.Int64("max-file-size")
 	in.MaxFileSize = &size
-	s, errs := render.NewSettings(in)
+	s, errs := settings.New(in)
 	if len(errs) > 0 {
 		return s, cli.Exit("--"+settingFlags[errs[0].Field]+": "+errs[0].Msg, exitUsage)
 	}
@@ -340,6 +348,9 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 		ArgsUsage: "DIR...",
 		Flags:     treeFlags(mode),
 		Action: func(c *cli.Context) error {
+			if _, err := outputFormat(c); err != nil {
+				return err
+			}
 			opts, err := treeOptions(c, mode, stdin, getenv)
 			if err != nil {
 				return err
@@ -351,25 +362,41 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 			if err != nil {
 				return exitFor(err)
 			}
-			lk, err := lockTree(c, root, mode != engine.Check && !c.Bool("check") && !c.Bool("diff"), getenv)
+			lk, err := lockTree(root, mode != engine.Check && !c.Bool("check") && !c.Bool("diff"), getenv)
 			if err != nil {
 				return err
 			}
 			defer lk.Unlock()
+			recovery := recovered(lk, mode != engine.Check)
 			res, err := engine.Plan(opts)
+			if err == nil {
+				err = lk.Allow(res.Roots)
+			}
 			if err != nil {
+				// No report follows: what finishing an interrupted write found is said here.
+				if perr := printFindings(c, recovery); perr != nil {
+					return perr
+				}
 				return exitFor(err)
 			}
-			if err := lk.Allow(res.Roots); err != nil {
-				return exitFor(err)
+			res.Findings = append(recovery, res.Findings...)
+			if mode == engine.Check && c.Bool("online") {
+				res.Findings = append(res.Findings, pullcheck.Run(c.Context, res.Pulls, opts.Decrypter, askRegistry)...)
 			}
 			return reportRun(c, mode, res, opts.Display, lk)
 		},
 	}
 }
 
+// askRegistry is check --online's question to a registry: pkg/online with its defaults (four
+// images at a time, 30 seconds each, retries on 429 and 5xx), through the proxy and the trust
+// roots of the environment (HTTPS_PROXY, SSL_CERT_FILE).
+func askRegistry(ctx context.Context, server, username string, password []byte, images []string) []online.Result {
+	return online.Check(ctx, server, username, password, images, online.Options{})
+}
+
 // engineOptions starts the engine's options from validated settings.
-func engineOptions(s render.Settings, mode engine.Mode) engine.Options {
+func engineOptions(s settings.Settings, mode engine.Mode) engine.Options {
 	return engine.Options{
 		Mode: mode, Registries: s.Registries, SecretName: s.SecretName, Namespaces: s.Namespaces, Kinds: s.Kinds,
 		ServiceAccount: s.ServiceAccount, Expires: s.Expires, ExpiryWarning: s.ExpiryWarning, MaxFileSize: s.MaxFileSize,
@@ -381,18 +408,22 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 	if c.NArg() == 0 {
 		return engine.Options{}, treeArgs(c, nil)
 	}
-	set, err := settingsFrom(c, render.SettingsInput{Registries: c.StringSlice("registry"), Cloud: c.String("cloud")})
+	set, err := settingsFrom(c, settings.Input{Registries: c.StringSlice("registry"), Cloud: c.String("cloud")})
 	if err != nil {
 		return engine.Options{}, err
 	}
 	opts := engineOptions(set, mode)
+	opts.Online = mode == engine.Check && c.Bool("online")
 	if err := treeArgs(c, &opts); err != nil {
 		return opts, err
 	}
-	if mode != engine.Render {
+	if mode == engine.Patch {
 		return opts, nil
 	}
 	opts.Recipients = recipientsFrom(c)
+	if mode == engine.Check {
+		return opts, nil
+	}
 	pw, err := readPassword(c, stdin, getenv)
 	if err != nil {
 		return opts, err
@@ -405,7 +436,7 @@ func treeOptions(c *cli.Context, mode engine.Mode, stdin io.Reader, getenv env) 
 	case pw == nil && user != "":
 		return opts, cli.Exit("--username was given without a password: use --password-stdin, --password-file or ACRGEN_PASSWORD", exitUsage)
 	case pw != nil:
-		opts.Credential = &render.Credential{Username: user, Password: pw}
+		opts.Credential = &secret.Credential{Username: user, Password: pw}
 	}
 	return opts, nil
 }
@@ -433,11 +464,11 @@ func readPassword(c *cli.Context, stdin io.Reader, getenv env) ([]byte, error) {
 	var err error
 	switch sources[0] {
 	case "--password-stdin":
-		b, err = render.ReadPassword(stdin)
+		b, err = secret.ReadPassword(stdin)
 	case "--password-file":
 		b, err = readPasswordFile(c.String("password-file"))
 	default:
-		b, err = render.ReadPassword(strings.NewReader(getenv("ACRGEN_PASSWORD")))
+		b, err = secret.ReadPassword(strings.NewReader(getenv("ACRGEN_PASSWORD")))
 	}
 	if err != nil {
 		return nil, cli.Exit("reading the password from "+sources[0]+": "+err.Error(), exitUsage)
@@ -448,7 +479,7 @@ func readPassword(c *cli.Context, stdin io.Reader, getenv env) ([]byte, error) {
 	return b, nil
 }
 
-// readPasswordFile reads a password file with [render.ReadPassword]. Any file will do (a
+// readPasswordFile reads a password file with [secret.ReadPassword]. Any file will do (a
 // process substitution is a pipe), but no more than the limit is read. An error names
 // neither the path nor the bytes read: the path may be a password given by mistake.
 func readPasswordFile(name string) ([]byte, error) {
@@ -461,7 +492,7 @@ func readPasswordFile(name string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return render.ReadPassword(f)
+	return secret.ReadPassword(f)
 }
 
 // pathDisplay returns a function that shows a path in a message: relative to the working
@@ -554,6 +585,9 @@ func reportRun(c *cli.Context, mode engine.Mode, res *engine.Result, display fun
 	for _, ch := range res.Changes {
 		rep.Changes = append(rep.Changes, report.Change{File: ch.Path, Created: ch.Created})
 	}
+	if mode == engine.Check && c.Bool("strict") {
+		finding.Strict(res.Findings)
+	}
 	problems := res.Count(finding.Problem)
 	if mode == engine.Check {
 		if err := rep.Write(format, out, errw); err != nil {
@@ -589,6 +623,10 @@ func reportRun(c *cli.Context, mode engine.Mode, res *engine.Result, display fun
 	if write {
 		if err := writeChanges(c.Context, lk, res); err != nil {
 			return err
+		}
+		for _, f := range lk.TakeNotes() {
+			f.Resolve(true)
+			rep.Findings = append(rep.Findings, f)
 		}
 		rep.Written = true
 	}

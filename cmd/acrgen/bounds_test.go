@@ -8,7 +8,7 @@ import (
 
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/tree"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
 )
 
 // A password source is read up to the limit and refused past it; /dev/zero is refused without
@@ -18,7 +18,7 @@ func TestPasswordSourcesAreBounded(t *testing.T) {
 	write(t, filepath.Join(dir, "good.yaml"), goodDeployment)
 	before := testtool.Snapshot(t, dir)
 	_, recipient := ageKey(t)
-	long := testPassword + strings.Repeat("x", render.MaxPasswordSize)
+	long := testPassword + strings.Repeat("x", secret.MaxPasswordSize)
 	longFile := filepath.Join(t.TempDir(), "pw")
 	write(t, longFile, long)
 	for name, tc := range map[string]struct {
@@ -50,7 +50,7 @@ func TestPasswordSourcesAreBounded(t *testing.T) {
 	}
 	// A password of exactly the limit is read in full (the old reader stopped at 1 MiB silently;
 	// this one must not stop early either).
-	r := acrgen(t, strings.Repeat("p", render.MaxPasswordSize)+"\n", nil, "render", dir, "-r", "myregistry", "-u", testUser, "--age", recipient, "--password-stdin")
+	r := acrgen(t, strings.Repeat("p", secret.MaxPasswordSize)+"\n", nil, "render", dir, "-r", "myregistry", "-u", testUser, "--age", recipient, "--password-stdin")
 	if r.code != 0 {
 		t.Fatalf("a password at the limit: want exit 0, got %d\n%s", r.code, r.stderr)
 	}

@@ -28,7 +28,8 @@ import (
 	k8syaml "sigs.k8s.io/yaml"
 
 	"github.com/acrgen/acrgen/internal/testing/testtool"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
 )
 
 // fluxRepo copies examples/flux into a temporary git repository whose .sops.yaml encrypts for a
@@ -357,8 +358,8 @@ func verifyFluxOutput(objs []fluxObject, server, want string) (int, []string) {
 			secrets[ns(o)+"/"+o.obj.GetName()] = o
 		}
 	}
-	match := render.NewMatcher([]string{server})
-	kinds := render.NewKinds()
+	match := manifest.NewMatcher([]string{server})
+	kinds := manifest.NewKinds()
 	pulls := 0
 	var fails []string
 	for _, o := range objs {
@@ -366,7 +367,7 @@ func verifyFluxOutput(objs []fluxObject, server, want string) (int, []string) {
 		if err != nil {
 			return 0, []string{err.Error()}
 		}
-		m, err := render.ParseManifest(js)
+		m, err := manifest.Parse(js)
 		if err != nil || len(m.Resources()) != 1 {
 			return 0, []string{fmt.Sprintf("%s %s: %v", o.obj.GetKind(), o.obj.GetName(), err)}
 		}
@@ -375,7 +376,7 @@ func verifyFluxOutput(objs []fluxObject, server, want string) (int, []string) {
 			return 0, []string{err.Error()}
 		}
 		for _, ps := range specs {
-			if !render.MatchesRegistry(match)(m.Resources()[0], ps) {
+			if !manifest.MatchesRegistry(match)(m.Resources()[0], ps) {
 				continue
 			}
 			pulls++
@@ -389,7 +390,7 @@ func verifyFluxOutput(objs []fluxObject, server, want string) (int, []string) {
 					why = append(why, "no Secret "+name+" in its namespace")
 				case s.obj.Object["sops"] == nil:
 					why = append(why, "Secret "+name+" is not SOPS-encrypted")
-				case s.obj.Object["type"] != render.SecretType:
+				case s.obj.Object["type"] != secret.Type:
 					why = append(why, fmt.Sprintf("Secret %s has type %v", name, s.obj.Object["type"]))
 				case s.plain[".dockerconfigjson"] != want:
 					why = append(why, "Secret "+name+" does not decrypt to kubectl's .dockerconfigjson")
@@ -418,7 +419,7 @@ func fluxSpecRepo(t *testing.T, spec string, files map[string]string) string {
 	}
 	all := map[string]string{
 		"clusters/c/sync.yaml":    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./clusters/c\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
-		"clusters/c/app.yaml":     "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  decryption:\n    provider: sops\n" + spec,
+		"clusters/c/app.yaml":     "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n" + spec,
 		"base/kustomization.yaml": "resources:\n- app.yaml\n",
 		"base/app.yaml":           "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  selector:\n    matchLabels:\n      app: app\n  template:\n    metadata:\n      labels:\n        app: app\n    spec:\n      containers:\n      - name: app\n        image: app:v1\n",
 	}
@@ -532,7 +533,7 @@ func TestFluxFaults(t *testing.T) {
 		render(t)
 		p := filepath.Join(dir, "clusters/c/app.yaml")
 		b, _ := os.ReadFile(p)
-		if err := os.WriteFile(p, []byte(strings.Replace(string(b), "  decryption:\n    provider: sops\n", "", 1)), 0o644); err != nil {
+		if err := os.WriteFile(p, []byte(strings.Replace(string(b), "  decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n", "", 1)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		r := acrgen(t, "", nil, "check", "clusters/c", "--registry", "myregistry")
@@ -542,10 +543,6 @@ func TestFluxFaults(t *testing.T) {
 	})
 	t.Run("a decryption secretRef nothing describes is a warning; one the repository has is not", func(t *testing.T) {
 		dir := fluxSpecRepo(t, app, overlay)
-		p := filepath.Join(dir, "clusters/c/app.yaml")
-		if err := os.WriteFile(p, []byte(strings.Replace(mustRead(t, p), "    provider: sops\n", "    provider: sops\n    secretRef:\n      name: sops-age\n", 1)), 0o644); err != nil {
-			t.Fatal(err)
-		}
 		t.Chdir(dir)
 		render(t)
 		r := acrgen(t, "", nil, "check", "clusters/c", "--registry", "myregistry")
@@ -693,5 +690,40 @@ func TestSeveralDirs(t *testing.T) {
 	}
 	if c := acrgen(t, "", nil, "check", "--registry", "myregistry"); c.code != exitUsage {
 		t.Errorf("check without a DIR: want exit 2, got %d", c.code)
+	}
+}
+
+// A Flux Kustomization with decryption provider sops but no secretRef gives kustomize-controller
+// no age key, unless the controller runs with --sops-age-secret: check refuses it, render warns
+// (issue 18 §2). The Secret here is age-encrypted.
+func TestFluxDecryptionWithoutKey(t *testing.T) {
+	dir, _ := fluxRepo(t)
+	t.Chdir(dir)
+	if r := acrgen(t, testPassword, nil, "render", "clusters/prod", "--registry", "myregistry", "--username", testUser, "--password-stdin"); r.code != exitOK {
+		t.Fatalf("render: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	edit(t, "clusters/prod/web.yaml", `\n    secretRef:\n      name: sops-age`, "")
+	r := acrgen(t, "", nil, "check", "clusters/prod", "--registry", "myregistry")
+	want := `clusters/prod/web.yaml: problem: Kustomization web in namespace flux-system has no spec.decryption.secretRef, but Secret acr-secret is encrypted only for age keys: kustomize-controller would have no key to decrypt it [ACR084]`
+	if r.code != exitDrift || !strings.Contains(r.stdout, want) {
+		t.Fatalf("check: want exit 1 and\n%s\ngot %d\n%s%s", want, r.code, r.stdout, r.stderr)
+	}
+	if r := acrgen(t, "", nil, "render", "clusters/prod", "--registry", "myregistry", "--check"); !strings.Contains(r.stderr, "warning: Kustomization web in namespace flux-system has no spec.decryption.secretRef") {
+		t.Fatalf("render --check: want the warning, got %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// The controller's own age keys, set where the repository configures it.
+	write(t, "clusters/prod/flux-system/kustomization.yaml", `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- gotk-sync.yaml
+patches:
+- target: {kind: Deployment, name: kustomize-controller}
+  patch: |
+    - op: add
+      path: /spec/template/spec/containers/0/args/-
+      value: --sops-age-secret=sops-age-keys
+`)
+	if r := acrgen(t, "", nil, "check", "clusters/prod", "--registry", "myregistry"); r.code != exitOK || strings.Contains(r.stdout, "ACR084") {
+		t.Fatalf("check with --sops-age-secret: want exit 0, got %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -10,7 +10,8 @@ import (
 
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/fn"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
+	"github.com/acrgen/acrgen/pkg/settings"
 	"github.com/urfave/cli/v2"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
@@ -42,7 +43,7 @@ func fnCommand(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.Comma
 			}
 			// The working directory is the package: .sops.yaml is looked for up to its git top.
 			top, _ := sopsTop([]string{"."}, "")
-			p := fn.Processor(fn.Options{Encrypter: encrypt.SOPS{Top: top}, Getenv: getenv, AllowEnv: render.SplitList(append(c.StringSlice("allow-env"), getenv(fn.AllowEnvVariable))),
+			p := fn.Processor(fn.Options{Encrypter: encrypt.SOPS{Top: top}, Getenv: getenv, AllowEnv: settings.SplitList(append(c.StringSlice("allow-env"), getenv(fn.AllowEnvVariable))),
 				ReadFile: func(name string) ([]byte, error) { return readInDir(".", name) }, Now: time.Now})
 			cmd := command.Build(p, command.StandaloneDisabled, true)
 			cmd.SetArgs([]string{})
@@ -116,7 +117,7 @@ func readInDir(dir, name string) ([]byte, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, &os.PathError{Op: "read", Path: name, Err: errNotRegular}
 	}
-	return io.ReadAll(io.LimitReader(f, 2*render.MaxPasswordSize))
+	return io.ReadAll(io.LimitReader(f, 2*secret.MaxPasswordSize))
 }
 
 // errNotRegular is a passwordFrom file that is a FIFO, a device or a directory.

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
 )
 
 var errReadIt = errors.New("read it")
@@ -24,7 +24,7 @@ func TestReadInDirStaysInsideThePackage(t *testing.T) {
 	write(t, outside, "-----BEGIN OPENSSH PRIVATE KEY-----\n")
 	pkg := t.TempDir()
 	write(t, filepath.Join(pkg, "secrets", "pw"), testPassword+"\n")
-	write(t, filepath.Join(pkg, "big"), strings.Repeat("p", 4*render.MaxPasswordSize))
+	write(t, filepath.Join(pkg, "big"), strings.Repeat("p", 4*secret.MaxPasswordSize))
 	for name, target := range map[string]string{"out": outside, "up": "../" + filepath.Base(filepath.Dir(outside)) + "/id_rsa", "in": "secrets/pw", "dev": "/dev/zero"} {
 		if err := os.Symlink(target, filepath.Join(pkg, name)); err != nil {
 			t.Fatal(err)
@@ -59,7 +59,7 @@ func TestReadInDirStaysInsideThePackage(t *testing.T) {
 			t.Errorf("%s: got %q, %v", name, b, err)
 		}
 	}
-	if b, err := readInDir(pkg, "big"); err != nil || len(b) != 2*render.MaxPasswordSize {
-		t.Errorf("big: read %d bytes, %v; want the bound %d", len(b), err, 2*render.MaxPasswordSize)
+	if b, err := readInDir(pkg, "big"); err != nil || len(b) != 2*secret.MaxPasswordSize {
+		t.Errorf("big: read %d bytes, %v; want the bound %d", len(b), err, 2*secret.MaxPasswordSize)
 	}
 }

@@ -13,7 +13,8 @@ import (
 
 	"filippo.io/age"
 	"github.com/acrgen/acrgen/internal/testing/testtool"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -139,17 +140,17 @@ func dataField(t *testing.T, secretYAML []byte) string {
 
 // builtObject is one object of kustomize build output.
 type builtObject struct {
-	res   render.Resource
-	specs []render.PodSpec
+	res   manifest.Resource
+	specs []manifest.PodSpec
 }
 
 func parseBuild(t *testing.T, out []byte) []builtObject {
 	t.Helper()
-	m, err := render.ParseManifest(out)
+	m, err := manifest.Parse(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := render.NewKinds()
+	kinds := manifest.NewKinds()
 	var objs []builtObject
 	for _, r := range m.Resources() {
 		specs, err := kinds.PodSpecs(r)
@@ -176,16 +177,16 @@ func assertBuildPulls(t *testing.T, out []byte, registry string) int {
 					typ = o.res.Node.Content[i+1].Value
 				}
 			}
-			if typ == render.SecretType {
+			if typ == secret.Type {
 				secrets[o.res.Namespace+"/"+o.res.Name] = true
 			}
 		}
 	}
-	match := render.NewMatcher([]string{registry})
+	match := manifest.NewMatcher([]string{registry})
 	n := 0
 	for _, o := range objs {
 		for _, ps := range o.specs {
-			if !render.MatchesRegistry(match)(o.res, ps) {
+			if !manifest.MatchesRegistry(match)(o.res, ps) {
 				continue
 			}
 			n++

@@ -20,15 +20,39 @@ import (
 // killTries is how many times TestKillAtAnyMoment kills acrgen.
 const killTries = 52
 
+// guards are the write guards the kill and save tests run acrgen under: the Linux write lease
+// (where the kernel grants one, as here) and the rename guard (ACRGEN_TEST_GUARD=rename, as
+// where it does not, and on macOS), each with the environment that selects it.
+var guards = []guard{{"lease", ""}, {"rename", "ACRGEN_TEST_GUARD=rename"}}
+
+type guard struct{ name, env string }
+
+// environ is the test's environment with vars, under the guard.
+func (g guard) environ(vars ...string) []string {
+	env := append(os.Environ(), vars...)
+	if g.env != "" {
+		env = append(env, g.env)
+	}
+	return env
+}
+
 // TestKillAtAnyMoment kills the real binary (SIGKILL or SIGTERM, at a seeded random moment)
 // while it patches a generated tree of a few hundred files, then runs acrgen check on it.
 // After that next run the tree must be exactly as before or exactly as one clean run makes
-// it, with no temporary file or journal left. Half the tries are in a git repository, where
-// the journal lives in the git directory. A SIGTERM that stops the write exits 143 with the
-// tree as before, at once.
+// it, with no temporary file, original kept aside or journal left. Half the tries are in a
+// git repository, where the journal lives in the git directory. A SIGTERM that stops the write
+// exits 143 with the tree as before, at once. It runs under each guard.
 func TestKillAtAnyMoment(t *testing.T) {
 	acrgenBin, base := generatedTree(t, "-workloads", "300", "-files", "200", "-namespaces", "8", "-seed", "7")
-	env := append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir(), "ACRGEN_TEST_WRITE_DELAY=200us")
+	for _, g := range guards {
+		t.Run(g.name, func(t *testing.T) {
+			killAtAnyMoment(t, acrgenBin, base, g, g.environ("XDG_CACHE_HOME="+t.TempDir(), "ACRGEN_TEST_WRITE_DELAY=200us"))
+		})
+	}
+}
+
+// killAtAnyMoment is TestKillAtAnyMoment under the guard g (env selects it).
+func killAtAnyMoment(t *testing.T, acrgenBin, base string, g guard, env []string) {
 	args := func(dir string) []string { return []string{"patch", dir, "-r", "myregistry"} }
 
 	before := testtool.Snapshot(t, base)
@@ -72,7 +96,7 @@ func TestKillAtAnyMoment(t *testing.T) {
 	}
 	// The tries run a few at a time: most of a run is spent waiting for fsync.
 	var mu sync.Mutex
-	var asBefore, asAfter, midWrite int
+	var asBefore, asAfter, midWrite, aside int
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range 3 {
@@ -80,9 +104,9 @@ func TestKillAtAnyMoment(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				b, a, m, err := killOnce(acrgenBin, base, env, args, tries[i].sig, tries[i].delay, tries[i].git, tries[i].anyTime, before, after)
+				r, err := killOnce(acrgenBin, base, env, args, tries[i].sig, tries[i].delay, tries[i].git, tries[i].anyTime, before, after)
 				mu.Lock()
-				asBefore, asAfter, midWrite = asBefore+b, asAfter+a, midWrite+m
+				asBefore, asAfter, midWrite, aside = asBefore+r.asBefore, asAfter+r.asAfter, midWrite+r.midWrite, aside+r.aside
 				mu.Unlock()
 				if err != nil {
 					t.Errorf("try %d (%v after %v, git %v): %v", i, tries[i].sig, tries[i].delay, tries[i].git, err)
@@ -95,9 +119,12 @@ func TestKillAtAnyMoment(t *testing.T) {
 	}
 	close(next)
 	wg.Wait()
-	t.Logf("%d tries: %d left as before, %d as after, %d killed with a journal on disk", killTries, asBefore, asAfter, midWrite)
+	t.Logf("%d tries: %d left as before, %d as after, %d killed with a journal on disk, %d with files of the rename guard beside the tree's", killTries, asBefore, asAfter, midWrite, aside)
 	if asBefore == 0 || asAfter == 0 || midWrite == 0 {
 		t.Fatalf("the kills missed the write phase (before %d, after %d, mid-write %d): the test proves nothing", asBefore, asAfter, midWrite)
+	}
+	if g.env != "" && aside == 0 {
+		t.Fatalf("no kill left the rename guard's files beside the tree's: its recovery went untested")
 	}
 }
 
@@ -118,23 +145,27 @@ func generatedTree(t *testing.T, flags ...string) (acrgenBin, tree string) {
 	return filepath.Join(bin, "acrgen"), tree
 }
 
+// killed is what one kill left: 1 where the tree ended as before, as after, where the kill left
+// a journal, and where it left files of the rename guard (temporary files, originals kept
+// aside, probes) beside the tree's.
+type killed struct{ asBefore, asAfter, midWrite, aside int }
+
 // killOnce runs acrgen on a fresh copy of base, sends it sig after delay, runs acrgen check,
-// and checks the invariant. It reports whether the tree ended as before, as after, and
-// whether the kill left a journal.
-func killOnce(bin, base string, env []string, args func(string) []string, sig syscall.Signal, delay time.Duration, git, anyTime bool, before, after map[string]string) (asBefore, asAfter, midWrite int, err error) {
+// and checks the invariant.
+func killOnce(bin, base string, env []string, args func(string) []string, sig syscall.Signal, delay time.Duration, git, anyTime bool, before, after map[string]string) (r killed, err error) {
 	top, err := os.MkdirTemp("", "acrgen-kill-")
 	if err != nil {
-		return 0, 0, 0, err
+		return r, err
 	}
 	defer os.RemoveAll(top)
 	dir := filepath.Join(top, "tree")
 	if err := os.CopyFS(dir, os.DirFS(base)); err != nil {
-		return 0, 0, 0, err
+		return r, err
 	}
 	journal := filepath.Join(dir, ".acrgen.journal")
 	if git {
 		if err := os.Mkdir(filepath.Join(top, ".git"), 0o755); err != nil {
-			return 0, 0, 0, err
+			return r, err
 		}
 		journal = filepath.Join(top, ".git", "acrgen.journal")
 	}
@@ -143,7 +174,7 @@ func killOnce(bin, base string, env []string, args func(string) []string, sig sy
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
-		return 0, 0, 0, err
+		return r, err
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -156,32 +187,37 @@ func killOnce(bin, base string, env []string, args func(string) []string, sig sy
 	var ee *exec.ExitError
 	if sig == syscall.SIGTERM && errors.As(werr, &ee) && ee.ExitCode() == 143 {
 		if d := diffKeys(before, snapshot(dir)); len(d) > 0 {
-			return 0, 0, 0, fmt.Errorf("SIGTERM stopped the write (exit 143) but the tree changed: %v\n%s", d[:min(5, len(d))], stderr.String())
+			return r, fmt.Errorf("SIGTERM stopped the write (exit 143) but the tree changed: %v\n%s", d[:min(5, len(d))], stderr.String())
 		}
 	}
 	if _, err := os.Stat(journal); err == nil {
-		midWrite = 1
+		r.midWrite = 1
+	}
+	for rel := range snapshot(dir) {
+		if b := filepath.Base(rel); strings.HasPrefix(b, ".acrgen.") && b != ".acrgen.journal" {
+			r.aside = 1
+		}
 	}
 	check := exec.Command(bin, "check", dir, "-r", "myregistry")
 	check.Env = env
 	out, cerr := check.CombinedOutput()
 	if cerr != nil && !(errors.As(cerr, &ee) && ee.ExitCode() == 1) {
-		return 0, 0, midWrite, fmt.Errorf("the check after the kill: %v\n%s", cerr, out)
+		return r, fmt.Errorf("the check after the kill: %v\n%s", cerr, out)
 	}
 	got := snapshot(dir)
 	switch {
 	case len(diffKeys(before, got)) == 0:
-		asBefore = 1
+		r.asBefore = 1
 	case len(diffKeys(after, got)) == 0:
-		asAfter = 1
+		r.asAfter = 1
 	default:
 		d := diffKeys(after, got)
-		return 0, 0, midWrite, fmt.Errorf("the tree is neither as before nor as after; %d file(s) differ from after, e.g. %v\n%s%s", len(d), d[:min(5, len(d))], stderr.String(), out)
+		return r, fmt.Errorf("the tree is neither as before nor as after; %d file(s) differ from after, e.g. %v\n%s%s", len(d), d[:min(5, len(d))], stderr.String(), out)
 	}
 	if g, _ := filepath.Glob(journal + "*"); len(g) > 0 {
-		return 0, 0, midWrite, fmt.Errorf("journal files left after the next run: %v", g)
+		return r, fmt.Errorf("journal files left after the next run: %v", g)
 	}
-	return asBefore, asAfter, midWrite, nil
+	return r, nil
 }
 
 // waitFor polls until path exists, and returns when it appeared; zero if the process ended

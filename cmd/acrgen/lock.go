@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"strings"
@@ -11,19 +10,24 @@ import (
 	"time"
 
 	"github.com/acrgen/acrgen/internal/engine"
+	"github.com/acrgen/acrgen/internal/report"
 	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/urfave/cli/v2"
 )
 
 // lockTree takes the lock of DIR, exclusive when the run writes, which also finishes or
-// undoes what an interrupted run left there. getenv may be nil.
-func lockTree(c *cli.Context, dir string, writes bool, getenv env) (*tree.Lock, error) {
-	lk, err := tree.LockTree(dir, writes, strings.Join(os.Args, " "))
+// undoes what an interrupted run left there. What that found are the lock's findings (see
+// recovered), which the run reports with its own. getenv may be nil.
+func lockTree(dir string, writes bool, getenv env) (*tree.Lock, error) {
+	guard := tree.GuardAuto
+	if getenv != nil && getenv("ACRGEN_TEST_GUARD") == "rename" {
+		// A test hook: write every file under the rename guard, as where no lease is granted.
+		guard = tree.GuardRename
+	}
+	lk, err := tree.LockTreeGuarded(dir, writes, strings.Join(os.Args, " "), guard)
 	if err != nil {
 		return nil, exitFor(err)
-	}
-	for _, w := range lk.Warnings {
-		fmt.Fprintln(c.App.ErrWriter, "acrgen: warning: "+w)
 	}
 	if getenv != nil {
 		// A test hook: slow each step of a write down, so that a test can kill acrgen in it.
@@ -32,6 +36,27 @@ func lockTree(c *cli.Context, dir string, writes bool, getenv env) (*tree.Lock, 
 		}
 	}
 	return lk, nil
+}
+
+// recovered are the findings of the lock's finishing of an interrupted run's write
+// (ACR071, ACR072), their severities resolved, for the run's report.
+func recovered(lk *tree.Lock, writes bool) []finding.Finding {
+	out := make([]finding.Finding, len(lk.Warnings))
+	for i, f := range lk.Warnings {
+		f.Resolve(writes)
+		out[i] = f
+	}
+	return out
+}
+
+// printFindings prints findings as text diagnostics (warnings to stderr), for a run that
+// ends before its report, or has none in another format.
+func printFindings(c *cli.Context, fs []finding.Finding) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	rep := &report.Report{Findings: fs, Plain: plainPath()}
+	return rep.Write(report.Text, c.App.Writer, c.App.ErrWriter)
 }
 
 // writeChanges writes a planned result. SIGINT and SIGTERM stop it cleanly: before the

@@ -13,7 +13,8 @@ import (
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/provision"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
+	"github.com/acrgen/acrgen/pkg/settings"
 	"github.com/urfave/cli/v2"
 )
 
@@ -66,7 +67,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	if err != nil {
 		return cli.Exit(err.Error(), exitUsage)
 	}
-	set, err := settingsFrom(c, render.SettingsInput{Registries: []string{c.String("registry")}, LoginServerSuffix: cloud.ACRSuffix})
+	set, err := settingsFrom(c, settings.Input{Registries: []string{c.String("registry")}, LoginServerSuffix: cloud.ACRSuffix})
 	if err != nil {
 		return err
 	}
@@ -81,7 +82,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 		Cloud: cloud, SubscriptionID: c.String("subscription"), ResourceGroup: c.String("resource-group"), Registry: c.String("registry"),
 		Credential: provision.CredentialKind(c.String("credential")), SPName: c.String("sp-name"), SPID: c.String("sp-id"),
 		Role: c.String("role"), AllRepositories: c.Bool("all-repositories"), TokenName: c.String("token-name"),
-		Repositories: render.SplitList(c.StringSlice("repository")),
+		Repositories: settings.SplitList(c.StringSlice("repository")),
 		Years:        c.Int("years"), Rotate: c.Bool("rotate"), DryRun: c.Bool("dry-run"), Progress: progress,
 	}
 	// Role and principal apply to service principals, token name to tokens.
@@ -91,7 +92,7 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 		popts.TokenName = ""
 	}
 	if e := c.String("end-date"); e != "" {
-		if popts.EndDate, err = render.ParseExpiry(e); err != nil {
+		if popts.EndDate, err = settings.ParseExpiry(e); err != nil {
 			return cli.Exit("--end-date: "+err.Error(), exitUsage)
 		}
 	}
@@ -108,11 +109,16 @@ func runProvision(c *cli.Context, progress io.Writer) error {
 	if err != nil {
 		return exitFor(err)
 	}
-	lk, err := lockTree(c, root, !popts.DryRun && !retire, nil)
+	lk, err := lockTree(root, !popts.DryRun && !retire, nil)
 	if err != nil {
 		return err
 	}
 	defer lk.Unlock()
+	// provision prints text only, and may end before the tree's report (retire, a dry run, an
+	// Azure error): what finishing an interrupted write found is said now.
+	if err := printFindings(c, recovered(lk, true)); err != nil {
+		return err
+	}
 	// What the trees hold now: the credentials their Secrets record, the repositories their
 	// workloads pull from the registry. The same plan as render's, changing nothing.
 	survey := ropts
@@ -229,7 +235,7 @@ func recordedCredentials(secs []engine.RecordedSecret, secretName string) ([]pro
 		rc := provision.Recorded{Where: where, Registries: s.Registries}
 		if s.Credential != "" {
 			if rc.ID, err = provision.ParseCredentialID(s.Credential); err != nil {
-				return nil, cli.Exit(fmt.Sprintf("%s: Secret %s: annotation %s: %v", finding.Quote(s.File), secretName, render.AnnotationCredential, err), exitUsage)
+				return nil, cli.Exit(fmt.Sprintf("%s: Secret %s: annotation %s: %v", finding.Quote(s.File), secretName, secret.AnnotationCredential, err), exitUsage)
 			}
 		}
 		out = append(out, rc)

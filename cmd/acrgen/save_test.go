@@ -44,26 +44,46 @@ func saveKnobsFromEnv(t *testing.T) saveKnobs {
 // A save is one user's save of one file during a try.
 type save struct {
 	file    string // relative to the tree
-	rename  bool   // written to a temporary file and renamed over the file, as many editors do
+	style   saveStyle
 	at      time.Duration
 	marker  string
 	landed  time.Time // when the save was on disk
 	writing bool      // it landed while acrgen's journal existed: during the write phase
 }
 
+// saveStyle is how an editor saves a file.
+type saveStyle int
+
+const (
+	inPlace  saveStyle = iota // truncate and write, as vim's backupcopy=yes or an IDE does
+	byRename                  // write a temporary file and rename it over the file, as many editors do
+	moveAway                  // move the file away (a backup) and create a new one, as vim's backupcopy=no does
+)
+
+func (s saveStyle) String() string { return [...]string{"in place", "by rename", "by moving away"}[s] }
+
 // TestSavesDuringAWriteAreNeverLost runs the real binary's patch on a generated tree while
 // "editors" save some of its files at random moments of the run: from the start to a little
-// after a clean run's end, half of them writing the file in place (truncate and write, as
-// vim's backupcopy=yes or an IDE does) and half writing a temporary file and renaming it over
-// the file. Each save adds a marker line to what the file held. Whatever acrgen does (exit 0,
+// after a clean run's end, a third of them writing the file in place, a third writing a
+// temporary file and renaming it over the file, and a third moving the file away and creating
+// it anew. Each save adds a marker line to what the file held. Whatever acrgen does (exit 0,
 // or exit 2 naming a file that changed), every marker must be in its file afterwards, and the
 // files nobody saved must be all as before (exit 2) or all as one clean run makes them (exit
-// 0). Half the tries are in a git repository. It reports saves lost / saves made, and how many
-// saves landed during the write phase (the test proves nothing without some).
+// 0). Half the tries are in a git repository. It runs under each guard, and reports saves lost
+// / saves made, and how many saves landed during the write phase (the test proves nothing
+// without some).
 func TestSavesDuringAWriteAreNeverLost(t *testing.T) {
 	k := saveKnobsFromEnv(t)
 	acrgenBin, base := generatedTree(t, "-workloads", strconv.Itoa(2*k.files), "-files", strconv.Itoa(k.files), "-namespaces", "8", "-seed", "11")
-	env := append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir(), "ACRGEN_TEST_WRITE_DELAY="+k.delay)
+	for _, g := range guards {
+		t.Run(g.name, func(t *testing.T) {
+			savesDuringAWrite(t, k, acrgenBin, base, g.environ("XDG_CACHE_HOME="+t.TempDir(), "ACRGEN_TEST_WRITE_DELAY="+k.delay))
+		})
+	}
+}
+
+// savesDuringAWrite is TestSavesDuringAWriteAreNeverLost under one guard (env selects it).
+func savesDuringAWrite(t *testing.T, k saveKnobs, acrgenBin, base string, env []string) {
 	before := snapshot(base)
 	var files []string
 	for rel := range before {
@@ -87,11 +107,12 @@ func TestSavesDuringAWriteAreNeverLost(t *testing.T) {
 
 	rng := rand.New(rand.NewPCG(3, 4))
 	var made, lost, duringWrite, refused int
+	var byStyle [3]int // saves during the write phase, by style
 	for try := range k.tries {
 		saves := make([]*save, k.saves)
 		for i, n := range rng.Perm(len(files))[:k.saves] {
 			from := took * time.Duration(k.from) / 100
-			saves[i] = &save{file: files[n], rename: i%2 == 1, at: from + time.Duration(rng.Int64N(int64(took+took/10-from))),
+			saves[i] = &save{file: files[n], style: saveStyle(i % 3), at: from + time.Duration(rng.Int64N(int64(took+took/10-from))),
 				marker: fmt.Sprintf("# saved by the user: try %d, save %d", try, i)}
 		}
 		code, stderr, n, err := saveOnce(acrgenBin, base, env, try%2 == 1, saves, before, after)
@@ -106,10 +127,11 @@ func TestSavesDuringAWriteAreNeverLost(t *testing.T) {
 			made++
 			if s.writing {
 				duringWrite++
+				byStyle[s.style]++
 			}
 		}
 	}
-	t.Logf("%d tries on %d files, clean run %v: %d of %d saves lost; %d saves landed during the write phase; %d runs refused (exit 2)", k.tries, len(files), took.Round(time.Millisecond), lost, made, duringWrite, refused)
+	t.Logf("%d tries on %d files, clean run %v: %d of %d saves lost; %d saves landed during the write phase (%d %v, %d %v, %d %v); %d runs refused (exit 2)", k.tries, len(files), took.Round(time.Millisecond), lost, made, duringWrite, byStyle[inPlace], inPlace, byStyle[byRename], byRename, byStyle[moveAway], moveAway, refused)
 	if duringWrite == 0 {
 		t.Fatalf("no save landed during a write phase: the test proves nothing")
 	}
@@ -183,12 +205,8 @@ func saveOnce(bin, base string, env []string, git bool, saves []*save, before, a
 			}
 		}
 		if !strings.Contains(got[s.file], s.marker+"\n") {
-			how := "in place"
-			if s.rename {
-				how = "by rename"
-			}
 			lost++
-			problems = append(problems, fmt.Sprintf("lost: the save of %s (%s, %v into the run, during the write phase: %v)", s.file, how, s.landed.Sub(start).Round(time.Millisecond), s.writing))
+			problems = append(problems, fmt.Sprintf("lost: the save of %s (%v, %v into the run, during the write phase: %v)", s.file, s.style, s.landed.Sub(start).Round(time.Millisecond), s.writing))
 		}
 	}
 	if code != 0 && code != 2 {
@@ -220,20 +238,26 @@ func saveOnce(bin, base string, env []string, git bool, saves []*save, before, a
 	return code, stderr, 0, nil
 }
 
-// write saves the file at p: what it holds now plus the save's marker line.
+// write saves the file at p in the save's style: what it holds now plus the save's marker line.
 func (s *save) write(p string) error {
 	cur, err := os.ReadFile(p)
 	if err != nil {
 		return err
 	}
 	data := append(cur, []byte(s.marker+"\n")...)
-	if s.rename {
-		tmp := filepath.Join(filepath.Dir(p), "."+filepath.Base(p)+".save")
-		if err := os.WriteFile(tmp, data, 0o644); err != nil {
+	aside := filepath.Join(filepath.Dir(p), "."+filepath.Base(p)+".save")
+	switch s.style {
+	case byRename:
+		if err := os.WriteFile(aside, data, 0o644); err != nil {
 			return err
 		}
-		err = os.Rename(tmp, p)
-	} else {
+		err = os.Rename(aside, p)
+	case moveAway:
+		if err := os.Rename(p, aside); err != nil {
+			return err
+		}
+		err = errors.Join(os.WriteFile(p, data, 0o644), os.Remove(aside))
+	default:
 		err = os.WriteFile(p, data, 0o644)
 	}
 	s.landed = time.Now()

@@ -75,6 +75,8 @@ func TestScripts(t *testing.T) {
 				env.Setenv(k, v)
 			}
 			env.Setenv("FAKEAZURE_CLOUD_FILE", srv.CloudFile())
+			// The registries' data plane, as HTTPS_PROXY reaches it (docs/online.md).
+			env.Setenv("FAKEAZURE_PROXY", srv.ProxyURL())
 			return nil
 		},
 	})
@@ -89,6 +91,8 @@ type fakeAzureKey struct{}
 //	fakeazure mode REGISTRY MODE          the registry's role assignment mode (AbacRepositoryPermissions, LegacyRegistryPermissions)
 //	fakeazure policy max-lifetime DURATION | block-passwords | none   the tenant's app management policy on passwords
 //	fakeazure subscription-tenant TENANT  the subscription moves to another tenant
+//	fakeazure push REGISTRY REPOSITORY:TAG  the registry holds an image of that name
+//	fakeazure remove-passwords APP        every password of the application is removed, as a reset would
 func fakeAzureCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("fakeazure does not fail")
@@ -113,8 +117,28 @@ func fakeAzureCmd(ts *testscript.TestScript, neg bool, args []string) {
 		srv.SetAppPolicy(fakeazure.AppPolicy{BlockPasswords: args[1] == "block-passwords"})
 	case len(args) == 2 && args[0] == "subscription-tenant":
 		srv.MoveSubscription(args[1])
+	case len(args) == 3 && args[0] == "push":
+		repo, tag, ok := strings.Cut(args[2], ":")
+		if !ok {
+			ts.Fatalf("fakeazure push REGISTRY REPOSITORY:TAG")
+		}
+		_, err := srv.PushImage(args[1]+".azurecr.io", repo, tag)
+		ts.Check(err)
+	case len(args) == 2 && args[0] == "remove-passwords":
+		removed := 0
+		for _, a := range srv.Applications() {
+			if a.DisplayName == args[1] {
+				for _, pc := range a.Passwords {
+					ts.Check(srv.RemoveApplicationPassword(a.ID, pc.KeyID))
+					removed++
+				}
+			}
+		}
+		if removed == 0 {
+			ts.Fatalf("application %s has no password", args[1])
+		}
 	default:
-		ts.Fatalf("usage: fakeazure replication-delay N | fault OP STATUS CODE MESSAGE | mode REGISTRY MODE | policy max-lifetime D | policy block-passwords | policy none | subscription-tenant T")
+		ts.Fatalf("usage: fakeazure replication-delay N | fault OP STATUS CODE MESSAGE | mode REGISTRY MODE | policy max-lifetime D | policy block-passwords | policy none | subscription-tenant T | push REGISTRY REPOSITORY:TAG | remove-passwords APP")
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/acrgen/acrgen/internal/testing/testtool"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 // TestTreeSemantics renders kustomize layouts that exercise effective namespaces and images,
@@ -129,8 +129,8 @@ func TestServiceAccountMode(t *testing.T) {
 			if o.res.Kind == kind && o.res.Name == name {
 				if kind == "ServiceAccount" {
 					var out []string
-					for _, it := range render.MapValue(o.res.Node, "imagePullSecrets").Content {
-						out = append(out, render.MapValue(it, "name").Value)
+					for _, it := range manifest.MapValue(o.res.Node, "imagePullSecrets").Content {
+						out = append(out, manifest.MapValue(it, "name").Value)
 					}
 					return out
 				}

@@ -30,4 +30,13 @@ func TestOkVerdictNamesWhatWasNotSeen(t *testing.T) {
 	if !strings.Contains(r.stderr, "warning:") {
 		t.Errorf("no warning on stderr:\n%s", r.stderr)
 	}
+	// --strict: every warning is a problem, in every output format (issue 18 §2).
+	r = acrgen(t, "", nil, "check", dir, "--registry", "otherregistry.example.com", "--strict")
+	if r.code != exitDrift || strings.Contains(r.stdout, "ok") || !strings.Contains(r.stdout, "problem(s) found") || !strings.Contains(r.stdout, "problem: helmCharts are not inspected") {
+		t.Errorf("check --strict: want exit 1 with the warnings as problems, got %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = acrgen(t, "", nil, "check", dir, "--registry", "otherregistry.example.com", "--strict", "-o", "json")
+	if r.code != exitDrift || !strings.Contains(r.stdout, `"problem": 2,`) || !strings.Contains(r.stdout, `"warning": 0`) {
+		t.Errorf("check --strict -o json: want exit 1 and the warnings counted as problems, got %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }

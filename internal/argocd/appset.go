@@ -6,10 +6,10 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
 )
 
 // ApplicationSet is an argoproj.io/v1alpha1 ApplicationSet of the repository.
@@ -45,7 +45,7 @@ var generatorKinds = []string{"list", "clusters", "git", "scmProvider", "cluster
 // template rendered with fasttemplate, or Go's text/template when spec.goTemplate is set).
 // What it does not expand is returned as findings.
 func expandSet(set *ApplicationSet, n *yaml.Node) ([]*Application, []finding.Finding, error) {
-	spec := render.MapValue(n, "spec")
+	spec := manifest.MapValue(n, "spec")
 	if spec == nil {
 		return nil, nil, &lineError{line: n.Line, msg: set.String() + " has no spec"}
 	}
@@ -61,23 +61,23 @@ func expandSet(set *ApplicationSet, n *yaml.Node) ([]*Application, []finding.Fin
 	if opts.TemplatePatch != "" {
 		fs = append(fs, set.unseen("spec.templatePatch is not applied: what it changes in the Applications is not seen"))
 	}
-	base := render.MapValue(spec, "template")
-	gens := render.MapValue(spec, "generators")
+	base := manifest.MapValue(spec, "template")
+	gens := manifest.MapValue(spec, "generators")
 	if gens == nil || gens.Kind != yaml.SequenceNode {
 		return nil, append(fs, set.unseen("no spec.generators: it makes no Application")), nil
 	}
 	var apps []*Application
 	for i, g := range gens.Content {
-		list := render.MapValue(g, "list")
+		list := manifest.MapValue(g, "list")
 		switch {
 		case list == nil:
 			fs = append(fs, set.finding(finding.ArgoGeneratorUnseen, fmt.Sprintf("spec.generators[%d]", i), generatorKind(g)))
 			continue
-		case render.MapValue(g, "selector") != nil:
+		case manifest.MapValue(g, "selector") != nil:
 			fs = append(fs, set.unseen("spec.generators[%d]: a list generator with a selector is not expanded: the Applications it makes are not seen", i))
 			continue
 		}
-		tmpl := mergeTemplate(render.MapValue(list, "template"), base)
+		tmpl := mergeTemplate(manifest.MapValue(list, "template"), base)
 		if tmpl == nil {
 			return nil, nil, &lineError{line: g.Line, msg: fmt.Sprintf("%s: spec.generators[%d] has no template, nor has spec.template", set, i)}
 		}
@@ -109,7 +109,7 @@ func expandSet(set *ApplicationSet, n *yaml.Node) ([]*Application, []finding.Fin
 
 func generatorKind(g *yaml.Node) string {
 	for _, k := range generatorKinds {
-		if render.MapValue(g, k) != nil {
+		if manifest.MapValue(g, k) != nil {
 			return k
 		}
 	}
@@ -124,12 +124,12 @@ func generatorKind(g *yaml.Node) string {
 // element as it is.
 func listParams(list *yaml.Node, goTemplate bool) ([]map[string]any, error) {
 	var elems, more []map[string]any
-	if e := render.MapValue(list, "elements"); e != nil {
+	if e := manifest.MapValue(list, "elements"); e != nil {
 		if err := e.Decode(&elems); err != nil {
 			return nil, fmt.Errorf("elements: %v", err)
 		}
 	}
-	if ey := render.MapValue(list, "elementsYaml"); ey != nil {
+	if ey := manifest.MapValue(list, "elementsYaml"); ey != nil {
 		if err := yaml.Unmarshal([]byte(ey.Value), &more); err != nil {
 			return nil, fmt.Errorf("elementsYaml: %v", err)
 		}
@@ -205,7 +205,7 @@ func mergeInto(dst, src *yaml.Node) {
 	}
 	for i := 0; i+1 < len(src.Content); i += 2 {
 		key, sv := src.Content[i], src.Content[i+1]
-		dv := render.MapValue(dst, key.Value)
+		dv := manifest.MapValue(dst, key.Value)
 		switch {
 		case dv == nil:
 			dst.Content = append(dst.Content, copyNode(key), copyNode(sv))
@@ -287,12 +287,12 @@ func replace(s string, params map[string]any, goTemplate bool, options []string)
 
 // decodeTemplate reads a rendered template ({metadata, spec}) as an Application of set.
 func decodeTemplate(t *yaml.Node, set *ApplicationSet) (*Application, []string, error) {
-	md := render.MapValue(t, "metadata")
-	spec := render.MapValue(t, "spec")
+	md := manifest.MapValue(t, "metadata")
+	spec := manifest.MapValue(t, "spec")
 	if md == nil || spec == nil {
 		return nil, nil, &lineError{line: t.Line, msg: set.String() + ": its template needs metadata and spec"}
 	}
-	name, ns := render.Scalar(render.MapValue(md, "name")), render.Scalar(render.MapValue(md, "namespace"))
+	name, ns := manifest.Scalar(manifest.MapValue(md, "name")), manifest.Scalar(manifest.MapValue(md, "namespace"))
 	if ns == "" {
 		ns = set.Namespace
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 // SourceType is how Argo CD builds a source (argo-cd ApplicationSourceType).
@@ -60,7 +60,7 @@ type Options struct {
 	// says so).
 	RepoURLs    []string
 	MaxFileSize int64
-	Kinds       *render.Kinds
+	Kinds       *manifest.Kinds
 	// Display turns an absolute path into the form used in messages; nil keeps it.
 	Display func(string) string
 	// Cache shares the files read with the caller's later Loads.
@@ -90,7 +90,7 @@ func Resolve(dirs []string, opts Options) (*Repo, error) {
 		opts.Display = func(s string) string { return s }
 	}
 	if opts.Kinds == nil {
-		opts.Kinds = render.NewKinds()
+		opts.Kinds = manifest.NewKinds()
 	}
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = tree.DefaultMaxFileSize
@@ -198,7 +198,7 @@ func (r *resolver) scan(dir string, recurse bool) ([]*Application, error) {
 		if !strings.Contains(string(b), Group) {
 			return nil
 		}
-		m, err := render.ParseManifest(b)
+		m, err := manifest.Parse(b)
 		if err != nil {
 			return r.inputErr(p, err)
 		}
@@ -245,7 +245,7 @@ func (r *resolver) build(dir string, overlay *tree.Overlay) ([]*Application, err
 	for _, inst := range t.Instances {
 		res := inst.Resource
 		res.Namespace = inst.Namespace
-		apps, err := r.objects(inst.File.Path, []render.Resource{res})
+		apps, err := r.objects(inst.File.Path, []manifest.Resource{res})
 		if err != nil {
 			return nil, err
 		}
@@ -255,7 +255,7 @@ func (r *resolver) build(dir string, overlay *tree.Overlay) ([]*Application, err
 }
 
 // objects decodes the Applications of resources, and expands their ApplicationSets.
-func (r *resolver) objects(file string, resources []render.Resource) ([]*Application, error) {
+func (r *resolver) objects(file string, resources []manifest.Resource) ([]*Application, error) {
 	abs, err := filepath.Abs(file)
 	if err != nil {
 		return nil, err

@@ -14,7 +14,7 @@ import (
 
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/tree"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/resolve/*/want.txt from what Resolve gives")
@@ -81,7 +81,7 @@ func describe(t *testing.T, dir string) string {
 	b.WriteString("targets:\n")
 	for _, tg := range repo.Targets {
 		fmt.Fprintf(&b, "- %s: %s (%s), destination namespace %q\n", tg.App, rel(tg.Dir), tg.Type, tg.Overlay.DefaultNamespace)
-		opts := tree.Options{Kinds: render.NewKinds(), Overlay: tg.Overlay}
+		opts := tree.Options{Kinds: manifest.NewKinds(), Overlay: tg.Overlay}
 		tr, err := tree.Load(tg.Dir, opts)
 		if err != nil {
 			fmt.Fprintf(&b, "  load error: %v\n", err)
@@ -96,8 +96,8 @@ func describe(t *testing.T, dir string) string {
 				ns = "" // Argo CD's controller clears it; acrgen's verdicts do not depend on it
 			}
 			fmt.Fprintf(&b, "  %s %s/%s", inst.Resource.Kind, ns, inst.Name)
-			for _, imgs := range inst.Images {
-				fmt.Fprintf(&b, " %v", imgs)
+			for _, ps := range inst.PodSpecs {
+				fmt.Fprintf(&b, " %v", ps.Images)
 			}
 			for _, f := range inst.ImageFields {
 				fmt.Fprintf(&b, " %s=%s", f.Path, f.Image)

@@ -9,11 +9,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
 )
 
 // Group is the API group of Argo CD's objects; Version the one version they are served at.
@@ -144,11 +144,11 @@ type Directory struct {
 // errors naming their line; fields of spec.source(s).kustomize that acrgen does not know are
 // returned as unknown (Argo CD of another version may apply them).
 func decodeApplication(n *yaml.Node) (*Application, []string, error) {
-	res, ok := render.ResourceOf(n)
+	res, ok := manifest.ResourceOf(n)
 	if !ok {
 		return nil, nil, &lineError{line: n.Line, msg: "not a Kubernetes object"}
 	}
-	return decodeSpec(res.Name, res.Namespace, render.MapValue(n, "spec"), n.Line)
+	return decodeSpec(res.Name, res.Namespace, manifest.MapValue(n, "spec"), n.Line)
 }
 
 // decodeSpec reads the Application name in namespace whose spec is the mapping spec.
@@ -165,14 +165,14 @@ func decodeSpec(name, namespace string, spec *yaml.Node, line int) (*Application
 	}
 	var unknown []string
 	add := func(field string, src *yaml.Node) {
-		if k := render.MapValue(src, "kustomize"); k != nil {
+		if k := manifest.MapValue(src, "kustomize"); k != nil {
 			for _, u := range unknownKeys(k, reflect.TypeOf(Kustomize{})) {
 				unknown = append(unknown, field+".kustomize."+u)
 			}
 		}
 	}
-	add("spec.source", render.MapValue(spec, "source"))
-	if srcs := render.MapValue(spec, "sources"); srcs != nil && srcs.Kind == yaml.SequenceNode {
+	add("spec.source", manifest.MapValue(spec, "source"))
+	if srcs := manifest.MapValue(spec, "sources"); srcs != nil && srcs.Kind == yaml.SequenceNode {
 		for i, s := range srcs.Content {
 			add(fmt.Sprintf("spec.sources[%d]", i), s)
 		}

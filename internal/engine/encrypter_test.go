@@ -10,18 +10,19 @@ import (
 	"time"
 
 	"github.com/acrgen/acrgen/internal/engine"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
+	"github.com/acrgen/acrgen/pkg/settings"
 )
 
 // fakeEncrypter "encrypts" by appending a sops block with a MAC (what Flux and the engine
 // look for), and records what it was asked. No keys, no ciphertext, no sops.
 type fakeEncrypter struct {
 	paths      []string
-	recipients []render.Recipients
+	recipients []secret.Recipients
 	sealer     *fakeSealer
 }
 
-func (f *fakeEncrypter) Keys(path string, r render.Recipients) (render.Keys, error) {
+func (f *fakeEncrypter) Keys(path string, r secret.Recipients) (secret.Keys, error) {
 	f.paths = append(f.paths, path)
 	f.recipients = append(f.recipients, r)
 	return f.sealer, nil
@@ -51,7 +52,7 @@ func (s *fakeSealer) Encrypt(plain []byte, _ time.Time) ([]byte, error) {
 	return append(dataValue.ReplaceAll(plain, []byte("${1}ENC[AES256_GCM,data:${2},iv:fake,tag:fake,type:str]")), fakeSops...), nil
 }
 
-// dataValue is a value under a Secret's data: as render.Secret writes it.
+// dataValue is a value under a Secret's data: as secret.Plaintext writes it.
 var dataValue = regexp.MustCompile(`(?m)^(  \.dockerconfigjson: )(\S+)$`)
 
 func (s *fakeSealer) Sync(existing, plain []byte, now time.Time) ([]byte, bool, error) {
@@ -94,11 +95,11 @@ func renderedTree(t *testing.T) (string, *fakeEncrypter) {
 	return dir, enc
 }
 
-func renderOpts(dir string, enc render.Encrypter) engine.Options {
+func renderOpts(dir string, enc secret.Encrypter) engine.Options {
 	return engine.Options{
-		Dir: dir, Mode: engine.Render, Registries: []string{"myregistry.azurecr.io"}, SecretName: render.DefaultSecretName,
-		Credential: &render.Credential{Username: "app", Password: []byte("fake-password")},
-		Recipients: render.Recipients{Age: []string{"age1fake"}},
+		Dir: dir, Mode: engine.Render, Registries: []string{"myregistry.azurecr.io"}, SecretName: settings.DefaultSecretName,
+		Credential: &secret.Credential{Username: "app", Password: []byte("fake-password")},
+		Recipients: secret.Recipients{Age: []string{"age1fake"}},
 		Now:        func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) },
 		Encrypter:  enc,
 	}

@@ -18,7 +18,8 @@ import (
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/judge"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
 	"github.com/acrgen/acrgen/pkg/yamledit"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -39,23 +40,23 @@ const (
 type Options struct {
 	Dir        string
 	Mode       Mode
-	Registries []string // login servers, as from render.ParseLoginServer
+	Registries []string // login servers, as from settings.ParseLoginServer
 	SecretName string
 	// Namespaces limits the run to workloads whose effective namespace is listed; empty
 	// means every namespace.
 	Namespaces []string
-	Kinds      *render.Kinds
+	Kinds      *manifest.Kinds
 	// ServiceAccount adds the secret to the ServiceAccount each matching workload runs as
 	// (which must be in the tree) instead of to the workload. Workloads that list pull secrets
 	// of their own are patched too: Kubernetes copies a ServiceAccount's pull secrets only into
 	// pods that list none.
 	ServiceAccount bool
 	// Credential is the registry credential; nil when none was given.
-	Credential *render.Credential
+	Credential *secret.Credential
 	// Expires is the credential's expiry, recorded on the Secret; zero when unknown. One in
 	// the past is refused.
 	Expires     time.Time
-	Recipients  render.Recipients
+	Recipients  secret.Recipients
 	MaxFileSize int64
 	Now         func() time.Time
 	// Display turns absolute paths into the form shown to the user.
@@ -78,10 +79,17 @@ type Options struct {
 	HelmReleases []string
 
 	// Encrypter encrypts the Secrets (cmd/acrgen gives pkg/encrypt's); nil means none: a
-	// run that must encrypt fails.
-	Encrypter render.Encrypter
+	// run that must encrypt fails. check asks it which recipients each Secret's file should be
+	// encrypted for.
+	Encrypter secret.Encrypter
+	// Decrypter lets check verify each encrypted Secret's MAC, with the age and PGP keys at
+	// hand (cmd/acrgen gives pkg/encrypt's); nil means check does not verify it.
+	Decrypter secret.Decrypter
+	// Online is check --online: verifying a MAC may use every key sops can, key services
+	// (Azure Key Vault) included, as sops -d would.
+	Online bool
 
-	// CredentialID names the credential, recorded on the Secret (render.AnnotationCredential);
+	// CredentialID names the credential, recorded on the Secret (secret.AnnotationCredential);
 	// empty when unknown.
 	CredentialID string
 
@@ -123,6 +131,9 @@ type Result struct {
 	// Recorded are the pull Secrets the trees apply, as their plaintext metadata describes
 	// them: what acrgen provision --retire must keep working.
 	Recorded []RecordedSecret
+	// Pulls are, for check, each namespace's images from the registries and its pull Secret:
+	// what check --online asks the registry about.
+	Pulls []Pull
 }
 
 // Count returns the number of findings of severity s.
@@ -158,6 +169,8 @@ type run struct {
 	// to the root kustomization, slash-separated) to add to its generator.
 	ksops      bool
 	ksopsFiles []string
+	// hosts are each namespace's host forms besides the registries (judge.NamespaceDecision.Hosts).
+	hosts map[string][]string
 }
 
 // writes reports whether the run writes (render, patch) rather than only reads (check).
@@ -207,22 +220,22 @@ func plan(opts Options, p part) (*run, error) {
 		opts.Display = func(s string) string { return s }
 	}
 	if opts.Kinds == nil {
-		opts.Kinds = render.NewKinds()
+		opts.Kinds = manifest.NewKinds()
 	}
 	if opts.Encrypter == nil {
 		opts.Encrypter = noEncrypter{}
 	}
 	// ServiceAccounts are read in every mode: a workload that lists no pull secrets gets those
 	// of the ServiceAccount it runs as.
-	opts.Kinds = opts.Kinds.With(render.ServiceAccountKind)
+	opts.Kinds = opts.Kinds.With(manifest.ServiceAccountKind)
 	if len(opts.Registries) == 0 {
 		return nil, &UsageError{Msg: "no --registry given"}
 	}
-	if err := render.ValidateSecretName(opts.SecretName); err != nil {
+	if err := secret.ValidateName(opts.SecretName); err != nil {
 		return nil, &UsageError{Msg: "--secret-name: " + err.Error()}
 	}
 	for _, ns := range opts.Namespaces {
-		if err := render.ValidateNamespace(ns); err != nil {
+		if err := manifest.ValidateNamespace(ns); err != nil {
 			return nil, &UsageError{Msg: "--namespace: " + err.Error()}
 		}
 	}
@@ -246,6 +259,10 @@ func plan(opts Options, p part) (*run, error) {
 	}
 	occ := r.occurrences()
 	d := judge.Decide(occ.Occurrences, r.settings())
+	r.hosts = map[string][]string{}
+	for _, nd := range d.Namespaces {
+		r.hosts[nd.Namespace] = nd.Hosts
+	}
 	r.res.Repositories, r.res.Recorded = r.repositories(d), r.recorded(occ)
 	needs, targets, err := r.workloads(occ, d)
 	if err != nil {
@@ -265,6 +282,9 @@ func plan(opts Options, p part) (*run, error) {
 	if err := r.finishKSOPS(); err != nil {
 		return nil, err
 	}
+	if opts.Mode == Check {
+		r.res.Pulls = r.pulls(occ, d)
+	}
 	if err := r.finishKustomization(); err != nil {
 		return nil, err
 	}
@@ -278,7 +298,7 @@ func plan(opts Options, p part) (*run, error) {
 // noEncrypter is the Encrypter of a run that was given none.
 type noEncrypter struct{}
 
-func (noEncrypter) Keys(string, render.Recipients) (render.Keys, error) {
+func (noEncrypter) Keys(string, secret.Recipients) (secret.Keys, error) {
 	return nil, errors.New("no encrypter: this build of acrgen cannot encrypt")
 }
 
@@ -325,8 +345,8 @@ func (r *run) occurrences() occurrences {
 	objs := make([]judge.Object, len(r.t.Instances))
 	for i := range r.t.Instances {
 		inst := &r.t.Instances[i]
-		objs[i] = judge.Object{ID: i, Res: inst.Resource, Namespace: inst.Namespace, PodSpecs: inst.PodSpecs,
-			Images: inst.Images, Secrets: inst.Secrets, ImageFields: inst.ImageFields, Outside: !inst.File.InRoot}
+		objs[i] = judge.Object{ID: i, Res: inst.Resource, Namespace: inst.Namespace, PodSpecs: podUses(inst.PodSpecs),
+			ImageFields: inst.ImageFields, Outside: !inst.File.InRoot}
 	}
 	o := occurrences{Occurrences: judge.Gather(objs, r.opts.SecretName)}
 	o.Namespaces = r.part.helmNamespaces
@@ -340,6 +360,25 @@ func (r *run) occurrences() occurrences {
 		}
 	}
 	return o
+}
+
+// settingsFor are the run's settings for judging the Secret of namespace ns: its host forms
+// included.
+func (r *run) settingsFor(ns string) judge.DecideSettings {
+	return judge.NamespaceDecision{Hosts: r.hosts[ns]}.Settings(r.settings())
+}
+
+// podUses are what judge.Decide needs of an instance's pod specs: their effective images and
+// pull secrets.
+func podUses(specs []tree.PodSpec) []judge.PodUse {
+	if len(specs) == 0 {
+		return nil
+	}
+	out := make([]judge.PodUse, len(specs))
+	for i, ps := range specs {
+		out[i] = judge.NewPodUse(ps.Spec, ps.Images, ps.Secrets)
+	}
+	return out
 }
 
 // settings are the run's settings for judge.Decide. The CLI decrypts an existing Secret to
@@ -366,14 +405,14 @@ func (r *run) workloads(occ occurrences, d judge.Decisions) (map[*yaml.Node]bool
 	for _, pd := range d.Pods {
 		inst := r.t.Instances[pd.ID]
 		ps := inst.PodSpecs[pd.PodSpec]
-		for _, f := range judge.PodFindings(pd, ps.Path()) {
-			r.add(r.locate(f, inst, ps.Node.Line))
+		for _, f := range judge.PodFindings(pd, ps.Spec.Path()) {
+			r.add(r.locate(f, inst, ps.Spec.Node.Line))
 		}
 		if pd.Action == judge.PodPatch || pd.Action == judge.PodPatchOwnSecrets {
 			missing := func(from string) finding.Finding {
-				return judge.MissingPullSecret(pd, ps.Path(), from, r.opts.SecretName)
+				return judge.MissingPullSecret(pd, ps.Spec.Path(), from, r.opts.SecretName)
 			}
-			if err := r.require(w, inst, ps, inst.Secrets[pd.PodSpec], missing); err != nil {
+			if err := r.require(w, inst, ps, missing); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -434,7 +473,7 @@ func (r *run) unplaced(d judge.Decisions) error {
 
 // namespaceLine is the line of an instance's metadata.namespace, else of the instance.
 func namespaceLine(inst tree.Instance) int {
-	if n := render.MapValue(render.MapValue(inst.Resource.Node, "metadata"), "namespace"); n != nil {
+	if n := manifest.MapValue(manifest.MapValue(inst.Resource.Node, "metadata"), "namespace"); n != nil {
 		return n.Line
 	}
 	return inst.Resource.Node.Line
@@ -448,25 +487,25 @@ type wanted struct {
 }
 
 // require records that a pod spec (or ServiceAccount) of an instance, which judge.Decide
-// found lacking the secret, must list it; have is what it lists after the patches on the way,
-// and missing makes the finding that says so (from: the file of a workload from outside the
-// root). A pod spec in the root that cannot be edited in place (see render.PodSpec.Shared) is
-// an input error, in check too.
-func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []string, missing func(from string) finding.Finding) error {
+// found lacking the secret, must list it; missing makes the finding that says so (from: the
+// file of a workload from outside the root). A pod spec in the root that cannot be edited in
+// place (see manifest.PodSpec.Shared) is an input error, in check too.
+func (r *run) require(w *wanted, inst tree.Instance, tps tree.PodSpec, missing func(from string) finding.Finding) error {
 	f := missing("")
+	ps := tps.Spec
 	if inst.File.InRoot && ps.Shared != "" {
 		return &tree.InputError{Path: r.display(inst.File.Path), Line: ps.SharedLine, Msg: describe(inst) + ": " + ps.SharedError().Msg}
 	}
-	if inst.EditLost(ps) && inst.RootPatchLost(ps) {
+	if tps.EditLost && tps.RootPatchLost {
 		lost := finding.New(finding.PullSecretOverridden, ps.Path(), strings.Join(r.opts.Registries, ", "), r.display(r.t.Kustomization.Path), r.opts.SecretName)
-		if inst.DeployerPatchLost(ps) {
+		if tps.DeployerPatchLost {
 			lost = finding.New(finding.DeployerPatchOverrides, ps.Path(), strings.Join(r.opts.Registries, ", "), r.part.deployerPatches, r.opts.SecretName)
 		}
 		lost.Field = f.Field
 		r.add(r.locate(lost, inst, ps.Node.Line))
 		return nil
 	}
-	if inst.File.InRoot && !inst.EditLost(ps) {
+	if inst.File.InRoot && !tps.EditLost {
 		if !w.needs[ps.Node] {
 			w.needs[ps.Node] = true
 			f.Fixed = r.writes() // patchFiles edits it
@@ -474,7 +513,8 @@ func (r *run) require(w *wanted, inst tree.Instance, ps render.PodSpec, have []s
 		}
 		return nil
 	}
-	t := render.PatchTarget{APIVersion: inst.Resource.APIVersion, Kind: inst.Resource.Kind, Name: inst.PatchName, Namespace: inst.PatchNamespace, Path: ps.Kind.Path, Secrets: append(append([]string(nil), have...), r.opts.SecretName)}
+	// The patch lists what the pod spec lists after the patches on the way, and the secret.
+	t := manifest.PatchTarget{APIVersion: inst.Resource.APIVersion, Kind: inst.Resource.Kind, Name: inst.PatchName, Namespace: inst.PatchNamespace, Path: ps.Kind.Path, Secrets: append(append([]string(nil), tps.Secrets...), r.opts.SecretName)}
 	key := strings.Join([]string{t.APIVersion, t.Kind, t.Namespace, t.Name, ps.Path()}, "\x00")
 	if !w.seen[key] {
 		w.seen[key] = true
@@ -499,7 +539,7 @@ func (r *run) serviceAccounts(w *wanted, occ occurrences, d judge.Decisions) err
 				continue
 			}
 			missing := func(from string) finding.Finding { return judge.MissingAccountSecret(user, from, r.opts.SecretName) }
-			if err := r.require(w, inst, inst.PodSpecs[0], inst.Secrets[0], missing); err != nil {
+			if err := r.require(w, inst, inst.PodSpecs[0], missing); err != nil {
 				return err
 			}
 		}
@@ -510,7 +550,7 @@ func (r *run) serviceAccounts(w *wanted, occ occurrences, d judge.Decisions) err
 // external is a workload from outside the root that needs the patch file, and the finding
 // that says so.
 type external struct {
-	target  render.PatchTarget
+	target  manifest.PatchTarget
 	finding finding.Finding
 }
 
@@ -530,7 +570,7 @@ func (r *run) patchFiles(needs map[*yaml.Node]bool) error {
 	errs := make([]error, len(paths))
 	tree.ForEach(len(paths), func(i int) error {
 		f := r.t.Files[paths[i]]
-		edits, _, err := render.PlanPatch(f.Manifest, r.opts.Kinds, func(_ render.Resource, ps render.PodSpec) bool { return needs[ps.Node] }, r.opts.SecretName)
+		edits, err := manifest.PlanPatch(f.Manifest, r.opts.Kinds, func(_ manifest.Resource, ps manifest.PodSpec) bool { return needs[ps.Node] }, r.opts.SecretName)
 		if err == nil && len(edits) > 0 {
 			var out []byte
 			if out, err = yamledit.Apply(f.Manifest.Src.Bytes(), edits); err == nil {
@@ -558,7 +598,7 @@ func (r *run) patchExternal(exts []external) error {
 	if len(exts) == 0 {
 		return nil
 	}
-	targets := make([]render.PatchTarget, len(exts))
+	targets := make([]manifest.PatchTarget, len(exts))
 	for i, e := range exts {
 		targets[i] = e.target
 	}
@@ -573,7 +613,7 @@ func (r *run) patchExternal(exts []external) error {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if exists && !strings.HasPrefix(string(old), render.PatchHeader) {
+	if exists && !strings.HasPrefix(string(old), manifest.PatchHeader) {
 		return &tree.InputError{Path: r.display(path), Msg: "exists and was not written by acrgen; move it away or choose another --secret-name"}
 	}
 	if exists {
@@ -583,7 +623,7 @@ func (r *run) patchExternal(exts []external) error {
 		}
 		targets = append(targets, kept...)
 	}
-	want, err := render.PatchDocuments(targets)
+	want, err := manifest.PatchDocuments(targets)
 	if err != nil {
 		return err
 	}
@@ -626,8 +666,8 @@ func (r *run) patchExternal(exts []external) error {
 // keptPatchTargets returns the entries of the existing patch file that this run did not
 // compute but that still patch a workload the root gets from outside: entries from runs for
 // other namespaces or registries. They are kept, so runs add up as in-place edits do.
-func (r *run) keptPatchTargets(old []byte, targets []render.PatchTarget) ([]render.PatchTarget, error) {
-	prev, err := render.ParsePatchDocuments(old)
+func (r *run) keptPatchTargets(old []byte, targets []manifest.PatchTarget) ([]manifest.PatchTarget, error) {
+	prev, err := manifest.ParsePatchDocuments(old)
 	if err != nil {
 		return nil, err
 	}
@@ -641,13 +681,13 @@ func (r *run) keptPatchTargets(old []byte, targets []render.PatchTarget) ([]rend
 	exists := map[string]bool{}
 	for _, inst := range r.t.Instances {
 		for _, ps := range inst.PodSpecs {
-			if inst.File.InRoot && !inst.EditLost(ps) {
+			if inst.File.InRoot && !ps.EditLost {
 				continue
 			}
-			exists[id(inst.Resource.APIVersion, inst.Resource.Kind, inst.PatchNamespace, inst.PatchName, ps.Path())] = true
+			exists[id(inst.Resource.APIVersion, inst.Resource.Kind, inst.PatchNamespace, inst.PatchName, ps.Spec.Path())] = true
 		}
 	}
-	var kept []render.PatchTarget
+	var kept []manifest.PatchTarget
 	for _, t := range prev {
 		key := id(t.APIVersion, t.Kind, t.Namespace, t.Name, strings.Join(t.Path, "."))
 		if !have[key] && exists[key] {

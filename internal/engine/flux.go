@@ -12,7 +12,7 @@ import (
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/judge"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 // Plan computes a run over opts.Dirs (or opts.Dir) without writing anything: the one entry
@@ -46,9 +46,9 @@ func Plan(opts Options) (*Result, error) {
 	}
 	// A release that already carries acrgen's post-renderer (an earlier --helm-release) gives
 	// its chart's pods the secret: its namespace needs the Secret, as the function judges it.
-	patches := render.HelmPullSecretPatches(opts.SecretName)
+	patches := manifest.HelmPullSecretPatches(opts.SecretName)
 	for _, h := range repo.HelmReleases {
-		if !slices.Contains(helm, h) && inScope(h, opts) && !render.HelmPostRendererMissing(h.SpecNode, patches) {
+		if !slices.Contains(helm, h) && inScope(h, opts) && !manifest.HelmPostRendererMissing(h.SpecNode, patches) {
 			helm = append(helm, h)
 		}
 	}
@@ -164,7 +164,7 @@ func Plan(opts Options) (*Result, error) {
 // inScope reports whether a HelmRelease releases into a namespace the run works on.
 func inScope(h *flux.HelmRelease, opts Options) bool {
 	ns, _, _ := h.ReleaseNamespace()
-	return render.NamespaceAllowed(opts.Namespaces, ns)
+	return judge.NamespaceAllowed(opts.Namespaces, ns)
 }
 
 func realDir(d string) string {
@@ -233,6 +233,7 @@ func (m *merger) mergeRun(dir, label, via string, r *run) error {
 		}
 	}
 	slices.Sort(m.res.Repositories)
+	m.res.Pulls = mergePulls(m.res.Pulls, r.res.Pulls)
 	for _, rec := range r.res.Recorded {
 		if !slices.ContainsFunc(m.res.Recorded, func(x RecordedSecret) bool { return x.File == rec.File && x.Namespace == rec.Namespace }) {
 			m.res.Recorded = append(m.res.Recorded, rec)
@@ -276,9 +277,65 @@ func (m *merger) decryption(t flux.Target, obj finding.Object, r *run, repo *flu
 	if applies && (dec == nil || dec.Provider != "sops") {
 		m.add(finding.New(finding.DecryptionMissing, opts.SecretName).At(t.Object.File, 0).On(obj, "spec.decryption"))
 	}
+	if dec != nil && dec.Provider == "sops" && dec.SecretRef == nil {
+		ageSecret := repo.Index != nil && repo.Index.SopsAgeSecret()
+		for _, types := range appliedKeyTypes(r, opts.SecretName) {
+			if keys := keylessTypes(types, ageSecret); keys != "" {
+				m.add(finding.New(finding.DecryptionNoKey, opts.SecretName, keys).At(t.Object.File, 0).On(obj, "spec.decryption.secretRef"))
+				break
+			}
+		}
+	}
 	if dec != nil && dec.SecretRef != nil && repo.Index != nil && !repo.Index.Has("Secret", dec.SecretRef.Name, t.Object.Namespace) {
 		m.add(finding.New(finding.DecryptionKeyUnseen, dec.SecretRef.Name, t.Object.Namespace).At(t.Object.File, 0).On(obj, "spec.decryption.secretRef"))
 	}
+}
+
+// appliedKeyTypes are the sops key types of each pull Secret a run's directory applies: those
+// of the tree, and those the run writes.
+func appliedKeyTypes(r *run, name string) [][]string {
+	var out [][]string
+	for _, inst := range r.t.Instances {
+		if judge.IsPullSecret(inst.Resource, name) {
+			out = append(out, judge.SopsKeyTypes(inst.Resource.Node))
+		}
+	}
+	for _, c := range r.res.Changes {
+		if c.secret == "" {
+			continue
+		}
+		if m, err := manifest.Parse(c.New); err == nil && len(m.Docs) == 1 {
+			out = append(out, judge.SopsKeyTypes(m.Docs[0]))
+		}
+	}
+	return out
+}
+
+// keylessTypes names the key types of a Secret (as judge.SopsKeyTypes gives them) when
+// kustomize-controller can decrypt it with none of them without a spec.decryption.secretRef,
+// "" when it can (or the Secret is not encrypted). Without a secretRef, it has the key services
+// it reaches with its own or the object's workload identity (Azure Key Vault, AWS KMS, GCP
+// KMS), Vault (VAULT_TOKEN, Kubernetes auth), and age only with --sops-age-secret (ageSecret);
+// PGP keys come from a secretRef only (Flux: kustomize-controller docs/spec/v1/kustomizations.md,
+// "Decryption" and "Controller global decryption"; internal/decryptor ImportKeys).
+func keylessTypes(types []string, ageSecret bool) string {
+	var names []string
+	for _, t := range types {
+		switch {
+		case t == "azure_kv" || t == "kms" || t == "gcp_kms" || t == "hc_vault" || (t == "age" && ageSecret):
+			return ""
+		case t == "age":
+			names = append(names, "age")
+		case t == "pgp":
+			names = append(names, "PGP")
+		default:
+			names = append(names, t)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return strings.Join(names, " and ") + " keys"
 }
 
 // fluxObject is the finding object of a Flux Kustomization.
@@ -288,7 +345,7 @@ func fluxObject(k *flux.Kustomization) finding.Object {
 
 // helmObject is the finding object of a Flux HelmRelease.
 func helmObject(h *flux.HelmRelease) finding.Object {
-	return finding.Object{APIVersion: render.HelmGroup + "/v2", Kind: "HelmRelease", Namespace: h.Namespace, Name: h.Name}
+	return finding.Object{APIVersion: manifest.HelmGroup + "/v2", Kind: "HelmRelease", Namespace: h.Namespace, Name: h.Name}
 }
 
 // secretKey identifies the plaintext acrgen wants for the Secret of namespace ns, without the
@@ -298,9 +355,5 @@ func (r *run) secretKey(ns string, old map[string]string) string {
 	if r.secretSpecNamespaceless(ns) {
 		field = ""
 	}
-	servers := append([]string(nil), r.opts.Registries...)
-	for _, s := range render.SplitList([]string{old[render.AnnotationRegistry]}) {
-		servers = render.AppendUnique(servers, s)
-	}
-	return strings.Join(append([]string{r.opts.SecretName, field}, servers...), "\x00")
+	return strings.Join(append([]string{r.opts.SecretName, field}, r.secretServers(ns, old)...), "\x00")
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/acrgen/acrgen/internal/flux"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
@@ -63,10 +63,10 @@ func selectHelmReleases(names []string, repo *flux.Repo, display func(string) st
 // helmPostRenderers gives each selected HelmRelease the post-renderer patches that add the
 // secret to the pods its chart renders: one edit of its file, none when they are there.
 func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, targets []flux.Target, opts Options) error {
-	patches := render.HelmPullSecretPatches(opts.SecretName)
+	patches := manifest.HelmPullSecretPatches(opts.SecretName)
 	var files []string
 	edits := map[string][]yamledit.Edit{}
-	srcs := map[string]*render.Manifest{}
+	srcs := map[string]*manifest.File{}
 	modes := map[string]fs.FileMode{}
 	done := map[[2]string]bool{} // file, name: one file built into two namespaces is one object to edit
 	for _, h := range hs {
@@ -99,7 +99,7 @@ func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, targets []flux.Target
 				return err
 			}
 			modes[h.File] = mode
-			if man, err = render.ParseManifest(b); err != nil {
+			if man, err = manifest.Parse(b); err != nil {
 				return &tree.InputError{Path: opts.Display(h.File), Msg: err.Error()}
 			}
 			srcs[h.File] = man
@@ -109,8 +109,8 @@ func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, targets []flux.Target
 		if err != nil {
 			return &tree.InputError{Path: opts.Display(h.File), Msg: err.Error()}
 		}
-		spec := render.MapValue(res.Node, "spec")
-		if !render.HelmPostRendererMissing(spec, patches) {
+		spec := manifest.MapValue(res.Node, "spec")
+		if !manifest.HelmPostRendererMissing(spec, patches) {
 			continue
 		}
 		missing := finding.New(finding.PostRendererMissing, opts.SecretName, h.Namespace+"/"+h.Name).At(h.File, res.Node.Line).On(helmObject(h), "spec.postRenderers")
@@ -118,7 +118,7 @@ func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, targets []flux.Target
 			m.add(missing)
 			continue
 		}
-		e, err := render.AddHelmPostRenderer(man.Src, spec, patches)
+		e, err := manifest.AddHelmPostRenderer(man.Src, spec, patches)
 		if err != nil {
 			return &tree.InputError{Path: opts.Display(h.File), Msg: fmt.Sprintf("%s: %v", h, err)}
 		}
@@ -145,9 +145,9 @@ func (m *merger) helmPostRenderers(hs []*flux.HelmRelease, targets []flux.Target
 }
 
 // helmResource finds the HelmRelease h in its file.
-func helmResource(man *render.Manifest, h *flux.HelmRelease) (render.Resource, error) {
+func helmResource(man *manifest.File, h *flux.HelmRelease) (manifest.Resource, error) {
 	for _, res := range man.Resources() {
-		if !render.IsHelmRelease(res.APIVersion, res.Kind) || res.Name != h.Name {
+		if !manifest.IsHelmRelease(res.APIVersion, res.Kind) || res.Name != h.Name {
 			continue
 		}
 		_, version, _ := strings.Cut(res.APIVersion, "/")
@@ -156,5 +156,5 @@ func helmResource(man *render.Manifest, h *flux.HelmRelease) (render.Resource, e
 		}
 		return res, nil
 	}
-	return render.Resource{}, fmt.Errorf("%s is not in this file any more: run acrgen again", h)
+	return manifest.Resource{}, fmt.Errorf("%s is not in this file any more: run acrgen again", h)
 }

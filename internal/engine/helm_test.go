@@ -5,11 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-
-	"github.com/acrgen/acrgen/pkg/render"
 )
 
 // TestHelmPullSecretPatchesWithKustomize applies the post-renderer patches with kustomize's own
@@ -36,7 +35,7 @@ func TestHelmPullSecretPatchesWithKustomize(t *testing.T) {
 		all = append(all, o)
 	}
 	k := "resources: [all.yaml]\npatches:\n"
-	for _, p := range render.HelmPullSecretPatches("s") {
+	for _, p := range manifest.HelmPullSecretPatches("s") {
 		k += "- target: {kind: \"" + p.Kind + "\"}\n  patch: |\n"
 		for _, l := range strings.Split(strings.TrimSuffix(p.Patch, "\n"), "\n") {
 			k += "    " + l + "\n"
@@ -76,7 +75,7 @@ func TestHelmPullSecretPatchesWithKustomize(t *testing.T) {
 		}
 		var names []string
 		for _, e := range n.YNode().Content {
-			names = append(names, render.MapValue(e, "name").Value)
+			names = append(names, manifest.MapValue(e, "name").Value)
 		}
 		count := strings.Count(","+strings.Join(names, ",")+",", ",s,")
 		if count != 1 {

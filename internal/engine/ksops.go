@@ -9,7 +9,7 @@ import (
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/judge"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"github.com/acrgen/acrgen/pkg/yamledit"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -158,7 +158,7 @@ func (r *run) finishKSOPS() error {
 
 // ksopsGenerator is a new KSOPS generator file named name that lists files.
 func ksopsGenerator(name string, files []string) ([]byte, error) {
-	fn := yaml.NewScalarRNode(render.KSOPSFunction)
+	fn := yaml.NewScalarRNode(manifest.KSOPSFunction)
 	fn.YNode().Style = yaml.LiteralStyle
 	list := yaml.NewListRNode(files...)
 	doc := yaml.NewMapRNode(nil)
@@ -166,8 +166,8 @@ func ksopsGenerator(name string, files []string) ([]byte, error) {
 		path []string
 		node *yaml.RNode
 	}{
-		{[]string{"apiVersion"}, yaml.NewStringRNode(render.KSOPSAPIVersion)},
-		{[]string{"kind"}, yaml.NewStringRNode(render.KSOPSKind)},
+		{[]string{"apiVersion"}, yaml.NewStringRNode(manifest.KSOPSAPIVersion)},
+		{[]string{"kind"}, yaml.NewStringRNode(manifest.KSOPSKind)},
 		{[]string{"metadata", "name"}, yaml.NewStringRNode(name)},
 		{[]string{"metadata", "annotations", "config.kubernetes.io/function"}, fn},
 		{[]string{"files"}, list},
@@ -191,7 +191,7 @@ func (r *run) ksopsDecryption() []finding.Finding {
 	}
 	applies := false
 	for _, inst := range r.t.Instances {
-		applies = applies || judge.IsPullSecret(inst.Resource, r.opts.SecretName) && render.SopsEncrypted(inst.Resource.Node)
+		applies = applies || judge.IsPullSecret(inst.Resource, r.opts.SecretName) && manifest.SopsEncrypted(inst.Resource.Node)
 	}
 	for _, c := range r.res.Changes {
 		applies = applies || c.secret != ""

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -25,7 +26,8 @@ import (
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
 )
 
 // The differential test: acrgen's own model of kustomize (internal/tree) must give, for every
@@ -178,7 +180,7 @@ func TestModelAgainstKustomizeRepoTrees(t *testing.T) {
 				t.Fatal(err)
 			}
 			root := filepath.Join(dir, r)
-			tr, err := tree.Load(root, tree.Options{Kinds: render.NewKinds()})
+			tr, err := tree.Load(root, tree.Options{Kinds: manifest.NewKinds()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -222,7 +224,7 @@ func checkSeed(t *testing.T, seed uint64, recipient string) bool {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr, err := tree.Load(root, tree.Options{Kinds: render.NewKinds()})
+		tr, err := tree.Load(root, tree.Options{Kinds: manifest.NewKinds()})
 		if err != nil {
 			t.Fatalf("seed %d: %v\n%s", seed, err, g.describe(nil))
 		}
@@ -285,17 +287,17 @@ func build(root string) (resmap.ResMap, error) {
 	return krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), root)
 }
 
-func answer(kind, ns, name string, images, secrets [][]string) string {
+func answer(kind, ns, name string, pods []tree.PodSpec) string {
 	s := fmt.Sprintf("%s %s/%s", kind, ns, name)
-	for i := range images {
-		s += fmt.Sprintf(" images=%v secrets=%v", images[i], secrets[i])
+	for _, ps := range pods {
+		s += fmt.Sprintf(" images=%v secrets=%v", ps.Images, ps.Secrets)
 	}
 	return s
 }
 
 // compare returns how acrgen's per-workload answers differ from kustomize's, or "".
 func compare(root string) string {
-	kinds := render.NewKinds()
+	kinds := manifest.NewKinds()
 	tr, err := tree.Load(root, tree.Options{Kinds: kinds})
 	if err != nil {
 		return "acrgen: " + err.Error()
@@ -303,7 +305,7 @@ func compare(root string) string {
 	var got []string
 	for _, inst := range tr.Instances {
 		if len(inst.PodSpecs) > 0 {
-			got = append(got, answer(inst.Resource.Kind, inst.Namespace, inst.Name, inst.Images, inst.Secrets))
+			got = append(got, answer(inst.Resource.Kind, inst.Namespace, inst.Name, inst.PodSpecs))
 		}
 	}
 	m, err := build(root)
@@ -312,7 +314,7 @@ func compare(root string) string {
 	}
 	var want []string
 	for _, r := range m.Resources() {
-		res, ok := render.ResourceOf(r.RNode.YNode())
+		res, ok := manifest.ResourceOf(r.RNode.YNode())
 		if !ok {
 			continue
 		}
@@ -323,14 +325,14 @@ func compare(root string) string {
 		if len(specs) == 0 {
 			continue
 		}
-		images, secrets := make([][]string, len(specs)), make([][]string, len(specs))
+		pods := make([]tree.PodSpec, len(specs))
 		for i, ps := range specs {
 			for _, im := range ps.Images {
-				images[i] = append(images[i], im.Value)
+				pods[i].Images = append(pods[i].Images, im.Value)
 			}
-			secrets[i] = ps.SecretNames()
+			pods[i].Secrets = ps.SecretNames()
 		}
-		want = append(want, answer(res.Kind, res.Namespace, res.Name, images, secrets))
+		want = append(want, answer(res.Kind, res.Namespace, res.Name, pods))
 	}
 	sort.Strings(got)
 	sort.Strings(want)
@@ -344,10 +346,10 @@ func compare(root string) string {
 // a workload pulling from the registry without the secret, or without the Secret in its
 // namespace.
 func renderAndVerify(root, recipient string) string {
-	kinds := render.NewKinds()
+	kinds := manifest.NewKinds()
 	res, err := engine.Plan(engine.Options{Dir: root, Mode: engine.Render, Registries: []string{registry}, SecretName: secretName, Kinds: kinds,
-		Credential: &render.Credential{Username: "00000000-0000-0000-0000-000000000000", Password: []byte("fake-for-tests")},
-		Recipients: render.Recipients{Age: []string{recipient}}, Encrypter: encrypt.SOPS{}})
+		Credential: &secret.Credential{Username: "00000000-0000-0000-0000-000000000000", Password: []byte("fake-for-tests")},
+		Recipients: secret.Recipients{Age: []string{recipient}}, Encrypter: encrypt.SOPS{}})
 	if err != nil {
 		var ie *tree.InputError
 		if errors.As(err, &ie) && strings.Contains(err.Error(), "holds a variable that nothing acrgen reads substitutes") {
@@ -381,16 +383,18 @@ func renderAndVerify(root, recipient string) string {
 	}
 	// kustomize renames the Secret with namePrefix/nameSuffix and rewrites the references to
 	// it, so the Secret is found by acrgen's annotation, not by name.
-	secrets := map[string]bool{}
+	// The Secret must hold an entry for each host form the pod's images use (the kubelet keys
+	// credentials by host and port): its annotation records them.
+	secrets := map[string][]string{}
 	for _, r := range m.Resources() {
-		if r.GetKind() == "Secret" && strings.Contains(r.GetAnnotations()[render.AnnotationRegistry], registry) {
-			secrets[r.GetNamespace()+"/"+r.GetName()] = true
+		if r.GetKind() == "Secret" && strings.Contains(r.GetAnnotations()[secret.AnnotationRegistry], registry) {
+			secrets[r.GetNamespace()+"/"+r.GetName()] = strings.Split(r.GetAnnotations()[secret.AnnotationRegistry], ",")
 		}
 	}
-	match := render.NewMatcher([]string{registry})
+	match := manifest.NewMatcher([]string{registry})
 	var problems []string
 	for _, r := range m.Resources() {
-		rs, ok := render.ResourceOf(r.RNode.YNode())
+		rs, ok := manifest.ResourceOf(r.RNode.YNode())
 		if !ok {
 			continue
 		}
@@ -399,21 +403,26 @@ func renderAndVerify(root, recipient string) string {
 			return err.Error()
 		}
 		for _, ps := range specs {
-			pulls := false
+			var forms []string
 			for _, im := range ps.Images {
 				if _, ok := match.Match(im.Value); ok {
-					pulls = true
+					forms = append(forms, manifest.HostForm(im.Value))
 				}
 			}
-			if !pulls {
+			if len(forms) == 0 {
 				continue
 			}
-			ok := false
+			var hosts []string
+			found := false
 			for _, s := range ps.SecretNames() {
-				ok = ok || secrets[rs.Namespace+"/"+s]
+				hs, ok := secrets[rs.Namespace+"/"+s]
+				found, hosts = found || ok, append(hosts, hs...)
 			}
-			if !ok {
+			switch {
+			case !found:
 				problems = append(problems, fmt.Sprintf("%s %s/%s pulls from %s but none of its imagePullSecrets %v is acrgen's Secret in namespace %q", rs.Kind, rs.Namespace, rs.Name, registry, ps.SecretNames(), rs.Namespace))
+			case slices.ContainsFunc(forms, func(f string) bool { return !slices.Contains(hosts, f) }):
+				problems = append(problems, fmt.Sprintf("%s %s/%s pulls with host forms %v, but its Secret in namespace %q holds entries for %v", rs.Kind, rs.Namespace, rs.Name, forms, rs.Namespace, hosts))
 			}
 		}
 	}
@@ -430,10 +439,10 @@ func pullsInVariableNamespace(root string) bool {
 	if err != nil {
 		return false
 	}
-	kinds := render.NewKinds()
-	match := render.NewMatcher([]string{registry})
+	kinds := manifest.NewKinds()
+	match := manifest.NewMatcher([]string{registry})
 	for _, r := range m.Resources() {
-		rs, ok := render.ResourceOf(r.RNode.YNode())
+		rs, ok := manifest.ResourceOf(r.RNode.YNode())
 		if !ok || !strings.Contains(rs.Namespace, "${") {
 			continue
 		}

@@ -122,7 +122,7 @@ func generate(seed uint64) *genTree {
 	return g
 }
 
-var imagePool = []string{"app", "app:1.0", "web", "nginx:1.25", "busybox", registry + "/api:v1", registry + "/team/worker@" + digest, "docker.io/library/redis:7", registry + "/api"}
+var imagePool = []string{"app", "app:1.0", "web", "nginx:1.25", "busybox", registry + "/api:v1", registry + "/team/worker@" + digest, "docker.io/library/redis:7", registry + "/api", registry + ":443/api:v2"}
 
 func (g *genTree) container(prefix string, i int) genContainer {
 	return genContainer{id: g.id(), name: fmt.Sprintf("%s%d", prefix, i), image: imagePool[g.rnd.IntN(len(imagePool))]}

@@ -8,7 +8,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/acrgen/acrgen/internal/tree"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 // Files are planned on every core, but the changes come in path order, proven where their
@@ -20,13 +20,13 @@ func TestPatchFilesKeepsPathOrder(t *testing.T) {
 		shared = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: s\nspec: &s\n  containers:\n  - image: myregistry.azurecr.io/a\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: t\nspec: *s\n"
 		flow   = "apiVersion: v1\nkind: Pod\nmetadata: {name: f}\nspec: {containers: [{image: myregistry.azurecr.io/a}]}\n"
 	)
-	kinds := render.NewKinds()
+	kinds := manifest.NewKinds()
 	plan := func(files map[string]string) (*run, error) {
 		r := &run{opts: Options{Kinds: kinds, SecretName: "acr-secret", Display: func(p string) string { return "shown/" + p }},
 			t: &tree.Tree{Files: map[string]*tree.File{}}, res: &Result{}}
 		needs := map[*yaml.Node]bool{}
 		for p, src := range files {
-			m, err := render.ParseManifest([]byte(src))
+			m, err := manifest.Parse([]byte(src))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,7 +14,8 @@ import (
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
 )
 
 // The prefilter parses in full only the documents that may matter to a run: it derives what
@@ -25,14 +26,14 @@ import (
 // in every document, which makes the prefilter parse every document in full. The two runs
 // must agree on everything: changes, actions, problems, warnings, notes and errors.
 func TestPrefilterChangesNoVerdict(t *testing.T) {
-	rollout, err := render.ParseWorkloadKind("Rollout.argoproj.io=spec.template.spec")
+	rollout, err := manifest.ParseWorkloadKind("Rollout.argoproj.io=spec.template.spec")
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := render.NewKinds(rollout)
+	kinds := manifest.NewKinds(rollout)
 	skipped, decided := 0, 0
 	for seed := uint64(1); seed <= 500; seed++ {
-		g := newFilterTree(seed, kinds.With(render.ServiceAccountKind))
+		g := newFilterTree(seed, kinds.With(manifest.ServiceAccountKind))
 		files, opts := g.generate()
 		var results [2]string
 		for i, mark := range []string{"# -", "# mentions " + registry} {
@@ -80,8 +81,13 @@ func describeRun(res *engine.Result, err error, dir, mark string) string {
 		rel, _ := filepath.Rel(dir, f.File)
 		fmt.Fprintf(&b, "%s %s %s:%d %s\n", f.Code, f.Severity, rel, f.Line, f.Message())
 	}
+	for _, p := range res.Pulls {
+		doc := string(p.Doc) // as text, so that the marker comments are left out below
+		p.Doc = nil
+		fmt.Fprintf(&b, "pull %+v of:\n%s\n", p, doc)
+	}
 	cp := *res
-	cp.Changes, cp.Roots, cp.Findings = nil, nil, nil
+	cp.Changes, cp.Roots, cp.Findings, cp.Pulls = nil, nil, nil, nil
 	v := reflect.ValueOf(cp)
 	for i := 0; i < v.NumField(); i++ {
 		fmt.Fprintf(&b, "%s: %+v\n", v.Type().Field(i).Name, v.Field(i).Interface())
@@ -92,7 +98,7 @@ func describeRun(res *engine.Result, err error, dir, mark string) string {
 
 // skippedDocs counts the documents a load of dir with the run's interest leaves unparsed.
 func skippedDocs(t *testing.T, dir string, o engine.Options) int {
-	tr, err := tree.Load(dir, tree.Options{Kinds: o.Kinds.With(render.ServiceAccountKind), Interest: tree.Interest{Registries: o.Registries, Names: []string{o.SecretName}}})
+	tr, err := tree.Load(dir, tree.Options{Kinds: o.Kinds.With(manifest.ServiceAccountKind), Interest: tree.Interest{Registries: o.Registries, Names: []string{o.SecretName}}})
 	if err != nil {
 		return 0
 	}
@@ -107,11 +113,11 @@ func skippedDocs(t *testing.T, dir string, o engine.Options) int {
 // YAML allows, with the settings of a run.
 type filterTree struct {
 	rnd    *rand.Rand
-	kinds  []render.WorkloadKind
+	kinds  []manifest.WorkloadKind
 	depths []int // the lengths of the kinds' pod spec paths, each once
 }
 
-func newFilterTree(seed uint64, kinds *render.Kinds) *filterTree {
+func newFilterTree(seed uint64, kinds *manifest.Kinds) *filterTree {
 	g := &filterTree{rnd: rand.New(rand.NewPCG(seed, seed*31)), kinds: kinds.List()}
 	for _, wk := range g.kinds {
 		if !slices.Contains(g.depths, len(wk.Path)) {
@@ -170,7 +176,7 @@ func (g *filterTree) generate() (map[string][][]string, engine.Options) {
 	}
 	opts := engine.Options{
 		Mode: engine.Mode(g.rnd.IntN(2) + 1), Registries: []string{registry}, SecretName: secretName,
-		ServiceAccount: g.chance(0.4), Recipients: render.Recipients{Age: []string{"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}},
+		ServiceAccount: g.chance(0.4), Recipients: secret.Recipients{Age: []string{"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}},
 	}
 	if g.chance(0.15) {
 		opts.Namespaces = []string{"team-a"}
@@ -205,7 +211,7 @@ func (g *filterTree) doc(json bool) []string {
 		// An object of a kind of the table, with a pod spec where the kind keeps it (at the
 		// root for a ServiceAccount). Depths are drawn first, so that every shape is common.
 		depth := g.depths[g.rnd.IntN(len(g.depths))]
-		var of []render.WorkloadKind
+		var of []manifest.WorkloadKind
 		for _, wk := range g.kinds {
 			if len(wk.Path) == depth {
 				of = append(of, wk)

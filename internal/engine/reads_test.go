@@ -12,14 +12,15 @@ import (
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/settings"
 	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
 const readsPod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: apps\nspec:\n  containers:\n  - name: a\n    image: myregistry.azurecr.io/app:1\n"
 
 func checkOpts(dir string) Options {
-	return Options{Dir: dir, Mode: Render, Registries: []string{"myregistry.azurecr.io"}, SecretName: render.DefaultSecretName,
+	return Options{Dir: dir, Mode: Render, Registries: []string{"myregistry.azurecr.io"}, SecretName: settings.DefaultSecretName,
 		Display: func(p string) string { return strings.TrimPrefix(p, dir+"/") }}
 }
 
@@ -74,13 +75,13 @@ func TestPatchFileReadChecks(t *testing.T) {
 		}, "overlay/acr-secret.patch.yaml: not a regular file"},
 		{"symlink out of the root", func(t *testing.T, patch string) {
 			target := filepath.Join(t.TempDir(), "p.yaml")
-			testtool.WriteTree(t, filepath.Dir(target), map[string]string{"p.yaml": render.PatchHeader})
+			testtool.WriteTree(t, filepath.Dir(target), map[string]string{"p.yaml": manifest.PatchHeader})
 			if err := os.Symlink(target, patch); err != nil {
 				t.Fatal(err)
 			}
 		}, "overlay/acr-secret.patch.yaml: symlink leaves the directory acrgen works on"},
 		{"too large", func(t *testing.T, patch string) {
-			if err := os.WriteFile(patch, []byte(render.PatchHeader+strings.Repeat("#\n", 200)), 0o644); err != nil {
+			if err := os.WriteFile(patch, []byte(manifest.PatchHeader+strings.Repeat("#\n", 200)), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}, "overlay/acr-secret.patch.yaml: file is"},

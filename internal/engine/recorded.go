@@ -1,6 +1,9 @@
 package engine
 
-import "github.com/acrgen/acrgen/pkg/render"
+import (
+	"github.com/acrgen/acrgen/pkg/secret"
+	"github.com/acrgen/acrgen/pkg/settings"
+)
 
 // RecordedSecret is a pull Secret of the tree as its plaintext annotations describe it: what
 // `acrgen provision --retire` must keep working.
@@ -9,11 +12,11 @@ type RecordedSecret struct {
 	File, Path string
 	// Namespace is the Secret's effective namespace.
 	Namespace string
-	// Registries are the login servers it holds credentials for (render.AnnotationRegistry).
+	// Registries are the login servers it holds credentials for (secret.AnnotationRegistry).
 	Registries []string
-	// Username is render.AnnotationUsername.
+	// Username is secret.AnnotationUsername.
 	Username string
-	// Credential is render.AnnotationCredential: which credential it holds; empty when the
+	// Credential is secret.AnnotationCredential: which credential it holds; empty when the
 	// Secret does not say (rendered by hand, or before acrgen recorded it).
 	Credential string
 }
@@ -29,8 +32,8 @@ func (r *run) recorded(occ occurrences) []RecordedSecret {
 		ann := occ.Secrets[i].Annotations
 		out = append(out, RecordedSecret{
 			File: r.display(inst.File.Path), Path: inst.File.Path, Namespace: inst.Namespace,
-			Registries: render.SplitList([]string{ann[render.AnnotationRegistry]}),
-			Username:   ann[render.AnnotationUsername], Credential: ann[render.AnnotationCredential],
+			Registries: settings.SplitList([]string{ann[secret.AnnotationRegistry]}),
+			Username:   ann[secret.AnnotationUsername], Credential: ann[secret.AnnotationCredential],
 		})
 	}
 	return out

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/acrgen/acrgen/pkg/judge"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"github.com/distribution/reference"
 )
 
@@ -14,14 +14,14 @@ import (
 // registries (in the namespaces the run works on) pull (the scope a repository-scoped token
 // or an ABAC condition needs), sorted.
 func (r *run) repositories(d judge.Decisions) []string {
-	match := render.NewMatcher(r.opts.Registries)
+	match := manifest.NewMatcher(r.opts.Registries)
 	seen := map[string]bool{}
 	done := map[string]bool{} // images: the same few repeat across thousands of workloads
 	for _, pd := range d.Pods {
 		if pd.Action == judge.PodOutOfScope || pd.Action == judge.PodBadNamespace {
 			continue
 		}
-		for _, img := range r.t.Instances[pd.ID].Images[pd.PodSpec] {
+		for _, img := range r.t.Instances[pd.ID].PodSpecs[pd.PodSpec].Images {
 			if done[img] {
 				continue
 			}

@@ -12,7 +12,8 @@ import (
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/judge"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
 	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
@@ -37,6 +38,11 @@ func (r *run) secrets(occ occurrences, d judge.Decisions) error {
 		}
 		r.describeSecret(inst, occ.Secrets[i], d.Secrets[i])
 		r.placeSecret(inst, occ.Secrets[i])
+		if !r.writes() {
+			if err := r.verifySecret(inst, occ.Secrets[i]); err != nil {
+				return err
+			}
+		}
 	}
 	for _, nd := range d.Namespaces {
 		ns := nd.Namespace
@@ -91,18 +97,20 @@ func (r *run) describeSecret(inst tree.Instance, sec judge.ExistingSecret, v jud
 }
 
 // secretSpec is the Secret acrgen wants in namespace ns. It serves the configured registries
-// and keeps serving those the existing Secret (with annotations old) served: workloads may
-// still pull from them.
-func (r *run) secretSpec(ns string, old map[string]string) render.SecretSpec {
+// in every host form the namespace's workloads use, and keeps serving those the existing
+// Secret (with annotations old) served: workloads may still pull from them.
+func (r *run) secretSpec(ns string, old map[string]string) secret.Spec {
 	field := ns
 	if r.secretSpecNamespaceless(ns) {
 		field = ""
 	}
-	servers := append([]string(nil), r.opts.Registries...)
-	for _, s := range render.SplitList([]string{old[render.AnnotationRegistry]}) {
-		servers = render.AppendUnique(servers, s)
-	}
-	return render.SecretSpec{Name: r.opts.SecretName, Namespace: field, Servers: servers, Credential: *r.opts.Credential, Expires: r.opts.Expires, CredentialID: r.opts.CredentialID}
+	return secret.Spec{Name: r.opts.SecretName, Namespace: field, Servers: r.secretServers(ns, old), Credential: *r.opts.Credential, Expires: r.opts.Expires, CredentialID: r.opts.CredentialID}
+}
+
+// secretServers are the hosts the Secret of namespace ns holds entries for (see
+// judge.SecretServers).
+func (r *run) secretServers(ns string, old map[string]string) []string {
+	return judge.SecretServers(r.opts.Registries, r.hosts[ns], old[secret.AnnotationRegistry])
 }
 
 // secretFileName is where a new Secret for ns goes.
@@ -110,7 +118,7 @@ func (r *run) secretFileName(ns string) string {
 	if r.secretSpecNamespaceless(ns) {
 		ns = ""
 	}
-	return render.SecretFileName(r.opts.SecretName, ns)
+	return secret.FileName(r.opts.SecretName, ns)
 }
 
 // secretSpecNamespaceless reports whether the Secret for namespace ns is written without a
@@ -141,7 +149,7 @@ func (r *run) createSecret(ns string, servers []string) error {
 		if err != nil {
 			return err
 		}
-		if err := r.syncFile(path, old, ns, mode, sec, judge.JudgeSecret(sec, r.settings())); err != nil {
+		if err := r.syncFile(path, old, ns, mode, sec, judge.JudgeSecret(sec, r.settingsFor(ns))); err != nil {
 			return err
 		}
 		return r.listResource(path, ns)
@@ -162,7 +170,7 @@ func (r *run) createSecret(ns string, servers []string) error {
 	if err != nil {
 		return &UsageError{Msg: err.Error() + keysHint(err)}
 	}
-	plain, err := render.Secret(r.secretSpec(ns, nil))
+	plain, err := secret.Plaintext(r.secretSpec(ns, nil))
 	if err != nil {
 		return &UsageError{Msg: err.Error()}
 	}
@@ -215,7 +223,7 @@ func (r *run) listResource(path, ns string) error {
 
 // leftoverSecret reads a Secret file that an earlier run wrote but never listed.
 func (r *run) leftoverSecret(path string, old []byte, ns string) (judge.ExistingSecret, error) {
-	m, err := render.ParseManifest(old)
+	m, err := manifest.Parse(old)
 	if err == nil && len(m.Docs) != 1 {
 		err = fmt.Errorf("holds %d YAML documents, not one Secret", len(m.Docs))
 	}
@@ -254,7 +262,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 	oldAnn := sec.Annotations
 	var plain []byte // the Secret wanted, when a credential was given
 	if r.opts.Credential != nil {
-		if plain, err = render.Secret(r.secretSpec(ns, oldAnn)); err != nil {
+		if plain, err = secret.Plaintext(r.secretSpec(ns, oldAnn)); err != nil {
 			return &UsageError{Msg: err.Error()}
 		}
 		defer clear(plain)
@@ -272,7 +280,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 		if plain != nil {
 			out, changed, err := cfg.Sync(old, plain, r.opts.Now())
 			switch {
-			case errors.Is(err, render.ErrNoDecryptionKey):
+			case errors.Is(err, secret.ErrNoDecryptionKey):
 				sec.Current = judge.NoKey
 			case err != nil:
 				return &EncryptionError{Err: fmt.Errorf("encrypting %s: %w", r.display(path), err)}
@@ -282,7 +290,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 				sec.Current = judge.Same
 			}
 		}
-		v = judge.JudgeSecret(sec, r.settings())
+		v = judge.JudgeSecret(sec, r.settingsFor(ns))
 	}
 	var out []byte
 	updated := judge.SecretUpdatedFinding(r.opts.SecretName, ns, "", r.recipientsFrom(cfg))
@@ -301,7 +309,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 		}
 		var changed bool
 		out, changed, err = cfg.Sync(old, nil, r.opts.Now())
-		if errors.Is(err, render.ErrNoDecryptionKey) {
+		if errors.Is(err, secret.ErrNoDecryptionKey) {
 			r.add(at(judge.CannotKeepFinding(v, r.opts.SecretName, "no key can decrypt it to re-encrypt it for the new recipients (set SOPS_AGE_KEY_FILE or similar)")))
 			return nil
 		}
@@ -328,7 +336,7 @@ func (r *run) syncFile(path string, old []byte, ns string, mode os.FileMode, sec
 
 // recipientsFrom is the .sops.yaml that chose a Secret's recipients, as shown to the user;
 // "" when the flags gave them.
-func (r *run) recipientsFrom(keys render.Keys) string {
+func (r *run) recipientsFrom(keys secret.Keys) string {
 	if src := keys.Source(); src != "" {
 		return r.display(src)
 	}
@@ -345,7 +353,7 @@ func (r *run) fixed(at func(finding.Finding) finding.Finding, v judge.SecretVerd
 
 // keysHint tells CLI users how to give SOPS recipients when none were found.
 func keysHint(err error) string {
-	var nk *render.NoKeysError
+	var nk *secret.NoKeysError
 	switch {
 	case !errors.As(err, &nk):
 		return ""

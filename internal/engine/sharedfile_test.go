@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/acrgen/acrgen/internal/tree"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/settings"
 )
 
 // A Secret whose file holds another document that the prefilter skips (it mentions no
@@ -44,7 +44,7 @@ func TestSharedFileSameWithPrefilterOnAndOff(t *testing.T) {
 				if !prefilter {
 					registries = append(registries, "docker.io")
 				}
-				_, err := Plan(Options{Dir: dir, Mode: Check, Registries: registries, SecretName: render.DefaultSecretName, Display: display})
+				_, err := Plan(Options{Dir: dir, Mode: Check, Registries: registries, SecretName: settings.DefaultSecretName, Display: display})
 				var ie *tree.InputError
 				if !errors.As(err, &ie) {
 					t.Fatalf("prefilter %v: got %v, want an input error", prefilter, err)

@@ -4,7 +4,7 @@ import (
 	"bytes"
 
 	"github.com/acrgen/acrgen/internal/tree"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 // verifyChanges parses, on every core, each new file's documents that differ from the old
@@ -36,10 +36,10 @@ func parseEdited(old, updated []byte) error {
 	var olds [][]byte
 	if len(old) > 0 {
 		// Split old into documents the way the parser will split updated; parse nothing.
-		render.ParseManifestRelevant(old, func(doc []byte) bool { olds = append(olds, doc); return false })
+		manifest.ParseRelevant(old, func(doc []byte) bool { olds = append(olds, doc); return false })
 	}
 	n := 0
-	_, err := render.ParseManifestRelevant(updated, func(doc []byte) bool {
+	_, err := manifest.ParseRelevant(updated, func(doc []byte) bool {
 		same := n < len(olds) && bytes.Equal(doc, olds[n])
 		n++
 		return !same

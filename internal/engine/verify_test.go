@@ -3,7 +3,7 @@ package engine
 import (
 	"testing"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 func TestVerifyChanges(t *testing.T) {
@@ -13,7 +13,7 @@ func TestVerifyChanges(t *testing.T) {
 		// brokenBlock does not parse ("mapping values are not allowed in this context").
 		brokenBlock = "apiVersion: v1\nkind: Pod\nmetadata: name: a\n"
 	)
-	if _, err := render.ParseManifest([]byte(brokenBlock)); err == nil {
+	if _, err := manifest.Parse([]byte(brokenBlock)); err == nil {
 		t.Fatal("brokenBlock parses; the untouched-document case would prove nothing")
 	}
 	edited := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  imagePullSecrets:\n  - name: acr-secret\n"
@@ -47,7 +47,7 @@ func TestVerifyChanges(t *testing.T) {
 				return
 			}
 			// The same error, at the same line of the file, as parsing the whole file gives.
-			if _, whole := render.ParseManifest(c.changes[i].New); whole == nil || err.Error() != whole.Error() {
+			if _, whole := manifest.Parse(c.changes[i].New); whole == nil || err.Error() != whole.Error() {
 				t.Errorf("error %q; parsing the whole file gives %v", err, whole)
 			}
 		})

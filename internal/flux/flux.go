@@ -17,6 +17,7 @@ import (
 
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/judge"
+	"github.com/acrgen/acrgen/pkg/manifest"
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
@@ -24,7 +25,6 @@ import (
 	"github.com/fluxcd/pkg/envsubst"
 
 	"github.com/acrgen/acrgen/internal/tree"
-	"github.com/acrgen/acrgen/pkg/render"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -36,7 +36,7 @@ const Group = "kustomize.toolkit.fluxcd.io"
 // The kinds of the Flux objects acrgen reads.
 var (
 	kustomizationKind = tree.GroupKind{Group: Group, Kind: "Kustomization"}
-	helmReleaseKind   = tree.GroupKind{Group: render.HelmGroup, Kind: "HelmRelease"}
+	helmReleaseKind   = tree.GroupKind{Group: manifest.HelmGroup, Kind: "HelmRelease"}
 )
 
 // isKustomization reports whether apiVersion and kind are a Flux Kustomization's; version is
@@ -87,7 +87,7 @@ type Options struct {
 	SourceRoot string
 	// SourceName is the name of the repository's own GitRepository; empty means flux-system.
 	SourceName  string
-	Kinds       *render.Kinds
+	Kinds       *manifest.Kinds
 	MaxFileSize int64
 	Display     func(string) string
 	// Cache shares the files read with the caller's later Loads.
@@ -158,7 +158,7 @@ func Resolve(dirs []string, opts Options) (*Repo, error) {
 		opts.Display = func(s string) string { return s }
 	}
 	if opts.Kinds == nil {
-		opts.Kinds = render.NewKinds()
+		opts.Kinds = manifest.NewKinds()
 	}
 	rs := &resolver{opts: opts, repo: &Repo{}, seen: map[string]*Kustomization{}, indexes: map[string]*Index{}}
 	for _, d := range dirs {
@@ -233,7 +233,7 @@ func (rs *resolver) load(dir string, overlay *tree.Overlay, by *Kustomization) (
 	var out []*Kustomization
 	for _, inst := range t.Instances {
 		res := inst.Resource
-		if render.IsHelmRelease(res.APIVersion, res.Kind) {
+		if manifest.IsHelmRelease(res.APIVersion, res.Kind) {
 			if err := rs.helmRelease(inst, dir, by); err != nil {
 				return nil, err
 			}
@@ -274,7 +274,7 @@ func (rs *resolver) helmRelease(inst tree.Instance, dir string, by *Kustomizatio
 		return &tree.InputError{Path: rs.opts.Display(inst.File.Path), Line: inst.Resource.Node.Line, Msg: fmt.Sprintf("HelmRelease %s: %v", inst.Resource.Name, err)}
 	}
 	rs.repo.HelmReleases = append(rs.repo.HelmReleases, &HelmRelease{Name: obj.Name, Namespace: inst.Namespace, File: inst.File.Path, Dir: dir, By: by, Spec: obj.Spec,
-		SpecNode: render.MapValue(inst.Resource.Node, "spec")})
+		SpecNode: manifest.MapValue(inst.Resource.Node, "spec")})
 	return nil
 }
 
@@ -318,7 +318,7 @@ func (rs *resolver) scan(dir string) ([]*Kustomization, error) {
 		if !strings.Contains(string(b), Group) {
 			return nil
 		}
-		m, err := render.ParseManifest(b)
+		m, err := manifest.Parse(b)
 		if err != nil {
 			return &tree.InputError{Path: rs.opts.Display(p), Msg: "holds a Flux Kustomization but does not parse: " + err.Error()}
 		}
@@ -596,7 +596,18 @@ func (s *substituter) eval(in string) string {
 // Index describes the ConfigMaps and Secrets of a source root, by kind, namespace and name.
 type Index struct {
 	objs map[string]indexed
+	// ageSecret is set when a file of the root sets kustomize-controller's --sops-age-secret.
+	ageSecret bool
 }
+
+// sopsAgeSecretFlag is kustomize-controller's flag naming a Secret of age keys that it
+// decrypts with when a Kustomization has no spec.decryption.secretRef (Flux:
+// kustomize-controller docs/spec/v1/kustomizations.md, "SOPS Age Keys").
+const sopsAgeSecretFlag = "--sops-age-secret"
+
+// SopsAgeSecret reports whether the repository configures kustomize-controller with
+// --sops-age-secret (in its Deployment or a patch of it), so that it has age keys of its own.
+func (idx *Index) SopsAgeSecret() bool { return idx.ageSecret }
 
 type indexed struct {
 	data      map[string]string
@@ -622,10 +633,13 @@ func NewIndex(root string) (*Index, error) {
 			return nil // a symlink may lead out of the repository, a FIFO would block the read
 		}
 		b, _, err := tree.ReadRegular(p, tree.DefaultMaxFileSize)
+		if err == nil && strings.Contains(string(b), sopsAgeSecretFlag) {
+			idx.ageSecret = true
+		}
 		if err != nil || (!strings.Contains(string(b), "ConfigMap") && !strings.Contains(string(b), "Secret")) {
 			return nil
 		}
-		m, err := render.ParseManifest(b)
+		m, err := manifest.Parse(b)
 		if err != nil {
 			return nil // not a manifest acrgen reads; the tree loader reports it where it matters
 		}
@@ -643,10 +657,10 @@ func NewIndex(root string) (*Index, error) {
 	return idx, nil
 }
 
-func (idx *Index) add(r render.Resource) {
-	it := indexed{data: map[string]string{}, encrypted: render.SopsEncrypted(r.Node)}
+func (idx *Index) add(r manifest.Resource) {
+	it := indexed{data: map[string]string{}, encrypted: manifest.SopsEncrypted(r.Node)}
 	for _, field := range []string{"data", "stringData"} {
-		m := render.MapValue(r.Node, field)
+		m := manifest.MapValue(r.Node, field)
 		if m == nil || m.Kind != yaml.MappingNode {
 			continue
 		}

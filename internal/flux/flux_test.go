@@ -7,7 +7,7 @@ import (
 
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/tree"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 // TestResolveFollowsEachObjectOnce resolves a cluster directory given as a relative path: the
@@ -56,7 +56,7 @@ func TestScanParsesOnlyFluxDocuments(t *testing.T) {
 	write("kustomization.yaml", "resources:\n- app.yaml\n- sync.yaml\n")
 	write("app.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n labels: x\n")
 	write("sync.yaml", "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  path: ./\n  sourceRef: {kind: GitRepository, name: flux-system}\n")
-	if _, err := render.ParseManifest([]byte("apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n labels: x\n")); err == nil {
+	if _, err := manifest.Parse([]byte("apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n labels: x\n")); err == nil {
 		t.Fatal("the malformed document parses: the test shows nothing")
 	}
 	repo, err := Resolve([]string{dir}, Options{SourceRoot: dir, Cache: tree.NewCache()})

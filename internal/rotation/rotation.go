@@ -10,7 +10,7 @@ import (
 
 	"github.com/acrgen/acrgen/internal/engine"
 	"github.com/acrgen/acrgen/pkg/provision"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
 )
 
 // Steps are the side effects Run puts in order.
@@ -71,7 +71,7 @@ func Run(ctx context.Context, steps Steps, popts provision.Options, ropts engine
 		out.KeptPassword = true
 		ropts.Credential = nil
 	} else {
-		ropts.Credential = &render.Credential{Username: res.Username, Password: res.Password.Bytes()}
+		ropts.Credential = &secret.Credential{Username: res.Username, Password: res.Password.Bytes()}
 		defer clear(ropts.Credential.Password)
 		ropts.Expires = res.Expires
 		ropts.CredentialID = res.CredentialID.String()

@@ -18,7 +18,9 @@ import (
 	"text/template"
 
 	"filippo.io/age"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
+	"github.com/acrgen/acrgen/pkg/settings"
 	"github.com/acrgen/acrgen/templates"
 )
 
@@ -80,10 +82,10 @@ func (o *Options) validate() error {
 	if !strings.ContainsAny(o.Registry, ".:/") && !azureRegistryName.MatchString(o.Registry) {
 		return inputErr("--registry %q is not an Azure Container Registry name (5 to 50 letters and digits) or a login server such as myregistry.azurecr.io", o.Registry)
 	}
-	if _, err := render.ParseLoginServer(o.Registry, ""); err != nil || strings.Contains(o.Registry, "://") {
+	if _, err := settings.ParseLoginServer(o.Registry, ""); err != nil || strings.Contains(o.Registry, "://") {
 		return inputErr("--registry %q: want a registry name or a login server such as myregistry.azurecr.io", o.Registry)
 	}
-	o.Age, o.AzureKV = render.SplitList(o.Age), render.SplitList(o.AzureKV)
+	o.Age, o.AzureKV = settings.SplitList(o.Age), settings.SplitList(o.AzureKV)
 	if len(o.Age) == 0 && len(o.AzureKV) == 0 {
 		return inputErr("a recipient is required: --age RECIPIENT (age1...) or --azure-kv URL (https://VAULT.vault.azure.net/keys/KEY/VERSION)")
 	}
@@ -104,7 +106,7 @@ func (o *Options) validate() error {
 	if !safePath.MatchString(o.Path) || path.Clean(o.Path) != o.Path || strings.HasPrefix(o.Path, "..") || o.Path == "." {
 		return inputErr("--path %q: want a relative directory inside the repository, such as apps or clusters/prod/apps", o.Path)
 	}
-	if err := render.ValidateSecretName(o.SecretName); err != nil {
+	if err := secret.ValidateName(o.SecretName); err != nil {
 		return inputErr("--secret-name: %v", err)
 	}
 	return o.validateArgoCD()
@@ -127,7 +129,7 @@ func (o *Options) validateArgoCD() error {
 	if o.Namespace == "" {
 		o.Namespace = fluxName(path.Base(o.Path))
 	}
-	if err := render.ValidateNamespace(o.Namespace); err != nil {
+	if err := manifest.ValidateNamespace(o.Namespace); err != nil {
 		return inputErr("--namespace: %v", err)
 	}
 	return nil

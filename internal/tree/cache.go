@@ -4,7 +4,7 @@ import (
 	"io/fs"
 	"sync"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 // Cache keeps the files read by several Loads of one run, so that a base shared by many
@@ -21,8 +21,8 @@ type Cache struct {
 
 type cached struct {
 	mode     fs.FileMode
-	full     *render.Manifest
-	relevant map[string]*render.Manifest // by the key of the triggers
+	full     *manifest.File
+	relevant map[string]*manifest.File // by the key of the triggers
 }
 
 // NewCache returns an empty cache.
@@ -36,7 +36,7 @@ func (c *Cache) Parses() int {
 }
 
 // get returns a cached parse of path that serves the triggers of key ("": a full parse).
-func (c *Cache) get(path, key string) (*render.Manifest, fs.FileMode, bool) {
+func (c *Cache) get(path, key string) (*manifest.File, fs.FileMode, bool) {
 	if c == nil {
 		return nil, 0, false
 	}
@@ -106,7 +106,7 @@ func (c *Cache) putKustomization(k *Kustomization) {
 }
 
 // put records a parse of path made with the triggers of key ("": a full parse).
-func (c *Cache) put(path, key string, m *render.Manifest, mode fs.FileMode) {
+func (c *Cache) put(path, key string, m *manifest.File, mode fs.FileMode) {
 	if c == nil {
 		return
 	}
@@ -115,7 +115,7 @@ func (c *Cache) put(path, key string, m *render.Manifest, mode fs.FileMode) {
 	c.parses++
 	e := c.files[path]
 	if e == nil {
-		e = &cached{relevant: map[string]*render.Manifest{}}
+		e = &cached{relevant: map[string]*manifest.File{}}
 		c.files[path] = e
 	}
 	e.mode = mode

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/api/types"
 )
 
@@ -26,11 +26,11 @@ func TestCacheParsesSharedBaseOnce(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		ns := "ns" + string(rune('a'+i))
 		write("overlays/"+ns+"/kustomization.yaml", "namespace: "+ns+"\nresources:\n- ../../base\n")
-		tr, err := Load(filepath.Join(dir, "overlays", ns), Options{Kinds: render.NewKinds(), Interest: Interest{Registries: []string{"myregistry.azurecr.io"}}, Cache: cache})
+		tr, err := Load(filepath.Join(dir, "overlays", ns), Options{Kinds: manifest.NewKinds(), Interest: Interest{Registries: []string{"myregistry.azurecr.io"}}, Cache: cache})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(tr.Instances) != 3 || tr.Instances[0].Namespace != ns || tr.Instances[0].Images[0][0] != "myregistry.azurecr.io/a" {
+		if len(tr.Instances) != 3 || tr.Instances[0].Namespace != ns || tr.Instances[0].PodSpecs[0].Images[0] != "myregistry.azurecr.io/a" {
 			t.Fatalf("overlay %s: want the 3 pods of the base in %s, got %d", ns, ns, len(tr.Instances))
 		}
 	}
@@ -51,13 +51,13 @@ func TestCacheReadsFileOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := NewCache()
-	if _, err := Load(dir, Options{Kinds: render.NewKinds(), Interest: Interest{Kinds: []GroupKind{{Group: "kustomize.toolkit.fluxcd.io", Kind: "Kustomization"}}}, ObjectsOnly: true, Cache: cache}); err != nil {
+	if _, err := Load(dir, Options{Kinds: manifest.NewKinds(), Interest: Interest{Kinds: []GroupKind{{Group: "kustomize.toolkit.fluxcd.io", Kind: "Kustomization"}}}, ObjectsOnly: true, Cache: cache}); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(p, []byte(fmt.Sprintf(pod, "second")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tr, err := Load(dir, Options{Kinds: render.NewKinds(), Interest: Interest{Registries: []string{"myregistry.azurecr.io"}}, Cache: cache})
+	tr, err := Load(dir, Options{Kinds: manifest.NewKinds(), Interest: Interest{Registries: []string{"myregistry.azurecr.io"}}, Cache: cache})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestCacheSharesKustomizationsNotTheAdjustedRoot(t *testing.T) {
 	}}
 	load := func(c *Cache, d string, o *Overlay) Instance {
 		t.Helper()
-		tr, err := Load(filepath.Join(dir, d), Options{Kinds: render.NewKinds(), Interest: Interest{Registries: []string{"myregistry.azurecr.io"}}, Cache: c, Overlay: o})
+		tr, err := Load(filepath.Join(dir, d), Options{Kinds: manifest.NewKinds(), Interest: Interest{Registries: []string{"myregistry.azurecr.io"}}, Cache: c, Overlay: o})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,8 +199,8 @@ func TestCacheSharesKustomizationsNotTheAdjustedRoot(t *testing.T) {
 	}
 	check := func(what string, in Instance, ns, image string) {
 		t.Helper()
-		if in.Namespace != ns || in.Images[0][0] != image {
-			t.Errorf("%s: got namespace %q image %q, want %q %q", what, in.Namespace, in.Images[0][0], ns, image)
+		if in.Namespace != ns || in.PodSpecs[0].Images[0] != image {
+			t.Errorf("%s: got namespace %q image %q, want %q %q", what, in.Namespace, in.PodSpecs[0].Images[0], ns, image)
 		}
 	}
 	for _, adjustedFirst := range []bool{true, false} {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 // InputError is bad input: a file acrgen cannot read as a manifest or kustomization. The CLI
@@ -26,7 +26,7 @@ func (e *InputError) Error() string {
 // lineErr is err, from parsing the file shown as path, as an input error with the line
 // render reported.
 func lineErr(path string, err error) error {
-	var le *render.LineError
+	var le *manifest.LineError
 	if errors.As(err, &le) {
 		return &InputError{Path: path, Line: le.Line, Msg: le.Msg}
 	}

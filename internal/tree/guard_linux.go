@@ -2,6 +2,7 @@ package tree
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"syscall"
@@ -10,29 +11,65 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// On Linux the guard is a write lease (fcntl F_SETLEASE, F_WRLCK): the kernel grants it only
-// while no other process has the file open, and while acrgen holds it, any other open or
-// truncate of the file waits until acrgen releases it (at most /proc/sys/fs/lease-break-time,
-// 45 s by default; a write takes microseconds). So no save can reach the file between acrgen's
-// read of it and its write, neither from a program that had it open before (there is none) nor
-// from one that opens it meanwhile (it waits, then saves over acrgen's bytes).
+// On Linux the guard is a write lease (fcntl F_SETLEASE, F_WRLCK) where the kernel grants one:
+// it grants it only while no other process has the file open, and while acrgen holds it, any
+// other open or truncate of the file waits until acrgen releases it (at most
+// /proc/sys/fs/lease-break-time, 45 s by default; a write takes microseconds). So no save can
+// reach the file between acrgen's read of it and its write, neither from a program that had it
+// open before (there is none) nor from one that opens it meanwhile (it waits, then saves over
+// acrgen's bytes). Where the kernel refuses a lease (a file of another user, NFS, FUSE, leases
+// disabled), the rename guard (guard_rename.go) writes the file instead, and the run says so.
 
 // leaseWait is how long a write waits for other programs to close a file it is to write (a
 // build reading it, say) before it gives up with a conflict.
 var leaseWait = time.Second
 
-// guarded is a file open for reading and writing under a write lease.
-type guarded struct {
+// setLease asks the kernel for a write lease on f; a variable for tests that simulate its
+// refusal.
+var setLease = func(f *os.File) error {
+	_, err := unix.FcntlInt(f.Fd(), unix.F_SETLEASE, unix.F_WRLCK)
+	return err
+}
+
+// noLease is the kernel's refusal of a write lease on a file, and why.
+type noLease struct {
+	why string
+	err error
+}
+
+func (e *noLease) Error() string { return fmt.Sprintf("%s: %v", e.why, e.err) }
+
+// openGuarded opens the regular file at path under the run's guard, or prepares to create it
+// (mode perm; exclusively) when create is true: under a write lease, or, where the kernel
+// refuses one (or gd asks for it), under the rename guard. It never follows a symlink in the
+// file's place, never blocks on a FIFO or on another program's lease, and refuses a file with
+// more than one name. Its errors name the file name.
+func openGuarded(gd *guarding, path, name string, create bool, perm fs.FileMode) (guard, error) {
+	if gd.mode == GuardRename {
+		return openRenamed(gd, path, name, create, perm, errRenameChosen)
+	}
+	g, err := openLeased(path, name, create, perm)
+	var refused *noLease
+	switch {
+	case errors.As(err, &refused) && gd.mode == GuardAuto:
+		return openRenamed(gd, path, name, create, perm, refused)
+	case errors.As(err, &refused):
+		return nil, errUnguarded(name, refused.why, refused.err)
+	}
+	return g, err
+}
+
+// leased is a file open for reading and writing under a write lease.
+type leased struct {
 	f          *os.File
 	path, name string      // name is the path as messages show it
 	mode       fs.FileMode // its permission bits
+	created    bool
 }
 
-// openGuarded opens the regular file at path under a write lease, or creates it (mode perm;
-// exclusively) when create is true. It never follows a symlink in the file's place, never
-// blocks on a FIFO or on another program's lease, and refuses a file with more than one name.
-// Its errors name the file name.
-func openGuarded(path, name string, create bool, perm fs.FileMode) (*guarded, error) {
+// openLeased opens the regular file at path under a write lease, or creates it (mode perm;
+// exclusively) when create is true. A lease the kernel refuses is a *noLease.
+func openLeased(path, name string, create bool, perm fs.FileMode) (*leased, error) {
 	flags := os.O_RDWR | syscall.O_NOFOLLOW | syscall.O_NONBLOCK | syscall.O_CLOEXEC
 	if create {
 		flags |= os.O_CREATE | os.O_EXCL
@@ -46,10 +83,12 @@ func openGuarded(path, name string, create bool, perm fs.FileMode) (*guarded, er
 	case errors.Is(err, syscall.EWOULDBLOCK):
 		// Another program holds a lease on it (a file server, say).
 		return nil, &ConflictError{Path: name, Open: true}
+	case !create && errors.Is(err, fs.ErrNotExist):
+		return nil, &ConflictError{Path: name} // renamed away since it was read
 	case err != nil:
 		return nil, err
 	}
-	g := &guarded{f: f, path: path, name: name}
+	g := &leased{f: f, path: path, name: name, created: create}
 	if err := g.lease(); err != nil {
 		f.Close()
 		if create {
@@ -79,10 +118,10 @@ func openGuarded(path, name string, create bool, perm fs.FileMode) (*guarded, er
 }
 
 // lease takes the write lease, waiting up to leaseWait for other programs to close the file.
-func (g *guarded) lease() error {
+func (g *leased) lease() error {
 	deadline := time.Now().Add(leaseWait)
 	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
-		_, err := unix.FcntlInt(g.f.Fd(), unix.F_SETLEASE, unix.F_WRLCK)
+		err := setLease(g.f)
 		switch {
 		case err == nil:
 			return nil
@@ -91,16 +130,16 @@ func (g *guarded) lease() error {
 		case errors.Is(err, unix.EAGAIN):
 			return &ConflictError{Path: g.name, Open: true}
 		case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
-			return errUnguarded(g.name, "a lease needs the file's owner or CAP_LEASE: run acrgen as the owner of the tree's files", err)
+			return &noLease{"the kernel grants a write lease only to the file's owner or to CAP_LEASE", err}
 		default:
-			return errUnguarded(g.name, "its filesystem does not grant write leases (fcntl F_SETLEASE)", err)
+			return &noLease{"its filesystem does not grant write leases (fcntl F_SETLEASE)", err}
 		}
 	}
 }
 
 // read reads the whole file through the lease (at most max bytes plus one); once, before a
 // write.
-func (g *guarded) read(max int64) ([]byte, error) {
+func (g *leased) read(max int64) ([]byte, error) {
 	fi, err := g.f.Stat()
 	if err != nil {
 		return nil, err
@@ -108,33 +147,30 @@ func (g *guarded) read(max int64) ([]byte, error) {
 	return readAll(g.f, fi.Size(), max)
 }
 
-// write replaces the file's bytes with data: truncated, then written from the start, so that
-// a kill in between leaves a prefix of data, which recovery recognises.
-func (g *guarded) write(data []byte) error {
-	if err := g.f.Truncate(0); err != nil {
-		return err
-	}
-	_, err := g.f.WriteAt(data, 0)
-	return err
-}
+func (g *leased) perm() fs.FileMode { return g.mode }
 
-// stillNamed checks that the file's name still leads to the file written: a save by rename
-// since the open replaced it, and what the name holds is the user's.
-func (g *guarded) stillNamed() error {
+// replace rewrites the file in place (truncated, then written from the start, so that a kill
+// in between leaves a prefix of data, which recovery recognises), then checks that the file's
+// name still leads to the file written: a save by rename since the open replaced it, and what
+// the name holds is the user's.
+func (g *leased) replace(data, cur []byte) (change, error) {
+	ch := &rewritten{path: g.path, name: g.name, old: cur, data: data, perm: g.mode, created: g.created}
+	if err := g.f.Truncate(0); err != nil {
+		return ch, err
+	}
+	if _, err := g.f.WriteAt(data, 0); err != nil {
+		return ch, err
+	}
 	fi, err := g.f.Stat()
 	if err != nil {
-		return err
+		return ch, err
 	}
 	named, err := os.Lstat(g.path)
 	if err != nil || !os.SameFile(fi, named) {
-		return &ConflictError{Path: g.name}
+		return ch, &ConflictError{Path: g.name}
 	}
-	return nil
+	return ch, nil
 }
 
 // release closes the file, which gives the lease up: a program waiting to open it goes on.
-func (g *guarded) release() { g.f.Close() }
-
-// writesSupported says whether this system can guard a write: Linux can (each file's
-// filesystem may still refuse a lease: openGuarded says so then).
-func writesSupported() error { return nil }
+func (g *leased) release() { g.f.Close() }

@@ -3,40 +3,20 @@ package tree
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
-
-// guardedTree writes a.yaml and b.yaml ("old\n") into a fresh tree and locks it; saveAt, when
-// set, runs while b.yaml is guarded, between acrgen's read of it and its write.
-func guardedTree(t *testing.T, saveAt func(path string)) (lk *Lock, a, b string, ws []Write) {
-	t.Helper()
-	dir := t.TempDir()
-	a, b = filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
-	for _, p := range []string{a, b} {
-		writeTestFile(t, p, "old\n")
-		ws = append(ws, Write{Path: p, Data: []byte("new\n"), Old: []byte("old\n")})
-	}
-	if saveAt != nil {
-		whileGuarded = func(p string) {
-			if filepath.Base(p) == "b.yaml" {
-				saveAt(p)
-			}
-		}
-		t.Cleanup(func() { whileGuarded = nil })
-	}
-	return lockFor(t, dir), a, b, ws
-}
 
 // A save in place that starts while acrgen holds a file between its read and its write waits
 // for acrgen's write and then lands on top of it: the user's bytes are what the file holds.
 func TestGuardedWriteHoldsASaveOffUntilItIsDone(t *testing.T) {
 	saved := make(chan error, 1)
-	lk, _, b, ws := guardedTree(t, func(p string) {
+	lk, _, b, ws := guardedTree(t, GuardAuto, func(p string) {
 		go func() { saved <- os.WriteFile(p, []byte("saved by the user\n"), 0o644) }()
 		select {
 		case err := <-saved:
@@ -55,36 +35,13 @@ func TestGuardedWriteHoldsASaveOffUntilItIsDone(t *testing.T) {
 	}
 }
 
-// A save by rename (a new file put in the old one's place) while acrgen holds the old one is
-// found after the write: the user's file is kept, the files already written are put back, and
-// the conflict names the file.
-func TestGuardedWriteFindsASaveByRename(t *testing.T) {
-	lk, a, b, ws := guardedTree(t, func(p string) {
-		tmp := p + ".save"
-		writeTestFile(t, tmp, "saved by the user\n")
-		if err := os.Rename(tmp, p); err != nil {
-			t.Error(err)
-		}
-	})
-	err := lk.WriteAll(context.Background(), ws)
-	var ce *ConflictError
-	if !errors.As(err, &ce) || ce.Path != b || !strings.Contains(err.Error(), "nothing was written") {
-		t.Fatalf("want a conflict naming b.yaml, got %v", err)
-	}
-	for p, want := range map[string]string{a: "old\n", b: "saved by the user\n"} {
-		if got, _ := os.ReadFile(p); string(got) != want {
-			t.Errorf("%s holds %q, want %q", filepath.Base(p), got, want)
-		}
-	}
-}
-
 // A file another program holds open (and might be writing) is not written: before the commit
 // point, the run waits leaseWait for it to be closed, then gives up with nothing written.
 func TestWriteAllWaitsForAnOpenFileThenGivesUp(t *testing.T) {
 	saved := leaseWait
 	leaseWait = 50 * time.Millisecond
 	t.Cleanup(func() { leaseWait = saved })
-	lk, a, b, ws := guardedTree(t, nil)
+	lk, a, b, ws := guardedTree(t, GuardAuto, nil)
 	f, err := os.OpenFile(b, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -110,30 +67,57 @@ func TestWriteAllWaitsForAnOpenFileThenGivesUp(t *testing.T) {
 	}
 }
 
-// A file of the tree with a second name (a hard link), inside the tree or out of it, is not
-// written, since the write would change the other name's file too: an input error naming it,
-// and nothing written.
-func TestWriteAllRefusesHardLinks(t *testing.T) {
-	for _, outside := range []bool{true, false} {
-		t.Run(fmt.Sprintf("other name outside the tree: %v", outside), func(t *testing.T) {
-			lk, a, b, ws := guardedTree(t, nil)
-			other := filepath.Join(filepath.Dir(b), "copy.yaml")
-			if outside {
-				other = filepath.Join(t.TempDir(), "outside.yaml")
-			}
-			if err := os.Link(b, other); err != nil {
+// Where the kernel refuses a write lease (a filesystem without leases: EINVAL; a file of
+// another user: EACCES), the rename guard writes the file instead, and the run notes it once,
+// naming how many files, the first of them and the kernel's reason; never silently. With
+// guardLease (undoing a write made under a lease) the refusal stands.
+func TestLeaseRefusedFallsBackToTheRenameGuard(t *testing.T) {
+	for errno, reason := range map[syscall.Errno]string{
+		syscall.EINVAL: "its filesystem does not grant write leases (fcntl F_SETLEASE): invalid argument",
+		syscall.EACCES: "the kernel grants a write lease only to the file's owner or to CAP_LEASE: permission denied",
+	} {
+		t.Run(errno.Error(), func(t *testing.T) {
+			saved := setLease
+			setLease = func(*os.File) error { return errno }
+			t.Cleanup(func() { setLease = saved })
+			lk, a, b, ws := guardedTree(t, GuardAuto, nil)
+			before := inode(t, b)
+			if err := lk.WriteAll(context.Background(), ws); err != nil {
 				t.Fatal(err)
 			}
-			err := lk.WriteAll(context.Background(), ws)
-			var ie *InputError
-			if !errors.As(err, &ie) || ie.Path != b || !strings.Contains(err.Error(), "has 2 hard links") {
-				t.Fatalf("want an input error naming b.yaml and its links, got %v", err)
+			wantFiles(t, map[string]string{a: "new\n", b: "new\n"})
+			if inode(t, b) == before {
+				t.Errorf("b.yaml kept its inode: not written by the rename guard")
 			}
-			for _, p := range []string{a, b, other} {
-				if got, _ := os.ReadFile(p); string(got) != "old\n" {
-					t.Errorf("%s was written: %q", p, got)
-				}
+			want := []string{"ACR074 " + filepath.Dir(a) + ": the rename guard wrote 2 file(s), each through a temporary file exchanged with it atomically, since the kernel granted no write lease (" + a + ": " + reason + ")"}
+			if got := located(lk.TakeNotes()); !slices.Equal(got, want) {
+				t.Errorf("notes:\n%q\nwant\n%q", got, want)
+			}
+			if got := lk.TakeNotes(); got != nil {
+				t.Errorf("the note was taken twice: %v", got)
+			}
+			if _, err := openGuarded(&guarding{mode: guardLease}, a, a, false, 0); err == nil || !strings.Contains(err.Error(), reason) {
+				t.Errorf("a lease alone: want the refusal, got %v", err)
 			}
 		})
+	}
+}
+
+// Without a lease and without an atomic exchange (NFS, say), nothing is written, and the
+// refusal gives both reasons.
+func TestLeaseRefusedAndNoExchangeIsRefused(t *testing.T) {
+	savedLease, savedExchange := setLease, exchange
+	setLease = func(*os.File) error { return syscall.EINVAL }
+	exchange = func(a, b string) error { return renameErr("exchange", a, b, syscall.EINVAL) }
+	t.Cleanup(func() { setLease, exchange = savedLease, savedExchange })
+	lk, a, b, ws := guardedTree(t, GuardAuto, nil)
+	err := lk.WriteAll(context.Background(), ws)
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "no write lease (its filesystem does not grant write leases") || !strings.Contains(err.Error(), "cannot exchange two files atomically") {
+		t.Fatalf("want a refusal giving both reasons, got %v", err)
+	}
+	wantFiles(t, map[string]string{a: "old\n", b: "old\n"})
+	if len(lk.TakeNotes()) != 0 {
+		t.Errorf("a note although nothing was written")
 	}
 }

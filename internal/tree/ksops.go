@@ -5,7 +5,7 @@ import (
 	"io/fs"
 	"path/filepath"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"github.com/acrgen/acrgen/pkg/yamledit"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -29,7 +29,7 @@ type KSOPS struct {
 	// Files are the real paths of the files it lists.
 	Files []string
 	// Gen is what the file says.
-	Gen render.KSOPSGenerator
+	Gen manifest.KSOPSGenerator
 	// Src, Doc and Mode are the file's bytes, its object node and permission bits, for in-place
 	// edits.
 	Src  *yamledit.Source
@@ -55,15 +55,15 @@ func readKSOPS(rd reader, k *Kustomization, entry, p string) (*KSOPS, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := render.ParseManifest(b)
+	m, err := manifest.Parse(b)
 	if err != nil {
 		return nil, lineErr(rd.display(p), err)
 	}
 	res := m.Resources()
-	if len(res) != 1 || !render.IsKSOPSGenerator(res[0].APIVersion, res[0].Kind) {
+	if len(res) != 1 || !manifest.IsKSOPSGenerator(res[0].APIVersion, res[0].Kind) {
 		return nil, nil
 	}
-	gen, err := render.ParseKSOPSGenerator(res[0].Node)
+	gen, err := manifest.ParseKSOPSGenerator(res[0].Node)
 	if err != nil {
 		return nil, lineErr(rd.display(p), err)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/resid"
 )
@@ -32,7 +32,7 @@ func TestKSOPSGenerators(t *testing.T) {
 			"secretFrom:\n- metadata: {name: more}\n  files: [more.enc.txt]\n",
 		"acr-secret.enc.yaml": secretEnc,
 	})
-	tr, err := Load(dir, Options{Kinds: render.NewKinds()})
+	tr, err := Load(dir, Options{Kinds: manifest.NewKinds()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestKSOPSGenerators(t *testing.T) {
 		"kustomization.yaml": "resources:\n- pod.yaml\ngenerators:\n- secret-generator.yaml\n- other.yaml\n",
 		"other.yaml":         "apiVersion: example.com/v1\nkind: Maker\nmetadata:\n  name: m\n",
 	})
-	tr, err = Load(dir, Options{Kinds: render.NewKinds()})
+	tr, err = Load(dir, Options{Kinds: manifest.NewKinds()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestKSOPSGeneratorRefusals(t *testing.T) {
 				files[p] = s
 			}
 			testtool.WriteTree(t, dir, files)
-			_, err := Load(dir, Options{Kinds: render.NewKinds()})
+			_, err := Load(dir, Options{Kinds: manifest.NewKinds()})
 			for _, w := range c.want {
 				if err == nil || !strings.Contains(err.Error(), w) {
 					t.Fatalf("want an error containing %q, got %v", w, err)
@@ -97,7 +97,7 @@ func TestKSOPSGeneratorRefusals(t *testing.T) {
 	if err := os.Symlink(filepath.Join(outside, "secret.enc.yaml"), filepath.Join(dir, "link.enc.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(dir, Options{Kinds: render.NewKinds()}); err == nil || !strings.Contains(err.Error(), "symlink leaves the directory") {
+	if _, err := Load(dir, Options{Kinds: manifest.NewKinds()}); err == nil || !strings.Contains(err.Error(), "symlink leaves the directory") {
 		t.Fatalf("want the symlink refused, got %v", err)
 	}
 }
@@ -119,14 +119,13 @@ func TestDeployerPatchLost(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			testtool.WriteTree(t, dir, map[string]string{"kustomization.yaml": c.kustomization, "pod.yaml": podYAML})
-			tr, err := Load(dir, Options{Kinds: render.NewKinds(), Overlay: c.overlay})
+			tr, err := Load(dir, Options{Kinds: manifest.NewKinds(), Overlay: c.overlay})
 			if err != nil {
 				t.Fatal(err)
 			}
-			inst := tr.Instances[0]
-			ps := inst.PodSpecs[0]
-			if !inst.EditLost(ps) || inst.RootPatchLost(ps) != c.lost || inst.DeployerPatchLost(ps) != c.by {
-				t.Errorf("edit lost %v, root patch lost %v (want %v), by the deployer %v (want %v)", inst.EditLost(ps), inst.RootPatchLost(ps), c.lost, inst.DeployerPatchLost(ps), c.by)
+			ps := tr.Instances[0].PodSpecs[0]
+			if !ps.EditLost || ps.RootPatchLost != c.lost || ps.DeployerPatchLost != c.by {
+				t.Errorf("edit lost %v, root patch lost %v (want %v), by the deployer %v (want %v)", ps.EditLost, ps.RootPatchLost, c.lost, ps.DeployerPatchLost, c.by)
 			}
 		})
 	}

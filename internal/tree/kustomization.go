@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"github.com/acrgen/acrgen/pkg/yamledit"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -58,7 +58,7 @@ func (ks kustomizations) parse(p string) (*Kustomization, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := render.ParseManifest(b)
+	m, err := manifest.Parse(b)
 	if err != nil {
 		return nil, lineErr(display(p), err)
 	}
@@ -73,7 +73,7 @@ func (ks kustomizations) parse(p string) (*Kustomization, error) {
 	k.K.FixKustomization()
 	// A namespace that holds a variable (Flux's postBuild substitutes it in the build's
 	// output) is resolved, or reported, with the resources it places (see walker.placed).
-	if err := render.ValidateNamespace(k.K.Namespace); err != nil && len(render.NamespaceVariables(k.K.Namespace)) == 0 {
+	if err := manifest.ValidateNamespace(k.K.Namespace); err != nil && len(manifest.NamespaceVariables(k.K.Namespace)) == 0 {
 		return nil, &InputError{Path: display(p), Line: k.namespaceLine(), Msg: "namespace: " + err.Error()}
 	}
 	return k, nil
@@ -85,7 +85,7 @@ func (k *Kustomization) namespaceLine() int {
 	if k.Doc == nil {
 		return 0 // generated in memory
 	}
-	n := render.MapValue(k.Doc, "namespace")
+	n := manifest.MapValue(k.Doc, "namespace")
 	if n == nil || n.Value != k.K.Namespace {
 		return 0
 	}
@@ -134,7 +134,7 @@ func (k *Kustomization) patchLine(path string) int {
 		}
 		for _, it := range k.Doc.Content[i+1].Content {
 			if it.Kind == yaml.MappingNode {
-				it = render.MapValue(it, "path")
+				it = manifest.MapValue(it, "path")
 			}
 			if it != nil && it.Kind == yaml.ScalarNode && it.Value == path {
 				return it.Line

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -19,7 +19,7 @@ import (
 // Instance is one occurrence of a resource in the build of the root.
 type Instance struct {
 	File     *File
-	Resource render.Resource
+	Resource manifest.Resource
 	// Namespace is the resource's effective namespace after every kustomization's namespace:.
 	Namespace string
 	// NamespaceFile and NamespaceLine are where a kustomization's namespace: field sets
@@ -28,68 +28,45 @@ type Instance struct {
 	NamespaceLine int
 	// Name is the resource's effective name after every namePrefix and nameSuffix.
 	Name string
-	// PodSpecs are the resource's pod specs; Images[i] holds the effective images of
-	// PodSpecs[i] after every images: transformer.
-	PodSpecs []render.PodSpec
-	Images   [][]string
+	// PodSpecs are the resource's pod specs, each with what the build makes of it.
+	PodSpecs []PodSpec
 	// ImageFields are the image fields of a resource of a kind acrgen does not know as a
-	// workload (see render.ImageFields), their images after every images: transformer.
-	ImageFields []render.ImageField
+	// workload (see manifest.ImageFields), their images after every images: transformer.
+	ImageFields []manifest.ImageField
 	// PatchName and PatchNamespace identify the resource as the root kustomization's patches
 	// see it: after the transformers of everything below the root.
 	PatchName, PatchNamespace string
-	// Secrets[i] are the imagePullSecrets of PodSpecs[i] after the patches on the way.
-	Secrets [][]string
 	// Deleted is true when a patch on the way ($patch: delete) removes the resource.
 	Deleted bool
-	// lost[i] is true when the patches on the way replace the imagePullSecrets of
-	// PodSpecs[i], so that a secret added in the file never reaches the build.
-	lost []bool
-	// rootLost[i] is true when a patchesJson6902 of the root, or a patch a deployer appends to
-	// the root's, drops imagePullSecrets that the root's patches gave PodSpecs[i]: not even
-	// acrgen's patch of the root reaches the build. deployerLost[i] is true when it is the
-	// deployer's patch.
-	rootLost, deployerLost []bool
 }
 
-// EditLost reports whether a secret added to ps (one of PodSpecs) in the file would be
-// dropped by a patch on the way: the workload must then get it through a patch of the root.
-func (i Instance) EditLost(ps render.PodSpec) bool {
-	for j, p := range i.PodSpecs {
-		if p.Node == ps.Node {
-			return j < len(i.lost) && i.lost[j]
-		}
-	}
-	return false
-}
-
-// RootPatchLost reports whether a secret that acrgen's patch of the root gives ps would be
-// dropped by a patchesJson6902 of the root, which kustomize runs after every other patch, or by
-// a patch that a deployer appends after acrgen's (see [Instance.DeployerPatchLost]).
-func (i Instance) RootPatchLost(ps render.PodSpec) bool {
-	return lostAt(i, i.rootLost, ps)
-}
-
-// DeployerPatchLost reports whether what drops the secret of acrgen's patch of the root (see
-// [Instance.RootPatchLost]) is a patch that the Overlay's deployer appends to the root's patches
-// (Argo CD's spec.source.kustomize.patches, a Flux Kustomization's spec.patches).
-func (i Instance) DeployerPatchLost(ps render.PodSpec) bool {
-	return lostAt(i, i.deployerLost, ps)
-}
-
-// lostAt is lost's entry for ps, one of i.PodSpecs.
-func lostAt(i Instance, lost []bool, ps render.PodSpec) bool {
-	for j, p := range i.PodSpecs {
-		if p.Node == ps.Node {
-			return j < len(lost) && lost[j]
-		}
-	}
-	return false
+// PodSpec is one pod spec of an [Instance]: the mapping in the file, which acrgen edits, and
+// what the kustomizations on the way make of it in the build.
+type PodSpec struct {
+	// Spec is the pod spec as the file has it.
+	Spec manifest.PodSpec
+	// Images are its effective images, after every images: transformer and patch on the way.
+	Images []string
+	// Secrets are its imagePullSecrets after the patches on the way.
+	Secrets []string
+	// EditLost is true when the patches on the way replace its imagePullSecrets, so that a
+	// secret added in the file never reaches the build: the workload must then get it through
+	// a patch of the root.
+	EditLost bool
+	// RootPatchLost is true when a patchesJson6902 of the root (which kustomize runs after
+	// every other patch) drops the imagePullSecrets that the root's patches give it: not even
+	// acrgen's patch of the root reaches the build; nor does it when a patch a deployer appends
+	// to the root's drops them.
+	RootPatchLost bool
+	// DeployerPatchLost is true when what drops the secret of acrgen's patch of the root (see
+	// RootPatchLost) is a patch that the Overlay's deployer appends to the root's patches (Argo
+	// CD's spec.source.kustomize.patches, a Flux Kustomization's spec.patches).
+	DeployerPatchLost bool
 }
 
 // layering runs the chains of one load.
 type layering struct {
-	kinds   *render.Kinds
+	kinds   *manifest.Kinds
 	display func(string) string
 	// objectsOnly leaves the pod specs, images and secrets out.
 	objectsOnly bool
@@ -105,7 +82,7 @@ type layering struct {
 // clusterScoped reports whether r is of a kind kyaml's built-in schema knows as cluster-scoped;
 // a kind it does not know counts as namespaced, as Argo CD counts a kind its cluster does not
 // describe.
-func clusterScoped(r render.Resource) bool {
+func clusterScoped(r manifest.Resource) bool {
 	return openapi.IsCertainlyClusterScoped(yaml.TypeMeta{APIVersion: r.APIVersion, Kind: r.Kind})
 }
 
@@ -114,7 +91,7 @@ func clusterScoped(r render.Resource) bool {
 func (ly *layering) instances(files map[string]*File, order []occurrence) ([]Instance, error) {
 	// The resources first, to size the result: thousands of instances grown one append at a
 	// time would allocate them several times over.
-	resources := make([][]render.Resource, len(order))
+	resources := make([][]manifest.Resource, len(order))
 	n := 0
 	for i, o := range order {
 		resources[i] = files[o.path].Manifest.Resources()
@@ -138,9 +115,9 @@ func (ly *layering) instances(files map[string]*File, order []occurrence) ([]Ins
 				continue
 			}
 			if ly.substitute != nil {
-				for _, imgs := range inst.Images {
-					for i := range imgs {
-						imgs[i] = ly.substitute(imgs[i])
+				for _, ps := range inst.PodSpecs {
+					for i := range ps.Images {
+						ps.Images[i] = ly.substitute(ps.Images[i])
 					}
 				}
 			}
@@ -156,7 +133,7 @@ func (ly *layering) instances(files map[string]*File, order []occurrence) ([]Ins
 	return out, nil
 }
 
-func (ly *layering) instance(f *File, r render.Resource, chain []layer) (Instance, error) {
+func (ly *layering) instance(f *File, r manifest.Resource, chain []layer) (Instance, error) {
 	inst := Instance{File: f, Resource: r, Namespace: r.Namespace, Name: r.Name, PatchName: r.Name, PatchNamespace: r.Namespace}
 	for _, step := range chain {
 		if step.namespace != "" {
@@ -177,7 +154,6 @@ func (ly *layering) instance(f *File, r render.Resource, chain []layer) (Instanc
 	if err != nil {
 		return Instance{}, lineErr(ly.display(f.Path), err)
 	}
-	inst.PodSpecs = specs
 	if len(specs) == 0 {
 		if _, ok := ly.kinds.Lookup(r.APIVersion, r.Kind); !ok {
 			if err := ly.imageFields(&inst, chain); err != nil {
@@ -186,22 +162,25 @@ func (ly *layering) instance(f *File, r render.Resource, chain []layer) (Instanc
 		}
 		return inst, nil
 	}
+	inst.PodSpecs = make([]PodSpec, len(specs))
+	for i, ps := range specs {
+		inst.PodSpecs[i].Spec = ps
+	}
 	for _, step := range chain {
 		if len(step.patches) > 0 {
 			return ly.patchedInstance(inst, chain)
 		}
 	}
-	for _, ps := range specs {
-		inst.Secrets = append(inst.Secrets, ps.SecretNames())
+	for i, ps := range specs {
 		imgs := make([]string, len(ps.Images))
-		for i, im := range ps.Images {
-			imgs[i] = im.Value
+		for j, im := range ps.Images {
+			imgs[j] = im.Value
 		}
 		out, err := ly.memoImages(imgs, chain)
 		if err != nil {
 			return Instance{}, &InputError{Path: ly.display(f.Path), Msg: fmt.Sprintf("%s %q: applying images: %v", r.Kind, r.Name, err)}
 		}
-		inst.Images = append(inst.Images, out)
+		inst.PodSpecs[i].Images, inst.PodSpecs[i].Secrets = out, ps.SecretNames()
 	}
 	return inst, nil
 }
@@ -214,7 +193,7 @@ func (ly *layering) imageFields(inst *Instance, chain []layer) error {
 		if len(step.patches) == 0 {
 			continue
 		}
-		expanded, err := render.Expand(inst.Resource.Node)
+		expanded, err := manifest.Expand(inst.Resource.Node)
 		if err != nil {
 			return lineErr(ly.display(inst.File.Path), err)
 		}
@@ -226,14 +205,14 @@ func (ly *layering) imageFields(inst *Instance, chain []layer) error {
 			inst.Deleted = true
 			return nil
 		}
-		inst.ImageFields = render.ImageFields(obj.YNode())
+		inst.ImageFields = manifest.ImageFields(obj.YNode())
 		for i := range inst.ImageFields {
 			// A field a patch wrote has a line of the patch: name the resource's.
 			inst.ImageFields[i].Line = inst.Resource.Node.Line
 		}
 		return nil
 	}
-	fields := render.ImageFields(inst.Resource.Node)
+	fields := manifest.ImageFields(inst.Resource.Node)
 	if len(fields) == 0 {
 		return nil
 	}
@@ -257,7 +236,7 @@ func (ly *layering) imageFields(inst *Instance, chain []layer) error {
 // on a copy of the resource. The original nodes stay what acrgen edits.
 func (ly *layering) patchedInstance(inst Instance, chain []layer) (Instance, error) {
 	// kustomize expands aliases and merge keys when it reads a file; so does the model.
-	expanded, err := render.Expand(inst.Resource.Node)
+	expanded, err := manifest.Expand(inst.Resource.Node)
 	if err != nil {
 		return Instance{}, lineErr(ly.display(inst.File.Path), err)
 	}
@@ -279,8 +258,8 @@ const (
 )
 
 // markSecrets adds a marker secret to every pod spec of obj.
-func markSecrets(kinds *render.Kinds, obj *yaml.RNode, name string) {
-	if res, ok := render.ResourceOf(obj.YNode()); ok {
+func markSecrets(kinds *manifest.Kinds, obj *yaml.RNode, name string) {
+	if res, ok := manifest.ResourceOf(obj.YNode()); ok {
 		if specs, err := kinds.PodSpecs(res); err == nil {
 			for _, ps := range specs {
 				addSecret(ps, name)
@@ -290,7 +269,7 @@ func markSecrets(kinds *render.Kinds, obj *yaml.RNode, name string) {
 }
 
 // addSecret appends name to a pod spec's imagePullSecrets, on a copy the model runs.
-func addSecret(ps render.PodSpec, name string) {
+func addSecret(ps manifest.PodSpec, name string) {
 	entry := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "name"}, {Kind: yaml.ScalarNode, Value: name}}}
 	switch {
 	case ps.PullSecrets == nil:
@@ -355,7 +334,8 @@ func (ly *layering) applyChain(inst Instance, chain []layer, obj *yaml.RNode, at
 }
 
 // runChain runs the chain's patches and images on obj, a copy of the instance's resource.
-// With marked, obj carries markerSecret and only inst.lost is filled in.
+// With marked, obj carries markerSecret and only the pod specs' EditLost and RootPatchLost
+// are filled in.
 func (ly *layering) runChain(inst Instance, chain []layer, obj *yaml.RNode, marked bool) (Instance, error) {
 	r := inst.Resource
 	var atRoot func(*yaml.RNode, int)
@@ -378,37 +358,31 @@ func (ly *layering) runChain(inst Instance, chain []layer, obj *yaml.RNode, mark
 		inst.Deleted = true
 		return inst, nil
 	}
-	patched, ok := render.ResourceOf(obj.YNode())
+	patched, ok := manifest.ResourceOf(obj.YNode())
 	if !ok {
 		return Instance{}, &InputError{Path: ly.display(inst.File.Path), Msg: fmt.Sprintf("%s %q: a patch leaves it without apiVersion or kind", r.Kind, r.Name)}
 	}
 	specs, err := ly.kinds.PodSpecs(patched)
 	if err != nil {
-		var le *render.LineError
+		var le *manifest.LineError
 		if errors.As(err, &le) {
 			err = errors.New(le.Msg) // a line of the patched copy is no line of the file
 		}
 		return Instance{}, &InputError{Path: ly.display(inst.File.Path), Msg: "after the patches on the way: " + err.Error()}
 	}
-	if marked {
-		n := len(inst.PodSpecs)
-		inst.lost, inst.rootLost, inst.deployerLost = make([]bool, n), make([]bool, n), make([]bool, n)
-		for i := range inst.lost {
-			inst.lost[i] = i >= len(specs) || !specs[i].HasSecret(markerSecret)
-			inst.rootLost[i] = i >= len(specs) || !specs[i].HasSecret(rootMarkerSecret)
-			inst.deployerLost[i] = inst.rootLost[i] && i < len(specs) && specs[i].HasSecret(deployerMarkerSecret)
-		}
-		return inst, nil
-	}
-	inst.Images, inst.Secrets = make([][]string, len(inst.PodSpecs)), make([][]string, len(inst.PodSpecs))
 	for i := range inst.PodSpecs {
-		if i >= len(specs) {
-			break
+		ps := &inst.PodSpecs[i]
+		switch {
+		case marked:
+			ps.EditLost = i >= len(specs) || !specs[i].HasSecret(markerSecret)
+			ps.RootPatchLost = i >= len(specs) || !specs[i].HasSecret(rootMarkerSecret)
+			ps.DeployerPatchLost = ps.RootPatchLost && i < len(specs) && specs[i].HasSecret(deployerMarkerSecret)
+		case i < len(specs):
+			for _, im := range specs[i].Images {
+				ps.Images = append(ps.Images, im.Value)
+			}
+			ps.Secrets = specs[i].SecretNames()
 		}
-		for _, im := range specs[i].Images {
-			inst.Images[i] = append(inst.Images[i], im.Value)
-		}
-		inst.Secrets[i] = specs[i].SecretNames()
 	}
 	return inst, nil
 }
@@ -486,8 +460,8 @@ func syntheticPod(images []string) (*yaml.RNode, error) {
 // checkTemplateImages refuses an image that the kustomizations' images: entries or patches
 // turn into template text ({{ }}): acrgen cannot tell where it pulls from.
 func (ly *layering) checkTemplateImages(inst Instance) error {
-	for _, imgs := range inst.Images {
-		for _, img := range imgs {
+	for _, ps := range inst.PodSpecs {
+		for _, img := range ps.Images {
 			if strings.Contains(img, "{{") {
 				return &InputError{Path: ly.display(inst.File.Path), Msg: fmt.Sprintf("%s %q: the images: entries or patches of the kustomizations make its image %q, an unrendered template ({{ }}); acrgen reads rendered manifests only", inst.Resource.Kind, inst.Resource.Name, img)}
 			}

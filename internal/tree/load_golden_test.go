@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
@@ -33,7 +33,7 @@ func TestLoadErrorsGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			dir := unpack(t, ar)
-			_, err = Load(filepath.Join(dir, "root"), Options{Kinds: render.NewKinds(), MaxFileSize: 4096,
+			_, err = Load(filepath.Join(dir, "root"), Options{Kinds: manifest.NewKinds(), MaxFileSize: 4096,
 				Display: func(p string) string { return strings.TrimPrefix(p, dir+"/") }})
 			want := strings.TrimSpace(string(ar.Comment))
 			if err == nil {

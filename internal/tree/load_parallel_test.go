@@ -13,7 +13,8 @@ import (
 	"testing"
 
 	"github.com/acrgen/acrgen/internal/crash"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/yamledit"
 )
 
 // forEach runs every index once, never more at a time than asked, and reports the errors in
@@ -86,7 +87,7 @@ func TestParallelLoadErrorsMatchSerial(t *testing.T) {
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	load := func() string {
-		_, err := Load(dir, Options{Kinds: render.NewKinds()})
+		_, err := Load(dir, Options{Kinds: manifest.NewKinds()})
 		if err == nil {
 			t.Fatal("Load accepted two broken files")
 		}
@@ -111,24 +112,26 @@ const testRegistry = "myregistry.azurecr.io"
 // holding every instance the load found and the patched bytes of every file.
 func loadAndRender(t testing.TB, dir string) []byte {
 	t.Helper()
-	kinds := render.NewKinds()
+	kinds := manifest.NewKinds()
 	tr, err := Load(dir, Options{Kinds: kinds, Interest: Interest{Registries: []string{testRegistry}, Names: []string{"acr-secret"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	match := render.NewMatcher([]string{testRegistry})
+	match := manifest.NewMatcher([]string{testRegistry})
 	needs := map[any]bool{}
 	for _, inst := range tr.Instances {
-		fmt.Fprintf(&out, "instance %s %s/%s in %q as %s/%s: images %q, secrets %q\n",
-			inst.File.Path, inst.Resource.Kind, inst.Resource.Name, inst.Namespace, inst.PatchNamespace, inst.PatchName, inst.Images, inst.Secrets)
-		for i, ps := range inst.PodSpecs {
-			for _, img := range inst.Images[i] {
+		fmt.Fprintf(&out, "instance %s %s/%s in %q as %s/%s:",
+			inst.File.Path, inst.Resource.Kind, inst.Resource.Name, inst.Namespace, inst.PatchNamespace, inst.PatchName)
+		for _, ps := range inst.PodSpecs {
+			fmt.Fprintf(&out, " images %q, secrets %q;", ps.Images, ps.Secrets)
+			for _, img := range ps.Images {
 				if _, ok := match.Match(img); ok {
-					needs[ps.Node] = true
+					needs[ps.Spec.Node] = true
 				}
 			}
 		}
+		out.WriteString("\n")
 	}
 	paths := make([]string, 0, len(tr.Files))
 	for p := range tr.Files {
@@ -137,7 +140,11 @@ func loadAndRender(t testing.TB, dir string) []byte {
 	sort.Strings(paths)
 	for _, p := range paths {
 		f := tr.Files[p]
-		b, _, err := render.PatchManifest(f.Manifest, kinds, func(_ render.Resource, ps render.PodSpec) bool { return needs[ps.Node] }, "acr-secret")
+		edits, err := manifest.PlanPatch(f.Manifest, kinds, func(_ manifest.Resource, ps manifest.PodSpec) bool { return needs[ps.Node] }, "acr-secret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := yamledit.Apply(f.Manifest.Src.Bytes(), edits)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,7 +228,7 @@ func BenchmarkLoad(b *testing.B) {
 	}{{"serial", 1}, {fmt.Sprintf("parallel-%d", procs), procs}} {
 		b.Run(c.name, func(b *testing.B) {
 			runtime.GOMAXPROCS(c.procs)
-			opts := Options{Kinds: render.NewKinds(), Interest: Interest{Registries: []string{testRegistry}, Names: []string{"acr-secret"}}}
+			opts := Options{Kinds: manifest.NewKinds(), Interest: Interest{Registries: []string{testRegistry}, Names: []string{"acr-secret"}}}
 			for b.Loop() {
 				if _, err := Load(dir, opts); err != nil {
 					b.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/acrgen/acrgen/pkg/finding"
 	"gopkg.in/ini.v1"
 )
 
@@ -27,8 +28,15 @@ type Lock struct {
 	f         *os.File
 	exclusive bool
 	info      string // outside git: the holders file, removed by a writer's Unlock
-	// Warnings are what recovering an interrupted run found.
-	Warnings []string
+	// Warnings are what finishing an interrupted run's write found
+	// ([finding.InterruptedWriteFinished], [finding.InterruptedWriteKept],
+	// [finding.InterruptedWriteBothSaved], [finding.RenameGuardUsed]), their severity not
+	// resolved yet.
+	Warnings []finding.Finding
+	// notes say which guard wrote where a run did not use the usual one (TakeNotes).
+	notes []finding.Finding
+	// guarding is the run's choice of guard for each file it writes (guard.go).
+	guarding guarding
 	// StepDelay slows each step of a write down; for tests that kill acrgen mid-write.
 	StepDelay time.Duration
 	// beforeCommit, when set, runs after the temporary files are written and before the
@@ -36,6 +44,9 @@ type Lock struct {
 	beforeCommit func()
 	// afterCommit, when set, runs once the journal is written, before any file is; for tests.
 	afterCommit func()
+	// beforeSettle, when set, runs once every file is replaced, before the originals the rename
+	// guard kept aside are checked; for tests.
+	beforeSettle func()
 	// swept is true once older versions' temporary files were swept (sweep).
 	swept bool
 }
@@ -61,10 +72,17 @@ func (e *BusyError) Error() string {
 // LockTree takes the lock of the tree at dir: exclusive for a run that writes, shared for one
 // that only reads. It does not wait: a busy tree is a [BusyError]. Holding the lock, it first
 // finishes or undoes what an interrupted run left (which a reader does under a brief exclusive
-// lock). command describes the run in the lock file, for the message another run shows.
+// lock). command describes the run in the lock file, for the message another run shows. Files
+// are written under [GuardAuto].
 func LockTree(dir string, exclusive bool, command string) (*Lock, error) {
+	return LockTreeGuarded(dir, exclusive, command, GuardAuto)
+}
+
+// LockTreeGuarded is [LockTree] with the guard that the run, and the recovery of an interrupted
+// run, write files under.
+func LockTreeGuarded(dir string, exclusive bool, command string, guard Guard) (*Lock, error) {
 	if err := writesSupported(); exclusive && err != nil {
-		return nil, &InputError{Path: dir, Msg: err.Error() + "; nothing was written: run render and patch on Linux (WSL, a container, CI); check, --check and --diff work here"}
+		return nil, &InputError{Path: dir, Msg: err.Error() + "; nothing was written: run render and patch on Linux or macOS (WSL, a container, CI); check, --check and --diff work here"}
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -74,7 +92,7 @@ func LockTree(dir string, exclusive bool, command string) (*Lock, error) {
 	if err != nil {
 		return nil, &InputError{Path: dir, Msg: err.Error()}
 	}
-	l := &Lock{root: root, roots: []string{root}, dir: root, prefix: ".", exclusive: exclusive}
+	l := &Lock{root: root, roots: []string{root}, dir: root, prefix: ".", exclusive: exclusive, guarding: guarding{mode: guard}}
 	var path, info string // what is locked, and where the holders are described
 	if _, g := GitTop(root); g != "" {
 		l.dir, l.prefix = g, ""
@@ -199,6 +217,15 @@ func holders(path string) []string {
 		}
 	}
 	return out
+}
+
+// TakeNotes returns what the run noted since the last call: on Linux, how many files the
+// rename guard wrote because the kernel would not grant a write lease on them, and why
+// ([finding.RenameGuardUsed], its severity not resolved yet).
+func (l *Lock) TakeNotes() []finding.Finding {
+	n := l.notes
+	l.notes = nil
+	return n
 }
 
 // Unlock releases the lock.

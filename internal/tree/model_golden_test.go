@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	k8syaml "sigs.k8s.io/yaml"
 )
 
@@ -96,7 +96,7 @@ func TestModelGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v (run make tree-goldens)", err)
 			}
-			got, err := modelWorkloads(root, Options{Kinds: render.NewKinds()})
+			got, err := modelWorkloads(root, Options{Kinds: manifest.NewKinds()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,8 +131,8 @@ func modelWorkloads(root string, opts Options) ([]workload, error) {
 			continue
 		}
 		w := workload{Kind: inst.Resource.Kind, Namespace: inst.Namespace, Name: inst.Name}
-		for i := range inst.PodSpecs {
-			w.PodSpecs = append(w.PodSpecs, podSpec{Images: inst.Images[i], PullSecrets: inst.Secrets[i]})
+		for _, ps := range inst.PodSpecs {
+			w.PodSpecs = append(w.PodSpecs, podSpec{Images: ps.Images, PullSecrets: ps.Secrets})
 		}
 		out = append(out, w)
 	}
@@ -164,11 +164,11 @@ func kustomizeWorkloads(root string) ([]workload, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kustomize build %s: %v\n%s", root, err, stderr.Bytes())
 	}
-	m, err := render.ParseManifest(b)
+	m, err := manifest.Parse(b)
 	if err != nil {
 		return nil, err
 	}
-	kinds := render.NewKinds()
+	kinds := manifest.NewKinds()
 	var out []workload
 	for _, r := range m.Resources() {
 		specs, err := kinds.PodSpecs(r)

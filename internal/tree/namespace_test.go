@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 // A kustomization's namespace: that holds a variable is loaded (kustomize builds it, Flux
@@ -35,7 +35,7 @@ func TestKustomizationNamespaceVariable(t *testing.T) {
 		{"an overlay leaves it", &Overlay{SubstituteNamespace: func(ns string) string { return ns }}, "${CLUSTER}", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tr, err := Load(dir, Options{Kinds: render.NewKinds(), Overlay: tc.overlay, Display: func(p string) string { return filepath.Base(p) }})
+			tr, err := Load(dir, Options{Kinds: manifest.NewKinds(), Overlay: tc.overlay, Display: func(p string) string { return filepath.Base(p) }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,7 +65,7 @@ func TestKustomizationNamespaceVariable(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte("resources:\n- pod.yaml\nnamespace: Team_A\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(dir, Options{Kinds: render.NewKinds()}); err == nil || !strings.Contains(err.Error(), `kustomization.yaml:3: namespace: "Team_A" is not a valid namespace`) {
+	if _, err := Load(dir, Options{Kinds: manifest.NewKinds()}); err == nil || !strings.Contains(err.Error(), `kustomization.yaml:3: namespace: "Team_A" is not a valid namespace`) {
 		t.Fatalf("got %v, want kustomization.yaml:3 refused", err)
 	}
 }

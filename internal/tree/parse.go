@@ -7,7 +7,7 @@ import "sort"
 
 // parse reads and parses files (see ForEach): with triggers, only the documents that mention
 // one are parsed in full (nil: every document); objectsOnly leaves out the duplicate-key scan
-// of the others (see render.SelectManifest). A parse the cache holds for the same triggers is
+// of the others (see manifest.Select). A parse the cache holds for the same triggers is
 // not made again.
 func parse(files map[string]*File, rd reader, cache *Cache, trig *triggers, objectsOnly bool) error {
 	list := make([]*File, 0, len(files))

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"strings"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/api/types"
 )
 
@@ -14,7 +14,7 @@ import (
 // the tree itself (its images: entries and patches): no caller lists strings to search for.
 
 // Interest is what a caller of [Load] needs of a tree's documents. The prefilter derives from
-// it and from [Options.Kinds] what makes a document worth a full parse; the others are recorded as skipped (render.Manifest.Skipped), once every file has
+// it and from [Options.Kinds] what makes a document worth a full parse; the others are recorded as skipped (manifest.File.Skipped), once every file has
 // been checked for size, encoding and templates. The zero Interest parses every document.
 //
 // The triggers are found in a document's text as written: a value spelled with YAML escapes
@@ -25,7 +25,7 @@ type Interest struct {
 	// patch that names one may point any workload there, and makes every document parsed.
 	// With Registries, the objects of the kinds of Options.Kinds whose pull secrets serve
 	// other objects (a ServiceAccount's serve the pods that run as it: see
-	// render.WorkloadKind.Lends) are parsed too, whatever they mention, and so is a document
+	// manifest.WorkloadKind.Lends) are parsed too, whatever they mention, and so is a document
 	// that holds a variable ("${": once substituted, it may name a registry). Docker Hub
 	// ("docker.io") makes every document parsed: its short names ("nginx") carry no host.
 	//
@@ -51,7 +51,7 @@ type triggers struct {
 // deriveTriggers returns the triggers of a load that needs in, or nil when every document
 // must be parsed. kinds are the workload kinds, and images and patchTexts are every images:
 // entry and patch of the build.
-func deriveTriggers(in Interest, kinds *render.Kinds, images []types.Image, patchTexts []string) *triggers {
+func deriveTriggers(in Interest, kinds *manifest.Kinds, images []types.Image, patchTexts []string) *triggers {
 	if len(in.Registries) == 0 && len(in.Names) == 0 && len(in.Kinds) == 0 {
 		return nil
 	}
@@ -317,10 +317,10 @@ func asciiEqualFold(b []byte, t string) bool {
 // parseFiltered parses a file's documents, only those that keep returns true for when keep is
 // not nil (nil: every document); the others are recorded as skipped in the manifest.
 // objectsOnly leaves out the duplicate-key scan of the skipped documents (see
-// render.SelectManifest).
-func parseFiltered(b []byte, keep func([]byte) bool, objectsOnly bool) (*render.Manifest, error) {
+// manifest.Select).
+func parseFiltered(b []byte, keep func([]byte) bool, objectsOnly bool) (*manifest.File, error) {
 	if keep == nil {
-		return render.ParseManifest(b)
+		return manifest.Parse(b)
 	}
 	// Documents that mention no trigger cannot matter; templates are parsed anyway so that
 	// they are reported.
@@ -328,7 +328,7 @@ func parseFiltered(b []byte, keep func([]byte) bool, objectsOnly bool) (*render.
 		return keep(doc) || bytes.Contains(doc, []byte("{{"))
 	}
 	if objectsOnly {
-		return render.SelectManifest(b, parse)
+		return manifest.Select(b, parse)
 	}
-	return render.ParseManifestRelevant(b, parse)
+	return manifest.ParseRelevant(b, parse)
 }

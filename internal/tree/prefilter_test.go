@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/api/types"
 )
 
@@ -15,17 +15,17 @@ func TestTriggers(t *testing.T) {
 	const reg = "myregistry.azurecr.io"
 	sa := GroupKind{Kind: "ServiceAccount"}
 	flux := GroupKind{Group: "kustomize.toolkit.fluxcd.io", Kind: "Kustomization"}
-	withSA := render.NewKinds().With(render.ServiceAccountKind)
+	withSA := manifest.NewKinds().With(manifest.ServiceAccountKind)
 	for _, tc := range []struct {
 		name    string
 		in      Interest
-		kinds   *render.Kinds
+		kinds   *manifest.Kinds
 		images  []types.Image
 		patches []string
 		want    *triggers
 	}{
 		{name: "no interest: parse everything", kinds: withSA},
-		{name: "registries, lower-cased; what holds a variable", in: Interest{Registries: []string{"MyRegistry.azurecr.io"}}, kinds: render.NewKinds(), want: &triggers{words: []string{reg, "${"}}},
+		{name: "registries, lower-cased; what holds a variable", in: Interest{Registries: []string{"MyRegistry.azurecr.io"}}, kinds: manifest.NewKinds(), want: &triggers{words: []string{reg, "${"}}},
 		{name: "Docker Hub: parse everything", in: Interest{Registries: []string{reg, "docker.io"}}, kinds: withSA},
 		{name: "an images: entry onto the registry", in: Interest{Registries: []string{reg}},
 			images: []types.Image{{Name: "web", NewName: reg + "/web"}, {Name: "other", NewName: "elsewhere.io/other"}},
@@ -132,7 +132,7 @@ func TestPrefilterKeepsRegistryWorkloads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		opts := Options{Kinds: render.NewKinds(), Interest: Interest{Registries: []string{reg}}}
+		opts := Options{Kinds: manifest.NewKinds(), Interest: Interest{Registries: []string{reg}}}
 		got, err := modelWorkloads(root, opts)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

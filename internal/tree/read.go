@@ -55,7 +55,13 @@ var ErrNotRegular = errors.New("not a regular file (a FIFO, socket or device): a
 // that grows meanwhile cannot exhaust memory. An open error is returned as it is (errors.Is
 // with fs.ErrNotExist works).
 func ReadRegular(p string, max int64) ([]byte, fs.FileInfo, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	return readRegular(p, 0, max)
+}
+
+// readRegular is ReadRegular, opening p with flags besides (syscall.O_NOFOLLOW: never through
+// a symlink in its place).
+func readRegular(p string, flags int, max int64) ([]byte, fs.FileInfo, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK|flags, 0)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/acrgen/acrgen/internal/testing/testtool"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 // A FIFO listed as a resource, used as a patch, or lying in a plain directory is refused,
@@ -33,7 +33,7 @@ func TestLoadRefusesFIFO(t *testing.T) {
 			}
 			done := make(chan error, 1)
 			go func() {
-				_, err := Load(dir, Options{Kinds: render.NewKinds()})
+				_, err := Load(dir, Options{Kinds: manifest.NewKinds()})
 				done <- err
 			}()
 			select {

@@ -5,7 +5,7 @@ import (
 	"os"
 
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/api/types"
 )
 
@@ -20,7 +20,7 @@ type File struct {
 	Mode fs.FileMode
 	// InRoot reports whether the file lies under the root directory (and is edited in place).
 	InRoot   bool
-	Manifest *render.Manifest
+	Manifest *manifest.File
 }
 
 // Tree is a loaded kustomize tree.
@@ -50,7 +50,7 @@ type Options struct {
 	// MaxFileSize is the largest file read; zero means DefaultMaxFileSize.
 	MaxFileSize int64
 	// Kinds says which resources are workloads.
-	Kinds *render.Kinds
+	Kinds *manifest.Kinds
 	// Display turns an absolute path into the form used in messages; nil keeps it.
 	Display func(string) string
 	// Interest, when set, lets Load parse in full only the documents that may matter to the

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 // TestUnmodelledFieldsWarn: what acrgen does not run is named in a warning, never passed
@@ -36,7 +36,7 @@ func TestUnmodelledFieldsWarn(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				tr, err := Load(filepath.Join(dir, "root"), Options{Kinds: render.NewKinds()})
+				tr, err := Load(filepath.Join(dir, "root"), Options{Kinds: manifest.NewKinds()})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	gitignore "github.com/monochromegane/go-gitignore"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/ext"
@@ -132,12 +132,12 @@ func (w *walker) substitute(sub func(string) string) {
 	}
 	for _, ly := range w.placed {
 		ns := sub(ly.namespace)
-		err := render.ValidateNamespace(ns)
+		err := manifest.ValidateNamespace(ns)
 		if err == nil {
 			continue
 		}
 		what := err.Error()
-		if vars := render.NamespaceVariables(ns); len(vars) > 0 {
+		if vars := manifest.NamespaceVariables(ns); len(vars) > 0 {
 			what = fmt.Sprintf("%q holds a variable that nothing acrgen reads substitutes (%s; Flux's postBuild substitutes it when it applies the directory)", ns, strings.Join(vars, ", "))
 		}
 		f := finding.New(finding.Unmodelled, "namespace: "+what+": acrgen cannot tell the namespace of the resources this kustomization places, and leaves those that need no pull secret out of its verdict",
@@ -157,7 +157,7 @@ func (w *walker) addFile(p string, chain []layer) {
 	// The last namespace on the way is the one the file's resources end in.
 	for i := len(chain) - 1; i >= 0; i-- {
 		if ly := chain[i]; ly.namespace != "" {
-			if ly.nsFile != "" && render.ValidateNamespace(ly.namespace) != nil &&
+			if ly.nsFile != "" && manifest.ValidateNamespace(ly.namespace) != nil &&
 				!slices.ContainsFunc(w.placed, func(p layer) bool { return p.nsFile == ly.nsFile }) {
 				w.placed = append(w.placed, ly)
 			}

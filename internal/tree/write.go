@@ -70,17 +70,21 @@ func sum(b []byte) string {
 //     name, and let the writer guard it (guard.go);
 //  2. the journal, holding each target, its old and new hash and its new bytes, is written and
 //     fsynced: from here on the run is done even if it is killed, as the next run finishes it;
-//  3. each file is rewritten in place under its guard, once what it holds is read through the
-//     guard and found to be still what the run read (a new file is created exclusively); then
-//     everything written is made durable at once (one syncfs per filesystem on Linux, else an
-//     fsync per file and directory), and only then is the journal removed.
+//  3. each file is replaced under its guard, once what it holds is read through the guard and
+//     found to be still what the run read (a new file is created exclusively): rewritten in
+//     place under a Linux write lease, or else exchanged with a new file by the rename guard,
+//     which keeps the original aside; once all are replaced, the originals kept aside are
+//     checked once more and removed; then everything written is made durable at once (one
+//     syncfs per filesystem on Linux, else an fsync per file and directory), and only then is
+//     the journal removed.
 //
-// A file saved by someone else after the run read it, even in the instant before its write, is
+// A file saved by someone else after the run read it, even in the instant of its write, is
 // never overwritten: the run puts back the files it wrote and returns a [*ConflictError] naming
-// it. Files are rewritten in place rather than through a temporary file and a rename: a new
+// it. Under a lease, files are rewritten in place rather than through a temporary file: a new
 // inode per changed file is what made large runs spend most of their time in the kernel (ext4
 // scans past recently freed inodes for every file it creates), and in place a file keeps its
-// inode, owner and mode. The journal gives the all-or-nothing a rename gave per file.
+// inode, owner and mode. The journal gives the all-or-nothing a rename gave per file. The
+// rename guard keeps mode and owner, not the inode (nor extended attributes or ACLs).
 //
 // A cancelled ctx (SIGINT, SIGTERM) before step 2 returns ErrInterrupted with nothing written;
 // after it, the write is finished. The lock must be exclusive.
@@ -127,21 +131,39 @@ func (l *Lock) WriteAll(ctx context.Context, ws []Write) (err error) {
 	// Opened before the first write, so that a write-back error of any of them is reported.
 	ds := openDurable(j.Entries)
 	defer ds.close()
-	if err := writeFiles(ws, j.Entries, l.delay); err != nil {
-		return l.rollBack(err, ws, j.Entries, ds)
+	chs, err := writeFiles(&l.guarding, ws, j.Entries, l.delay)
+	if err == nil && l.beforeSettle != nil {
+		l.beforeSettle()
+	}
+	if err == nil {
+		err = eachChange(chs, change.check)
+	}
+	if err != nil {
+		l.guarding.note(l.root) // nothing was written: nothing to note
+		return l.rollBack(err, chs, ds)
+	}
+	if err := eachChange(chs, change.drop); err != nil {
+		return fmt.Errorf("removing the originals of the files replaced: %w: the next acrgen run removes them", err)
 	}
 	// The journal goes only once the files are on disk: until then a crash is rolled forward.
 	if err := ds.sync(); err != nil {
 		return fmt.Errorf("writing the files to disk: %w: the next acrgen run finishes the write", err)
 	}
+	l.notes = append(l.notes, l.guarding.note(l.root)...)
 	return l.removeJournal()
 }
 
-// rollBack puts the tree back as it was after writeFiles failed with err (a file saved
-// meanwhile, a full disk), and removes the journal: nothing was written. If that fails too, the
-// journal stays and the next run finishes the write.
-func (l *Lock) rollBack(err error, ws []Write, es []journalEntry, ds *durable) error {
-	if rerr := undo(ws, es); rerr != nil {
+// rollBack puts the tree back as it was after writeFiles (or a check of its changes) failed
+// with err (a file saved meanwhile, a full disk), and removes the journal: nothing was written.
+// If that fails too, the journal stays and the next run finishes the write.
+func (l *Lock) rollBack(err error, chs []change, ds *durable) error {
+	var errs []error
+	for _, ch := range chs {
+		if ch != nil {
+			errs = append(errs, ch.undo())
+		}
+	}
+	if rerr := errors.Join(errs...); rerr != nil {
 		return fmt.Errorf("%w; putting the other files back failed too (%v): the next acrgen run finishes the write", err, rerr)
 	}
 	if rerr := ds.sync(); rerr != nil {
@@ -199,7 +221,7 @@ func (l *Lock) check(w Write, dirs map[string]string) (string, fs.FileMode, erro
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return "", 0, &InputError{Path: w.Path, Msg: "is a symlink: acrgen rewrites only regular files; nothing was written"}
 	}
-	cur, mode, err := readGuarded(target, w.Path, int64(len(w.Old))+1)
+	cur, mode, err := readGuarded(&l.guarding, target, w.Path, int64(len(w.Old))+1)
 	var tooLarge *sizeError
 	var ce *ConflictError
 	var ie *InputError
@@ -280,21 +302,34 @@ func Within(root, p string) bool {
 	return p == root || strings.HasPrefix(p, root+string(filepath.Separator))
 }
 
-// writeFiles writes each entry's bytes into its target under the guard, a few at a time: a
+// writeFiles replaces each entry's target with its bytes under the guard, a few at a time: a
 // file must still hold what the run read (ws[i].Old), a new one must still not exist. step runs
-// before each file is handed out (a test's delay). The caller makes them durable ([durable]).
-func writeFiles(ws []Write, es []journalEntry, step func()) error {
+// before each file is handed out (a test's delay). It returns what it changed, for the caller
+// to check and drop, or undo; the caller makes them durable ([durable]).
+func writeFiles(gd *guarding, ws []Write, es []journalEntry, step func()) ([]change, error) {
+	chs := make([]change, len(es))
 	errs := forEachFile(len(es), step, func(i int) error {
 		e, w := es[i], ws[i]
-		err := replaceGuarded(e.Target, w.Path, e.Data, e.Mode, w.Created, int64(len(w.Old))+1, func(cur []byte) verdict {
+		ch, err := replaceGuarded(gd, e.Target, w.Path, e.Data, e.Mode, w.Created, int64(len(w.Old))+1, func(cur []byte) verdict {
 			if bytes.Equal(cur, w.Old) {
 				return writeIt
 			}
 			return keepTheirs
 		})
+		chs[i] = ch
 		return wrapWrite(w.Path, err)
 	})
-	return errors.Join(errs...)
+	return chs, errors.Join(errs...)
+}
+
+// eachChange runs do (check or drop) on each change, a few at a time, and joins the errors.
+func eachChange(chs []change, do func(change) error) error {
+	return errors.Join(forEachFile(len(chs), func() {}, func(i int) error {
+		if chs[i] == nil {
+			return nil
+		}
+		return do(chs[i])
+	})...)
 }
 
 // wrapWrite names the file in a write error, unless the error already does.
@@ -305,32 +340,6 @@ func wrapWrite(name string, err error) error {
 		return err
 	}
 	return fmt.Errorf("writing %s: %w", name, err)
-}
-
-// undo puts back what a failed writeFiles may have changed: each file holding its new bytes,
-// or a prefix of them (cut short), gets its old bytes back, and a file the run created goes. A
-// file that holds anything else was saved by someone since: it is kept.
-func undo(ws []Write, es []journalEntry) error {
-	var errs []error
-	for i, w := range ws {
-		e := es[i]
-		if w.Created {
-			errs = append(errs, removeGuarded(e.Target, e.Data))
-			continue
-		}
-		err := replaceGuarded(e.Target, w.Path, w.Old, e.Mode, false, int64(max(len(e.Data), len(w.Old)))+1, func(cur []byte) verdict {
-			if !bytes.Equal(cur, w.Old) && bytes.HasPrefix(e.Data, cur) {
-				return writeIt
-			}
-			return leaveIt
-		})
-		var ce *ConflictError
-		if errors.As(err, &ce) && !ce.Open {
-			err = nil // saved by someone since: theirs
-		}
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
 }
 
 func writeTemp(path string, data []byte, mode fs.FileMode) error {
@@ -384,84 +393,6 @@ func (l *Lock) delay() {
 	if l.StepDelay > 0 {
 		time.Sleep(l.StepDelay)
 	}
-}
-
-// recover finishes or undoes a write that a killed run left: a committed journal is rolled
-// forward, one that is not is rolled back. A target that changed since (neither its old nor
-// its new bytes) is left as it is, with a warning. (A writer also removes the temporary files
-// of acrgen versions without a journal: sweep.)
-func (l *Lock) recover() error {
-	os.Remove(l.journalPath() + ".new")
-	b, err := os.ReadFile(l.journalPath())
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("reading the journal of an interrupted run: %w", err)
-	}
-	var j journal
-	if err := json.Unmarshal(b, &j); err != nil {
-		return fmt.Errorf("the journal %s of an interrupted run is damaged (%v): check the files it names, then remove it", l.journalPath(), err)
-	}
-	// The journal is a file in the tree (outside git), which a tarball or a copied package
-	// can bring: every target must be a file of the locked tree before anything is written.
-	for _, e := range j.Entries {
-		if err := l.journalTarget(e.Target); err != nil {
-			return fmt.Errorf("the journal %s of an interrupted run names %s, %v: acrgen wrote no such journal for this tree; nothing was written: check it, then remove it", l.journalPath(), e.Target, err)
-		}
-	}
-	ds := openDurable(j.Entries)
-	defer ds.close()
-	kept := make([]bool, len(j.Entries)) // changed after the kill: kept as it is
-	errs := forEachFile(len(j.Entries), func() {}, func(i int) error {
-		e := j.Entries[i]
-		_, err := os.Lstat(e.Target)
-		create := e.Old == "" && errors.Is(err, fs.ErrNotExist) // not created yet
-		err = replaceGuarded(e.Target, e.Target, e.Data, e.Mode, create, int64(max(len(e.Data), DefaultMaxFileSize)), func(cur []byte) verdict {
-			switch {
-			case sum(cur) == e.New:
-				return leaveIt // written before the kill
-			case sum(cur) == e.Old || bytes.HasPrefix(e.Data, cur):
-				return writeIt // not written yet, or cut short by the kill (truncated, then partly written)
-			}
-			return keepTheirs
-		})
-		var ce *ConflictError
-		if errors.As(err, &ce) && !ce.Open {
-			kept[i] = true
-			return nil
-		}
-		return wrapWrite(e.Target, err)
-	})
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("finishing an interrupted run: %w", err)
-	}
-	for i, e := range j.Entries {
-		if kept[i] {
-			l.Warnings = append(l.Warnings, fmt.Sprintf("%s changed after an acrgen run was interrupted: kept as it is; run acrgen again", e.Target))
-		}
-	}
-	if err := ds.sync(); err != nil {
-		return fmt.Errorf("finishing an interrupted run: writing the files to disk: %w", err)
-	}
-	l.Warnings = append(l.Warnings, fmt.Sprintf("finished the writes of an interrupted acrgen run (%d file(s))", len(j.Entries)))
-	return l.removeJournal()
-}
-
-// journalTarget checks a journal's target: an absolute path, in a directory inside the locked
-// tree (its symlinks resolved), and not a symlink itself.
-func (l *Lock) journalTarget(target string) error {
-	if !filepath.IsAbs(target) || filepath.Clean(target) != target {
-		return errors.New("not a clean absolute path")
-	}
-	dir, err := resolveExisting(filepath.Dir(target))
-	if err != nil || !Within(l.root, dir) {
-		return fmt.Errorf("outside %s", l.root)
-	}
-	if fi, err := os.Lstat(target); err == nil && !fi.Mode().IsRegular() {
-		return errors.New("not a regular file")
-	}
-	return nil
 }
 
 // sweep runs sweepLegacy once for a writer, over the directories it may write in (the run's

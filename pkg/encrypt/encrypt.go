@@ -7,8 +7,10 @@ import (
 
 	"github.com/getsops/sops/v3"
 	"github.com/getsops/sops/v3/aes"
+	sopsage "github.com/getsops/sops/v3/age"
 	"github.com/getsops/sops/v3/keyservice"
 	"github.com/getsops/sops/v3/logging"
+	"github.com/getsops/sops/v3/pgp"
 	"github.com/getsops/sops/v3/version"
 	"github.com/sirupsen/logrus"
 )
@@ -21,8 +23,10 @@ func init() {
 // ErrNoDecryptionKey reports that no available key could decrypt an existing file.
 var ErrNoDecryptionKey = errors.New("no available key can decrypt the file")
 
-// errMACMismatch reports a file whose values do not match its MAC.
-var errMACMismatch = errors.New("mac mismatch: the file was changed after it was encrypted")
+// ErrIntegrity reports a file that does not authenticate: a value or the MAC that does not
+// decrypt with its data key, or values (encrypted or not) that do not match the MAC. sops -d
+// refuses such a file, and so does Flux.
+var ErrIntegrity = errors.New("the file does not match its MAC: it was changed after it was encrypted")
 
 // keyServices is where sops encrypts and decrypts data keys: in this process, with the keys it
 // finds in the environment.
@@ -93,8 +97,10 @@ type opened struct {
 }
 
 // open decrypts an encrypted YAML file with the keys sops finds in the environment and checks
-// its MAC. Errors never contain values.
-func open(enc []byte) (*opened, error) {
+// its MAC. With local, only the keys that need no network are tried: age and PGP; a file only
+// a key service (Azure Key Vault, a cloud KMS, Vault) can open gives ErrNoDecryptionKey. Errors
+// never contain values.
+func open(enc []byte, local bool) (*opened, error) {
 	info, err := Inspect(enc)
 	if err != nil {
 		return nil, err
@@ -106,7 +112,11 @@ func open(enc []byte) (*opened, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load sops file: %w", err)
 	}
-	key, err := tree.Metadata.GetDataKeyWithKeyServices(keyServices(), sops.DefaultDecryptionOrder)
+	meta := tree.Metadata
+	if local {
+		meta.KeyGroups = localKeys(meta.KeyGroups)
+	}
+	key, err := meta.GetDataKeyWithKeyServices(keyServices(), sops.DefaultDecryptionOrder)
 	if err != nil {
 		// The sops error lists every key source it tried and their errors, which can quote
 		// key-loading details; it is withheld.
@@ -117,14 +127,14 @@ func open(enc []byte) (*opened, error) {
 	mac, err := tree.Decrypt(key, cipher)
 	if err != nil {
 		// The sops message quotes the offending value, which may be plaintext: withheld.
-		return nil, errors.New("decrypt values: a value that should be encrypted is not valid sops ciphertext, or does not authenticate (was it edited by hand or patched in plaintext?)")
+		return nil, fmt.Errorf("decrypt values: %w: a value that should be encrypted is not valid sops ciphertext, or does not authenticate (was it edited by hand or patched in plaintext?)", ErrIntegrity)
 	}
 	stored, err := cipher.Decrypt(tree.Metadata.MessageAuthenticationCode, key, tree.Metadata.LastModified.Format(time.RFC3339))
 	if err != nil {
-		return nil, errors.New("decrypt mac: the sops mac is invalid or does not match lastmodified")
+		return nil, fmt.Errorf("decrypt mac: %w: the sops mac is invalid or does not match lastmodified", ErrIntegrity)
 	}
 	if s, ok := stored.(string); !ok || s != mac {
-		return nil, errMACMismatch
+		return nil, fmt.Errorf("mac mismatch: %w", ErrIntegrity)
 	}
 	return &opened{tree: tree, key: key, cipher: cipher}, nil
 }
@@ -134,7 +144,12 @@ func open(enc []byte) (*opened, error) {
 // is emitted with the sops default indent (4). If no key is available the error wraps
 // ErrNoDecryptionKey. Errors never include plaintext.
 func Decrypt(enc []byte) ([]byte, error) {
-	o, err := open(enc)
+	return decrypt(enc, false)
+}
+
+// decrypt is Decrypt, with only the keys that need no network when local (see open).
+func decrypt(enc []byte, local bool) ([]byte, error) {
+	o, err := open(enc, local)
 	if err != nil {
 		return nil, fmt.Errorf("decrypt: %w", err)
 	}
@@ -143,4 +158,20 @@ func Decrypt(enc []byte) ([]byte, error) {
 		return nil, errors.New("decrypt: the sops yaml store could not emit the plaintext")
 	}
 	return out, nil
+}
+
+// localKeys are the keys of groups that decrypt without the network: age identities and PGP
+// keys (through gpg). Each group is kept, possibly empty, so that a shamir threshold still
+// counts groups.
+func localKeys(groups []sops.KeyGroup) []sops.KeyGroup {
+	out := make([]sops.KeyGroup, len(groups))
+	for i, g := range groups {
+		for _, k := range g {
+			switch k.(type) {
+			case *sopsage.MasterKey, *pgp.MasterKey:
+				out[i] = append(out[i], k)
+			}
+		}
+	}
+	return out
 }

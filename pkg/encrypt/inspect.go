@@ -6,12 +6,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acrgen/acrgen/pkg/settings"
 	sopsage "github.com/getsops/sops/v3/age"
 	"github.com/getsops/sops/v3/azkv"
 	"github.com/getsops/sops/v3/pgp"
 	"go.yaml.in/yaml/v3"
-
-	"github.com/acrgen/acrgen/pkg/render"
 )
 
 // Info is what can be read from an encrypted file without decrypting it.
@@ -85,13 +84,13 @@ func Inspect(doc []byte) (Info, error) {
 func (c *Config) SameRecipients(info Info) bool {
 	want := flatKeyIDs(c.groups)
 	var got []string
-	for _, r := range render.SplitList(info.Recipients.Age) {
+	for _, r := range settings.SplitList(info.Recipients.Age) {
 		got = append(got, sopsage.KeyTypeIdentifier+":"+r)
 	}
-	for _, r := range render.SplitList(info.Recipients.PGP) {
+	for _, r := range settings.SplitList(info.Recipients.PGP) {
 		got = append(got, pgp.KeyTypeIdentifier+":"+strings.ToUpper(strings.ReplaceAll(r, " ", "")))
 	}
-	for _, r := range render.SplitList(info.Recipients.AzureKV) {
+	for _, r := range settings.SplitList(info.Recipients.AzureKV) {
 		got = append(got, azkv.KeyTypeIdentifier+":"+r)
 	}
 	got = append(got, info.otherKeys...)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/acrgen/acrgen/pkg/settings"
 	"github.com/getsops/sops/v3"
 	sopsage "github.com/getsops/sops/v3/age"
 	"github.com/getsops/sops/v3/azkv"
@@ -15,8 +16,6 @@ import (
 	"github.com/getsops/sops/v3/keys"
 	"github.com/getsops/sops/v3/kms"
 	"github.com/getsops/sops/v3/pgp"
-
-	"github.com/acrgen/acrgen/pkg/render"
 )
 
 // Recipients lists the keys a Secret is encrypted for. Empty means: use the .sops.yaml rule.
@@ -35,28 +34,28 @@ type Recipients struct {
 
 // Empty reports whether r names no key at all (blank entries do not count).
 func (r Recipients) Empty() bool {
-	return len(render.SplitList(r.Age)) == 0 && len(render.SplitList(r.PGP)) == 0 && len(render.SplitList(r.AzureKV)) == 0
+	return len(settings.SplitList(r.Age)) == 0 && len(settings.SplitList(r.PGP)) == 0 && len(settings.SplitList(r.AzureKV)) == 0
 }
 
 // keyGroup builds one sops key group from the recipients, in the order age, PGP, Azure Key
 // Vault, without duplicates.
 func (r Recipients) keyGroup() (sops.KeyGroup, error) {
 	var group sops.KeyGroup
-	for _, rcpt := range render.SplitList(r.Age) {
+	for _, rcpt := range settings.SplitList(r.Age) {
 		k, err := sopsage.MasterKeyFromRecipient(rcpt)
 		if err != nil {
 			return nil, fmt.Errorf("invalid age recipient %q: %w", rcpt, err)
 		}
 		group = append(group, k)
 	}
-	for _, fp := range render.SplitList(r.PGP) {
+	for _, fp := range settings.SplitList(r.PGP) {
 		fp = strings.ReplaceAll(fp, " ", "")
 		if !isFingerprint(fp) {
 			return nil, fmt.Errorf("invalid pgp fingerprint %q: want 16, 40 or 64 hex digits", fp)
 		}
 		group = append(group, pgp.NewMasterKeyFromFingerprint(fp))
 	}
-	for _, u := range render.SplitList(r.AzureKV) {
+	for _, u := range settings.SplitList(r.AzureKV) {
 		k, err := azkv.NewMasterKeyFromURL(u)
 		if err != nil {
 			return nil, fmt.Errorf("invalid azure key vault key %q: %w", u, err)

@@ -40,7 +40,7 @@ func (c *Config) Sync(existing, plain []byte, now time.Time) (out []byte, change
 	if _, err := c.freshGroups(); err != nil {
 		return nil, false, err
 	}
-	o, err := open(existing)
+	o, err := open(existing, false)
 	if err != nil {
 		return nil, false, fmt.Errorf("existing file: %w", err)
 	}

@@ -140,6 +140,7 @@ var argocdRules = []Rule{
 		Example:       []string{""},
 		ExampleObject: argoExample,
 	},
+
 	{
 		Code: ArgoBuildFails, Name: "argocd-build-fails", Check: Problem, Write: Warning,
 		Params:        []string{"set", "source", "detail"},
@@ -214,6 +215,14 @@ var argocdRules = []Rule{
 		ExampleObject: argoExample,
 	},
 	{
+		Code: KSOPSUnmodelled, Name: "ksops-unmodelled", Check: Warning,
+		Params:  []string{"generator", "what"},
+		Message: "KSOPS generator {generator}: {what} is not modelled: the Secrets it makes are not seen",
+		Hint:    "list the encrypted manifests under files: instead, or check the built output yourself",
+		Help:    "acrgen reads the files: of a KSOPS generator as the Secrets it makes; secretFrom builds Secrets from other files, which it does not.",
+		Example: []string{"secret-generator.yaml", "secretFrom"},
+	},
+	{
 		Code: ArgoSecretUnread, Name: "argocd-secret-unread", Check: Problem,
 		Params:        []string{"set", "file", "source"},
 		Message:       "{object}[ (made by ApplicationSet {set})]: {source} does not read {file} (its directory include and exclude leave it out), so acrgen cannot place the pull Secret there",
@@ -232,13 +241,5 @@ var argocdRules = []Rule{
 			"than write an edit that never reaches the cluster.",
 		Example:       []string{"spec.template.spec", "myregistry.azurecr.io", `spec.source.kustomize.patches of Application "argocd/guestbook"`, "acr-secret"},
 		ExampleObject: Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "apps", Name: "web"},
-	},
-	{
-		Code: KSOPSUnmodelled, Name: "ksops-unmodelled", Check: Warning,
-		Params:  []string{"generator", "what"},
-		Message: "KSOPS generator {generator}: {what} is not modelled: the Secrets it makes are not seen",
-		Hint:    "list the encrypted manifests under files: instead, or check the built output yourself",
-		Help:    "acrgen reads the files: of a KSOPS generator as the Secrets it makes; secretFrom builds Secrets from other files, which it does not.",
-		Example: []string{"secret-generator.yaml", "secretFrom"},
 	},
 }

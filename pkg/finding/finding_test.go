@@ -150,11 +150,22 @@ func TestVerdict(t *testing.T) {
 	}{
 		{nil, "ok: every workload"},
 		{[]Finding{warn}, "ok, as far as acrgen could see: every workload"},
+		{[]Finding{{Code: SecretUnverified, Severity: Note}}, "ok, as far as acrgen could see: every workload that pulls from the registry references its Secret, and every Secret is encrypted (not verified: a Secret's sops MAC"},
+		{[]Finding{{Code: PodHasSecret, Severity: Note}}, "ok: every workload"},
 		{[]Finding{prob}, "1 problem(s) found"},
 		{[]Finding{warn, prob, prob}, "2 problem(s) found; the 1 warning(s) above"},
 	} {
 		if got := Verdict(c.fs); !strings.HasPrefix(got, c.want) {
 			t.Errorf("Verdict(%v) = %q, want it to start with %q", c.fs, got, c.want)
+		}
+	}
+}
+
+// The table lists the rules in the order of their codes, as docs/findings.md does.
+func TestRulesInCodeOrder(t *testing.T) {
+	for i := 1; i < len(Rules); i++ {
+		if Rules[i-1].Code >= Rules[i].Code {
+			t.Errorf("rule %s follows %s: keep the table in code order", Rules[i].Code, Rules[i-1].Code)
 		}
 	}
 }

@@ -26,6 +26,9 @@ type Rule struct {
 	Message, FixMessage, Hint string
 	// Help explains the finding, for docs/findings.md and SARIF rules.
 	Help string
+	// Caveat is what a finding of the rule leaves unchecked, for check's verdict: a note whose
+	// ok is qualified (see [Verdict]); empty for none.
+	Caveat string
 	// Example are example values of Params (with ExampleObject), for the docs.
 	Example       []string
 	ExampleObject Object

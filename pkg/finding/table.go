@@ -55,6 +55,32 @@ const (
 
 	// What acrgen does not model.
 	Unmodelled Code = "ACR070"
+
+	// An interrupted run's write, finished when the next run locks the tree.
+	InterruptedWriteFinished Code = "ACR071"
+	InterruptedWriteKept     Code = "ACR072"
+	// InterruptedWriteBothSaved: a file and the original the rename guard kept aside were both
+	// saved meanwhile.
+	InterruptedWriteBothSaved Code = "ACR073"
+	// RenameGuardUsed: files written under the rename guard where Linux granted no lease.
+	RenameGuardUsed Code = "ACR074"
+
+	// What check verifies of an encrypted Secret: its recipients, its MAC; and what Flux can
+	// decrypt it with.
+	SecretRecipientsChanged Code = "ACR080"
+	SecretTampered          Code = "ACR081"
+	SecretUnverified        Code = "ACR082"
+	RecipientsUnchecked     Code = "ACR083"
+	DecryptionNoKey         Code = "ACR084"
+
+	// check --online: what the registry says of each image, with the Secret's credential.
+	OnlinePulls           Code = "ACR090"
+	OnlineRejected        Code = "ACR091"
+	OnlineNoPermission    Code = "ACR092"
+	OnlineManifestUnknown Code = "ACR093"
+	OnlineUnreachable     Code = "ACR094"
+	OnlineUnchecked       Code = "ACR095"
+	OnlineNoCredential    Code = "ACR096"
 )
 
 // fluxExample is the Flux Kustomization of the examples.
@@ -161,6 +187,7 @@ var rules = []Rule{
 			"often a typo in --registry.",
 		Example: []string{"in overlays/prod", "myregistry.azurecr.io", "after namespaces and images: transformers", ""},
 	},
+
 	{
 		Code: PodHasSecret, Name: "pod-has-secret", Check: Note,
 		Params:        []string{"podspec", "secret", "servers"},
@@ -202,7 +229,6 @@ var rules = []Rule{
 		Example:       []string{"imagePullSecrets is not a list (line 12): cannot add acr-secret"},
 		ExampleObject: Object{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "apps", Name: "web"},
 	},
-
 	{
 		Code: NamespaceUnplaced, Name: "namespace-unplaced", Check: Warning,
 		Params:  []string{"detail"},
@@ -341,6 +367,7 @@ var rules = []Rule{
 			"has no credential to write a new one (nor, for new recipients, a key to decrypt it).",
 		Example: []string{"acr-secret", "its credential expired on 2026-02-01T00:00:00Z", "no credential to re-create it (the environment variable ACRGEN_PASSWORD (passwordFrom) is not set)"},
 	},
+
 	{
 		Code: SecretInList, Name: "secret-in-list", Check: Problem,
 		Params:  []string{"secret", "why"},
@@ -374,6 +401,7 @@ var rules = []Rule{
 		Help:    "acrgen rewrites an existing Secret only when what it holds changed; without a key it cannot tell, and writes it again.",
 		Example: []string{"acr-secret"},
 	},
+
 	{
 		Code: SecretFound, Name: "secret-found", Check: Note,
 		Params:  []string{"secret", "namespace", "registry", "username", "credential", "expires"},
@@ -461,5 +489,163 @@ var rules = []Rule{
 		Hint:    "{hint}",
 		Help:    "A part of the tree acrgen cannot see into (a Helm chart, generators, replacements, vars): it names it instead of passing it silently.",
 		Example: []string{"helmCharts are not inspected: the workloads a chart renders get no imagePullSecrets from acrgen", "render the chart into files, or set the chart's imagePullSecrets value"},
+	},
+	{
+		Code: InterruptedWriteFinished, Name: "interrupted-write-finished", Check: Warning,
+		Params:  []string{"files"},
+		Message: "finished the writes of an interrupted acrgen run ({files} file(s))",
+		Hint:    "review git diff as usual: the files hold what the interrupted run wrote, which this run's changes do not list",
+		Help: "An earlier run was killed during its write, after its commit point. Before anything else, this run (check too) finished that write " +
+			"from the journal, so that no file is left half-written; the finding is located at the tree's root. A file changed by hand since is " +
+			"left alone (ACR072).",
+		Example: []string{"3"},
+	},
+	{
+		Code: InterruptedWriteKept, Name: "interrupted-write-kept", Check: Warning,
+		Message: "the file changed after an acrgen run that was rewriting it was interrupted: kept as it is",
+		Hint:    "review the file: the interrupted run's version of it was dropped, and this run works from the file as it is",
+		Help: "While finishing an interrupted run's write (ACR071), acrgen found a file that holds neither what it held before that run nor what " +
+			"the run was writing, nor a part of it: it was changed after the kill. acrgen never overwrites such a file; the finding is located at it.",
+	},
+	{
+		Code: InterruptedWriteBothSaved, Name: "interrupted-write-both-saved", Check: Warning,
+		Params:  []string{"kept"},
+		Message: "the file and its original were both saved while an interrupted acrgen run wrote it: the original is kept as {kept}",
+		Hint:    "compare the two, keep one, and remove the other",
+		Help: "An interrupted run's rename guard had exchanged the file with its new bytes and kept the original aside; before the next run " +
+			"finished the write (ACR071), someone saved into that original and into the file as well. acrgen keeps both, never choosing " +
+			"between two saves; the finding is located at the file.",
+		Example: []string{"/repo/apps/web/.acrgen.3f2a9c1d5e7b8a60.swap"},
+	},
+	{
+		Code: RenameGuardUsed, Name: "rename-guard-used", Check: Note,
+		Params:  []string{"files", "file", "why"},
+		Message: "the rename guard wrote {files} file(s), each through a temporary file exchanged with it atomically, since the kernel granted no write lease ({file}: {why})",
+		Hint:    "none needed: every file was still guarded against a save during the write (docs/security.md says what each guard keeps)",
+		Help: "On Linux acrgen writes each file under a write lease, which holds off another program's save until the write is done. Where the " +
+			"kernel refuses one (another user's file, NFS, FUSE, leases disabled), it writes through a temporary file exchanged atomically with " +
+			"the original held open, which finds a save instead of holding it off. The note says how many files and why; it is located at the tree's root.",
+		Example: []string{"2", "apps/web/deployment.yaml", "resource temporarily unavailable"},
+	},
+
+	{
+		Code: SecretRecipientsChanged, Name: "secret-recipients-changed", Check: Problem, Write: Quiet,
+		Params:  []string{"secret", "source"},
+		Message: "Secret {secret} is encrypted for other recipients than {source} names now",
+		Hint:    "run acrgen render (or sops updatekeys on its file): it encrypts the Secret again for them, given a key that decrypts it",
+		Help: "The recipients that the applicable .sops.yaml creation rule (or --age, --pgp and --azure-kv) names are not those the " +
+			"Secret is encrypted for: a key added there cannot decrypt it (if it is the cluster's, Flux fails), and a key removed there " +
+			"still can. The .sops.yaml named is the one whose rule chose, as the sops CLI picks it. render --check reports the same change " +
+			"as an action (re-encrypted for the recipients wanted).",
+		Example: []string{"acr-secret", "overlays/.sops.yaml"},
+	},
+	{
+		Code: SecretTampered, Name: "secret-tampered", Check: Problem,
+		Params:  []string{"secret", "detail"},
+		Message: "Secret {secret} does not match its sops MAC ({detail}): sops -d and Flux refuse it",
+		Hint:    "undo the edit (often a plaintext annotation changed by hand), or re-create the Secret: acrgen render with the credential",
+		Help: "sops computes the MAC over every value of the file, the plaintext metadata too (acrgen.dev/registry, acrgen.dev/expires, " +
+			"the namespace): a value changed after encryption makes sops -d, and Flux's decryption, fail. check verifies the MAC as sops -d " +
+			"does whenever an age or PGP key that decrypts the Secret is available (with --online, any key sops can use).",
+		Example: []string{"acr-secret", "mac mismatch: the file does not match its MAC: it was changed after it was encrypted"},
+	},
+	{
+		Code: SecretUnverified, Name: "secret-unverified", Check: Note,
+		Params:  []string{"secret", "reason"},
+		Message: "Secret {secret}: its sops MAC was not verified ({reason})",
+		Hint:    "make a key that decrypts it available to sops (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, gpg) to verify it as sops -d would",
+		Caveat:  "a Secret's sops MAC, which covers its annotations, for lack of a key",
+		Help: "No key at hand decrypts the Secret, so check could not verify its MAC, which covers its plaintext annotations too: what check " +
+			"read from them (registry, expiry) is as the file says, unverified. This is a note, not a warning: check usually runs where " +
+			"the key is not (CI, pre-commit: only the cluster holds it), and a warning there would make every check --strict fail. Its " +
+			"verdict says what it did not verify.",
+		Example: []string{"acr-secret", "no key decrypts it here: it is encrypted for age:age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq"},
+	},
+	{
+		Code: RecipientsUnchecked, Name: "recipients-unchecked", Check: Note,
+		Params:  []string{"secret", "reason"},
+		Message: "Secret {secret}: its recipients were not compared with the configured ones ({reason})",
+		Hint:    "run acrgen check --online, which may ask Key Vault, or pin the key's version in .sops.yaml",
+		Caveat:  "a Secret's recipients, whose keys only the network can name",
+		Help: "Naming the configured keys needs the network (an Azure Key Vault key without a version, whose latest version sops asks Key " +
+			"Vault for), and a plain check stays offline.",
+		Example: []string{"acr-secret", "naming the keys needs the network: .sops.yaml names Azure Key Vault key https://myvault.vault.azure.net/keys/sops without a version, which only Key Vault can resolve"},
+	},
+	{
+		Code: DecryptionNoKey, Name: "decryption-no-key", Check: Problem, Write: Warning,
+		Params:        []string{"secret", "keys"},
+		Message:       "{object} has no spec.decryption.secretRef, but Secret {secret} is encrypted only for {keys}: kustomize-controller would have no key to decrypt it",
+		Hint:          "add spec.decryption.secretRef naming the Secret that holds the private key (kubectl create secret generic sops-age --namespace=flux-system --from-file=age.agekey=KEYFILE), or, for age, run kustomize-controller with --sops-age-secret",
+		ExampleObject: fluxExample,
+		Help: "Without spec.decryption.secretRef, kustomize-controller decrypts with a cloud key service (Azure Key Vault, AWS KMS, GCP KMS) " +
+			"through its own or the object's workload identity, with Vault through its token or Kubernetes auth, and with age only when it " +
+			"runs with --sops-age-secret; an OpenPGP key comes from a secretRef only (Flux: kustomize-controller docs/spec/v1/kustomizations.md, " +
+			"Decryption and Controller global decryption). A Secret encrypted only for age or PGP keys is refused, unless the repository " +
+			"sets --sops-age-secret on kustomize-controller and age is among its keys.",
+		Example: []string{"acr-secret", "age keys"},
+	},
+
+	{
+		Code: OnlinePulls, Name: "online-pulls", Check: Note,
+		Params:  []string{"image", "secret"},
+		Message: "{image} pulls with the credential in Secret {secret}",
+		Help:    "check --online: the registry issued a token for the Secret's credential, and has the image's manifest.",
+		Example: []string{"myregistry.azurecr.io/app:v1", "acr-secret"},
+	},
+	{
+		Code: OnlineRejected, Name: "online-credential-rejected", Check: Problem,
+		Params:  []string{"image", "secret", "detail"},
+		Message: "{image}: the registry refuses the credential in Secret {secret} ({detail}): its password is wrong, expired or deleted",
+		Hint:    "rotate it (acrgen provision --rotate), or render the credential that is current",
+		Help: "check --online: the registry's token endpoint refused the username and password of the Secret, as it does a password that " +
+			"expired, was removed (a retire that ran too early, a reset) or never was, or a disabled token.",
+		Example: []string{"myregistry.azurecr.io/app:v1", "acr-secret", "the registry answered 401 UNAUTHORIZED to the username and password"},
+	},
+	{
+		Code: OnlineNoPermission, Name: "online-no-permission", Check: Problem,
+		Params:  []string{"image", "secret", "detail"},
+		Message: "{image}: the credential in Secret {secret} authenticates but may not pull the repository ({detail})",
+		Hint: "give the principal a pull role on the registry (in ABAC mode, Container Registry Repository Reader with a condition that " +
+			"lists the repository), or add the repository to the token's scope map: acrgen provision does either from the tree's repositories",
+		Help: "check --online: the registry accepted the credential but its token does not grant a pull of this repository: no pull role, " +
+			"a legacy role on a registry in ABAC mode, an ABAC condition that leaves the repository out, or a token scope map that lacks it.",
+		Example: []string{"myregistry.azurecr.io/other:v1", "acr-secret", "the registry answered 401 UNAUTHORIZED"},
+	},
+	{
+		Code: OnlineManifestUnknown, Name: "online-manifest-unknown", Check: Problem,
+		Params:  []string{"image", "secret", "detail"},
+		Message: "{image}: the registry has no such manifest ({detail}): pods would fail with ImagePullBackOff",
+		Hint:    "push the image, or fix its tag or digest",
+		Help:    "check --online: the credential may pull the repository, but the tag or digest does not exist there.",
+		Example: []string{"myregistry.azurecr.io/app:v9", "acr-secret", "the registry answered 404 MANIFEST_UNKNOWN"},
+	},
+	{
+		Code: OnlineUnreachable, Name: "online-unreachable", Check: Problem,
+		Params:  []string{"image", "secret", "detail"},
+		Message: "{image}: the registry could not be asked ({detail})",
+		Hint:    "check the network, the proxy (HTTPS_PROXY) and the registry's firewall, then run again",
+		Help: "check --online could not get an answer about the image: the registry is unreachable, the TLS handshake failed, or it kept " +
+			"answering 429 or 5xx after the retries. Whether the credential pulls is unknown, so it is not ok.",
+		Example: []string{"myregistry.azurecr.io/app:v1", "acr-secret", "Get \"https://myregistry.azurecr.io/v2/\": dial tcp: lookup myregistry.azurecr.io: no such host"},
+	},
+	{
+		Code: OnlineUnchecked, Name: "online-unchecked", Check: Problem,
+		Params:  []string{"secret", "images", "reason"},
+		Message: "Secret {secret}: whether its credential pulls {images} could not be checked: {reason}",
+		Hint: "make a key that decrypts it available to sops (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, gpg, or Azure credentials for Key Vault), " +
+			"or give the Secret a file of its own",
+		Help: "check --online decrypts each Secret as sops -d does, with the keys sops finds in the environment, and reads the credential " +
+			"its .dockerconfigjson holds. When it cannot (no key, a Secret made by a secretGenerator or sharing its file, a MAC that does not " +
+			"match, a .dockerconfigjson it cannot read), the online verdict was asked for and could not be reached: that is not ok.",
+		Example: []string{"acr-secret", "myregistry.azurecr.io/app:v1", "no key decrypts it here: it is encrypted for age:age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq"},
+	},
+	{
+		Code: OnlineNoCredential, Name: "online-no-credential", Check: Problem,
+		Params:  []string{"image", "secret", "host", "detail"},
+		Message: "{image}: Secret {secret} holds no credential for {host}, the host the image names[ ({detail})]: the kubelet would pull without one",
+		Hint:    "run acrgen render with the credential: the Secret gets an auths entry for each host form the workloads use",
+		Help: "check --online decrypted the Secret and found no auths entry for the image's host as the kubelet looks it up (host and port, " +
+			"exactly), or could not read its .dockerconfigjson.",
+		Example: []string{"myregistry.azurecr.io:443/app:v1", "acr-secret", "myregistry.azurecr.io:443", ""},
 	},
 }

@@ -11,7 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
+	"github.com/acrgen/acrgen/pkg/settings"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -74,13 +76,13 @@ type PasswordSource struct {
 
 // Config is a validated functionConfig.
 type Config struct {
-	// Registries are login servers, lower case, as from [render.ParseLoginServer].
+	// Registries are login servers, lower case, as from [settings.ParseLoginServer].
 	Registries     []string
 	SecretName     string
 	Namespaces     []string
-	Kinds          *render.Kinds
+	Kinds          *manifest.Kinds
 	ServiceAccount bool
-	Recipients     render.Recipients
+	Recipients     secret.Recipients
 	// Username and Password say where the credential comes from; both empty when none is
 	// configured.
 	Username string
@@ -295,7 +297,7 @@ func decodeDataField(v *yaml.Node, f reflect.Value) error {
 	}
 	switch f.Kind() {
 	case reflect.Slice:
-		f.Set(reflect.ValueOf(render.SplitList([]string{v.Value})))
+		f.Set(reflect.ValueOf(settings.SplitList([]string{v.Value})))
 	case reflect.Bool:
 		b, err := strconv.ParseBool(strings.TrimSpace(v.Value))
 		if err != nil && strings.TrimSpace(v.Value) != "" {
@@ -334,17 +336,17 @@ func validate(s Spec, prefix string) (*Config, []configError) {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, configError{prefix + "." + field, fmt.Sprintf(format, args...)})
 	}
-	in := render.SettingsInput{
+	in := settings.Input{
 		Registries: s.Registries, Cloud: s.Cloud, Namespaces: s.Namespaces,
 		Workloads: s.Workloads, ServiceAccount: s.ServiceAccount, Expires: s.Expires,
 	}
 	if s.SecretName != "" { // empty means the default, as Spec says
 		in.SecretName = &s.SecretName
 	}
-	set, serrs := render.NewSettings(in)
+	set, serrs := settings.New(in)
 	report := func(expires bool) {
 		for _, e := range serrs {
-			if (e.Field == render.FieldExpires) != expires {
+			if (e.Field == settings.FieldExpires) != expires {
 				continue
 			}
 			field := string(e.Field)
@@ -359,7 +361,7 @@ func validate(s Spec, prefix string) (*Config, []configError) {
 		Registries: set.Registries, SecretName: set.SecretName, Namespaces: set.Namespaces, Kinds: set.Kinds,
 		ServiceAccount: set.ServiceAccount, Expires: set.Expires,
 	}
-	cfg.Recipients = render.Recipients{Age: render.SplitList(s.Age), PGP: render.SplitList(s.PGP), AzureKV: render.SplitList(s.AzureKeyVault)}
+	cfg.Recipients = secret.Recipients{Age: settings.SplitList(s.Age), PGP: settings.SplitList(s.PGP), AzureKV: settings.SplitList(s.AzureKeyVault)}
 
 	cfg.Username = strings.TrimSpace(s.Username)
 	if from := strings.TrimSpace(s.PasswordFrom); from != "" {

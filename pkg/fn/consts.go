@@ -1,6 +1,6 @@
 package fn
 
-import "github.com/acrgen/acrgen/pkg/render"
+import "github.com/acrgen/acrgen/pkg/settings"
 
 // The typed functionConfig's group, version and kind.
 const (
@@ -16,7 +16,7 @@ const (
 
 // DefaultSecretName is the pull Secret's name when the functionConfig gives none; the CLI's
 // --secret-name default.
-const DefaultSecretName = render.DefaultSecretName
+const DefaultSecretName = settings.DefaultSecretName
 
 // Annotations the function reads or writes on items. The function owns none of the
 // orchestrator's annotations: it only sets the path of a Secret it creates.

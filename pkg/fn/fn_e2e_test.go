@@ -17,7 +17,7 @@ import (
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/fn"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/fn/runtime/runtimeutil"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -179,7 +179,7 @@ func checkPlainSecret(t *testing.T, plain, name, namespace string, servers ...st
 	if p.GetName() != name || p.GetNamespace() != namespace {
 		t.Errorf("decrypted Secret is %s/%s, want %s/%s", p.GetNamespace(), p.GetName(), namespace, name)
 	}
-	want, err := render.DockerConfigJSON(servers, render.Credential{Username: testUsername, Password: []byte(testPassword)})
+	want, err := secret.DockerConfigJSON(servers, secret.Credential{Username: testUsername, Password: []byte(testPassword)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/fn"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
@@ -244,8 +244,8 @@ func checkNewSecrets(t *testing.T, in, out string) {
 		if p.GetName() != it.GetName() || p.GetNamespace() != it.GetNamespace() {
 			t.Errorf("the new %s decrypts to %s", idOf(it), idOf(p))
 		}
-		servers := strings.Split(it.GetAnnotations()[render.AnnotationRegistry], ",")
-		want, err := render.DockerConfigJSON(servers, render.Credential{Username: testUsername, Password: []byte(testPassword)})
+		servers := strings.Split(it.GetAnnotations()[secret.AnnotationRegistry], ",")
+		want, err := secret.DockerConfigJSON(servers, secret.Credential{Username: testUsername, Password: []byte(testPassword)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,8 @@ import (
 
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/fn"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -34,9 +35,9 @@ var testNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 // directory, so that each case sees its own .sops.yaml.
 type dirEncrypter struct{ dir string }
 
-func (e dirEncrypter) Keys(file string, r render.Recipients) (render.Keys, error) {
+func (e dirEncrypter) Keys(file string, r secret.Recipients) (secret.Keys, error) {
 	keys, err := encrypt.SOPS{Top: e.dir}.Keys(filepath.Join(e.dir, file), r)
-	var nk *render.NoKeysError
+	var nk *secret.NoKeysError
 	if errors.As(err, &nk) {
 		// The absolute paths differ between machines.
 		abs, _ := filepath.Abs(e.dir)
@@ -116,8 +117,8 @@ func tree(t *testing.T, dir string, rl *yaml.RNode) string {
 	// resources, as in a tree that decrypts with KSOPS.
 	var files, generators, generated []string
 	for _, it := range items.Content() {
-		if item := yaml.NewRNode(it); render.IsKSOPSGenerator(item.GetApiVersion(), item.GetKind()) {
-			g, err := render.ParseKSOPSGenerator(it)
+		if item := yaml.NewRNode(it); manifest.IsKSOPSGenerator(item.GetApiVersion(), item.GetKind()) {
+			g, err := manifest.ParseKSOPSGenerator(it)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -128,13 +129,13 @@ func tree(t *testing.T, dir string, rl *yaml.RNode) string {
 		item := yaml.NewRNode(it)
 		name := item.GetAnnotations()["config.kubernetes.io/path"]
 		if name == "" && item.GetKind() == "Secret" {
-			name = render.SecretFileName(item.GetName(), item.GetNamespace()) // as render names it
+			name = secret.FileName(item.GetName(), item.GetNamespace()) // as render names it
 		}
 		if name == "" || slices.Contains(files, name) {
 			name = strconv.Itoa(100 + i)[1:] + "-" + strings.ToLower(item.GetKind()) + "-" + item.GetName() + ".yaml"
 		}
 		switch {
-		case render.IsKSOPSGenerator(item.GetApiVersion(), item.GetKind()):
+		case manifest.IsKSOPSGenerator(item.GetApiVersion(), item.GetKind()):
 			generators = append(generators, name)
 		case !slices.Contains(generated, name):
 			files = append(files, name)
@@ -156,7 +157,7 @@ func tree(t *testing.T, dir string, rl *yaml.RNode) string {
 }
 
 // credential is the credential the function reads for the case, as the CLI is given it.
-func credential(dir string, cfg *fn.Config) *render.Credential {
+func credential(dir string, cfg *fn.Config) *secret.Credential {
 	var pw []byte
 	switch {
 	case cfg.Username == "":
@@ -171,5 +172,5 @@ func credential(dir string, cfg *fn.Config) *render.Credential {
 	default:
 		return nil
 	}
-	return &render.Credential{Username: cfg.Username, Password: pw}
+	return &secret.Credential{Username: cfg.Username, Password: pw}
 }

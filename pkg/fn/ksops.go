@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/acrgen/acrgen/pkg/judge"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -30,11 +30,11 @@ func ksopsGenerators(objs []*object) []ksopsGenerator {
 	var out []ksopsGenerator
 	for _, o := range objs {
 		file := fileOf(o.item)
-		if o.inList || file == nil || !render.IsKSOPSGenerator(o.res.APIVersion, o.res.Kind) {
+		if o.inList || file == nil || !manifest.IsKSOPSGenerator(o.res.APIVersion, o.res.Kind) {
 			continue
 		}
 		g := ksopsGenerator{o: o, dir: path.Dir(file.Path)}
-		parsed, err := render.ParseKSOPSGenerator(o.res.Node)
+		parsed, err := manifest.ParseKSOPSGenerator(o.res.Node)
 		if err != nil {
 			continue // kustomize fails on it, as KSOPS does
 		}
@@ -55,9 +55,9 @@ func (r *run) placeSecrets(objs []*object) {
 		return
 	}
 	for i, it := range r.rl.Items {
-		res, ok := render.ResourceOf(it.YNode())
+		res, ok := manifest.ResourceOf(it.YNode())
 		file := fileOf(it)
-		if !ok || file == nil || !judge.IsPullSecret(res, r.cfg.SecretName) || !render.SopsEncrypted(res.Node) {
+		if !ok || file == nil || !judge.IsPullSecret(res, r.cfg.SecretName) || !manifest.SopsEncrypted(res.Node) {
 			continue
 		}
 		p := path.Clean(file.Path)

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 )
 
@@ -20,7 +20,7 @@ type Options struct {
 	// Encrypter encrypts new Secrets and tells whether an encrypted Secret among the items was
 	// made for the configured keys (cmd/acrgen gives pkg/encrypt's); files are relative to the
 	// working directory. nil means none can be created (an error result says so).
-	Encrypter render.Encrypter
+	Encrypter secret.Encrypter
 	// Getenv reads the environment for passwordFrom env:VAR; nil means an empty environment.
 	// Only variables named ACRGEN_* or listed in AllowEnv are ever read (see [EnvAllowed]).
 	Getenv func(string) string
@@ -97,7 +97,7 @@ func EnvAllowed(name string, allowed []string) bool {
 
 // readCredential reads the configured credential. It returns nil and the reason when none
 // is available; an error is a source that exists but cannot be used.
-func (r *run) readCredential() (*render.Credential, string, error) {
+func (r *run) readCredential() (*secret.Credential, string, error) {
 	c := r.cfg
 	switch {
 	case c.Username == "":
@@ -109,11 +109,11 @@ func (r *run) readCredential() (*render.Credential, string, error) {
 		if v == "" {
 			return nil, fmt.Sprintf("the environment variable %s (passwordFrom) is not set", c.Password.Env), nil
 		}
-		pw, err := render.ReadPassword(strings.NewReader(v))
+		pw, err := secret.ReadPassword(strings.NewReader(v))
 		if err != nil {
 			return nil, "", fmt.Errorf("reading the environment variable %s: %v", c.Password.Env, err)
 		}
-		return &render.Credential{Username: c.Username, Password: pw}, "", nil
+		return &secret.Credential{Username: c.Username, Password: pw}, "", nil
 	default:
 		b, err := r.opts.ReadFile(c.Password.File)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -126,13 +126,13 @@ func (r *run) readCredential() (*render.Credential, string, error) {
 			}
 			return nil, "", fmt.Errorf("reading the password file %s: %v", c.Password.File, err)
 		}
-		b, err = render.ReadPassword(bytes.NewReader(b))
+		b, err = secret.ReadPassword(bytes.NewReader(b))
 		if err != nil {
 			return nil, "", fmt.Errorf("reading the password file %s: %v", c.Password.File, err)
 		}
 		if len(b) == 0 {
 			return nil, "", fmt.Errorf("the password file %s is empty", c.Password.File)
 		}
-		return &render.Credential{Username: c.Username, Password: b}, "", nil
+		return &secret.Credential{Username: c.Username, Password: b}, "", nil
 	}
 }

@@ -8,7 +8,8 @@ import (
 
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/judge"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -25,7 +26,7 @@ type run struct {
 
 	// cred is the credential, read once when first needed.
 	credRead bool
-	cred     *render.Credential
+	cred     *secret.Credential
 	credWhy  string
 }
 
@@ -40,7 +41,7 @@ type object struct {
 	// position in the items.
 	item  *yaml.RNode
 	index int
-	res   render.Resource
+	res   manifest.Resource
 	// inList reports an object inside a List item.
 	inList bool
 }
@@ -121,7 +122,7 @@ func (r *run) helmReleases(objs []*object, used map[string]bool) (charts string)
 			continue
 		}
 		text := ""
-		if values := render.MapValue(render.MapValue(o.res.Node, "spec"), "values"); values != nil {
+		if values := manifest.MapValue(manifest.MapValue(o.res.Node, "spec"), "values"); values != nil {
 			text, _ = yaml.NewRNode(values).String()
 		}
 		named := judge.ValuesNamed(text, r.settings.Registries)
@@ -156,16 +157,16 @@ type release struct {
 // release reports, of a Flux HelmRelease that releases into a configured namespace (ok), where
 // and whether it carries acrgen's post-renderer.
 func (r *run) release(o *object) (release, bool) {
-	if !render.IsHelmRelease(o.res.APIVersion, o.res.Kind) {
+	if !manifest.IsHelmRelease(o.res.APIVersion, o.res.Kind) {
 		return release{}, false
 	}
-	spec := render.MapValue(o.res.Node, "spec")
+	spec := manifest.MapValue(o.res.Node, "spec")
 	var rel release
-	rel.ns, rel.field, rel.err = judge.ReleaseNamespace(render.Scalar(render.MapValue(spec, "targetNamespace")), o.res.Namespace)
-	if !render.NamespaceAllowed(r.cfg.Namespaces, rel.ns) {
+	rel.ns, rel.field, rel.err = judge.ReleaseNamespace(manifest.Scalar(manifest.MapValue(spec, "targetNamespace")), o.res.Namespace)
+	if !judge.NamespaceAllowed(r.cfg.Namespaces, rel.ns) {
 		return release{}, false
 	}
-	rel.patched = !render.HelmPostRendererMissing(spec, render.HelmPullSecretPatches(r.cfg.SecretName))
+	rel.patched = !manifest.HelmPostRendererMissing(spec, manifest.HelmPullSecretPatches(r.cfg.SecretName))
 	return rel, true
 }
 
@@ -177,21 +178,24 @@ func isServiceAccount(o *object) bool { return judge.IsServiceAccount(o.res.APIV
 // index objs. It returns the pod specs of each object (of a ServiceAccount: the account
 // itself) and the error reading them, if any. No objects at all is a kustomize generator call:
 // the items hold only the function's own config.
-func (r *run) occurrences(objs []*object) (judge.Occurrences, [][]render.PodSpec, []error) {
-	specs := make([][]render.PodSpec, len(objs))
+func (r *run) occurrences(objs []*object) (judge.Occurrences, [][]manifest.PodSpec, []error) {
+	specs := make([][]manifest.PodSpec, len(objs))
 	specErr := make([]error, len(objs))
 	gathered := make([]judge.Object, len(objs))
 	var namespaces []string
-	accounts := render.NewKinds(render.ServiceAccountKind)
+	accounts := manifest.NewKinds(manifest.ServiceAccountKind)
 	for i, o := range objs {
 		kinds := r.cfg.Kinds
 		if isServiceAccount(o) {
 			kinds = accounts
 		}
 		specs[i], specErr[i] = kinds.PodSpecs(o.res)
-		gathered[i] = judge.Object{ID: i, Res: o.res, Namespace: o.res.Namespace, PodSpecs: specs[i], InList: o.inList}
+		gathered[i] = judge.Object{ID: i, Res: o.res, Namespace: o.res.Namespace, InList: o.inList}
+		for _, ps := range specs[i] {
+			gathered[i].PodSpecs = append(gathered[i].PodSpecs, judge.WrittenPodUse(ps))
+		}
 		if _, known := r.cfg.Kinds.Lookup(o.res.APIVersion, o.res.Kind); !known && len(specs[i]) == 0 && specErr[i] == nil {
-			gathered[i].ImageFields = render.ImageFields(o.res.Node)
+			gathered[i].ImageFields = manifest.ImageFields(o.res.Node)
 		}
 		if rel, ok := r.release(o); ok && rel.patched && rel.err == nil {
 			// Its post-renderer gives the chart's pods the secret: its namespace needs it.
@@ -204,7 +208,7 @@ func (r *run) occurrences(objs []*object) (judge.Occurrences, [][]render.PodSpec
 }
 
 // applyPod applies the decision on one pod spec that pulls from a configured registry.
-func (r *run) applyPod(o *object, ps render.PodSpec, pd judge.PodDecision) {
+func (r *run) applyPod(o *object, ps manifest.PodSpec, pd judge.PodDecision) {
 	for _, f := range judge.PodFindings(pd, ps.Path()) {
 		r.report(o, f)
 	}
@@ -227,7 +231,7 @@ func (r *run) applyPod(o *object, ps render.PodSpec, pd judge.PodDecision) {
 
 // patchAccount adds the secret to a ServiceAccount that workloads run as (user names the
 // first of them).
-func (r *run) patchAccount(sa *object, specs []render.PodSpec, err error, patch bool, user string) {
+func (r *run) patchAccount(sa *object, specs []manifest.PodSpec, err error, patch bool, user string) {
 	switch {
 	case err != nil || len(specs) != 1:
 		r.report(sa, finding.New(finding.PodSpecUnreadable, fmt.Sprintf("cannot read the ServiceAccount: %v", err)))
@@ -244,7 +248,7 @@ func (r *run) patchAccount(sa *object, specs []render.PodSpec, err error, patch 
 func (r *run) objects() []*object {
 	var out []*object
 	for i, it := range r.rl.Items {
-		res, ok := render.ResourceOf(it.YNode())
+		res, ok := manifest.ResourceOf(it.YNode())
 		if !ok || skipped(res) {
 			continue
 		}
@@ -268,7 +272,7 @@ func isTrue(s string) bool { b, _ := strconv.ParseBool(s); return b }
 
 // skipped reports package metadata and function configs: kustomize's Kustomization and
 // Component, kpt's Kptfile, and acrgen's own kinds.
-func skipped(res render.Resource) bool {
+func skipped(res manifest.Resource) bool {
 	group, _, _ := strings.Cut(res.APIVersion, "/")
 	switch group {
 	case "kustomize.config.k8s.io", "kpt.dev", "fn.kpt.dev", Group:
@@ -279,7 +283,7 @@ func skipped(res render.Resource) bool {
 
 // patch adds the secret to the imagePullSecrets of a pod spec (or ServiceAccount) that f says
 // lacks it.
-func (r *run) patch(o *object, ps render.PodSpec, f finding.Finding) {
+func (r *run) patch(o *object, ps manifest.PodSpec, f finding.Finding) {
 	if ps.Shared != "" {
 		r.report(o, field(finding.New(finding.PodSpecShared, ps.SharedError().Error()), f.Field))
 		return
@@ -305,7 +309,7 @@ func addPullSecret(m *yaml.Node, name string) error {
 		{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: "name"},
 		{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: name},
 	}}
-	list := render.MapValue(m, "imagePullSecrets")
+	list := manifest.MapValue(m, "imagePullSecrets")
 	switch {
 	case list == nil:
 		m.Content = append(m.Content,
@@ -426,20 +430,20 @@ func (r *run) findings() []finding.Finding {
 // fileOf returns the file an item came from, when the orchestrator says (kpt does,
 // kustomize does not).
 func fileOf(item *yaml.RNode) *framework.File {
-	a := render.MapValue(render.MapValue(item.YNode(), "metadata"), "annotations")
+	a := manifest.MapValue(manifest.MapValue(item.YNode(), "metadata"), "annotations")
 	if a == nil {
 		return nil
 	}
-	p := render.Scalar(render.MapValue(a, annotationPath))
+	p := manifest.Scalar(manifest.MapValue(a, annotationPath))
 	if p == "" {
-		p = render.Scalar(render.MapValue(a, annotationLegacyPath))
+		p = manifest.Scalar(manifest.MapValue(a, annotationLegacyPath))
 	}
 	if p == "" {
 		return nil
 	}
-	idx := render.Scalar(render.MapValue(a, annotationIndex))
+	idx := manifest.Scalar(manifest.MapValue(a, annotationIndex))
 	if idx == "" {
-		idx = render.Scalar(render.MapValue(a, annotationLegacyIndex))
+		idx = manifest.Scalar(manifest.MapValue(a, annotationLegacyIndex))
 	}
 	i, _ := strconv.Atoi(idx)
 	return &framework.File{Path: p, Index: i}
@@ -475,5 +479,5 @@ func (r *run) summary() *framework.Result {
 
 // annotation reads one annotation of an object's mapping node.
 func annotation(n *yaml.Node, key string) string {
-	return render.Scalar(render.MapValue(render.MapValue(render.MapValue(n, "metadata"), "annotations"), key))
+	return manifest.Scalar(manifest.MapValue(manifest.MapValue(manifest.MapValue(n, "metadata"), "annotations"), key))
 }

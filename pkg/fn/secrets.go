@@ -8,7 +8,8 @@ import (
 
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/judge"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -26,7 +27,7 @@ func (r *run) secrets(objs []*object, secrets []judge.ExistingSecret, d judge.De
 		if nd.Secret < 0 {
 			// A run that found a problem fails (kpt and kustomize write nothing of it): it
 			// encrypts nothing.
-			if !r.blocked() && r.createSecret(nd.Namespace, nil, "") {
+			if !r.blocked() && r.createSecret(nd, nil, "") {
 				continue
 			}
 			if r.credential() == nil {
@@ -43,16 +44,16 @@ func (r *run) secrets(objs []*object, secrets []judge.ExistingSecret, d judge.De
 			if sec.SameRecipients, ok = r.sameRecipients(objs[sec.ID], nd.Namespace); !ok {
 				continue
 			}
-			v = judge.JudgeSecret(sec, r.settings)
+			v = judge.JudgeSecret(sec, nd.Settings(r.settings))
 			v.Index = nd.Secret
 		}
-		r.applySecret(objs, secrets, v, nd.Namespace)
+		r.applySecret(objs, secrets, v, nd)
 	}
 }
 
-// applySecret applies the verdict on the existing Secret of namespace ns.
-func (r *run) applySecret(objs []*object, secrets []judge.ExistingSecret, v judge.SecretVerdict, ns string) {
-	o := objs[v.ID]
+// applySecret applies the verdict on the existing Secret of the namespace of nd.
+func (r *run) applySecret(objs []*object, secrets []judge.ExistingSecret, v judge.SecretVerdict, nd judge.NamespaceDecision) {
+	o, ns := objs[v.ID], nd.Namespace
 	name := r.cfg.SecretName
 	switch {
 	case v.Action == judge.Keep && secrets[v.Index].Generated && !secrets[v.Index].Encrypted:
@@ -69,7 +70,7 @@ func (r *run) applySecret(objs []*object, secrets []judge.ExistingSecret, v judg
 	case r.credential() == nil:
 		r.report(o, judge.CannotKeepFinding(v, name, "no credential to re-create it ("+r.credWhy+")"))
 	default:
-		if r.createSecret(ns, o, v.Why()) {
+		if r.createSecret(nd, o, v.Why()) {
 			for _, f := range judge.EncryptionFindings(v, name) {
 				f.Fixed = true
 				r.report(o, f)
@@ -88,7 +89,7 @@ func secretFileOf(o *object) string {
 
 // credential returns the configured credential, reading it once. nil means none is
 // available (r.credWhy says why); a source that exists but cannot be read is an error result.
-func (r *run) credential() *render.Credential {
+func (r *run) credential() *secret.Credential {
 	if r.credRead {
 		return r.cred
 	}
@@ -138,7 +139,7 @@ func secretFile(o *object, name, ns string) string {
 			return f.Path
 		}
 	}
-	return render.SecretFileName(name, ns)
+	return secret.FileName(name, ns)
 }
 
 // orchestratorAnnotation reports the annotations that belong to kustomize and kpt, which a
@@ -153,15 +154,17 @@ func orchestratorAnnotation(k string) bool {
 	return false
 }
 
-// createSecret encrypts a new pull Secret for namespace ns and adds it to the items, or puts
-// it in place of old. It reports false when no credential is available (no result recorded).
-func (r *run) createSecret(ns string, old *object, why string) bool {
+// createSecret encrypts a new pull Secret for the namespace of nd, with an auths entry for
+// each registry and host form its workloads pull with, and adds it to the items, or puts it in
+// place of old. It reports false when no credential is available (no result recorded).
+func (r *run) createSecret(nd judge.NamespaceDecision, old *object, why string) bool {
+	ns := nd.Namespace
 	cred := r.credential()
 	if cred == nil {
 		return false
 	}
 	file := secretFile(old, r.cfg.SecretName, ns)
-	ref := &object{res: render.Resource{APIVersion: "v1", Kind: "Secret", Name: r.cfg.SecretName, Namespace: ns}}
+	ref := &object{res: manifest.Resource{APIVersion: "v1", Kind: "Secret", Name: r.cfg.SecretName, Namespace: ns}}
 	if old != nil {
 		ref = old
 	}
@@ -173,7 +176,7 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 	if old != nil {
 		name = old.res.Name // as kustomize's namePrefix/nameSuffix left it
 	}
-	plain, err := render.Secret(render.SecretSpec{Name: name, Namespace: ns, Servers: r.cfg.Registries, Credential: *cred, Expires: r.cfg.Expires})
+	plain, err := secret.Plaintext(secret.Spec{Name: name, Namespace: ns, Servers: judge.SecretServers(r.cfg.Registries, nd.Hosts, ""), Credential: *cred, Expires: r.cfg.Expires})
 	if err != nil {
 		r.report(ref, finding.New(finding.SecretError, ref.res.Name, "building it", err.Error()))
 		return true
@@ -196,7 +199,7 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 	if old != nil {
 		// Keep the orchestrator's annotations (file path, ids) so that kpt writes it back to
 		// the same file and kustomize tracks it.
-		ann := render.Annotations(old.res.Node)
+		ann := manifest.Annotations(old.res.Node)
 		keys := make([]string, 0, len(ann))
 		for k := range ann {
 			if orchestratorAnnotation(k) {
@@ -229,9 +232,9 @@ func (r *run) createSecret(ns string, old *object, why string) bool {
 
 // keys are the keys of the Secret file: the configured recipients, else the matching
 // .sops.yaml creation rule. Without any, the error names the functionConfig's fields.
-func (r *run) keys(file string) (render.Keys, error) {
+func (r *run) keys(file string) (secret.Keys, error) {
 	keys, err := r.opts.Encrypter.Keys(file, r.cfg.Recipients)
-	var nk *render.NoKeysError
+	var nk *secret.NoKeysError
 	if errors.As(err, &nk) {
 		fix := "add a .sops.yaml creation rule for " + file
 		if nk.RuleWithoutKeys {

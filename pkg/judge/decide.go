@@ -7,17 +7,18 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
 )
 
 // upperCaseHost reports an image whose registry host has upper-case letters: the kubelet
 // matches pull-secret hosts case-sensitively.
 func upperCaseHost(image string) bool {
-	h := render.ImageHost(image)
+	h := manifest.ImageHost(image)
 	return h != strings.ToLower(h)
 }
 
-// MissingRegistries returns the login servers of want (lower case, as [render.ParseLoginServer] gives
+// MissingRegistries returns the login servers of want (lower case, as [settings.ParseLoginServer] gives
 // them) that an existing Secret's registry annotation (comma-separated hosts, as written by
 // a person or an older acrgen) does not cover, in the order of want. Hosts compare ignoring
 // case, as login servers do.
@@ -56,16 +57,19 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 	}
 	used := map[string]bool{}
 	nsUsed := map[[2]string]bool{} // namespace, registry: in-scope pods there pull from it
+	hosts := map[string][]string{} // namespace -> the host forms with a port its pods pull with
 	needed := map[string]bool{}
 	users := map[[2]string]int{} // a ServiceAccount -> the first pod that runs as it
 	for wi, w := range in.Workloads {
-		nsErr := render.ValidateNamespace(w.Namespace)
+		nsErr := manifest.ValidateNamespace(w.Namespace)
 		pulls := false
 		for pi, p := range w.PodSpecs {
 			var servers, upper []string
 			for _, img := range p.Images {
 				if h := match(img); h.ok {
-					servers = render.AppendUnique(servers, h.server)
+					if !slices.Contains(servers, h.server) {
+						servers = append(servers, h.server)
+					}
 					if h.upper {
 						upper = append(upper, img)
 					}
@@ -86,13 +90,18 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 				d.Pods = append(d.Pods, pd)
 				continue
 			}
-			if !render.NamespaceAllowed(s.Namespaces, w.Namespace) {
+			if !NamespaceAllowed(s.Namespaces, w.Namespace) {
 				pd.Action = PodOutOfScope
 				d.Pods = append(d.Pods, pd)
 				continue
 			}
 			pd.UpperCase = upper
 			needed[w.Namespace] = true
+			for _, img := range p.Images {
+				if h := match(img); h.ok && h.form != "" && !slices.Contains(hosts[w.Namespace], h.form) {
+					hosts[w.Namespace] = append(hosts[w.Namespace], h.form)
+				}
+			}
 			for _, sv := range servers {
 				nsUsed[[2]string{w.Namespace, sv}] = true
 			}
@@ -158,7 +167,10 @@ func Decide(in Occurrences, s DecideSettings) Decisions {
 	slices.SortStableFunc(d.Unplaced, func(a, b Unplaced) int { return a.ID - b.ID })
 	// A Secret with image fields is among the Others too.
 	d.Unplaced = slices.CompactFunc(d.Unplaced, func(a, b Unplaced) bool { return a.ID == b.ID })
-	d.Secrets, d.Namespaces = judgeSecrets(in.Secrets, needed, s)
+	for _, hs := range hosts {
+		slices.Sort(hs)
+	}
+	d.Secrets, d.Namespaces = judgeSecrets(in.Secrets, needed, hosts, s)
 	for i, nd := range d.Namespaces {
 		for _, r := range s.Registries {
 			if nsUsed[[2]string{nd.Namespace, r}] {
@@ -182,7 +194,7 @@ func unplaced(in Occurrences, accounts []AccountDecision) []Unplaced {
 	}
 	var out []Unplaced
 	add := func(id int, ns, refused string) {
-		if err := render.ValidateNamespace(ns); err != nil {
+		if err := manifest.ValidateNamespace(ns); err != nil {
 			out = append(out, Unplaced{ID: id, Namespace: ns, Blocks: refused != "", Reason: UnplacedReason(ns, err, refused)})
 		}
 	}
@@ -209,14 +221,16 @@ func unplaced(in Occurrences, accounts []AccountDecision) []Unplaced {
 }
 
 type hit struct {
-	server    string
+	server string
+	// form is the image's host form when it is not the server's (an explicit port).
+	form      string
 	ok, upper bool
 }
 
 // matcher returns a function that matches images against the registries, remembering its
 // answers: the same few images repeat across thousands of workloads.
 func matcher(registries []string) func(string) hit {
-	m := render.NewMatcher(registries)
+	m := manifest.NewMatcher(registries)
 	cache := map[string]hit{}
 	return func(image string) hit {
 		if h, ok := cache[image]; ok {
@@ -225,6 +239,9 @@ func matcher(registries []string) func(string) hit {
 		var h hit
 		if h.server, h.ok = m.Match(image); h.ok {
 			h.upper = upperCaseHost(image)
+			if f := manifest.HostForm(image); f != h.server {
+				h.form = f
+			}
 		}
 		cache[image] = h
 		return h
@@ -232,10 +249,10 @@ func matcher(registries []string) func(string) hit {
 }
 
 // judgeSecrets gives the verdict on each existing Secret and says, for each namespace that
-// needs the Secret, which one is there. Of a namespace's Secrets the first that is not made
+// needs the Secret, which one is there; hosts are each namespace's other host forms. Of a namespace's Secrets the first that is not made
 // by a generator counts (a generator's Secret of the same name merges into it); a second one
 // is refused.
-func judgeSecrets(secrets []ExistingSecret, needed map[string]bool, s DecideSettings) ([]SecretVerdict, []NamespaceDecision) {
+func judgeSecrets(secrets []ExistingSecret, needed map[string]bool, hosts map[string][]string, s DecideSettings) ([]SecretVerdict, []NamespaceDecision) {
 	first := map[string]int{}
 	for i, sec := range secrets {
 		if j, ok := first[sec.Namespace]; !ok || (secrets[j].Generated && !sec.Generated) {
@@ -244,7 +261,7 @@ func judgeSecrets(secrets []ExistingSecret, needed map[string]bool, s DecideSett
 	}
 	verdicts := make([]SecretVerdict, len(secrets))
 	for i, sec := range secrets {
-		verdicts[i] = JudgeSecret(sec, s)
+		verdicts[i] = JudgeSecret(sec, NamespaceDecision{Hosts: hosts[sec.Namespace]}.Settings(s))
 		verdicts[i].Index = i
 		verdicts[i].Needed = needed[sec.Namespace] && first[sec.Namespace] == i
 		if !verdicts[i].Needed {
@@ -261,7 +278,7 @@ func judgeSecrets(secrets []ExistingSecret, needed map[string]bool, s DecideSett
 	}
 	var nss []NamespaceDecision
 	for _, ns := range slices.Sorted(maps.Keys(needed)) {
-		nd := NamespaceDecision{Namespace: ns, Secret: -1}
+		nd := NamespaceDecision{Namespace: ns, Secret: -1, Hosts: hosts[ns]}
 		if j, ok := first[ns]; ok {
 			nd.Secret = j
 		}
@@ -274,7 +291,8 @@ func judgeSecrets(secrets []ExistingSecret, needed map[string]bool, s DecideSett
 // it, encrypt its content again, replace it with a new one, or refuse. The findings are made
 // for every Secret, whatever the verdict, so that a check can report them.
 func JudgeSecret(sec ExistingSecret, s DecideSettings) SecretVerdict {
-	v := SecretVerdict{ID: sec.ID, Needed: true, Missing: MissingRegistries(sec.Annotations[render.AnnotationRegistry], s.Registries)}
+	want := append(append([]string(nil), s.Registries...), s.Hosts...)
+	v := SecretVerdict{ID: sec.ID, Needed: true, Missing: MissingRegistries(sec.Annotations[secret.AnnotationRegistry], want)}
 	add := func(k FindingKind, field, msg string) {
 		v.Findings = append(v.Findings, Finding{Kind: k, Field: field, Msg: msg})
 	}
@@ -285,8 +303,8 @@ func JudgeSecret(sec ExistingSecret, s DecideSettings) SecretVerdict {
 			add(FindingNotEncrypted, p.Field, p.Msg)
 		}
 	}
-	expiresField := "metadata.annotations." + render.AnnotationExpires
-	exp := sec.Annotations[render.AnnotationExpires]
+	expiresField := "metadata.annotations." + secret.AnnotationExpires
+	exp := sec.Annotations[secret.AnnotationExpires]
 	switch st, err := CheckExpiry(exp, s.Now, s.ExpiryWarning); {
 	case err != nil:
 		add(FindingExpiryUnreadable, expiresField, err.Error())
@@ -310,7 +328,7 @@ func JudgeSecret(sec ExistingSecret, s DecideSettings) SecretVerdict {
 	switch {
 	case sec.Outside, sec.Generated && !sec.Encrypted:
 		v.Action = Keep
-	case sec.Type != render.SecretType:
+	case sec.Type != secret.Type:
 		v.Action, v.Refusal = Refuse, RefuseWrongType
 	case len(changes) == 0:
 		v.Action = Keep
@@ -334,11 +352,11 @@ func fitFindings(sec ExistingSecret, missing []string, s DecideSettings) []Findi
 	var out []Finding
 	ann := sec.Annotations
 	if len(missing) > 0 {
-		have := ann[render.AnnotationRegistry]
+		have := ann[secret.AnnotationRegistry]
 		if have == "" {
-			have = "no registry (no " + render.AnnotationRegistry + " annotation)"
+			have = "no registry (no " + secret.AnnotationRegistry + " annotation)"
 		}
-		out = append(out, Finding{Kind: FindingMissingRegistries, Field: "metadata.annotations." + render.AnnotationRegistry,
+		out = append(out, Finding{Kind: FindingMissingRegistries, Field: "metadata.annotations." + secret.AnnotationRegistry,
 			Msg: fmt.Sprintf("it holds credentials for %s, not for %s", have, strings.Join(missing, ", "))})
 	}
 	if sec.SameRecipients == No {
@@ -346,13 +364,13 @@ func fitFindings(sec ExistingSecret, missing []string, s DecideSettings) []Findi
 	}
 	switch sec.Current {
 	case NotCompared:
-		if s.Username != "" && ann[render.AnnotationUsername] != s.Username {
-			out = append(out, Finding{Kind: FindingUsername, Field: "metadata.annotations." + render.AnnotationUsername,
-				Msg: fmt.Sprintf("its username is %q, not %q", ann[render.AnnotationUsername], s.Username)})
+		if s.Username != "" && ann[secret.AnnotationUsername] != s.Username {
+			out = append(out, Finding{Kind: FindingUsername, Field: "metadata.annotations." + secret.AnnotationUsername,
+				Msg: fmt.Sprintf("its username is %q, not %q", ann[secret.AnnotationUsername], s.Username)})
 		}
-		if want := s.Expires.UTC().Format(time.RFC3339); !s.Expires.IsZero() && ann[render.AnnotationExpires] != want {
-			out = append(out, Finding{Kind: FindingExpires, Field: "metadata.annotations." + render.AnnotationExpires,
-				Msg: fmt.Sprintf("its expiry is %q, not %s", ann[render.AnnotationExpires], want)})
+		if want := s.Expires.UTC().Format(time.RFC3339); !s.Expires.IsZero() && ann[secret.AnnotationExpires] != want {
+			out = append(out, Finding{Kind: FindingExpires, Field: "metadata.annotations." + secret.AnnotationExpires,
+				Msg: fmt.Sprintf("its expiry is %q, not %s", ann[secret.AnnotationExpires], want)})
 		}
 	case Differs:
 		out = append(out, Finding{Kind: FindingStale, Field: "data", Msg: "what it holds differs from the Secret wanted"})

@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -25,9 +26,9 @@ func TestDecide(t *testing.T) {
 	}
 	good := func(id int, ns string, ann map[string]string) ExistingSecret {
 		if ann == nil {
-			ann = map[string]string{render.AnnotationRegistry: "myregistry.azurecr.io,other.azurecr.io", render.AnnotationUsername: "app"}
+			ann = map[string]string{secret.AnnotationRegistry: "myregistry.azurecr.io,other.azurecr.io", secret.AnnotationUsername: "app"}
 		}
-		return ExistingSecret{ID: id, Namespace: ns, Type: render.SecretType, Encrypted: true, Annotations: ann}
+		return ExistingSecret{ID: id, Namespace: ns, Type: secret.Type, Encrypted: true, Annotations: ann}
 	}
 	malformed := []EncryptionProblem{{"sops.mac", "its sops metadata has no mac: its integrity cannot be checked"}}
 
@@ -50,6 +51,42 @@ func TestDecide(t *testing.T) {
 			`pod 2/0 patch servers=myregistry.azurecr.io account=default upper-case=MyRegistry.azurecr.io/web:1`,
 			"pod 4/1 patch servers=other.azurecr.io account=default",
 			"namespace apps new servers=myregistry.azurecr.io,other.azurecr.io",
+			"used myregistry.azurecr.io,other.azurecr.io",
+		},
+	}, {
+		name: "the explicit port 443 is the registry in another host form: the Secret of the namespace needs an entry for it; another port is not the registry (issue 18)",
+		in: Occurrences{
+			Workloads: []Workload{
+				workload(1, "apps", pod("myregistry.azurecr.io:443/web:1")),
+				workload(2, "apps", PodUse{Images: []string{"MyRegistry.azurecr.io:443/api:1", "myregistry.azurecr.io/api:1"}, Secrets: []string{"acr-secret"}}),
+				workload(3, "web", pod("myregistry.azurecr.io:443/web:1")),
+				workload(4, "jobs", pod("myregistry.azurecr.io:8443/web:1", "other.azurecr.io:443/x")),
+				workload(6, "jobs", pod("MYREGISTRY.azurecr.io:443/web:1")),
+				workload(5, "old", pod("myregistry.azurecr.io/web:1")),
+			},
+			Secrets: []ExistingSecret{
+				good(10, "apps", nil),
+				good(11, "web", map[string]string{secret.AnnotationRegistry: "myregistry.azurecr.io,myregistry.azurecr.io:443,other.azurecr.io"}),
+				good(12, "jobs", nil),
+				good(13, "old", map[string]string{secret.AnnotationRegistry: "myregistry.azurecr.io:443,myregistry.azurecr.io,other.azurecr.io"}),
+			},
+		},
+		s: base,
+		want: []string{
+			"pod 1/0 patch servers=myregistry.azurecr.io account=default",
+			"pod 2/0 has-secret servers=myregistry.azurecr.io account=default upper-case=MyRegistry.azurecr.io:443/api:1",
+			"pod 3/0 patch servers=myregistry.azurecr.io account=default",
+			"pod 4/0 patch servers=other.azurecr.io account=default",
+			"pod 6/0 patch servers=myregistry.azurecr.io account=default upper-case=MYREGISTRY.azurecr.io:443/web:1",
+			"pod 5/0 patch servers=myregistry.azurecr.io account=default",
+			"namespace apps secret=10 servers=myregistry.azurecr.io hosts=myregistry.azurecr.io:443",
+			"namespace jobs secret=12 servers=myregistry.azurecr.io,other.azurecr.io hosts=myregistry.azurecr.io:443,other.azurecr.io:443",
+			"namespace old secret=13 servers=myregistry.azurecr.io",
+			"namespace web secret=11 servers=myregistry.azurecr.io hosts=myregistry.azurecr.io:443",
+			"secret 10 needed replace fit missing=myregistry.azurecr.io:443: missing-registries(metadata.annotations.acrgen.dev/registry: it holds credentials for myregistry.azurecr.io,other.azurecr.io, not for myregistry.azurecr.io:443)",
+			"secret 11 needed keep fit",
+			"secret 12 needed replace fit missing=myregistry.azurecr.io:443,other.azurecr.io:443: missing-registries(metadata.annotations.acrgen.dev/registry: it holds credentials for myregistry.azurecr.io,other.azurecr.io, not for myregistry.azurecr.io:443, other.azurecr.io:443)",
+			"secret 13 needed keep fit",
 			"used myregistry.azurecr.io,other.azurecr.io",
 		},
 	}, {
@@ -126,14 +163,14 @@ func TestDecide(t *testing.T) {
 	}, {
 		name: "images of unknown kinds from a registry are reported unchecked, not patched (and their registries used: no typo); Kubernetes' own groups and Flux image automation are not",
 		in: Occurrences{Others: []Other{
-			{ID: 1, Namespace: "apps", APIVersion: "argoproj.io/v1alpha1", Kind: "Rollout", Images: []render.ImageField{
+			{ID: 1, Namespace: "apps", APIVersion: "argoproj.io/v1alpha1", Kind: "Rollout", Images: []manifest.ImageField{
 				{Path: "spec.template.spec.initContainers[0].image", Image: "nginx", Line: 9},
 				{Path: "spec.template.spec.containers[0].image", Image: "myregistry.azurecr.io/web:1", Line: 12}}},
-			{ID: 2, Namespace: "apps", APIVersion: "example.com/v1", Kind: "Thing", Images: []render.ImageField{{Path: "spec.image", Image: "OTHER.azurecr.io/x", Line: 3}}},
-			{ID: 3, Namespace: "apps", APIVersion: "v1", Kind: "ConfigMap", Images: []render.ImageField{{Path: "data.image", Image: "myregistry.azurecr.io/web:1"}}},
-			{ID: 4, Namespace: "apps", APIVersion: "networking.k8s.io/v1", Kind: "Ingress", Images: []render.ImageField{{Path: "spec.image", Image: "myregistry.azurecr.io/web:1"}}},
-			{ID: 5, Namespace: "apps", APIVersion: "image.toolkit.fluxcd.io/v1", Kind: "ImageRepository", Images: []render.ImageField{{Path: "spec.image", Image: "myregistry.azurecr.io/web"}}},
-			{ID: 6, Namespace: "web", APIVersion: "argoproj.io/v1alpha1", Kind: "Rollout", Images: []render.ImageField{{Path: "spec.template.spec.containers[0].image", Image: "myregistry.azurecr.io/web:1"}}},
+			{ID: 2, Namespace: "apps", APIVersion: "example.com/v1", Kind: "Thing", Images: []manifest.ImageField{{Path: "spec.image", Image: "OTHER.azurecr.io/x", Line: 3}}},
+			{ID: 3, Namespace: "apps", APIVersion: "v1", Kind: "ConfigMap", Images: []manifest.ImageField{{Path: "data.image", Image: "myregistry.azurecr.io/web:1"}}},
+			{ID: 4, Namespace: "apps", APIVersion: "networking.k8s.io/v1", Kind: "Ingress", Images: []manifest.ImageField{{Path: "spec.image", Image: "myregistry.azurecr.io/web:1"}}},
+			{ID: 5, Namespace: "apps", APIVersion: "image.toolkit.fluxcd.io/v1", Kind: "ImageRepository", Images: []manifest.ImageField{{Path: "spec.image", Image: "myregistry.azurecr.io/web"}}},
+			{ID: 6, Namespace: "web", APIVersion: "argoproj.io/v1alpha1", Kind: "Rollout", Images: []manifest.ImageField{{Path: "spec.template.spec.containers[0].image", Image: "myregistry.azurecr.io/web:1"}}},
 		}},
 		s: with(func(s *DecideSettings) { s.Namespaces = []string{"apps"} }),
 		want: []string{
@@ -151,8 +188,8 @@ func TestDecide(t *testing.T) {
 			},
 			ServiceAccounts: []Account{{ID: 3, Namespace: "${CLUSTER_NAME}", Name: "app"}},
 			Secrets:         []ExistingSecret{good(4, "team-${TEAM:=a}", nil)},
-			Others: []Other{{ID: 5, Namespace: "Bad_NS", APIVersion: "argoproj.io/v1alpha1", Kind: "Rollout", Images: []render.ImageField{{Path: "spec.template.spec.containers[0].image", Image: "myregistry.azurecr.io/web:1"}}},
-				{ID: 4, Namespace: "team-${TEAM:=a}", APIVersion: "v1", Kind: "Secret", Images: []render.ImageField{{Path: "data.image", Image: "nginx"}}}},
+			Others: []Other{{ID: 5, Namespace: "Bad_NS", APIVersion: "argoproj.io/v1alpha1", Kind: "Rollout", Images: []manifest.ImageField{{Path: "spec.template.spec.containers[0].image", Image: "myregistry.azurecr.io/web:1"}}},
+				{ID: 4, Namespace: "team-${TEAM:=a}", APIVersion: "v1", Kind: "Secret", Images: []manifest.ImageField{{Path: "data.image", Image: "nginx"}}}},
 		},
 		s: base,
 		want: []string{
@@ -198,7 +235,7 @@ func TestDecide(t *testing.T) {
 		in: Occurrences{
 			Workloads: []Workload{workload(1, "apps", pod("myregistry.azurecr.io/a")), workload(2, "web", pod("myregistry.azurecr.io/a"))},
 			Secrets: []ExistingSecret{
-				good(20, "apps", map[string]string{render.AnnotationRegistry: "OTHER.azurecr.io, MyRegistry.azurecr.io", render.AnnotationUsername: "app", render.AnnotationExpires: "2026-06-10T00:00:00Z"}),
+				good(20, "apps", map[string]string{secret.AnnotationRegistry: "OTHER.azurecr.io, MyRegistry.azurecr.io", secret.AnnotationUsername: "app", secret.AnnotationExpires: "2026-06-10T00:00:00Z"}),
 				good(21, "elsewhere", map[string]string{}),
 				good(22, "web", nil),
 			},
@@ -220,9 +257,9 @@ func TestDecide(t *testing.T) {
 			Workloads: []Workload{workload(1, "a", pod("myregistry.azurecr.io/a")), workload(2, "b", pod("myregistry.azurecr.io/a")),
 				workload(3, "c", pod("myregistry.azurecr.io/a")), workload(4, "d", pod("myregistry.azurecr.io/a"))},
 			Secrets: []ExistingSecret{
-				good(30, "a", map[string]string{render.AnnotationRegistry: "myregistry.azurecr.io", render.AnnotationUsername: "app"}),
+				good(30, "a", map[string]string{secret.AnnotationRegistry: "myregistry.azurecr.io", secret.AnnotationUsername: "app"}),
 				func() ExistingSecret { s := good(31, "b", nil); s.SameRecipients = No; return s }(),
-				good(32, "c", map[string]string{render.AnnotationRegistry: "myregistry.azurecr.io,other.azurecr.io", render.AnnotationUsername: "old"}),
+				good(32, "c", map[string]string{secret.AnnotationRegistry: "myregistry.azurecr.io,other.azurecr.io", secret.AnnotationUsername: "old"}),
 				good(33, "d", nil),
 			},
 		},
@@ -267,11 +304,11 @@ func TestDecide(t *testing.T) {
 			Namespaces: []string{"a", "b", "c", "d", "e"},
 			Secrets: []ExistingSecret{
 				func() ExistingSecret { s := good(50, "a", nil); s.SameRecipients = No; return s }(),
-				{ID: 51, Namespace: "b", Type: render.SecretType, Annotations: map[string]string{render.AnnotationRegistry: "myregistry.azurecr.io,other.azurecr.io"},
+				{ID: 51, Namespace: "b", Type: secret.Type, Annotations: map[string]string{secret.AnnotationRegistry: "myregistry.azurecr.io,other.azurecr.io"},
 					Problems: []EncryptionProblem{{"sops", "it is not SOPS-encrypted"}}},
-				good(52, "c", map[string]string{render.AnnotationRegistry: "myregistry.azurecr.io"}),
+				good(52, "c", map[string]string{secret.AnnotationRegistry: "myregistry.azurecr.io"}),
 				func() ExistingSecret { s := good(53, "d", nil); s.Problems = malformed; return s }(),
-				good(54, "e", map[string]string{render.AnnotationRegistry: "myregistry.azurecr.io,other.azurecr.io", render.AnnotationExpires: "2026-01-01"}),
+				good(54, "e", map[string]string{secret.AnnotationRegistry: "myregistry.azurecr.io,other.azurecr.io", secret.AnnotationExpires: "2026-01-01"}),
 			},
 		},
 		s: with(func(s *DecideSettings) { s.Credential, s.ReEncrypt = No, true }),
@@ -289,10 +326,10 @@ func TestDecide(t *testing.T) {
 			Namespaces: []string{"a", "b", "c"},
 			Secrets: []ExistingSecret{
 				func() ExistingSecret { s := good(60, "a", nil); s.SameRecipients = No; return s }(),
-				{ID: 61, Namespace: "b", Type: render.SecretType, Annotations: map[string]string{render.AnnotationRegistry: "myregistry.azurecr.io,other.azurecr.io"},
+				{ID: 61, Namespace: "b", Type: secret.Type, Annotations: map[string]string{secret.AnnotationRegistry: "myregistry.azurecr.io,other.azurecr.io"},
 					Problems: []EncryptionProblem{{"sops", "it is not SOPS-encrypted"}}},
 				func() ExistingSecret {
-					s := good(62, "c", map[string]string{render.AnnotationRegistry: "myregistry.azurecr.io,other.azurecr.io", render.AnnotationExpires: "soon"})
+					s := good(62, "c", map[string]string{secret.AnnotationRegistry: "myregistry.azurecr.io,other.azurecr.io", secret.AnnotationExpires: "soon"})
 					s.InList = true
 					return s
 				}(),
@@ -384,6 +421,9 @@ func summarize(in Occurrences, d Decisions) []string {
 		}
 		if len(n.Servers) > 0 {
 			line += " servers=" + strings.Join(n.Servers, ",")
+		}
+		if len(n.Hosts) > 0 {
+			line += " hosts=" + strings.Join(n.Hosts, ",")
 		}
 		out = append(out, line)
 	}

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -26,7 +26,7 @@ func TestRunsAs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := NewPodUse(render.PodSpec{Node: n.YNode()}, nil, nil).RunsAs(); got != tc.want {
+		if got := NewPodUse(manifest.PodSpec{Node: n.YNode()}, nil, nil).RunsAs(); got != tc.want {
 			t.Errorf("RunsAs(%s) = %q, want %q", tc.spec, got, tc.want)
 		}
 	}

@@ -10,5 +10,6 @@
 // JudgeSecret gives the verdict again once it is known ([SecretVerdict.NeedsFacts]).
 //
 // It does no I/O: no filesystem, network, clock, environment or encryption (a dependency test
-// says so). The YAML model, the text edits and the Secret's bytes are pkg/render's.
+// says so). The manifest model and its edits are pkg/manifest's, the Secret's bytes
+// pkg/secret's, the settings pkg/settings'.
 package judge

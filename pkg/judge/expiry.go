@@ -3,7 +3,7 @@ package judge
 import (
 	"time"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/settings"
 )
 
 // ExpiryState is where a credential stands with respect to its expiry.
@@ -26,7 +26,7 @@ func CheckExpiry(value string, now time.Time, warn time.Duration) (ExpiryState, 
 	if value == "" {
 		return ExpiryFine, nil
 	}
-	t, err := render.ParseExpiry(value)
+	t, err := settings.ParseExpiry(value)
 	if err != nil {
 		return ExpiryFine, err
 	}

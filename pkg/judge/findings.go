@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/secret"
 )
 
 // The findings of the decisions, worded by the finding table; both front ends make them here
@@ -86,11 +86,11 @@ func joinPath(path, field string) string {
 // encrypted, sops metadata not well formed.
 func SecretFindings(sec ExistingSecret, v SecretVerdict, name string) []finding.Finding {
 	ann := sec.Annotations
-	reg := ann[render.AnnotationRegistry]
-	out := []finding.Finding{finding.New(finding.SecretFound, name, sec.Namespace, reg, ann[render.AnnotationUsername], ann[render.AnnotationCredential], ann[render.AnnotationExpires])}
+	reg := ann[secret.AnnotationRegistry]
+	out := []finding.Finding{finding.New(finding.SecretFound, name, sec.Namespace, reg, ann[secret.AnnotationUsername], ann[secret.AnnotationCredential], ann[secret.AnnotationExpires])}
 	if reg != "" {
 		for _, want := range v.Missing {
-			out = append(out, field(finding.New(finding.SecretRegistryMissing, name, reg, want), "metadata.annotations."+render.AnnotationRegistry))
+			out = append(out, field(finding.New(finding.SecretRegistryMissing, name, reg, want), "metadata.annotations."+secret.AnnotationRegistry))
 		}
 	}
 	for _, f := range v.Findings {
@@ -98,9 +98,9 @@ func SecretFindings(sec ExistingSecret, v SecretVerdict, name string) []finding.
 		case FindingExpiryUnreadable:
 			out = append(out, field(finding.New(finding.SecretExpiryUnreadable, name, f.Msg), f.Field))
 		case FindingExpired:
-			out = append(out, field(finding.New(finding.SecretExpired, name, ann[render.AnnotationExpires]), f.Field))
+			out = append(out, field(finding.New(finding.SecretExpired, name, ann[secret.AnnotationExpires]), f.Field))
 		case FindingExpiresSoon:
-			out = append(out, field(finding.New(finding.SecretExpiresSoon, name, ann[render.AnnotationExpires]), f.Field))
+			out = append(out, field(finding.New(finding.SecretExpiresSoon, name, ann[secret.AnnotationExpires]), f.Field))
 		}
 	}
 	return append(out, EncryptionFindings(v, name)...)

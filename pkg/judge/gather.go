@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"strings"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -13,17 +13,15 @@ import (
 type Object struct {
 	// ID is the front end's handle on it; the occurrences hand it back.
 	ID  int
-	Res render.Resource
+	Res manifest.Resource
 	// Namespace is its effective namespace ("" for none).
 	Namespace string
-	// PodSpecs are its pod specs (of a ServiceAccount: the account itself), Images[i] and
-	// Secrets[i] the effective images and pull secrets of PodSpecs[i]; nil Images or Secrets
-	// mean those written in the pod spec.
-	PodSpecs        []render.PodSpec
-	Images, Secrets [][]string
+	// PodSpecs are its pod specs (of a ServiceAccount: the account itself), with their
+	// effective images and pull secrets.
+	PodSpecs []PodUse
 	// ImageFields are the image fields of a resource of a kind acrgen does not know as a
 	// workload.
-	ImageFields []render.ImageField
+	ImageFields []manifest.ImageField
 	// InList, Outside and Generated describe a Secret: inside a List item, from outside the
 	// directory the CLI writes, made by a kustomize secretGenerator.
 	InList, Outside, Generated bool
@@ -38,7 +36,7 @@ func IsServiceAccount(apiVersion, kind string) bool {
 // IsPullSecret reports whether res is the pull Secret called name: a core Secret of that name,
 // or of that name before kustomize's namePrefix/nameSuffix renamed it (the first name of its
 // previousNames annotation, which kustomize hands a function).
-func IsPullSecret(res render.Resource, name string) bool {
+func IsPullSecret(res manifest.Resource, name string) bool {
 	return res.APIVersion == "v1" && res.Kind == "Secret" && (res.Name == name || PreviousName(res.Node) == name)
 }
 
@@ -50,7 +48,7 @@ func ReleaseNamespace(targetNamespace, namespace string) (ns, field string, err 
 	if targetNamespace != "" {
 		field = "spec.targetNamespace"
 	}
-	return ns, field, render.ValidateNamespace(ns)
+	return ns, field, manifest.ValidateNamespace(ns)
 }
 
 // Gather sorts the objects into what [Decide] works on: the ServiceAccounts, the pull Secrets
@@ -63,7 +61,7 @@ func Gather(objs []Object, name string) Occurrences {
 		if IsServiceAccount(res.APIVersion, res.Kind) {
 			a := Account{ID: obj.ID, Namespace: obj.Namespace, Name: res.Name}
 			if len(obj.PodSpecs) == 1 {
-				a.Secrets = obj.secrets(0)
+				a.Secrets = obj.PodSpecs[0].Secrets
 			}
 			o.ServiceAccounts = append(o.ServiceAccounts, a)
 			continue
@@ -80,40 +78,15 @@ func Gather(objs []Object, name string) Occurrences {
 			}
 			continue
 		}
-		w := Workload{ID: obj.ID, Namespace: obj.Namespace}
-		for j, ps := range obj.PodSpecs {
-			w.PodSpecs = append(w.PodSpecs, NewPodUse(ps, obj.images(j), obj.secrets(j)))
-		}
-		o.Workloads = append(o.Workloads, w)
+		o.Workloads = append(o.Workloads, Workload{ID: obj.ID, Namespace: obj.Namespace, PodSpecs: obj.PodSpecs})
 	}
 	return o
-}
-
-// images are the effective images of pod spec j.
-func (obj Object) images(j int) []string {
-	if obj.Images != nil {
-		return obj.Images[j]
-	}
-	ps := obj.PodSpecs[j]
-	out := make([]string, len(ps.Images))
-	for i, img := range ps.Images {
-		out[i] = img.Value
-	}
-	return out
-}
-
-// secrets are the effective pull secrets of pod spec j.
-func (obj Object) secrets(j int) []string {
-	if obj.Secrets != nil {
-		return obj.Secrets[j]
-	}
-	return obj.PodSpecs[j].SecretNames()
 }
 
 // PreviousName is the first name kustomize records an object had before namePrefix or
 // nameSuffix renamed it ("" for none).
 func PreviousName(node *yaml.Node) string {
-	prev, _, _ := strings.Cut(render.Scalar(render.MapValue(render.MapValue(render.MapValue(node, "metadata"), "annotations"), annotationPreviousNames)), ",")
+	prev, _, _ := strings.Cut(manifest.Scalar(manifest.MapValue(manifest.MapValue(manifest.MapValue(node, "metadata"), "annotations"), annotationPreviousNames)), ",")
 	return prev
 }
 
@@ -127,6 +100,6 @@ const (
 
 // madeByGenerator reports an object that kustomize says a generator made.
 func madeByGenerator(node *yaml.Node) bool {
-	a := render.MapValue(render.MapValue(node, "metadata"), "annotations")
-	return render.Scalar(render.MapValue(a, annotationNeedsHash)) != "" || render.Scalar(render.MapValue(a, annotationGeneratorBehavior)) != ""
+	a := manifest.MapValue(manifest.MapValue(node, "metadata"), "annotations")
+	return manifest.Scalar(manifest.MapValue(a, annotationNeedsHash)) != "" || manifest.Scalar(manifest.MapValue(a, annotationGeneratorBehavior)) != ""
 }

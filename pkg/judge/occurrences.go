@@ -1,9 +1,12 @@
 package judge
 
 import (
+	"slices"
+	"strings"
 	"time"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/settings"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -21,7 +24,7 @@ type Occurrences struct {
 	// every namespace of the filter, or without a namespace when there is no filter.
 	Generate bool
 	// Others are the resources of kinds acrgen does not know as workloads that have image
-	// fields (see [render.ImageFields]).
+	// fields (see [manifest.ImageFields]).
 	Others []Other
 }
 
@@ -46,12 +49,22 @@ type PodUse struct {
 
 // NewPodUse returns the PodUse of ps with its effective images and pull secrets; the
 // ServiceAccount fields are read from the pod spec.
-func NewPodUse(ps render.PodSpec, images, secrets []string) PodUse {
+func NewPodUse(ps manifest.PodSpec, images, secrets []string) PodUse {
 	return PodUse{
 		Images: images, Secrets: secrets,
-		ServiceAccountName: render.Scalar(render.MapValue(ps.Node, "serviceAccountName")),
-		ServiceAccount:     render.Scalar(render.MapValue(ps.Node, "serviceAccount")),
+		ServiceAccountName: manifest.Scalar(manifest.MapValue(ps.Node, "serviceAccountName")),
+		ServiceAccount:     manifest.Scalar(manifest.MapValue(ps.Node, "serviceAccount")),
 	}
+}
+
+// WrittenPodUse returns the PodUse of ps with the images and pull secrets written in it: what
+// a pod spec of a build's output (the function's items) uses.
+func WrittenPodUse(ps manifest.PodSpec) PodUse {
+	images := make([]string, len(ps.Images))
+	for i, img := range ps.Images {
+		images[i] = img.Value
+	}
+	return NewPodUse(ps, images, ps.SecretNames())
 }
 
 // RunsAs is the ServiceAccount the pod runs as: serviceAccountName, else the deprecated
@@ -125,16 +138,16 @@ type ExistingSecret struct {
 func NewExistingSecret(id int, namespace string, doc *yaml.Node) ExistingSecret {
 	return ExistingSecret{
 		ID: id, Namespace: namespace,
-		Type:        render.Scalar(render.MapValue(doc, "type")),
-		Annotations: render.Annotations(doc),
-		Encrypted:   render.MapValue(doc, "sops") != nil,
+		Type:        manifest.Scalar(manifest.MapValue(doc, "type")),
+		Annotations: manifest.Annotations(doc),
+		Encrypted:   manifest.MapValue(doc, "sops") != nil,
 		Problems:    SecretEncryptionProblems(doc),
 	}
 }
 
 // DecideSettings are the settings [Decide] works with.
 type DecideSettings struct {
-	// Registries are the login servers, as from [render.ParseLoginServer].
+	// Registries are the login servers, as from [settings.ParseLoginServer].
 	Registries []string
 	SecretName string
 	// Namespaces limits the work to these effective namespaces; empty means all.
@@ -142,6 +155,10 @@ type DecideSettings struct {
 	// ServiceAccount gives the secret to the ServiceAccount a matching pod runs as instead of
 	// to the pod.
 	ServiceAccount bool
+	// Hosts are host forms the Secret judged must hold an auths entry for besides Registries:
+	// those of its namespace (see [NamespaceDecision.Hosts] and [NamespaceDecision.Settings]).
+	// Decide sets them for each Secret.
+	Hosts []string
 	// Username and Expires are the credential's, when configured: a Secret that was not
 	// decrypted (Current NotCompared) must record the same ones.
 	Username string
@@ -259,9 +276,34 @@ type NamespaceDecision struct {
 	// Servers are the configured registries its pods pull from, in configured order; none
 	// when it needs the Secret for another reason (a generator, the function's namespaces).
 	Servers []string
+	// Hosts are the other host forms its pods pull with, sorted: a configured registry with
+	// an explicit port (myregistry.azurecr.io:443). The kubelet keys pull credentials by the
+	// host form, port included (see [manifest.HostForm]): the Secret needs an auths entry for
+	// each.
+	Hosts []string
 	// Secret indexes Decisions.Secrets (and Occurrences.Secrets): the Secret there; -1 when
 	// there is none and a new one is needed.
 	Secret int
+}
+
+// Settings are s for judging the Secret of the namespace: its host forms included.
+func (nd NamespaceDecision) Settings(s DecideSettings) DecideSettings {
+	s.Hosts = nd.Hosts
+	return s
+}
+
+// SecretServers are the hosts the Secret of a namespace holds auths entries for: the
+// configured registries, the namespace's other host forms ([NamespaceDecision.Hosts]), and
+// those an existing Secret's registry annotation records (old, comma-separated; "" for none),
+// which workloads may still pull with. Each host once, ignoring case, in that order.
+func SecretServers(registries, hosts []string, old string) []string {
+	out := append([]string(nil), registries...)
+	for _, h := range append(append([]string(nil), hosts...), settings.SplitList([]string{old})...) {
+		if !slices.ContainsFunc(out, func(s string) bool { return strings.EqualFold(s, h) }) {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // SecretAction is the verdict on an existing Secret.
@@ -335,7 +377,8 @@ type SecretVerdict struct {
 	// Findings are what was found, in order. The settings are compared only with a Secret
 	// that is well-formed sops and has not expired.
 	Findings []Finding
-	// Missing are the configured registries its registry annotation does not cover.
+	// Missing are the configured registries and host forms (DecideSettings.Hosts) its registry
+	// annotation does not cover.
 	Missing []string
 	// Fit is true when the Secret was compared with the settings: it is well-formed sops and
 	// has not expired. Only then do SameRecipients and Current count.

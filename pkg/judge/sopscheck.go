@@ -3,9 +3,10 @@ package judge
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -27,14 +28,14 @@ type EncryptionProblem struct{ Field, Msg string }
 // well formed, as far as can be seen without a key. A Secret without any sops metadata gets a
 // single problem. The messages name fields, never values.
 func SecretEncryptionProblems(n *yaml.Node) []EncryptionProblem {
-	meta := render.MapValue(n, "sops")
+	meta := manifest.MapValue(n, "sops")
 	if meta == nil || meta.Kind != yaml.MappingNode {
 		return []EncryptionProblem{{"sops", "it is not SOPS-encrypted"}}
 	}
 	var out []EncryptionProblem
 	bad := func(field, msg string) { out = append(out, EncryptionProblem{field, msg}) }
 	for _, field := range []string{"data", "stringData"} {
-		m := render.MapValue(n, field)
+		m := manifest.MapValue(n, field)
 		switch {
 		case m == nil || m.Tag == yaml.NodeTagNull:
 		case m.Kind != yaml.MappingNode:
@@ -55,14 +56,14 @@ func SecretEncryptionProblems(n *yaml.Node) []EncryptionProblem {
 	if !hasRecipient(meta) {
 		bad("sops", "its sops metadata lists no recipient (age, pgp, azure_kv, kms, gcp_kms, hc_vault or key_groups): nobody can decrypt it")
 	}
-	switch mac := render.MapValue(meta, "mac"); {
-	case render.Scalar(mac) == "":
+	switch mac := manifest.MapValue(meta, "mac"); {
+	case manifest.Scalar(mac) == "":
 		bad("sops.mac", "its sops metadata has no mac: its integrity cannot be checked")
 	case !sopsValue.MatchString(mac.Value):
 		bad("sops.mac", "its sops mac is not an encrypted MAC")
 	}
 	for _, k := range []string{"lastmodified", "version"} {
-		if render.Scalar(render.MapValue(meta, k)) == "" {
+		if manifest.Scalar(manifest.MapValue(meta, k)) == "" {
 			bad("sops."+k, "its sops metadata has no "+k)
 		}
 	}
@@ -71,23 +72,36 @@ func SecretEncryptionProblems(n *yaml.Node) []EncryptionProblem {
 
 // hasRecipient reports whether sops metadata holds at least one recipient with its encrypted
 // data key, at the top level or in a key group.
-func hasRecipient(meta *yaml.Node) bool {
+func hasRecipient(meta *yaml.Node) bool { return len(recipientTypes(meta)) > 0 }
+
+// SopsKeyTypes lists the types of the keys an encrypted object's sops metadata holds its data
+// key for, as sops names them (age, pgp, azure_kv, kms, gcp_kms, hc_vault, hckms), in that
+// order; none for an object that is not sops-encrypted.
+func SopsKeyTypes(n *yaml.Node) []string {
+	meta := manifest.MapValue(n, "sops")
+	if meta == nil || meta.Kind != yaml.MappingNode {
+		return nil
+	}
+	return recipientTypes(meta)
+}
+
+// recipientTypes are the key types of sops metadata with at least one recipient that holds
+// its encrypted data key, at the top level or in a key group.
+func recipientTypes(meta *yaml.Node) []string {
 	groups := []*yaml.Node{meta}
-	if kg := render.MapValue(meta, "key_groups"); kg != nil && kg.Kind == yaml.SequenceNode {
+	if kg := manifest.MapValue(meta, "key_groups"); kg != nil && kg.Kind == yaml.SequenceNode {
 		groups = append(groups, kg.Content...)
 	}
-	for _, g := range groups {
-		for _, t := range sopsKeyTypes {
-			list := render.MapValue(g, t)
-			if list == nil || list.Kind != yaml.SequenceNode {
-				continue
-			}
-			for _, k := range list.Content {
-				if render.Scalar(render.MapValue(k, "enc")) != "" {
-					return true
-				}
+	var out []string
+	for _, t := range sopsKeyTypes {
+		for _, g := range groups {
+			if list := manifest.MapValue(g, t); list != nil && list.Kind == yaml.SequenceNode && slices.ContainsFunc(list.Content, func(k *yaml.Node) bool {
+				return manifest.Scalar(manifest.MapValue(k, "enc")) != ""
+			}) {
+				out = append(out, t)
+				break
 			}
 		}
 	}
-	return false
+	return out
 }

@@ -5,7 +5,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -16,7 +16,7 @@ func secretNode(t *testing.T, edit func(n *yaml.Node)) *yaml.Node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := render.ParseManifest(b)
+	m, err := manifest.Parse(b)
 	if err != nil || len(m.Docs) != 1 {
 		t.Fatalf("parse: %v", err)
 	}
@@ -29,7 +29,7 @@ func secretNode(t *testing.T, edit func(n *yaml.Node)) *yaml.Node {
 // del removes key from the mapping at path.
 func del(n *yaml.Node, key string, path ...string) {
 	for _, p := range path {
-		n = render.MapValue(n, p)
+		n = manifest.MapValue(n, p)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key {
@@ -41,9 +41,9 @@ func del(n *yaml.Node, key string, path ...string) {
 
 func set(n *yaml.Node, key, value string, path ...string) {
 	for _, p := range path {
-		n = render.MapValue(n, p)
+		n = manifest.MapValue(n, p)
 	}
-	if v := render.MapValue(n, key); v != nil {
+	if v := manifest.MapValue(n, key); v != nil {
 		*v = yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: value}
 		return
 	}
@@ -64,16 +64,16 @@ func TestSecretEncryptionProblems(t *testing.T) {
 			set(n, "password", "x", "stringData")
 		}, []EncryptionProblem{{"stringData", "stringData.password is not encrypted (not an sops ENC[...] value)"}}},
 		{"a nested value", func(n *yaml.Node) {
-			d := render.MapValue(n, "data")
+			d := manifest.MapValue(n, "data")
 			d.Content = append(d.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "nested"}, &yaml.Node{Kind: yaml.MappingNode})
 		}, []EncryptionProblem{{"data", "data.nested is not encrypted (not an sops ENC[...] value)"}}},
 		{"no recipients", func(n *yaml.Node) { del(n, "age", "sops") },
 			[]EncryptionProblem{{"sops", "its sops metadata lists no recipient (age, pgp, azure_kv, kms, gcp_kms, hc_vault or key_groups): nobody can decrypt it"}}},
-		{"a recipient without its data key", func(n *yaml.Node) { del(render.MapValue(n, "sops").Content[1].Content[0], "enc") },
+		{"a recipient without its data key", func(n *yaml.Node) { del(manifest.MapValue(n, "sops").Content[1].Content[0], "enc") },
 			[]EncryptionProblem{{"sops", "its sops metadata lists no recipient (age, pgp, azure_kv, kms, gcp_kms, hc_vault or key_groups): nobody can decrypt it"}}},
 		{"recipients in a key group", func(n *yaml.Node) {
-			s := render.MapValue(n, "sops")
-			age := render.MapValue(s, "age")
+			s := manifest.MapValue(n, "sops")
+			age := manifest.MapValue(s, "age")
 			del(n, "age", "sops")
 			group := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "age"}, age}}
 			s.Content = append(s.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "key_groups"}, &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{group}})

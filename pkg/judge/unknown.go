@@ -5,17 +5,17 @@ import (
 	"strings"
 
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 // Other is an occurrence of a resource of a kind acrgen does not know as a workload, with
-// its image fields (see [render.ImageFields]).
+// its image fields (see [manifest.ImageFields]).
 type Other struct {
 	ID int
 	// Namespace is the effective namespace ("" for none).
 	Namespace        string
 	APIVersion, Kind string
-	Images           []render.ImageField
+	Images           []manifest.ImageField
 }
 
 // UncheckedImage is an image from a configured registry in a resource acrgen does not know as
@@ -25,7 +25,7 @@ type UncheckedImage struct {
 	Other, ID int
 	// Server is the registry the image is from.
 	Server string
-	Field  render.ImageField
+	Field  manifest.ImageField
 	// Kind is the resource's KIND.GROUP (KIND for the core group), as --workload takes it.
 	Kind string
 	// PodSpecPath is the path to the pod spec holding the field, when the field is a
@@ -80,7 +80,7 @@ func GroupUnchecked(us []UncheckedImage) [][]UncheckedImage {
 // notWorkloadGroups are API groups whose resources name images without running pods from
 // them: Flux's image automation reads the registry with its own secretRef, and a Flux
 // HelmRelease's values are judged where HelmReleases are (a chart acrgen cannot see into).
-var notWorkloadGroups = map[string]bool{"image.toolkit.fluxcd.io": true, render.HelmGroup: true}
+var notWorkloadGroups = map[string]bool{"image.toolkit.fluxcd.io": true, manifest.HelmGroup: true}
 
 // uncheckedImages returns the image fields of other resources in scope that are from a
 // configured registry.
@@ -91,7 +91,7 @@ func uncheckedImages(others []Other, s DecideSettings, match func(string) hit) [
 		if !ok {
 			group = "" // the core group: apiVersion is only the version
 		}
-		if builtinGroup(group) || notWorkloadGroups[group] || render.ValidateNamespace(u.Namespace) != nil || !render.NamespaceAllowed(s.Namespaces, u.Namespace) {
+		if builtinGroup(group) || notWorkloadGroups[group] || manifest.ValidateNamespace(u.Namespace) != nil || !NamespaceAllowed(s.Namespaces, u.Namespace) {
 			continue
 		}
 		for _, f := range u.Images {
@@ -113,7 +113,8 @@ func uncheckedImages(others []Other, s DecideSettings, match func(string) hit) [
 
 // builtinGroup reports an API group of Kubernetes itself: the core group and the other
 // groups without a dot, and those under k8s.io. Every kind of theirs that runs pods is among
-// [BuiltinKinds], so an image field elsewhere in them (a ConfigMap's data) is not a pod's.
+// the built-in kinds of manifest.NewKinds, so an image field elsewhere in them (a ConfigMap's
+// data) is not a pod's.
 func builtinGroup(group string) bool {
 	return !strings.Contains(group, ".") || strings.HasSuffix(group, ".k8s.io")
 }

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -26,14 +26,14 @@ func TestPodSpecPath(t *testing.T) {
 
 func TestUncheckedFinding(t *testing.T) {
 	rollout := func(path, image string) UncheckedImage {
-		return UncheckedImage{Kind: "Rollout.argoproj.io", PodSpecPath: "spec.template.spec", Field: render.ImageField{Path: path, Image: image}}
+		return UncheckedImage{Kind: "Rollout.argoproj.io", PodSpecPath: "spec.template.spec", Field: manifest.ImageField{Path: path, Image: image}}
 	}
 	one := rollout("spec.template.spec.containers[0].image", "myregistry.azurecr.io/web:1")
 	web := finding.Object{Kind: "Rollout", Name: "web"}
 	if got, want := message(UncheckedFinding([]UncheckedImage{one}).On(web, "")), "Rollout web has image myregistry.azurecr.io/web:1 at spec.template.spec.containers[0].image, but Rollout.argoproj.io is not a workload kind acrgen knows, so its pull secrets were not checked: if it runs pods, declare the kind with --workload Rollout.argoproj.io=spec.template.spec (workloads: in the function config; PATH leads to the pod spec)"; got != want {
 		t.Errorf("one image:\n got %s\nwant %s", got, want)
 	}
-	other := UncheckedImage{Kind: "Rollout.argoproj.io", Field: render.ImageField{Path: "spec.image", Image: "myregistry.azurecr.io/c"}}
+	other := UncheckedImage{Kind: "Rollout.argoproj.io", Field: manifest.ImageField{Path: "spec.image", Image: "myregistry.azurecr.io/c"}}
 	many := []UncheckedImage{one, rollout("spec.template.spec.initContainers[0].image", "myregistry.azurecr.io/i"), other, rollout("spec.template.spec.containers[1].image", "myregistry.azurecr.io/d")}
 	if got, want := message(UncheckedFinding(many).On(web, "")), "Rollout web has images myregistry.azurecr.io/web:1 at spec.template.spec.containers[0].image, myregistry.azurecr.io/i at spec.template.spec.initContainers[0].image, myregistry.azurecr.io/c at spec.image and 1 more, but Rollout.argoproj.io is not a workload kind acrgen knows, so its pull secrets were not checked: if it runs pods, declare the kind with --workload Rollout.argoproj.io=PATH (workloads: in the function config; PATH leads to the pod spec)"; got != want {
 		t.Errorf("several images, two pod spec paths:\n got %s\nwant %s", got, want)

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 // UnplacedReason says why an object's namespace ns, which [ValidateNamespace] refused with
@@ -12,7 +12,7 @@ import (
 // acrgen would have to do there (it then refuses the run); empty when nothing in that
 // namespace needs the pull secret (acrgen warns and goes on).
 func UnplacedReason(ns string, err error, refused string) string {
-	vars := render.NamespaceVariables(ns)
+	vars := manifest.NamespaceVariables(ns)
 	if len(vars) == 0 {
 		if refused == "" {
 			return err.Error() + ": Kubernetes will refuse the object; acrgen leaves it out of its verdict"

@@ -29,27 +29,8 @@ type world struct {
 
 func newWorld(t *testing.T, mode string) *world {
 	t.Helper()
-	srv, err := fakeazure.Start(fakeazure.Options{Dir: t.TempDir(), Registries: []fakeazure.Registry{{Name: "myregistry", RoleAssignmentMode: mode}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	reg := srv.Registries()[0]
-	for _, repo := range []string{"app", "team/api", "other"} {
-		if _, err := srv.PushImage(reg.LoginServer, repo, "v1"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	app := srv.AddApplication("puller")
-	sp, err := srv.AddServicePrincipal(app.AppID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc, err := srv.AddApplicationPassword(app.ID, "acrgen", time.Now().Add(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &world{srv: srv, reg: reg, appID: app.AppID, spID: sp.ID, password: pc.Secret}
+	pw := fakeazure.NewPullWorld(t, mode)
+	return &world{srv: pw.Server, reg: pw.Registry, appID: pw.App.AppID, spID: pw.SPID, password: pw.Password.Secret}
 }
 
 func (w *world) check(t *testing.T, user, password string, images ...string) []online.Result {

@@ -13,8 +13,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/settings"
 )
 
 // Cloud is an Azure cloud: where to authenticate, where ARM and Microsoft Graph are, and the
@@ -41,7 +40,7 @@ type Cloud struct {
 }
 
 // endpoints are the authority, ARM endpoint, ARM audience and Graph endpoint of each cloud
-// in [render.Clouds], the one table of built-in clouds, by its name.
+// in [settings.Clouds], the one table of built-in clouds, by its name.
 var endpoints = map[string][4]string{
 	"AzureCloud": {"https://login.microsoftonline.com/", "https://management.azure.com",
 		"https://management.core.windows.net/", "https://graph.microsoft.com"},
@@ -52,7 +51,7 @@ var endpoints = map[string][4]string{
 }
 
 func builtinCloud(name string) (Cloud, bool) {
-	rc, ok := render.LookupCloud(name)
+	rc, ok := settings.LookupCloud(name)
 	if !ok {
 		return Cloud{}, false
 	}
@@ -69,7 +68,7 @@ func builtinCloud(name string) (Cloud, bool) {
 	}, true
 }
 
-// ParseCloud returns the cloud named by nameOrPath: one of [render.Clouds] (by name or alias,
+// ParseCloud returns the cloud named by nameOrPath: one of [settings.Clouds] (by name or alias,
 // case-insensitive; empty means AzureCloud), or else the path of a JSON file in the shape
 // `az cloud register --cloud-config` accepts (see [ParseCloudConfig]).
 func ParseCloud(nameOrPath string) (Cloud, error) {
@@ -80,7 +79,7 @@ func ParseCloud(nameOrPath string) (Cloud, error) {
 	if err != nil {
 		if os.IsNotExist(err) && !strings.ContainsAny(nameOrPath, `/\.`) {
 			return Cloud{}, fmt.Errorf("%w: unknown cloud %q: use %s, or the path of a cloud file",
-				ErrInvalidOptions, nameOrPath, render.CloudNames())
+				ErrInvalidOptions, nameOrPath, settings.CloudNames())
 		}
 		return Cloud{}, fmt.Errorf("%w: reading cloud file: %w", ErrInvalidOptions, err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 
 	"github.com/acrgen/acrgen/pkg/provision"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/settings"
 )
 
 func TestParseCloudNames(t *testing.T) {
@@ -42,7 +42,7 @@ func TestParseCloudNames(t *testing.T) {
 		t.Errorf("unknown name: %v", err)
 	}
 	// Every cloud of the shared table has endpoints here, with the same login-server suffix.
-	for _, rc := range render.Clouds {
+	for _, rc := range settings.Clouds {
 		c, err := provision.ParseCloud(rc.Name)
 		if err != nil {
 			t.Fatalf("%s: %v", rc.Name, err)

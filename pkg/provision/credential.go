@@ -10,7 +10,7 @@ import (
 // CredentialID names one password of one registry credential: a service principal's password
 // (its application's appId and the password's keyId) or a password slot of a repository-scoped
 // token (the registry's login server, the token name and password1 or password2). acrgen
-// records it on every Secret it renders from provision (render.AnnotationCredential), in
+// records it on every Secret it renders from provision (secret.AnnotationCredential), in
 // plaintext, so that retiring old passwords can keep every one the tree holds. It is no secret.
 // The zero value names nothing.
 type CredentialID struct {

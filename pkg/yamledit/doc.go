@@ -7,6 +7,6 @@
 // YAML serialiser loses what reviewers care about in a pull request: header comments, blank
 // lines, indentation, quoting and document separators. The parsed tree (go.yaml.in/yaml/v3
 // nodes, as kyaml uses) only says where to insert; the inserted lines copy the indentation of
-// their neighbours. What to insert where is the caller's: pkg/render patches pod specs and
+// their neighbours. What to insert where is the caller's: pkg/manifest patches pod specs and
 // HelmReleases with it, internal/engine kustomizations.
 package yamledit

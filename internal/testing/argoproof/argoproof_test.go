@@ -20,7 +20,7 @@ import (
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
 // The differential test: for every source of this repository that internal/argocd follows,
@@ -189,7 +189,7 @@ func argoApplication(a *argocd.Application) (*v1alpha1.Application, error) {
 
 // model is acrgen's answer for a target: its per-workload answers, or why the build fails.
 func model(tg argocd.Target) ([]string, string) {
-	opts := tree.Options{Kinds: render.NewKinds(), Overlay: tg.Overlay}
+	opts := tree.Options{Kinds: manifest.NewKinds(), Overlay: tg.Overlay}
 	tr, err := tree.Load(tg.Dir, opts)
 	if err != nil {
 		return nil, err.Error()
@@ -200,7 +200,7 @@ func model(tg argocd.Target) ([]string, string) {
 	var out []string
 	for _, inst := range tr.Instances {
 		if len(inst.PodSpecs) > 0 {
-			out = append(out, answer(inst.Resource.Kind, inst.Namespace, inst.Name, inst.Images, inst.Secrets))
+			out = append(out, answer(inst.Resource.Kind, inst.Namespace, inst.Name, inst.PodSpecs))
 		}
 	}
 	sort.Strings(out)
@@ -210,14 +210,14 @@ func model(tg argocd.Target) ([]string, string) {
 // answers are the per-workload answers of Argo CD's output.
 func answers(t *testing.T, objs []*unstructured.Unstructured) []string {
 	t.Helper()
-	kinds := render.NewKinds()
+	kinds := manifest.NewKinds()
 	var out []string
 	for _, o := range objs {
 		b, err := sigsyaml.Marshal(o.Object)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := render.ParseManifest(b)
+		m, err := manifest.Parse(b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,24 +229,24 @@ func answers(t *testing.T, objs []*unstructured.Unstructured) []string {
 			if len(specs) == 0 {
 				continue
 			}
-			images, secrets := make([][]string, len(specs)), make([][]string, len(specs))
+			pods := make([]tree.PodSpec, len(specs))
 			for i, ps := range specs {
 				for _, im := range ps.Images {
-					images[i] = append(images[i], im.Value)
+					pods[i].Images = append(pods[i].Images, im.Value)
 				}
-				secrets[i] = ps.SecretNames()
+				pods[i].Secrets = ps.SecretNames()
 			}
-			out = append(out, answer(r.Kind, r.Namespace, r.Name, images, secrets))
+			out = append(out, answer(r.Kind, r.Namespace, r.Name, pods))
 		}
 	}
 	sort.Strings(out)
 	return out
 }
 
-func answer(kind, ns, name string, images, secrets [][]string) string {
+func answer(kind, ns, name string, pods []tree.PodSpec) string {
 	s := fmt.Sprintf("%s %s/%s", kind, ns, name)
-	for i := range images {
-		s += fmt.Sprintf(" images=%v secrets=%v", images[i], secrets[i])
+	for _, ps := range pods {
+		s += fmt.Sprintf(" images=%v secrets=%v", ps.Images, ps.Secrets)
 	}
 	return s
 }

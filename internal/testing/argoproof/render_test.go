@@ -30,7 +30,8 @@ import (
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/judge"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
 )
 
 // The "after render" half of the proof: each Application is built with Argo CD's own code
@@ -275,12 +276,12 @@ func refused(repo *argocd.Repo, d judge.Decryptor) func(finding.Finding) bool {
 func renderOptions(root, apps string, mode engine.Mode, d judge.Decryptor) engine.Options {
 	o := engine.Options{
 		Mode: mode, Dir: apps, Dirs: []string{apps}, SourceRoot: root, RepoURLs: []string{repoURL},
-		Registries: []string{registry}, SecretName: secretName, Kinds: render.NewKinds(),
-		Recipients: render.Recipients{Age: []string{recipient}}, Encrypter: encrypt.SOPS{Top: root},
+		Registries: []string{registry}, SecretName: secretName, Kinds: manifest.NewKinds(),
+		Recipients: secret.Recipients{Age: []string{recipient}}, Encrypter: encrypt.SOPS{Top: root},
 		Decryptor: d, Now: func() time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) },
 	}
 	if mode == engine.Render {
-		o.Credential = &render.Credential{Username: username, Password: []byte(password)}
+		o.Credential = &secret.Credential{Username: username, Password: []byte(password)}
 	}
 	return o
 }
@@ -315,20 +316,20 @@ func write(root string, res *engine.Result) error {
 // object is a built object, read with acrgen's manifest model.
 type object struct {
 	key string // Kind namespace/name
-	res render.Resource
-	ps  []render.PodSpec
+	res manifest.Resource
+	ps  []manifest.PodSpec
 }
 
 func objects(t *testing.T, objs []*unstructured.Unstructured) map[string]*object {
 	t.Helper()
-	kinds := render.NewKinds()
+	kinds := manifest.NewKinds()
 	out := map[string]*object{}
 	for _, o := range objs {
 		b, err := sigsyaml.Marshal(o.Object)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := render.ParseManifest(b)
+		m, err := manifest.Parse(b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -345,9 +346,9 @@ func objects(t *testing.T, objs []*unstructured.Unstructured) map[string]*object
 }
 
 // pulls reports whether a pod spec pulls an image from the registry.
-func pulls(ps render.PodSpec) bool {
+func pulls(ps manifest.PodSpec) bool {
 	for _, im := range ps.Images {
-		if strings.EqualFold(render.ImageHost(im.Value), registry) {
+		if strings.EqualFold(manifest.ImageHost(im.Value), registry) {
 			return true
 		}
 	}
@@ -422,15 +423,15 @@ func compareRender(t *testing.T, before, after []*unstructured.Unstructured) (in
 
 // pullSecret checks that r is a decrypted pull Secret holding the test credential for the
 // registry, in kubectl's shape.
-func pullSecret(r render.Resource) error {
+func pullSecret(r manifest.Resource) error {
 	if r.Kind != "Secret" || r.APIVersion != "v1" {
 		return fmt.Errorf("a %s", r.Kind)
 	}
-	if t := render.Scalar(render.MapValue(r.Node, "type")); t != "kubernetes.io/dockerconfigjson" {
+	if t := manifest.Scalar(manifest.MapValue(r.Node, "type")); t != "kubernetes.io/dockerconfigjson" {
 		return fmt.Errorf("of type %q", t)
 	}
 	n := r.Node
-	if render.MapValue(n, "sops") != nil {
+	if manifest.MapValue(n, "sops") != nil {
 		// Applied as it is: the decryptor that is not kustomize (--decryptor sops) decrypts
 		// it, as sops does.
 		var err error
@@ -438,7 +439,7 @@ func pullSecret(r render.Resource) error {
 			return err
 		}
 	}
-	raw, err := base64.StdEncoding.DecodeString(render.Scalar(render.MapValue(render.MapValue(n, "data"), ".dockerconfigjson")))
+	raw, err := base64.StdEncoding.DecodeString(manifest.Scalar(manifest.MapValue(manifest.MapValue(n, "data"), ".dockerconfigjson")))
 	if err != nil {
 		return fmt.Errorf("data..dockerconfigjson: %v", err)
 	}

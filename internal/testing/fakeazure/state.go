@@ -234,6 +234,23 @@ func (s *Server) AddApplicationPassword(appObjectID, displayName string, end tim
 	return a.addPassword(displayName, time.Now().UTC(), end), nil
 }
 
+// RemoveApplicationPassword removes a password from an application, as someone else (an
+// `az ad app credential delete`, a reset) would through Graph's removePassword: the data plane
+// refuses it from then on.
+func (s *Server) RemoveApplicationPassword(appObjectID, keyID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.st.appByID(appObjectID)
+	if a == nil {
+		return fmt.Errorf("no application with id %s", appObjectID)
+	}
+	n := len(a.Passwords)
+	if a.Passwords = slices.DeleteFunc(a.Passwords, func(pc PasswordCredential) bool { return eqf(pc.KeyID, keyID) }); len(a.Passwords) == n {
+		return fmt.Errorf("application %s has no password %s", appObjectID, keyID)
+	}
+	return nil
+}
+
 func (a *app) addPassword(displayName string, start, end time.Time) PasswordCredential {
 	secret := newSecret()
 	pc := PasswordCredential{KeyID: newGUID(), DisplayName: displayName, Hint: secret[:3], Start: start, End: end, Secret: secret}

@@ -15,7 +15,8 @@ import (
 
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/pkg/encrypt"
-	"github.com/acrgen/acrgen/pkg/render"
+	"github.com/acrgen/acrgen/pkg/manifest"
+	"github.com/acrgen/acrgen/pkg/secret"
 )
 
 // Test data: an obviously fake credential.
@@ -68,7 +69,7 @@ func ksopsTree(t *testing.T, dir, standIn string, encrypted []byte, files ...str
 // encryptedSecret is acrgen's pull Secret for the test credential, encrypted as acrgen does.
 func encryptedSecret(t *testing.T, recipient string) []byte {
 	t.Helper()
-	plain, err := render.Secret(render.SecretSpec{Name: "acr-pull", Namespace: "shop", Servers: []string{server}, Credential: render.Credential{Username: username, Password: []byte(password)}})
+	plain, err := secret.Plaintext(secret.Spec{Name: "acr-pull", Namespace: "shop", Servers: []string{server}, Credential: secret.Credential{Username: username, Password: []byte(password)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,13 +143,13 @@ func TestKSOPSBuildDecryptsToKubectlBytes(t *testing.T) {
 	if bytes.Contains(out, []byte("ENC[")) || bytes.Contains(out, []byte("sops:")) {
 		t.Fatalf("the build still holds SOPS data:\n%s", out)
 	}
-	m, err := render.ParseManifest(out)
+	m, err := manifest.Parse(out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := kubectlSecret(t)
 	wantMeta := want["metadata"].(map[string]any)
-	var secret *render.Resource
+	var secret *manifest.Resource
 	for _, r := range m.Resources() {
 		if r.Kind == "Secret" {
 			r := r
@@ -158,8 +159,8 @@ func TestKSOPSBuildDecryptsToKubectlBytes(t *testing.T) {
 	if secret == nil {
 		t.Fatalf("no Secret in the build:\n%s", out)
 	}
-	if secret.Name != wantMeta["name"] || secret.Namespace != wantMeta["namespace"] || render.Scalar(render.MapValue(secret.Node, "type")) != want["type"] {
-		t.Errorf("got Secret %s/%s of type %s, kubectl makes %v/%v of type %v", secret.Namespace, secret.Name, render.Scalar(render.MapValue(secret.Node, "type")), wantMeta["namespace"], wantMeta["name"], want["type"])
+	if secret.Name != wantMeta["name"] || secret.Namespace != wantMeta["namespace"] || manifest.Scalar(manifest.MapValue(secret.Node, "type")) != want["type"] {
+		t.Errorf("got Secret %s/%s of type %s, kubectl makes %v/%v of type %v", secret.Namespace, secret.Name, manifest.Scalar(manifest.MapValue(secret.Node, "type")), wantMeta["namespace"], wantMeta["name"], want["type"])
 	}
 	var got struct {
 		Data map[string]string `yaml:"data"`
