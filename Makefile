@@ -61,6 +61,7 @@ bench: tools build $(BIN)/yq ## benchmarks: acrgen against a kyaml no-op and yq,
 	./bench/run.sh
 	./bench/fn.sh
 	./bench/flux.sh
+	BENCH_DEPLOYER=argocd ./bench/flux.sh
 	$(GO) test ./internal/tree -run '^$$' -bench '^BenchmarkLoad$$' -benchtime 5x -count 3
 
 .PHONY: tree-goldens

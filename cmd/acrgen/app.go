@@ -21,6 +21,7 @@ import (
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/finding"
+	"github.com/acrgen/acrgen/pkg/judge"
 	"github.com/acrgen/acrgen/pkg/online"
 	"github.com/acrgen/acrgen/pkg/secret"
 	"github.com/acrgen/acrgen/pkg/settings"
@@ -167,7 +168,9 @@ func treeFlags(mode engine.Mode) []cli.Flag {
 		maxFileSizeFlag(),
 		&cli.StringFlag{Name: "expiry-warning", Value: "30d", Usage: "warn this long before a Secret's credential expires: days (30d), hours (720h), or 0 for no warning; an expired one fails check"},
 		sourceRootFlag(),
+		repoURLFlag(),
 		helmReleaseFlag(),
+		decryptorFlag(),
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: string(report.Text), Usage: "how findings are printed: text (FILE:LINE: severity: message), json (docs/findings.schema.json), sarif (SARIF 2.1.0) or github (workflow commands)"},
 	}
 	if mode == engine.Check {
@@ -217,9 +220,18 @@ func serviceAccountFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "service-account", Usage: "add the secret to the ServiceAccount each workload runs as (it must be in the tree) instead of to the workload"}
 }
 
-// sourceRootFlag and helmReleaseFlag say what the trees are, as engine.Plan follows them.
+// sourceRootFlag, repoURLFlag, helmReleaseFlag and decryptorFlag say what the trees are, as
+// engine.Plan follows them.
 func sourceRootFlag() cli.Flag {
-	return &cli.StringFlag{Name: "source-root", Usage: "directory that Flux Kustomizations' spec.path is relative to; default the git top level of the file holding them"}
+	return &cli.StringFlag{Name: "source-root", Usage: "directory that Flux Kustomizations' spec.path and Argo CD Applications' source path are relative to; default the git top level of the file holding them"}
+}
+
+func repoURLFlag() cli.Flag {
+	return &cli.StringSliceFlag{Name: "repo-url", Usage: "a URL Argo CD clones this repository from (repeatable), besides its git remotes: Application sources with that repoURL are followed"}
+}
+
+func decryptorFlag() cli.Flag {
+	return &cli.StringFlag{Name: "decryptor", Value: "auto", Usage: "what decrypts the pull Secret where the tree is built: sops (listed under resources:, as Flux decrypts it), ksops (in a KSOPS generator, as Argo CD decrypts it), or auto (ksops where the kustomization lists a KSOPS generator)"}
 }
 
 func helmReleaseFlag() cli.Flag {
@@ -234,7 +246,12 @@ func treeArgs(c *cli.Context, opts *engine.Options) error {
 		return cli.Exit("want at least one DIR argument: a kustomization directory, or one holding Flux Kustomizations", exitUsage)
 	}
 	opts.Dir, opts.Dirs, opts.SourceRoot = c.Args().First(), c.Args().Slice(), c.String("source-root")
-	opts.HelmReleases = c.StringSlice("helm-release")
+	opts.HelmReleases, opts.RepoURLs = c.StringSlice("helm-release"), c.StringSlice("repo-url")
+	d, err := judge.ParseDecryptor(c.String("decryptor"))
+	if err != nil {
+		return cli.Exit("--decryptor: "+err.Error(), exitUsage)
+	}
+	opts.Decryptor = d
 	top, err := sopsTop(opts.Dirs, opts.SourceRoot)
 	if err != nil {
 		return exitFor(err)

@@ -12,7 +12,7 @@ import (
 func initCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "init",
-		Usage:     "scaffold a repository: .sops.yaml, a kustomization with an ACRPullSecret function config, a Flux Kustomization with SOPS decryption, pre-commit hooks and a CI check",
+		Usage:     "scaffold a repository: .sops.yaml, a kustomization with an ACRPullSecret function config, a Flux Kustomization with SOPS decryption (or, with --argocd, an Argo CD Application and a KSOPS generator), pre-commit hooks and a CI check",
 		ArgsUsage: "DIR",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "registry", Aliases: []string{"r"}, Usage: "the registry workloads pull from: a registry name (myregistry) or login server", Required: true},
@@ -21,6 +21,9 @@ func initCommand() *cli.Command {
 			&cli.StringFlag{Name: "path", Value: "apps", Usage: "the kustomization directory inside DIR that Flux applies and the hooks check"},
 			&cli.StringFlag{Name: "secret-name", Value: "acr-secret", Usage: "name of the pull Secret"},
 			&cli.BoolFlag{Name: "force", Usage: "overwrite files that exist"},
+			&cli.BoolFlag{Name: "argocd", Usage: "scaffold for Argo CD: an Application for the directory and a KSOPS generator that decrypts the pull Secret in the repo-server, instead of a Flux Kustomization"},
+			&cli.StringFlag{Name: "repo-url", Usage: "with --argocd: the URL Argo CD clones this repository from"},
+			&cli.StringFlag{Name: "namespace", Usage: "with --argocd: the Application's destination namespace (default: the directory's name)"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -34,6 +37,9 @@ func initCommand() *cli.Command {
 				Path:       c.String("path"),
 				SecretName: c.String("secret-name"),
 				Version:    version,
+				ArgoCD:     c.Bool("argocd"),
+				RepoURL:    c.String("repo-url"),
+				Namespace:  c.String("namespace"),
 			}
 			files, err := scaffold.Render(opts)
 			if err != nil {

@@ -48,7 +48,9 @@ func provisionCommand() *cli.Command {
 			workloadFlag(),
 			serviceAccountFlag(),
 			sourceRootFlag(),
+			repoURLFlag(),
 			helmReleaseFlag(),
+			decryptorFlag(),
 		}, append(recipientFlags(), maxFileSizeFlag())...),
 		Action: func(c *cli.Context) error { return runProvision(c, c.App.ErrWriter) },
 	}

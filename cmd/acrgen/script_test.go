@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -25,18 +26,23 @@ func TestMain(m *testing.M) {
 // examples/ whose .sops.yaml encrypts for a fresh age key ($WORK/key.txt, recipient
 // $RECIPIENT), with bin/ (the pinned kustomize, sops, age) on PATH, and an Azure emulator
 // holding registry myregistry: its cloud file is $FAKEAZURE_CLOUD_FILE and the AZURE_*
-// variables authenticate to it, as they would to Azure.
+// variables authenticate to it, as they would to Azure. ksops on PATH is the KSOPS stand-in
+// (internal/testing/ksops), which decrypts with the real sops.
 func TestScripts(t *testing.T) {
 	root := testtool.RepoRoot(t)
 	for _, tool := range []string{"kustomize", "sops", "kpt"} {
 		testtool.Path(t, tool) // fail under ACRGEN_REQUIRE_TOOLS, skip otherwise
+	}
+	ksops := t.TempDir()
+	if out, err := exec.Command("go", "build", "-o", filepath.Join(ksops, "ksops"), "github.com/acrgen/acrgen/internal/testing/ksops").CombinedOutput(); err != nil {
+		t.Fatalf("building the KSOPS stand-in: %v\n%s", err, out)
 	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join("testdata", "script"),
 		RequireExplicitExec: true,
 		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"fakeazure": fakeAzureCmd},
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("PATH", toolsPath(env.Getenv("PATH"), filepath.Join(root, "bin")))
+			env.Setenv("PATH", toolsPath(env.Getenv("PATH"), filepath.Join(root, "bin"))+string(os.PathListSeparator)+ksops)
 			env.Setenv("AZURE_TOKEN_CREDENTIALS", "EnvironmentCredential")
 			if err := os.CopyFS(env.WorkDir, os.DirFS(filepath.Join(root, "examples"))); err != nil {
 				return err

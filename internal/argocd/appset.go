@@ -8,12 +8,24 @@ import (
 
 	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/acrgen/acrgen/pkg/finding"
 )
 
 // ApplicationSet is an argoproj.io/v1alpha1 ApplicationSet of the repository.
 type ApplicationSet struct {
 	Name, Namespace, File string
 	Line                  int
+}
+
+// finding is a finding of code about the set, at its file and line.
+func (s *ApplicationSet) finding(code finding.Code, args ...string) finding.Finding {
+	return finding.New(code, args...).At(s.File, s.Line).On(finding.ArgoApplicationSet(s.Namespace, s.Name), "")
+}
+
+// unseen is a finding that acrgen does not see part of the set, as detail says.
+func (s *ApplicationSet) unseen(format string, args ...any) finding.Finding {
+	return s.finding(finding.ArgoSetUnseen, fmt.Sprintf(format, args...))
 }
 
 // String names the object, for messages.
@@ -31,8 +43,8 @@ var generatorKinds = []string{"list", "clusters", "git", "scmProvider", "cluster
 // make, as the ApplicationSet controller renders them (argo-cd v3.2 applicationset: the list
 // generator's params, the generator's template merged over spec.template, every string of the
 // template rendered with fasttemplate, or Go's text/template when spec.goTemplate is set).
-// What it does not expand is returned as warnings.
-func expandSet(set *ApplicationSet, n *yaml.Node) ([]*Application, []string, error) {
+// What it does not expand is returned as findings.
+func expandSet(set *ApplicationSet, n *yaml.Node) ([]*Application, []finding.Finding, error) {
 	spec := manifest.MapValue(n, "spec")
 	if spec == nil {
 		return nil, nil, &lineError{line: n.Line, msg: set.String() + " has no spec"}
@@ -45,25 +57,24 @@ func expandSet(set *ApplicationSet, n *yaml.Node) ([]*Application, []string, err
 	if err := decodeNode(spec, &opts); err != nil {
 		return nil, nil, err
 	}
-	var warnings []string
+	var fs []finding.Finding
 	if opts.TemplatePatch != "" {
-		warnings = append(warnings, "spec.templatePatch is not applied: what it changes in the Applications is not seen")
+		fs = append(fs, set.unseen("spec.templatePatch is not applied: what it changes in the Applications is not seen"))
 	}
 	base := manifest.MapValue(spec, "template")
 	gens := manifest.MapValue(spec, "generators")
 	if gens == nil || gens.Kind != yaml.SequenceNode {
-		return nil, append(warnings, "no spec.generators: it makes no Application"), nil
+		return nil, append(fs, set.unseen("no spec.generators: it makes no Application")), nil
 	}
 	var apps []*Application
 	for i, g := range gens.Content {
-		kind := generatorKind(g)
 		list := manifest.MapValue(g, "list")
 		switch {
 		case list == nil:
-			warnings = append(warnings, fmt.Sprintf("spec.generators[%d] is a %s generator, which acrgen does not expand: the Applications it makes are not seen", i, kind))
+			fs = append(fs, set.finding(finding.ArgoGeneratorUnseen, fmt.Sprintf("spec.generators[%d]", i), generatorKind(g)))
 			continue
 		case manifest.MapValue(g, "selector") != nil:
-			warnings = append(warnings, fmt.Sprintf("spec.generators[%d]: a list generator with a selector is not expanded: the Applications it makes are not seen", i))
+			fs = append(fs, set.unseen("spec.generators[%d]: a list generator with a selector is not expanded: the Applications it makes are not seen", i))
 			continue
 		}
 		tmpl := mergeTemplate(manifest.MapValue(list, "template"), base)
@@ -72,13 +83,13 @@ func expandSet(set *ApplicationSet, n *yaml.Node) ([]*Application, []string, err
 		}
 		params, err := listParams(list, opts.GoTemplate)
 		if err != nil {
-			warnings = append(warnings, fmt.Sprintf("spec.generators[%d]: %v: Argo CD makes no Application of it either", i, err))
+			fs = append(fs, set.unseen("spec.generators[%d]: %v: Argo CD makes no Application of it either", i, err))
 			continue
 		}
 		for j, p := range params {
 			out := copyNode(tmpl)
 			if err := renderNode(out, p, opts.GoTemplate, opts.GoTemplateOptions); err != nil {
-				warnings = append(warnings, fmt.Sprintf("spec.generators[%d] element %d: %v: the Application is not seen", i, j, err))
+				fs = append(fs, set.unseen("spec.generators[%d] element %d: %v: the Application is not seen", i, j, err))
 				continue
 			}
 			app, unknown, err := decodeTemplate(out, set)
@@ -86,12 +97,14 @@ func expandSet(set *ApplicationSet, n *yaml.Node) ([]*Application, []string, err
 				return nil, nil, err
 			}
 			for _, u := range unknown {
-				warnings = append(warnings, fmt.Sprintf("%s: %s is not a field acrgen knows: what it does is not seen", app, u))
+				f := app.finding(finding.ArgoUnknownField)
+				f.Field = u
+				fs = append(fs, f)
 			}
 			apps = append(apps, app)
 		}
 	}
-	return apps, warnings, nil
+	return apps, fs, nil
 }
 
 func generatorKind(g *yaml.Node) string {

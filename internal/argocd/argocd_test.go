@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/finding"
 )
 
 func TestNormalizeURL(t *testing.T) {
@@ -143,6 +145,35 @@ func newRepo(t *testing.T, url string) string {
 	return dir
 }
 
+// openTop reads the git repository of the work tree at dir, as Resolve finds it.
+func openTop(dir string) *gitRepo {
+	_, gitDir := tree.GitTop(dir)
+	return openGit(gitDir)
+}
+
+// TestForgedGitFileIsNotFollowed: a .git file naming another repository's git directory (which
+// does not name this work tree back) is not followed: acrgen reads no remote, no ref, no file
+// of it, and says that no remote names the repository.
+func TestForgedGitFileIsNotFollowed(t *testing.T) {
+	other := newRepo(t, repoURL)
+	dir := t.TempDir()
+	testtool.WriteTree(t, dir, map[string]string{
+		".git":                   "gitdir: " + filepath.Join(other, ".git") + "\n",
+		"app/kustomization.yaml": "resources: []\n",
+		"apps.yaml":              "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: a\nspec:\n  source:\n    repoURL: https://github.com/someone/else.git\n    path: app\n",
+	})
+	if g := openTop(dir); len(g.remotes) != 0 || g.head != "" {
+		t.Fatalf("the forged .git file was followed: remotes %v, HEAD %q", g.remotes, g.head)
+	}
+	repo, err := Resolve([]string{dir}, Options{SourceRoot: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(repo.Findings, func(f finding.Finding) bool { return f.Code == finding.ArgoNoRemote }) || len(repo.Targets) != 1 {
+		t.Fatalf("want the source taken as this repository, with a warning that no remote names it; got %v, %d targets", repo.Findings, len(repo.Targets))
+	}
+}
+
 // TestGitRevisions reads repositories made by the real git: remotes, the checked-out branch,
 // tags (loose and packed, annotated and not), a detached HEAD and a linked worktree.
 func TestGitRevisions(t *testing.T) {
@@ -170,7 +201,7 @@ func TestGitRevisions(t *testing.T) {
 			}
 		}
 	}
-	g := openGit(dir)
+	g := openTop(dir)
 	if d := cmp.Diff([]string{"git@github.com:example/gitops.git"}, g.remotes); d != "" {
 		t.Errorf("remotes (-want +got):\n%s", d)
 	}
@@ -181,10 +212,10 @@ func TestGitRevisions(t *testing.T) {
 	check(g, seen, []string{"v1", old, old[:8], "feature", "1.2.*"})
 
 	git(t, dir, "pack-refs", "--all")
-	check(openGit(dir), seen, []string{"v1", old})
+	check(openTop(dir), seen, []string{"v1", old})
 
 	git(t, dir, "checkout", "-q", "--detach", old)
-	g = openGit(dir)
+	g = openTop(dir)
 	if g.branch != "" || g.head != old {
 		t.Fatalf("detached: got %s on %q", g.head, g.branch)
 	}
@@ -192,7 +223,7 @@ func TestGitRevisions(t *testing.T) {
 
 	wt := filepath.Join(t.TempDir(), "wt")
 	git(t, dir, "worktree", "add", "-q", "-b", "feature", wt, "main")
-	g = openGit(wt)
+	g = openTop(wt)
 	if g.branch != "feature" || g.head != head || len(g.remotes) != 1 {
 		t.Fatalf("worktree: got %s on %q, remotes %v", g.head, g.branch, g.remotes)
 	}
@@ -225,8 +256,8 @@ func TestResolveFromGit(t *testing.T) {
 	if len(repo.Targets) != 2 {
 		t.Fatalf("want both Applications followed, got %d targets", len(repo.Targets))
 	}
-	if len(repo.Warnings) != 1 || repo.Warnings[0].Code != "argocd-revision" || !strings.Contains(repo.Warnings[0].String(), "Application argocd/pinned") || !strings.Contains(repo.Warnings[0].Msg, "targetRevision v1") {
-		t.Fatalf("want one warning naming the pinned Application, got %v", repo.Warnings)
+	if fs := repo.Findings; len(fs) != 1 || fs[0].Code != finding.ArgoRevisionOther || fs[0].Object != finding.ArgoApplication("argocd", "pinned") || !strings.Contains(fs[0].Message(), "targetRevision v1") {
+		t.Fatalf("want one warning naming the pinned Application, got %v", fs)
 	}
 
 	// Outside git, without --source-root: refused, with what to do.
@@ -253,7 +284,32 @@ func TestPlainDirectories(t *testing.T) {
 	if len(repo.Plain) != 1 || filepath.Base(repo.Plain[0]) != "plain" {
 		t.Errorf("want plain/ alone given back, got %v", repo.Plain)
 	}
-	if len(repo.Warnings) != 1 || repo.Warnings[0].Code != "argocd-generator" {
-		t.Errorf("want the clusters generator named, got %v", repo.Warnings)
+	if fs := repo.Findings; len(fs) != 1 || fs[0].Code != finding.ArgoGeneratorUnseen || fs[0].Object != finding.ArgoApplicationSet("", "s") {
+		t.Errorf("want the clusters generator named, got %v", fs)
+	}
+}
+
+// TestChartSourceMakingApplications: an Application whose source is a chart of this repository
+// that makes Applications (argoproj/argocd-example-apps' apps/, an app of apps written as a
+// chart) is named as a Helm source, and the chart as one whose Applications acrgen cannot
+// follow, even when acrgen is given only the directory of the Application.
+func TestChartSourceMakingApplications(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	testtool.WriteTree(t, dir, map[string]string{
+		"apps/Chart.yaml":                  "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+		"apps/templates/applications.yaml": "{{- range .Values.applications }}\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {{ .name }}\n{{ end }}\n",
+		"argocd/apps.yaml":                 "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: apps\n  namespace: argocd\nspec:\n  source:\n    repoURL: " + repoURL + "\n    path: apps\n  destination:\n    namespace: argocd\n",
+	})
+	repo, err := Resolve([]string{filepath.Join(dir, "argocd")}, Options{SourceRoot: dir, RepoURLs: []string{repoURL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []finding.Code
+	for _, f := range repo.Findings {
+		got = append(got, f.Code)
+	}
+	if !slices.Equal(got, []finding.Code{finding.ArgoHelmSource, finding.ArgoChartApplications}) || repo.Findings[1].File != filepath.Join(dir, "apps", "Chart.yaml") {
+		t.Fatalf("want the Helm source and the chart's Applications named, got %v", repo.Findings)
 	}
 }

@@ -30,22 +30,11 @@ type gitRepo struct {
 	refs     map[string]string // full ref name -> commit (peeled, for annotated tags in packed-refs)
 }
 
-// openGit reads the repository whose work tree top is top (it has a .git directory, or a
-// .git file as linked worktrees and submodules do).
-func openGit(top string) *gitRepo {
+// openGit reads the repository whose git directory is gitDir (as tree.GitTop returns it: the
+// .git directory, or the git directory a linked worktree's or submodule's .git file names and
+// that verifiably belongs to it).
+func openGit(gitDir string) *gitRepo {
 	g := &gitRepo{refs: map[string]string{}}
-	dotgit := filepath.Join(top, ".git")
-	gitDir := dotgit
-	if b, fi, err := tree.ReadRegular(dotgit, gitFileMax); err == nil && !fi.IsDir() {
-		d, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir:")
-		if !ok {
-			return g
-		}
-		gitDir = strings.TrimSpace(d)
-		if !filepath.IsAbs(gitDir) {
-			gitDir = filepath.Join(top, gitDir)
-		}
-	}
 	common := gitDir
 	if b := readGitFile(filepath.Join(gitDir, "commondir")); b != "" {
 		common = b

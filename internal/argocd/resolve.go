@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
-	"sigs.k8s.io/kustomize/kyaml/openapi"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
@@ -34,58 +35,20 @@ type Target struct {
 	// Source is the index of the source in App.Spec.AllSources().
 	Source int
 	Type   SourceType
-	// Overlay is what the repo-server writes into Dir's kustomization (spec.source.kustomize);
-	// nil when there is nothing to write, or for a Directory source.
+	// Overlay is what Argo CD does to Dir: for a kustomize source, what the repo-server writes
+	// into its kustomization (spec.source.kustomize); for a directory source, the files it
+	// reads; for both, the destination namespace the application controller gives the
+	// namespaced resources that carry none (argo-cd controller/state.go,
+	// DeduplicateTargetObjects). Never nil.
 	Overlay *tree.Overlay
-	// Directory says how a Directory source is read.
-	Directory Directory
-	// DestinationNamespace is spec.destination.namespace: the application controller puts the
-	// namespaced resources that carry no namespace there (see EffectiveNamespace).
-	DestinationNamespace string
-	failures             *Failures
+	// Label names the source in messages: spec.source, or spec.sources[i].
+	Label    string
+	failures *Failures
 }
 
 // Failures are what makes Argo CD's build of the target fail, found when its Overlay was last
 // applied (by tree.Load).
 func (t Target) Failures() []string { return t.failures.List() }
-
-// EffectiveNamespace is the namespace Argo CD applies inst in (argo-cd controller/state.go
-// DeduplicateTargetObjects): none for a kind known to be cluster-scoped, else its namespace
-// after the build, else the destination namespace. A kind the cluster does not describe counts
-// as namespaced there, and here a kind kyaml's built-in schema does not know does too.
-func (t Target) EffectiveNamespace(inst tree.Instance) string {
-	if openapi.IsCertainlyClusterScoped(yaml.TypeMeta{APIVersion: inst.Resource.APIVersion, Kind: inst.Resource.Kind}) {
-		return "" // the controller clears it
-	}
-	if inst.Namespace != "" {
-		return inst.Namespace
-	}
-	return t.DestinationNamespace
-}
-
-// Warning is something acrgen cannot see into, or that Argo CD would refuse, named by the
-// object and the file that holds it.
-type Warning struct {
-	// Code is stable: argocd-helm, argocd-plugin, argocd-other-repository, argocd-revision,
-	// argocd-partly-seen, argocd-directory, argocd-unknown-field, argocd-build-fails,
-	// argocd-generator, argocd-no-remote.
-	Code   string
-	Object string
-	File   string
-	Line   int
-	Msg    string
-}
-
-func (w Warning) String() string {
-	loc := w.File
-	if w.Line > 0 {
-		loc = fmt.Sprintf("%s:%d", w.File, w.Line)
-	}
-	if w.Object == "" {
-		return fmt.Sprintf("%s: %s", loc, w.Msg)
-	}
-	return fmt.Sprintf("%s: %s: %s", loc, w.Object, w.Msg)
-}
 
 // Options controls Resolve.
 type Options struct {
@@ -110,8 +73,10 @@ type Repo struct {
 	Targets []Target
 	// Plain are the directories given that hold no Application nor ApplicationSet: the caller
 	// works on them as they are.
-	Plain    []string
-	Warnings []Warning
+	Plain []string
+	// Findings name what acrgen cannot see into, and what makes Argo CD's build fail, each
+	// about the object concerned, at its file (absolute) and line.
+	Findings []finding.Finding
 	// Applications are every Application found or generated, followed or not.
 	Applications []*Application
 }
@@ -167,17 +132,20 @@ type resolver struct {
 	objectsFound int
 }
 
-func (r *resolver) warn(code string, obj fmt.Stringer, file string, line int, format string, args ...any) {
-	w := Warning{Code: code, File: r.opts.Display(file), Line: line, Msg: fmt.Sprintf(format, args...)}
-	if obj != nil {
-		w.Object = obj.String()
-	}
-	for _, x := range r.repo.Warnings {
-		if x == w {
+// add records f once.
+func (r *resolver) add(f finding.Finding) {
+	for _, x := range r.repo.Findings {
+		if x.Code == f.Code && x.File == f.File && x.Line == f.Line && x.Field == f.Field && slices.Equal(x.Args, f.Args) && x.Object == f.Object {
 			return
 		}
 	}
-	r.repo.Warnings = append(r.repo.Warnings, w)
+	r.repo.Findings = append(r.repo.Findings, f)
+}
+
+// about records a finding of code about app, at its file and line, with the values of the
+// rule's parameters after {set}.
+func (r *resolver) about(app *Application, code finding.Code, args ...string) {
+	r.add(app.finding(code, args...))
 }
 
 func (r *resolver) inputErr(file string, err error) error {
@@ -220,7 +188,7 @@ func (r *resolver) scan(dir string, recurse bool) ([]*Application, error) {
 		}
 		if !d.Type().IsRegular() {
 			// A symlink may lead out of the repository.
-			r.warn("argocd-symlink", nil, p, 0, "not a regular file: not read for Argo CD objects")
+			r.add(finding.New(finding.ArgoFileSkipped, "not a regular file (a symlink may lead out of the repository)").At(p, 0))
 			return nil
 		}
 		b, _, err := tree.ReadRegular(p, r.opts.MaxFileSize)
@@ -255,7 +223,7 @@ func (r *resolver) chartWithApplications(chart string) {
 	for _, f := range templates {
 		b, _, err := tree.ReadRegular(f, r.opts.MaxFileSize)
 		if err == nil && strings.Contains(string(b), Group) && strings.Contains(string(b), "kind: Application") {
-			r.warn("argocd-helm", nil, chart, 0, "a Helm chart whose templates make Argo CD Applications (%s): acrgen cannot see which, nor follow them; run acrgen on the directories they apply", r.opts.Display(f))
+			r.add(finding.New(finding.ArgoChartApplications, r.opts.Display(chart), r.opts.Display(f)).At(filepath.Join(chart, "Chart.yaml"), 0))
 			return
 		}
 	}
@@ -309,17 +277,19 @@ func (r *resolver) objects(file string, resources []manifest.Resource) ([]*Appli
 			}
 			app.File, app.Namespace = abs, res.Namespace
 			for _, u := range unknown {
-				r.warn("argocd-unknown-field", app, abs, app.Line, "%s is not a field acrgen knows (Argo CD v3.2): what it does is not seen", u)
+				f := app.finding(finding.ArgoUnknownField)
+				f.Field = u
+				r.add(f)
 			}
 			out = append(out, app)
 		case "ApplicationSet":
 			set := &ApplicationSet{Name: res.Name, Namespace: res.Namespace, File: abs, Line: res.Node.Line}
-			apps, warnings, err := expandSet(set, res.Node)
+			apps, fs, err := expandSet(set, res.Node)
 			if err != nil {
 				return nil, r.inputErr(file, err)
 			}
-			for _, w := range warnings {
-				r.warn("argocd-generator", set, abs, set.Line, "%s", w)
+			for _, f := range fs {
+				r.add(f)
 			}
 			out = append(out, apps...)
 		}
@@ -338,7 +308,7 @@ func (r *resolver) follow(app *Application) error {
 	r.repo.Applications = append(r.repo.Applications, app)
 	sources := app.Spec.AllSources()
 	if len(sources) == 0 {
-		r.warn("argocd-build-fails", app, app.File, app.Line, "no spec.source nor spec.sources: Argo CD applies nothing")
+		r.about(app, finding.ArgoBuildFails, "", "no spec.source nor spec.sources: it applies nothing")
 		return nil
 	}
 	var unseen []string
@@ -349,12 +319,12 @@ func (r *resolver) follow(app *Application) error {
 		if len(app.Spec.Sources) > 0 {
 			label = fmt.Sprintf("spec.sources[%d]", i)
 		}
-		t, why, err := r.target(app, i, &src, label)
+		t, hidden, err := r.target(app, i, &src, label)
 		if err != nil {
 			return err
 		}
 		if t == nil {
-			if why != "" {
+			if hidden {
 				unseen = append(unseen, label)
 			}
 			continue
@@ -367,7 +337,7 @@ func (r *resolver) follow(app *Application) error {
 		children = append(children, apps...)
 	}
 	if len(unseen) > 0 && len(unseen) < len(sources) {
-		r.warn("argocd-partly-seen", app, app.File, app.Line, "acrgen cannot see %s: its verdict covers the other sources only", strings.Join(unseen, ", "))
+		r.about(app, finding.ArgoPartlySeen, strings.Join(unseen, ", "))
 	}
 	for _, c := range children {
 		if err := r.follow(c); err != nil {
@@ -379,89 +349,94 @@ func (r *resolver) follow(app *Application) error {
 
 // childrenOf reads the Applications that a target applies (app of apps).
 func (r *resolver) childrenOf(t *Target) ([]*Application, error) {
-	if t.Type == KustomizeType {
-		return r.build(t.Dir, t.Overlay)
-	}
-	return r.scan(t.Dir, t.Directory.Recurse)
+	return r.build(t.Dir, t.Overlay)
 }
 
-// target resolves one source of app. It returns nil and why when the source is not followed
-// (why is empty for a source that applies nothing of its own, such as a values-only ref).
-func (r *resolver) target(app *Application, i int, src *Source, label string) (*Target, string, error) {
-	unseen := func(code, format string, args ...any) (*Target, string, error) {
-		msg := fmt.Sprintf(format, args...)
-		r.warn(code, app, app.File, app.Line, "%s: %s", label, msg)
-		return nil, msg, nil
+// target resolves one source of app. It returns nil and true when the source is not followed
+// because acrgen cannot see it (a finding says so), and nil and false for a source that applies
+// nothing of its own (a values-only ref) or whose build fails.
+func (r *resolver) target(app *Application, i int, src *Source, label string) (*Target, bool, error) {
+	unseen := func(code finding.Code, args ...string) (*Target, bool, error) {
+		r.about(app, code, append([]string{label}, args...)...)
+		return nil, true, nil
 	}
 	if src.Ref != "" && src.Path == "" && src.Chart == "" {
-		return nil, "", nil // values for another source's Helm chart
+		return nil, false, nil // values for another source's Helm chart
 	}
 	if src.Chart != "" {
-		return unseen("argocd-helm", "Helm chart %s from %s: acrgen cannot see what it renders (its pods may pull from the registry without the secret)", src.Chart, src.RepoURL)
+		return unseen(finding.ArgoHelmSource, src.Chart, src.RepoURL)
 	}
 	root, git, err := r.sourceRoot(app)
 	if err != nil {
-		return nil, "", err
+		return nil, false, err
 	}
 	urls := append(append([]string(nil), r.opts.RepoURLs...), git.remotes...)
 	if len(urls) == 0 {
-		r.warn("argocd-no-remote", nil, root, 0, "neither a git remote nor a repository URL names this repository: acrgen takes every Application's git source as this repository")
+		r.add(finding.New(finding.ArgoNoRemote, r.opts.Display(root)))
 	} else if !sameRepository(src.RepoURL, urls) {
-		return unseen("argocd-other-repository", "repository %s is not this one (%s): acrgen cannot see what it applies", src.RepoURL, strings.Join(urls, ", "))
+		return unseen(finding.ArgoOtherRepository, src.RepoURL, strings.Join(urls, ", "))
 	}
 	seen, known := git.revision(src.TargetRevision)
 	switch {
 	case !known:
-		r.warn("argocd-revision", app, app.File, app.Line, "%s: acrgen cannot tell whether targetRevision %s is what is checked out here: it checks the files as they are", label, src.TargetRevision)
+		r.about(app, finding.ArgoRevisionUnknown, label, src.TargetRevision)
 	case !seen:
-		r.warn("argocd-revision", app, app.File, app.Line, "%s: targetRevision %s is not what is checked out here (%s): acrgen checks these files, which Argo CD applies only once %s has them", label, src.TargetRevision, git.describe(), src.TargetRevision)
+		r.about(app, finding.ArgoRevisionOther, label, src.TargetRevision, git.describe())
 	}
 	dir := filepath.Join(root, filepath.FromSlash(src.Path))
 	if !tree.Within(root, dir) {
-		return nil, "", &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s.path %q leaves the source root %s", app, label, src.Path, r.opts.Display(root))}
+		return nil, false, &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s.path %q leaves the source root %s", app, label, src.Path, r.opts.Display(root))}
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		if !seen {
-			return unseen("argocd-revision", "path %q is not a directory here: acrgen cannot see what revision %s holds there", src.Path, src.TargetRevision)
+			return unseen(finding.ArgoRevisionPath, src.Path, src.TargetRevision)
 		}
-		return nil, "", &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s.path %q is not a directory under the source root %s: fix the path, or pass --source-root", app, label, src.Path, r.opts.Display(root))}
+		return nil, false, &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s.path %q is not a directory under the source root %s: fix the path, or pass --source-root", app, label, src.Path, r.opts.Display(root))}
 	}
 	if err := r.mergeOverrides(app, src, dir); err != nil {
-		return nil, "", err
+		return nil, false, err
 	}
 	typ, err := sourceType(src, dir)
 	if err != nil {
-		return nil, "", &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s: %v", app, label, err)}
+		return nil, false, &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s: %v", app, label, err)}
 	}
-	t := &Target{Dir: dir, App: app, Source: i, DestinationNamespace: app.Spec.Destination.Namespace}
+	t := &Target{Dir: dir, App: app, Source: i, Label: label, Overlay: &tree.Overlay{DefaultNamespace: app.Spec.Destination.Namespace}}
 	switch typ {
 	case helmType:
-		return unseen("argocd-helm", "path %s is a Helm chart: acrgen cannot see what it renders (its pods may pull from the registry without the secret)", src.Path)
+		r.about(app, finding.ArgoHelmSource, label, src.Path, "")
+		r.chartWithApplications(dir) // an app of apps written as a chart
+		return nil, true, nil
 	case pluginType:
-		return unseen("argocd-plugin", "a config management plugin builds path %s: acrgen cannot see what it renders", src.Path)
+		return unseen(finding.ArgoPluginSource, src.Path)
 	case DirectoryType:
 		t.Type = DirectoryType
+		var d Directory
 		if src.Directory != nil {
-			t.Directory = *src.Directory
-			if d := src.Directory; d.Include != "" || d.Exclude != "" || d.Jsonnet != nil {
-				r.warn("argocd-directory", app, app.File, app.Line, "%s: directory include, exclude and jsonnet are not modelled: acrgen reads every manifest of %s", label, src.Path)
-			}
+			d = *src.Directory
 		}
-		return t, "", nil
+		ds, err := newDirSource(d, dir, r.opts.MaxFileSize)
+		if err != nil {
+			return nil, false, &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s.directory: %v", app, label, err)}
+		}
+		t.Overlay.Select = ds.Select
+		if ds.jsonnet() {
+			r.about(app, finding.ArgoJsonnet, label, src.Path)
+		}
+		return t, false, nil
 	}
 	t.Type = KustomizeType
 	if !hasKustomization(dir) {
-		r.warn("argocd-build-fails", app, app.File, app.Line, "%s: a kustomize source, but %s has no kustomization: Argo CD's build fails", label, src.Path)
-		return nil, "", nil
+		r.about(app, finding.ArgoBuildFails, label, fmt.Sprintf("a kustomize source, but %s has no kustomization", src.Path))
+		return nil, false, nil
 	}
 	if src.Kustomize != nil {
 		ov, f, err := overlayFor(src.Kustomize, dir, r.env(app, src, git))
 		if err != nil {
-			return nil, "", &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s.%v", app, label, err)}
+			return nil, false, &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s.%v", app, label, err)}
 		}
-		t.Overlay, t.failures = ov, f
+		t.Overlay.Adjust, t.failures = ov.Adjust, f
 	}
-	return t, "", nil
+	return t, false, nil
 }
 
 // sourceType is how Argo CD builds src (argo-cd reposerver GetAppSourceType): the type its
@@ -593,19 +568,14 @@ func sameRepository(url string, urls []string) bool {
 	return false
 }
 
-// sourceRoot is --source-root, or the git top level of the file holding app; and what acrgen
-// reads of its git repository.
+// sourceRoot is --source-root, or the git top level of the file holding app (as tree.GitTop
+// finds it: a .git file is followed only to this work tree's own git directory); and what
+// acrgen reads of its git repository.
 func (r *resolver) sourceRoot(app *Application) (string, *gitRepo, error) {
 	root := r.opts.SourceRoot
 	if root == "" {
-		for d := filepath.Dir(app.File); ; d = filepath.Dir(d) {
-			if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
-				root = d
-				break
-			}
-			if filepath.Dir(d) == d {
-				return "", nil, &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s is not in a git repository: pass --source-root DIR, the directory its source paths are relative to", app)}
-			}
+		if root, _ = tree.GitTop(filepath.Dir(app.File)); root == "" {
+			return "", nil, &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s is not in a git repository: pass --source-root DIR, the directory its source paths are relative to", app)}
 		}
 	}
 	abs, err := filepath.Abs(root)
@@ -619,7 +589,20 @@ func (r *resolver) sourceRoot(app *Application) (string, *gitRepo, error) {
 	if g, ok := r.gits[real]; ok {
 		return real, g, nil
 	}
-	g := openGit(real)
+	g := &gitRepo{refs: map[string]string{}}
+	if _, gitDir := tree.GitTop(real); gitDir != "" {
+		g = openGit(gitDir)
+	}
 	r.gits[real] = g
 	return real, g, nil
+}
+
+// FailureFindings are the findings of what makes Argo CD's build of the target fail (see
+// Failures), one each, about its Application.
+func (t Target) FailureFindings() []finding.Finding {
+	var out []finding.Finding
+	for _, msg := range t.Failures() {
+		out = append(out, t.App.finding(finding.ArgoBuildFails, t.Label, msg))
+	}
+	return out
 }

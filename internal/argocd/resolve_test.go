@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/tree"
@@ -69,17 +71,17 @@ func describe(t *testing.T, dir string) string {
 	}
 	var b strings.Builder
 	b.WriteString("warnings:\n")
-	for _, w := range repo.Warnings {
-		fmt.Fprintf(&b, "  [%s] %s\n", w.Code, w)
+	for _, f := range repo.Findings {
+		loc := rel(f.File)
+		if f.Line > 0 {
+			loc = fmt.Sprintf("%s:%d", loc, f.Line)
+		}
+		fmt.Fprintf(&b, "  [%s %s] %s: %s\n", f.Code, f.Name(), loc, f.Message())
 	}
 	b.WriteString("targets:\n")
 	for _, tg := range repo.Targets {
-		fmt.Fprintf(&b, "- %s: %s (%s), destination namespace %q\n", tg.App, rel(tg.Dir), tg.Type, tg.DestinationNamespace)
+		fmt.Fprintf(&b, "- %s: %s (%s), destination namespace %q\n", tg.App, rel(tg.Dir), tg.Type, tg.Overlay.DefaultNamespace)
 		opts := tree.Options{Kinds: manifest.NewKinds(), Overlay: tg.Overlay}
-		if tg.Type == DirectoryType && !tg.Directory.Recurse {
-			// What the engine must do for a directory source (phase 2): only its own files.
-			fmt.Fprintf(&b, "  (not recursive)\n")
-		}
 		tr, err := tree.Load(tg.Dir, opts)
 		if err != nil {
 			fmt.Fprintf(&b, "  load error: %v\n", err)
@@ -89,7 +91,11 @@ func describe(t *testing.T, dir string) string {
 			fmt.Fprintf(&b, "  build fails: %s\n", f)
 		}
 		for _, inst := range tr.Instances {
-			fmt.Fprintf(&b, "  %s %s/%s", inst.Resource.Kind, tg.EffectiveNamespace(inst), inst.Name)
+			ns := inst.Namespace
+			if openapi.IsCertainlyClusterScoped(yaml.TypeMeta{APIVersion: inst.Resource.APIVersion, Kind: inst.Resource.Kind}) {
+				ns = "" // Argo CD's controller clears it; acrgen's verdicts do not depend on it
+			}
+			fmt.Fprintf(&b, "  %s %s/%s", inst.Resource.Kind, ns, inst.Name)
 			for _, ps := range inst.PodSpecs {
 				fmt.Fprintf(&b, " %v", ps.Images)
 			}

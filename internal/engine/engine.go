@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acrgen/acrgen/internal/argocd"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/judge"
@@ -91,6 +92,13 @@ type Options struct {
 	// CredentialID names the credential, recorded on the Secret (secret.AnnotationCredential);
 	// empty when unknown.
 	CredentialID string
+
+	// RepoURLs name this repository for Argo CD Applications' repoURL, besides its git
+	// remotes.
+	RepoURLs []string
+	// Decryptor says what decrypts the pull Secret where the trees are built: it decides
+	// whether a new Secret is listed under resources: or in a KSOPS generator.
+	Decryptor judge.Decryptor
 }
 
 // FileChange is a file a run writes.
@@ -157,6 +165,10 @@ type run struct {
 	res     *Result
 	kustoms []yamledit.Edit // edits to the root kustomization
 	used    map[string]bool // the registries some workload pulls from
+	// ksops is set when the tree decrypts with KSOPS; ksopsFiles are the Secret files (relative
+	// to the root kustomization, slash-separated) to add to its generator.
+	ksops      bool
+	ksopsFiles []string
 	// hosts are each namespace's host forms besides the registries (judge.NamespaceDecision.Hosts).
 	hosts map[string][]string
 }
@@ -188,6 +200,14 @@ type part struct {
 	ofMany bool
 	// cache shares the files read between the runs.
 	cache *tree.Cache
+	// flux is set for the run of a Flux Kustomization: kustomize-controller decrypts the
+	// Secret itself, and runs no kustomize plugin.
+	flux bool
+	// argo is the Argo CD Application source whose run it is; nil for none.
+	argo *argocd.Target
+	// deployerPatches names the patches the deployer appends to the root's (those of an
+	// Overlay's Adjust), for messages.
+	deployerPatches string
 }
 
 // plan computes the run of one directory, opts.Dir, with what the other runs of its Plan
@@ -231,6 +251,9 @@ func plan(opts Options, p part) (*run, error) {
 		return nil, err
 	}
 	r := &run{opts: opts, part: p, t: t, res: &Result{Roots: []string{opts.Dir}}}
+	if r.ksops, err = r.usesKSOPS(); err != nil {
+		return nil, err
+	}
 	for _, w := range t.Warnings {
 		r.add(w)
 	}
@@ -255,6 +278,9 @@ func plan(opts Options, p part) (*run, error) {
 		if err := r.secrets(occ, d); err != nil {
 			return nil, err
 		}
+	}
+	if err := r.finishKSOPS(); err != nil {
+		return nil, err
 	}
 	if opts.Mode == Check {
 		r.res.Pulls = r.pulls(occ, d)
@@ -472,6 +498,9 @@ func (r *run) require(w *wanted, inst tree.Instance, tps tree.PodSpec, missing f
 	}
 	if tps.EditLost && tps.RootPatchLost {
 		lost := finding.New(finding.PullSecretOverridden, ps.Path(), strings.Join(r.opts.Registries, ", "), r.display(r.t.Kustomization.Path), r.opts.SecretName)
+		if tps.DeployerPatchLost {
+			lost = finding.New(finding.DeployerPatchOverrides, ps.Path(), strings.Join(r.opts.Registries, ", "), r.part.deployerPatches, r.opts.SecretName)
+		}
 		lost.Field = f.Field
 		r.add(r.locate(lost, inst, ps.Node.Line))
 		return nil

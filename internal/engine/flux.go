@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/acrgen/acrgen/internal/argocd"
 	"github.com/acrgen/acrgen/internal/flux"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
@@ -30,7 +31,12 @@ func Plan(opts Options) (*Result, error) {
 		dirs = []string{opts.Dir}
 	}
 	cache := tree.NewCache()
-	repo, err := flux.Resolve(dirs, flux.Options{SourceRoot: opts.SourceRoot, Kinds: opts.Kinds, MaxFileSize: opts.MaxFileSize, Display: opts.Display, Cache: cache})
+	argo, err := argocd.Resolve(dirs, argocd.Options{SourceRoot: opts.SourceRoot, RepoURLs: opts.RepoURLs, Kinds: opts.Kinds, MaxFileSize: opts.MaxFileSize, Display: opts.Display, Cache: cache})
+	if err != nil {
+		return nil, err
+	}
+	plain := func(dir string) bool { return argoPlain(argo, dir) }
+	repo, err := flux.Resolve(dirs, flux.Options{SourceRoot: opts.SourceRoot, Kinds: opts.Kinds, MaxFileSize: opts.MaxFileSize, Display: opts.Display, Cache: cache, Plain: plain})
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +54,7 @@ func Plan(opts Options) (*Result, error) {
 	}
 	// One plain directory goes straight to Plan, unless it holds HelmReleases: their values
 	// are checked below (a chart's pods are out of acrgen's sight).
-	if len(repo.Targets) == 1 && repo.Targets[0].Object == nil && len(repo.Warnings) == 0 && len(repo.HelmReleases) == 0 {
+	if len(repo.Targets) == 1 && repo.Targets[0].Object == nil && len(repo.Warnings) == 0 && len(repo.HelmReleases) == 0 && len(argo.Targets) == 0 && len(argo.Findings) == 0 {
 		o := opts
 		o.Dir = dirs[0]
 		r, err := plan(o, part{cache: cache})
@@ -67,6 +73,9 @@ func Plan(opts Options) (*Result, error) {
 	for _, w := range repo.Warnings {
 		m.add(w)
 	}
+	for _, f := range argo.Findings {
+		m.add(f)
+	}
 	if err := m.helmPostRenderers(helm, repo.Targets, opts); err != nil {
 		return nil, err
 	}
@@ -79,7 +88,10 @@ func Plan(opts Options) (*Result, error) {
 		}
 		o := opts
 		o.Dir, o.Overlay = t.Dir, t.Overlay
-		p := part{ofMany: true, cache: cache}
+		p := part{ofMany: true, cache: cache, flux: t.Object != nil}
+		if t.Object != nil {
+			p.deployerPatches = "spec.patches of " + t.Object.String()
+		}
 		for _, h := range helm {
 			if h.By != t.Object || realDir(h.Dir) != realDir(t.Dir) {
 				continue
@@ -104,6 +116,9 @@ func Plan(opts Options) (*Result, error) {
 		if err := m.merge(t, label, r, repo, opts); err != nil {
 			return nil, err
 		}
+	}
+	if err := m.argoTargets(argo, opts, cache); err != nil {
+		return nil, err
 	}
 	var unseen []string // releases neither selected nor warned about
 	for _, h := range repo.HelmReleases {
@@ -136,11 +151,11 @@ func Plan(opts Options) (*Result, error) {
 	for _, reg := range opts.Registries {
 		switch {
 		case m.used[reg]:
-		case len(built) == 0 && len(dirs) == 1:
-			// No Flux Kustomization: the one directory, as without Flux.
+		case len(built) == 0 && len(argo.Targets) == 0 && len(dirs) == 1:
+			// No Flux Kustomization nor Argo CD Application: the one directory, as without them.
 			m.add(noWorkloadIn(dirs[0], opts.Display(dirs[0]), reg, charts))
 		default:
-			m.add(finding.New(finding.RegistryUnused, "in any directory acrgen reached", reg, "after namespaces, images: and Flux's changes", charts))
+			m.add(finding.New(finding.RegistryUnused, "in any directory acrgen reached", reg, "after namespaces, images: and "+deployers(len(built) > 0, len(argo.Targets) > 0)+" changes", charts))
 		}
 	}
 	return m.res, nil
@@ -191,10 +206,27 @@ func (m *merger) merge(t flux.Target, label string, r *run, repo *flux.Repo, opt
 	if t.Object != nil {
 		via = label
 	}
+	if err := m.mergeRun(t.Dir, label, via, r); err != nil {
+		return err
+	}
+	if t.Object == nil {
+		return nil
+	}
+	obj := fluxObject(t.Object)
+	if names := t.Unresolved(); len(names) > 0 {
+		m.add(finding.New(finding.VariablesUnresolved, strings.Join(names, ", ")).At(t.Object.File, 0).On(obj, "spec.postBuild"))
+	}
+	m.decryption(t, obj, r, repo, opts)
+	return nil
+}
+
+// mergeRun adds the run r of dir, named label in messages, to the result; via names the
+// deployer's object whose run it is ("" for a directory worked on as it is).
+func (m *merger) mergeRun(dir, label, via string, r *run) error {
 	for reg := range r.used {
 		m.used[reg] = true
 	}
-	m.res.Roots = append(m.res.Roots, t.Dir)
+	m.res.Roots = append(m.res.Roots, dir)
 	for _, repo := range r.res.Repositories {
 		if !slices.Contains(m.res.Repositories, repo) {
 			m.res.Repositories = append(m.res.Repositories, repo)
@@ -226,14 +258,6 @@ func (m *merger) merge(t flux.Target, label string, r *run, repo *flux.Repo, opt
 		}
 		m.add(f)
 	}
-	if t.Object == nil {
-		return nil
-	}
-	obj := fluxObject(t.Object)
-	if names := t.Unresolved(); len(names) > 0 {
-		m.add(finding.New(finding.VariablesUnresolved, strings.Join(names, ", ")).At(t.Object.File, 0).On(obj, "spec.postBuild"))
-	}
-	m.decryption(t, obj, r, repo, opts)
 	return nil
 }
 
@@ -328,7 +352,7 @@ func helmObject(h *flux.HelmRelease) finding.Object {
 // credential (which is the same for every run of one invocation).
 func (r *run) secretKey(ns string, old map[string]string) string {
 	field := ns
-	if r.secretSpecNamespaceless() {
+	if r.secretSpecNamespaceless(ns) {
 		field = ""
 	}
 	return strings.Join(append([]string{r.opts.SecretName, field}, r.secretServers(ns, old)...), "\x00")

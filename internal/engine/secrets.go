@@ -37,6 +37,7 @@ func (r *run) secrets(occ occurrences, d judge.Decisions) error {
 				Msg: fmt.Sprintf("Secret %s %s; acrgen re-encrypts whole files: move it to a file of its own", finding.Quote(inst.Resource.Name), why)}
 		}
 		r.describeSecret(inst, occ.Secrets[i], d.Secrets[i])
+		r.placeSecret(inst, occ.Secrets[i])
 		if !r.writes() {
 			if err := r.verifySecret(inst, occ.Secrets[i]); err != nil {
 				return err
@@ -100,8 +101,8 @@ func (r *run) describeSecret(inst tree.Instance, sec judge.ExistingSecret, v jud
 // Secret (with annotations old) served: workloads may still pull from them.
 func (r *run) secretSpec(ns string, old map[string]string) secret.Spec {
 	field := ns
-	if r.t.Kustomization != nil && r.t.Kustomization.K.Namespace != "" {
-		field = "" // the root kustomization's namespace: sets it
+	if r.secretSpecNamespaceless(ns) {
+		field = ""
 	}
 	return secret.Spec{Name: r.opts.SecretName, Namespace: field, Servers: r.secretServers(ns, old), Credential: *r.opts.Credential, Expires: r.opts.Expires, CredentialID: r.opts.CredentialID}
 }
@@ -114,14 +115,20 @@ func (r *run) secretServers(ns string, old map[string]string) []string {
 
 // secretFileName is where a new Secret for ns goes.
 func (r *run) secretFileName(ns string) string {
-	if r.secretSpecNamespaceless() {
+	if r.secretSpecNamespaceless(ns) {
 		ns = ""
 	}
 	return secret.FileName(r.opts.SecretName, ns)
 }
 
-func (r *run) secretSpecNamespaceless() bool {
-	return r.t.Kustomization != nil && r.t.Kustomization.K.Namespace != ""
+// secretSpecNamespaceless reports whether the Secret for namespace ns is written without a
+// namespace, as a resource of the root without one ends in ns: the root kustomization's
+// namespace: sets it, or the deployer's default namespace is ns (Argo CD's destination).
+func (r *run) secretSpecNamespaceless(ns string) bool {
+	if r.t.Kustomization != nil && r.t.Kustomization.K.Namespace != "" {
+		return true
+	}
+	return ns != "" && r.opts.Overlay != nil && ns == r.opts.Overlay.DefaultNamespace
 }
 
 // createSecret writes a new Secret for namespace ns, whose workloads pull from servers, or
@@ -133,6 +140,9 @@ func (r *run) createSecret(ns string, servers []string) error {
 		return nil
 	}
 	path := filepath.Join(r.t.Root, r.secretFileName(ns))
+	if r.unread(path) {
+		return nil
+	}
 	if old, mode, err := r.readFile(path); err == nil {
 		// A Secret file from an earlier run that never made it into resources: reuse it.
 		sec, err := r.leftoverSecret(path, old, ns)
@@ -142,7 +152,7 @@ func (r *run) createSecret(ns string, servers []string) error {
 		if err := r.syncFile(path, old, ns, mode, sec, judge.JudgeSecret(sec, r.settingsFor(ns))); err != nil {
 			return err
 		}
-		return r.listResource(path)
+		return r.listResource(path, ns)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -173,14 +183,18 @@ func (r *run) createSecret(ns string, servers []string) error {
 	missing = judge.SecretMissingFinding(r.opts.SecretName, ns, servers, "", r.recipientsFrom(cfg))
 	missing.Fixed = true
 	r.add(missing.At(path, 0))
-	return r.listResource(path)
+	return r.listResource(path, ns)
 }
 
-// listResource adds a file of the root directory to the root kustomization's resources.
-func (r *run) listResource(path string) error {
+// listResource adds a file of the root directory, the Secret for namespace ns, to the root
+// kustomization's resources, or, in a tree that decrypts with KSOPS, to its KSOPS generator.
+func (r *run) listResource(path, ns string) error {
 	k := r.t.Kustomization
 	if k == nil {
 		return nil // a plain directory: every file in it is a resource
+	}
+	if r.ksops {
+		return r.listGenerated(path, ns)
 	}
 	rel, err := filepath.Rel(k.Dir, path)
 	if err != nil {

@@ -92,6 +92,10 @@ type Options struct {
 	Display     func(string) string
 	// Cache shares the files read with the caller's later Loads.
 	Cache *tree.Cache
+	// Plain reports whether a directory given that holds no Flux Kustomization is worked on as
+	// it is; one that is not (it holds Argo CD Applications, which stand for it) is neither
+	// read nor a target. nil: every one is.
+	Plain func(dir string) bool
 }
 
 // Repo is what Resolve found.
@@ -167,6 +171,9 @@ func Resolve(dirs []string, opts Options) (*Repo, error) {
 			return nil, err
 		}
 		if len(objs) == 0 {
+			if rs.opts.Plain != nil && !rs.opts.Plain(abs) {
+				continue // another deployer's objects stand for it
+			}
 			if !hasKustomization(abs) {
 				// A plain directory of manifests: its HelmReleases are still charts acrgen
 				// cannot see into (scan looked for Flux Kustomizations only).

@@ -18,6 +18,7 @@ import (
 	"text/template"
 
 	"filippo.io/age"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"github.com/acrgen/acrgen/pkg/secret"
 	"github.com/acrgen/acrgen/pkg/settings"
 	"github.com/acrgen/acrgen/templates"
@@ -35,6 +36,14 @@ type Options struct {
 	SecretName string
 	// Version is acrgen's version; a release tag pins the pre-commit hook and the CI install.
 	Version string
+	// ArgoCD scaffolds for Argo CD instead of Flux: an Application that applies Path, and a KSOPS
+	// generator there that decrypts the pull Secret in Argo CD's repo-server; no Flux
+	// Kustomization nor function config.
+	ArgoCD bool
+	// RepoURL is the URL Argo CD clones the repository from; required with ArgoCD.
+	RepoURL string
+	// Namespace is the Application's destination namespace; default: the name of Path.
+	Namespace string
 }
 
 // File is one scaffolded file.
@@ -55,6 +64,7 @@ var (
 	azureRegistryName = regexp.MustCompile(`^[a-zA-Z0-9]{5,50}$`)
 	safePath          = regexp.MustCompile(`^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`)
 	keyVaultKeyPath   = regexp.MustCompile(`^/keys/[A-Za-z0-9-]{1,127}(/[0-9a-fA-F]{32})?$`)
+	gitURL            = regexp.MustCompile(`^(https://|ssh://|git@)[A-Za-z0-9._~:/@%+-]+$`)
 	releaseTag        = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`)
 )
 
@@ -99,6 +109,29 @@ func (o *Options) validate() error {
 	if err := secret.ValidateName(o.SecretName); err != nil {
 		return inputErr("--secret-name: %v", err)
 	}
+	return o.validateArgoCD()
+}
+
+// validateArgoCD checks the options of an Argo CD scaffold.
+func (o *Options) validateArgoCD() error {
+	if !o.ArgoCD {
+		if o.RepoURL != "" || o.Namespace != "" {
+			return inputErr("--repo-url and --namespace go with --argocd")
+		}
+		return nil
+	}
+	if o.RepoURL == "" {
+		return inputErr("--argocd needs --repo-url: the URL Argo CD clones this repository from, e.g. https://github.com/ORG/REPO.git")
+	}
+	if !gitURL.MatchString(o.RepoURL) {
+		return inputErr("--repo-url %q is not a git repository URL such as https://github.com/ORG/REPO.git or git@github.com:ORG/REPO.git", o.RepoURL)
+	}
+	if o.Namespace == "" {
+		o.Namespace = fluxName(path.Base(o.Path))
+	}
+	if err := manifest.ValidateNamespace(o.Namespace); err != nil {
+		return inputErr("--namespace: %v", err)
+	}
 	return nil
 }
 
@@ -128,16 +161,36 @@ func Render(o Options) ([]File, error) {
 		"FluxName":         fluxName(o.Path),
 		"FluxFile":         FluxFile,
 		"DecryptionSecret": decryption,
+		"ArgoCD":           o.ArgoCD,
+		"RepoURL":          o.RepoURL,
+		"Namespace":        o.Namespace,
+		"AppName":          fluxName(o.Path),
+		"AppFile":          o.appFile(),
+		"KSOPSFile":        o.SecretName + ".ksops.yaml",
+		"CheckDir":         o.Path,
+		"CheckArgs":        "",
 	}
 	files := []struct{ path, tmpl string }{
 		{".sops.yaml", "sops.yaml.tmpl"},
 		{o.Path + "/kustomization.yaml", "kustomization.yaml.tmpl"},
-		{o.Path + "/acr-pull-secret.yaml", "acr-pull-secret.yaml.tmpl"},
-		{FluxFile, "flux-kustomization.yaml.tmpl"},
+	}
+	if o.ArgoCD {
+		// check follows the Application, so that what it changes (kustomize overrides added
+		// later, the destination namespace) is seen.
+		data["CheckDir"], data["CheckArgs"] = path.Dir(o.appFile()), " --repo-url "+o.RepoURL
+		files = append(files,
+			struct{ path, tmpl string }{o.Path + "/" + o.SecretName + ".ksops.yaml", "ksops-generator.yaml.tmpl"},
+			struct{ path, tmpl string }{o.appFile(), "argocd-application.yaml.tmpl"})
+	} else {
+		files = append(files,
+			struct{ path, tmpl string }{o.Path + "/acr-pull-secret.yaml", "acr-pull-secret.yaml.tmpl"},
+			struct{ path, tmpl string }{FluxFile, "flux-kustomization.yaml.tmpl"})
+	}
+	files = append(files, []struct{ path, tmpl string }{
 		{".pre-commit-config.yaml", "pre-commit-config.yaml.tmpl"},
 		{".github/workflows/acrgen.yaml", "workflow.yaml.tmpl"},
 		{".github/workflows/acrgen-rotation.yaml", "rotate-workflow.yaml.tmpl"},
-	}
+	}...)
 	var out []File
 	for _, f := range files {
 		t, err := template.New(f.tmpl).Option("missingkey=error").ParseFS(templates.FS, f.tmpl)
@@ -155,6 +208,9 @@ func Render(o Options) ([]File, error) {
 
 // FluxFile is where the Flux Kustomization goes, relative to the repository root.
 const FluxFile = "flux/acrgen-apps.yaml"
+
+// appFile is where the Argo CD Application goes, relative to the repository root.
+func (o *Options) appFile() string { return "argocd/" + fluxName(o.Path) + ".yaml" }
 
 // fluxName names the Flux Kustomization after the directory it applies.
 func fluxName(p string) string {
@@ -207,6 +263,9 @@ func Write(dir string, files []File, force bool) ([]string, error) {
 
 // NextSteps is what to run after init, with dir as the user named it.
 func NextSteps(dir string, o Options) string {
+	if o.ArgoCD {
+		return argoNextSteps(dir, o)
+	}
 	apps := filepath.Join(dir, filepath.FromSlash(o.Path))
 	reg := o.Registry
 	if o.SecretName != "" && o.SecretName != "acr-secret" {
@@ -225,5 +284,25 @@ func NextSteps(dir string, o Options) string {
 		fmt.Fprintf(&b, "  kubectl -n flux-system create secret generic sops-azure --from-file=sops.azure-kv=azure-kv.yaml\n")
 	}
 	fmt.Fprintf(&b, "  # then commit, and add %s to your Flux cluster configuration\n", filepath.Join(dir, FluxFile))
+	return b.String()
+}
+
+// argoNextSteps is what to run after init --argocd.
+func argoNextSteps(dir string, o Options) string {
+	apps := filepath.Join(dir, filepath.FromSlash(o.Path))
+	argo := filepath.Join(dir, filepath.FromSlash(path.Dir(o.appFile())))
+	reg := o.Registry
+	if o.SecretName != "" && o.SecretName != "acr-secret" {
+		reg += " --secret-name " + o.SecretName
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "next:\n")
+	fmt.Fprintf(&b, "  # put your manifests in %s and list them: (cd %s && kustomize edit add resource FILE...)\n", apps, apps)
+	fmt.Fprintf(&b, "  acrgen render %s --registry %s --repo-url %s --username APPID --password-stdin   # or: acrgen provision %s --registry %s --sp-name acr-pull\n", argo, reg, o.RepoURL, apps, reg)
+	fmt.Fprintf(&b, "  acrgen check %s --registry %s --repo-url %s\n", argo, reg, o.RepoURL)
+	fmt.Fprintf(&b, "  kustomize build --enable-alpha-plugins --enable-exec %s   # with ksops on PATH and SOPS_AGE_KEY_FILE set\n", apps)
+	fmt.Fprintf(&b, "  (cd %s && pre-commit install)\n", dir)
+	fmt.Fprintf(&b, "  # Argo CD's repo-server needs ksops, the decryption key and kustomize.buildOptions: --enable-alpha-plugins --enable-exec (docs/argocd.md)\n")
+	fmt.Fprintf(&b, "  # then commit, and apply %s to Argo CD\n", filepath.Join(dir, filepath.FromSlash(o.appFile())))
 	return b.String()
 }

@@ -24,6 +24,7 @@ func TestRenderGolden(t *testing.T) {
 	for name, o := range map[string]Options{
 		"age":      {Registry: "myregistry", Age: []string{recipient}, Version: "v1.2.3"},
 		"azure-kv": {Registry: "myregistry.azurecr.io", AzureKV: []string{vaultKey}, Path: "clusters/prod/apps", SecretName: "regcred", Version: "dev"},
+		"argocd":   {Registry: "myregistry", Age: []string{recipient}, Version: "v1.2.3", ArgoCD: true, RepoURL: "https://github.com/example/gitops.git"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			files, err := Render(o)
@@ -64,21 +65,25 @@ func TestRenderRefusesBadInput(t *testing.T) {
 		o    Options
 		want string
 	}{
-		"no registry":         {Options{Age: []string{recipient}}, "--registry is required"},
-		"short name":          {Options{Registry: "acr", Age: []string{recipient}}, "5 to 50"},
-		"name with dash":      {Options{Registry: "my-registry", Age: []string{recipient}}, "5 to 50"},
-		"url":                 {Options{Registry: "https://myregistry.azurecr.io", Age: []string{recipient}}, "--registry"},
-		"repository path":     {Options{Registry: "myregistry.azurecr.io/app", Age: []string{recipient}}, "--registry"},
-		"yaml injection":      {Options{Registry: "myregistry.azurecr.io\n  evil: x", Age: []string{recipient}}, "--registry"},
-		"no recipient":        {Options{Registry: "myregistry"}, "a recipient is required"},
-		"age private key":     {Options{Registry: "myregistry", Age: []string{"AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ"}}, "given a private key"},
-		"age typo":            {Options{Registry: "myregistry", Age: []string{recipient + "x"}}, "not an age recipient"},
-		"kv http":             {Options{Registry: "myregistry", AzureKV: []string{strings.Replace(vaultKey, "https", "http", 1)}}, "not a Key Vault key URL"},
-		"kv secret not key":   {Options{Registry: "myregistry", AzureKV: []string{"https://myvault.vault.azure.net/secrets/x"}}, "not a Key Vault key URL"},
-		"path escapes":        {Options{Registry: "myregistry", Age: []string{recipient}, Path: "../apps"}, "--path"},
-		"absolute path":       {Options{Registry: "myregistry", Age: []string{recipient}, Path: "/apps"}, "--path"},
-		"upper-case secret":   {Options{Registry: "myregistry", Age: []string{recipient}, SecretName: "ACR"}, "--secret-name"},
-		"secret with slashes": {Options{Registry: "myregistry", Age: []string{recipient}, SecretName: "a/b"}, "--secret-name"},
+		"no registry":          {Options{Age: []string{recipient}}, "--registry is required"},
+		"short name":           {Options{Registry: "acr", Age: []string{recipient}}, "5 to 50"},
+		"name with dash":       {Options{Registry: "my-registry", Age: []string{recipient}}, "5 to 50"},
+		"url":                  {Options{Registry: "https://myregistry.azurecr.io", Age: []string{recipient}}, "--registry"},
+		"repository path":      {Options{Registry: "myregistry.azurecr.io/app", Age: []string{recipient}}, "--registry"},
+		"yaml injection":       {Options{Registry: "myregistry.azurecr.io\n  evil: x", Age: []string{recipient}}, "--registry"},
+		"no recipient":         {Options{Registry: "myregistry"}, "a recipient is required"},
+		"age private key":      {Options{Registry: "myregistry", Age: []string{"AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ"}}, "given a private key"},
+		"age typo":             {Options{Registry: "myregistry", Age: []string{recipient + "x"}}, "not an age recipient"},
+		"kv http":              {Options{Registry: "myregistry", AzureKV: []string{strings.Replace(vaultKey, "https", "http", 1)}}, "not a Key Vault key URL"},
+		"kv secret not key":    {Options{Registry: "myregistry", AzureKV: []string{"https://myvault.vault.azure.net/secrets/x"}}, "not a Key Vault key URL"},
+		"path escapes":         {Options{Registry: "myregistry", Age: []string{recipient}, Path: "../apps"}, "--path"},
+		"absolute path":        {Options{Registry: "myregistry", Age: []string{recipient}, Path: "/apps"}, "--path"},
+		"upper-case secret":    {Options{Registry: "myregistry", Age: []string{recipient}, SecretName: "ACR"}, "--secret-name"},
+		"secret with slashes":  {Options{Registry: "myregistry", Age: []string{recipient}, SecretName: "a/b"}, "--secret-name"},
+		"argocd without url":   {Options{Registry: "myregistry", Age: []string{recipient}, ArgoCD: true}, "--argocd needs --repo-url"},
+		"argocd url injection": {Options{Registry: "myregistry", Age: []string{recipient}, ArgoCD: true, RepoURL: "https://github.com/x/y.git\n    path: /etc"}, "--repo-url"},
+		"argocd bad namespace": {Options{Registry: "myregistry", Age: []string{recipient}, ArgoCD: true, RepoURL: "git@github.com:x/y.git", Namespace: "Apps"}, "--namespace"},
+		"url without argocd":   {Options{Registry: "myregistry", Age: []string{recipient}, RepoURL: "https://github.com/x/y.git"}, "go with --argocd"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Render(tc.o)

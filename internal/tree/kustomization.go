@@ -25,6 +25,9 @@ type Kustomization struct {
 	Doc *yaml.Node
 	// Mode is the file's permission bits, as read with Src, kept when it is rewritten.
 	Mode fs.FileMode
+	// ownPatches is the number of entries of K.Patches that the file holds, when an Overlay's
+	// Adjust appended others; -1 when all are the file's.
+	ownPatches int
 }
 
 // kustomizations reads the kustomizations of one load.
@@ -59,7 +62,7 @@ func (ks kustomizations) parse(p string) (*Kustomization, error) {
 	if err != nil {
 		return nil, lineErr(display(p), err)
 	}
-	k := &Kustomization{Path: p, Dir: filepath.Dir(p), Src: m.Src, Mode: mode}
+	k := &Kustomization{Path: p, Dir: filepath.Dir(p), Src: m.Src, Mode: mode, ownPatches: -1}
 	if len(m.Docs) != 1 || m.Docs[0].Kind != yaml.MappingNode {
 		return nil, &InputError{Path: display(p), Msg: "a kustomization must be one YAML mapping"}
 	}
@@ -216,6 +219,8 @@ func (ks kustomizations) patches(k *Kustomization) ([]patch, error) {
 		}
 		//lint:ignore SA1019 as above
 		p.late = i >= len(entries)-len(k.K.PatchesJson6902)
+		//lint:ignore SA1019 as above
+		p.deployer = !p.late && k.ownPatches >= 0 && i >= len(k.K.PatchesStrategicMerge)+k.ownPatches
 		out = append(out, p)
 	}
 	return out, nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/acrgen/acrgen/pkg/manifest"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -54,8 +55,13 @@ type PodSpec struct {
 	EditLost bool
 	// RootPatchLost is true when a patchesJson6902 of the root (which kustomize runs after
 	// every other patch) drops the imagePullSecrets that the root's patches give it: not even
-	// acrgen's patch of the root reaches the build.
+	// acrgen's patch of the root reaches the build; nor does it when a patch a deployer appends
+	// to the root's drops them.
 	RootPatchLost bool
+	// DeployerPatchLost is true when what drops the secret of acrgen's patch of the root (see
+	// RootPatchLost) is a patch that the Overlay's deployer appends to the root's patches (Argo
+	// CD's spec.source.kustomize.patches, a Flux Kustomization's spec.patches).
+	DeployerPatchLost bool
 }
 
 // layering runs the chains of one load.
@@ -67,7 +73,17 @@ type layering struct {
 	// substitute and substituteNamespace rewrite effective images and namespaces after the
 	// build (an [Overlay]); nil leaves them.
 	substitute, substituteNamespace func(string) string
-	memo                            map[string][]string // effectiveImages by images and chain
+	// defaultNamespace is what the namespaced resources that the build leaves without a
+	// namespace are applied in (an [Overlay]); empty for none.
+	defaultNamespace string
+	memo             map[string][]string // effectiveImages by images and chain
+}
+
+// clusterScoped reports whether r is of a kind kyaml's built-in schema knows as cluster-scoped;
+// a kind it does not know counts as namespaced, as Argo CD counts a kind its cluster does not
+// describe.
+func clusterScoped(r manifest.Resource) bool {
+	return openapi.IsCertainlyClusterScoped(yaml.TypeMeta{APIVersion: r.APIVersion, Kind: r.Kind})
 }
 
 // instances are the occurrences of every resource of the files in the build, in build order,
@@ -107,6 +123,9 @@ func (ly *layering) instances(files map[string]*File, order []occurrence) ([]Ins
 			}
 			if ly.substituteNamespace != nil {
 				inst.Namespace = ly.substituteNamespace(inst.Namespace)
+			}
+			if inst.Namespace == "" && ly.defaultNamespace != "" && !clusterScoped(inst.Resource) {
+				inst.Namespace = ly.defaultNamespace
 			}
 			out = append(out, inst)
 		}
@@ -231,10 +250,11 @@ func (ly *layering) patchedInstance(inst Instance, chain []layer) (Instance, err
 	return ly.runChain(inst, chain, marked, true)
 }
 
-// markerSecret and rootMarkerSecret are pull secret names no tree uses.
+// markerSecret, rootMarkerSecret and deployerMarkerSecret are pull secret names no tree uses.
 const (
-	markerSecret     = "acrgen.marker.invalid"
-	rootMarkerSecret = "acrgen.root-marker.invalid"
+	markerSecret         = "acrgen.marker.invalid"
+	rootMarkerSecret     = "acrgen.root-marker.invalid"
+	deployerMarkerSecret = "acrgen.deployer-marker.invalid"
 )
 
 // markSecrets adds a marker secret to every pod spec of obj.
@@ -261,9 +281,9 @@ func addSecret(ps manifest.PodSpec, name string) {
 
 // applyChain runs the patches, labels and images: entries of every layer of chain on obj (a
 // copy of inst's resource), in kustomize's order, and returns the result; nil when a patch
-// deletes it. atRoot, when not nil, runs on obj where the root kustomization's own late
-// patches start.
-func (ly *layering) applyChain(inst Instance, chain []layer, obj *yaml.RNode, atRoot func(*yaml.RNode)) (*yaml.RNode, error) {
+// deletes it. atRoot, when not nil, runs on obj where the root kustomization's patches of a
+// phase after the first start (phaseDeployer, phaseLate).
+func (ly *layering) applyChain(inst Instance, chain []layer, obj *yaml.RNode, atRoot func(obj *yaml.RNode, phase int)) (*yaml.RNode, error) {
 	r := inst.Resource
 	// ids are the namespace and name the resource had after each layer, as kustomize records
 	// them to match patches against.
@@ -271,7 +291,8 @@ func (ly *layering) applyChain(inst Instance, chain []layer, obj *yaml.RNode, at
 	for _, step := range chain {
 		// patchesStrategicMerge and patches run before the layer's namespace and names change;
 		// patchesJson6902 after.
-		for _, late := range []bool{false, true} {
+		for _, phase := range []int{phaseOwn, phaseDeployer, phaseLate} {
+			late := phase == phaseLate
 			if late {
 				// kustomize records an id after the namespace, after the prefix and after
 				// the suffix.
@@ -288,11 +309,11 @@ func (ly *layering) applyChain(inst Instance, chain []layer, obj *yaml.RNode, at
 					return nil, &InputError{Path: ly.display(inst.File.Path), Msg: fmt.Sprintf("%s %q: applying labels: %v", r.Kind, r.Name, err)}
 				}
 			}
-			if atRoot != nil && late && step.root {
-				atRoot(obj)
+			if atRoot != nil && phase != phaseOwn && step.root {
+				atRoot(obj, phase)
 			}
 			for _, p := range step.patches {
-				if p.late != late {
+				if p.phase() != phase {
 					continue
 				}
 				out, err := p.apply(obj, ids)
@@ -317,9 +338,17 @@ func (ly *layering) applyChain(inst Instance, chain []layer, obj *yaml.RNode, at
 // are filled in.
 func (ly *layering) runChain(inst Instance, chain []layer, obj *yaml.RNode, marked bool) (Instance, error) {
 	r := inst.Resource
-	var atRoot func(*yaml.RNode)
+	var atRoot func(*yaml.RNode, int)
 	if marked {
-		atRoot = func(obj *yaml.RNode) { markSecrets(ly.kinds, obj, rootMarkerSecret) }
+		// acrgen's patch of the root runs after the file's own patches; the deployer's
+		// patches after it.
+		atRoot = func(obj *yaml.RNode, phase int) {
+			if phase == phaseDeployer {
+				markSecrets(ly.kinds, obj, rootMarkerSecret)
+			} else {
+				markSecrets(ly.kinds, obj, deployerMarkerSecret)
+			}
+		}
 	}
 	obj, err := ly.applyChain(inst, chain, obj, atRoot)
 	if err != nil {
@@ -347,6 +376,7 @@ func (ly *layering) runChain(inst Instance, chain []layer, obj *yaml.RNode, mark
 		case marked:
 			ps.EditLost = i >= len(specs) || !specs[i].HasSecret(markerSecret)
 			ps.RootPatchLost = i >= len(specs) || !specs[i].HasSecret(rootMarkerSecret)
+			ps.DeployerPatchLost = ps.RootPatchLost && i < len(specs) && specs[i].HasSecret(deployerMarkerSecret)
 		case i < len(specs):
 			for _, im := range specs[i].Images {
 				ps.Images = append(ps.Images, im.Value)

@@ -30,6 +30,29 @@ type patch struct {
 	// late is true for patchesJson6902, which kustomize runs after the kustomization's
 	// namespace and name changes instead of before.
 	late bool
+	// deployer is true for a patch an Overlay's Adjust added to the root: the deployer appends
+	// it to the file's patches when it builds, after every patch of the file (acrgen's own).
+	deployer bool
+}
+
+// The phases of a kustomization's patches, in the order kustomize runs them: the file's own
+// patchesStrategicMerge and patches, the patches a deployer appends to them, and
+// patchesJson6902.
+const (
+	phaseOwn = iota
+	phaseDeployer
+	phaseLate
+)
+
+// phase is when the patch runs among its kustomization's.
+func (p patch) phase() int {
+	switch {
+	case p.late:
+		return phaseLate
+	case p.deployer:
+		return phaseDeployer
+	}
+	return phaseOwn
 }
 
 // resID is a namespace and name a resource had on its way through the build.

@@ -16,7 +16,7 @@ import (
 // walking, the prefilter, parsing the manifests, layering, and Load itself.
 var loadSteps = []string{
 	"errors.go", "load_parallel.go", "cache.go",
-	"resolve.go", "read.go", "patches.go", "kustomization.go", "walk.go",
+	"resolve.go", "read.go", "patches.go", "kustomization.go", "ksops.go", "walk.go",
 	"prefilter.go", "parse.go", "layer.go", "tree.go",
 }
 

@@ -40,6 +40,9 @@ type Tree struct {
 	// RootNamespace is the namespace the root kustomization and its components put a resource
 	// listed in its resources in; empty when they set none.
 	RootNamespace string
+	// KSOPS are the KSOPS generators the build's kustomizations list; the files they list
+	// are among Files, their resources among Instances.
+	KSOPS []*KSOPS
 }
 
 // Options controls Load.
@@ -72,6 +75,14 @@ type Overlay struct {
 	Substitute func(string) string
 	// SubstituteNamespace rewrites an effective namespace after the build; nil leaves it.
 	SubstituteNamespace func(string) string
+	// DefaultNamespace is the namespace the deployer applies the namespaced resources that the
+	// build leaves without one in (Argo CD's spec.destination.namespace); empty for none.
+	DefaultNamespace string
+	// Select, when set, chooses the files of a root without a kustomization as the deployer
+	// reads such a directory (Argo CD's directory source: recurse, include, exclude), instead
+	// of every manifest below it: rel is the path below the root, slash-separated; a directory
+	// is entered when it says so.
+	Select func(rel string, dir bool) bool
 }
 
 // Load reads the tree at dir. The load runs in steps, each in a file of its own, each
@@ -102,12 +113,12 @@ func Load(dir string, opts Options) (*Tree, error) {
 		return nil, err
 	}
 
-	ly := &layering{kinds: opts.Kinds, display: opts.Display, objectsOnly: opts.ObjectsOnly, substitute: ov.Substitute, substituteNamespace: ov.SubstituteNamespace}
+	ly := &layering{kinds: opts.Kinds, display: opts.Display, objectsOnly: opts.ObjectsOnly, substitute: ov.Substitute, substituteNamespace: ov.SubstituteNamespace, defaultNamespace: ov.DefaultNamespace}
 	insts, err := ly.instances(b.files, b.order)
 	if err != nil {
 		return nil, err
 	}
-	return &Tree{Root: root, Kustomization: b.root, Files: b.files, Instances: insts, Generated: b.generated, Warnings: b.warnings, RootNamespace: b.rootNS}, nil
+	return &Tree{Root: root, Kustomization: b.root, Files: b.files, Instances: insts, Generated: b.generated, Warnings: b.warnings, RootNamespace: b.rootNS, KSOPS: b.ksops}, nil
 }
 
 // ReadFile reads a file of the tree at root (absolute, symlinks resolved, as [Tree.Root]) with

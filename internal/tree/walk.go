@@ -35,6 +35,8 @@ type build struct {
 	warnings  []finding.Finding
 	// rootNS is the namespace the root and its components put its resources in; "" for none.
 	rootNS string
+	// ksops are the KSOPS generators of the build's kustomizations.
+	ksops []*KSOPS
 	// images and patchTexts are every images: entry and patch met, for the prefilter.
 	images     []types.Image
 	patchTexts []string
@@ -78,15 +80,20 @@ type entryRef struct {
 // namespaces the build gives are then substituted as the overlay says.
 func walk(ps paths, ks kustomizations, ov Overlay) (*build, error) {
 	w := &walker{paths: ps, kusts: ks, b: &build{files: map[string]*File{}}}
-	if err := w.root(ov.Adjust); err != nil {
+	if err := w.root(ov.Adjust, ov.Select); err != nil {
 		return nil, err
 	}
 	w.substitute(ov.SubstituteNamespace)
+	for i := range w.b.generated {
+		if w.b.generated[i].Namespace == "" {
+			w.b.generated[i].Namespace = ov.DefaultNamespace
+		}
+	}
 	return w.b, nil
 }
 
-// root walks the root directory (see walk); adjust may be nil.
-func (w *walker) root(adjust func(*types.Kustomization)) error {
+// root walks the root directory (see walk); adjust and sel may be nil.
+func (w *walker) root(adjust func(*types.Kustomization), sel func(string, bool) bool) error {
 	ps, ks := w.paths, w.kusts
 	if kpath := FindKustomization(ps.root); kpath != "" {
 		// acrgen may edit the root's kustomization: a symlink out of the root is refused, as
@@ -99,6 +106,7 @@ func (w *walker) root(adjust func(*types.Kustomization)) error {
 			return err
 		}
 		if adjust != nil {
+			k.ownPatches = len(k.K.Patches)
 			adjust(&k.K)
 		}
 		w.b.root = k
@@ -107,7 +115,7 @@ func (w *walker) root(adjust func(*types.Kustomization)) error {
 	if adjust != nil {
 		return w.generated(ps.root, adjust)
 	}
-	return w.plain(ps.root)
+	return w.plain(ps.root, sel)
 }
 
 // substitute runs a deployer's substitution (nil: none) on the namespaces the kustomizations
@@ -181,11 +189,9 @@ func (w *walker) kustomization(k *Kustomization, after []layer, root bool, via *
 	if len(k.K.HelmCharts) > 0 {
 		w.warn(k, "helmCharts", "helmCharts are not inspected: the workloads a chart renders get no imagePullSecrets from acrgen", "render the chart into files, or set the chart's imagePullSecrets value")
 	}
-	for _, key := range []string{"generators", "transformers"} {
-		if k.keyLine(key) > 0 || (k.Doc == nil && len(k.K.Generators)+len(k.K.Transformers) > 0) {
-			w.warn(k, key, "generators and transformers are not run: workloads they make or change are not seen", "check the built output (kustomize build) for workloads that pull from the registry")
-			break
-		}
+	ksops, err := w.generators(k)
+	if err != nil {
+		return err
 	}
 	w.unmodelled(k)
 	// kustomize builds k's resources (each base with its own transformers), then its
@@ -238,6 +244,15 @@ func (w *walker) kustomization(k *Kustomization, after []layer, root bool, via *
 		if err := w.resource(k, entry, chainFor(0)); err != nil {
 			return err
 		}
+	}
+	// kustomize runs the generators after gathering the resources; what they make goes
+	// through the same layers.
+	for _, g := range ksops {
+		g.Root = root
+		for _, f := range g.Files {
+			w.addFile(f, chainFor(0))
+		}
+		w.b.ksops = append(w.b.ksops, g)
 	}
 	for i, ck := range comps {
 		// A component's own resources (and its components') see the component and
@@ -301,6 +316,63 @@ func (w *walker) componentLayers(ck *Kustomization, via *entryRef) ([]layer, err
 		return nil, err
 	}
 	return append(out, own), nil
+}
+
+// generators reads the generators: of k: the KSOPS generators, whose files join the build,
+// and a warning when there are others (or transformers:), which acrgen does not run.
+func (w *walker) generators(k *Kustomization) ([]*KSOPS, error) {
+	var out []*KSOPS
+	others := false
+	for _, entry := range k.K.Generators {
+		g, err := w.ksops(k, entry)
+		if err != nil {
+			return nil, err
+		}
+		if g == nil {
+			others = true
+			continue
+		}
+		out = append(out, g)
+	}
+	const what, hint = "generators and transformers are not run: workloads they make or change are not seen", "check the built output (kustomize build) for workloads that pull from the registry"
+	switch {
+	case others:
+		w.warn(k, "generators", what, hint)
+	case len(k.K.Transformers) > 0:
+		w.warn(k, "transformers", what, hint)
+	}
+	return out, nil
+}
+
+// ksops reads a generators: entry of k: the KSOPS generator its file holds, with its files
+// resolved; nil for an entry that is not one (inline configuration, a directory, another
+// plugin).
+func (w *walker) ksops(k *Kustomization, entry string) (*KSOPS, error) {
+	if isRemote(entry) || strings.Contains(entry, "\n") {
+		return nil, nil
+	}
+	p, typ, err := w.paths.resolve(filepath.Join(k.Dir, entry), k.Path, k.entryLine("generators", entry))
+	if err != nil || !typ.IsRegular() {
+		return nil, err
+	}
+	g, err := readKSOPS(w.kusts.reader, k, entry, p)
+	if g == nil || err != nil {
+		return nil, err
+	}
+	g.InRoot = w.paths.inRoot(p)
+	if g.Gen.SecretFrom {
+		f := finding.New(finding.KSOPSUnmodelled, w.display(p), "secretFrom").At(p, 0)
+		f.Field = "secretFrom"
+		w.b.warnings = append(w.b.warnings, f)
+	}
+	for _, f := range g.Gen.Files {
+		real, err := w.paths.ksopsFile(g, k.Dir, f)
+		if err != nil {
+			return nil, err
+		}
+		g.Files = append(g.Files, real)
+	}
+	return g, nil
 }
 
 // unmodelled warns about the fields of k that acrgen does not run: what they do to images,
@@ -383,8 +455,11 @@ func (w *walker) resource(k *Kustomization, entry string, chain []layer) error {
 
 // plain reads every .yaml, .yml and .json file under dir, skipping hidden directories and
 // what the directory's .krmignore (gitignore syntax) excludes: a plain directory of
-// manifests, as kpt reads a package.
-func (w *walker) plain(dir string) error {
+// manifests, as kpt reads a package. With sel, it reads what sel chooses instead.
+func (w *walker) plain(dir string, sel func(rel string, dir bool) bool) error {
+	if sel != nil {
+		return w.selected(dir, sel)
+	}
 	var ignore gitignore.IgnoreMatcher = gitignore.DummyIgnoreMatcher(false)
 	ignoreFile := filepath.Join(dir, ext.IgnoreFileName())
 	if f, err := os.Open(ignoreFile); err == nil {
@@ -437,6 +512,43 @@ func (w *walker) plain(dir string) error {
 	if nested != "" {
 		msg := fmt.Sprintf("%s has no kustomization, but %s is one: acrgen reads the directory as plain manifests and ignores what kustomizations do (namespaces, images)", w.display(dir), w.display(nested))
 		w.b.warnings = append(w.b.warnings, finding.New(finding.Unmodelled, msg, "run it on a kustomization directory instead").At(dir, 0))
+	}
+	return nil
+}
+
+// selected reads the files of dir that sel chooses, entering the directories it chooses.
+func (w *walker) selected(dir string, sel func(rel string, dir bool) bool) error {
+	var paths []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == dir {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		if !sel(filepath.ToSlash(rel), d.IsDir()) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		real, typ, err := w.paths.resolve(p, p, 0)
+		if err != nil || typ.IsDir() {
+			return err
+		}
+		paths = append(paths, real)
+		return nil
+	})
+	if err != nil {
+		return w.walkError(dir, err)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		w.addFile(p, []layer{{root: true}})
 	}
 	return nil
 }

@@ -91,7 +91,10 @@ const give = "give the credential (acrgen render --username with --password-stdi
 
 // Rules is the findings table: every code, its name, severities, wording and help. A test
 // keeps docs/findings.md in step with it.
-var Rules = []Rule{
+var Rules = append(rules, argocdRules...)
+
+// rules are the rules of the codes below ACR100.
+var rules = []Rule{
 	{
 		Code: PullSecretMissing, Name: "pull-secret-missing", Check: Problem,
 		Params:     []string{"podspec", "from", "servers", "secret", "own"},

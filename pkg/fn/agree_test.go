@@ -35,6 +35,7 @@ var notAlike = map[string]string{
 	"username-mismatch":          "a configured username whose password cannot be read: the CLI takes --username only with the password",
 	"plaintext-secret":           "the CLI encrypts a plaintext Secret in place without a credential; the function can only re-create it",
 	"other-registry-replaced":    "its Secret's annotation was edited after encryption: the CLI, which decrypts, finds the MAC broken; the function never decrypts",
+	"ksops-unlisted":             "a Secret no KSOPS generator lists is among the function's items; in a tree it is a file the build leaves out",
 }
 
 // findings the front ends report by design in one of them only: the function's notes on each

@@ -13,6 +13,7 @@ import (
 
 	"github.com/acrgen/acrgen/pkg/encrypt"
 	"github.com/acrgen/acrgen/pkg/fn"
+	"github.com/acrgen/acrgen/pkg/manifest"
 	"github.com/acrgen/acrgen/pkg/secret"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -112,7 +113,18 @@ func tree(t *testing.T, dir string, rl *yaml.RNode) string {
 	if err != nil || items == nil {
 		return root // no items: an empty directory
 	}
-	var files []string
+	// A KSOPS generator is listed under generators:, and the files it lists are its own, not
+	// resources, as in a tree that decrypts with KSOPS.
+	var files, generators, generated []string
+	for _, it := range items.Content() {
+		if item := yaml.NewRNode(it); manifest.IsKSOPSGenerator(item.GetApiVersion(), item.GetKind()) {
+			g, err := manifest.ParseKSOPSGenerator(it)
+			if err != nil {
+				t.Fatal(err)
+			}
+			generated = append(generated, g.Files...)
+		}
+	}
 	for i, it := range items.Content() {
 		item := yaml.NewRNode(it)
 		name := item.GetAnnotations()["config.kubernetes.io/path"]
@@ -122,13 +134,22 @@ func tree(t *testing.T, dir string, rl *yaml.RNode) string {
 		if name == "" || slices.Contains(files, name) {
 			name = strconv.Itoa(100 + i)[1:] + "-" + strings.ToLower(item.GetKind()) + "-" + item.GetName() + ".yaml"
 		}
-		files = append(files, name)
+		switch {
+		case manifest.IsKSOPSGenerator(item.GetApiVersion(), item.GetKind()):
+			generators = append(generators, name)
+		case !slices.Contains(generated, name):
+			files = append(files, name)
+		}
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		writeFile(t, filepath.Join(root, name), string(stripOrchestratorAnnotations(t, item)))
 	}
-	writeFile(t, filepath.Join(root, "kustomization.yaml"), "resources:\n- "+strings.Join(files, "\n- ")+"\n")
+	k := "resources:\n- " + strings.Join(files, "\n- ") + "\n"
+	if len(generators) > 0 {
+		k += "generators:\n- " + strings.Join(generators, "\n- ") + "\n"
+	}
+	writeFile(t, filepath.Join(root, "kustomization.yaml"), k)
 	if b, err := os.ReadFile(filepath.Join(dir, ".sops.yaml")); err == nil {
 		writeFile(t, filepath.Join(root, ".sops.yaml"), string(b))
 	}

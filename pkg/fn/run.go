@@ -95,6 +95,7 @@ func (r *run) process() {
 		}
 	}
 	r.secrets(objs, in.Secrets, d)
+	r.placeSecrets(objs)
 }
 
 // helmReleases reports on the Flux HelmReleases among the items that release into the

@@ -19,6 +19,7 @@ import (
 	"github.com/acrgen/acrgen/internal/argocd"
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/tree"
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/manifest"
 )
 
@@ -36,7 +37,16 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-	os.Exit(m.Run())
+	tools, err := os.MkdirTemp("", "argoproof-ksops-")
+	if err != nil {
+		panic(err)
+	}
+	if err := setUpKSOPS(tools); err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(tools)
+	os.Exit(code)
 }
 
 var seeds = flag.Uint64("seeds", 150, "how many generated repositories TestGeneratedApplications checks")
@@ -133,12 +143,12 @@ func differ(t *testing.T, dir string) (int, string) {
 		}
 	}
 	// An Application whose build acrgen says fails before any target: Argo CD must fail too.
-	for _, w := range repo.Warnings {
-		if w.Code != "argocd-build-fails" {
+	for _, f := range repo.Findings {
+		if f.Code != finding.ArgoBuildFails {
 			continue
 		}
 		for _, a := range repo.Applications {
-			if w.Object != a.String() {
+			if f.Object != a.Object() || f.File != a.File || f.Line != a.Line {
 				continue
 			}
 			app, err := argoApplication(a)
@@ -146,7 +156,7 @@ func differ(t *testing.T, dir string) (int, string) {
 				return 0, err.Error()
 			}
 			if _, err := Build(t, app, 0, dir, kustomize, ""); err == nil && len(app.Spec.GetSources()) > 0 {
-				fails = append(fails, fmt.Sprintf("%s: acrgen warns %q, but Argo CD builds it", a, w.Msg))
+				fails = append(fails, fmt.Sprintf("%s: acrgen warns %q, but Argo CD builds it", a, f.Message()))
 			}
 		}
 	}
@@ -190,7 +200,7 @@ func model(tg argocd.Target) ([]string, string) {
 	var out []string
 	for _, inst := range tr.Instances {
 		if len(inst.PodSpecs) > 0 {
-			out = append(out, answer(inst.Resource.Kind, tg.EffectiveNamespace(inst), inst.Name, inst.PodSpecs))
+			out = append(out, answer(inst.Resource.Kind, inst.Namespace, inst.Name, inst.PodSpecs))
 		}
 	}
 	sort.Strings(out)
