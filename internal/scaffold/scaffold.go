@@ -267,10 +267,7 @@ func NextSteps(dir string, o Options) string {
 		return argoNextSteps(dir, o)
 	}
 	apps := filepath.Join(dir, filepath.FromSlash(o.Path))
-	reg := o.Registry
-	if o.SecretName != "" && o.SecretName != "acr-secret" {
-		reg += " --secret-name " + o.SecretName
-	}
+	reg := registryArgs(o)
 	var b strings.Builder
 	fmt.Fprintf(&b, "next:\n")
 	fmt.Fprintf(&b, "  # put your manifests in %s and list them: (cd %s && kustomize edit add resource FILE...)\n", apps, apps)
@@ -287,14 +284,20 @@ func NextSteps(dir string, o Options) string {
 	return b.String()
 }
 
+// registryArgs is the registry for the next commands, with --secret-name when it is not the
+// default.
+func registryArgs(o Options) string {
+	if o.SecretName != "" && o.SecretName != "acr-secret" {
+		return o.Registry + " --secret-name " + o.SecretName
+	}
+	return o.Registry
+}
+
 // argoNextSteps is what to run after init --argocd.
 func argoNextSteps(dir string, o Options) string {
 	apps := filepath.Join(dir, filepath.FromSlash(o.Path))
 	argo := filepath.Join(dir, filepath.FromSlash(path.Dir(o.appFile())))
-	reg := o.Registry
-	if o.SecretName != "" && o.SecretName != "acr-secret" {
-		reg += " --secret-name " + o.SecretName
-	}
+	reg := registryArgs(o)
 	var b strings.Builder
 	fmt.Fprintf(&b, "next:\n")
 	fmt.Fprintf(&b, "  # put your manifests in %s and list them: (cd %s && kustomize edit add resource FILE...)\n", apps, apps)
