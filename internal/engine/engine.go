@@ -623,9 +623,12 @@ func (r *run) patchExternal(exts []external) error {
 		}
 		targets = append(targets, kept...)
 	}
-	want, err := manifest.PatchDocuments(targets)
-	if err != nil {
-		return err
+	// check needs what the patch file would hold only to compare it with one that exists.
+	var want []byte
+	if exists || r.writes() {
+		if want, err = manifest.PatchDocuments(targets); err != nil {
+			return err
+		}
 	}
 	listed := false
 	for _, p := range k.K.Patches {
@@ -639,7 +642,7 @@ func (r *run) patchExternal(exts []external) error {
 			listed = true
 		}
 	}
-	if string(old) == string(want) && listed {
+	if exists && string(old) == string(want) && listed {
 		return nil // the patch already covers every one of them
 	}
 	for _, e := range exts {
