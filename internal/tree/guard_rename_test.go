@@ -300,3 +300,37 @@ func saveInto(t *testing.T, f *os.File) {
 		t.Fatal(err)
 	}
 }
+
+// The rename guard checks the original right before and right after its exchange, not only once
+// every file is replaced (the settle check, which would catch these saves too): a save found
+// before the exchange makes none, and one found right after it is undone at once, so that the
+// run stops before the files still to come are replaced.
+func TestRenameGuardChecksAroundTheExchange(t *testing.T) {
+	for name, save := range map[string]func(p string){
+		"by rename": func(p string) { saveByRename(t, p) },
+		"in place":  func(p string) { saveInto(t, openForSave(t, p)) },
+	} {
+		t.Run("before the exchange, "+name, func(t *testing.T) {
+			lk, a, b, ws := guardedTree(t, renameGuard(), save)
+			exchanged := false
+			atSteps(t, "b.yaml", map[string]func(string){"exchange": func(string) { exchanged = true }})
+			lk.beforeSettle = func() { t.Errorf("the run reached its settle check: the save was not found before the exchange") }
+			wantAsBefore(t, lk.WriteAll(context.Background(), ws), lk, a, b)
+			if exchanged {
+				t.Errorf("b.yaml was exchanged although the save was found before")
+			}
+		})
+	}
+	var f *os.File
+	for name, steps := range map[string]map[string]func(string){
+		"by rename": {"exchange": func(p string) { saveByRename(t, p) }},
+		"in place":  {"exchange": func(p string) { f = openForSave(t, p) }, "exchanged": func(string) { saveInto(t, f) }},
+	} {
+		t.Run("right after the exchange, "+name, func(t *testing.T) {
+			lk, a, b, ws := guardedTree(t, renameGuard(), nil)
+			atSteps(t, "b.yaml", steps)
+			lk.beforeSettle = func() { t.Errorf("the run reached its settle check: the save was not found right after the exchange") }
+			wantAsBefore(t, lk.WriteAll(context.Background(), ws), lk, a, b)
+		})
+	}
+}
