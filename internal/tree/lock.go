@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/acrgen/acrgen/pkg/finding"
-	"gopkg.in/ini.v1"
 )
 
 // Lock is a run's hold on a tree: one writer, or any number of readers, at a time. In git,
@@ -238,119 +237,6 @@ func (l *Lock) Unlock() {
 		l.f.Close()
 		l.f = nil
 	}
-}
-
-// GitTop returns the top level of the git work tree holding dir and that tree's git
-// directory, or "", "" outside git. The nearest .git on the way up decides, if acrgen can verify
-// where it leads: a directory named .git (not a symlink), or a .git file that names the git
-// directory of this very work tree ([linkedGitDir]). Any other .git (a file naming some other
-// directory, a symlink) is passed over as if it were absent: acrgen never puts its lock, or looks
-// for a repository's settings, where a file inside the tree alone says.
-func GitTop(dir string) (top, gitDir string) {
-	d, err := filepath.Abs(dir)
-	if err != nil {
-		return "", ""
-	}
-	for ; ; d = filepath.Dir(d) {
-		p := filepath.Join(d, ".git")
-		fi, err := os.Lstat(p)
-		switch {
-		case err == nil && fi.IsDir():
-			return d, p
-		case err == nil && fi.Mode().IsRegular():
-			if g := linkedGitDir(p); g != "" {
-				return d, g
-			}
-		}
-		if filepath.Dir(d) == d {
-			return "", ""
-		}
-	}
-}
-
-// linkedGitDir returns the git directory that the .git file at dotgit names ("gitdir: DIR"),
-// if that directory verifiably belongs to the work tree holding dotgit, as git itself sets
-// them up, and "" otherwise:
-//   - a linked work tree (git worktree add): DIR is REPO/worktrees/NAME, its gitdir file names
-//     dotgit back, and its commondir file leads to REPO;
-//   - a submodule whose git directory lies in its superproject's: DIR is .../modules/NAME, and
-//     its config's core.worktree names the work tree back.
-//
-// DIR must hold a HEAD file. Only these few small files of DIR are read, and none is printed.
-func linkedGitDir(dotgit string) string {
-	named := pointer(filepath.Dir(dotgit), dotgit, "gitdir:")
-	dir, err := filepath.EvalSymlinks(named)
-	if named == "" || err != nil {
-		return ""
-	}
-	if fi, err := os.Lstat(filepath.Join(dir, "HEAD")); err != nil || !fi.Mode().IsRegular() {
-		return ""
-	}
-	switch filepath.Base(filepath.Dir(dir)) {
-	case "worktrees":
-		back := pointer(dir, filepath.Join(dir, "gitdir"), "")
-		common := pointer(dir, filepath.Join(dir, "commondir"), "")
-		if sameFile(back, dotgit) && sameFile(common, filepath.Dir(filepath.Dir(dir))) {
-			return dir
-		}
-	case "modules":
-		if sameFile(coreWorktree(dir), filepath.Dir(dotgit)) {
-			return dir
-		}
-	}
-	return ""
-}
-
-// pointer reads the small file at p, which holds a path (after prefix, when given), and returns
-// that path, made absolute against base; "" when p is not such a file.
-func pointer(base, p, prefix string) string {
-	b, _, err := ReadRegular(p, 4096)
-	if err != nil {
-		return ""
-	}
-	v, ok := strings.CutPrefix(strings.TrimSpace(string(b)), prefix)
-	v = strings.TrimSpace(v)
-	if !ok || v == "" || strings.ContainsAny(v, "\n\x00") {
-		return ""
-	}
-	if !filepath.IsAbs(v) {
-		v = filepath.Join(base, v)
-	}
-	return v
-}
-
-// coreWorktree returns core.worktree of the git directory dir's config, made absolute against
-// dir; "" when it has none.
-func coreWorktree(dir string) string {
-	b, _, err := ReadRegular(filepath.Join(dir, "config"), 1<<20)
-	if err != nil {
-		return ""
-	}
-	cfg, err := ini.LoadSources(ini.LoadOptions{Insensitive: true, IgnoreInlineComment: true, SkipUnrecognizableLines: true}, b)
-	if err != nil {
-		return ""
-	}
-	wt := strings.Trim(cfg.Section("core").Key("worktree").String(), `"`)
-	if wt == "" {
-		return ""
-	}
-	if !filepath.IsAbs(wt) {
-		wt = filepath.Join(dir, wt)
-	}
-	return wt
-}
-
-// sameFile reports whether paths a and b lead to the same file.
-func sameFile(a, b string) bool {
-	if a == "" || b == "" {
-		return false
-	}
-	fa, err := os.Stat(a)
-	if err != nil {
-		return false
-	}
-	fb, err := os.Stat(b)
-	return err == nil && os.SameFile(fa, fb)
 }
 
 // LockRoot is the directory a run over dirs locks: the top level of the git work tree holding

@@ -9,16 +9,23 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/acrgen/acrgen/pkg/finding"
 	"sigs.k8s.io/kustomize/api/konfig"
 )
 
 // Resolving paths is the first step of a load: the root directory, and every path a
-// kustomization or a plain directory leads to, are resolved here, under one rule: a symlink
-// inside the root never leads out of it (acrgen edits what lies in the root).
+// kustomization or a plain directory leads to, are resolved here, under two rules: a symlink
+// inside the root never leads out of it (acrgen edits what lies in the root), and no path leads
+// out of the git work tree holding the root (what acrgen reads, the repository chooses; it may
+// not choose a file of the machine, as Flux's kustomize-controller confines a build to its
+// source's root).
 
 // paths resolves the paths of one load.
 type paths struct {
-	root    string // absolute, symlinks resolved
+	root string // absolute, symlinks resolved
+	// bound is the top level of the git work tree holding root (GitTop), which no path may
+	// leave; "" outside git, where nothing marks the repository's edge.
+	bound   string
 	cache   *Cache // remembers resolved paths for the run; nil remembers nothing
 	display func(string) string
 }
@@ -54,6 +61,9 @@ func (ps paths) resolve(p, from string, line int) (string, fs.FileMode, error) {
 	}
 	if ps.inRoot(p) && !ps.inRoot(real) {
 		return "", 0, &InputError{Path: ps.display(p), Msg: fmt.Sprintf("symlink leaves the directory acrgen works on (to %s); acrgen refuses to edit through it", ps.display(real))}
+	}
+	if ps.bound != "" && !Within(ps.bound, real) {
+		return "", 0, &InputError{Path: ps.display(from), Line: line, Msg: fmt.Sprintf("%s leaves the git work tree (%s): acrgen reads only the repository's files, as Flux confines a build to its source", finding.Quote(ps.display(p)), finding.Quote(ps.display(ps.bound)))}
 	}
 	return real, typ, nil
 }

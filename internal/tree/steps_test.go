@@ -12,11 +12,11 @@ import (
 )
 
 // loadSteps are the loader's files in the order a load runs through them, the helpers every
-// step shares first: resolving paths, reading, parsing a kustomization (with its patches),
-// walking, the prefilter, parsing the manifests, layering, and Load itself.
+// step shares first: reading, the repository's edge, resolving paths, parsing a kustomization
+// (with its patches), walking, the prefilter, parsing the manifests, layering, and Load itself.
 var loadSteps = []string{
 	"errors.go", "load_parallel.go", "cache.go",
-	"resolve.go", "read.go", "patches.go", "kustomization.go", "ksops.go", "walk.go",
+	"read.go", "gittop.go", "resolve.go", "patches.go", "kustomization.go", "ksops.go", "walk.go",
 	"prefilter.go", "parse.go", "layer.go", "tree.go",
 }
 

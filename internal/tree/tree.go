@@ -96,7 +96,8 @@ func Load(dir string, opts Options) (*Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps := paths{root: root, cache: opts.Cache, display: opts.Display}
+	top, _ := GitTop(root)
+	ps := paths{root: root, bound: top, cache: opts.Cache, display: opts.Display}
 	rd := reader{max: opts.MaxFileSize, display: opts.Display}
 	ov := Overlay{}
 	if opts.Overlay != nil {

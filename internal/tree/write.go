@@ -297,11 +297,6 @@ func (l *Lock) Allow(dirs []string) error {
 	return nil
 }
 
-// Within reports whether p is root or lies under it (both clean and absolute).
-func Within(root, p string) bool {
-	return p == root || strings.HasPrefix(p, root+string(filepath.Separator))
-}
-
 // writeFiles replaces each entry's target with its bytes under the guard, a few at a time: a
 // file must still hold what the run read (ws[i].Old), a new one must still not exist. step runs
 // before each file is handed out (a test's delay). It returns what it changed, for the caller
