@@ -358,6 +358,13 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 			if opts.Credential != nil {
 				defer clear(opts.Credential.Password)
 			}
+			if opts.Online {
+				// The engine verifies each Secret's MAC and the pull check reads its credential:
+				// one decryption serves both.
+				memo := pullcheck.Remember(opts.Decrypter)
+				defer memo.Forget()
+				opts.Decrypter = memo
+			}
 			root, err := tree.LockRoot(opts.Dirs, opts.SourceRoot)
 			if err != nil {
 				return exitFor(err)
@@ -380,7 +387,7 @@ func treeCommand(mode engine.Mode, stdin io.Reader, getenv env) *cli.Command {
 				return exitFor(err)
 			}
 			res.Findings = append(recovery, res.Findings...)
-			if mode == engine.Check && c.Bool("online") {
+			if opts.Online {
 				res.Findings = append(res.Findings, pullcheck.Run(c.Context, res.Pulls, opts.Decrypter, askRegistry)...)
 			}
 			return reportRun(c, mode, res, opts.Display, lk)

@@ -242,3 +242,48 @@ func TestAnswersAreShared(t *testing.T) {
 		t.Fatalf("asked %d times; findings %v", asked, fs)
 	}
 }
+
+// counting is a Decrypter that counts the decryptions it makes.
+type counting struct {
+	secret.Decrypter
+	n int
+}
+
+func (c *counting) Decrypt(doc []byte, local bool) ([]byte, error) {
+	c.n++
+	return c.Decrypter.Decrypt(doc, local)
+}
+
+// check --online decrypts each Secret once: the engine verifies its MAC and the pull check reads
+// its credential from the same decryption, also for a second namespace the Secret serves.
+func TestMemoDecryptsOnce(t *testing.T) {
+	w := granted(t)
+	pulls := w.spTree(t, "app:v1")
+	dec := &counting{Decrypter: encrypt.SOPS{}}
+	memo := pullcheck.Remember(dec)
+	defer memo.Forget()
+	res, err := engine.Plan(engine.Options{Dir: filepath.Dir(pulls[0].File), Mode: engine.Check, Online: true, Registries: []string{w.Registry.LoginServer},
+		SecretName: "acr-secret", Encrypter: encrypt.SOPS{}, Decrypter: memo})
+	if err != nil || len(res.Pulls) != 1 {
+		t.Fatalf("plan: %v, %d pulls", err, len(res.Pulls))
+	}
+	second := res.Pulls[0]
+	second.Namespace = "web"
+	fs := pullcheck.Run(context.Background(), append(res.Pulls, second), memo, w.ask)
+	if dec.n != 1 || len(fs) != 2 || slices.ContainsFunc(fs, func(f finding.Finding) bool { return f.Code != finding.OnlinePulls }) {
+		t.Fatalf("%d decryptions, want 1; findings %v", dec.n, fs)
+	}
+	// Each caller's copy is its own; after Forget the document is decrypted again.
+	plain, err := memo.Decrypt(res.Pulls[0].Doc, false)
+	if err != nil || !strings.Contains(string(plain), ".dockerconfigjson") {
+		t.Fatalf("decrypt: %v", err)
+	}
+	clear(plain)
+	if again, _ := memo.Decrypt(res.Pulls[0].Doc, false); !strings.Contains(string(again), ".dockerconfigjson") {
+		t.Fatal("clearing a copy cleared the kept plaintext")
+	}
+	memo.Forget()
+	if _, err := memo.Decrypt(res.Pulls[0].Doc, false); err != nil || dec.n != 2 {
+		t.Fatalf("after Forget: %v, %d decryptions", err, dec.n)
+	}
+}

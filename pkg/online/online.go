@@ -3,8 +3,8 @@
 // go-containerregistry's remote and authn packages, and reports one of a few outcomes (see
 // [Status]). It is what `acrgen check --online` needs once it has decrypted a Secret.
 //
-// The password goes to the registry's token endpoint only; it never appears in a [Result], an
-// error or a log line.
+// The password goes to the registry's token endpoint, on the registry's own host, only; it never
+// appears in a [Result], an error or a log line.
 package online
 
 import (
@@ -72,7 +72,8 @@ type Result struct {
 // Options tune [Check]. Zero values have the documented defaults.
 type Options struct {
 	// Transport reaches the registry. Nil means go-containerregistry's remote.DefaultTransport
-	// (proxy from the environment, system roots).
+	// (proxy from the environment, system roots). Check never lets a request carry the
+	// credential to another host than the server.
 	Transport http.RoundTripper
 	// Concurrency bounds the images asked at once. Zero means 4.
 	Concurrency int
@@ -92,13 +93,14 @@ func Check(ctx context.Context, server, username string, password []byte, images
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
 	}
+	if o.Transport == nil {
+		o.Transport = remote.DefaultTransport
+	}
 	opts := []remote.Option{
 		remote.WithAuth(&authn.Basic{Username: username, Password: string(password)}),
 		remote.WithRetryStatusCodes(http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
 			http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout),
-	}
-	if o.Transport != nil {
-		opts = append(opts, remote.WithTransport(o.Transport))
+		remote.WithTransport(confined{server: server, next: o.Transport}),
 	}
 	if o.Backoff.Steps > 0 {
 		opts = append(opts, remote.WithRetryBackoff(o.Backoff))
@@ -172,6 +174,38 @@ func classify(err error) (Status, string) {
 		return ManifestUnknown, detail
 	}
 	return Failed, detail
+}
+
+// confined is Check's transport: a request to another host than server carries no credential.
+// The registry's challenge names where the username and password go for a token (its realm), and
+// go-containerregistry sends them to any public host it names; ACR's realm is always its own
+// login server (https://<login server>/oauth2/token), so a realm elsewhere is refused, not
+// followed.
+type confined struct {
+	server string
+	next   http.RoundTripper
+}
+
+func (c confined) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("Authorization") != "" && hostPort(req.URL.Host, req.URL.Scheme) != hostPort(c.server, req.URL.Scheme) {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, fmt.Errorf("the registry %s asks for the credential at %s: acrgen sends it to %s only", c.server, req.URL.Host, c.server)
+	}
+	return c.next.RoundTrip(req)
+}
+
+// hostPort is host (host or host:port), lower-cased, without the default port of scheme.
+func hostPort(host, scheme string) string {
+	host = strings.ToLower(host)
+	switch scheme {
+	case "https":
+		return strings.TrimSuffix(host, ":443")
+	case "http":
+		return strings.TrimSuffix(host, ":80")
+	}
+	return host
 }
 
 // redact removes the password from a text, should any layer have echoed it.

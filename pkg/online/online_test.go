@@ -2,9 +2,13 @@ package online_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -177,5 +181,50 @@ func TestPanicReachesTheCaller(t *testing.T) {
 	})
 	if p == nil || p.Value != "transport bug" {
 		t.Fatalf("Check's caller saw %+v, want the goroutine's panic", p)
+	}
+}
+
+// A registry whose challenge names a token endpoint on another host never gets the credential
+// sent there: go-containerregistry follows any public realm with the username and password, and
+// ACR's realm is always its own login server (https://<login server>/oauth2/token).
+func TestCredentialGoesToTheRegistryOnly(t *testing.T) {
+	t.Parallel()
+	const registry, elsewhere, password = "myregistry.azurecr.io", "login.elsewhere.example", "hunter2-secret"
+	var leaked atomic.Bool
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Host, elsewhere) {
+			if _, pw, ok := r.BasicAuth(); ok && pw == password {
+				leaked.Store(true)
+			}
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"access_token":"tok"}`)
+			return
+		}
+		if r.Header.Get("Authorization") != "Bearer tok" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="https://`+elsewhere+`/token",service="`+registry+`"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+		w.Header().Set("Docker-Content-Digest", "sha256:"+strings.Repeat("a", 64))
+		w.Header().Set("Content-Length", "2")
+	}))
+	t.Cleanup(srv.Close)
+	// Both hosts reach the test server.
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, srv.Listener.Addr().String())
+		},
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, // the test server's certificate names neither host
+	}
+	res := online.Check(context.Background(), registry, "app", []byte(password), []string{registry + "/app:v1"}, online.Options{
+		Transport: tr, Timeout: 10 * time.Second, Backoff: remote.Backoff{Duration: time.Millisecond, Steps: 1},
+	})
+	if leaked.Load() {
+		t.Fatalf("the password was sent to %s; result %+v", elsewhere, res)
+	}
+	expect(t, res, online.Failed)
+	if !strings.Contains(res[0].Detail, elsewhere) || strings.Contains(res[0].Detail, password) {
+		t.Errorf("detail %q does not name the other host, or holds the password", res[0].Detail)
 	}
 }

@@ -166,7 +166,10 @@ func TestABACRegistry(t *testing.T) {
 	if ras = e.srv.RoleAssignments(); len(ras) != 1 || ras[0].Condition != "" {
 		t.Errorf("--all-repositories: %+v", ras)
 	}
-	for _, role := range []string{"acrpull", "AcrPush", "c2f4ef07-c644-48eb-af81-4b1b4947fb11"} {
+	// The legacy pull roles are not honoured; Owner, Contributor and Reader give control-plane
+	// access only (learn.microsoft.com/azure/container-registry/container-registry-rbac-abac-repository-permissions,
+	// "Effects on existing role assignments"): none of them lets the principal pull.
+	for _, role := range []string{"acrpull", "AcrPush", "c2f4ef07-c644-48eb-af81-4b1b4947fb11", "owner", "Contributor", "acdd72a7-3385-48ef-bd42-f606fba81ae7"} {
 		o := e.options()
 		o.Role, o.Repositories = role, []string{"app"}
 		if _, err := e.provision(t, o); !errors.Is(err, provision.ErrInvalidOptions) || !strings.Contains(err.Error(), "ABAC mode") {

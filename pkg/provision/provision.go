@@ -72,8 +72,8 @@ type Options struct {
 	// Role is assigned to the service principal at registry scope: acrpull, acrpush, owner,
 	// any role name, a role definition GUID or a full role definition ID. Empty means acrpull
 	// on a registry in the legacy mode, and Container Registry Repository Reader on a registry
-	// in ABAC mode, where the legacy roles (acrpull, acrpush, acrdelete) are refused: they are
-	// not honoured there.
+	// in ABAC mode, where the legacy roles (acrpull, acrpush, acrdelete) and owner,
+	// contributor and reader are refused: a principal holding them could not pull there.
 	Role string
 	// AllRepositories grants the ABAC-mode role registry-wide. Without it, the role's
 	// condition limits it to Repositories.

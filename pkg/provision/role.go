@@ -34,11 +34,21 @@ type role struct {
 	condition string
 }
 
-// legacyRole reports whether rl is AcrPull, AcrPush or AcrDelete: roles a registry in ABAC
-// mode does not honour.
-func legacyRole(rl role) bool {
+// controlPlaneOnly are the built-in roles that give control-plane access only on a registry
+// in ABAC mode: Owner, Contributor and Reader ("Effects on existing role assignments",
+// learn.microsoft.com/azure/container-registry/container-registry-rbac-abac-repository-permissions).
+var controlPlaneOnly = []string{builtinRoles["owner"].guid, "b24988ac-6180-42a0-ab88-20f7382dd24c", "acdd72a7-3385-48ef-bd42-f606fba81ae7"}
+
+// noPullInABAC reports whether rl lets no principal pull from a registry in ABAC mode: AcrPull,
+// AcrPush and AcrDelete, which that mode does not honour, and the control-plane-only roles.
+func noPullInABAC(rl role) bool {
 	for _, k := range []string{"acrpull", "acrpush", "acrdelete"} {
 		if sameRole(rl.id, builtinRoles[k].guid) {
+			return true
+		}
+	}
+	for _, guid := range controlPlaneOnly {
+		if sameRole(rl.id, guid) {
 			return true
 		}
 	}
@@ -57,7 +67,7 @@ func (r *run) resolveRole(ctx context.Context) (role, error) {
 	if err != nil || !r.reg.abac {
 		return rl, err
 	}
-	if legacyRole(rl) {
+	if noPullInABAC(rl) {
 		return role{}, fmt.Errorf("%w: role %s is not honoured on registry %q, which is in ABAC mode (RBAC Registry + ABAC Repository Permissions): "+
 			"a principal holding it could not pull. Leave out --role to get %s, limited to the repositories the tree pulls (with --all-repositories, to every repository)",
 			ErrInvalidOptions, rl.name, r.reg.name, repositoryReader.name)
