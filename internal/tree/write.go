@@ -215,7 +215,7 @@ func (l *Lock) check(w Write, dirs map[string]string) (string, fs.FileMode, erro
 	case w.Created:
 		return "", 0, &ConflictError{Path: w.Path}
 	case fi.Mode()&fs.ModeSymlink != 0:
-		return "", 0, &InputError{Path: w.Path, Msg: "is a symlink: acrgen rewrites only regular files; nothing was written"}
+		return "", 0, errSymlink(w.Path)
 	}
 	cur, mode, err := readGuarded(&l.guarding, target, w.Path, int64(len(w.Old))+1)
 	var tooLarge *sizeError
