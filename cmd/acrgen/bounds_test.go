@@ -77,27 +77,7 @@ func TestMaxFileSizeMustBePositive(t *testing.T) {
 // (a file inside the package is read up to a bound: TestReadInDirStaysInsideThePackage).
 func TestFunctionPasswordFileIsBounded(t *testing.T) {
 	_, recipient := ageKey(t)
-	rl := `apiVersion: config.kubernetes.io/v1
-kind: ResourceList
-items:
-- apiVersion: v1
-  kind: Pod
-  metadata:
-    name: p
-  spec:
-    containers:
-    - image: myregistry.azurecr.io/a
-functionConfig:
-  apiVersion: acrgen.dev/v1alpha1
-  kind: ACRPullSecret
-  metadata:
-    name: acr-pull-secret
-  spec:
-    registries: [myregistry]
-    age: [` + recipient + `]
-    username: ` + testUser + `
-    passwordFrom: file:/dev/zero
-`
+	rl := hostileRL(recipient, "file:/dev/zero")
 	done := make(chan result, 1)
 	go func() { done <- acrgen(t, rl, nil, "fn") }()
 	select {

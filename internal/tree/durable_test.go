@@ -84,9 +84,9 @@ func TestWriteAllKeepsTheJournalWhenTheSyncFails(t *testing.T) {
 	}
 }
 
-// The writer resolves each directory once per pass over the files, and afresh in the pass
-// after beforeCommit: a directory replaced by a symlink out of the tree in between is refused,
-// even though the first pass saw it as a plain directory.
+// The writer resolves each directory once, in its pass over the files right before the commit
+// point (after beforeCommit): a directory replaced by a symlink out of the tree before that pass
+// is refused, although it was a plain directory when the run read the files.
 func TestWriteAllResolvesDirectoriesAfresh(t *testing.T) {
 	top := t.TempDir()
 	root, outside := filepath.Join(top, "root"), filepath.Join(top, "outside")

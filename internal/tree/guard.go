@@ -157,6 +157,11 @@ func errLinked(path string, n uint64) error {
 	return &InputError{Path: path, Msg: fmt.Sprintf("has %d hard links: acrgen rewrites only files with one name, since a write through one name changes the others (which may lie outside the tree), and a rename would break the link; nothing was written: replace it with a copy of its own (cp FILE FILE.copy && mv FILE.copy FILE)", n)}
 }
 
+// errSymlink is a file the writer finds to be a symlink.
+func errSymlink(path string) error {
+	return &InputError{Path: path, Msg: "is a symlink: acrgen rewrites only regular files; nothing was written"}
+}
+
 // errUnguarded is a file the system would not let acrgen guard: acrgen then does not write it.
 func errUnguarded(path string, why string, err error) error {
 	return &InputError{Path: path, Msg: fmt.Sprintf("acrgen cannot keep other programs from saving it while it writes (%s: %v), so it does not write it; nothing was written", why, err)}

@@ -75,18 +75,8 @@ func openLeased(path, name string, create bool, perm fs.FileMode) (*leased, erro
 		flags |= os.O_CREATE | os.O_EXCL
 	}
 	f, err := os.OpenFile(path, flags, perm)
-	switch {
-	case create && errors.Is(err, fs.ErrExist):
-		return nil, &ConflictError{Path: name}
-	case errors.Is(err, syscall.ELOOP):
-		return nil, &InputError{Path: name, Msg: "is a symlink: acrgen rewrites only regular files; nothing was written"}
-	case errors.Is(err, syscall.EWOULDBLOCK):
-		// Another program holds a lease on it (a file server, say).
-		return nil, &ConflictError{Path: name, Open: true}
-	case !create && errors.Is(err, fs.ErrNotExist):
-		return nil, &ConflictError{Path: name} // renamed away since it was read
-	case err != nil:
-		return nil, err
+	if err != nil {
+		return nil, openedErr(name, create, err)
 	}
 	g := &leased{f: f, path: path, name: name, created: create}
 	if err := g.lease(); err != nil {
@@ -96,23 +86,15 @@ func openLeased(path, name string, create bool, perm fs.FileMode) (*leased, erro
 		}
 		return nil, err
 	}
-	var st unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
 		g.release()
 		return nil, err
 	}
 	g.mode = fs.FileMode(st.Mode & 0o777)
-	switch {
-	case st.Mode&unix.S_IFMT != unix.S_IFREG:
+	if err := checkOpened(name, &st); err != nil {
 		g.release()
-		return nil, &InputError{Path: name, Msg: "is not a regular file: acrgen rewrites only regular files; nothing was written"}
-	case st.Nlink > 1:
-		g.release()
-		return nil, errLinked(name, uint64(st.Nlink))
-	case st.Nlink == 0:
-		// Renamed over (saved by rename) since it was opened.
-		g.release()
-		return nil, &ConflictError{Path: name}
+		return nil, err
 	}
 	return g, nil
 }

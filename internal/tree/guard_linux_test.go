@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // A save in place that starts while acrgen holds a file between its read and its write waits
@@ -65,6 +67,29 @@ func TestWriteAllWaitsForAnOpenFileThenGivesUp(t *testing.T) {
 	if got, _ := os.ReadFile(b); string(got) != "new\n" {
 		t.Errorf("b.yaml holds %q after the other program closed it", got)
 	}
+}
+
+// A file another program holds a write lease on (a file server, say) is not written, by
+// either guard: the open that would wait for the lease fails at once, and the conflict says the
+// file is open elsewhere (the rename guard gave the open's raw EWOULDBLOCK before).
+func TestWriteAllRefusesAFileLeasedElsewhere(t *testing.T) {
+	forEachGuard(t, func(t *testing.T, g Guard) {
+		lk, a, b, ws := guardedTree(t, g, nil)
+		f, err := os.Open(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := unix.FcntlInt(f.Fd(), unix.F_SETLEASE, unix.F_WRLCK); err != nil {
+			t.Skipf("no write lease here: %v", err)
+		}
+		err = lk.WriteAll(context.Background(), ws)
+		var ce *ConflictError
+		if !errors.As(err, &ce) || !ce.Open || ce.Path != b {
+			t.Fatalf("want a conflict saying b.yaml is open elsewhere, got %v", err)
+		}
+		wantFiles(t, map[string]string{a: "old\n"})
+	})
 }
 
 // Where the kernel refuses a write lease (a filesystem without leases: EINVAL; a file of

@@ -108,13 +108,8 @@ func openRenamed(gd *guarding, path, name string, create bool, perm fs.FileMode,
 		return g, nil
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
-	switch {
-	case errors.Is(err, syscall.ELOOP):
-		return nil, &InputError{Path: name, Msg: "is a symlink: acrgen rewrites only regular files; nothing was written"}
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, &ConflictError{Path: name} // renamed away since it was read
-	case err != nil:
-		return nil, err
+	if err != nil {
+		return nil, openedErr(name, false, err)
 	}
 	if err := g.hold(f); err != nil {
 		f.Close()
@@ -130,13 +125,8 @@ func (g *renamed) hold(f *os.File) error {
 		return err
 	}
 	st := fi.Sys().(*syscall.Stat_t)
-	switch {
-	case !fi.Mode().IsRegular():
-		return &InputError{Path: g.name, Msg: "is not a regular file: acrgen rewrites only regular files; nothing was written"}
-	case st.Nlink > 1:
-		return errLinked(g.name, uint64(st.Nlink))
-	case st.Nlink == 0:
-		return &ConflictError{Path: g.name} // renamed over (saved by rename) since it was opened
+	if err := checkOpened(g.name, st); err != nil {
+		return err
 	}
 	// The lease opens the file for writing; a file this user may not write is not replaced either.
 	if err := unix.Faccessat(unix.AT_FDCWD, g.path, unix.W_OK, unix.AT_EACCESS); err != nil {

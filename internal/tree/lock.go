@@ -38,8 +38,8 @@ type Lock struct {
 	guarding guarding
 	// StepDelay slows each step of a write down; for tests that kill acrgen mid-write.
 	StepDelay time.Duration
-	// beforeCommit, when set, runs after the temporary files are written and before the
-	// files are checked a last time and the write commits; for tests.
+	// beforeCommit, when set, runs before the files are checked and the write commits; for
+	// tests.
 	beforeCommit func()
 	// afterCommit, when set, runs once the journal is written, before any file is; for tests.
 	afterCommit func()

@@ -93,6 +93,11 @@ func (l *Lock) WriteAll(ctx context.Context, ws []Write) (err error) {
 		return errors.New("internal error: writing under a shared lock")
 	}
 	l.sweep()
+	if l.beforeCommit != nil {
+		l.beforeCommit()
+	}
+	// One pass, right before the commit point: what it finds (a file saved, a directory
+	// replaced by a symlink) is what the journal is written from.
 	j := journal{Entries: make([]journalEntry, len(ws))}
 	dirs := map[string]string{}
 	for i, w := range ws {
@@ -108,15 +113,6 @@ func (l *Lock) WriteAll(ctx context.Context, ws []Write) (err error) {
 			return fmt.Errorf("writing %s: its directory does not exist; nothing was written", w.Path)
 		}
 		j.Entries[i] = e
-	}
-	if l.beforeCommit != nil {
-		l.beforeCommit()
-	}
-	clear(dirs) // checked afresh: a directory may have been replaced by a symlink since
-	for _, w := range ws {
-		if _, _, err := l.check(w, dirs); err != nil {
-			return err
-		}
 	}
 	if ctx.Err() != nil {
 		return ErrInterrupted
@@ -219,7 +215,7 @@ func (l *Lock) check(w Write, dirs map[string]string) (string, fs.FileMode, erro
 	case w.Created:
 		return "", 0, &ConflictError{Path: w.Path}
 	case fi.Mode()&fs.ModeSymlink != 0:
-		return "", 0, &InputError{Path: w.Path, Msg: "is a symlink: acrgen rewrites only regular files; nothing was written"}
+		return "", 0, errSymlink(w.Path)
 	}
 	cur, mode, err := readGuarded(&l.guarding, target, w.Path, int64(len(w.Old))+1)
 	var tooLarge *sizeError

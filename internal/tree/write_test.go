@@ -206,8 +206,9 @@ func TestWriteAllRefusesSymlinkedFile(t *testing.T) {
 	})
 }
 
-// A file changed on disk after the run read it (before the write, or while the temporary
-// files are written) is not overwritten: nothing is written, and the error names it.
+// A file changed on disk after the run read it (before its check, or after the commit point,
+// where the write's own read under the guard finds it) is not overwritten: nothing is written,
+// and the error names it.
 func TestWriteAllRefusesConcurrentEdit(t *testing.T) {
 	forEachGuard(t, func(t *testing.T, g Guard) {
 		for _, late := range []bool{false, true} {
@@ -230,7 +231,7 @@ func TestWriteAllRefusesConcurrentEdit(t *testing.T) {
 					}
 				}
 				if late {
-					lk.beforeCommit = edit
+					lk.afterCommit = edit
 				} else {
 					edit()
 				}
