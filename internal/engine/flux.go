@@ -161,10 +161,11 @@ func Plan(opts Options) (*Result, error) {
 	return m.res, nil
 }
 
-// inScope reports whether a HelmRelease releases into a namespace the run works on.
+// inScope reports whether a HelmRelease releases into a namespace the run works on (see
+// [judge.ReleaseInScope]).
 func inScope(h *flux.HelmRelease, opts Options) bool {
-	ns, _, _ := h.ReleaseNamespace()
-	return judge.NamespaceAllowed(opts.Namespaces, ns)
+	ns, _, err := h.ReleaseNamespace()
+	return judge.ReleaseInScope(opts.Namespaces, ns, err)
 }
 
 func realDir(d string) string {

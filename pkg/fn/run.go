@@ -163,7 +163,7 @@ func (r *run) release(o *object) (release, bool) {
 	spec := manifest.MapValue(o.res.Node, "spec")
 	var rel release
 	rel.ns, rel.field, rel.err = judge.ReleaseNamespace(manifest.Scalar(manifest.MapValue(spec, "targetNamespace")), o.res.Namespace)
-	if !judge.NamespaceAllowed(r.cfg.Namespaces, rel.ns) {
+	if !judge.ReleaseInScope(r.cfg.Namespaces, rel.ns, rel.err) {
 		return release{}, false
 	}
 	rel.patched = !manifest.HelmPostRendererMissing(spec, manifest.HelmPullSecretPatches(r.cfg.SecretName))
