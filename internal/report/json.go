@@ -104,15 +104,20 @@ func (r *Report) Document(plain func(string) string) Document {
 	return d
 }
 
-// writeJSON writes the document. encoding/json leaves C1 controls, bidirectional controls and
-// other invisible characters as they are inside strings; they are written as \u escapes
-// instead, which decode to the same strings, so that the document shown on a terminal shows
-// what it holds.
+// writeJSON writes the document, its invisible characters escaped (see [writeVisible]).
 func (r *Report) writeJSON(w io.Writer) error {
 	b, err := json.MarshalIndent(r.Document(r.Plain), "", "  ")
 	if err != nil {
 		return err
 	}
+	return writeVisible(w, b)
+}
+
+// writeVisible writes a JSON document b and a line break. encoding/json leaves C1 controls,
+// bidirectional controls and other invisible characters as they are inside strings; they are
+// written as \u escapes instead, which decode to the same strings, so that the document shown
+// on a terminal shows what it holds.
+func writeVisible(w io.Writer, b []byte) error {
 	var out strings.Builder
 	out.Grow(len(b) + 1)
 	for _, c := range string(b) {
@@ -127,6 +132,6 @@ func (r *Report) writeJSON(w io.Writer) error {
 		out.WriteRune(c)
 	}
 	out.WriteByte('\n')
-	_, err = io.WriteString(w, out.String())
+	_, err := io.WriteString(w, out.String())
 	return err
 }
