@@ -73,9 +73,9 @@ type JSONChange struct {
 	Created bool   `json:"created"`
 }
 
-// Document returns the report as the JSON document. plain shows a path as Display does,
-// unquoted: JSON escapes what needs escaping.
-func (r *Report) Document(plain func(string) string) Document {
+// Document returns the report as the JSON document, its paths shown by r.Plain, unquoted: JSON
+// escapes what needs escaping.
+func (r *Report) Document() Document {
 	d := Document{
 		Schema: SchemaURI, Version: Version, Tool: Tool{Name: "acrgen", Version: r.Version}, Command: r.Command,
 		Counts: map[string]int{}, Findings: []JSONFinding{}, Changes: []JSONChange{}, Written: r.Written,
@@ -87,7 +87,7 @@ func (r *Report) Document(plain func(string) string) Document {
 		d.Counts[f.Severity.String()]++
 		jf := JSONFinding{Code: string(f.Code), Name: f.Name(), Severity: f.Severity.String(), Message: f.Message(), Hint: f.Hint(), Line: f.Line, Field: f.Field, Via: f.Via}
 		if f.File != "" {
-			jf.File = plain(f.File)
+			jf.File = r.Plain(f.File)
 		}
 		if o := f.Object; !o.IsZero() {
 			jf.Object = &JSONObject{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
@@ -95,7 +95,7 @@ func (r *Report) Document(plain func(string) string) Document {
 		d.Findings = append(d.Findings, jf)
 	}
 	for _, c := range r.Changes {
-		d.Changes = append(d.Changes, JSONChange{File: plain(c.File), Created: c.Created})
+		d.Changes = append(d.Changes, JSONChange{File: r.Plain(c.File), Created: c.Created})
 	}
 	d.OK = d.Counts[finding.Problem.String()] == 0
 	if r.Command == "check" {
@@ -106,7 +106,7 @@ func (r *Report) Document(plain func(string) string) Document {
 
 // writeJSON writes the document, its invisible characters escaped (see [writeVisible]).
 func (r *Report) writeJSON(w io.Writer) error {
-	b, err := json.MarshalIndent(r.Document(r.Plain), "", "  ")
+	b, err := json.MarshalIndent(r.Document(), "", "  ")
 	if err != nil {
 		return err
 	}
