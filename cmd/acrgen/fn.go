@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/acrgen/acrgen/pkg/encrypt"
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/fn"
 	"github.com/acrgen/acrgen/pkg/secret"
 	"github.com/acrgen/acrgen/pkg/settings"
@@ -62,7 +63,7 @@ func fnCommand(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.Comma
 			for _, r := range results {
 				if r.Severity == framework.Error {
 					n++
-					fmt.Fprintln(stderr, "acrgen: error: "+describeResult(r))
+					printError(stderr, describeResult(r))
 				}
 			}
 			return cli.Exit(fmt.Sprintf("fn: %d error result(s)", n), 1)
@@ -74,21 +75,21 @@ func fnCommand(stdin io.Reader, stdout, stderr io.Writer, getenv env) *cli.Comma
 func describeResult(r *framework.Result) string {
 	var b strings.Builder
 	if ref := r.ResourceRef; ref != nil {
-		b.WriteString(ref.Kind)
+		b.WriteString(finding.Quote(ref.Kind))
 		if ref.Name != "" {
 			b.WriteString(" ")
 			if ref.Namespace != "" {
-				b.WriteString(ref.Namespace + "/")
+				b.WriteString(finding.Quote(ref.Namespace) + "/")
 			}
-			b.WriteString(ref.Name)
+			b.WriteString(finding.Quote(ref.Name))
 		}
 		if r.File != nil && r.File.Path != "" {
-			b.WriteString(" (" + r.File.Path + ")")
+			b.WriteString(" (" + finding.Quote(r.File.Path) + ")")
 		}
 		b.WriteString(": ")
 	}
 	if r.Field != nil && r.Field.Path != "" && !strings.Contains(r.Message, r.Field.Path) {
-		b.WriteString(r.Field.Path + ": ")
+		b.WriteString(finding.Quote(r.Field.Path) + ": ")
 	}
 	b.WriteString(r.Message)
 	return b.String()

@@ -41,3 +41,21 @@ func TestNoRecipientsMessageCLI(t *testing.T) {
 		t.Errorf("want exit 2 naming the flags, got %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// acrgen fn prints each error result on stderr as printError does: a name from the items or
+// the functionConfig that holds a line break or another control character never starts a line
+// of its own (a CI workflow command) nor reaches the terminal verbatim.
+func TestFnErrorsQuoteNames(t *testing.T) {
+	const in = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n" +
+		"functionConfig: {apiVersion: acrgen.dev/v1alpha1, kind: ACRPullSecret, metadata: {name: \"c\\n::error::name\"}, spec: {registries: [myregistry], \"k\\n::error::key\\u001b[31m\": x}}\n"
+	t.Chdir(t.TempDir())
+	r := acrgen(t, in, nil, "fn")
+	if r.code != exitDrift || !strings.Contains(r.stderr, "unknown") {
+		t.Fatalf("want exit 1 naming the unknown field; got %d\n%s", r.code, r.stderr)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n") {
+		if !strings.HasPrefix(line, "acrgen: ") || strings.ContainsRune(line, 0x1b) {
+			t.Errorf("stderr line %q is not an acrgen line, or holds an escape character:\n%s", line, r.stderr)
+		}
+	}
+}

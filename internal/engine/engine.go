@@ -604,7 +604,7 @@ func (r *run) patchExternal(exts []external) error {
 	}
 	k := r.t.Kustomization
 	if k == nil {
-		return &tree.InputError{Path: r.display(r.t.Root), Msg: fmt.Sprintf("has no kustomization.yaml, but %s from outside it needs the secret: add a kustomization.yaml so acrgen can patch it", exts[0].target.Kind+" "+exts[0].target.Name)}
+		return &tree.InputError{Path: r.display(r.t.Root), Msg: fmt.Sprintf("has no kustomization.yaml, but %s %s from outside it needs the secret: add a kustomization.yaml so acrgen can patch it", finding.Quote(exts[0].target.Kind), finding.Quote(exts[0].target.Name))}
 	}
 	name := r.patchFileName()
 	path := filepath.Join(r.t.Root, name)

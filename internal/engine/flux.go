@@ -120,33 +120,28 @@ func Plan(opts Options) (*Result, error) {
 	if err := m.argoTargets(argo, opts, cache); err != nil {
 		return nil, err
 	}
-	var unseen []string // releases neither selected nor warned about
+	var scoped []*flux.HelmRelease
+	var releases []judge.Release
 	for _, h := range repo.HelmReleases {
 		if !inScope(h, opts) {
 			continue
 		}
-		var named []string
+		rel := judge.Release{Name: h.Namespace + "/" + h.Name, Covered: slices.Contains(helm, h)}
 		if h.Spec.Values != nil {
-			named = judge.ValuesNamed(string(h.Spec.Values.Raw), opts.Registries)
+			rel.Values = string(h.Spec.Values.Raw)
 		}
-		for _, r := range named {
-			m.used[r] = true
-		}
-		switch {
-		case slices.Contains(helm, h): // its post-renderer gives the chart's pods the secret
-		case len(named) > 0:
-			f := finding.New(finding.ChartUnseen, named[0]).At(h.File, 0).On(helmObject(h), "spec.values")
-			m.add(f)
-		default:
-			unseen = append(unseen, fmt.Sprintf("%s/%s", h.Namespace, h.Name))
-		}
+		scoped, releases = append(scoped, h), append(releases, rel)
 	}
-	charts := ""
-	if len(unseen) > 0 {
-		// Their values name no registry, but a chart's own defaults, or values from a
-		// ConfigMap or Secret (valuesFrom), may: the verdict must not vouch for them.
-		m.add(judge.UnseenChartsFinding(unseen))
-		charts = "the charts of the HelmReleases above"
+	fs, named, charts := judge.Charts(releases, opts.Registries)
+	for _, reg := range named {
+		m.used[reg] = true
+	}
+	for _, rf := range fs {
+		if rf.Release >= 0 {
+			h := scoped[rf.Release]
+			rf.Finding = rf.Finding.At(h.File, 0).On(helmObject(h), rf.Finding.Field)
+		}
+		m.add(rf.Finding)
 	}
 	for _, reg := range opts.Registries {
 		switch {
@@ -161,10 +156,11 @@ func Plan(opts Options) (*Result, error) {
 	return m.res, nil
 }
 
-// inScope reports whether a HelmRelease releases into a namespace the run works on.
+// inScope reports whether a HelmRelease releases into a namespace the run works on (see
+// [judge.ReleaseInScope]).
 func inScope(h *flux.HelmRelease, opts Options) bool {
-	ns, _, _ := h.ReleaseNamespace()
-	return judge.NamespaceAllowed(opts.Namespaces, ns)
+	ns, _, err := h.ReleaseNamespace()
+	return judge.ReleaseInScope(opts.Namespaces, ns, err)
 }
 
 func realDir(d string) string {

@@ -73,9 +73,9 @@ type JSONChange struct {
 	Created bool   `json:"created"`
 }
 
-// Document returns the report as the JSON document. plain shows a path as Display does,
-// unquoted: JSON escapes what needs escaping.
-func (r *Report) Document(plain func(string) string) Document {
+// Document returns the report as the JSON document, its paths shown by r.Plain, unquoted: JSON
+// escapes what needs escaping.
+func (r *Report) Document() Document {
 	d := Document{
 		Schema: SchemaURI, Version: Version, Tool: Tool{Name: "acrgen", Version: r.Version}, Command: r.Command,
 		Counts: map[string]int{}, Findings: []JSONFinding{}, Changes: []JSONChange{}, Written: r.Written,
@@ -87,7 +87,7 @@ func (r *Report) Document(plain func(string) string) Document {
 		d.Counts[f.Severity.String()]++
 		jf := JSONFinding{Code: string(f.Code), Name: f.Name(), Severity: f.Severity.String(), Message: f.Message(), Hint: f.Hint(), Line: f.Line, Field: f.Field, Via: f.Via}
 		if f.File != "" {
-			jf.File = plain(f.File)
+			jf.File = r.Plain(f.File)
 		}
 		if o := f.Object; !o.IsZero() {
 			jf.Object = &JSONObject{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
@@ -95,7 +95,7 @@ func (r *Report) Document(plain func(string) string) Document {
 		d.Findings = append(d.Findings, jf)
 	}
 	for _, c := range r.Changes {
-		d.Changes = append(d.Changes, JSONChange{File: plain(c.File), Created: c.Created})
+		d.Changes = append(d.Changes, JSONChange{File: r.Plain(c.File), Created: c.Created})
 	}
 	d.OK = d.Counts[finding.Problem.String()] == 0
 	if r.Command == "check" {
@@ -104,15 +104,20 @@ func (r *Report) Document(plain func(string) string) Document {
 	return d
 }
 
-// writeJSON writes the document. encoding/json leaves C1 controls, bidirectional controls and
-// other invisible characters as they are inside strings; they are written as \u escapes
-// instead, which decode to the same strings, so that the document shown on a terminal shows
-// what it holds.
+// writeJSON writes the document, its invisible characters escaped (see [writeVisible]).
 func (r *Report) writeJSON(w io.Writer) error {
-	b, err := json.MarshalIndent(r.Document(r.Plain), "", "  ")
+	b, err := json.MarshalIndent(r.Document(), "", "  ")
 	if err != nil {
 		return err
 	}
+	return writeVisible(w, b)
+}
+
+// writeVisible writes a JSON document b and a line break. encoding/json leaves C1 controls,
+// bidirectional controls and other invisible characters as they are inside strings; they are
+// written as \u escapes instead, which decode to the same strings, so that the document shown
+// on a terminal shows what it holds.
+func writeVisible(w io.Writer, b []byte) error {
 	var out strings.Builder
 	out.Grow(len(b) + 1)
 	for _, c := range string(b) {
@@ -127,6 +132,6 @@ func (r *Report) writeJSON(w io.Writer) error {
 		out.WriteRune(c)
 	}
 	out.WriteByte('\n')
-	_, err = io.WriteString(w, out.String())
+	_, err := io.WriteString(w, out.String())
 	return err
 }

@@ -65,6 +65,31 @@ func TestJSONEscapesInvisibleCharacters(t *testing.T) {
 	}
 }
 
+// A SARIF log shows every invisible character as an escape too, as the JSON document does: an
+// object's name reaches it as a logical location unquoted.
+func TestSARIFEscapesInvisibleCharacters(t *testing.T) {
+	f := finding.New(finding.SecretFound, "acr-secret", "", "", "", "").At("/repo/x.yaml", 1).On(finding.Object{Kind: "Secret", Name: "acr\u202esecret\u0085"}, "")
+	var out bytes.Buffer
+	if err := testReport(f).Write(SARIF, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(out.String(), "\u202e\u0085") || !strings.Contains(out.String(), `acr\u202esecret\u0085`) {
+		t.Errorf("not escaped: %s", out.String())
+	}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				Locations []struct {
+					LogicalLocations []struct{ FullyQualifiedName string }
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &log); err != nil || log.Runs[0].Results[0].Locations[0].LogicalLocations[0].FullyQualifiedName != "Secret/acr\u202esecret\u0085" {
+		t.Errorf("does not decode to the name: %v %+v", err, log)
+	}
+}
+
 // The text format is GNU's FILE:LINE: severity: message [CODE], with a hint line; warnings go
 // to the diagnostics stream, notes before problems before actions on the other.
 func TestText(t *testing.T) {

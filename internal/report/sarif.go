@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"io"
 	"net/url"
 	"strings"
@@ -26,7 +27,8 @@ func sarifLevel(s finding.Severity) string {
 
 // writeSARIF writes a SARIF 2.1.0 log of one run: every rule of the findings table (code,
 // name, help, hint, default level), and a result per finding located in its file relative to
-// the repository root (uriBaseId %SRCROOT%), at its line.
+// the repository root (uriBaseId %SRCROOT%), at its line; invisible characters escaped as in
+// the JSON document.
 func (r *Report) writeSARIF(w io.Writer) error {
 	run := sarif.NewRunWithInformationURI("acrgen", informationURI)
 	run.Tool.Driver.WithVersion(r.Version)
@@ -58,7 +60,11 @@ func (r *Report) writeSARIF(w io.Writer) error {
 	}
 	rep := sarif.NewReport()
 	rep.AddRun(run)
-	return rep.PrettyWrite(w)
+	var b bytes.Buffer
+	if err := rep.PrettyWrite(&b); err != nil {
+		return err
+	}
+	return writeVisible(w, b.Bytes())
 }
 
 // sarifLocation is where a finding is: its file relative to the repository root (or a file:

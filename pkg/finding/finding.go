@@ -113,13 +113,7 @@ func (f Finding) On(obj Object, field string) Finding {
 }
 
 // Rule returns the rule of f's code; ok is false for an unknown code.
-func (f Finding) Rule() (Rule, bool) {
-	i, ok := byCode[f.Code]
-	if !ok {
-		return Rule{}, false
-	}
-	return Rules[i], true
-}
+func (f Finding) Rule() (Rule, bool) { return Lookup(f.Code) }
 
 // Resolve sets f's severity from its rule: the fixed severity when the run fixes it, else
 // the severity in a run that writes (render, patch, the KRM function) or that only reads

@@ -99,49 +99,43 @@ func (r *run) process() {
 }
 
 // helmReleases reports on the Flux HelmReleases among the items that release into the
-// configured namespaces: the function cannot see into their charts, so its results must not
-// vouch for the pods they render, unless the release carries acrgen's post-renderer (added by
-// acrgen render --helm-release), which gives every pod the secret; its namespace then gets the
-// Secret.
+// configured namespaces (see [judge.Charts]): the function cannot see into their charts, so its
+// results must not vouch for the pods they render, unless the release carries acrgen's
+// post-renderer (added by acrgen render --helm-release), which gives every pod the secret; its
+// namespace then gets the Secret, and must be a namespace name.
 //
-// The registries their values name are added to used; charts names the releases whose charts
-// may pull from a registry no workload uses ("" for none).
+// The registries their values name are added to used; charts is the charts argument of a
+// registry-unused finding ("" for none).
 func (r *run) helmReleases(objs []*object, used map[string]bool) (charts string) {
-	var unseen []string
+	var scoped []*object
+	var releases []judge.Release
 	for _, o := range objs {
 		rel, ok := r.release(o)
 		if !ok {
 			continue
 		}
-		name := o.res.Namespace + "/" + o.res.Name
-		if rel.patched {
-			// Its namespace needs the Secret, whose file is named after it.
-			if rel.err != nil {
-				r.report(o, judge.NamespaceFinding(rel.field, rel.err))
-			}
-			continue
+		if rel.patched && rel.err != nil {
+			r.report(o, judge.NamespaceFinding(rel.field, rel.err))
 		}
 		text := ""
 		if values := manifest.MapValue(manifest.MapValue(o.res.Node, "spec"), "values"); values != nil {
 			text, _ = yaml.NewRNode(values).String()
 		}
-		named := judge.ValuesNamed(text, r.settings.Registries)
-		for _, reg := range named {
-			used[reg] = true
-		}
-		if len(named) > 0 {
-			f := finding.New(finding.ChartUnseen, named[0])
-			f.Field = "spec.values"
-			r.report(o, f)
-		} else {
-			unseen = append(unseen, name)
-		}
+		scoped = append(scoped, o)
+		releases = append(releases, judge.Release{Name: o.res.Namespace + "/" + o.res.Name, Values: text, Covered: rel.patched})
 	}
-	if len(unseen) == 0 {
-		return ""
+	fs, named, charts := judge.Charts(releases, r.settings.Registries)
+	for _, reg := range named {
+		used[reg] = true
 	}
-	r.report(nil, judge.UnseenChartsFinding(unseen))
-	return "the charts of the HelmReleases above"
+	for _, rf := range fs {
+		var o *object
+		if rf.Release >= 0 {
+			o = scoped[rf.Release]
+		}
+		r.report(o, rf.Finding)
+	}
+	return charts
 }
 
 // release is a Flux HelmRelease among the objects.
@@ -163,7 +157,7 @@ func (r *run) release(o *object) (release, bool) {
 	spec := manifest.MapValue(o.res.Node, "spec")
 	var rel release
 	rel.ns, rel.field, rel.err = judge.ReleaseNamespace(manifest.Scalar(manifest.MapValue(spec, "targetNamespace")), o.res.Namespace)
-	if !judge.NamespaceAllowed(r.cfg.Namespaces, rel.ns) {
+	if !judge.ReleaseInScope(r.cfg.Namespaces, rel.ns, rel.err) {
 		return release{}, false
 	}
 	rel.patched = !manifest.HelmPostRendererMissing(spec, manifest.HelmPullSecretPatches(r.cfg.SecretName))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/manifest"
 	"github.com/acrgen/acrgen/pkg/secret"
 )
@@ -201,11 +202,11 @@ func unplaced(in Occurrences, accounts []AccountDecision) []Unplaced {
 	for _, a := range in.ServiceAccounts {
 		refused := ""
 		if ns, ok := missing[a.Name]; ok {
-			where := "their namespace " + ns
+			where := "their namespace " + finding.Quote(ns)
 			if ns == "" {
 				where = "the default namespace"
 			}
-			refused = fmt.Sprintf("pods that pull from the registry run as a ServiceAccount %s that is missing from %s (this may be it)", a.Name, where)
+			refused = fmt.Sprintf("pods that pull from the registry run as a ServiceAccount %s that is missing from %s (this may be it)", finding.Quote(a.Name), where)
 		}
 		add(a.ID, a.Namespace, refused)
 	}
@@ -352,7 +353,7 @@ func fitFindings(sec ExistingSecret, missing []string, s DecideSettings) []Findi
 	var out []Finding
 	ann := sec.Annotations
 	if len(missing) > 0 {
-		have := ann[secret.AnnotationRegistry]
+		have := finding.Quote(ann[secret.AnnotationRegistry])
 		if have == "" {
 			have = "no registry (no " + secret.AnnotationRegistry + " annotation)"
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/acrgen/acrgen/pkg/finding"
 	"github.com/acrgen/acrgen/pkg/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -49,7 +50,7 @@ func SecretEncryptionProblems(n *yaml.Node) []EncryptionProblem {
 			}
 			sort.Strings(plain)
 			for _, k := range plain {
-				bad(field, fmt.Sprintf("%s.%s is not encrypted (not an sops ENC[...] value)", field, k))
+				bad(field, fmt.Sprintf("%s.%s is not encrypted (not an sops ENC[...] value)", field, finding.Quote(k)))
 			}
 		}
 	}

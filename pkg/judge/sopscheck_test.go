@@ -96,3 +96,19 @@ func TestSecretEncryptionProblems(t *testing.T) {
 		})
 	}
 }
+
+// A key left in plaintext is named quoted when it holds a control character: the rest of the
+// message stays as it is.
+func TestPlaintextKeyQuoted(t *testing.T) {
+	n := secretNode(t, func(n *yaml.Node) {
+		data := manifest.MapValue(n, "data")
+		data.Content = append(data.Content,
+			&yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: "k\n::error::x"},
+			&yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: "plain"})
+	})
+	got := SecretEncryptionProblems(n)
+	want := []EncryptionProblem{{Field: "data", Msg: `data."k\n::error::x" is not encrypted (not an sops ENC[...] value)`}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}

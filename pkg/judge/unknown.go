@@ -47,7 +47,7 @@ func UncheckedFinding(us []UncheckedImage) finding.Finding {
 			decl = us[0].Kind + "=PATH"
 		}
 		if i < shown {
-			fields = append(fields, fmt.Sprintf("%s at %s", u.Field.Image, u.Field.Path))
+			fields = append(fields, finding.Quote(u.Field.Image)+" at "+finding.Quote(u.Field.Path))
 		}
 	}
 	images := "image " + fields[0]
