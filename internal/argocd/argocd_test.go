@@ -122,6 +122,26 @@ func TestPathLeavingTheRootIsRefused(t *testing.T) {
 	}
 }
 
+// TestSymlinkedPathLeavingTheRootIsRefused: a source path that is a symlink inside the source
+// root leading out of it is refused like ../outside: the loader, started at what the symlink
+// leads to, would read there freely.
+func TestSymlinkedPathLeavingTheRootIsRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	testtool.WriteTree(t, dir, map[string]string{
+		"repo/apps.yaml":             "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: out\nspec:\n  source:\n    repoURL: " + repoURL + "\n    path: app\n",
+		"outside/kustomization.yaml": "resources: []\n",
+	})
+	root := filepath.Join(dir, "repo")
+	if err := os.Symlink(filepath.Join(dir, "outside"), filepath.Join(root, "app")); err != nil {
+		t.Skip(err)
+	}
+	repo, err := Resolve([]string{root}, Options{SourceRoot: root, RepoURLs: []string{repoURL}})
+	if err == nil || !strings.Contains(err.Error(), "leaves the source root") {
+		t.Fatalf("want a refusal, got %v (targets %v)", err, repo)
+	}
+}
+
 // git runs the real git in dir.
 func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()

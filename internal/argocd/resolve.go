@@ -384,14 +384,23 @@ func (r *resolver) target(app *Application, i int, src *Source, label string) (*
 		r.about(app, finding.ArgoRevisionOther, label, src.TargetRevision, git.describe())
 	}
 	dir := filepath.Join(root, filepath.FromSlash(src.Path))
+	leaves := func(how string) error {
+		return &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s.path %q leaves the source root %s%s", app, label, src.Path, r.opts.Display(root), how)}
+	}
 	if !tree.Within(root, dir) {
-		return nil, false, &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s.path %q leaves the source root %s", app, label, src.Path, r.opts.Display(root))}
+		return nil, false, leaves("")
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		if !seen {
 			return unseen(finding.ArgoRevisionPath, src.Path, src.TargetRevision)
 		}
 		return nil, false, &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s.path %q is not a directory under the source root %s: fix the path, or pass --source-root", app, label, src.Path, r.opts.Display(root))}
+	}
+	// A symlink on the way may lead out (the loader bounds its reads by the git work tree of
+	// where it lands, not of where it started); the repo-server refuses such a checkout
+	// (argo-cd util/app/path CheckOutOfBoundsSymlinks).
+	if real, err := filepath.EvalSymlinks(dir); err != nil || !tree.Within(root, real) {
+		return nil, false, leaves(" through a symlink")
 	}
 	if err := r.mergeOverrides(app, src, dir); err != nil {
 		return nil, false, err
