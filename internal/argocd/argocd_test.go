@@ -142,6 +142,25 @@ func TestSymlinkedPathLeavingTheRootIsRefused(t *testing.T) {
 	}
 }
 
+// TestNameLeavingTheSourcePathIsRefused: the repo-server reads .argocd-source-NAME.yaml in the
+// source's path; a name with slashes (which the Kubernetes API refuses) must not make acrgen read
+// a file elsewhere (here outside the source root) as that override.
+func TestNameLeavingTheSourcePathIsRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	testtool.WriteTree(t, dir, map[string]string{
+		"repo/app/kustomization.yaml": "resources: []\n",
+		"repo/apps.yaml":              "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ../../../../outside\nspec:\n  source:\n    repoURL: " + repoURL + "\n    path: app\n",
+		"outside.yaml":                "kustomize:\n  namePrefix: read-from-outside-\n",
+	})
+	root := filepath.Join(dir, "repo")
+	repo, err := Resolve([]string{root}, Options{SourceRoot: root, RepoURLs: []string{repoURL}})
+	var ie *tree.InputError
+	if !errors.As(err, &ie) || ie.Line != 1 || !strings.HasSuffix(ie.Path, "apps.yaml") || !strings.Contains(ie.Msg, "the Kubernetes API refuses it") {
+		t.Fatalf("want an input error at apps.yaml:1, got %v (%+v)", err, repo)
+	}
+}
+
 // git runs the real git in dir.
 func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/acrgen/acrgen/pkg/manifest"
+	"k8s.io/apimachinery/pkg/api/validation/path"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -156,6 +157,12 @@ func decodeSpec(name, namespace string, spec *yaml.Node, line int) (*Application
 	app := &Application{Name: name, Namespace: namespace, Line: line}
 	if app.Name == "" {
 		return nil, nil, &lineError{line: line, msg: "Application without metadata.name"}
+	}
+	// The name becomes part of a path (.argocd-source-NAME.yaml): one the Kubernetes API
+	// refuses (a slash, "..") never reaches Argo CD, and must not lead acrgen's reads elsewhere.
+	//lint:ignore SA1019 its successor (validate/content) is not in the k8s.io/apimachinery v0.34 that internal/testing/argoproof builds this package with
+	if msgs := path.IsValidPathSegmentName(name); len(msgs) > 0 {
+		return nil, nil, &lineError{line: line, msg: fmt.Sprintf("Application name %q: %s: the Kubernetes API refuses it", name, strings.Join(msgs, "; "))}
 	}
 	if spec == nil {
 		return nil, nil, &lineError{line: line, msg: fmt.Sprintf("Application %s has no spec", app.Name)}
