@@ -161,6 +161,32 @@ func TestNameLeavingTheSourcePathIsRefused(t *testing.T) {
 	}
 }
 
+// TestSourceHydrator: with spec.sourceHydrator, Argo CD applies the hydrated branch's path, not
+// spec.source: acrgen follows that one (here a branch and path it cannot see) and never checks
+// spec.source's directory in its place.
+func TestSourceHydrator(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	testtool.WriteTree(t, dir, map[string]string{
+		"app/kustomization.yaml": "resources: []\n",
+		"apps.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: h\nspec:\n  source:\n    repoURL: " + repoURL + "\n    path: app\n" +
+			"  sourceHydrator:\n    drySource:\n      repoURL: " + repoURL + "\n      path: app\n      targetRevision: HEAD\n" +
+			"    syncSource:\n      targetBranch: environments/dev\n      path: hydrated/dev\n",
+	})
+	repo, err := Resolve([]string{dir}, Options{SourceRoot: dir, RepoURLs: []string{repoURL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(repo.Targets) != 0 {
+		t.Errorf("want no target (spec.source is ignored, the hydrated path is not here), got %+v", repo.Targets)
+	}
+	if !slices.ContainsFunc(repo.Findings, func(f finding.Finding) bool {
+		return f.Code == finding.ArgoRevisionPath && slices.Contains(f.Args, "spec.sourceHydrator.syncSource") && slices.Contains(f.Args, "hydrated/dev")
+	}) {
+		t.Errorf("want a warning that the hydrated path is not seen, got %v", repo.Findings)
+	}
+}
+
 // git runs the real git in dir.
 func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()

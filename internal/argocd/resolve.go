@@ -41,7 +41,8 @@ type Target struct {
 	// namespaced resources that carry none (argo-cd controller/state.go,
 	// DeduplicateTargetObjects). Never nil.
 	Overlay *tree.Overlay
-	// Label names the source in messages: spec.source, or spec.sources[i].
+	// Label names the source in messages: spec.source, spec.sources[i], or
+	// spec.sourceHydrator.syncSource.
 	Label    string
 	failures *Failures
 }
@@ -315,10 +316,7 @@ func (r *resolver) follow(app *Application) error {
 	var children []*Application
 	for i := range sources {
 		src := sources[i]
-		label := "spec.source"
-		if len(app.Spec.Sources) > 0 {
-			label = fmt.Sprintf("spec.sources[%d]", i)
-		}
+		label := app.Spec.sourceLabel(i)
 		t, hidden, err := r.target(app, i, &src, label)
 		if err != nil {
 			return err

@@ -63,13 +63,33 @@ type Spec struct {
 	Project string `yaml:"project"`
 	// Source is the single source; Sources the sources of a multi-source Application (Argo
 	// CD ignores Source when Sources is set).
-	Source      *Source     `yaml:"source"`
-	Sources     []Source    `yaml:"sources"`
-	Destination Destination `yaml:"destination"`
+	Source  *Source  `yaml:"source"`
+	Sources []Source `yaml:"sources"`
+	// SourceHydrator, when set, replaces both (see AllSources).
+	SourceHydrator *SourceHydrator `yaml:"sourceHydrator"`
+	Destination    Destination     `yaml:"destination"`
 }
 
-// AllSources returns the sources Argo CD uses: Sources when set, else Source.
+// SourceHydrator is spec.sourceHydrator: Argo CD's commit server renders the dry source and
+// commits the result to syncSource.targetBranch under syncSource.path, and Argo CD applies that
+// (argo-cd v3.2 SourceHydrator.GetSyncSource).
+type SourceHydrator struct {
+	DrySource struct {
+		RepoURL string `yaml:"repoURL"`
+	} `yaml:"drySource"`
+	SyncSource struct {
+		TargetBranch string `yaml:"targetBranch"`
+		Path         string `yaml:"path"`
+	} `yaml:"syncSource"`
+}
+
+// AllSources returns the sources Argo CD uses (argo-cd v3.2 ApplicationSpec.GetSources): with a
+// source hydrator, the hydrated branch and path in the dry source's repository alone; else
+// Sources when set, else Source.
 func (s Spec) AllSources() []Source {
+	if h := s.SourceHydrator; h != nil {
+		return []Source{{RepoURL: h.DrySource.RepoURL, Path: h.SyncSource.Path, TargetRevision: h.SyncSource.TargetBranch}}
+	}
 	if len(s.Sources) > 0 {
 		return s.Sources
 	}
@@ -77,6 +97,17 @@ func (s Spec) AllSources() []Source {
 		return []Source{*s.Source}
 	}
 	return nil
+}
+
+// sourceLabel names source i of AllSources in messages.
+func (s Spec) sourceLabel(i int) string {
+	switch {
+	case s.SourceHydrator != nil:
+		return "spec.sourceHydrator.syncSource"
+	case len(s.Sources) > 0:
+		return fmt.Sprintf("spec.sources[%d]", i)
+	}
+	return "spec.source"
 }
 
 // Destination is where the Application deploys.
