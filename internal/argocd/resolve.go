@@ -96,7 +96,7 @@ func Resolve(dirs []string, opts Options) (*Repo, error) {
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = tree.DefaultMaxFileSize
 	}
-	r := &resolver{opts: opts, repo: &Repo{}, seen: map[string]bool{}, gits: map[string]*gitRepo{}}
+	r := &resolver{opts: opts, repo: &Repo{}, seen: map[string]bool{}, gits: map[string]*gitRepo{}, roots: map[string]string{}}
 	for _, d := range dirs {
 		abs, err := filepath.Abs(d)
 		if err != nil {
@@ -129,6 +129,9 @@ type resolver struct {
 	repo *Repo
 	seen map[string]bool
 	gits map[string]*gitRepo
+	// roots are the source roots (real paths, keys of gits) by the directory of the files
+	// holding Applications.
+	roots map[string]string
 	// objectsFound counts the Applications and ApplicationSets read.
 	objectsFound int
 }
@@ -577,11 +580,16 @@ func sameRepository(url string, urls []string) bool {
 
 // sourceRoot is --source-root, or the git top level of the file holding app (as tree.GitTop
 // finds it: a .git file is followed only to this work tree's own git directory); and what
-// acrgen reads of its git repository.
+// acrgen reads of its git repository. Both are found once per directory of such files: every
+// source of every Application there (an ApplicationSet's thousand) asks.
 func (r *resolver) sourceRoot(app *Application) (string, *gitRepo, error) {
+	dir := filepath.Dir(app.File)
+	if real, ok := r.roots[dir]; ok {
+		return real, r.gits[real], nil
+	}
 	root := r.opts.SourceRoot
 	if root == "" {
-		if root, _ = tree.GitTop(filepath.Dir(app.File)); root == "" {
+		if root, _ = tree.GitTop(dir); root == "" {
 			return "", nil, &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s is not in a git repository: pass --source-root DIR, the directory its source paths are relative to", app)}
 		}
 	}
@@ -593,6 +601,7 @@ func (r *resolver) sourceRoot(app *Application) (string, *gitRepo, error) {
 	if err != nil {
 		return "", nil, &tree.InputError{Path: root, Msg: "source root: " + err.Error()}
 	}
+	r.roots[dir] = real
 	if g, ok := r.gits[real]; ok {
 		return real, g, nil
 	}
