@@ -107,18 +107,72 @@ func TestDecodeErrorsNameFileAndLine(t *testing.T) {
 }
 
 // TestPathLeavingTheRootIsRefused: repository data never makes acrgen read outside the
-// source root.
+// source root: not through ../, nor through a symlink inside the root leading out of it (the
+// loader, started where the symlink lands, would read there freely).
 func TestPathLeavingTheRootIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, path := range []string{"../outside", "app"} { // app: the symlink
+		t.Run(path, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			testtool.WriteTree(t, dir, map[string]string{
+				"repo/apps.yaml":             "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: out\nspec:\n  source:\n    repoURL: " + repoURL + "\n    path: " + path + "\n",
+				"outside/kustomization.yaml": "resources: []\n",
+			})
+			root := filepath.Join(dir, "repo")
+			if err := os.Symlink(filepath.Join(dir, "outside"), filepath.Join(root, "app")); err != nil {
+				t.Skip(err)
+			}
+			repo, err := Resolve([]string{root}, Options{SourceRoot: root, RepoURLs: []string{repoURL}})
+			if err == nil || !strings.Contains(err.Error(), "leaves the source root") {
+				t.Fatalf("want a refusal, got %v (%+v)", err, repo)
+			}
+		})
+	}
+}
+
+// TestNameLeavingTheSourcePathIsRefused: the repo-server reads .argocd-source-NAME.yaml in the
+// source's path; a name with slashes (which the Kubernetes API refuses) must not make acrgen read
+// a file elsewhere (here outside the source root) as that override.
+func TestNameLeavingTheSourcePathIsRefused(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	testtool.WriteTree(t, dir, map[string]string{
-		"repo/apps.yaml":             "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: out\nspec:\n  source:\n    repoURL: " + repoURL + "\n    path: ../outside\n",
-		"outside/kustomization.yaml": "resources: []\n",
+		"repo/app/kustomization.yaml": "resources: []\n",
+		"repo/apps.yaml":              "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ../../../../outside\nspec:\n  source:\n    repoURL: " + repoURL + "\n    path: app\n",
+		"outside.yaml":                "kustomize:\n  namePrefix: read-from-outside-\n",
 	})
 	root := filepath.Join(dir, "repo")
-	_, err := Resolve([]string{root}, Options{SourceRoot: root, RepoURLs: []string{repoURL}})
-	if err == nil || !strings.Contains(err.Error(), "leaves the source root") {
-		t.Fatalf("want a refusal, got %v", err)
+	repo, err := Resolve([]string{root}, Options{SourceRoot: root, RepoURLs: []string{repoURL}})
+	var ie *tree.InputError
+	if !errors.As(err, &ie) || ie.Line != 1 || !strings.HasSuffix(ie.Path, "apps.yaml") || !strings.Contains(ie.Msg, "the Kubernetes API refuses it") {
+		t.Fatalf("want an input error at apps.yaml:1, got %v (%+v)", err, repo)
+	}
+}
+
+// TestSourceHydrator: with spec.sourceHydrator, Argo CD applies the hydrated branch's path, not
+// spec.source: acrgen follows that one (here a branch and path it cannot see) and never checks
+// spec.source's directory in its place.
+func TestSourceHydrator(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	testtool.WriteTree(t, dir, map[string]string{
+		"app/kustomization.yaml": "resources: []\n",
+		"apps.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: h\nspec:\n  source:\n    repoURL: " + repoURL + "\n    path: app\n" +
+			"  sourceHydrator:\n    drySource:\n      repoURL: " + repoURL + "\n      path: app\n      targetRevision: HEAD\n" +
+			"    syncSource:\n      targetBranch: environments/dev\n      path: hydrated/dev\n",
+	})
+	repo, err := Resolve([]string{dir}, Options{SourceRoot: dir, RepoURLs: []string{repoURL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(repo.Targets) != 0 {
+		t.Errorf("want no target (spec.source is ignored, the hydrated path is not here), got %+v", repo.Targets)
+	}
+	if !slices.ContainsFunc(repo.Findings, func(f finding.Finding) bool {
+		return f.Code == finding.ArgoRevisionPath && slices.Contains(f.Args, "spec.sourceHydrator.syncSource") && slices.Contains(f.Args, "hydrated/dev")
+	}) {
+		t.Errorf("want a warning that the hydrated path is not seen, got %v", repo.Findings)
 	}
 }
 

@@ -41,7 +41,8 @@ type Target struct {
 	// namespaced resources that carry none (argo-cd controller/state.go,
 	// DeduplicateTargetObjects). Never nil.
 	Overlay *tree.Overlay
-	// Label names the source in messages: spec.source, or spec.sources[i].
+	// Label names the source in messages: spec.source, spec.sources[i], or
+	// spec.sourceHydrator.syncSource.
 	Label    string
 	failures *Failures
 }
@@ -95,7 +96,7 @@ func Resolve(dirs []string, opts Options) (*Repo, error) {
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = tree.DefaultMaxFileSize
 	}
-	r := &resolver{opts: opts, repo: &Repo{}, seen: map[string]bool{}, gits: map[string]*gitRepo{}}
+	r := &resolver{opts: opts, repo: &Repo{}, seen: map[string]bool{}, gits: map[string]*gitRepo{}, roots: map[string]string{}}
 	for _, d := range dirs {
 		abs, err := filepath.Abs(d)
 		if err != nil {
@@ -128,6 +129,9 @@ type resolver struct {
 	repo *Repo
 	seen map[string]bool
 	gits map[string]*gitRepo
+	// roots are the source roots (real paths, keys of gits) by the directory of the files
+	// holding Applications.
+	roots map[string]string
 	// objectsFound counts the Applications and ApplicationSets read.
 	objectsFound int
 }
@@ -315,10 +319,7 @@ func (r *resolver) follow(app *Application) error {
 	var children []*Application
 	for i := range sources {
 		src := sources[i]
-		label := "spec.source"
-		if len(app.Spec.Sources) > 0 {
-			label = fmt.Sprintf("spec.sources[%d]", i)
-		}
+		label := app.Spec.sourceLabel(i)
 		t, hidden, err := r.target(app, i, &src, label)
 		if err != nil {
 			return err
@@ -384,14 +385,23 @@ func (r *resolver) target(app *Application, i int, src *Source, label string) (*
 		r.about(app, finding.ArgoRevisionOther, label, src.TargetRevision, git.describe())
 	}
 	dir := filepath.Join(root, filepath.FromSlash(src.Path))
+	leaves := func(how string) error {
+		return &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s.path %q leaves the source root %s%s", app, label, src.Path, r.opts.Display(root), how)}
+	}
 	if !tree.Within(root, dir) {
-		return nil, false, &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s.path %q leaves the source root %s", app, label, src.Path, r.opts.Display(root))}
+		return nil, false, leaves("")
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		if !seen {
 			return unseen(finding.ArgoRevisionPath, src.Path, src.TargetRevision)
 		}
 		return nil, false, &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s: %s.path %q is not a directory under the source root %s: fix the path, or pass --source-root", app, label, src.Path, r.opts.Display(root))}
+	}
+	// A symlink on the way may lead out (the loader bounds its reads by the git work tree of
+	// where it lands, not of where it started); the repo-server refuses such a checkout
+	// (argo-cd util/app/path CheckOutOfBoundsSymlinks).
+	if real, err := filepath.EvalSymlinks(dir); err != nil || !tree.Within(root, real) {
+		return nil, false, leaves(" through a symlink")
 	}
 	if err := r.mergeOverrides(app, src, dir); err != nil {
 		return nil, false, err
@@ -570,11 +580,16 @@ func sameRepository(url string, urls []string) bool {
 
 // sourceRoot is --source-root, or the git top level of the file holding app (as tree.GitTop
 // finds it: a .git file is followed only to this work tree's own git directory); and what
-// acrgen reads of its git repository.
+// acrgen reads of its git repository. Both are found once per directory of such files: every
+// source of every Application there (an ApplicationSet's thousand) asks.
 func (r *resolver) sourceRoot(app *Application) (string, *gitRepo, error) {
+	dir := filepath.Dir(app.File)
+	if real, ok := r.roots[dir]; ok {
+		return real, r.gits[real], nil
+	}
 	root := r.opts.SourceRoot
 	if root == "" {
-		if root, _ = tree.GitTop(filepath.Dir(app.File)); root == "" {
+		if root, _ = tree.GitTop(dir); root == "" {
 			return "", nil, &tree.InputError{Path: r.opts.Display(app.File), Line: app.Line, Msg: fmt.Sprintf("%s is not in a git repository: pass --source-root DIR, the directory its source paths are relative to", app)}
 		}
 	}
@@ -586,6 +601,7 @@ func (r *resolver) sourceRoot(app *Application) (string, *gitRepo, error) {
 	if err != nil {
 		return "", nil, &tree.InputError{Path: root, Msg: "source root: " + err.Error()}
 	}
+	r.roots[dir] = real
 	if g, ok := r.gits[real]; ok {
 		return real, g, nil
 	}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -21,6 +20,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/acrgen/acrgen/internal/engine"
+	"github.com/acrgen/acrgen/internal/testing/podanswer"
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/testing/yamlproof"
 	"github.com/acrgen/acrgen/internal/tree"
@@ -287,14 +287,6 @@ func build(root string) (resmap.ResMap, error) {
 	return krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), root)
 }
 
-func answer(kind, ns, name string, pods []tree.PodSpec) string {
-	s := fmt.Sprintf("%s %s/%s", kind, ns, name)
-	for _, ps := range pods {
-		s += fmt.Sprintf(" images=%v secrets=%v", ps.Images, ps.Secrets)
-	}
-	return s
-}
-
 // compare returns how acrgen's per-workload answers differ from kustomize's, or "".
 func compare(root string) string {
 	kinds := manifest.NewKinds()
@@ -302,40 +294,21 @@ func compare(root string) string {
 	if err != nil {
 		return "acrgen: " + err.Error()
 	}
-	var got []string
-	for _, inst := range tr.Instances {
-		if len(inst.PodSpecs) > 0 {
-			got = append(got, answer(inst.Resource.Kind, inst.Namespace, inst.Name, inst.PodSpecs))
-		}
-	}
+	got := podanswer.Model(tr)
 	m, err := build(root)
 	if err != nil {
 		return "kustomize: " + err.Error()
 	}
-	var want []string
+	var built []manifest.Resource
 	for _, r := range m.Resources() {
-		res, ok := manifest.ResourceOf(r.RNode.YNode())
-		if !ok {
-			continue
+		if res, ok := manifest.ResourceOf(r.RNode.YNode()); ok {
+			built = append(built, res)
 		}
-		specs, err := kinds.PodSpecs(res)
-		if err != nil {
-			return "reading kustomize's output: " + err.Error()
-		}
-		if len(specs) == 0 {
-			continue
-		}
-		pods := make([]tree.PodSpec, len(specs))
-		for i, ps := range specs {
-			for _, im := range ps.Images {
-				pods[i].Images = append(pods[i].Images, im.Value)
-			}
-			pods[i].Secrets = ps.SecretNames()
-		}
-		want = append(want, answer(res.Kind, res.Namespace, res.Name, pods))
 	}
-	sort.Strings(got)
-	sort.Strings(want)
+	want, err := podanswer.Built(kinds, built)
+	if err != nil {
+		return "reading kustomize's output: " + err.Error()
+	}
 	if d := cmp.Diff(want, got); d != "" {
 		return "per-workload answers (-kustomize +acrgen):\n" + d
 	}

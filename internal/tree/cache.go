@@ -16,6 +16,7 @@ type Cache struct {
 	files  map[string]*cached
 	real   realPaths
 	kusts  map[string]*Kustomization // by path
+	tops   map[string][2]string      // GitTop's answers, by directory
 	parses int
 }
 

@@ -45,6 +45,30 @@ func GitTop(dir string) (top, gitDir string) {
 	}
 }
 
+// gitTop is [GitTop], remembered for the run: a Load asks it of its root, and a run loads the
+// same roots several times (each Argo CD or Flux target while following them, then while
+// checking it); each answer reads the .git files on the way up. Without a cache, nothing is
+// remembered.
+func (c *Cache) gitTop(dir string) (top, gitDir string) {
+	if c == nil {
+		return GitTop(dir)
+	}
+	c.mu.Lock()
+	v, ok := c.tops[dir]
+	c.mu.Unlock()
+	if ok {
+		return v[0], v[1]
+	}
+	top, gitDir = GitTop(dir)
+	c.mu.Lock()
+	if c.tops == nil {
+		c.tops = map[string][2]string{}
+	}
+	c.tops[dir] = [2]string{top, gitDir}
+	c.mu.Unlock()
+	return top, gitDir
+}
+
 // linkedGitDir returns the git directory that the .git file at dotgit names ("gitdir: DIR"),
 // if that directory verifiably belongs to the work tree holding dotgit, as git itself sets
 // them up, and "" otherwise:

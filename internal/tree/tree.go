@@ -96,7 +96,7 @@ func Load(dir string, opts Options) (*Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	top, _ := GitTop(root)
+	top, _ := opts.Cache.gitTop(root)
 	ps := paths{root: root, bound: top, cache: opts.Cache, display: opts.Display}
 	rd := reader{max: opts.MaxFileSize, display: opts.Display}
 	ov := Overlay{}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/acrgen/acrgen/internal/argocd"
+	"github.com/acrgen/acrgen/internal/testing/podanswer"
 	"github.com/acrgen/acrgen/internal/testing/testtool"
 	"github.com/acrgen/acrgen/internal/tree"
 	"github.com/acrgen/acrgen/pkg/finding"
@@ -197,21 +197,13 @@ func model(tg argocd.Target) ([]string, string) {
 	if f := tg.Failures(); len(f) > 0 {
 		return nil, strings.Join(f, "; ")
 	}
-	var out []string
-	for _, inst := range tr.Instances {
-		if len(inst.PodSpecs) > 0 {
-			out = append(out, answer(inst.Resource.Kind, inst.Namespace, inst.Name, inst.PodSpecs))
-		}
-	}
-	sort.Strings(out)
-	return out, ""
+	return podanswer.Model(tr), ""
 }
 
 // answers are the per-workload answers of Argo CD's output.
 func answers(t *testing.T, objs []*unstructured.Unstructured) []string {
 	t.Helper()
-	kinds := manifest.NewKinds()
-	var out []string
+	var res []manifest.Resource
 	for _, o := range objs {
 		b, err := sigsyaml.Marshal(o.Object)
 		if err != nil {
@@ -221,34 +213,13 @@ func answers(t *testing.T, objs []*unstructured.Unstructured) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, r := range m.Resources() {
-			specs, err := kinds.PodSpecs(r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(specs) == 0 {
-				continue
-			}
-			pods := make([]tree.PodSpec, len(specs))
-			for i, ps := range specs {
-				for _, im := range ps.Images {
-					pods[i].Images = append(pods[i].Images, im.Value)
-				}
-				pods[i].Secrets = ps.SecretNames()
-			}
-			out = append(out, answer(r.Kind, r.Namespace, r.Name, pods))
-		}
+		res = append(res, m.Resources()...)
 	}
-	sort.Strings(out)
+	out, err := podanswer.Built(manifest.NewKinds(), res)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return out
-}
-
-func answer(kind, ns, name string, pods []tree.PodSpec) string {
-	s := fmt.Sprintf("%s %s/%s", kind, ns, name)
-	for _, ps := range pods {
-		s += fmt.Sprintf(" images=%v secrets=%v", ps.Images, ps.Secrets)
-	}
-	return s
 }
 
 // TestProofNoticesADifference guards the proof itself: on the first generated repository
