@@ -414,6 +414,12 @@ func (rs *resolver) follow(k *Kustomization) error {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return &tree.InputError{Path: rs.opts.Display(k.File), Msg: fmt.Sprintf("%s: spec.path %q is not a directory under the source root %s: fix the path, or pass --source-root", k, k.Spec.Path, rs.opts.Display(root))}
 	}
+	// A symlink on the way may lead out, where the loader would bound its reads by the place it
+	// lands; kustomize-controller builds in a filesystem rooted at the source (fluxcd/pkg
+	// kustomize's secure build), so it could not follow it either.
+	if real, err := filepath.EvalSymlinks(dir); err != nil || !tree.Within(root, real) {
+		return &tree.InputError{Path: rs.opts.Display(k.File), Msg: fmt.Sprintf("%s: spec.path %q leaves the source root %s through a symlink", k, k.Spec.Path, rs.opts.Display(root))}
+	}
 	idx, err := rs.index(root)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package flux
 
 import (
 	"encoding/base64"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/acrgen/acrgen/internal/testing/testtool"
+	"github.com/acrgen/acrgen/internal/tree"
 )
 
 // The index holds the ConfigMaps and Secrets of the source root that postBuild.substituteFrom
@@ -239,5 +241,21 @@ func TestResolveNeedsASourceRoot(t *testing.T) {
 	repo, err := Resolve([]string{filepath.Join(dir, "clusters/c")}, Options{SourceRoot: dir})
 	if err != nil || len(repo.Targets) != 1 || repo.Root == "" {
 		t.Fatalf("with a source root: %v, %+v", err, repo)
+	}
+}
+
+// A spec.path that is a symlink inside the source root leading out of it is refused like
+// "../outside": the loader, started where the link lands, would bound its reads by that place.
+func TestSpecPathSymlinkLeavingTheRootIsRefused(t *testing.T) {
+	dir := fluxRepo(t, map[string]string{"clusters/c/apps.yaml": fluxObject("apps", "./apps", "")})
+	outside := t.TempDir()
+	testtool.WriteTree(t, outside, map[string]string{"kustomization.yaml": "resources: []\n"})
+	if err := os.Symlink(outside, filepath.Join(dir, "apps")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Resolve([]string{filepath.Join(dir, "clusters/c")}, Options{})
+	var ie *tree.InputError
+	if !errors.As(err, &ie) || !strings.Contains(ie.Msg, `spec.path "./apps" leaves the source root`) || !strings.Contains(ie.Msg, "through a symlink") {
+		t.Fatalf("want the symlinked spec.path refused, got %v", err)
 	}
 }

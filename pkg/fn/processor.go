@@ -115,23 +115,25 @@ func (r *run) readCredential() (*secret.Credential, string, error) {
 		}
 		return &secret.Credential{Username: c.Username, Password: pw}, "", nil
 	default:
-		b, err := r.opts.ReadFile(c.Password.File)
+		name := finding.Quote(c.Password.File) // from the committed config
+		raw, err := r.opts.ReadFile(c.Password.File)
+		defer clear(raw)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Sprintf("the password file %s (passwordFrom) does not exist", c.Password.File), nil
+			return nil, fmt.Sprintf("the password file %s (passwordFrom) does not exist", name), nil
 		}
 		if err != nil {
 			var pe *fs.PathError
 			if errors.As(err, &pe) {
 				err = pe.Err
 			}
-			return nil, "", fmt.Errorf("reading the password file %s: %v", c.Password.File, err)
+			return nil, "", fmt.Errorf("reading the password file %s: %v", name, err)
 		}
-		b, err = secret.ReadPassword(bytes.NewReader(b))
+		b, err := secret.ReadPassword(bytes.NewReader(raw))
 		if err != nil {
-			return nil, "", fmt.Errorf("reading the password file %s: %v", c.Password.File, err)
+			return nil, "", fmt.Errorf("reading the password file %s: %v", name, err)
 		}
 		if len(b) == 0 {
-			return nil, "", fmt.Errorf("the password file %s is empty", c.Password.File)
+			return nil, "", fmt.Errorf("the password file %s is empty", name)
 		}
 		return &secret.Credential{Username: c.Username, Password: b}, "", nil
 	}
